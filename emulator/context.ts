@@ -1,0 +1,28 @@
+import type { ResolvedEmulatorOptions } from './config.js';
+import type { EmulatorClock } from './clock.js';
+import type { EmulatorStore, SandboxPartition } from './state/store.js';
+import type { TokenRegistry } from './http/token-registry.js';
+import type { FaultRegistry } from './http/fault-registry.js';
+import type { RequestLog } from './http/request-log.js';
+import type { StripeDataGenerator } from './stripe/generator.js';
+import type { RunEngine } from './ingestion/run-engine.js';
+
+/** Everything the emulator's routes share, built once in `startEmulator`. */
+export interface EmulatorContext {
+  readonly options: ResolvedEmulatorOptions;
+  readonly clock: EmulatorClock;
+  readonly store: EmulatorStore;
+  readonly tokens: TokenRegistry;
+  readonly faults: FaultRegistry;
+  readonly requestLog: RequestLog;
+  readonly stripe: StripeDataGenerator;
+  readonly runs: RunEngine;
+}
+
+/** Who is calling and where: set by the gateway checks on every Platform request. */
+export interface PlatformCall {
+  readonly clientId: string;
+  readonly orgId: string;
+  readonly sandboxName: string;
+  readonly partition: SandboxPartition;
+}

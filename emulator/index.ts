@@ -1,0 +1,59 @@
+import type { AddressInfo } from 'node:net';
+import { EmulatorClock } from './clock.js';
+import { resolveEmulatorOptions, type EmulatorOptions, type ResolvedEmulatorOptions } from './config.js';
+import type { EmulatorContext } from './context.js';
+import { buildHttpApp } from './http/app.js';
+import { FaultRegistry } from './http/fault-registry.js';
+import { RequestLog } from './http/request-log.js';
+import { TokenRegistry } from './http/token-registry.js';
+import { RunEngine } from './ingestion/run-engine.js';
+import { registerPlatformRoutes } from './services/routes.js';
+import { EmulatorStore } from './state/store.js';
+import { StripeDataGenerator } from './stripe/generator.js';
+
+export type { EmulatorOptions } from './config.js';
+export { emulatorOptionsFromEnv, EMULATOR_DEFAULTS } from './config.js';
+
+/** A running emulator. */
+export interface RunningEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:4010`; Platform paths and `/ims/token/v3` hang off it. */
+  readonly url: string;
+  readonly port: number;
+  /** The options in effect, defaults filled in (includes the client secret: this is a local test double). */
+  readonly options: ResolvedEmulatorOptions;
+  /** Direct access for in-process callers (tests, `npm start`); HTTP clients use the control API. */
+  readonly context: EmulatorContext;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the emulator in this process. `port: 0` picks a free port (what tests use).
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const resolved = resolveEmulatorOptions(options);
+  const clock = new EmulatorClock();
+  const store = new EmulatorStore({ orgIds: resolved.orgIds, sandboxes: resolved.sandboxes });
+  const stripe = new StripeDataGenerator({ seed: resolved.seed });
+  const context: EmulatorContext = {
+    options: resolved,
+    clock,
+    store,
+    tokens: new TokenRegistry(),
+    faults: new FaultRegistry(resolved.seed),
+    requestLog: new RequestLog(),
+    stripe,
+    runs: new RunEngine({ store, clock, stripe, backfillHours: resolved.backfillHours }),
+  };
+  const app = buildHttpApp(context);
+  registerPlatformRoutes(app, context);
+  await app.listen({ port: resolved.port, host: resolved.host });
+  const port = (app.server.address() as AddressInfo).port;
+  const url = `http://${resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host}:${port}`;
+  return {
+    url,
+    port,
+    options: resolved,
+    context,
+    stop: () => app.close(),
+  };
+}

@@ -1,0 +1,139 @@
+import type { FastifyInstance } from 'fastify';
+import type { EmulatorContext } from '../../context.js';
+
+interface ControlError {
+  error: string;
+  problems?: string[];
+}
+
+/**
+ * The control API under `/__emulator/`: test and demo knobs that the real Platform does not
+ * have. The gateway never calls these. Bodies are plain JSON; errors are `{error, problems?}`.
+ */
+export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
+  const bad = (reply: { code: (n: number) => unknown }, error: ControlError) => {
+    reply.code(400);
+    return error;
+  };
+
+  app.get('/__emulator', async () => ({
+    name: 'Flowgate AEP emulator',
+    clientId: ctx.options.clientId,
+    orgIds: ctx.options.orgIds,
+    sandboxes: ctx.options.sandboxes,
+    tenantId: ctx.options.tenantId,
+    now: ctx.clock.nowSeconds(),
+    clockControlled: ctx.clock.isControlled(),
+  }));
+
+  app.post('/__emulator/reset', { config: { bodyOptional: true } }, async () => {
+    ctx.store.reset();
+    ctx.runs.reset();
+    ctx.faults.clear();
+    ctx.requestLog.clear();
+    ctx.clock.release();
+    return { reset: true, now: ctx.clock.nowSeconds() };
+  });
+
+  app.get('/__emulator/clock', async () => ({ now: ctx.clock.nowSeconds(), controlled: ctx.clock.isControlled() }));
+
+  app.post('/__emulator/clock', async (request, reply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return bad(reply, { error: 'body must be {"advanceSeconds": n} or {"now": epochSeconds}' });
+    const hasAdvance = 'advanceSeconds' in body;
+    const hasNow = 'now' in body;
+    if (hasAdvance === hasNow) return bad(reply, { error: 'give exactly one of "advanceSeconds" or "now"' });
+    if (hasAdvance) {
+      const seconds = body.advanceSeconds;
+      if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
+        return bad(reply, { error: 'advanceSeconds must be a non-negative integer' });
+      }
+      ctx.clock.advance(seconds);
+    } else {
+      const now = body.now;
+      // Epoch seconds, not milliseconds: anything past year 5138 is almost surely milliseconds.
+      if (typeof now !== 'number' || !Number.isInteger(now) || now < 0 || now > 99_999_999_999) {
+        return bad(reply, { error: 'now must be a non-negative integer in epoch seconds' });
+      }
+      ctx.clock.set(now);
+    }
+    const produced = ctx.runs.catchUp();
+    return { now: ctx.clock.nowSeconds(), runsProduced: produced };
+  });
+
+  app.get('/__emulator/faults', async () => ({ faults: ctx.faults.list() }));
+
+  app.post('/__emulator/faults', async (request, reply) => {
+    const result = ctx.faults.add(request.body);
+    if ('problems' in result) return bad(reply, { error: 'invalid fault rule', problems: result.problems });
+    reply.code(201);
+    return result;
+  });
+
+  app.delete('/__emulator/faults', async () => ({ removed: ctx.faults.clear() }));
+
+  app.delete('/__emulator/faults/:id', async (request, reply) => {
+    const id = Number((request.params as { id: string }).id);
+    if (!ctx.faults.remove(id)) {
+      reply.code(404);
+      return { error: `no fault rule with id ${(request.params as { id: string }).id}` };
+    }
+    return { removed: 1 };
+  });
+
+  app.post('/__emulator/tokens/expire', { config: { bodyOptional: true } }, async () => ({ expired: ctx.tokens.expireAll() }));
+
+  app.get('/__emulator/requests', async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    const since = query.since === undefined ? undefined : Number(query.since);
+    if (since !== undefined && !Number.isInteger(since)) return bad(reply, { error: 'since must be an integer sequence number' });
+    return { requests: ctx.requestLog.list({ sinceSeq: since, method: query.method, pathPrefix: query.path }) };
+  });
+
+  app.delete('/__emulator/requests', async () => {
+    ctx.requestLog.clear();
+    return { cleared: true };
+  });
+
+  app.get('/__emulator/datasets/:id/records', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    ctx.runs.catchUp();
+    for (const partition of ctx.store.allPartitions()) {
+      if (!partition.datasets.has(id)) continue;
+      const rows = partition.datasetRecords.get(id) ?? [];
+      const query = request.query as Record<string, string | undefined>;
+      const batchId = query.batchId;
+      const selected = batchId ? rows.filter((r) => r.batchId === batchId) : rows;
+      return {
+        datasetId: id,
+        orgId: partition.orgId,
+        sandboxName: partition.sandboxName,
+        count: selected.length,
+        records: selected.map((r) => ({ batchId: r.batchId, runId: r.runId, record: r.record })),
+      };
+    }
+    reply.code(404);
+    return { error: `no dataset with id ${id} in any org or sandbox` };
+  });
+
+  app.get('/__emulator/resources', async () => {
+    ctx.runs.catchUp();
+    return {
+      partitions: ctx.store.allPartitions().map((p) => ({
+        orgId: p.orgId,
+        sandboxName: p.sandboxName,
+        connections: p.connections.size,
+        sourceConnections: p.sourceConnections.size,
+        targetConnections: p.targetConnections.size,
+        flows: p.flows.size,
+        runs: p.runs.size,
+        mappingSets: p.mappingSets.size,
+        datasets: p.datasets.size,
+        batches: p.batches.size,
+        schemas: p.xdm.schemas.size,
+        fieldGroups: p.xdm.fieldGroups.size,
+        classes: p.xdm.classes.size,
+      })),
+    };
+  });
+}
