@@ -1,0 +1,117 @@
+import { Redis } from 'ioredis';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AppConfig } from '../config/config.js';
+import { createMaintenanceQueue, createOperationsQueue } from '../jobs/queues.js';
+import type { Logger } from '../logging/logger.js';
+import { createPlatformClient, type PlatformClient } from '../platform/platform-client.js';
+import { EventBus } from '../pubsub/event-bus.js';
+import { ExploreService } from '../services/explore.service.js';
+import { OperationRequests } from '../services/operation-requests.js';
+import { createPrisma } from '../store/prisma.js';
+import { SecretBox } from '../store/secret-box.js';
+import { Store } from '../store/store.js';
+
+/** The singletons a Flowgate process (gateway, worker or both) is built from. */
+export interface ProcessDeps {
+  config: AppConfig;
+  logger: Logger;
+  store: Store;
+  /** Commands and publishing. */
+  redis: Redis;
+  /** The process's one subscriber connection. */
+  redisSubscriber: Redis;
+  bus: EventBus;
+  platform: PlatformClient;
+  operationsQueue: ReturnType<typeof createOperationsQueue>;
+  maintenanceQueue: ReturnType<typeof createMaintenanceQueue>;
+  requests: OperationRequests;
+  explore: ExploreService;
+  tenantId(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** BullMQ wants its own connection settings (no per-request retry limit for blocking commands). */
+export function bullConnection(redisUrl: string) {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    maxRetriesPerRequest: null,
+  };
+}
+
+/**
+ * Where the embedded mode keeps its generated secret key when FLOWGATE_SECRET_KEY is unset, so
+ * tokens stored by one run can be read by the next. Outside embedded mode a key is required.
+ */
+function embeddedSecretKey(logger: Logger): { id: string; key: Buffer } {
+  const dir = path.resolve(process.cwd(), '.flowgate');
+  const file = path.join(dir, 'local-secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+    logger.info({ file }, 'generated a local secret key for the embedded mode');
+  }
+  return { id: 'local', key: Buffer.from(readFileSync(file, 'utf8').trim(), 'hex') };
+}
+
+export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps {
+  const secretKey = config.secretKey ?? embeddedSecretKey(logger);
+  const prisma = createPrisma(config.databaseUrl);
+  const store = new Store(prisma, new SecretBox(secretKey));
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+  const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const bus = new EventBus(redis, redisSubscriber, `${config.queuePrefix}:events:`);
+  const platform = createPlatformClient({
+    platformUrl: config.platform.platformUrl,
+    imsUrl: config.platform.imsUrl,
+    clientId: config.platform.clientId,
+    clientSecret: config.platform.clientSecret,
+    orgId: config.platform.orgId,
+    sandbox: config.platform.sandbox,
+    logger: {
+      debug: (o: object, m?: string) => logger.debug(o, m),
+      info: (o: object, m?: string) => logger.info(o, m),
+      warn: (o: object, m?: string) => logger.warn(o, m),
+      error: (o: object, m?: string) => logger.error(o, m),
+    } as never,
+  });
+  const queueOptions = { connection: bullConnection(config.redisUrl), prefix: config.queuePrefix };
+  const operationsQueue = createOperationsQueue(queueOptions);
+  const maintenanceQueue = createMaintenanceQueue(queueOptions);
+  const requests = new OperationRequests({ store, queue: operationsQueue, bus, logger, fingerprintKey: secretKey.key });
+  const explore = new ExploreService({ platform, ttlSeconds: config.exploreCacheSeconds });
+
+  let tenant: Promise<string> | null = config.platform.tenant ? Promise.resolve(config.platform.tenant) : null;
+  const tenantId = () => {
+    tenant ??= platform.schemaRegistry.getTenantId({ sandbox: config.platform.sandbox }).catch((error: unknown) => {
+      tenant = null;
+      throw error;
+    });
+    return tenant;
+  };
+
+  return {
+    config,
+    logger,
+    store,
+    redis,
+    redisSubscriber,
+    bus,
+    platform,
+    operationsQueue,
+    maintenanceQueue,
+    requests,
+    explore,
+    tenantId,
+    close: async () => {
+      await Promise.allSettled([operationsQueue.close(), maintenanceQueue.close(), bus.close()]);
+      await Promise.allSettled([redis.quit(), redisSubscriber.quit(), prisma.$disconnect(), platform.close()]);
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
+import { startGateway, type RunningGateway } from '../gateway/gateway.js';
+import { ReadinessCheck } from '../gateway/readiness.js';
+import { HANDLERS } from '../jobs/handlers/index.js';
+import { syncFlowRuns } from '../jobs/sync-runs.job.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { applyMigrations, ensureDatabase } from '../store/migrations.js';
+import { startWorker, type RunningWorker } from '../worker/worker.js';
+import { bullConnection, buildProcessDeps, type ProcessDeps } from './process.js';
+
+export interface Roles {
+  gateway: boolean;
+  worker: boolean;
+}
+
+export interface RunningProcess {
+  deps: ProcessDeps;
+  gateway: RunningGateway | null;
+  worker: RunningWorker | null;
+  emulator: RunningEmulator | null;
+  /** Graceful: stop taking requests, finish in-flight jobs, close connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the roles asked for, in order: configuration, the embedded emulator (when no AEP
+ * credentials are configured and it is not already running), migrations, then gateway/worker.
+ */
+export async function startProcess(roles: Roles, config: AppConfig, logger: Logger): Promise<RunningProcess> {
+  let emulator: RunningEmulator | null = null;
+  if (config.platform.mode === 'embedded' && !(await isServing(config.platform.platformUrl))) {
+    emulator = await startEmulator({ port: config.platform.emulatorPort });
+    logger.info({ url: emulator.url }, 'embedded AEP emulator started (no AEP credentials configured)');
+  }
+
+  if (await ensureDatabase(config.databaseUrl)) logger.info('database created');
+  const migrations = await applyMigrations(config.databaseUrl);
+  if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrations applied');
+
+  const deps = buildProcessDeps(config, logger);
+  const workerDeps = { store: deps.store, platform: deps.platform, bus: deps.bus, logger, tenantId: deps.tenantId };
+
+  const gateway = roles.gateway
+    ? await startGateway({
+        services: { store: deps.store, requests: deps.requests, explore: deps.explore, bus: deps.bus, logger, tenantId: config.platform.tenant },
+        sandbox: config.platform.sandbox,
+        port: config.port,
+        readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
+        introspection: config.nodeEnv !== 'production',
+      })
+    : null;
+
+  const worker = roles.worker
+    ? await startWorker({
+        deps: workerDeps,
+        handlers: HANDLERS,
+        connection: bullConnection(config.redisUrl),
+        prefix: config.queuePrefix,
+        concurrency: config.workerConcurrency,
+        operationsQueue: deps.operationsQueue,
+        maintenanceQueue: deps.maintenanceQueue,
+        syncRuns: () => syncFlowRuns(workerDeps),
+        runSyncIntervalMs: config.runSyncIntervalSeconds * 1000,
+      })
+    : null;
+
+  return {
+    deps,
+    gateway,
+    worker,
+    emulator,
+    stop: async () => {
+      await gateway?.stop();
+      await worker?.stop();
+      await deps.close();
+      await emulator?.stop();
+    },
+  };
+}
+
+/** Entry point shared by `npm start`, `start:gateway` and `start:worker`. */
+export async function main(roles: Roles): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel, base: { role: [roles.gateway && 'gateway', roles.worker && 'worker'].filter(Boolean).join('+') } });
+  const running = await startProcess(roles, config, logger);
+  if (running.gateway) logger.info({ url: running.gateway.url }, `GraphQL API on ${running.gateway.url} (subscriptions: ws on the same URL)`);
+  if (running.worker) logger.info({ concurrency: config.workerConcurrency }, 'worker processing operations');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight work');
+    try {
+      await running.stop();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function isServing(baseUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${baseUrl}/__emulator`, { signal: AbortSignal.timeout(500) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/**
+ * Process configuration, parsed once at start from the environment. Every problem is listed
+ * together so one restart fixes them all.
+ */
+export interface AppConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  port: number;
+  /** Redis key prefix of the queues; wrapped in a hash tag so a queue's keys share a Cluster slot. */
+  queuePrefix: string;
+  workerConcurrency: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where the Platform is. `embedded` = start the local emulator in this process (no AEP credentials configured). */
+  platform: PlatformConfig;
+  /** AES-256-GCM key for secrets at rest, with its id (for rotation). */
+  secretKey: { id: string; key: Buffer } | null;
+  /** Seconds an explore result is cached. */
+  exploreCacheSeconds: number;
+  /** Seconds between two syncs of flow runs. */
+  runSyncIntervalSeconds: number;
+  nodeEnv: string;
+}
+
+export interface PlatformConfig {
+  mode: 'embedded' | 'remote';
+  platformUrl: string;
+  imsUrl: string;
+  clientId: string;
+  clientSecret: string;
+  orgId: string;
+  sandbox: string;
+  tenant: string | null;
+  /** Port of the embedded emulator. */
+  emulatorPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+const AEP_KEYS = ['AEP_CLIENT_ID', 'AEP_CLIENT_SECRET', 'AEP_ORG_ID'] as const;
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/flowgate'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('flowgate'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AEP_PLATFORM_URL: z.string().url().optional(),
+  AEP_IMS_URL: z.string().url().optional(),
+  AEP_CLIENT_ID: z.string().min(1).optional(),
+  AEP_CLIENT_SECRET: z.string().min(1).optional(),
+  AEP_ORG_ID: z.string().regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'must look like XXXX@AdobeOrg').optional(),
+  AEP_SANDBOX: z.string().regex(/^[a-z0-9-]+$/, 'lower-case sandbox name').default('prod'),
+  AEP_TENANT: z.string().regex(/^[a-z0-9]+$/, 'lower-case letters and digits').optional(),
+  EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  FLOWGATE_SECRET_KEY: z.string().optional(),
+  FLOWGATE_SECRET_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('k1'),
+  EXPLORE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  RUN_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
+  NODE_ENV: z.string().default('development'),
+});
+
+/** Parses the environment; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+
+  const present = AEP_KEYS.filter((k) => e[k] !== undefined);
+  if (present.length > 0 && present.length < AEP_KEYS.length) {
+    problems.push(`AEP credentials are partial: set all of ${AEP_KEYS.join(', ')} (missing ${AEP_KEYS.filter((k) => e[k] === undefined).join(', ')}), or none to use the embedded emulator`);
+  }
+  const remote = present.length === AEP_KEYS.length;
+
+  let secretKey: AppConfig['secretKey'] = null;
+  if (e.FLOWGATE_SECRET_KEY !== undefined) {
+    const key = decodeKey(e.FLOWGATE_SECRET_KEY);
+    if (!key) problems.push('FLOWGATE_SECRET_KEY: must be 32 bytes, as 64 hex characters or base64');
+    else secretKey = { id: e.FLOWGATE_SECRET_KEY_ID, key };
+  } else if (remote) {
+    problems.push('FLOWGATE_SECRET_KEY: required when AEP credentials are configured (secrets are stored encrypted with it)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const platform: PlatformConfig = remote
+    ? {
+        mode: 'remote',
+        platformUrl: e.AEP_PLATFORM_URL ?? 'https://platform.adobe.io',
+        imsUrl: e.AEP_IMS_URL ?? 'https://ims-na1.adobelogin.com',
+        clientId: e.AEP_CLIENT_ID!,
+        clientSecret: e.AEP_CLIENT_SECRET!,
+        orgId: e.AEP_ORG_ID!,
+        sandbox: e.AEP_SANDBOX,
+        tenant: e.AEP_TENANT ?? null,
+        emulatorPort: e.EMULATOR_PORT,
+      }
+    : {
+        mode: 'embedded',
+        platformUrl: `http://127.0.0.1:${e.EMULATOR_PORT}`,
+        imsUrl: `http://127.0.0.1:${e.EMULATOR_PORT}`,
+        clientId: 'flowgate-local',
+        clientSecret: 'flowgate-local-secret',
+        orgId: 'FLOWGATE0000000000000000@AdobeOrg',
+        sandbox: e.AEP_SANDBOX,
+        tenant: e.AEP_TENANT ?? 'flowgatelocal',
+        emulatorPort: e.EMULATOR_PORT,
+      };
+
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    port: e.PORT,
+    queuePrefix: `{${e.QUEUE_PREFIX}}`,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    logLevel: e.LOG_LEVEL,
+    platform,
+    secretKey,
+    exploreCacheSeconds: e.EXPLORE_CACHE_SECONDS,
+    runSyncIntervalSeconds: e.RUN_SYNC_INTERVAL_SECONDS,
+    nodeEnv: e.NODE_ENV,
+  };
+}
+
+function decodeKey(raw: string): Buffer | null {
+  const trimmed = raw.trim();
+  const buffer = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  return buffer.length === 32 ? buffer : null;
+}

@@ -1,0 +1,117 @@
+/**
+ * Flowgate's typed errors. Each has a literal `code` that `formatError` maps to the GraphQL
+ * `extensions.code`; expected failures carry the details a UI renders (field, current etag,
+ * the Platform's own code).
+ */
+export type AppErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'PRECONDITION_FAILED'
+  | 'PLATFORM_REJECTED'
+  | 'PLATFORM_UNAVAILABLE'
+  | 'DEPENDENCY_FAILED'
+  | 'FORBIDDEN'
+  | 'INTERNAL_SERVER_ERROR';
+
+export abstract class AppError extends Error {
+  abstract readonly code: AppErrorCode;
+  /** Whether doing the same thing again may succeed (decided where thrown). */
+  readonly retryable: boolean = false;
+  /** Structured details for clients; never secrets. */
+  details(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** Input breaks a rule. Thrown by resolvers before anything is written; final. */
+export class ValidationError extends AppError {
+  readonly code = 'BAD_USER_INPUT' as const;
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+  override details() {
+    return { field: this.field };
+  }
+}
+
+/** An id that does not exist (or is outside the caller's scope); final. */
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(
+    readonly resourceType: string,
+    readonly id: string,
+    readonly field?: string,
+  ) {
+    super(`${resourceType} ${id} was not found`);
+  }
+  override details() {
+    return { resourceType: this.resourceType, id: this.id, ...(this.field ? { field: this.field } : {}) };
+  }
+}
+
+/** The caller's expected etag is not the current one, or the Platform answered 412; final. */
+export class EtagConflictError extends AppError {
+  readonly code = 'CONFLICT' as const;
+  constructor(
+    message: string,
+    readonly currentEtag: string | null,
+  ) {
+    super(message);
+  }
+  override details() {
+    return { currentEtag: this.currentEtag };
+  }
+}
+
+/** The same idempotency key was sent with a different input; final. */
+export class IdempotencyKeyReusedError extends AppError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED' as const;
+  constructor(readonly operationId: string) {
+    super('This idempotencyKey was already used with a different input');
+  }
+  override details() {
+    return { field: 'idempotencyKey', operationId: this.operationId };
+  }
+}
+
+/** The request is valid but the resource is not in a state that allows it (e.g. still in use); final. */
+export class PreconditionError extends AppError {
+  readonly code = 'PRECONDITION_FAILED' as const;
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+  override details() {
+    return this.field ? { field: this.field } : {};
+  }
+}
+
+/** A resource this operation needs failed or was deleted; final. */
+export class DependencyFailedError extends AppError {
+  readonly code = 'DEPENDENCY_FAILED' as const;
+  constructor(
+    message: string,
+    readonly dependencyId: string,
+  ) {
+    super(message);
+  }
+  override details() {
+    return { dependencyId: this.dependencyId };
+  }
+}
+
+/** A resource this operation needs is still being created: wait and try again (retryable). */
+export class DependencyNotReadyError extends AppError {
+  readonly code = 'PLATFORM_UNAVAILABLE' as const;
+  override readonly retryable = true;
+  constructor(readonly dependencyId: string) {
+    super(`waiting for ${dependencyId} to be created on the Platform`);
+  }
+}

@@ -1,0 +1,133 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { buildGatewaySchema } from '../graphql/build-schema.js';
+import type { GatewayContext, GatewayServices } from '../graphql/context.js';
+import { createFormatError } from '../graphql/format-error.js';
+import type { ReadinessCheck } from './readiness.js';
+
+export interface GatewayOptions {
+  services: GatewayServices;
+  /** Sandbox every request acts in (until callers carry their own scope). */
+  sandbox: string;
+  port: number;
+  host?: string;
+  readiness: ReadinessCheck;
+  /** Apollo's introspection; default on outside production. */
+  introspection?: boolean;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/** Who is calling. Until caller authentication lands, a client may name itself in `x-flowgate-actor`. */
+function actorOf(headers: Record<string, unknown>): string {
+  const raw = headers['x-flowgate-actor'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return typeof value === 'string' && /^[\w.@:-]{1,100}$/.test(value) ? value : 'anonymous';
+}
+
+function requestIdOf(headers: Record<string, unknown>): string {
+  const raw = headers['x-request-id'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return typeof value === 'string' && /^[\w.:-]{1,100}$/.test(value) ? value : randomUUID();
+}
+
+/**
+ * The gateway: GraphQL over HTTP (Apollo Server on express) and graphql-ws subscriptions on
+ * the same port and path, plus `/healthz` (process up) and `/readyz` (database, Redis, Platform).
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const schema = await buildGatewaySchema();
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const { services, sandbox, readiness } = options;
+  const logger = services.logger;
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>>(
+    {
+      schema,
+      context: (ctx): GatewayContext => ({
+        ...services,
+        actor: actorOf({ ...(ctx.extra.request.headers as Record<string, unknown>), ...normaliseParams(ctx.connectionParams) }),
+        requestId: randomUUID(),
+        sandbox,
+      }),
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: options.introspection ?? true,
+    formatError: createFormatError(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No cache hints are used; the default cache-control plugin roughly halves list throughput.
+      ApolloServerPluginCacheControlDisabled(),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const report = await readiness.check();
+    res.status(report.ready ? 200 : 503).json(report);
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GatewayContext> => ({
+        ...services,
+        actor: actorOf(req.headers as Record<string, unknown>),
+        requestId: requestIdOf(req.headers as Record<string, unknown>),
+        sandbox,
+      }),
+    }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    port,
+    server: httpServer,
+    stop: async () => {
+      await apollo.stop();
+      wsServer.close();
+    },
+  };
+}
+
+function normaliseParams(params: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  if (!params) return {};
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k.toLowerCase(), v]));
+}

@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { RESOLVERS } from '../resolvers/index.js';
+import { DateTime } from '../schema/scalars.js';
+
+let cached: Promise<GraphQLSchema> | null = null;
+
+/**
+ * The executable GraphQL schema. Built once per process (type-graphql's metadata is global);
+ * subscriptions use each resolver's own `subscribe`, so no PubSub is registered here.
+ */
+export function buildGatewaySchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({
+    resolvers: RESOLVERS,
+    // Inputs are checked by our own rules (errors name the field); class-validator is not used.
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTime }],
+    // type-graphql insists on a PubSub once there are subscriptions, even when each one brings
+    // its own `subscribe` (ours read the current state first, then the Redis event bus).
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('every Flowgate subscription defines its own subscribe function');
+      },
+    },
+  });
+  return cached;
+}

@@ -1,0 +1,19 @@
+import type { Logger } from '../logging/logger.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import type { ExploreService } from '../services/explore.service.js';
+import type { OperationRequests, RequestContext } from '../services/operation-requests.js';
+import type { Store } from '../store/store.js';
+
+/** Per-request context of every resolver: the process singletons plus who is asking. */
+export interface GatewayContext extends RequestContext {
+  store: Store;
+  requests: OperationRequests;
+  explore: ExploreService;
+  bus: EventBus;
+  logger: Logger;
+  /** The Schema Registry tenant namespace, e.g. `_flowgatelocal`, when known from configuration. */
+  tenantId: string | null;
+}
+
+/** The process-wide part of the context, built once by the gateway's composition root. */
+export type GatewayServices = Omit<GatewayContext, keyof RequestContext>;

@@ -1,0 +1,120 @@
+import { platformName } from '../../platform/deterministic-names.js';
+import type { BaseConnection, PatchOperation } from '../../platform/flow-service.client.js';
+import { PlatformConflictError } from '../../platform/platform-errors.js';
+import { PlatformChangedConflict, type HandlerContext, type HandlerOutcome } from '../operation-handler.js';
+import { auditView } from '../operation.processor.js';
+import { callOptions, createOrAdopt, deleteIgnoringMissing, inputOf, snapshotOf } from './handler-support.js';
+
+const stateOf = (connection: BaseConnection) => (connection.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
+
+/** CREATE_CONNECTION: the Stripe base connection, with the access token decrypted only here. */
+export async function createConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { platform, store } = ctx.deps;
+  const { secretId } = inputOf<{ secretId: string }>(ctx);
+  const name = platformName(ctx.resource.name, ctx.resource.id);
+  const options = callOptions(ctx);
+  const created = await createOrAdopt(ctx, {
+    find: () => platform.flowService.findConnectionsByName(name, options),
+    create: async () => {
+      const accessToken = await store.secrets.open(secretId);
+      return platform.flowService.createConnection({ name, description: ctx.resource.description ?? undefined, accessToken }, options);
+    },
+  });
+  await ctx.progress(0.7, 'connection created; reading it back');
+  const connection = await platform.flowService.getConnection(created.id, options);
+  return {
+    resource: { platformId: connection.id, etag: connection.etag, snapshot: snapshotOf(connection), state: stateOf(connection) },
+    action: 'CREATED',
+    message: 'connection created',
+  };
+}
+
+interface UpdateConnectionInput {
+  changes: { name?: string; description?: string | null };
+  ifMatch: string;
+  rotatesAccessToken: boolean;
+  secretId?: string;
+}
+
+/** UPDATE_CONNECTION: a JSON Patch with If-Match = the etag the caller saw. */
+export async function updateConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { platform, store } = ctx.deps;
+  const input = inputOf<UpdateConnectionInput>(ctx);
+  const options = callOptions(ctx);
+  const platformId = ctx.resource.platformId!;
+  const name = input.changes.name ?? ctx.resource.name;
+  const description = 'description' in input.changes ? input.changes.description : ctx.resource.description;
+
+  const ops: PatchOperation[] = [];
+  if (input.changes.name !== undefined) ops.push({ op: 'replace', path: '/name', value: platformName(name, ctx.resource.id) });
+  if ('description' in input.changes) ops.push(description ? { op: 'add', path: '/description', value: description } : { op: 'remove', path: '/description' });
+  if (input.rotatesAccessToken && input.secretId) ops.push({ op: 'replace', path: '/auth/params', value: { accessToken: await store.secrets.open(input.secretId) } });
+
+  try {
+    await platform.flowService.updateConnection(platformId, input.ifMatch, ops, options);
+  } catch (error) {
+    if (!(error instanceof PlatformConflictError)) throw error;
+    const current = await platform.flowService.getConnection(platformId, options);
+    // A retry whose first PATCH landed but whose answer was lost sees its own change: not a conflict.
+    const ownWrite = ctx.isRetry && current.name === platformName(name, ctx.resource.id) && (current.description ?? null) === (description ?? null);
+    if (!ownWrite) {
+      throw new PlatformChangedConflict(`connection ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${input.ifMatch})`, current.etag, snapshotOf(current));
+    }
+  }
+  const connection = await platform.flowService.getConnection(platformId, options);
+  if (input.rotatesAccessToken) ctx.deps.logger.info({ resourceId: ctx.resource.id }, 'connection access token rotated');
+  return {
+    resource: { name, description: description ?? null, etag: connection.etag, snapshot: snapshotOf(connection), state: stateOf(connection) },
+    action: 'UPDATED',
+    message: 'connection updated',
+  };
+}
+
+/**
+ * DELETE_CONNECTION: with `cascade`, first the dataflows that read from it (and its source
+ * connections), each recorded as its own audit event; then the base connection.
+ */
+export async function deleteConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { platform, store } = ctx.deps;
+  const { cascade } = inputOf<{ cascade: boolean }>(ctx);
+  const options = callOptions(ctx);
+  if (cascade) {
+    const dataflows = await store.resources.dependents(ctx.resource.id, 'DATAFLOW', 'connectionId');
+    const sources = await store.resources.dependents(ctx.resource.id, 'SOURCE_CONNECTION', 'connectionId');
+    const dependents = [...dataflows, ...sources];
+    for (const [index, dependent] of dependents.entries()) {
+      if (dependent.platformId) {
+        const id = dependent.platformId;
+        await deleteIgnoringMissing(() =>
+          dependent.type === 'DATAFLOW' ? platform.flowService.deleteFlow(id, options) : platform.flowService.deleteSourceConnection(id, options),
+        );
+      }
+      await store.transaction(async (tx) => {
+        const after = await tx.resource.update({ where: { id: dependent.id }, data: { state: 'DELETED', deletedAt: new Date() } });
+        await store.audit.append(
+          {
+            sandbox: dependent.sandbox,
+            actor: ctx.operation.requestedBy,
+            action: 'DELETED',
+            resourceType: dependent.type,
+            resourceId: dependent.id,
+            platformId: dependent.platformId,
+            etagBefore: dependent.etag,
+            etagAfter: null,
+            before: auditView(dependent),
+            after: auditView(after),
+            operationId: ctx.operation.id,
+            requestId: ctx.operation.requestId,
+          },
+          tx,
+        );
+      });
+      await ctx.progress((index + 1) / (dependents.length + 1), `deleted ${dependent.type.toLowerCase().replace('_', ' ')} ${dependent.id}`);
+    }
+  }
+  if (ctx.resource.platformId) {
+    const id = ctx.resource.platformId;
+    await deleteIgnoringMissing(() => platform.flowService.deleteConnection(id, options));
+  }
+  return { resource: { state: 'DELETED', deletedAt: new Date() }, action: 'DELETED', message: 'connection deleted' };
+}

@@ -1,0 +1,168 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { isOperationType, type OperationType } from '../domain/operation-types.js';
+import { channels, type ResourceChangeMessage } from '../pubsub/event-bus.js';
+import { serializeOperation } from '../schema/mappers.js';
+import type { Prisma } from '../store/generated/client.js';
+import type { Operation } from '../store/operation.store.js';
+import type { Resource } from '../store/resource.store.js';
+import { toOperationErrorInfo } from './operation-error-info.js';
+import { PlatformChangedConflict, type HandlerOutcome, type OperationHandler, type WorkerDeps } from './operation-handler.js';
+import type { OperationJobData } from './queues.js';
+
+/** The audit-visible view of a resource: what an auditor compares before and after. */
+export function auditView(resource: Resource): Record<string, unknown> {
+  return {
+    name: resource.name,
+    description: resource.description,
+    state: resource.state,
+    platformId: resource.platformId,
+    etag: resource.etag,
+    spec: resource.spec,
+  };
+}
+
+/**
+ * Runs one operation job: marks it RUNNING, calls the handler for its type, then commits the
+ * resource change, the operation's outcome and the audit event in one transaction and publishes
+ * progress. Retryable failures go back to BullMQ (RETRYING); final ones — or the last attempt —
+ * fail the operation (FAILED) and stop the job.
+ */
+export class OperationProcessor {
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly handlers: Partial<Record<OperationType, OperationHandler>>,
+  ) {}
+
+  async process(job: Job<OperationJobData>): Promise<void> {
+    const { store, logger } = this.deps;
+    const operationId = job.data.operationId;
+    const started = await store.operations.start(operationId, 'running');
+    if (!started) return; // finished (or cancelled) by an earlier delivery of this job
+    await this.publishOperation(started);
+
+    const resource = await store.resources.getById(started.resourceId);
+    const handler = isOperationType(started.type) ? this.handlers[started.type] : undefined;
+    if (!resource || !handler) {
+      await this.fail(started, resource, { code: 'INTERNAL_SERVER_ERROR', message: 'the operation refers to an unknown resource or type', retryable: false });
+      throw new UnrecoverableError('unknown resource or operation type');
+    }
+    try {
+      const outcome = await handler({
+        operation: started,
+        resource,
+        deps: this.deps,
+        isRetry: started.attempts > 1,
+        progress: async (fraction, message) => {
+          const updated = await store.operations.progress(operationId, Math.max(0, Math.min(0.99, fraction)), message);
+          if (updated) await this.publishOperation(updated);
+        },
+      });
+      await this.succeed(started, resource, outcome);
+    } catch (error) {
+      const info = toOperationErrorInfo(error);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (info.retryable && !lastAttempt) {
+        logger.warn({ operationId, type: started.type, attempt: job.attemptsMade + 1, err: info.message }, 'operation attempt failed; retrying');
+        const retrying = await store.operations.retrying(operationId, info);
+        await this.publishOperation(retrying);
+        throw error;
+      }
+      if (info.code === 'INTERNAL_SERVER_ERROR') logger.error({ operationId, type: started.type, err: error }, 'operation failed with an unexpected error');
+      else logger.info({ operationId, type: started.type, code: info.code, platformCode: info.platformCode }, 'operation failed');
+      await this.fail(started, resource, { ...info, retryable: false }, error instanceof PlatformChangedConflict ? error : null);
+      throw new UnrecoverableError(info.message);
+    }
+  }
+
+  private async succeed(operation: Operation, before: Resource, outcome: HandlerOutcome): Promise<void> {
+    const { store } = this.deps;
+    const { after, done } = await store.transaction(async (tx) => {
+      const after = await tx.resource.update({
+        where: { id: before.id },
+        data: {
+          ...outcome.resource,
+          snapshot: outcome.resource.snapshot === null ? undefined : outcome.resource.snapshot,
+        } as Prisma.ResourceUpdateInput,
+      });
+      const done = await store.operations.finish(operation.id, { status: 'SUCCEEDED', message: outcome.message }, tx);
+      await store.audit.append(
+        {
+          sandbox: before.sandbox,
+          actor: operation.requestedBy,
+          action: outcome.action,
+          resourceType: before.type,
+          resourceId: before.id,
+          platformId: after.platformId,
+          etagBefore: before.etag,
+          etagAfter: after.etag,
+          before: before.platformId === null && before.state === 'PENDING' ? null : auditView(before),
+          after: auditView(after),
+          operationId: operation.id,
+          requestId: operation.requestId,
+        },
+        tx,
+      );
+      return { after, done };
+    });
+    await this.publishOperation(done);
+    await this.publishResource(after, outcome.action, operation.id);
+  }
+
+  private async fail(operation: Operation, resource: Resource | null, info: ReturnType<typeof toOperationErrorInfo>, conflict: PlatformChangedConflict | null = null): Promise<void> {
+    const { store } = this.deps;
+    const { failed, after } = await store.transaction(async (tx) => {
+      let after = resource;
+      if (resource && conflict) {
+        after = await tx.resource.update({
+          where: { id: resource.id },
+          data: { etag: conflict.currentEtag ?? resource.etag, ...(conflict.snapshot !== null ? { snapshot: conflict.snapshot } : {}) },
+        });
+      } else if (resource && operation.type.startsWith('CREATE_') && resource.state === 'PENDING') {
+        after = await tx.resource.update({ where: { id: resource.id }, data: { state: 'FAILED' } });
+      }
+      const failed = await store.operations.finish(operation.id, { status: 'FAILED', message: info.message, error: info }, tx);
+      if (resource) {
+        await store.audit.append(
+          {
+            sandbox: resource.sandbox,
+            actor: operation.requestedBy,
+            action: conflict ? 'CONFLICT_DETECTED' : `${operation.type}_FAILED`,
+            resourceType: resource.type,
+            resourceId: resource.id,
+            platformId: resource.platformId,
+            etagBefore: resource.etag,
+            etagAfter: after?.etag ?? resource.etag,
+            before: auditView(resource),
+            after: after ? auditView(after) : null,
+            operationId: operation.id,
+            requestId: operation.requestId,
+          },
+          tx,
+        );
+      }
+      return { failed, after };
+    });
+    await this.publishOperation(failed);
+    if (after && after !== resource) await this.publishResource(after, conflict ? 'CONFLICT_DETECTED' : 'FAILED', operation.id);
+  }
+
+  private async publishOperation(operation: Operation): Promise<void> {
+    await this.deps.bus.publish(channels.operation(operation.id), serializeOperation(operation)).catch((error) => {
+      this.deps.logger.warn({ operationId: operation.id, err: (error as Error).message }, 'could not publish operation progress');
+    });
+  }
+
+  private async publishResource(resource: Resource, action: string, operationId: string): Promise<void> {
+    const message: ResourceChangeMessage = {
+      resourceType: resource.type,
+      resourceId: resource.id,
+      state: resource.state,
+      etag: resource.etag,
+      platformId: resource.platformId,
+      action,
+      operationId,
+      at: new Date().toISOString(),
+    };
+    await this.deps.bus.publish(channels.resource(resource.type, resource.id), message).catch(() => undefined);
+  }
+}

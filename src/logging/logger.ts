@@ -1,0 +1,31 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Field names whose values never reach a log line: tokens, secrets, keys. pino replaces
+ * them with `[redacted]` wherever they appear in the logged object (two levels deep).
+ */
+const REDACTED_PATHS = ['accessToken', 'access_token', 'clientSecret', 'client_secret', 'authorization', 'token', 'secret', 'password', 'apiKey'].flatMap(
+  (key) => [key, `*.${key}`, `*.*.${key}`],
+);
+
+export interface LoggerOptions {
+  level: string;
+  /** Where lines go; default stdout. Tests pass a stream to capture and scan them. */
+  destination?: NodeJS.WritableStream;
+  /** Fields added to every line (process role, instance id). */
+  base?: Record<string, unknown>;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: options.base ?? {},
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    (options.destination as pino.DestinationStream | undefined) ?? pino.destination(1),
+  );
+}

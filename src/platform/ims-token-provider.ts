@@ -1,0 +1,174 @@
+import type { Dispatcher } from 'undici';
+import { createKeepAliveAgent, NetworkAttemptError, sendAttempt, TIMEOUT_DEFAULTS, type PlatformTimeouts } from './http-attempt.js';
+import { ImsAuthError } from './platform-errors.js';
+import { silentPlatformLogger, type PlatformLogger } from './platform-logger.js';
+import { backoffDelayMs, parseRetryAfterMs, resolveRetryOptions, type PlatformRetryOptions } from './retry-policy.js';
+import { abortableSleep } from './sleep.js';
+
+/** The scope Adobe documents for Platform API access with OAuth server-to-server credentials. */
+export const DEFAULT_IMS_SCOPE = 'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session';
+
+/** Where the HTTP core gets its bearer token, and how it reports one the Platform refused. */
+export interface AccessTokenSource {
+  /** A token that is valid now (cached, or freshly issued). */
+  getToken(): Promise<string>;
+  /** The Platform answered 401 for `token`: forget it, so the next `getToken` fetches a new one. */
+  invalidate(token: string): void;
+}
+
+/** Options of `ImsTokenProvider`. */
+export interface ImsTokenProviderOptions {
+  /** IMS base URL, e.g. `https://ims-na1.adobelogin.com` (or the emulator's URL). */
+  imsUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Comma-separated scopes; default `DEFAULT_IMS_SCOPE`. */
+  scope?: string;
+  /** Shared keep-alive dispatcher; default: one of its own (closed by `close()`). */
+  dispatcher?: Dispatcher;
+  /** Default `TIMEOUT_DEFAULTS` (10 s connect, 10 s per attempt). */
+  timeouts?: PlatformTimeouts;
+  /** Retries of 429/5xx/network failures; default `RETRY_DEFAULTS` (4 attempts). */
+  retry?: PlatformRetryOptions;
+  logger?: PlatformLogger;
+  /** Clock for expiry, epoch ms; default `Date.now`. */
+  now?: () => number;
+}
+
+interface CachedToken {
+  token: string;
+  /** From here on a caller triggers a refresh. */
+  refreshAtMs: number;
+  expiresAtMs: number;
+}
+
+/** Refresh once less than this share of a token's lifetime remains… */
+const REFRESH_SHARE = 0.1;
+/** …or less than this, whichever is more. */
+const MIN_REFRESH_MARGIN_MS = 60_000;
+
+/**
+ * Adobe IMS OAuth server-to-server tokens (`POST {imsUrl}/ims/token/v3`, client credentials).
+ *
+ * The token is cached and refreshed before it expires (when less than max(60 s, 10 % of its
+ * lifetime) remains). Concurrent callers share one token request. `invalidate(token)` drops a
+ * token the Platform refused, so a 401 costs exactly one refresh. The client secret and tokens
+ * never appear in errors or logs.
+ */
+export class ImsTokenProvider implements AccessTokenSource {
+  private readonly tokenUrl: URL;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly timeouts: Required<PlatformTimeouts>;
+  private readonly retry: ReturnType<typeof resolveRetryOptions>;
+  private readonly logger: PlatformLogger;
+  private readonly now: () => number;
+  private cached: CachedToken | null = null;
+  private inflight: Promise<CachedToken> | null = null;
+
+  constructor(private readonly options: ImsTokenProviderOptions) {
+    this.tokenUrl = new URL('/ims/token/v3', options.imsUrl);
+    this.timeouts = { ...TIMEOUT_DEFAULTS, ...definedOnly(options.timeouts ?? {}) };
+    this.retry = resolveRetryOptions(options.retry);
+    this.logger = options.logger ?? silentPlatformLogger;
+    this.now = options.now ?? Date.now;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? createKeepAliveAgent({ connectMs: this.timeouts.connectMs, connections: 4 });
+  }
+
+  /** A valid access token; fetches one when none is cached or the cached one is due for refresh. */
+  async getToken(): Promise<string> {
+    const cached = this.cached;
+    if (cached && this.now() < cached.refreshAtMs) return cached.token;
+    if (!this.inflight) {
+      this.inflight = this.issue().finally(() => {
+        this.inflight = null;
+      });
+    }
+    try {
+      return (await this.inflight).token;
+    } catch (error) {
+      // A refresh that fails early (inside the refresh margin) must not fail calls the old token still serves.
+      if (cached && this.cached === cached && this.now() < cached.expiresAtMs) return cached.token;
+      throw error;
+    }
+  }
+
+  /** Forgets `token` if it is the cached one; a stale report about an older token changes nothing. */
+  invalidate(token: string): void {
+    if (this.cached?.token === token) this.cached = null;
+  }
+
+  /** Closes the dispatcher if this provider created it. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async issue(): Promise<CachedToken> {
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: this.options.clientId,
+      client_secret: this.options.clientSecret,
+      scope: this.options.scope ?? DEFAULT_IMS_SCOPE,
+    }).toString();
+    const secrets = [this.options.clientSecret];
+    for (let attempt = 1; ; attempt++) {
+      let failure: ImsAuthError;
+      let retryAfterMs: number | undefined;
+      try {
+        const response = await sendAttempt(this.dispatcher, {
+          origin: this.tokenUrl.origin,
+          path: this.tokenUrl.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body,
+          timeoutMs: this.timeouts.requestMs,
+        });
+        const parsed = parseJson(response.text);
+        if (response.status === 200) return this.cache(parsed, secrets);
+        const imsError = typeof parsed?.error === 'string' ? parsed.error : undefined;
+        const description = typeof parsed?.error_description === 'string' ? parsed.error_description : undefined;
+        const retryable = response.status === 429 || response.status >= 500;
+        failure = new ImsAuthError({ status: response.status, imsError, description, retryable, knownSecrets: secrets });
+        if (!retryable) throw failure;
+        retryAfterMs = parseRetryAfterMs(response.headers['retry-after'], this.now());
+      } catch (error) {
+        if (!(error instanceof NetworkAttemptError)) throw error;
+        failure = new ImsAuthError({ retryable: true, problem: `could not reach IMS: network ${error.failure}${error.networkCode ? ` (${error.networkCode})` : ''}` });
+      }
+      if (attempt >= this.retry.maxAttempts || (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs)) throw failure;
+      const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.retry);
+      this.logger.debug({ attempt, status: failure.status, delayMs }, 'IMS token request failed; retrying');
+      await abortableSleep(delayMs);
+    }
+  }
+
+  private cache(parsed: Record<string, unknown> | undefined, secrets: string[]): CachedToken {
+    const token = parsed?.access_token;
+    const expiresIn = Number(parsed?.expires_in);
+    if (typeof token !== 'string' || token === '' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw new ImsAuthError({ status: 200, retryable: true, problem: 'IMS answered without access_token/expires_in', knownSecrets: secrets });
+    }
+    // S2S tokens state `expires_in` in seconds (the retired JWT exchange used milliseconds).
+    const lifetimeMs = expiresIn * 1000;
+    const margin = Math.min(Math.max(MIN_REFRESH_MARGIN_MS, lifetimeMs * REFRESH_SHARE), lifetimeMs / 2);
+    const obtainedAt = this.now();
+    const entry: CachedToken = { token, refreshAtMs: obtainedAt + lifetimeMs - margin, expiresAtMs: obtainedAt + lifetimeMs };
+    this.cached = entry;
+    this.logger.debug({ expiresInSeconds: expiresIn }, 'IMS access token issued');
+    return entry;
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

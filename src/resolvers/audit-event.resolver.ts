@@ -1,0 +1,59 @@
+import { Args, ArgsType, Ctx, Field, ID, InputType, Query, Resolver } from 'type-graphql';
+import type { GatewayContext } from '../graphql/context.js';
+import { AuditEvent, AuditEventPage } from '../schema/audit-event.type.js';
+import { ResourceType } from '../schema/enums.js';
+import { toAuditEvent } from '../schema/mappers.js';
+import { toPage } from '../schema/page.type.js';
+import { auditCursor } from '../store/audit.store.js';
+import { pageSize } from '../store/cursor.js';
+import { optionalText } from '../services/input-rules.js';
+import { PageArgs } from './resource-queries.js';
+
+@InputType()
+class AuditEventFilter {
+  @Field(() => ResourceType, { nullable: true })
+  resourceType?: ResourceType | null;
+
+  @Field(() => ID, { nullable: true })
+  resourceId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Who made the change.' })
+  actor?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'e.g. CREATED, UPDATED, DELETED, CONFLICT_DETECTED.' })
+  action?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'At or after this time.' })
+  since?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'At or before this time.' })
+  until?: Date | null;
+}
+
+@ArgsType()
+class AuditEventsArgs extends PageArgs {
+  @Field(() => AuditEventFilter, { nullable: true })
+  filter?: AuditEventFilter | null;
+}
+
+@Resolver(() => AuditEvent)
+export class AuditEventResolver {
+  @Query(() => AuditEventPage, { description: 'Who changed what, newest first.' })
+  async auditEvents(@Args(() => AuditEventsArgs) args: AuditEventsArgs, @Ctx() ctx: GatewayContext) {
+    const f = args.filter ?? {};
+    const page = await ctx.store.audit.list(
+      {
+        sandbox: ctx.sandbox,
+        resourceType: f.resourceType ?? null,
+        resourceId: f.resourceId ?? null,
+        actor: optionalText('filter.actor', f.actor, 200),
+        action: optionalText('filter.action', f.action, 100),
+        since: f.since ?? null,
+        until: f.until ?? null,
+      },
+      pageSize(args.first),
+      args.after,
+    );
+    return toPage(page, toAuditEvent, auditCursor);
+  }
+}

@@ -1,0 +1,84 @@
+import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { isOperationType } from '../domain/operation-types.js';
+import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { currentThenLive } from '../graphql/live-query.js';
+import { channels } from '../pubsub/event-bus.js';
+import { OperationStatus, OperationType } from '../schema/enums.js';
+import { serializeOperation, toOperation, type SerializedOperation } from '../schema/mappers.js';
+import { Operation, OperationPage } from '../schema/operation.type.js';
+import { toPage } from '../schema/page.type.js';
+import { pageSize } from '../store/cursor.js';
+import { operationCursor } from '../store/operation.store.js';
+
+@InputType()
+class OperationFilter {
+  @Field(() => OperationStatus, { nullable: true })
+  status?: OperationStatus | null;
+
+  @Field(() => OperationType, { nullable: true })
+  type?: OperationType | null;
+
+  @Field(() => ID, { nullable: true, description: 'Only operations on this resource.' })
+  resourceId?: string | null;
+}
+
+@ArgsType()
+class OperationsArgs {
+  @Field(() => Int, { nullable: true, description: '1..100, default 20' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => OperationFilter, { nullable: true })
+  filter?: OperationFilter | null;
+}
+
+@Resolver(() => Operation)
+export class OperationResolver {
+  @Query(() => Operation, { nullable: true, description: 'One operation by id; null if it does not exist.' })
+  async operation(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Operation | null> {
+    const row = await ctx.store.operations.find(id, ctx.sandbox);
+    return row ? toOperation(row) : null;
+  }
+
+  @Query(() => OperationPage, { description: 'Operations, newest first.' })
+  async operations(@Args(() => OperationsArgs) args: OperationsArgs, @Ctx() ctx: GatewayContext) {
+    if (args.filter?.type && !isOperationType(args.filter.type)) throw new ValidationError('filter.type', 'is not an operation type');
+    const page = await ctx.store.operations.list(
+      { sandbox: ctx.sandbox, status: args.filter?.status ?? null, type: args.filter?.type ?? null, resourceId: args.filter?.resourceId ?? null },
+      pageSize(args.first),
+      args.after,
+    );
+    return toPage(page, toOperation, operationCursor);
+  }
+
+  @Mutation(() => Operation, { description: 'Runs a FAILED or CANCELLED operation again, reusing what it already created.' })
+  async retryOperation(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
+    const row = await ctx.store.operations.find(id, ctx.sandbox);
+    if (!row) throw new NotFoundError('Operation', id, 'id');
+    if (row.status !== 'FAILED' && row.status !== 'CANCELLED') throw new PreconditionError(`operation ${id} is ${row.status}; only FAILED or CANCELLED operations can be retried`, 'id');
+    return toOperation(await ctx.requests.retry(ctx, row));
+  }
+
+  @Subscription(() => Operation, {
+    description: 'The operation now, then every change until it finishes.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GatewayContext;
+      const id = String(args.id);
+      return currentThenLive<SerializedOperation>(
+        () => ctx.bus.subscribe<SerializedOperation>(channels.operation(id)),
+        async () => {
+          const row = await ctx.store.operations.find(id, ctx.sandbox);
+          if (!row) throw new NotFoundError('Operation', id, 'id');
+          return serializeOperation(row);
+        },
+        (message, last) => Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
+      );
+    },
+  })
+  operationUpdated(@Root() payload: SerializedOperation, @Arg('id', () => ID) _id: string): Operation {
+    return toOperation(payload);
+  }
+}

@@ -1,0 +1,123 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { ScheduleFrequency, StripeResource } from './enums.js';
+import { PageOf } from './page.type.js';
+import { PlatformResource } from './platform-resource.type.js';
+
+/** A Stripe base connection (an "account"): Stripe credentials known to the Platform. The access token is never returned. */
+@ObjectType({ implements: PlatformResource })
+export class Connection extends PlatformResource {}
+
+/** Which Stripe resource of a base connection a dataflow reads. */
+@ObjectType({ implements: PlatformResource })
+export class SourceConnection extends PlatformResource {
+  @Field(() => StripeResource)
+  resource!: StripeResource;
+
+  connectionId!: string;
+}
+
+@ObjectType({ description: 'One field of an XDM schema (dotted path under the tenant namespace).' })
+export class XdmField {
+  @Field(() => String)
+  path!: string;
+
+  @Field(() => String)
+  type!: string;
+}
+
+/** A custom XDM schema whose tenant field group mirrors a Stripe resource. */
+@ObjectType({ implements: PlatformResource })
+export class XdmSchema extends PlatformResource {
+  @Field(() => StripeResource, { nullable: true })
+  resource!: StripeResource | null;
+
+  @Field(() => String, { nullable: true, description: 'Schema Registry version, e.g. "1.0".' })
+  version!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The tenant namespace fields live under, e.g. "_flowgatelocal".' })
+  tenantNamespace!: string | null;
+
+  @Field(() => [XdmField], { description: 'Leaf fields the schema defines (empty until created).' })
+  fields!: XdmField[];
+
+  sourceConnectionId!: string | null;
+}
+
+/** A Catalog dataset for one XDM schema. */
+@ObjectType({ implements: PlatformResource })
+export class Dataset extends PlatformResource {
+  schemaId!: string;
+}
+
+/** Where a dataflow writes: a dataset (and its schema) in the data lake. */
+@ObjectType({ implements: PlatformResource })
+export class TargetConnection extends PlatformResource {
+  datasetId!: string;
+  schemaId!: string;
+}
+
+@ObjectType({ description: 'One field mapping of a mapping set: a source attribute written to an XDM path.' })
+export class FieldMapping {
+  @Field(() => String, { description: 'Source attribute, e.g. "data.amount".' })
+  source!: string;
+
+  @Field(() => String, { description: 'XDM destination path, e.g. "_tenant.charges_data.amount".' })
+  destination!: string;
+
+  @Field(() => String, { description: 'ATTRIBUTE, EXPRESSION or STATIC.' })
+  sourceType!: string;
+}
+
+/** A Data Prep mapping set with its field mappings. */
+@ObjectType({ implements: PlatformResource })
+export class Mapping extends PlatformResource {
+  @Field(() => Int, { nullable: true, description: 'The mapping set version on the Platform.' })
+  version!: number | null;
+
+  @Field(() => [FieldMapping])
+  fieldMappings!: FieldMapping[];
+
+  schemaId!: string;
+  sourceConnectionId!: string | null;
+}
+
+@ObjectType({ description: 'When a dataflow runs.' })
+export class Schedule {
+  @Field(() => ScheduleFrequency)
+  frequency!: ScheduleFrequency;
+
+  @Field(() => Int, { nullable: true, description: 'Frequency units between runs; null for ONCE.' })
+  interval!: number | null;
+
+  @Field(() => Date, { description: 'First run.' })
+  startTime!: Date;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether the first run reads history.' })
+  backfill!: boolean | null;
+}
+
+/** A dataflow: reads a Stripe resource through a source connection, maps it, writes a dataset. */
+@ObjectType({ implements: PlatformResource })
+export class Dataflow extends PlatformResource {
+  @Field(() => StripeResource, { nullable: true })
+  resource!: StripeResource | null;
+
+  @Field(() => Schedule)
+  schedule!: Schedule;
+
+  @Field(() => Int, { description: 'The mapping set version the flow uses.' })
+  mappingVersion!: number;
+
+  sourceConnectionId!: string;
+  targetConnectionId!: string;
+  mappingId!: string;
+  connectionId!: string | null;
+}
+
+export const ConnectionPage = PageOf(Connection, 'Connection');
+export const SourceConnectionPage = PageOf(SourceConnection, 'SourceConnection');
+export const XdmSchemaPage = PageOf(XdmSchema, 'XdmSchema');
+export const DatasetPage = PageOf(Dataset, 'Dataset');
+export const TargetConnectionPage = PageOf(TargetConnection, 'TargetConnection');
+export const MappingPage = PageOf(Mapping, 'Mapping');
+export const DataflowPage = PageOf(Dataflow, 'Dataflow');

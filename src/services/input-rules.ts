@@ -1,0 +1,54 @@
+import { ValidationError } from '../errors/app-errors.js';
+
+/**
+ * The input rules every mutation shares. Each throws ValidationError naming the field, before
+ * anything is written.
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+export function requiredName(field: string, value: string | null | undefined, max = 200): string {
+  if (value === null || value === undefined) throw new ValidationError(field, 'is required');
+  const trimmed = value.trim();
+  if (trimmed === '') throw new ValidationError(field, 'must not be empty');
+  if (trimmed.length > max) throw new ValidationError(field, `must be at most ${max} characters`);
+  if (CONTROL_CHARACTERS.test(trimmed)) throw new ValidationError(field, 'must not contain control characters');
+  return trimmed;
+}
+
+export function optionalText(field: string, value: string | null | undefined, max = 1000): string | null {
+  if (value === null || value === undefined) return null;
+  if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters`);
+  if (CONTROL_CHARACTERS.test(value)) throw new ValidationError(field, 'must not contain control characters');
+  return value;
+}
+
+/** A Stripe secret or restricted key. Only its shape is checked here; the Platform's connection test checks it works. */
+export function stripeAccessToken(field: string, value: string | null | undefined): string {
+  if (value === null || value === undefined || value.trim() === '') throw new ValidationError(field, 'is required');
+  if (value.length > 512) throw new ValidationError(field, 'must be at most 512 characters');
+  if (/\s/.test(value)) throw new ValidationError(field, 'must not contain whitespace');
+  return value;
+}
+
+export function idempotencyKey(field: string, value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) throw new ValidationError(field, 'must be 1 to 128 letters, digits or . _ : -');
+  return value;
+}
+
+export function uuidField(field: string, value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new ValidationError(field, 'must be a Flowgate id (UUID)');
+  return value.toLowerCase();
+}
+
+export function optionalEtag(field: string, value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (value.length === 0 || value.length > 200) throw new ValidationError(field, 'must be 1 to 200 characters');
+  return value;
+}
+
+/** Compares etags the way the Platform does: quotes and a weak prefix do not matter. */
+export function sameEtag(a: string | null, b: string | null): boolean {
+  const strip = (v: string | null) => (v ?? '').trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+  return strip(a) === strip(b);
+}

@@ -1,0 +1,47 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/** A key that can encrypt; older keys stay available for decryption after a rotation. */
+export interface SecretKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface SealedSecret {
+  keyId: string;
+  /** base64 of iv (12 bytes) ‖ ciphertext ‖ GCM tag (16 bytes). */
+  ciphertext: string;
+}
+
+/**
+ * AES-256-GCM for secrets at rest (Stripe access tokens). Encrypts with the current key,
+ * decrypts with whichever key id the secret names.
+ */
+export class SecretBox {
+  private readonly keys: Map<string, Buffer>;
+
+  constructor(
+    private readonly current: SecretKey,
+    previous: SecretKey[] = [],
+  ) {
+    this.keys = new Map([...previous, current].map((k) => [k.id, k.key]));
+  }
+
+  seal(plaintext: string, associatedData: string): SealedSecret {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
+    // Binding the resource id means a ciphertext copied onto another row does not decrypt.
+    cipher.setAAD(Buffer.from(associatedData));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return { keyId: this.current.id, ciphertext: Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64') };
+  }
+
+  open(sealed: SealedSecret, associatedData: string): string {
+    const key = this.keys.get(sealed.keyId);
+    if (!key) throw new Error(`no key with id ${sealed.keyId} is configured to decrypt this secret`);
+    const raw = Buffer.from(sealed.ciphertext, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(associatedData));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+  }
+}

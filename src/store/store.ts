@@ -1,0 +1,38 @@
+import { AuditStore } from './audit.store.js';
+import { FlowRunStore } from './flow-run.store.js';
+import type { Prisma, PrismaClient } from './generated/client.js';
+import { OperationStore } from './operation.store.js';
+import { ResourceStore } from './resource.store.js';
+import type { SecretBox } from './secret-box.js';
+import { SecretStore } from './secret.store.js';
+
+/** The Prisma client or a transaction of it: every store method takes either. */
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+/** Flowgate's persistence: one object per table, over one Prisma client. */
+export class Store {
+  readonly resources: ResourceStore;
+  readonly operations: OperationStore;
+  readonly audit: AuditStore;
+  readonly runs: FlowRunStore;
+  readonly secrets: SecretStore;
+
+  constructor(
+    readonly prisma: PrismaClient,
+    secretBox: SecretBox,
+  ) {
+    this.resources = new ResourceStore(prisma);
+    this.operations = new OperationStore(prisma);
+    this.audit = new AuditStore(prisma);
+    this.runs = new FlowRunStore(prisma);
+    this.secrets = new SecretStore(prisma, secretBox);
+  }
+
+  transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(work, { timeout: 15_000 });
+  }
+
+  async ping(): Promise<void> {
+    await this.prisma.$queryRaw`SELECT 1`;
+  }
+}

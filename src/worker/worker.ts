@@ -1,0 +1,69 @@
+import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import type { OperationType } from '../domain/operation-types.js';
+import type { OperationHandler, WorkerDeps } from '../jobs/operation-handler.js';
+import { OperationProcessor } from '../jobs/operation.processor.js';
+import { jitteredBackoff, MAINTENANCE_QUEUE, OPERATIONS_QUEUE, type MaintenanceJobName, type OperationJobData } from '../jobs/queues.js';
+import { reconcileOperations } from '../jobs/reconciler.js';
+
+export interface WorkerOptions {
+  deps: WorkerDeps;
+  handlers: Partial<Record<OperationType, OperationHandler>>;
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  operationsQueue: Queue<OperationJobData>;
+  maintenanceQueue: Queue;
+  /** Syncs flow runs of enabled dataflows (the maintenance `sync-runs` job). */
+  syncRuns: () => Promise<unknown>;
+  runSyncIntervalMs: number;
+  reconcileIntervalMs?: number;
+}
+
+export interface RunningWorker {
+  /** Waits for in-flight jobs to finish, then closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker: processes operation jobs, and the periodic maintenance jobs (run sync,
+ * reconciliation). Schedulers are upserted idempotently, so any number of workers can start.
+ */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const processor = new OperationProcessor(options.deps, options.handlers);
+  const logger = options.deps.logger;
+
+  const operations = new Worker<OperationJobData>(OPERATIONS_QUEUE, (job: Job<OperationJobData>) => processor.process(job), {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) },
+  });
+  operations.on('error', (error) => logger.error({ err: error.message }, 'operations worker error'));
+
+  const maintenance = new Worker(
+    MAINTENANCE_QUEUE,
+    async (job: Job) => {
+      switch (job.name as MaintenanceJobName) {
+        case 'sync-runs':
+          return options.syncRuns();
+        case 'reconcile':
+          return reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger });
+      }
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: 1 },
+  );
+  maintenance.on('error', (error) => logger.error({ err: error.message }, 'maintenance worker error'));
+
+  await options.maintenanceQueue.upsertJobScheduler('sync-runs', { every: options.runSyncIntervalMs }, { name: 'sync-runs', opts: { removeOnComplete: true, removeOnFail: 100 } });
+  await options.maintenanceQueue.upsertJobScheduler('reconcile', { every: options.reconcileIntervalMs ?? 10_000 }, { name: 'reconcile', opts: { removeOnComplete: true, removeOnFail: 100 } });
+  // A pass right away: after a Redis restart, nothing waits for the first interval.
+  await reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs: 0 }).catch((error) =>
+    logger.warn({ err: (error as Error).message }, 'initial reconciliation failed'),
+  );
+
+  return {
+    stop: async () => {
+      await Promise.all([operations.close(), maintenance.close()]);
+    },
+  };
+}
