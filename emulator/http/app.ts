@@ -18,6 +18,7 @@ declare module 'fastify' {
     platform: PlatformCall | null;
     appliedFault: { id: number; mode: string } | null;
     dropAfterCommit: boolean;
+    arrivedAt: string;
   }
 }
 
@@ -34,7 +35,11 @@ export function buildHttpApp(ctx: EmulatorContext): FastifyInstance {
     bodyLimit: ctx.options.bodyLimitBytes,
     // Flow Service documents `/connections/{id}/` (trailing slash) next to `/connections/{id}`.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
-    genReqId: () => randomUUID(),
+    // Echo the caller's x-request-id (Adobe's gateway does) so client and emulator logs correlate.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+    },
     // Tests and the gateway keep connections alive; close idle ones promptly on stop.
     forceCloseConnections: true,
   });
@@ -43,6 +48,7 @@ export function buildHttpApp(ctx: EmulatorContext): FastifyInstance {
   app.decorateRequest('platform', null);
   app.decorateRequest('appliedFault', null);
   app.decorateRequest('dropAfterCommit', false);
+  app.decorateRequest('arrivedAt', '');
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/json-patch+json'], { parseAs: 'string' }, (request, body, done) => {
@@ -64,6 +70,7 @@ export function buildHttpApp(ctx: EmulatorContext): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
+    request.arrivedAt = new Date().toISOString();
     request.family = serviceFamilyOf(path);
     reply.header('x-request-id', request.id);
     if (request.family === 'control' || request.family === 'unknown') return;
@@ -153,7 +160,7 @@ function logRequest(ctx: EmulatorContext, request: FastifyRequest, status: numbe
     path,
     query: redactQuery(search),
     status,
-    time: new Date().toISOString(),
+    time: request.arrivedAt || new Date().toISOString(),
     durationMs: Math.round(elapsedMs * 10) / 10,
     sandbox: request.platform?.sandboxName ?? null,
     ...(request.appliedFault ? { fault: request.appliedFault } : {}),

@@ -1,4 +1,4 @@
-import { catalogError, dataPrepError, flowError, gatewayError, placeholderError, xdmError } from '../errors/error-bodies.js';
+import { catalogError, dataPrepError, flowError, gatewayError, imsError, placeholderError, xdmError } from '../errors/error-bodies.js';
 import type { PlatformHttpError } from '../errors/platform-error.js';
 import type { ServiceFamily } from './service-family.js';
 
@@ -57,6 +57,8 @@ export const familyErrors = {
 
   /** A status chosen by a fault rule: 429 comes from the gateway, everything else from the service. */
   injected(family: ServiceFamily, status: number, nowMs: number): PlatformHttpError {
+    // IMS is not behind the Adobe I/O gateway: it answers in its own OAuth error shape.
+    if (family === 'ims') return imsError(status, status === 429 ? 'too_many_requests' : 'temporarily_unavailable', `Injected failure with status ${status}.`);
     if (status === 429) return gatewayError(429, '429050', 'Too many requests');
     if (status === 503) return this.unavailable(family, nowMs);
     if (status === 500) return this.internal(family, nowMs);

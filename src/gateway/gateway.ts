@@ -77,6 +77,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schema,
     introspection: options.introspection ?? true,
     formatError: createFormatError(logger),
+    // The process's own shutdown handler stops the gateway, then the worker and connections.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No cache hints are used; the default cache-control plugin roughly halves list throughput.

@@ -11,7 +11,7 @@ export interface GatewayContext extends RequestContext {
   explore: ExploreService;
   bus: EventBus;
   logger: Logger;
-  /** The Schema Registry tenant namespace, e.g. `_flowgatelocal`, when known from configuration. */
+  /** The Schema Registry tenant id, e.g. `flowgatelocal` (namespace `_flowgatelocal`), when known from configuration. */
   tenantId: string | null;
 }
 

@@ -32,7 +32,7 @@ export interface PlatformCallOptions {
   sandbox?: string;
   /** `x-request-id` for correlation (e.g. the operation id); default a new UUID. Sent on every attempt. */
   requestId?: string;
-  /** Cancels the call, including waits between retries. */
+  /** Cancels the call, including waits between retries: it rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -121,11 +121,6 @@ export class PlatformHttp {
     this.knownSecrets = options.knownSecrets ?? [];
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? createKeepAliveAgent({ connectMs: this.timeouts.connectMs, connections: options.connections });
-  }
-
-  /** The default sandbox of this client. */
-  get sandbox(): string {
-    return this.options.sandbox;
   }
 
   /**

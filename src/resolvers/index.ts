@@ -1,8 +1,29 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { AuditEventResolver } from './audit-event.resolver.js';
 import { ConnectionResolver } from './connection.resolver.js';
+import { DataflowResolver } from './dataflow.resolver.js';
+import { DatasetResolver } from './dataset.resolver.js';
+import { ExploreResolver } from './explore.resolver.js';
+import { FlowRunResolver } from './flow-run.resolver.js';
+import { MappingResolver } from './mapping.resolver.js';
 import { OperationResolver } from './operation.resolver.js';
 import { ResourceChangeResolver } from './resource-change.resolver.js';
+import { SourceConnectionResolver } from './source-connection.resolver.js';
+import { TargetConnectionResolver } from './target-connection.resolver.js';
+import { XdmSchemaResolver } from './xdm-schema.resolver.js';
 
 /** Every resolver class of the API. */
-export const RESOLVERS: NonEmptyArray<Function> = [OperationResolver, ConnectionResolver, AuditEventResolver, ResourceChangeResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [
+  OperationResolver,
+  ConnectionResolver,
+  AuditEventResolver,
+  ResourceChangeResolver,
+  SourceConnectionResolver,
+  XdmSchemaResolver,
+  DatasetResolver,
+  ExploreResolver,
+  TargetConnectionResolver,
+  MappingResolver,
+  DataflowResolver,
+  FlowRunResolver,
+];

@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { isOperationType } from '../domain/operation-types.js';
 import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -8,6 +8,8 @@ import { OperationStatus, OperationType } from '../schema/enums.js';
 import { serializeOperation, toOperation, type SerializedOperation } from '../schema/mappers.js';
 import { Operation, OperationPage } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
+import { PlatformResource } from '../schema/platform-resource.type.js';
+import { loadResource } from './resource-change.resolver.js';
 import { pageSize } from '../store/cursor.js';
 import { operationCursor } from '../store/operation.store.js';
 
@@ -52,6 +54,11 @@ export class OperationResolver {
       args.after,
     );
     return toPage(page, toOperation, operationCursor);
+  }
+
+  @FieldResolver(() => PlatformResource, { nullable: true, description: 'The resource the operation acts on, as it is now.' })
+  resource(@Root() operation: Operation, @Ctx() ctx: GatewayContext): Promise<PlatformResource | null> {
+    return loadResource(ctx, operation.resourceId);
   }
 
   @Mutation(() => Operation, { description: 'Runs a FAILED or CANCELLED operation again, reusing what it already created.' })

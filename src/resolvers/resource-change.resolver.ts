@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { NotFoundError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { currentThenLive } from '../graphql/live-query.js';
@@ -36,6 +36,11 @@ export class ResourceChange {
 
 @Resolver(() => ResourceChange)
 export class ResourceChangeResolver {
+  @FieldResolver(() => PlatformResource, { nullable: true, description: 'The resource as it is now.' })
+  resource(@Root() change: ResourceChange, @Ctx() ctx: GatewayContext): Promise<PlatformResource | null> {
+    return loadResource(ctx, change.resourceId);
+  }
+
   @Subscription(() => ResourceChange, {
     description: 'The resource now, then every change to it.',
     subscribe: async ({ args, context }) => {

@@ -16,7 +16,8 @@ export interface ResourceSpec {
   version?: string | number | null;
   tenantNamespace?: string;
   fieldMappings?: FieldMapping[];
-  schedule?: { frequency: string; interval: number | null; startTime: number; backfill: boolean | null };
+  /** `startTime` in epoch seconds; null = "60 s after it is created" until the worker fixes it. */
+  schedule?: { frequency: string; interval: number | null; startTime: number | null; backfill: boolean | null };
   mappingVersion?: number;
   [key: string]: unknown;
 }
@@ -64,7 +65,7 @@ export function toResource(row: Resource): PlatformResource {
       const schedule = spec.schedule ?? { frequency: 'once', interval: null, startTime: 0, backfill: null };
       return Object.assign(new Dataflow(), base, {
         resource: (row.stripeResource as StripeResource | null) ?? null,
-        schedule: { frequency: schedule.frequency as ScheduleFrequency, interval: schedule.interval, startTime: new Date(schedule.startTime * 1000), backfill: schedule.backfill },
+        schedule: { frequency: schedule.frequency as ScheduleFrequency, interval: schedule.interval, startTime: schedule.startTime === null ? new Date(row.createdAt.getTime() + 60_000) : new Date(schedule.startTime * 1000), backfill: schedule.backfill },
         mappingVersion: spec.mappingVersion ?? 0,
         sourceConnectionId: row.sourceConnectionId!,
         targetConnectionId: row.targetConnectionId!,

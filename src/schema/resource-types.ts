@@ -23,6 +23,9 @@ export class XdmField {
 
   @Field(() => String)
   type!: string;
+
+  @Field(() => String, { nullable: true, description: 'The explore path the field mirrors, e.g. "data.amount" (the mapping source); null if unknown.' })
+  source?: string | null;
 }
 
 /** A custom XDM schema whose tenant field group mirrors a Stripe resource. */

@@ -49,15 +49,15 @@ export class FlowRunStore {
     return this.db.flowRun.findUnique({ where: { id } });
   }
 
-  /** Newest first (by start time). */
+  /** Newest first by start time (when the run ran, not when the sync first saw it). */
   async list(dataflowId: string, first: number, after?: string | null, status?: string | null): Promise<Page<FlowRun>> {
     const where: Prisma.FlowRunWhereInput = { dataflowId, ...(status ? { status } : {}) };
     const position = after ? decodeCursor(after) : null;
     const pageWhere: Prisma.FlowRunWhereInput = position
-      ? { AND: [where, { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] }] }
+      ? { AND: [where, { OR: [{ startedAt: { lt: position.at } }, { startedAt: position.at, id: { lt: position.id } }] }] }
       : where;
     const [rows, totalCount] = await Promise.all([
-      this.db.flowRun.findMany({ where: pageWhere, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
+      this.db.flowRun.findMany({ where: pageWhere, orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
       this.db.flowRun.count({ where }),
     ]);
     return { rows: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
@@ -79,6 +79,7 @@ export class FlowRunStore {
   }
 }
 
+/** Cursor of `list`: the run's start time (the sync always sets it) and id. */
 export function flowRunCursor(run: FlowRun): string {
-  return encodeCursor({ at: run.createdAt, id: run.id });
+  return encodeCursor({ at: run.startedAt ?? run.createdAt, id: run.id });
 }

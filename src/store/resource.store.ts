@@ -13,6 +13,7 @@ export interface ResourceFilter {
   connectionId?: string | null;
   sourceConnectionId?: string | null;
   schemaId?: string | null;
+  datasetId?: string | null;
   /** Deleted resources are left out unless asked for. */
   includeDeleted?: boolean;
 }
@@ -47,6 +48,7 @@ export class ResourceStore {
       ...(filter.connectionId ? { connectionId: filter.connectionId } : {}),
       ...(filter.sourceConnectionId ? { sourceConnectionId: filter.sourceConnectionId } : {}),
       ...(filter.schemaId ? { schemaId: filter.schemaId } : {}),
+      ...(filter.datasetId ? { datasetId: filter.datasetId } : {}),
     };
     const position = after ? decodeCursor(after) : null;
     const pageWhere: Prisma.ResourceWhereInput = position

@@ -131,8 +131,8 @@ describe('Platform client retries', () => {
   describe('when an attempt takes longer than the per-attempt timeout', () => {
     it('abandons the attempt and retries a GET', async () => {
       const logger = new CapturingLogger();
-      const hasty = env.newClient({ timeouts: { requestMs: 150 }, logger });
-      await env.control.addFault({ method: 'GET', path: `${FLOW}/connections/*`, latencyMs: 600, count: 1 });
+      const hasty = env.newClient({ timeouts: { requestMs: 250 }, logger });
+      await env.control.addFault({ method: 'GET', path: `${FLOW}/connections/*`, latencyMs: 1500, count: 1 });
       assert.equal((await hasty.flowService.getConnection(connectionId)).id, connectionId);
       // The emulator does not log a request whose client went away, so the client's own log shows the retry.
       const retries = logger.lines.filter((l) => l.message === 'Platform call failed; retrying');
@@ -142,14 +142,27 @@ describe('Platform client retries', () => {
     });
 
     it('fails a POST after one attempt with a timeout that may have committed', async () => {
-      const hasty = env.newClient({ timeouts: { requestMs: 150 } });
+      const hasty = env.newClient({ timeouts: { requestMs: 250 } });
       const name = platformName('slow create', 'op-slow');
-      await env.control.addFault({ method: 'POST', path: `${FLOW}/connections`, latencyMs: 600, count: 1 });
+      await env.control.addFault({ method: 'POST', path: `${FLOW}/connections`, latencyMs: 1500, count: 1 });
       const error = await caught(() => hasty.flowService.createConnection({ name, accessToken: STRIPE_KEY }));
       assert.ok(error instanceof PlatformNetworkError, String(error));
       assert.equal(error.failure, 'timeout');
       assert.equal(error.mayHaveCommitted, true);
       assert.equal(error.attempts, 1);
+    });
+  });
+
+  describe('when the caller cancels while the client waits to retry', () => {
+    it('stops at once with the abort reason and does not retry', async () => {
+      await env.control.addFault({ method: 'GET', path: `${FLOW}/connections/*`, status: 429, retryAfterSeconds: 5, count: 1 });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('worker shutting down')), 100);
+      const started = Date.now();
+      const error = await caught(() => env.client.flowService.getConnection(connectionId, { signal: controller.signal }));
+      assert.equal((error as Error).message, 'worker shutting down');
+      assert.ok(Date.now() - started < 2000);
+      assert.equal((await connectionRequests('GET')).length, 1);
     });
   });
 

@@ -1,4 +1,4 @@
-import { PlatformNetworkError, PlatformNotFoundError } from '../../platform/platform-errors.js';
+import { PlatformNotFoundError } from '../../platform/platform-errors.js';
 import type { PlatformCallOptions } from '../../platform/platform-http.js';
 import { redactSecrets } from '../../store/audit.store.js';
 import type { Prisma } from '../../store/generated/client.js';
@@ -22,7 +22,8 @@ export async function createOrAdopt<T>(ctx: HandlerContext, steps: { find: () =>
   try {
     return await steps.create();
   } catch (error) {
-    if (error instanceof PlatformNetworkError && error.mayHaveCommitted) {
+    // A lost answer (network error, or a 500/502/504 after the write) may hide a success.
+    if ((error as { mayHaveCommitted?: boolean }).mayHaveCommitted === true) {
       const [existing] = await steps.find();
       if (existing) return existing;
     }

@@ -1,0 +1,203 @@
+import { DEFAULT_START_DELAY_SECONDS, sameSchedule, type FlowSchedule } from '../../domain/schedule-rules.js';
+import { platformName } from '../../platform/deterministic-names.js';
+import type { Flow, FlowScheduleInput, PatchOperation } from '../../platform/flow-service.client.js';
+import { PlatformConflictError, PlatformRejectedError } from '../../platform/platform-errors.js';
+import type { ResourceSpec } from '../../schema/mappers.js';
+import type { Prisma } from '../../store/generated/client.js';
+import { PlatformChangedConflict, type HandlerContext, type HandlerOutcome } from '../operation-handler.js';
+import { syncFlowRuns } from '../sync-runs.job.js';
+import { callOptions, createOrAdopt, deleteIgnoringMissing, inputOf, snapshotOf } from './handler-support.js';
+import { readyDependency } from './source-connection.handlers.js';
+
+/** The payload of an UPDATE_DATAFLOW operation: only the fields that change, already validated. */
+export interface DataflowChanges {
+  name?: string;
+  description?: string | null;
+  schedule?: FlowSchedule;
+  mappingVersion?: number;
+}
+
+/** What a DATAFLOW row keeps in `spec`. */
+interface DataflowSpec {
+  [key: string]: unknown;
+  /** `startTime` null: 60 s after the flow is created (fixed by the create). */
+  schedule: Omit<FlowSchedule, 'startTime'> & { startTime: number | null };
+  /** Null until the create resolves it to the mapping's version. */
+  mappingVersion: number | null;
+}
+
+const stateOf = (flow: Flow) => (flow.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
+const json = (value: unknown) => value as Prisma.InputJsonValue;
+
+/** The schedule as the Platform takes it: epoch seconds, absent rather than null. */
+export function toPlatformSchedule(schedule: FlowSchedule): FlowScheduleInput {
+  return {
+    startTime: schedule.startTime,
+    frequency: schedule.frequency,
+    ...(schedule.interval !== null ? { interval: schedule.interval } : {}),
+    ...(schedule.backfill !== null ? { backfill: schedule.backfill } : {}),
+  };
+}
+
+function scheduleOf(flow: Flow): FlowSchedule {
+  const s = flow.schedule;
+  return { frequency: s.frequency, interval: s.interval ?? null, startTime: s.startTime, backfill: s.backfill ?? null };
+}
+
+function mappingVersionOf(flow: Flow): number | null {
+  const raw = flow.transformations?.[0]?.params?.mappingVersion;
+  return raw === undefined ? null : Number(raw);
+}
+
+/**
+ * CREATE_DATAFLOW: a Stripe → data lake flow over the source connection, target connection and
+ * mapping set (each must be on the Platform first; the job waits for them). New flows are enabled.
+ */
+export async function createDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { flowService } = ctx.deps.platform;
+  const options = callOptions(ctx);
+  const spec = ctx.resource.spec as unknown as DataflowSpec;
+  const source = await readyDependency(ctx, ctx.resource.sourceConnectionId, 'SOURCE_CONNECTION');
+  const target = await readyDependency(ctx, ctx.resource.targetConnectionId, 'TARGET_CONNECTION');
+  const mapping = await readyDependency(ctx, ctx.resource.mappingId, 'MAPPING');
+  const mappingVersion = spec.mappingVersion ?? Number((mapping.spec as ResourceSpec).version ?? 0);
+
+  // No start time was given: the flow starts 60 s after it is created, as the user asked.
+  const schedule: FlowSchedule = { ...spec.schedule, startTime: spec.schedule.startTime ?? Math.floor(Date.now() / 1000) + DEFAULT_START_DELAY_SECONDS };
+  await ctx.progress(0.3, 'source, target and mapping found; creating the flow');
+
+  const name = platformName(ctx.resource.name, ctx.resource.id);
+  const created = await createOrAdopt(ctx, {
+    find: () => flowService.findFlowsByName(name, options),
+    create: () =>
+      flowService.createFlow(
+        {
+          name,
+          description: ctx.resource.description ?? undefined,
+          sourceConnectionId: source.platformId,
+          targetConnectionId: target.platformId,
+          mappingId: mapping.platformId,
+          mappingVersion,
+          schedule: toPlatformSchedule(schedule),
+        },
+        options,
+      ),
+  });
+  await ctx.progress(0.7, 'flow created; reading it back');
+  const flow = await flowService.getFlow(created.id, options);
+  return {
+    resource: {
+      platformId: flow.id,
+      etag: flow.etag,
+      snapshot: snapshotOf(flow),
+      state: stateOf(flow),
+      spec: json({ ...spec, schedule: scheduleOf(flow), mappingVersion: mappingVersionOf(flow) ?? mappingVersion }),
+    },
+    action: 'CREATED',
+    message: 'dataflow created',
+  };
+}
+
+/** UPDATE_DATAFLOW: one JSON Patch with If-Match = the etag the caller saw when it asked. */
+export async function updateDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { flowService } = ctx.deps.platform;
+  const options = callOptions(ctx);
+  const { changes, ifMatch } = inputOf<{ changes: DataflowChanges; ifMatch: string }>(ctx);
+  const spec = ctx.resource.spec as unknown as DataflowSpec;
+  const platformId = ctx.resource.platformId!;
+  const name = changes.name ?? ctx.resource.name;
+  const description = 'description' in changes ? (changes.description ?? null) : ctx.resource.description;
+
+  const ops: PatchOperation[] = [];
+  if (changes.name !== undefined) ops.push({ op: 'replace', path: '/name', value: platformName(name, ctx.resource.id) });
+  if ('description' in changes) ops.push(description ? { op: 'add', path: '/description', value: description } : { op: 'remove', path: '/description' });
+  if (changes.schedule) ops.push({ op: 'replace', path: '/scheduleParams', value: toPlatformSchedule(changes.schedule) });
+  if (changes.mappingVersion !== undefined) ops.push({ op: 'replace', path: '/transformations/0/params/mappingVersion', value: changes.mappingVersion });
+
+  try {
+    await flowService.updateFlow(platformId, ifMatch, ops, options);
+  } catch (error) {
+    if (!(error instanceof PlatformConflictError)) throw error;
+    const current = await flowService.getFlow(platformId, options);
+    // A retry whose first PATCH landed but whose answer was lost sees its own change: not a conflict.
+    const ownWrite =
+      ctx.isRetry &&
+      (changes.name === undefined || current.name === platformName(name, ctx.resource.id)) &&
+      (!('description' in changes) || (current.description ?? null) === description) &&
+      (!changes.schedule || sameSchedule(scheduleOf(current), changes.schedule)) &&
+      (changes.mappingVersion === undefined || mappingVersionOf(current) === changes.mappingVersion);
+    if (!ownWrite) {
+      throw new PlatformChangedConflict(`dataflow ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${ifMatch})`, current.etag, snapshotOf(current));
+    }
+  }
+  const flow = await flowService.getFlow(platformId, options);
+  return {
+    resource: {
+      name,
+      description,
+      etag: flow.etag,
+      snapshot: snapshotOf(flow),
+      state: stateOf(flow),
+      spec: json({ ...spec, schedule: scheduleOf(flow), mappingVersion: mappingVersionOf(flow) ?? spec.mappingVersion }),
+    },
+    action: 'UPDATED',
+    message: 'dataflow updated',
+  };
+}
+
+/** ENABLE_DATAFLOW. */
+export function enableDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
+  return flowAction(ctx, 'enable');
+}
+
+/** DISABLE_DATAFLOW. */
+export function disableDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
+  return flowAction(ctx, 'disable');
+}
+
+/**
+ * Enables or disables the flow. The Platform refuses an action on a flow already in the wanted
+ * state (1422-400); that is what a retry after a lost answer sees, and what the user wanted
+ * anyway, so it counts as success.
+ */
+async function flowAction(ctx: HandlerContext, action: 'enable' | 'disable'): Promise<HandlerOutcome> {
+  const { flowService } = ctx.deps.platform;
+  const options = callOptions(ctx);
+  const platformId = ctx.resource.platformId!;
+  const wanted = action === 'enable' ? 'enabled' : 'disabled';
+  let already = false;
+  try {
+    await (action === 'enable' ? flowService.enableFlow(platformId, options) : flowService.disableFlow(platformId, options));
+  } catch (error) {
+    if (!(error instanceof PlatformRejectedError)) throw error;
+    const current = await flowService.getFlow(platformId, options);
+    if (current.state !== wanted) throw error;
+    already = true;
+  }
+  const flow = await flowService.getFlow(platformId, options);
+  return {
+    resource: { etag: flow.etag, snapshot: snapshotOf(flow), state: stateOf(flow) },
+    action: action === 'enable' ? 'ENABLED' : 'DISABLED',
+    message: already ? `dataflow was already ${wanted}` : `dataflow ${wanted}`,
+  };
+}
+
+/**
+ * DELETE_DATAFLOW: syncs its runs one last time (they stay queryable), then deletes the flow; a
+ * 404 means an earlier attempt (or someone) already deleted it. A dataflow whose create failed
+ * has no platform id: a flow its lost create may have left is looked up by name.
+ */
+export async function deleteDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { flowService } = ctx.deps.platform;
+  const options = callOptions(ctx);
+  if (ctx.resource.platformId) {
+    await syncFlowRuns(ctx.deps, { dataflowIds: [ctx.resource.id] });
+    const id = ctx.resource.platformId;
+    await deleteIgnoringMissing(() => flowService.deleteFlow(id, options));
+  } else {
+    for (const flow of await flowService.findFlowsByName(platformName(ctx.resource.name, ctx.resource.id), options)) {
+      await deleteIgnoringMissing(() => flowService.deleteFlow(flow.id, options));
+    }
+  }
+  return { resource: { state: 'DELETED', deletedAt: new Date() }, action: 'DELETED', message: 'dataflow deleted' };
+}

@@ -1,0 +1,39 @@
+import { platformName } from '../../platform/deterministic-names.js';
+import type { ResourceSpec } from '../../schema/mappers.js';
+import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
+import { callOptions, createOrAdopt, snapshotOf } from './handler-support.js';
+import { readyDependency } from './source-connection.handlers.js';
+
+/** `schemaRef.contentType` of a dataset: the raw XDM media type with the schema's major version. */
+export function datasetContentType(schemaVersion: unknown): string {
+  const major = /^(\d+)/.exec(String(schemaVersion ?? ''))?.[1] ?? '1';
+  return `application/vnd.adobe.xed+json;version=${major}`;
+}
+
+/** CREATE_DATASET: a Catalog dataset for the XDM schema, created once (found by its tagged name). */
+export async function createDataset(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { catalog } = ctx.deps.platform;
+  const schema = await readyDependency(ctx, ctx.resource.schemaId, 'XDM_SCHEMA');
+  const name = platformName(ctx.resource.name, ctx.resource.id);
+  const options = callOptions(ctx);
+  const id = await createOrAdopt(ctx, {
+    find: async () => (await catalog.findDatasetsByName(name, options)).map((d) => d.id),
+    create: () =>
+      catalog.createDataset(
+        {
+          name,
+          description: ctx.resource.description ?? undefined,
+          schemaId: schema.platformId,
+          contentType: datasetContentType((schema.spec as ResourceSpec | null)?.version),
+        },
+        options,
+      ),
+  });
+  await ctx.progress(0.7, 'dataset created; reading it back');
+  const dataset = await catalog.getDataset(id, options);
+  return {
+    resource: { platformId: dataset.id, etag: dataset.version ?? null, snapshot: snapshotOf(dataset), state: 'READY' },
+    action: 'CREATED',
+    message: 'dataset created',
+  };
+}

@@ -1,0 +1,47 @@
+import { platformName } from '../../platform/deterministic-names.js';
+import { xdmFullContentType } from '../../platform/schema-registry.client.js';
+import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
+import { callOptions, createOrAdopt, snapshotOf } from './handler-support.js';
+import { readyDependency } from './source-connection.handlers.js';
+
+/**
+ * The content type other services take for a registry schema: its **major** version, read from
+ * the registry (`1.3` → `application/vnd.adobe.xed-full+json;version=1`).
+ */
+export async function schemaContentType(ctx: HandlerContext, schemaPlatformId: string): Promise<string> {
+  const schema = await ctx.deps.platform.schemaRegistry.getSchema(schemaPlatformId, {}, callOptions(ctx));
+  return xdmFullContentType(majorVersion(schema.version));
+}
+
+/** The major part of a registry version (`"1.3"` → 1); 1 when it cannot be read. */
+export function majorVersion(version: unknown): number {
+  const major = Number(String(version ?? '1').split('.')[0]);
+  return Number.isSafeInteger(major) && major > 0 ? major : 1;
+}
+
+/** CREATE_TARGET_CONNECTION: a data lake (`parquet_xdm`) target into the dataset, with the dataset's schema. */
+export async function createTargetConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { flowService } = ctx.deps.platform;
+  const options = callOptions(ctx);
+  const dataset = await readyDependency(ctx, ctx.resource.datasetId, 'DATASET');
+  const schema = await readyDependency(ctx, ctx.resource.schemaId, 'XDM_SCHEMA');
+  const schemaVersion = await schemaContentType(ctx, schema.platformId);
+  await ctx.progress(0.3, 'dataset and schema found; creating the target connection');
+
+  const name = platformName(ctx.resource.name, ctx.resource.id);
+  const created = await createOrAdopt(ctx, {
+    find: () => flowService.findTargetConnectionsByName(name, options),
+    create: () =>
+      flowService.createTargetConnection(
+        { name, description: ctx.resource.description ?? undefined, schemaId: schema.platformId, schemaVersion, datasetId: dataset.platformId },
+        options,
+      ),
+  });
+  await ctx.progress(0.7, 'target connection created; reading it back');
+  const target = await flowService.getTargetConnection(created.id, options);
+  return {
+    resource: { platformId: target.id, etag: target.etag, snapshot: snapshotOf(target), state: 'READY' },
+    action: 'CREATED',
+    message: 'target connection created',
+  };
+}

@@ -1,0 +1,121 @@
+import type { StripeResourcePath } from '../../domain/operation-types.js';
+import { exploreSchemaProblem, xdmFromExplore, type ExploreNode } from '../../domain/xdm-from-explore.js';
+import { PreconditionError } from '../../errors/app-errors.js';
+import { platformName } from '../../platform/deterministic-names.js';
+import { RECORD_BEHAVIOR_ID, type XdmField } from '../../platform/schema-registry.client.js';
+import type { Prisma } from '../../store/generated/client.js';
+import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
+import { callOptions, createOrAdopt, deleteIgnoringMissing, inputOf, snapshotOf } from './handler-support.js';
+import { readyDependency } from './source-connection.handlers.js';
+
+/**
+ * Registry titles of the three resources one Flowgate schema consists of. Titles are unique per
+ * sandbox across classes, field groups and schemas, and each carries its own tag (`<id>.class`,
+ * `<id>.fieldgroup`, `<id>`), so even a name cut to fit keeps the three apart and findable.
+ */
+export function registryTitles(name: string, resourceId: string): { klass: string; fieldGroup: string; schema: string } {
+  return {
+    klass: platformName(`${name} class`, `${resourceId}.class`),
+    fieldGroup: platformName(`${name} fields`, `${resourceId}.fieldgroup`),
+    schema: platformName(name, resourceId),
+  };
+}
+
+/**
+ * CREATE_XDM_SCHEMA: a record class, a field group mirroring the explored Stripe record under
+ * `_{tenant}.{resource}_data`, and the schema of both — each created exactly once (found by its
+ * title on a retry or after a lost answer). If a later step fails for good, what earlier steps
+ * created is deleted again, last first.
+ */
+export async function createXdmSchema(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { platform } = ctx.deps;
+  const registry = platform.schemaRegistry;
+  const options = callOptions(ctx);
+  const resource = ctx.resource.stripeResource as StripeResourcePath;
+  const tenantId = await ctx.deps.tenantId();
+  const exploreSchema = await exploredSchema(ctx, resource);
+  const mirror = xdmFromExplore(exploreSchema, { tenantId, resource });
+  await ctx.progress(0.1, `${mirror.fields.length} fields read from ${resource}; creating the class`);
+
+  const titles = registryTitles(ctx.resource.name, ctx.resource.id);
+  const description = ctx.resource.description ?? `Stripe ${resource} records (Flowgate)`;
+  const undo: { what: string; run: () => Promise<void> }[] = [];
+  try {
+    const klass = await createOrAdopt<{ $id: string }>(ctx, {
+      find: () => registry.findClassesByTitle(titles.klass, options),
+      create: () => registry.createClass({ title: titles.klass, description, behaviorId: RECORD_BEHAVIOR_ID }, options),
+    });
+    undo.push({ what: `class ${klass.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteClass(klass.$id, options)) });
+    await ctx.progress(0.4, 'class created; creating the field group');
+
+    const fieldGroup = await createOrAdopt<{ $id: string }>(ctx, {
+      find: () => registry.findFieldGroupsByTitle(titles.fieldGroup, options),
+      create: () =>
+        registry.createFieldGroup(
+          {
+            title: titles.fieldGroup,
+            description: `The fields of a Stripe ${resource} record`,
+            intendedToExtend: [klass.$id],
+            definitions: { [resource]: { properties: mirror.tenantProperties as Record<string, XdmField> } },
+          },
+          options,
+        ),
+    });
+    undo.push({ what: `field group ${fieldGroup.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteFieldGroup(fieldGroup.$id, options)) });
+    await ctx.progress(0.7, 'field group created; creating the schema');
+
+    const created = await createOrAdopt<{ $id: string }>(ctx, {
+      find: () => registry.findSchemasByTitle(titles.schema, options),
+      create: () => registry.createSchema({ title: titles.schema, description, classId: klass.$id, fieldGroupIds: [fieldGroup.$id] }, options),
+    });
+    await ctx.progress(0.9, 'schema created; reading it back');
+    const schema = await registry.getSchema(created.$id, {}, options);
+
+    const spec = {
+      ...((ctx.resource.spec ?? {}) as Record<string, unknown>),
+      version: schema.version,
+      tenantNamespace: mirror.tenantNamespace,
+      fields: mirror.fields,
+      classId: klass.$id,
+      fieldGroupId: fieldGroup.$id,
+      ...(mirror.renamed.length > 0 ? { renamedFields: mirror.renamed } : {}),
+    };
+    return {
+      resource: {
+        platformId: schema.$id,
+        etag: schema['meta:registryMetadata']?.eTag ?? null,
+        snapshot: snapshotOf(schema),
+        state: 'READY',
+        spec: spec as unknown as Prisma.InputJsonValue,
+      },
+      action: 'CREATED',
+      message: mirror.renamed.length > 0 ? `schema created (${mirror.renamed.length} field name(s) changed to fit XDM)` : 'schema created',
+    };
+  } catch (error) {
+    // A retryable failure leaves everything for the next attempt to adopt; a final one cleans up.
+    if ((error as { retryable?: unknown }).retryable === false) await rollBack(ctx, undo);
+    throw error;
+  }
+}
+
+/** The explore schema the operation carries, or the one the Platform infers through the source connection's base connection. */
+async function exploredSchema(ctx: HandlerContext, resource: StripeResourcePath): Promise<ExploreNode> {
+  const given = inputOf<{ exploreSchemaJson?: string }>(ctx).exploreSchemaJson;
+  if (given !== undefined) return JSON.parse(given) as ExploreNode;
+  const source = await readyDependency(ctx, ctx.resource.sourceConnectionId, 'SOURCE_CONNECTION');
+  const connection = await readyDependency(ctx, source.connectionId, 'CONNECTION');
+  const explored = await ctx.deps.platform.flowService.explore(connection.platformId, resource, {}, callOptions(ctx));
+  const problem = exploreSchemaProblem(explored.schema);
+  if (problem) throw new PreconditionError(`the Platform's explore schema of ${resource} cannot be mirrored: ${problem.path} ${problem.message}`.trim(), 'input.sourceConnectionId');
+  return explored.schema as ExploreNode;
+}
+
+async function rollBack(ctx: HandlerContext, undo: { what: string; run: () => Promise<void> }[]): Promise<void> {
+  for (const step of [...undo].reverse()) {
+    try {
+      await step.run();
+    } catch (error) {
+      ctx.deps.logger.warn({ operationId: ctx.operation.id, err: (error as Error).message }, `could not delete ${step.what} after a failed schema create`);
+    }
+  }
+}

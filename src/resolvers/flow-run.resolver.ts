@@ -1,0 +1,80 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { NotFoundError } from '../errors/app-errors.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { currentThenLive } from '../graphql/live-query.js';
+import { channels } from '../pubsub/event-bus.js';
+import { uuidField } from '../services/input-rules.js';
+import { FlowRunStatus } from '../schema/enums.js';
+import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
+import { serializeFlowRun, toFlowRun, type SerializedFlowRun } from '../schema/mappers.js';
+import { toPage } from '../schema/page.type.js';
+import { Dataflow } from '../schema/resource-types.js';
+import { pageSize } from '../store/cursor.js';
+import { flowRunCursor } from '../store/flow-run.store.js';
+import { isUuid, type Resource } from '../store/resource.store.js';
+import { findResource, PageArgs } from './resource-queries.js';
+
+@InputType()
+class FlowRunFilter {
+  @Field(() => FlowRunStatus, { nullable: true })
+  status?: FlowRunStatus | null;
+}
+
+@ArgsType()
+class FlowRunsArgs extends PageArgs {
+  @Field(() => ID)
+  dataflowId!: string;
+
+  @Field(() => FlowRunFilter, { nullable: true })
+  filter?: FlowRunFilter | null;
+}
+
+@Resolver(() => FlowRun)
+export class FlowRunResolver {
+  @Query(() => FlowRunPage, { description: 'Runs of a dataflow as last synced from the Platform, newest first.' })
+  async flowRuns(@Args(() => FlowRunsArgs) args: FlowRunsArgs, @Ctx() ctx: GatewayContext) {
+    const dataflow = await dataflowOf(ctx, args.dataflowId, 'dataflowId');
+    const page = await ctx.store.runs.list(dataflow.id, pageSize(args.first), args.after, args.filter?.status ?? null);
+    return toPage(page, toFlowRun, flowRunCursor);
+  }
+
+  @Query(() => FlowRun, { nullable: true, description: 'One run by its Flowgate id; null if it does not exist.' })
+  async flowRun(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<FlowRun | null> {
+    if (!isUuid(id)) return null;
+    const row = await ctx.store.runs.find(id);
+    if (!row) return null;
+    // Runs belong to the sandbox of their dataflow.
+    const dataflow = await ctx.store.resources.find(row.dataflowId, ctx.sandbox);
+    return dataflow ? toFlowRun(row) : null;
+  }
+
+  @FieldResolver(() => Dataflow, { description: 'The dataflow that ran.' })
+  dataflow(@Root() run: FlowRun, @Ctx() ctx: GatewayContext): Promise<Dataflow | null> {
+    return findResource<Dataflow>(ctx, 'DATAFLOW', run.dataflowId);
+  }
+
+  @Subscription(() => FlowRun, {
+    description: 'The dataflow’s latest known run (if any), then every run the sync finds new or changed.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GatewayContext;
+      // Checked before subscribing, so an unknown id leaves no subscription behind.
+      const dataflow = await dataflowOf(ctx, String(args.dataflowId), 'dataflowId');
+      return currentThenLive<SerializedFlowRun>(
+        () => ctx.bus.subscribe<SerializedFlowRun>(channels.flowRuns(dataflow.id)),
+        async () => {
+          const row = await ctx.store.runs.latest(dataflow.id);
+          return row ? serializeFlowRun(row) : null;
+        },
+        (message, last) => message.id === last.id && Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
+      );
+    },
+  })
+  flowRunUpdated(@Root() payload: SerializedFlowRun, @Arg('dataflowId', () => ID) _dataflowId: string): FlowRun {
+    return toFlowRun(payload);
+  }
+}
+
+/** The dataflow row an argument names, in the caller's sandbox (deleted ones included: their runs stay). */
+async function dataflowOf(ctx: GatewayContext, id: string, field: string): Promise<Resource> {
+  return ctx.store.resources.get(uuidField(field, id), ctx.sandbox, 'DATAFLOW', field);
+}

@@ -1,0 +1,168 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import { destinationsOfFields, inTenantNamespace } from '../domain/mapping-generation.js';
+import { PreconditionError, ValidationError } from '../errors/app-errors.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { idempotencyKey, optionalText, requiredName, uuidField } from '../services/input-rules.js';
+import { ResourceState } from '../schema/enums.js';
+import { toOperation, type ResourceSpec } from '../schema/mappers.js';
+import { Operation } from '../schema/operation.type.js';
+import { Mapping, MappingPage, SourceConnection, XdmSchema, type FieldMapping } from '../schema/resource-types.js';
+import { findResource, listResources, PageArgs } from './resource-queries.js';
+import { usableDependency } from './source-connection.resolver.js';
+
+/** Where a mapped value comes from (Data Prep's `sourceType`). */
+export enum MappingSourceType {
+  ATTRIBUTE = 'ATTRIBUTE',
+  EXPRESSION = 'EXPRESSION',
+  STATIC = 'STATIC',
+}
+registerEnumType(MappingSourceType, { name: 'MappingSourceType', description: 'ATTRIBUTE copies a source path, EXPRESSION evaluates a Data Prep expression, STATIC writes a constant.' });
+
+/** Most mappings one set may hold (the tutorial's charges set has 36). */
+export const MAX_FIELD_MAPPINGS = 2000;
+const PATH = /^[A-Za-z0-9_$@-]+(\.[A-Za-z0-9_$@-]+)*$/;
+
+@InputType()
+class FieldMappingInput {
+  @Field(() => String, { description: 'Source attribute (e.g. "data.amount"), expression or constant, per sourceType.' })
+  source!: string;
+
+  @Field(() => String, { description: 'XDM path the value is written to, e.g. "_tenant.charges_data.amount".' })
+  destination!: string;
+
+  @Field(() => MappingSourceType, { nullable: true, defaultValue: MappingSourceType.ATTRIBUTE })
+  sourceType?: MappingSourceType | null;
+}
+
+@InputType()
+class CreateMappingInput {
+  @Field(() => ID, { description: 'The XDM schema the mappings write.' })
+  schemaId!: string;
+
+  @Field(() => ID, { nullable: true, description: 'The source connection whose explored schema the mappings read; required to generate them.' })
+  sourceConnectionId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Default: "<schema name> mapping".' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => [FieldMappingInput], {
+    nullable: true,
+    description: 'Explicit mappings. Omit them to generate data.x → _{tenant}.<resource>_data.x for every explored attribute the schema defines.',
+  })
+  fieldMappings?: FieldMappingInput[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' })
+  idempotencyKey?: string | null;
+}
+
+@InputType()
+class MappingFilter {
+  @Field(() => ID, { nullable: true })
+  schemaId?: string | null;
+
+  @Field(() => ResourceState, { nullable: true })
+  state?: ResourceState | null;
+}
+
+@ArgsType()
+class MappingsArgs extends PageArgs {
+  @Field(() => MappingFilter, { nullable: true })
+  filter?: MappingFilter | null;
+}
+
+@Resolver(() => Mapping)
+export class MappingResolver {
+  @Query(() => Mapping, { nullable: true })
+  mapping(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Mapping | null> {
+    return findResource<Mapping>(ctx, 'MAPPING', id);
+  }
+
+  @Query(() => MappingPage, { description: 'Data Prep mapping sets, newest first.' })
+  mappings(@Args(() => MappingsArgs) args: MappingsArgs, @Ctx() ctx: GatewayContext) {
+    const schemaId = args.filter?.schemaId ? uuidField('filter.schemaId', args.filter.schemaId) : null;
+    return listResources(ctx, { type: 'MAPPING', state: args.filter?.state ?? null, schemaId }, args);
+  }
+
+  @FieldResolver(() => XdmSchema, { description: 'The schema the mappings write.' })
+  schema(@Root() mapping: Mapping, @Ctx() ctx: GatewayContext): Promise<XdmSchema | null> {
+    return findResource<XdmSchema>(ctx, 'XDM_SCHEMA', mapping.schemaId);
+  }
+
+  @FieldResolver(() => SourceConnection, { nullable: true, description: 'The source connection the mappings were made for, if one was named.' })
+  sourceConnection(@Root() mapping: Mapping, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
+    return mapping.sourceConnectionId ? findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', mapping.sourceConnectionId) : Promise.resolve(null);
+  }
+
+  @Mutation(() => Operation, { description: 'Creates a Data Prep mapping set from explicit field mappings, or generates them from the explored source and the schema.' })
+  async createMapping(@Arg('input', () => CreateMappingInput) input: CreateMappingInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+    const schema = await usableDependency(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');
+    const source = input.sourceConnectionId ? await usableDependency(ctx, input.sourceConnectionId, 'SOURCE_CONNECTION', 'input.sourceConnectionId') : null;
+    const name = input.name === undefined || input.name === null ? `${schema.name} mapping`.slice(0, 200) : requiredName('input.name', input.name);
+    const description = optionalText('input.description', input.description);
+    const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
+    if (source && schema.stripeResource && source.stripeResource && source.stripeResource !== schema.stripeResource) {
+      throw new PreconditionError(`source connection ${source.id} reads ${source.stripeResource} but schema ${schema.id} mirrors ${schema.stripeResource}`, 'input.sourceConnectionId');
+    }
+
+    let fieldMappings: FieldMapping[] | null = null;
+    if (input.fieldMappings === undefined || input.fieldMappings === null) {
+      if (!source) throw new ValidationError('input.sourceConnectionId', 'is required when fieldMappings are omitted (they are generated from its explored schema)');
+    } else {
+      const spec = (schema.spec ?? {}) as ResourceSpec;
+      // Destinations in the tenant's namespace are checked once the schema exists (Flowgate knows
+      // every field it defined there); the class's own fields and everything before that are the Platform's to check.
+      const namespace = spec.tenantNamespace ?? ctx.tenantId;
+      const known = schema.platformId && namespace && spec.fields && spec.fields.length > 0 ? { namespace, paths: destinationsOfFields(spec.fields, namespace) } : null;
+      fieldMappings = checkFieldMappings(input.fieldMappings, known);
+    }
+
+    const operation = await ctx.requests.submit(ctx, {
+      type: 'CREATE_MAPPING',
+      resourceId: ctx.requests.newId(),
+      create: {
+        name,
+        description,
+        schemaId: schema.id,
+        sourceConnectionId: source?.id ?? null,
+        stripeResource: source?.stripeResource ?? schema.stripeResource ?? null,
+        spec: { fieldMappings: fieldMappings ?? [], generated: fieldMappings === null, version: null },
+      },
+      idempotencyKey: key,
+    });
+    return toOperation(operation);
+  }
+}
+
+/** Checks explicit mappings: shape, no destination twice, and (when known) tenant destinations the schema defines. */
+function checkFieldMappings(input: FieldMappingInput[], known: { namespace: string; paths: Set<string> } | null): FieldMapping[] {
+  if (input.length === 0) throw new ValidationError('input.fieldMappings', 'must hold at least one mapping; omit it to generate them');
+  if (input.length > MAX_FIELD_MAPPINGS) throw new ValidationError('input.fieldMappings', `must hold at most ${MAX_FIELD_MAPPINGS} mappings`);
+  const seen = new Map<string, number>();
+  return input.map((m, index) => {
+    const at = `input.fieldMappings[${index}]`;
+    const sourceType = m.sourceType ?? MappingSourceType.ATTRIBUTE;
+    const source = sourceType === MappingSourceType.ATTRIBUTE ? pathField(`${at}.source`, m.source) : requiredText(`${at}.source`, m.source);
+    const destination = pathField(`${at}.destination`, m.destination);
+    const earlier = seen.get(destination);
+    if (earlier !== undefined) throw new ValidationError(`${at}.destination`, `is already mapped by input.fieldMappings[${earlier}]`);
+    seen.set(destination, index);
+    if (known && inTenantNamespace(destination, known.namespace) && !known.paths.has(destination)) throw new ValidationError(`${at}.destination`, `'${destination}' is not a field of the schema`);
+    return { source, destination, sourceType };
+  });
+}
+
+function pathField(field: string, value: string): string {
+  const trimmed = requiredText(field, value);
+  if (trimmed.length > 500) throw new ValidationError(field, 'must be at most 500 characters');
+  if (!PATH.test(trimmed)) throw new ValidationError(field, 'must be a dotted path such as data.amount');
+  return trimmed;
+}
+
+function requiredText(field: string, value: string): string {
+  const text = optionalText(field, value, 1000)?.trim();
+  if (!text) throw new ValidationError(field, 'is required');
+  return text;
+}

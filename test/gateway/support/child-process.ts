@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { TestStack } from './stack.js';
+
+export interface ChildFlowgate {
+  child: ChildProcess;
+  output: string[];
+  /** The GraphQL URL (gateways only). */
+  url: string | null;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs `dist/src/gateway/main.js` or `dist/src/worker/main.js` as a real process sharing a
+ * stack's database, Redis namespace, emulator and secret key — a second instance of the same
+ * deployment. Resolves once it logs that it serves.
+ */
+export async function spawnFlowgate(role: 'gateway' | 'worker', stack: TestStack, env: Record<string, string> = {}): Promise<ChildFlowgate> {
+  // This file runs from dist/test/gateway/support; the entry points are in dist/src.
+  const entry = path.resolve(__dirname, '../../../src', role === 'gateway' ? 'gateway/main.js' : 'worker/main.js');
+  const c = stack.config;
+  const child = spawn(process.execPath, [entry], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: c.databaseUrl,
+      REDIS_URL: c.redisUrl,
+      PORT: '0',
+      QUEUE_PREFIX: c.queuePrefix.replace(/[{}]/g, ''),
+      LOG_LEVEL: 'info',
+      AEP_PLATFORM_URL: c.platform.platformUrl,
+      AEP_IMS_URL: c.platform.imsUrl,
+      AEP_CLIENT_ID: c.platform.clientId,
+      AEP_CLIENT_SECRET: c.platform.clientSecret,
+      AEP_ORG_ID: c.platform.orgId,
+      AEP_SANDBOX: c.platform.sandbox,
+      AEP_TENANT: c.platform.tenant ?? '',
+      FLOWGATE_SECRET_KEY: c.secretKey!.key.toString('hex'),
+      RUN_SYNC_INTERVAL_SECONDS: '3600',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  let url: string | null = null;
+  const ready = new Promise<void>((resolve, reject) => {
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        output.push(line);
+        if (role === 'gateway' && line.includes('GraphQL API on')) {
+          url = /"url":"([^"]+)"/.exec(line)?.[1] ?? null;
+          resolve();
+        }
+        if (role === 'worker' && line.includes('worker processing operations')) resolve();
+      }
+    };
+    child.stdout!.on('data', onLine);
+    child.stderr!.on('data', onLine);
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready:\n${output.join('\n')}`)));
+  });
+  await ready;
+  return {
+    child,
+    output,
+    url,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
