@@ -9,7 +9,7 @@ import { createPlatformClient, type PlatformClient } from '../platform/platform-
 import { EventBus } from '../pubsub/event-bus.js';
 import { ExploreService } from '../services/explore.service.js';
 import { OperationRequests } from '../services/operation-requests.js';
-import { createPrisma } from '../store/prisma.js';
+import { createDatabase } from '../store/prisma.js';
 import { SecretBox } from '../store/secret-box.js';
 import { Store } from '../store/store.js';
 
@@ -62,9 +62,13 @@ function embeddedSecretKey(logger: Logger): { id: string; key: Buffer } {
 
 export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps {
   const secretKey = config.secretKey ?? embeddedSecretKey(logger);
-  const prisma = createPrisma(config.databaseUrl);
-  const store = new Store(prisma, new SecretBox(secretKey));
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+  const database = createDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
+  });
+  const store = new Store(database, new SecretBox(secretKey));
+  // Auto-pipelining sends the publishes and reads issued in one tick as one write.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const bus = new EventBus(redis, redisSubscriber, `${config.queuePrefix}:events:`);
   const platform = createPlatformClient({
@@ -81,7 +85,8 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
       error: (o: object, m?: string) => logger.error(o, m),
     } as never,
   });
-  const queueOptions = { connection: bullConnection(config.redisUrl), prefix: config.queuePrefix };
+  // Producers only add jobs (no blocking commands), so their connection can auto-pipeline too.
+  const queueOptions = { connection: { ...bullConnection(config.redisUrl), enableAutoPipelining: true }, prefix: config.queuePrefix };
   const operationsQueue = createOperationsQueue(queueOptions);
   const maintenanceQueue = createMaintenanceQueue(queueOptions);
   const requests = new OperationRequests({ store, queue: operationsQueue, bus, logger, fingerprintKey: secretKey.key });
@@ -111,7 +116,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     tenantId,
     close: async () => {
       await Promise.allSettled([operationsQueue.close(), maintenanceQueue.close(), bus.close()]);
-      await Promise.allSettled([redis.quit(), redisSubscriber.quit(), prisma.$disconnect(), platform.close()]);
+      await Promise.allSettled([redis.quit(), redisSubscriber.quit(), store.close(), platform.close()]);
     },
   };
 }

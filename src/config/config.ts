@@ -11,6 +11,8 @@ export interface AppConfig {
   /** Redis key prefix of the queues; wrapped in a hash tag so a queue's keys share a Cluster slot. */
   queuePrefix: string;
   workerConcurrency: number;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where the Platform is. `embedded` = start the local emulator in this process (no AEP credentials configured). */
   platform: PlatformConfig;
@@ -50,6 +52,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('flowgate'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AEP_PLATFORM_URL: z.string().url().optional(),
   AEP_IMS_URL: z.string().url().optional(),
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     port: e.PORT,
     queuePrefix: `{${e.QUEUE_PREFIX}}`,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     platform,
     secretKey,

@@ -25,6 +25,8 @@ export interface HandlerContext {
   isRetry: boolean;
   /** Reports progress (0..1) to subscribers. */
   progress(fraction: number, message: string): Promise<void>;
+  /** Decrypts the secret this operation carries (its `input.secretId`), right before the Platform call that needs it. */
+  secret(): Promise<string>;
 }
 
 /** What a handler changed: the resource row update and the audit action; the processor commits both with the operation. */

@@ -9,6 +9,9 @@ import { toOperationErrorInfo } from './operation-error-info.js';
 import { PlatformChangedConflict, type HandlerOutcome, type OperationHandler, type WorkerDeps } from './operation-handler.js';
 import type { OperationJobData } from './queues.js';
 
+/** Minimum time between two progress reports of one operation. */
+export const PROGRESS_INTERVAL_MS = 200;
+
 /** The audit-visible view of a resource: what an auditor compares before and after. */
 export function auditView(resource: Resource): Record<string, unknown> {
   return {
@@ -36,11 +39,12 @@ export class OperationProcessor {
   async process(job: Job<OperationJobData>): Promise<void> {
     const { store, logger } = this.deps;
     const operationId = job.data.operationId;
-    const started = await store.operations.start(operationId, 'running');
-    if (!started) return; // finished (or cancelled) by an earlier delivery of this job
+    const claimed = await store.hot.start(operationId, 'running');
+    if (!claimed) return; // finished (or cancelled) by an earlier delivery of this job
+    const { operation: started, resource, secret } = claimed;
+    let lastProgressAt = Date.now();
     await this.publishOperation(started);
 
-    const resource = await store.resources.getById(started.resourceId);
     const handler = isOperationType(started.type) ? this.handlers[started.type] : undefined;
     if (!resource || !handler) {
       await this.fail(started, resource, { code: 'INTERNAL_SERVER_ERROR', message: 'the operation refers to an unknown resource or type', retryable: false });
@@ -52,8 +56,17 @@ export class OperationProcessor {
         resource,
         deps: this.deps,
         isRetry: started.attempts > 1,
+        secret: async () => {
+          if (!secret) throw new Error(`operation ${operationId} carries no secret`);
+          return store.secrets.openSealed(secret);
+        },
         progress: async (fraction, message) => {
-          const updated = await store.operations.progress(operationId, Math.max(0, Math.min(0.99, fraction)), message);
+          // Reported at most every PROGRESS_INTERVAL_MS: a step that follows the previous one within
+          // milliseconds tells a UI nothing, and each report is a write and a publish.
+          const now = Date.now();
+          if (now - lastProgressAt < PROGRESS_INTERVAL_MS) return;
+          lastProgressAt = now;
+          const updated = await store.hot.progress(operationId, Math.max(0, Math.min(0.99, fraction)), message);
           if (updated) await this.publishOperation(updated);
         },
       });
@@ -63,7 +76,7 @@ export class OperationProcessor {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (info.retryable && !lastAttempt) {
         logger.warn({ operationId, type: started.type, attempt: job.attemptsMade + 1, err: info.message }, 'operation attempt failed; retrying');
-        const retrying = await store.operations.retrying(operationId, info);
+        const retrying = await store.hot.retrying(operationId, info);
         await this.publishOperation(retrying);
         throw error;
       }
@@ -75,37 +88,36 @@ export class OperationProcessor {
   }
 
   private async succeed(operation: Operation, before: Resource, outcome: HandlerOutcome): Promise<void> {
-    const { store } = this.deps;
-    const { after, done } = await store.transaction(async (tx) => {
-      const after = await tx.resource.update({
-        where: { id: before.id },
-        data: {
-          ...outcome.resource,
-          snapshot: outcome.resource.snapshot === null ? undefined : outcome.resource.snapshot,
-        } as Prisma.ResourceUpdateInput,
-      });
-      const done = await store.operations.finish(operation.id, { status: 'SUCCEEDED', message: outcome.message }, tx);
-      await store.audit.append(
-        {
-          sandbox: before.sandbox,
-          actor: operation.requestedBy,
-          action: outcome.action,
-          resourceType: before.type,
-          resourceId: before.id,
-          platformId: after.platformId,
-          etagBefore: before.etag,
-          etagAfter: after.etag,
-          before: before.platformId === null && before.state === 'PENDING' ? null : auditView(before),
-          after: auditView(after),
-          operationId: operation.id,
-          requestId: operation.requestId,
-        },
-        tx,
-      );
-      return { after, done };
-    });
-    await this.publishOperation(done);
-    await this.publishResource(after, outcome.action, operation.id);
+    const r = outcome.resource;
+    const pick = <K extends keyof HandlerOutcome['resource']>(key: K, current: unknown) => (r[key] === undefined ? current : r[key]);
+    const after = {
+      name: pick('name', before.name) as string,
+      description: pick('description', before.description) as string | null,
+      state: pick('state', before.state) as string,
+      platformId: pick('platformId', before.platformId) as string | null,
+      etag: pick('etag', before.etag) as string | null,
+      spec: pick('spec', before.spec),
+      snapshot: r.snapshot ?? null,
+      deletedAt: pick('deletedAt', before.deletedAt) as Date | null,
+    };
+    const firstCreation = before.platformId === null && before.state === 'PENDING';
+    const { operation: done, resource } = await this.deps.store.hot.succeed(
+      operation,
+      before,
+      after,
+      {
+        action: outcome.action,
+        before: firstCreation ? null : auditView(before),
+        after: { name: after.name, description: after.description, state: after.state, platformId: after.platformId, etag: after.etag, spec: after.spec },
+      },
+      outcome.message,
+    );
+    await this.deps.bus
+      .publishAll([
+        { channel: channels.operation(done.id), payload: serializeOperation(done) },
+        { channel: channels.resource(resource.type, resource.id), payload: this.resourceMessage(resource, outcome.action, operation.id) },
+      ])
+      .catch((error) => this.deps.logger.warn({ operationId: done.id, err: (error as Error).message }, 'could not publish operation progress'));
   }
 
   private async fail(operation: Operation, resource: Resource | null, info: ReturnType<typeof toOperationErrorInfo>, conflict: PlatformChangedConflict | null = null): Promise<void> {
@@ -153,7 +165,11 @@ export class OperationProcessor {
   }
 
   private async publishResource(resource: Resource, action: string, operationId: string): Promise<void> {
-    const message: ResourceChangeMessage = {
+    await this.deps.bus.publish(channels.resource(resource.type, resource.id), this.resourceMessage(resource, action, operationId)).catch(() => undefined);
+  }
+
+  private resourceMessage(resource: Resource, action: string, operationId: string): ResourceChangeMessage {
+    return {
       resourceType: resource.type,
       resourceId: resource.id,
       state: resource.state,
@@ -163,6 +179,5 @@ export class OperationProcessor {
       operationId,
       at: new Date().toISOString(),
     };
-    await this.deps.bus.publish(channels.resource(resource.type, resource.id), message).catch(() => undefined);
   }
 }

@@ -34,6 +34,13 @@ export class EventBus {
     await this.publisher.publish(this.prefix + channel, JSON.stringify(payload));
   }
 
+  /** Several messages in one round trip (e.g. an operation finished and its resource changed). */
+  async publishAll(messages: { channel: string; payload: unknown }[]): Promise<void> {
+    const pipeline = this.publisher.pipeline();
+    for (const m of messages) pipeline.publish(this.prefix + m.channel, JSON.stringify(m.payload));
+    await pipeline.exec();
+  }
+
   /** Subscribes to one channel; the iterator ends when `return()` is called (the client unsubscribed). */
   async subscribe<T>(channel: string): Promise<AsyncIterableIterator<T>> {
     const full = this.prefix + channel;

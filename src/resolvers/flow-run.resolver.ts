@@ -1,5 +1,4 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { NotFoundError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { currentThenLive } from '../graphql/live-query.js';
 import { channels } from '../pubsub/event-bus.js';

@@ -103,7 +103,12 @@ export function toOperation(row: OperationRow | SerializedOperation): Operation 
 export type SerializedOperation = Omit<OperationRow, 'createdAt' | 'updatedAt' | 'finishedAt'> & { createdAt: string; updatedAt: string; finishedAt: string | null };
 
 export function serializeOperation(row: OperationRow): SerializedOperation {
-  return JSON.parse(JSON.stringify(row)) as SerializedOperation;
+  return {
+    ...row,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    finishedAt: row.finishedAt ? row.finishedAt.toISOString() : null,
+  };
 }
 
 const RUN_STATUS: Record<string, FlowRunStatus> = {

@@ -68,8 +68,9 @@ export class OperationRequests {
 
   async submit(ctx: RequestContext, request: OperationRequest): Promise<Operation> {
     const { store } = this.options;
-    const inputHash = this.fingerprint(request);
     const key = request.idempotencyKey ?? null;
+    // The fingerprint only matters when a key can bring the same request back.
+    const inputHash = key ? this.fingerprint(request) : null;
     if (key) {
       const existing = await store.prisma.operation.findUnique({ where: { requestedBy_idempotencyKey: { requestedBy: ctx.actor, idempotencyKey: key } } });
       if (existing) return this.sameOrRefuse(existing, inputHash);
@@ -77,20 +78,34 @@ export class OperationRequests {
 
     const operationId = randomUUID();
     const resourceType: ResourceType = OPERATION_RESOURCE[request.type];
+    const input: Record<string, unknown> = { ...(request.input ?? {}) };
+    const secret = request.secret === undefined ? null : store.secrets.seal(request.resourceId, request.secret);
+    if (secret) input.secretId = secret.id;
+    const c = request.create;
     let operation: Operation;
     try {
-      operation = await store.transaction(async (tx) => {
-        if (request.create) {
-          const c = request.create;
-          await tx.resource.create({
-            data: {
+      // One statement: the operation, its new resource and its sealed secret exist together or not at all.
+      operation = await store.hot.record(
+        {
+          id: operationId,
+          type: request.type,
+          resourceType,
+          resourceId: request.resourceId,
+          sandbox: ctx.sandbox,
+          input,
+          requestedBy: ctx.actor,
+          requestId: ctx.requestId,
+          idempotencyKey: key,
+          inputHash,
+        },
+        c
+          ? {
               id: request.resourceId,
               type: resourceType,
               sandbox: ctx.sandbox,
               name: c.name,
               description: c.description ?? null,
-              state: 'PENDING',
-              spec: (c.spec ?? {}) as Prisma.InputJsonValue,
+              spec: c.spec ?? {},
               stripeResource: c.stripeResource ?? null,
               connectionId: c.connectionId ?? null,
               sourceConnectionId: c.sourceConnectionId ?? null,
@@ -98,39 +113,21 @@ export class OperationRequests {
               schemaId: c.schemaId ?? null,
               datasetId: c.datasetId ?? null,
               mappingId: c.mappingId ?? null,
-            },
-          });
-        }
-        const input = { ...(request.input ?? {}) };
-        if (request.secret !== undefined) input.secretId = await store.secrets.put(request.resourceId, request.secret, tx);
-        return tx.operation.create({
-          data: {
-            id: operationId,
-            type: request.type,
-            status: 'QUEUED',
-            resourceType,
-            resourceId: request.resourceId,
-            sandbox: ctx.sandbox,
-            input: input as Prisma.InputJsonValue,
-            requestedBy: ctx.actor,
-            requestId: ctx.requestId,
-            idempotencyKey: key,
-            inputHash,
-            message: 'queued',
-          },
-        });
-      });
+            }
+          : null,
+        secret,
+      );
     } catch (error) {
       // Two requests with the same key raced; the loser answers with the winner's operation.
-      if (key && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      if (key && (error as { code?: string }).code === '23505') {
         const existing = await store.prisma.operation.findUnique({ where: { requestedBy_idempotencyKey: { requestedBy: ctx.actor, idempotencyKey: key } } });
         if (existing) return this.sameOrRefuse(existing, inputHash);
       }
       throw error;
     }
 
+    // No QUEUED message is published: nobody can be subscribed to an id that did not exist.
     await enqueueOperation(this.options.queue, operation.id, this.options.logger);
-    await this.options.bus.publish(channels.operation(operation.id), serializeOperation(operation)).catch(() => undefined);
     return operation;
   }
 
@@ -152,7 +149,7 @@ export class OperationRequests {
     return updated;
   }
 
-  private sameOrRefuse(existing: Operation, inputHash: string): Operation {
+  private sameOrRefuse(existing: Operation, inputHash: string | null): Operation {
     if (existing.inputHash !== inputHash) throw new IdempotencyKeyReusedError(existing.id);
     return existing;
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { SecretBox } from './secret-box.js';
+import type { OperationHotPath } from './operation-hot-path.js';
+import type { SecretBox, SealedSecret } from './secret-box.js';
 import type { Db } from './store.js';
 
 /**
@@ -10,7 +11,14 @@ export class SecretStore {
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
+    private readonly hot: OperationHotPath,
   ) {}
+
+  /** Seals a secret for a resource without storing it (the caller inserts it with its operation). */
+  seal(resourceId: string, plaintext: string): SealedSecret & { id: string; resourceId: string } {
+    const id = randomUUID();
+    return { id, resourceId, ...this.box.seal(plaintext, `${resourceId}:${id}`) };
+  }
 
   /** Stores a new version of the resource's secret; returns its id (what operations refer to). */
   async put(resourceId: string, plaintext: string, tx: Db = this.db): Promise<string> {
@@ -22,7 +30,13 @@ export class SecretStore {
 
   /** The plaintext of one stored secret version. */
   async open(secretId: string): Promise<string> {
-    const secret = await this.db.secret.findUniqueOrThrow({ where: { id: secretId } });
+    const secret = await this.hot.sealedSecret(secretId);
+    if (!secret) throw new Error(`secret ${secretId} does not exist`);
+    return this.box.open({ keyId: secret.keyId, ciphertext: secret.ciphertext }, `${secret.resourceId}:${secret.id}`);
+  }
+
+  /** Decrypts a sealed secret row read together with its operation. */
+  openSealed(secret: { id: string; resourceId: string; keyId: string; ciphertext: string }): string {
     return this.box.open({ keyId: secret.keyId, ciphertext: secret.ciphertext }, `${secret.resourceId}:${secret.id}`);
   }
 

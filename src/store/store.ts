@@ -1,7 +1,9 @@
 import { AuditStore } from './audit.store.js';
 import { FlowRunStore } from './flow-run.store.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
+import { OperationHotPath } from './operation-hot-path.js';
 import { OperationStore } from './operation.store.js';
+import type { Database } from './prisma.js';
 import { ResourceStore } from './resource.store.js';
 import type { SecretBox } from './secret-box.js';
 import { SecretStore } from './secret.store.js';
@@ -16,16 +18,22 @@ export class Store {
   readonly audit: AuditStore;
   readonly runs: FlowRunStore;
   readonly secrets: SecretStore;
+  /** The per-operation statements, in SQL (see OperationHotPath). */
+  readonly hot: OperationHotPath;
+  readonly prisma: PrismaClient;
 
   constructor(
-    readonly prisma: PrismaClient,
-    secretBox: SecretBox,
+    readonly database: Database,
+    readonly secretBox: SecretBox,
   ) {
-    this.resources = new ResourceStore(prisma);
+    const prisma = database.prisma;
+    this.prisma = prisma;
+    this.hot = new OperationHotPath(database.pool);
+    this.resources = new ResourceStore(prisma, database.pool);
     this.operations = new OperationStore(prisma);
     this.audit = new AuditStore(prisma);
     this.runs = new FlowRunStore(prisma);
-    this.secrets = new SecretStore(prisma, secretBox);
+    this.secrets = new SecretStore(prisma, secretBox, this.hot);
   }
 
   transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
@@ -33,6 +41,11 @@ export class Store {
   }
 
   async ping(): Promise<void> {
-    await this.prisma.$queryRaw`SELECT 1`;
+    await this.database.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.prisma.$disconnect();
+    await this.database.pool.end();
   }
 }

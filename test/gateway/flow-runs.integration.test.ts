@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildFlowChain, emulatorNow, freezeEmulatorClock, mutateAndWait, type FlowChain } from './support/prerequisites.js';
+import { buildFlowChain, freezeEmulatorClock, mutateAndWait, type FlowChain } from './support/prerequisites.js';
 import { TestStack } from './support/stack.js';
 
 const RUN_FIELDS = 'id platformId dataflowId status startedAt completedAt durationMs recordsRead recordsWritten recordsFailed inputBytes outputBytes errors { code message recordCount }';

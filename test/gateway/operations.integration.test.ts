@@ -15,11 +15,6 @@ describe('operations', () => {
   });
   after(() => stack.stop());
   const createConnection = async (name: string) => (await stack.data(CREATE, { input: { name, accessToken: KEY } })).createConnection;
-  const platformConnectionsNamed = async (name: string) => {
-    const requests = await stack.sql<{ platform_id: string }>('SELECT platform_id FROM resources WHERE name = $1', [name]);
-    const all = await stack.control('GET', '/resources');
-    return { rows: requests, partitions: all.partitions };
-  };
   const countOnPlatform = async (name: string) => {
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'flowgate-local', client_secret: 'flowgate-local-secret', scope: 'openid' });
     const token = ((await (await fetch(`${stack.emulator.url}/ims/token/v3`, { method: 'POST', body: form })).json()) as { access_token: string }).access_token;
@@ -150,7 +145,6 @@ describe('operations', () => {
     });
   });
 
-  void platformConnectionsNamed;
 });
 
 describe('several processes of one deployment', () => {
@@ -164,11 +158,13 @@ describe('several processes of one deployment', () => {
     const gatewayB = await spawnFlowgate('gateway', gatewayA);
     const worker = await spawnFlowgate('worker', gatewayA);
     try {
-      await gatewayA.control('POST', '/faults', { method: 'POST', path: `${FLOW}/connections`, latencyMs: 500, count: 1 });
-      const queued = (await gatewayA.data(CREATE, { input: { name: 'across processes', accessToken: KEY } })).createConnection;
       const { createClient } = await import('graphql-ws');
       const WebSocket = (await import('ws')).default;
-      const clientB = createClient({ url: gatewayB.url!.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+      // Connected before the operation starts, so B can see it in progress, not only finished.
+      const clientB = createClient({ url: gatewayB.url!.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+      await new Promise<void>((resolve) => clientB.on('connected', () => resolve()));
+      await gatewayA.control('POST', '/faults', { method: 'POST', path: `${FLOW}/connections`, latencyMs: 1500, count: 1 });
+      const queued = (await gatewayA.data(CREATE, { input: { name: 'across processes', accessToken: KEY } })).createConnection;
       const messages = await gatewayA.collect(WATCH, { id: queued.id }, (m) => m.operationUpdated.status === 'SUCCEEDED', 20_000, clientB);
       await clientB.dispose();
       assert.equal(messages.at(-1).operationUpdated.status, 'SUCCEEDED');

@@ -9,14 +9,13 @@ const stateOf = (connection: BaseConnection) => (connection.state === 'disabled'
 
 /** CREATE_CONNECTION: the Stripe base connection, with the access token decrypted only here. */
 export async function createConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
-  const { platform, store } = ctx.deps;
-  const { secretId } = inputOf<{ secretId: string }>(ctx);
+  const { platform } = ctx.deps;
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const options = callOptions(ctx);
   const created = await createOrAdopt(ctx, {
     find: () => platform.flowService.findConnectionsByName(name, options),
     create: async () => {
-      const accessToken = await store.secrets.open(secretId);
+      const accessToken = await ctx.secret();
       return platform.flowService.createConnection({ name, description: ctx.resource.description ?? undefined, accessToken }, options);
     },
   });
@@ -48,7 +47,7 @@ export async function updateConnection(ctx: HandlerContext): Promise<HandlerOutc
   const ops: PatchOperation[] = [];
   if (input.changes.name !== undefined) ops.push({ op: 'replace', path: '/name', value: platformName(name, ctx.resource.id) });
   if ('description' in input.changes) ops.push(description ? { op: 'add', path: '/description', value: description } : { op: 'remove', path: '/description' });
-  if (input.rotatesAccessToken && input.secretId) ops.push({ op: 'replace', path: '/auth/params', value: { accessToken: await store.secrets.open(input.secretId) } });
+  if (input.rotatesAccessToken) ops.push({ op: 'replace', path: '/auth/params', value: { accessToken: await ctx.secret() } });
 
   try {
     await platform.flowService.updateConnection(platformId, input.ifMatch, ops, options);

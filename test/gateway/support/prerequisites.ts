@@ -76,11 +76,6 @@ export async function buildFlowChain(stack: TestStack, upstream?: Upstream): Pro
   return { ...base, target: data.targetConnection, mapping: data.mapping };
 }
 
-/** The emulator clock, epoch seconds. */
-export async function emulatorNow(stack: TestStack): Promise<number> {
-  return (await stack.control('GET', '/clock')).now as number;
-}
-
 /** Puts the emulator clock under the test's control, at the current real time. */
 export async function freezeEmulatorClock(stack: TestStack): Promise<number> {
   const now = Math.floor(Date.now() / 1000);

@@ -1,0 +1,240 @@
+/**
+ * `npm run bench`: the gateway's speed targets, measured against the in-process emulator at
+ * zero latency on real PostgreSQL and Redis. Not a test: numbers go into README.
+ *
+ * 1. Operations completed per second end to end (mutation → queue → worker → Platform → store),
+ *    target ≥ 300/s.
+ * 2. Mutation acknowledgement latency at 50 concurrent clients, target p99 ≤ 50 ms — reported
+ *    twice: in the saturating run above (50 clients sending back to back, so it includes queueing)
+ *    and with the same 50 clients sending a combined BENCH_ACK_RATE mutations/s (default 150)
+ *    while the worker processes them, which is the service time a UI sees under load.
+ * 3. `dataflows(first: 50)` requests per second, as a ratio to a bare Apollo Server returning the
+ *    same 50 objects from memory in the same run, target ≥ 0.4.
+ */
+import 'reflect-metadata';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import autocannon from 'autocannon';
+import express from 'express';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import { resolveEmulatorOptions } from '../emulator/config.js';
+import type { RunningEmulator } from '../emulator/index.js';
+import { spawnFlowgate } from '../test/gateway/support/child-process.js';
+import { TestStack } from '../test/gateway/support/stack.js';
+
+const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 3000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+const QUERY_SECONDS = Number(process.env.BENCH_QUERY_SECONDS ?? 10);
+const ACK_RATE = Number(process.env.BENCH_ACK_RATE ?? 150);
+const ACK_SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 10);
+
+const DATAFLOWS_QUERY = `{ dataflows(first: 50) { totalCount edges { cursor node { id platformId name description etag state sandbox createdAt updatedAt mappingVersion resource schedule { frequency interval startTime } } } } }`;
+
+async function main(): Promise<void> {
+  // The deployed shape: the emulator (standing for the Platform), one gateway and one worker,
+  // each its own process, as `npm run emulator`, `start:gateway` and `start:worker` run them.
+  // This process is only the benchmark client (and owns the database and Redis namespace).
+  const emulator = await spawnEmulator();
+  const stack = await TestStack.start({ roles: { gateway: false, worker: false }, sharedEmulator: emulator.handle, env: { LOG_LEVEL: 'warn' } });
+  const childEnv = { NODE_ENV: process.env.NODE_ENV ?? 'production', DATABASE_POOL_SIZE: '30' };
+  const gateway = await spawnFlowgate('gateway', stack, childEnv);
+  const worker = await spawnFlowgate('worker', stack, { ...childEnv, WORKER_CONCURRENCY: '50' });
+  try {
+    const ops = await operationsThroughput(stack, gateway.url!);
+    const paced = await pacedAcknowledgements(stack, gateway.url!);
+    const ratio = await listThroughput(stack, gateway.url!);
+    console.log('\nSummary');
+    console.log(`  operations/s end to end                 ${ops.perSecond.toFixed(0)}   (target ≥ 300)`);
+    console.log(`  mutation ack p50 / p99, saturated       ${ops.p50.toFixed(1)} ms / ${ops.p99.toFixed(1)} ms`);
+    console.log(`  mutation ack p50 / p99, ${ACK_RATE}/s offered  ${paced.p50.toFixed(1)} ms / ${paced.p99.toFixed(1)} ms   (target p99 ≤ 50 ms)`);
+    console.log(`  dataflows(first: 50) ratio              ${ratio.toFixed(2)}   (target ≥ 0.4)`);
+  } finally {
+    await gateway.stop();
+    await worker.stop();
+    await stack.stop();
+    await emulator.handle.stop();
+  }
+}
+
+/** `node dist/emulator/main.js` on a free port. */
+async function spawnEmulator(): Promise<{ handle: RunningEmulator }> {
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../emulator/main.js')], { env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /listening on (http:\/\/\S+)/.exec(chunk.toString('utf8'));
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+  const handle = {
+    url,
+    port: Number(new URL(url).port),
+    options: resolveEmulatorOptions({}),
+    context: undefined as never,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  } satisfies RunningEmulator;
+  return { handle };
+}
+
+async function operationsThroughput(stack: TestStack, gatewayUrl: string) {
+  const agent = new Agent({ connections: CLIENTS, keepAliveTimeout: 30_000 });
+  const latencies: number[] = [];
+  const ids: string[] = [];
+  let next = 0;
+  const body = (i: number) =>
+    JSON.stringify({
+      query: 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      variables: { input: { name: `bench ${i}`, accessToken: `sk_test_bench${randomBytes(8).toString('hex')}` } },
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < OPERATIONS) {
+        const i = next++;
+        const t0 = performance.now();
+        const response = await request(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i), dispatcher: agent });
+        const json = (await response.body.json()) as { data?: { createConnection: { id: string } }; errors?: unknown };
+        latencies.push(performance.now() - t0);
+        if (!json.data) throw new Error(`mutation failed: ${JSON.stringify(json.errors)}`);
+        ids.push(json.data.createConnection.id);
+      }
+    }),
+  );
+  const acknowledged = performance.now();
+  // Wait until every operation finished, checking PostgreSQL (the source of truth).
+  for (;;) {
+    const [{ open }] = await stack.sql<{ open: string }>("SELECT count(*) AS open FROM operations WHERE status NOT IN ('SUCCEEDED','FAILED')");
+    if (Number(open) === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const finished = performance.now();
+  const [{ failed }] = await stack.sql<{ failed: string }>("SELECT count(*) AS failed FROM operations WHERE status = 'FAILED'");
+  await agent.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  const perSecond = OPERATIONS / ((finished - started) / 1000);
+  console.log(`createConnection × ${OPERATIONS}, ${CLIENTS} concurrent clients`);
+  console.log(`  acknowledged in ${(acknowledged - started).toFixed(0)} ms, all finished in ${(finished - started).toFixed(0)} ms, ${failed} failed`);
+  console.log(`  ${perSecond.toFixed(0)} operations/s end to end; ack latency p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms`);
+  return { perSecond, p50: pct(50), p99: pct(99) };
+}
+
+/**
+ * 50 clients sending a combined ACK_RATE mutations/s on a fixed schedule (open loop): the
+ * latency of each is measured from its scheduled send time, so a slow gateway cannot hide
+ * behind clients that wait before sending the next one.
+ */
+async function pacedAcknowledgements(stack: TestStack, gatewayUrl: string) {
+  const agent = new Agent({ connections: CLIENTS, keepAliveTimeout: 30_000 });
+  const total = ACK_RATE * ACK_SECONDS;
+  const interval = 1000 / ACK_RATE;
+  const latencies: number[] = [];
+  const started = performance.now();
+  const sends: Promise<void>[] = [];
+  let inFlight = 0;
+  for (let i = 0; i < total; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (inFlight >= CLIENTS) {
+      // All 50 clients busy: the request waits for one, and that wait counts in its latency.
+      await Promise.race(sends);
+    }
+    inFlight++;
+    const send = (async () => {
+      const response = await request(gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', variables: { input: { name: `paced ${i}`, accessToken: `sk_test_paced${randomBytes(8).toString('hex')}` } } }),
+        dispatcher: agent,
+      });
+      await response.body.json();
+      latencies.push(performance.now() - due);
+      inFlight--;
+    })();
+    sends.push(send);
+  }
+  await Promise.all(sends);
+  await agent.close();
+  for (;;) {
+    const [{ open }] = await stack.sql<{ open: string }>("SELECT count(*) AS open FROM operations WHERE status NOT IN ('SUCCEEDED','FAILED')");
+    if (Number(open) === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  console.log(`createConnection at ${ACK_RATE}/s for ${ACK_SECONDS} s from ${CLIENTS} clients (worker running)`);
+  console.log(`  ack latency p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms`);
+  return { p50: pct(50), p99: pct(99) };
+}
+
+/** 50 dataflows in the database, then the same 50 objects served by a bare Apollo Server. */
+async function listThroughput(stack: TestStack, gatewayUrl: string): Promise<number> {
+  const now = new Date();
+  const rows = Array.from({ length: 50 }, (_, i) => ({
+    id: randomUUID(),
+    name: `bench flow ${i}`,
+    description: 'benchmark dataflow',
+    platformId: randomUUID(),
+    etag: `"${randomBytes(4).toString('hex')}-0000-0200-0000-${Math.floor(now.getTime() / 1000).toString(16)}0000"`,
+    createdAt: new Date(now.getTime() - i * 1000),
+  }));
+  for (const row of rows) {
+    await stack.sql(
+      `INSERT INTO resources (id, type, sandbox, name, description, state, platform_id, etag, spec, stripe_resource, source_connection_id, target_connection_id, mapping_id, created_at, updated_at)
+       VALUES ($1, 'DATAFLOW', 'prod', $2, $3, 'ENABLED', $4, $5, $6, 'charges', $7, $8, $9, $10, $10)`,
+      [row.id, row.name, row.description, row.platformId, row.etag, JSON.stringify({ schedule: { frequency: 'hour', interval: 1, startTime: 1_900_000_000, backfill: true }, mappingVersion: 0 }), randomUUID(), randomUUID(), randomUUID(), row.createdAt],
+    );
+  }
+  const flowgate = await hammer(gatewayUrl, DATAFLOWS_QUERY);
+
+  // The same 50 objects from memory through a bare Apollo Server on the same express integration.
+  const answer = (await (await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DATAFLOWS_QUERY }) })).json()) as { data: { dataflows: unknown } };
+  const first = answer.data.dataflows;
+  const typeDefs = `
+    type Schedule { frequency: String! interval: Int startTime: String! }
+    type Dataflow { id: ID! platformId: String name: String! description: String etag: String state: String! sandbox: String! createdAt: String! updatedAt: String! mappingVersion: Int! resource: String schedule: Schedule! }
+    type Edge { cursor: String! node: Dataflow! }
+    type Page { totalCount: Int! edges: [Edge!]! }
+    type Query { dataflows(first: Int): Page! }`;
+  const apollo = new ApolloServer({ typeDefs, resolvers: { Query: { dataflows: () => first } }, plugins: [ApolloServerPluginCacheControlDisabled()] });
+  await apollo.start();
+  const app = express();
+  app.use('/graphql', express.json(), expressMiddleware(apollo));
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const bare = await hammer(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, DATAFLOWS_QUERY);
+  await apollo.stop();
+  server.close();
+
+  const ratio = flowgate / bare;
+  console.log(`dataflows(first: 50), ${QUERY_SECONDS} s each, 20 connections`);
+  console.log(`  Flowgate (PostgreSQL)   ${flowgate.toFixed(0)} req/s`);
+  console.log(`  bare Apollo (memory)    ${bare.toFixed(0)} req/s`);
+  console.log(`  ratio                   ${ratio.toFixed(2)}`);
+  return ratio;
+}
+
+async function hammer(url: string, query: string): Promise<number> {
+  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }), connections: 20, duration: QUERY_SECONDS });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors against ${url}`);
+  return result.requests.average;
+}
+
+void main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
