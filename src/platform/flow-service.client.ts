@@ -167,6 +167,11 @@ export interface ExploreResult {
   rows?: Record<string, unknown>[];
 }
 
+/** A delete may carry the etag it expects (`If-Match`): the Platform answers 412 when the resource changed since. */
+export interface DeleteOptions extends PlatformCallOptions {
+  ifMatch?: string;
+}
+
 export interface ListRunsOptions extends PlatformCallOptions {
   /** Only runs that started at or after this time (epoch ms). */
   since?: number;
@@ -226,7 +231,7 @@ export class FlowServiceClient {
   }
 
   /** Deletes the base connection (`1418-400` while a flow uses it). */
-  async deleteConnection(id: string, options?: PlatformCallOptions): Promise<void> {
+  async deleteConnection(id: string, options?: DeleteOptions): Promise<void> {
     await this.http.delete(`${FLOW_SERVICE_PATH}/connections/${encodeURIComponent(id)}`, options);
   }
 
@@ -279,7 +284,7 @@ export class FlowServiceClient {
     return this.findByName<SourceConnection>('/sourceConnections', name, options);
   }
 
-  async deleteSourceConnection(id: string, options?: PlatformCallOptions): Promise<void> {
+  async deleteSourceConnection(id: string, options?: DeleteOptions): Promise<void> {
     await this.http.delete(`${FLOW_SERVICE_PATH}/sourceConnections/${encodeURIComponent(id)}`, options);
   }
 
@@ -311,7 +316,7 @@ export class FlowServiceClient {
     return this.findByName<TargetConnection>('/targetConnections', name, options);
   }
 
-  async deleteTargetConnection(id: string, options?: PlatformCallOptions): Promise<void> {
+  async deleteTargetConnection(id: string, options?: DeleteOptions): Promise<void> {
     await this.http.delete(`${FLOW_SERVICE_PATH}/targetConnections/${encodeURIComponent(id)}`, options);
   }
 
@@ -360,7 +365,7 @@ export class FlowServiceClient {
     return this.patch(`/flows/${encodeURIComponent(id)}`, etag, ops, options);
   }
 
-  async deleteFlow(id: string, options?: PlatformCallOptions): Promise<void> {
+  async deleteFlow(id: string, options?: DeleteOptions): Promise<void> {
     await this.http.delete(`${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}`, options);
   }
 

@@ -82,6 +82,8 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: EmulatorCont
   app.delete(`${base}/:id`, async (request, reply) => {
     const call = request.platform!;
     const connection = findConnection(ctx, call, (request.params as { id: string }).id);
+    // If-Match is optional on deletes; when sent, a stale etag is refused like on PATCH.
+    checkIfMatch(request, connection.wire.etag, false);
     const usedBy = flowsUsingConnection(call, connection.wire.id);
     if (usedBy.length > 0) {
       throw catalogueError(FLOW.baseConnectionInUse, `The base connection is used by ${usedBy.length} flow(s) (${usedBy.join(', ')}). Delete those flows first.`);

@@ -151,6 +151,8 @@ export function registerFlowRoutes(app: FastifyInstance, ctx: EmulatorContext): 
   app.delete(`${base}/:id`, async (request, reply) => {
     const call = request.platform!;
     const flow = findFlow(ctx, call, (request.params as { id: string }).id);
+    // If-Match is optional on deletes; when sent, a stale etag is refused like on PATCH.
+    checkIfMatch(request, flow.wire.etag, false);
     call.partition.flows.delete(flow.wire.id);
     reply.code(204);
   });

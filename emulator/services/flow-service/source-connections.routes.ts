@@ -83,6 +83,8 @@ export function registerSourceConnectionRoutes(app: FastifyInstance, ctx: Emulat
   app.delete(`${base}/:id`, async (request, reply) => {
     const call = request.platform!;
     const source = findSourceConnection(ctx, call, (request.params as { id: string }).id);
+    // If-Match is optional on deletes; when sent, a stale etag is refused like on PATCH.
+    checkIfMatch(request, source.wire.etag, false);
     const usedBy = [...call.partition.flows.values()].filter((f) => f.wire.sourceConnectionIds.includes(source.wire.id)).map((f) => f.wire.id);
     if (usedBy.length > 0) {
       throw catalogueError(FLOW.activeFlowsReferenceId, `Flows ${usedBy.join(', ')} use this source connection. Delete them first.`);

@@ -71,6 +71,8 @@ export function registerTargetConnectionRoutes(app: FastifyInstance, ctx: Emulat
   app.delete(`${base}/:id`, async (request, reply) => {
     const call = request.platform!;
     const target = findTargetConnection(ctx, call, (request.params as { id: string }).id);
+    // If-Match is optional on deletes; when sent, a stale etag is refused like on PATCH.
+    checkIfMatch(request, target.wire.etag, false);
     const usedBy = [...call.partition.flows.values()].filter((f) => f.wire.targetConnectionIds.includes(target.wire.id)).map((f) => f.wire.id);
     if (usedBy.length > 0) {
       throw catalogueError(FLOW.activeFlowsReferenceId, `Flows ${usedBy.join(', ')} use this target connection. Delete them first.`);

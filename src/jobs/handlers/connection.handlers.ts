@@ -3,7 +3,7 @@ import type { BaseConnection, PatchOperation } from '../../platform/flow-service
 import { PlatformConflictError } from '../../platform/platform-errors.js';
 import { PlatformChangedConflict, type HandlerContext, type HandlerOutcome } from '../operation-handler.js';
 import { auditView } from '../operation.processor.js';
-import { callOptions, createOrAdopt, deleteIgnoringMissing, inputOf, snapshotOf } from './handler-support.js';
+import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, inputOf, snapshotOf } from './handler-support.js';
 
 const stateOf = (connection: BaseConnection) => (connection.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
 
@@ -84,8 +84,9 @@ export async function deleteConnection(ctx: HandlerContext): Promise<HandlerOutc
     for (const [index, dependent] of dependents.entries()) {
       if (dependent.platformId) {
         const id = dependent.platformId;
+        const ifMatch = dependent.etag ?? undefined;
         await deleteIgnoringMissing(() =>
-          dependent.type === 'DATAFLOW' ? platform.flowService.deleteFlow(id, options) : platform.flowService.deleteSourceConnection(id, options),
+          dependent.type === 'DATAFLOW' ? platform.flowService.deleteFlow(id, { ...options, ifMatch }) : platform.flowService.deleteSourceConnection(id, { ...options, ifMatch }),
         );
       }
       await store.transaction(async (tx) => {
@@ -113,7 +114,7 @@ export async function deleteConnection(ctx: HandlerContext): Promise<HandlerOutc
   }
   if (ctx.resource.platformId) {
     const id = ctx.resource.platformId;
-    await deleteIgnoringMissing(() => platform.flowService.deleteConnection(id, options));
+    await deleteWithIfMatch(ctx, () => platform.flowService.deleteConnection(id, { ...options, ifMatch: ctx.resource.etag ?? undefined }), () => platform.flowService.getConnection(id, options));
   }
   return { resource: { state: 'DELETED', deletedAt: new Date() }, action: 'DELETED', message: 'connection deleted' };
 }

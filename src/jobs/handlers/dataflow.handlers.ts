@@ -6,7 +6,7 @@ import type { ResourceSpec } from '../../schema/mappers.js';
 import type { Prisma } from '../../store/generated/client.js';
 import { PlatformChangedConflict, type HandlerContext, type HandlerOutcome } from '../operation-handler.js';
 import { syncFlowRuns } from '../sync-runs.job.js';
-import { callOptions, createOrAdopt, deleteIgnoringMissing, inputOf, snapshotOf } from './handler-support.js';
+import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, inputOf, snapshotOf } from './handler-support.js';
 import { readyDependency } from './source-connection.handlers.js';
 
 /** The payload of an UPDATE_DATAFLOW operation: only the fields that change, already validated. */
@@ -193,7 +193,7 @@ export async function deleteDataflow(ctx: HandlerContext): Promise<HandlerOutcom
   if (ctx.resource.platformId) {
     await syncFlowRuns(ctx.deps, { dataflowIds: [ctx.resource.id] });
     const id = ctx.resource.platformId;
-    await deleteIgnoringMissing(() => flowService.deleteFlow(id, options));
+    await deleteWithIfMatch(ctx, () => flowService.deleteFlow(id, { ...options, ifMatch: ctx.resource.etag ?? undefined }), () => flowService.getFlow(id, options));
   } else {
     for (const flow of await flowService.findFlowsByName(platformName(ctx.resource.name, ctx.resource.id), options)) {
       await deleteIgnoringMissing(() => flowService.deleteFlow(flow.id, options));

@@ -1,8 +1,8 @@
-import { PlatformNotFoundError } from '../../platform/platform-errors.js';
+import { PlatformConflictError, PlatformNotFoundError } from '../../platform/platform-errors.js';
 import type { PlatformCallOptions } from '../../platform/platform-http.js';
 import { redactSecrets } from '../../store/audit.store.js';
 import type { Prisma } from '../../store/generated/client.js';
-import type { HandlerContext } from '../operation-handler.js';
+import { PlatformChangedConflict, type HandlerContext } from '../operation-handler.js';
 
 /** Sandbox of the resource and the operation id as `x-request-id`, so Platform logs correlate. */
 export function callOptions(ctx: HandlerContext): PlatformCallOptions {
@@ -37,6 +37,21 @@ export async function deleteIgnoringMissing(remove: () => Promise<unknown>): Pro
     await remove();
   } catch (error) {
     if (!(error instanceof PlatformNotFoundError)) throw error;
+  }
+}
+
+/**
+ * Deletes with `If-Match` = the stored etag. A 404 means it is already gone; a 412 means it changed
+ * on the Platform since we last saw it, so the delete is refused as a conflict (with the fresh
+ * state recorded) instead of removing something the user has not seen.
+ */
+export async function deleteWithIfMatch(ctx: HandlerContext, remove: () => Promise<unknown>, read: () => Promise<{ etag: string }>): Promise<void> {
+  try {
+    await deleteIgnoringMissing(remove);
+  } catch (error) {
+    if (!(error instanceof PlatformConflictError)) throw error;
+    const current = await read();
+    throw new PlatformChangedConflict(`${ctx.resource.type.toLowerCase()} ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${ctx.resource.etag}); not deleted`, current.etag, snapshotOf(current));
   }
 }
 

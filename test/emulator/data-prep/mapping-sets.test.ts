@@ -22,7 +22,10 @@ function assertMapperError(response: PlatformResponse, status: number, code: str
   assert.equal(response.body.report['detailed-message'], detail);
 }
 
-describe('Data Prep mapping sets', () => {
+// Without ../shared (a user's machine) the suite says so and skips; in CI the file must be there.
+const SKIP = !existsSync(TUTORIAL) && process.env.CI !== 'true' ? '../shared/reference/stripe-tutorial.json is not present' : false;
+
+describe('Data Prep mapping sets', { skip: SKIP }, () => {
   let t: TestEmulator;
   let tutorial: { requests: { url: string; body: any }[]; exampleResponses: Record<string, any> };
   let schemaId: string;

@@ -237,6 +237,15 @@ describe('Flow Service base connections', () => {
   });
 
   describe('DELETE /connections/{id}', () => {
+    it('refuses a stale If-Match with 412 and keeps the connection; a current one deletes it', async () => {
+      const created = await t.client.post(`${FLOW}/connections`, connectionBody());
+      const stale = await t.client.delete(`${FLOW}/connections/${created.body.id}`, { headers: { 'if-match': '"00000000-0000-0200-0000-000000000000"' } });
+      assert.equal(stale.status, 412);
+      assert.equal(stale.body.type, 'https://ns.adobe.com/aep/errors/FLOW-1404-412');
+      assert.equal((await t.client.get(`${FLOW}/connections/${created.body.id}`)).status, 200);
+      assert.equal((await t.client.delete(`${FLOW}/connections/${created.body.id}`, { headers: { 'if-match': created.body.etag } })).status, 204);
+    });
+
     it('answers 204 with an empty body, then 404', async () => {
       const created = await t.client.post(`${FLOW}/connections`, connectionBody());
       const response = await t.client.delete(`${FLOW}/connections/${created.body.id}`);
