@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const KEY = 'a'.repeat(64);
+
+describe('loadConfig', () => {
+  describe('with no AEP credentials', () => {
+    it('points at the embedded emulator on port 4010 with documented defaults', () => {
+      const config = loadConfig({});
+      assert.equal(config.platform.mode, 'embedded');
+      assert.equal(config.platform.platformUrl, 'http://127.0.0.1:4010');
+      assert.equal(config.platform.clientId, 'flowgate-local');
+      assert.equal(config.port, 4000);
+      assert.equal(config.queuePrefix, '{flowgate}', 'queue keys carry a Redis Cluster hash tag');
+      assert.equal(config.secretKey, null);
+    });
+  });
+
+  describe('with AEP credentials', () => {
+    const aep = { AEP_CLIENT_ID: 'abc', AEP_CLIENT_SECRET: 'shh', AEP_ORG_ID: 'ABC123@AdobeOrg', FLOWGATE_SECRET_KEY: KEY };
+
+    it('talks to the real Platform and IMS by default', () => {
+      const config = loadConfig(aep);
+      assert.equal(config.platform.mode, 'remote');
+      assert.equal(config.platform.platformUrl, 'https://platform.adobe.io');
+      assert.equal(config.platform.imsUrl, 'https://ims-na1.adobelogin.com');
+      assert.equal(config.secretKey?.key.length, 32);
+    });
+
+    it('refuses to start without FLOWGATE_SECRET_KEY', () => {
+      const { FLOWGATE_SECRET_KEY: _omit, ...rest } = aep;
+      assert.throws(() => loadConfig(rest), (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('FLOWGATE_SECRET_KEY')));
+    });
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'not a url', AEP_CLIENT_ID: 'only-this', LOG_LEVEL: 'chatty' });
+      assert.fail('expected a ConfigError');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      const text = error.problems.join('\n');
+      for (const name of ['PORT', 'REDIS_URL', 'LOG_LEVEL']) assert.match(text, new RegExp(name));
+    }
+  });
+
+  it('refuses partial AEP credentials, naming what is missing', () => {
+    assert.throws(() => loadConfig({ AEP_CLIENT_ID: 'abc' }), (error: unknown) => error instanceof ConfigError && /AEP_CLIENT_SECRET, AEP_ORG_ID/.test(error.message));
+  });
+
+  it('refuses a secret key that is not 32 bytes', () => {
+    assert.throws(() => loadConfig({ FLOWGATE_SECRET_KEY: 'short' }), (error: unknown) => error instanceof ConfigError && /32 bytes/.test(error.message));
+  });
+});

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR, ensureDatabase } from '../../src/store/migrations.js';
+import { dropDatabase, PG_ADMIN_URL, withDatabase } from '../gateway/support/stack.js';
+
+describe('applyMigrations', () => {
+  const name = `fg_migrate_${Date.now().toString(36)}`;
+  const url = withDatabase(PG_ADMIN_URL, name);
+  before(async () => {
+    assert.equal(await ensureDatabase(url), true, 'creates the missing database');
+    assert.equal(await ensureDatabase(url), false, 'and leaves an existing one alone');
+  });
+  after(() => dropDatabase(name));
+
+  it('applies each migration once, even when two processes start together, and records it as Prisma does', async () => {
+    const results = await Promise.all([applyMigrations(url), applyMigrations(url)]);
+    const applied = results.flatMap((r) => r.applied);
+    assert.deepEqual(applied, ['20261128134500_init']);
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const rows = (await client.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations')).rows;
+      assert.equal(rows.length, 1);
+      assert.match(rows[0].checksum, /^[0-9a-f]{64}$/);
+      assert.ok(rows[0].finished_at);
+      const tables = (await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
+      assert.deepEqual(tables, ['_prisma_migrations', 'audit_events', 'flow_runs', 'operations', 'resources', 'secrets']);
+    } finally {
+      await client.end();
+    }
+    assert.deepEqual((await applyMigrations(url)).applied, []);
+  });
+
+  it('refuses to run when an applied migration was edited afterwards', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fg-migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    writeFileSync(path.join(dir, '20261128134500_init', 'migration.sql'), '-- edited\n', { flag: 'a' });
+    await assert.rejects(applyMigrations(url, dir), /was modified after it was applied/);
+  });
+});
