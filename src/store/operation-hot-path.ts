@@ -127,7 +127,7 @@ export class OperationHotPath {
          RETURNING *)
        SELECT row_to_json(o.*) AS operation, row_to_json(r.*) AS resource, row_to_json(s.*) AS secret
        FROM o LEFT JOIN resources r ON r.id = o.resource_id
-       LEFT JOIN secrets s ON s.id::text = o.input->>'secretId'`,
+       LEFT JOIN secrets s ON s.id = (o.input->>'secretId')::uuid`,
       [operationId, message],
     );
     if (result.rows.length === 0) return null;
