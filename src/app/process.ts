@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/config.js';
-import { createMaintenanceQueue, createOperationsQueue } from '../jobs/queues.js';
+import { createMaintenanceQueue, createOnboardingQueue, createOperationsQueue } from '../jobs/queues.js';
+import { OnboardingRequests } from '../onboarding/onboarding-requests.js';
+import { OnboardingStore } from '../onboarding/onboarding.store.js';
+import { OnboardingOrchestrator } from '../onboarding/orchestrator.js';
 import type { Logger } from '../logging/logger.js';
 import { createPlatformClient, type PlatformClient } from '../platform/platform-client.js';
 import { EventBus } from '../pubsub/event-bus.js';
@@ -26,6 +29,10 @@ export interface ProcessDeps {
   platform: PlatformClient;
   operationsQueue: ReturnType<typeof createOperationsQueue>;
   maintenanceQueue: ReturnType<typeof createMaintenanceQueue>;
+  onboardingQueue: ReturnType<typeof createOnboardingQueue>;
+  orchestrator: OnboardingOrchestrator;
+  onboardings: OnboardingRequests;
+  onboardingStore: OnboardingStore;
   requests: OperationRequests;
   explore: ExploreService;
   tenantId(): Promise<string>;
@@ -89,6 +96,18 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const queueOptions = { connection: { ...bullConnection(config.redisUrl), enableAutoPipelining: true }, prefix: config.queuePrefix };
   const operationsQueue = createOperationsQueue(queueOptions);
   const maintenanceQueue = createMaintenanceQueue(queueOptions);
+  const onboardingQueue = createOnboardingQueue(queueOptions);
+  const orchestrator = new OnboardingOrchestrator({
+    pool: database.pool,
+    operationsQueue,
+    onboardingQueue,
+    bus,
+    platform,
+    logger,
+    concurrency: config.onboardingConcurrency,
+  });
+  const onboardings = new OnboardingRequests({ pool: database.pool, secrets: store.secrets, queue: onboardingQueue, logger, fingerprintKey: secretKey.key });
+  const onboardingStore = new OnboardingStore(database.pool);
   const requests = new OperationRequests({ store, queue: operationsQueue, bus, logger, fingerprintKey: secretKey.key });
   const explore = new ExploreService({ platform, ttlSeconds: config.exploreCacheSeconds });
 
@@ -111,11 +130,15 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     platform,
     operationsQueue,
     maintenanceQueue,
+    onboardingQueue,
+    orchestrator,
+    onboardings,
+    onboardingStore,
     requests,
     explore,
     tenantId,
     close: async () => {
-      await Promise.allSettled([operationsQueue.close(), maintenanceQueue.close(), bus.close()]);
+      await Promise.allSettled([operationsQueue.close(), maintenanceQueue.close(), onboardingQueue.close(), bus.close()]);
       await Promise.allSettled([redis.quit(), redisSubscriber.quit(), store.close(), platform.close()]);
     },
   };

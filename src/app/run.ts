@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.js';
 import { ReadinessCheck } from '../gateway/readiness.js';
 import { HANDLERS } from '../jobs/handlers/index.js';
+import type { WorkerDeps } from '../jobs/operation-handler.js';
 import { syncFlowRuns } from '../jobs/sync-runs.job.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { applyMigrations, ensureDatabase } from '../store/migrations.js';
@@ -39,11 +40,22 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrations applied');
 
   const deps = buildProcessDeps(config, logger);
-  const workerDeps = { store: deps.store, platform: deps.platform, bus: deps.bus, logger, tenantId: deps.tenantId };
+  const workerDeps: WorkerDeps = {
+    store: deps.store,
+    platform: deps.platform,
+    bus: deps.bus,
+    logger,
+    tenantId: deps.tenantId,
+    // A step of an onboarding finished: the saga moves on at once, in this worker.
+    afterOperation: async (operation) => {
+      const onboardingId = (operation.input as { onboardingId?: string } | null)?.onboardingId;
+      if (onboardingId) await deps.orchestrator.advance(onboardingId);
+    },
+  };
 
   const gateway = roles.gateway
     ? await startGateway({
-        services: { store: deps.store, requests: deps.requests, explore: deps.explore, bus: deps.bus, logger, tenantId: config.platform.tenant },
+        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, onboardingStore: deps.onboardingStore, bus: deps.bus, logger, tenantId: config.platform.tenant },
         sandbox: config.platform.sandbox,
         port: config.port,
         readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
@@ -61,6 +73,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         operationsQueue: deps.operationsQueue,
         maintenanceQueue: deps.maintenanceQueue,
         syncRuns: () => syncFlowRuns(workerDeps),
+        orchestrator: deps.orchestrator,
         runSyncIntervalMs: config.runSyncIntervalSeconds * 1000,
       })
     : null;

@@ -13,6 +13,8 @@ export interface AppConfig {
   workerConcurrency: number;
   /** PostgreSQL connections per process. */
   databasePoolSize: number;
+  /** Onboarding steps running at once across the deployment (the per-org limit). */
+  onboardingConcurrency: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where the Platform is. `embedded` = start the local emulator in this process (no AEP credentials configured). */
   platform: PlatformConfig;
@@ -53,6 +55,7 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('flowgate'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  ONBOARDING_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AEP_PLATFORM_URL: z.string().url().optional(),
   AEP_IMS_URL: z.string().url().optional(),
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     queuePrefix: `{${e.QUEUE_PREFIX}}`,
     workerConcurrency: e.WORKER_CONCURRENCY,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
     platform,
     secretKey,

@@ -15,6 +15,12 @@ export const OPERATION_TYPES = [
   'DISABLE_DATAFLOW',
   'DELETE_DATAFLOW',
   'DELETE_CONNECTION',
+  // Used by onboarding rollbacks (no public mutation yet).
+  'DELETE_SOURCE_CONNECTION',
+  'DELETE_XDM_SCHEMA',
+  'DELETE_DATASET',
+  'DELETE_TARGET_CONNECTION',
+  'DELETE_MAPPING',
 ] as const;
 
 export type OperationType = (typeof OPERATION_TYPES)[number];
@@ -38,6 +44,11 @@ export const OPERATION_RESOURCE: Record<OperationType, ResourceType> = {
   DISABLE_DATAFLOW: 'DATAFLOW',
   DELETE_DATAFLOW: 'DATAFLOW',
   DELETE_CONNECTION: 'CONNECTION',
+  DELETE_SOURCE_CONNECTION: 'SOURCE_CONNECTION',
+  DELETE_XDM_SCHEMA: 'XDM_SCHEMA',
+  DELETE_DATASET: 'DATASET',
+  DELETE_TARGET_CONNECTION: 'TARGET_CONNECTION',
+  DELETE_MAPPING: 'MAPPING',
 };
 
 /** The six Stripe resources Flowgate ingests, as the Platform names them (`resourcePath`). */

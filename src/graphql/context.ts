@@ -1,4 +1,6 @@
 import type { Logger } from '../logging/logger.js';
+import type { OnboardingRequests } from '../onboarding/onboarding-requests.js';
+import type { OnboardingStore } from '../onboarding/onboarding.store.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import type { ExploreService } from '../services/explore.service.js';
 import type { OperationRequests, RequestContext } from '../services/operation-requests.js';
@@ -9,6 +11,8 @@ export interface GatewayContext extends RequestContext {
   store: Store;
   requests: OperationRequests;
   explore: ExploreService;
+  onboardings: OnboardingRequests;
+  onboardingStore: OnboardingStore;
   bus: EventBus;
   logger: Logger;
   /** The Schema Registry tenant id, e.g. `flowgatelocal` (namespace `_flowgatelocal`), when known from configuration. */

@@ -14,6 +14,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** The Schema Registry tenant id (configured, or read once from `/stats`). */
   tenantId(): Promise<string>;
+  /** Called after an operation finished (SUCCEEDED or FAILED): onboardings advance their saga here. */
+  afterOperation?: (operation: Operation) => Promise<void>;
 }
 
 /** Everything one handler run gets. */

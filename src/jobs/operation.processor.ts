@@ -55,7 +55,8 @@ export class OperationProcessor {
         operation: started,
         resource,
         deps: this.deps,
-        isRetry: started.attempts > 1,
+        // An earlier attempt — of this operation, or of the onboarding step it belongs to — may have written.
+        isRetry: started.attempts > 1 || (started.input as { adoptExisting?: boolean } | null)?.adoptExisting === true,
         secret: async () => {
           if (!secret) throw new Error(`operation ${operationId} carries no secret`);
           return store.secrets.openSealed(secret);
@@ -71,6 +72,7 @@ export class OperationProcessor {
         },
       });
       await this.succeed(started, resource, outcome);
+      await this.notifyFinished(started);
     } catch (error) {
       const info = toOperationErrorInfo(error);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -83,6 +85,7 @@ export class OperationProcessor {
       if (info.code === 'INTERNAL_SERVER_ERROR') logger.error({ operationId, type: started.type, err: error }, 'operation failed with an unexpected error');
       else logger.info({ operationId, type: started.type, code: info.code, platformCode: info.platformCode }, 'operation failed');
       await this.fail(started, resource, { ...info, retryable: false }, error instanceof PlatformChangedConflict ? error : null);
+      await this.notifyFinished(started);
       throw new UnrecoverableError(info.message);
     }
   }
@@ -156,6 +159,14 @@ export class OperationProcessor {
     });
     await this.publishOperation(failed);
     if (after && after !== resource) await this.publishResource(after, conflict ? 'CONFLICT_DETECTED' : 'FAILED', operation.id);
+  }
+
+  /** Lets whoever waits for this operation (an onboarding) move on; its own failure is only logged. */
+  private async notifyFinished(operation: Operation): Promise<void> {
+    if (!this.deps.afterOperation) return;
+    await this.deps.afterOperation(operation).catch((error) => {
+      this.deps.logger.warn({ operationId: operation.id, err: (error as Error).message }, 'follow-up of a finished operation failed; the sweep retries it');
+    });
   }
 
   private async publishOperation(operation: Operation): Promise<void> {

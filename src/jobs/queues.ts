@@ -10,7 +10,15 @@ export interface OperationJobData {
   operationId: string;
 }
 
-export type MaintenanceJobName = 'sync-runs' | 'reconcile';
+/** Queue of onboarding sagas: `advance` a saga, or run one of its inline (read-only) `step`s. */
+export const ONBOARDINGS_QUEUE = 'onboardings';
+
+export interface OnboardingJobData {
+  onboardingId: string;
+  stepKey?: string;
+}
+
+export type MaintenanceJobName = 'sync-runs' | 'reconcile' | 'sweep-onboardings';
 
 export interface QueueOptions {
   connection: ConnectionOptions;
@@ -40,4 +48,8 @@ export function createMaintenanceQueue(options: QueueOptions): Queue {
 export function jitteredBackoff(attemptsMade: number, random: () => number = Math.random): number {
   const ceiling = Math.min(30_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export function createOnboardingQueue(options: QueueOptions): Queue<OnboardingJobData> {
+  return new Queue<OnboardingJobData>(ONBOARDINGS_QUEUE, { connection: options.connection, prefix: options.prefix });
 }

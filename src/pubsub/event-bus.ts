@@ -111,6 +111,7 @@ export const channels = {
   operation: (id: string) => `operation:${id}`,
   resource: (type: string, id: string) => `resource:${type}:${id}`,
   flowRuns: (dataflowId: string) => `flow-runs:${dataflowId}`,
+  onboarding: (id: string) => `onboarding:${id}`,
 };
 
 /** What `resource:*` channels carry. */

@@ -1,10 +1,11 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { checkNewSchedule, checkScheduleChange, ScheduleRuleError, type FlowSchedule, type ScheduleRequest } from '../domain/schedule-rules.js';
+import { checkNewSchedule, checkScheduleChange, type FlowSchedule } from '../domain/schedule-rules.js';
 import { EtagConflictError, NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import type { DataflowChanges } from '../jobs/handlers/dataflow.handlers.js';
 import { idempotencyKey, optionalEtag, optionalText, requiredName, sameEtag, uuidField } from '../services/input-rules.js';
-import { ResourceState, ScheduleFrequency, StripeResource } from '../schema/enums.js';
+import { ResourceState, StripeResource } from '../schema/enums.js';
+import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
 import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
 import { toFlowRun, toOperation, type ResourceSpec } from '../schema/mappers.js';
 import { Operation } from '../schema/operation.type.js';
@@ -15,21 +16,6 @@ import { flowRunCursor } from '../store/flow-run.store.js';
 import { assertUsable } from './connection.resolver.js';
 import { findResource, listResources, PageArgs } from './resource-queries.js';
 import { usableDependency } from './source-connection.resolver.js';
-
-@InputType({ description: 'When a dataflow runs. The Platform’s rules apply: ONCE takes no interval and no backfill; MINUTE needs interval ≥ 15, the others ≥ 1.' })
-class ScheduleInput {
-  @Field(() => ScheduleFrequency)
-  frequency!: ScheduleFrequency;
-
-  @Field(() => Int, { nullable: true, description: 'Frequency units between runs; omit for ONCE.' })
-  interval?: number | null;
-
-  @Field(() => Date, { nullable: true, description: 'First run; default 60 s from now on create, unchanged on update. At most 60 s in the past.' })
-  startTime?: Date | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Whether the first run reads history (Platform default: true); omit for ONCE.' })
-  backfill?: boolean | null;
-}
 
 @InputType()
 class CreateDataflowInput {
@@ -238,20 +224,6 @@ export class DataflowResolver {
 
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-function scheduleRequest(input: ScheduleInput): ScheduleRequest {
-  return { frequency: input.frequency, interval: input.interval, startTime: input.startTime, backfill: input.backfill };
-}
-
-/** Runs a schedule check, turning a broken rule into the API's field error. */
-function scheduleRule(check: () => FlowSchedule): FlowSchedule {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof ScheduleRuleError) throw new ValidationError(error.field, error.reason);
-    throw error;
-  }
 }
 
 function optionalMappingVersion(field: string, value: number | null | undefined): number | null {

@@ -6,6 +6,7 @@ import { DatasetResolver } from './dataset.resolver.js';
 import { ExploreResolver } from './explore.resolver.js';
 import { FlowRunResolver } from './flow-run.resolver.js';
 import { MappingResolver } from './mapping.resolver.js';
+import { OnboardingResolver } from './onboarding.resolver.js';
 import { OperationResolver } from './operation.resolver.js';
 import { ResourceChangeResolver } from './resource-change.resolver.js';
 import { SourceConnectionResolver } from './source-connection.resolver.js';
@@ -26,4 +27,5 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   MappingResolver,
   DataflowResolver,
   FlowRunResolver,
+  OnboardingResolver,
 ];

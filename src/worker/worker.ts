@@ -2,8 +2,9 @@ import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { OperationType } from '../domain/operation-types.js';
 import type { OperationHandler, WorkerDeps } from '../jobs/operation-handler.js';
 import { OperationProcessor } from '../jobs/operation.processor.js';
-import { jitteredBackoff, MAINTENANCE_QUEUE, OPERATIONS_QUEUE, type MaintenanceJobName, type OperationJobData } from '../jobs/queues.js';
+import { jitteredBackoff, MAINTENANCE_QUEUE, ONBOARDINGS_QUEUE, OPERATIONS_QUEUE, type MaintenanceJobName, type OnboardingJobData, type OperationJobData } from '../jobs/queues.js';
 import { reconcileOperations } from '../jobs/reconciler.js';
+import type { OnboardingOrchestrator } from '../onboarding/orchestrator.js';
 
 export interface WorkerOptions {
   deps: WorkerDeps;
@@ -15,6 +16,9 @@ export interface WorkerOptions {
   maintenanceQueue: Queue;
   /** Syncs flow runs of enabled dataflows (the maintenance `sync-runs` job). */
   syncRuns: () => Promise<unknown>;
+  orchestrator: OnboardingOrchestrator;
+  /** How often unfinished onboardings are swept (crash repair). Default 2 s. */
+  onboardingSweepIntervalMs?: number;
   runSyncIntervalMs: number;
   reconcileIntervalMs?: number;
 }
@@ -48,13 +52,28 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           return options.syncRuns();
         case 'reconcile':
           return reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger });
+        case 'sweep-onboardings':
+          return options.orchestrator.sweep();
       }
     },
     { connection: options.connection, prefix: options.prefix, concurrency: 1 },
   );
   maintenance.on('error', (error) => logger.error({ err: error.message }, 'maintenance worker error'));
 
+  const onboardings = new Worker<OnboardingJobData>(
+    ONBOARDINGS_QUEUE,
+    async (job: Job<OnboardingJobData>) => {
+      if (job.name === 'step' && job.data.stepKey) {
+        return options.orchestrator.runInlineStep(job.data.onboardingId, job.data.stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+      }
+      return options.orchestrator.advance(job.data.onboardingId);
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) } },
+  );
+  onboardings.on('error', (error) => logger.error({ err: error.message }, 'onboardings worker error'));
+
   await options.maintenanceQueue.upsertJobScheduler('sync-runs', { every: options.runSyncIntervalMs }, { name: 'sync-runs', opts: { removeOnComplete: true, removeOnFail: 100 } });
+  await options.maintenanceQueue.upsertJobScheduler('sweep-onboardings', { every: options.onboardingSweepIntervalMs ?? 2000 }, { name: 'sweep-onboardings', opts: { removeOnComplete: true, removeOnFail: 100 } });
   await options.maintenanceQueue.upsertJobScheduler('reconcile', { every: options.reconcileIntervalMs ?? 10_000 }, { name: 'reconcile', opts: { removeOnComplete: true, removeOnFail: 100 } });
   // A pass right away: after a Redis restart, nothing waits for the first interval.
   await reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs: 0 }).catch((error) =>
@@ -63,7 +82,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   return {
     stop: async () => {
-      await Promise.all([operations.close(), maintenance.close()]);
+      await Promise.all([operations.close(), maintenance.close(), onboardings.close()]);
     },
   };
 }

@@ -115,6 +115,11 @@ export async function deleteConnection(ctx: HandlerContext): Promise<HandlerOutc
   if (ctx.resource.platformId) {
     const id = ctx.resource.platformId;
     await deleteWithIfMatch(ctx, () => platform.flowService.deleteConnection(id, { ...options, ifMatch: ctx.resource.etag ?? undefined }), () => platform.flowService.getConnection(id, options));
+  } else {
+    // Never heard back from the create: whatever carries its deterministic name is the one it made.
+    for (const found of await platform.flowService.findConnectionsByName(platformName(ctx.resource.name, ctx.resource.id), options)) {
+      await deleteIgnoringMissing(() => platform.flowService.deleteConnection(found.id, options));
+    }
   }
   return { resource: { state: 'DELETED', deletedAt: new Date() }, action: 'DELETED', message: 'connection deleted' };
 }

@@ -2,25 +2,31 @@ import type { OperationType } from '../../domain/operation-types.js';
 import type { OperationHandler } from '../operation-handler.js';
 import { createConnection, deleteConnection, updateConnection } from './connection.handlers.js';
 import { createDataflow, deleteDataflow, disableDataflow, enableDataflow, updateDataflow } from './dataflow.handlers.js';
-import { createMapping } from './mapping.handlers.js';
-import { createTargetConnection } from './target-connection.handlers.js';
 import { createDataset } from './dataset.handlers.js';
+import { createMapping } from './mapping.handlers.js';
 import { createSourceConnection } from './source-connection.handlers.js';
+import { createTargetConnection } from './target-connection.handlers.js';
+import { deleteDataset, deleteMapping, deleteSourceConnection, deleteTargetConnection, deleteXdmSchema } from './undo.handlers.js';
 import { createXdmSchema } from './xdm-schema.handlers.js';
 
 /** The handler of every operation type (the job registry). */
-export const HANDLERS: Partial<Record<OperationType, OperationHandler>> = {
+export const HANDLERS: Record<OperationType, OperationHandler> = {
   CREATE_CONNECTION: createConnection,
   UPDATE_CONNECTION: updateConnection,
   DELETE_CONNECTION: deleteConnection,
+  CREATE_SOURCE_CONNECTION: createSourceConnection,
+  DELETE_SOURCE_CONNECTION: deleteSourceConnection,
+  CREATE_XDM_SCHEMA: createXdmSchema,
+  DELETE_XDM_SCHEMA: deleteXdmSchema,
+  CREATE_DATASET: createDataset,
+  DELETE_DATASET: deleteDataset,
   CREATE_TARGET_CONNECTION: createTargetConnection,
+  DELETE_TARGET_CONNECTION: deleteTargetConnection,
   CREATE_MAPPING: createMapping,
+  DELETE_MAPPING: deleteMapping,
   CREATE_DATAFLOW: createDataflow,
   UPDATE_DATAFLOW: updateDataflow,
   ENABLE_DATAFLOW: enableDataflow,
   DISABLE_DATAFLOW: disableDataflow,
   DELETE_DATAFLOW: deleteDataflow,
-  CREATE_SOURCE_CONNECTION: createSourceConnection,
-  CREATE_XDM_SCHEMA: createXdmSchema,
-  CREATE_DATASET: createDataset,
 };

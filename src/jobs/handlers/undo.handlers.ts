@@ -1,0 +1,84 @@
+import { AppError } from '../../errors/app-errors.js';
+import { platformName } from '../../platform/deterministic-names.js';
+import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
+import { callOptions, deleteIgnoringMissing, deleteWithIfMatch } from './handler-support.js';
+import { registryTitles } from './xdm-schema.handlers.js';
+
+/**
+ * Deletes used by onboarding rollbacks. Each removes the Platform resource a create made — or,
+ * when the create's answer was lost (no platform id stored), whatever carries its deterministic
+ * name — and marks the row DELETED. A 404 means it is already gone.
+ */
+
+const deleted = (message: string): HandlerOutcome => ({ resource: { state: 'DELETED', deletedAt: new Date() }, action: 'DELETED', message });
+
+/** The Platform ids to delete: the stored one, or those found by the resource's deterministic name. */
+async function platformIds(ctx: HandlerContext, find: (name: string) => Promise<{ id: string }[]>): Promise<string[]> {
+  if (ctx.resource.platformId) return [ctx.resource.platformId];
+  return (await find(platformName(ctx.resource.name, ctx.resource.id))).map((r) => r.id);
+}
+
+export async function deleteSourceConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const flows = ctx.deps.platform.flowService;
+  const options = callOptions(ctx);
+  for (const id of await platformIds(ctx, (name) => flows.findSourceConnectionsByName(name, options))) {
+    await deleteWithIfMatch(ctx, () => flows.deleteSourceConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }), () => flows.getSourceConnection(id, options));
+  }
+  return deleted('source connection deleted');
+}
+
+export async function deleteTargetConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const flows = ctx.deps.platform.flowService;
+  const options = callOptions(ctx);
+  for (const id of await platformIds(ctx, (name) => flows.findTargetConnectionsByName(name, options))) {
+    await deleteWithIfMatch(ctx, () => flows.deleteTargetConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }), () => flows.getTargetConnection(id, options));
+  }
+  return deleted('target connection deleted');
+}
+
+export async function deleteDataset(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const catalog = ctx.deps.platform.catalog;
+  const options = callOptions(ctx);
+  for (const id of await platformIds(ctx, async (name) => (await catalog.findDatasetsByName(name, options)).map((d) => ({ id: d.id })))) {
+    await deleteIgnoringMissing(() => catalog.deleteDataset(id, options));
+  }
+  return deleted('dataset deleted');
+}
+
+/** The schema, then its field group, then its class (each refers to the next). */
+export async function deleteXdmSchema(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const registry = ctx.deps.platform.schemaRegistry;
+  const options = callOptions(ctx);
+  const titles = registryTitles(ctx.resource.name, ctx.resource.id);
+  const spec = (ctx.resource.spec ?? {}) as { classId?: string; fieldGroupId?: string };
+  const ids = async (stored: string | null | undefined, find: () => Promise<{ $id: string }[]>) => (stored ? [stored] : (await find()).map((r) => r.$id));
+  for (const id of await ids(ctx.resource.platformId, () => registry.findSchemasByTitle(titles.schema, options))) {
+    await deleteIgnoringMissing(() => registry.deleteSchema(id, options));
+  }
+  for (const id of await ids(spec.fieldGroupId, () => registry.findFieldGroupsByTitle(titles.fieldGroup, options))) {
+    await deleteIgnoringMissing(() => registry.deleteFieldGroup(id, options));
+  }
+  for (const id of await ids(spec.classId, () => registry.findClassesByTitle(titles.klass, options))) {
+    await deleteIgnoringMissing(() => registry.deleteClass(id, options));
+  }
+  return deleted('schema, field group and class deleted');
+}
+
+/** Thrown when the Platform offers no way to remove a resource; the resource stays, unused. Final. */
+export class CannotRemoveError extends AppError {
+  readonly code = 'PRECONDITION_FAILED' as const;
+  constructor(
+    message: string,
+    readonly reason: 'NO_DELETE_API',
+  ) {
+    super(message);
+  }
+  override details() {
+    return { reason: this.reason };
+  }
+}
+
+/** Data Prep has no delete for mapping sets (neither Adobe's spec nor its docs offer one): the set stays, unused. */
+export async function deleteMapping(ctx: HandlerContext): Promise<HandlerOutcome> {
+  throw new CannotRemoveError(`mapping set ${ctx.resource.platformId ?? ctx.resource.id} cannot be deleted: the Data Prep API has no delete; it stays on the Platform, unused`, 'NO_DELETE_API');
+}

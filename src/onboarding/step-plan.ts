@@ -1,0 +1,158 @@
+import type { StripeResourcePath } from '../domain/operation-types.js';
+import type { OperationType } from '../domain/operation-types.js';
+import type { ResourceType } from '../store/generated/enums.js';
+import { deterministicId } from './deterministic-id.js';
+
+/** What a step does. Undo kinds remove what the matching create made. */
+export const STEP_KINDS = [
+  'CREATE_CONNECTION',
+  'TEST_CONNECTION',
+  'EXPLORE',
+  'CREATE_SOURCE_CONNECTION',
+  'CREATE_XDM_SCHEMA',
+  'CREATE_DATASET',
+  'CREATE_TARGET_CONNECTION',
+  'CREATE_MAPPING',
+  'CREATE_DATAFLOW',
+  'UNDO_CREATE_CONNECTION',
+  'UNDO_CREATE_SOURCE_CONNECTION',
+  'UNDO_CREATE_XDM_SCHEMA',
+  'UNDO_CREATE_DATASET',
+  'UNDO_CREATE_TARGET_CONNECTION',
+  'UNDO_CREATE_MAPPING',
+  'UNDO_CREATE_DATAFLOW',
+] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+export type ForwardKind = Exclude<StepKind, `UNDO_${string}`>;
+
+/** Steps carried out as ordinary core operations (one resource each), and the undo operation of each. */
+export const STEP_OPERATIONS: Partial<Record<ForwardKind, { operation: OperationType; resourceType: ResourceType; undo: OperationType }>> = {
+  CREATE_CONNECTION: { operation: 'CREATE_CONNECTION', resourceType: 'CONNECTION', undo: 'DELETE_CONNECTION' },
+  CREATE_SOURCE_CONNECTION: { operation: 'CREATE_SOURCE_CONNECTION', resourceType: 'SOURCE_CONNECTION', undo: 'DELETE_SOURCE_CONNECTION' },
+  CREATE_XDM_SCHEMA: { operation: 'CREATE_XDM_SCHEMA', resourceType: 'XDM_SCHEMA', undo: 'DELETE_XDM_SCHEMA' },
+  CREATE_DATASET: { operation: 'CREATE_DATASET', resourceType: 'DATASET', undo: 'DELETE_DATASET' },
+  CREATE_TARGET_CONNECTION: { operation: 'CREATE_TARGET_CONNECTION', resourceType: 'TARGET_CONNECTION', undo: 'DELETE_TARGET_CONNECTION' },
+  CREATE_MAPPING: { operation: 'CREATE_MAPPING', resourceType: 'MAPPING', undo: 'DELETE_MAPPING' },
+  CREATE_DATAFLOW: { operation: 'CREATE_DATAFLOW', resourceType: 'DATAFLOW', undo: 'DELETE_DATAFLOW' },
+};
+
+/**
+ * Relative cost of each step, roughly its Platform calls (a create is a POST and a GET; an XDM
+ * schema is class, field group, schema and a read). Progress is the weighted share of finished steps.
+ */
+export const STEP_WEIGHTS: Record<ForwardKind, number> = {
+  CREATE_CONNECTION: 2,
+  TEST_CONNECTION: 1,
+  EXPLORE: 1,
+  CREATE_SOURCE_CONNECTION: 2,
+  CREATE_XDM_SCHEMA: 4,
+  CREATE_DATASET: 2,
+  CREATE_TARGET_CONNECTION: 2,
+  CREATE_MAPPING: 2,
+  CREATE_DATAFLOW: 2,
+};
+
+export interface PlannedStep {
+  key: string;
+  kind: ForwardKind;
+  resource: StripeResourcePath | null;
+  dependsOn: string[];
+  weight: number;
+  /** The Flowgate resource the step creates (deterministic), when it creates one. */
+  resourceType: ResourceType | null;
+  resourceId: string | null;
+  /** The Flowgate name of that resource. */
+  name: string | null;
+}
+
+export interface StepPlanInput {
+  onboardingId: string;
+  name: string;
+  resources: StripeResourcePath[];
+  /** When set, every resource writes into this dataset (and its schema); no schema or dataset is created. */
+  existingDataset: { id: string; schemaId: string } | null;
+}
+
+/**
+ * The steps of an onboarding and what each waits for. The base connection is created and tested
+ * before anything else; then, per resource, explore and the source connection run side by side,
+ * the schema follows explore, dataset and target connection follow the schema, and the mapping
+ * waits for the source and target connections as well as explore and the schema: the Data Prep API
+ * cannot delete a mapping set, so it is made last before the dataflow, when a rollback is least
+ * likely to leave it behind. The dataflow needs the source, the target and the mapping.
+ */
+export function planSteps(input: StepPlanInput): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const add = (key: string, kind: ForwardKind, resource: StripeResourcePath | null, dependsOn: string[], name: string | null) => {
+    const op = STEP_OPERATIONS[kind];
+    steps.push({
+      key,
+      kind,
+      resource,
+      dependsOn,
+      weight: STEP_WEIGHTS[kind],
+      resourceType: op?.resourceType ?? null,
+      resourceId: op ? deterministicId(input.onboardingId, key) : null,
+      name,
+    });
+  };
+  const name = (kind: ForwardKind, resource: string | null) => onboardingResourceName(input.name, kind, resource);
+  add('connection:create', 'CREATE_CONNECTION', null, [], name('CREATE_CONNECTION', null));
+  add('connection:test', 'TEST_CONNECTION', null, ['connection:create'], null);
+  for (const r of input.resources) {
+    add(`${r}:explore`, 'EXPLORE', r, ['connection:test'], null);
+    add(`${r}:source-connection`, 'CREATE_SOURCE_CONNECTION', r, ['connection:test'], name('CREATE_SOURCE_CONNECTION', r));
+    if (!input.existingDataset) {
+      add(`${r}:xdm-schema`, 'CREATE_XDM_SCHEMA', r, [`${r}:explore`], name('CREATE_XDM_SCHEMA', r));
+      add(`${r}:dataset`, 'CREATE_DATASET', r, [`${r}:xdm-schema`], name('CREATE_DATASET', r));
+      add(`${r}:target-connection`, 'CREATE_TARGET_CONNECTION', r, [`${r}:dataset`], name('CREATE_TARGET_CONNECTION', r));
+      add(`${r}:mapping`, 'CREATE_MAPPING', r, [`${r}:explore`, `${r}:xdm-schema`, `${r}:source-connection`, `${r}:target-connection`], name('CREATE_MAPPING', r));
+    } else {
+      add(`${r}:target-connection`, 'CREATE_TARGET_CONNECTION', r, ['connection:test'], name('CREATE_TARGET_CONNECTION', r));
+      add(`${r}:mapping`, 'CREATE_MAPPING', r, [`${r}:explore`, `${r}:source-connection`, `${r}:target-connection`], name('CREATE_MAPPING', r));
+    }
+    add(`${r}:dataflow`, 'CREATE_DATAFLOW', r, [`${r}:source-connection`, `${r}:target-connection`, `${r}:mapping`], name('CREATE_DATAFLOW', r));
+  }
+  return steps;
+}
+
+/** The step that undoes `key`. */
+export const undoKey = (key: string) => `undo:${key}`;
+
+/**
+ * Undo steps for the forward steps that created something, in reverse dependency order: a
+ * resource is removed only after everything that was built on it is removed.
+ */
+export function planUndo(forward: { key: string; kind: ForwardKind; dependsOn: string[]; resource: StripeResourcePath | null; resourceId: string | null; created: boolean }[]): { key: string; kind: StepKind; undoes: string; dependsOn: string[]; resource: StripeResourcePath | null; resourceId: string | null }[] {
+  const undoable = forward.filter((s) => s.created && STEP_OPERATIONS[s.kind]);
+  const undoableKeys = new Set(undoable.map((s) => s.key));
+  // Transitive dependents: an EXPLORE step between a schema and the connection test still orders them.
+  const dependentsOf = (key: string): string[] => {
+    const direct = forward.filter((s) => s.dependsOn.includes(key)).map((s) => s.key);
+    return direct.flatMap((d) => (undoableKeys.has(d) ? [d] : dependentsOf(d)));
+  };
+  return undoable.map((s) => ({
+    key: undoKey(s.key),
+    kind: `UNDO_${s.kind}` as StepKind,
+    undoes: s.key,
+    dependsOn: [...new Set(dependentsOf(s.key))].map(undoKey),
+    resource: s.resource,
+    resourceId: s.resourceId,
+  }));
+}
+
+/** The Flowgate name of the resource a step creates (the Platform name adds the `[fg:<id>]` tag). */
+export function onboardingResourceName(name: string, kind: ForwardKind, resource: string | null): string {
+  switch (kind) {
+    case 'CREATE_CONNECTION':
+      return name;
+    case 'CREATE_SOURCE_CONNECTION':
+      return `${name} ${resource} source`;
+    case 'CREATE_TARGET_CONNECTION':
+      return `${name} ${resource} target`;
+    case 'CREATE_MAPPING':
+      return `${name} ${resource} mapping`;
+    default:
+      return `${name} ${resource}`;
+  }
+}
