@@ -18,15 +18,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import autocannon from 'autocannon';
 import express from 'express';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { resolveEmulatorOptions } from '../emulator/config.js';
-import type { RunningEmulator } from '../emulator/index.js';
 import { spawnFlowgate } from '../test/gateway/support/child-process.js';
 import { TestStack } from '../test/gateway/support/stack.js';
+import { spawnEmulator } from './bench/emulator-process.js';
 
 const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 3000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -41,7 +38,7 @@ async function main(): Promise<void> {
   // each its own process, as `npm run emulator`, `start:gateway` and `start:worker` run them.
   // This process is only the benchmark client (and owns the database and Redis namespace).
   const emulator = await spawnEmulator();
-  const stack = await TestStack.start({ roles: { gateway: false, worker: false }, sharedEmulator: emulator.handle, env: { LOG_LEVEL: 'warn' } });
+  const stack = await TestStack.start({ roles: { gateway: false, worker: false }, sharedEmulator: emulator, env: { LOG_LEVEL: 'warn' } });
   const childEnv = { NODE_ENV: process.env.NODE_ENV ?? 'production', DATABASE_POOL_SIZE: '30' };
   const gateway = await spawnFlowgate('gateway', stack, childEnv);
   const worker = await spawnFlowgate('worker', stack, { ...childEnv, WORKER_CONCURRENCY: '50' });
@@ -58,32 +55,8 @@ async function main(): Promise<void> {
     await gateway.stop();
     await worker.stop();
     await stack.stop();
-    await emulator.handle.stop();
+    await emulator.stop();
   }
-}
-
-/** `node dist/emulator/main.js` on a free port. */
-async function spawnEmulator(): Promise<{ handle: RunningEmulator }> {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../emulator/main.js')], { env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const match = /listening on (http:\/\/\S+)/.exec(chunk.toString('utf8'));
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  });
-  const handle = {
-    url,
-    port: Number(new URL(url).port),
-    options: resolveEmulatorOptions({}),
-    context: undefined as never,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  } satisfies RunningEmulator;
-  return { handle };
 }
 
 async function operationsThroughput(stack: TestStack, gatewayUrl: string) {

@@ -163,6 +163,7 @@ function logRequest(ctx: EmulatorContext, request: FastifyRequest, status: numbe
     time: request.arrivedAt || new Date().toISOString(),
     durationMs: Math.round(elapsedMs * 10) / 10,
     sandbox: request.platform?.sandboxName ?? null,
+    requestId: String(request.id),
     ...(request.appliedFault ? { fault: request.appliedFault } : {}),
   });
 }

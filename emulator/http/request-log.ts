@@ -10,6 +10,8 @@ export interface LoggedRequest {
   time: string;
   durationMs: number;
   sandbox: string | null;
+  /** The caller's `x-request-id` (echoed in the answer), or the id the emulator gave the request. */
+  requestId: string;
   /** Set when a fault rule applied. */
   fault?: { id: number; mode: string };
 }

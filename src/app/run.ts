@@ -70,6 +70,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         connection: bullConnection(config.redisUrl),
         prefix: config.queuePrefix,
         concurrency: config.workerConcurrency,
+        lockSeconds: config.workerLockSeconds,
         operationsQueue: deps.operationsQueue,
         maintenanceQueue: deps.maintenanceQueue,
         syncRuns: () => syncFlowRuns(workerDeps),

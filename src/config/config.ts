@@ -11,6 +11,12 @@ export interface AppConfig {
   /** Redis key prefix of the queues; wrapped in a hash tag so a queue's keys share a Cluster slot. */
   queuePrefix: string;
   workerConcurrency: number;
+  /**
+   * Seconds a worker's lock on a job lasts (renewed at half of it while the job runs), and how
+   * often workers look for jobs whose lock expired: a job held by a killed worker is delivered
+   * again within about twice this. Default 30.
+   */
+  workerLockSeconds: number;
   /** PostgreSQL connections per process. */
   databasePoolSize: number;
   /** Onboarding steps running at once across the deployment (the per-org limit). */
@@ -54,6 +60,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('flowgate'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   ONBOARDING_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -129,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     port: e.PORT,
     queuePrefix: `{${e.QUEUE_PREFIX}}`,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerLockSeconds: e.WORKER_LOCK_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     logLevel: e.LOG_LEVEL,

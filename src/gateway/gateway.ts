@@ -55,6 +55,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const httpServer = createServer(app);
   const { services, sandbox, readiness } = options;
   const logger = services.logger;
+  const formatError = createFormatError(logger);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer<Record<string, unknown>>(
@@ -69,6 +70,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
       },
+      // A subscription's errors (unknown id, a failed read) carry the same codes as over HTTP, and nothing internal leaks.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined),
     },
     wsServer,
   );
@@ -76,7 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: options.introspection ?? true,
-    formatError: createFormatError(logger),
+    formatError,
     // The process's own shutdown handler stops the gateway, then the worker and connections.
     stopOnTerminationSignals: false,
     plugins: [

@@ -43,7 +43,9 @@ export class OperationProcessor {
     if (!claimed) return; // finished (or cancelled) by an earlier delivery of this job
     const { operation: started, resource, secret } = claimed;
     let lastProgressAt = Date.now();
-    await this.publishOperation(started);
+    // Not awaited: the Platform call need not wait for Redis to confirm the news. Later publishes
+    // of this operation are issued after it on the same connection, so subscribers see them in order.
+    void this.publishOperation(started);
 
     const handler = isOperationType(started.type) ? this.handlers[started.type] : undefined;
     if (!resource || !handler) {
@@ -115,7 +117,9 @@ export class OperationProcessor {
       },
       outcome.message,
     );
-    await this.deps.bus
+    // Not awaited, like the RUNNING news: whoever waits for this operation (an onboarding's next
+    // step) moves on at once; its own publishes go out after these on the same connection.
+    void this.deps.bus
       .publishAll([
         { channel: channels.operation(done.id), payload: serializeOperation(done) },
         { channel: channels.resource(resource.type, resource.id), payload: this.resourceMessage(resource, outcome.action, operation.id) },

@@ -64,13 +64,19 @@ export class OnboardingRequests {
         [connection.resourceId, ctx.sandbox, connection.name, request.description],
       );
       await client.query('INSERT INTO secrets (id, resource_id, key_id, ciphertext) VALUES ($1, $2, $3, $4)', [secret.id, connection.resourceId, secret.keyId, secret.ciphertext]);
-      for (const [position, step] of steps.entries()) {
-        await client.query(
-          `INSERT INTO onboarding_steps (id, onboarding_id, key, kind, position, stripe_resource, depends_on, weight, status, resource_type, resource_id, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', $9::"ResourceType", $10, now())`,
-          [randomUUID(), onboardingId, step.key, step.kind, position, step.resource, step.dependsOn, step.weight, step.resourceType, step.resourceId],
-        );
-      }
+      // The whole ledger in one statement: a round trip per step (23 for three resources) was
+      // most of the mutation's time, before anything could start.
+      await client.query(
+        `INSERT INTO onboarding_steps (id, onboarding_id, key, kind, position, stripe_resource, depends_on, weight, status, resource_type, resource_id, updated_at)
+         SELECT s.id, $1, s.key, s.kind, s.position, s.resource, ARRAY(SELECT jsonb_array_elements_text(s.depends_on)), s.weight, 'PENDING', s.resource_type::"ResourceType", s.resource_id, now()
+         FROM jsonb_to_recordset($2::jsonb) AS s(id uuid, key text, kind text, position int, resource text, depends_on jsonb, weight float8, resource_type text, resource_id uuid)`,
+        [
+          onboardingId,
+          JSON.stringify(
+            steps.map((step, position) => ({ id: randomUUID(), key: step.key, kind: step.kind, position, resource: step.resource, depends_on: step.dependsOn, weight: step.weight, resource_type: step.resourceType, resource_id: step.resourceId })),
+          ),
+        ],
+      );
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

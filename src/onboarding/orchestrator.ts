@@ -10,6 +10,7 @@ import type { OnboardingJobData, OperationJobData } from '../jobs/queues.js';
 import type { Logger } from '../logging/logger.js';
 import type { PlatformClient } from '../platform/platform-client.js';
 import { channels, type EventBus } from '../pubsub/event-bus.js';
+import { isUuid } from '../store/resource.store.js';
 import { deterministicId } from './deterministic-id.js';
 import { TERMINAL_ONBOARDING, type LeftBehind, type OnboardingRow, type OnboardingState, type OnboardingStatus, type StepRow } from './onboarding-rows.js';
 import { onboardingResourceName, planUndo, STEP_OPERATIONS, type ForwardKind } from './step-plan.js';
@@ -30,7 +31,8 @@ const INLINE_KINDS = new Set(['TEST_CONNECTION', 'EXPLORE']);
 
 interface StartedWork {
   operations: string[];
-  inline: string[];
+  /** Inline steps started, with the attempt each is on (its job id). */
+  inline: { key: string; attempt: number }[];
 }
 
 /**
@@ -41,25 +43,84 @@ interface StartedWork {
  * finished, from the periodic sweep, or after a crash — which is what makes the saga resumable.
  */
 export class OnboardingOrchestrator {
+  /** Advances running in this process, per onboarding, and whether another pass was asked for meanwhile. */
+  private readonly inFlight = new Map<string, { again: boolean; recorded: boolean; done: Promise<void> }>();
+  /** Steps running across the deployment as a pass read them with its lock (less the ones it folded), per locked row. */
+  private readonly runningAtLock = new WeakMap<OnboardingRow, number>();
+  /** Onboardings (advanced in this process) with ready steps that found the step budget used up, oldest first. */
+  private readonly waitingForBudget = new Set<string>();
+
   constructor(private readonly options: OrchestratorOptions) {}
 
-  async advance(onboardingId: string): Promise<void> {
+  /** `stepRecorded`: the caller has just recorded a step's outcome, so the new state is saved and published even if nothing else moves. */
+  async advance(onboardingId: string, stepRecorded = false): Promise<void> {
+    // The steps of one level (one per Stripe resource) finish within milliseconds of each other,
+    // and each used to advance on its own: the advances queued on the row lock, so the last
+    // resource's next step started only after all the others' advances (measured: 5–17 ms of
+    // lock wait per level, on the critical path). A call arriving while this process is already
+    // advancing the onboarding now asks for one more pass instead, which starts after the current
+    // one committed and so sees the caller's committed change; every waiting caller resolves with it.
+    const running = this.inFlight.get(onboardingId);
+    if (running) {
+      running.again = true;
+      running.recorded ||= stepRecorded;
+      return running.done;
+    }
+    const entry = { again: false, recorded: stepRecorded, done: Promise.resolve() };
+    entry.done = (async () => {
+      // A further pass starts as soon as the previous one committed; its jobs and state go out
+      // while the next pass runs (states in pass order).
+      let announced: Promise<void> = Promise.resolve();
+      try {
+        do {
+          do {
+            const recorded = entry.recorded;
+            entry.again = false;
+            entry.recorded = false;
+            announced = (await this.advanceOnce(onboardingId, recorded, announced)).announced;
+          } while (entry.again);
+          await announced;
+        } while (entry.again);
+      } finally {
+        this.inFlight.delete(onboardingId);
+      }
+    })();
+    this.inFlight.set(onboardingId, entry);
+    return entry.done;
+  }
+
+  /**
+   * One pass of the state machine (see the class comment). Resolves once it committed, with
+   * `announced`: its jobs enqueued and, after `previous` (the earlier pass's), its state published.
+   */
+  private async advanceOnce(onboardingId: string, stepRecorded: boolean, previous: Promise<void>): Promise<{ announced: Promise<void> }> {
     const client = await this.options.pool.connect();
     let started: StartedWork = { operations: [], inline: [] };
     let state: OnboardingState | null = null;
     try {
-      await client.query('BEGIN');
-      const locked = await client.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1 FOR UPDATE', [onboardingId]);
+      // BEGIN, the row lock, the ledger and the deployment's running-step count in one round trip
+      // instead of four: a pass holds the lock throughout, the other steps of a level wait for it,
+      // and each round trip cost about 0.8 ms here. The simple query protocol that allows several
+      // statements takes no parameters, so the id is checked to be a UUID before it is written in.
+      if (!isUuid(onboardingId)) throw new Error(`not an onboarding id: ${JSON.stringify(onboardingId)}`);
+      const [, locked, ledger, running] = (await client.query(
+        `BEGIN;
+         SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
+         SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
+         SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult<OnboardingRow>, pg.QueryResult<StepRow>, pg.QueryResult<{ n: number }>];
       const onboarding = locked.rows[0];
       if (!onboarding) {
         await client.query('ROLLBACK');
-        return;
+        return { announced: previous };
       }
-      const steps = (await client.query<StepRow>('SELECT * FROM onboarding_steps WHERE onboarding_id = $1 ORDER BY position, key', [onboardingId])).rows;
+      const steps = ledger.rows;
+      const runningBefore = steps.filter((s) => s.status === 'RUNNING').length;
       const changed = await this.foldFinishedOperations(client, steps);
+      this.runningAtLock.set(onboarding, running.rows[0].n - (runningBefore - steps.filter((s) => s.status === 'RUNNING').length));
       const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps);
       if (next) started = next.started;
-      if (changed || next) {
+      if (changed || next || stepRecorded) {
         const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind);
         state = { onboarding: updated, steps };
       }
@@ -71,18 +132,39 @@ export class OnboardingOrchestrator {
       client.release();
     }
     // After the commit, so a job never runs ahead of the ledger that explains it.
-    for (const operationId of started.operations) await enqueueOperation(this.options.operationsQueue, operationId, this.options.logger);
-    for (const key of started.inline) await this.enqueueInline(onboardingId, key);
-    if (state) await this.publish(state);
+    // All at once: the queue connection pipelines them into one round trip, where one after
+    // another delayed the last of six jobs (an explore, on the critical path) by five round trips.
+    const announce = async () => {
+      // Inline steps first: after the connection test, the explores lead the longest chains
+      // (explore → schema → dataset → …) while the source connections are not needed until the mappings.
+      await Promise.all([
+        ...started.inline.map(({ key, attempt }) => this.enqueueInline(onboardingId, key, attempt)),
+        ...started.operations.map((operationId) => enqueueOperation(this.options.operationsQueue, operationId, this.options.logger)),
+      ]);
+      await previous;
+      if (state) await this.publish(state);
+      if (state && this.waitingForBudget.size > 0) {
+        void this.wakeWaiting().catch((error) => this.options.logger.warn({ err: (error as Error).message }, 'could not hand free step slots to waiting onboardings'));
+      }
+    };
+    return { announced: announce() };
   }
 
   /** Runs an inline step (connection test, explore), records its outcome, then advances. */
   async runInlineStep(onboardingId: string, key: string, finalAttempt: boolean): Promise<void> {
     const { pool, platform } = this.options;
-    const step = (await pool.query<StepRow>('SELECT * FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2', [onboardingId, key])).rows[0];
-    if (!step || step.status !== 'RUNNING') return;
-    const onboarding = (await pool.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1', [onboardingId])).rows[0];
-    const connection = (await pool.query<{ platform_id: string | null; sandbox: string }>('SELECT platform_id, sandbox FROM resources WHERE id = $1', [onboarding.connection_id])).rows[0];
+    // The step and its onboarding's base connection in one round trip (this is on the critical path).
+    const row = (
+      await pool.query<StepRow & { connection_platform_id: string | null; connection_sandbox: string }>(
+        `SELECT s.*, c.platform_id AS connection_platform_id, c.sandbox AS connection_sandbox
+         FROM onboarding_steps s JOIN onboardings o ON o.id = s.onboarding_id JOIN resources c ON c.id = o.connection_id
+         WHERE s.onboarding_id = $1 AND s.key = $2`,
+        [onboardingId, key],
+      )
+    ).rows[0];
+    if (!row || row.status !== 'RUNNING') return;
+    const step: StepRow = row;
+    const connection = { platform_id: row.connection_platform_id, sandbox: row.connection_sandbox };
     const options = { sandbox: connection.sandbox, requestId: `${onboardingId}:${key}` };
     let result: Record<string, unknown> | null = null;
     let failure: OperationErrorInfo | null = null;
@@ -108,12 +190,13 @@ export class OnboardingOrchestrator {
        WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`,
       [onboardingId, key, failure ? 'FAILED' : 'SUCCEEDED', result === null ? null : JSON.stringify(result), failure === null ? null : JSON.stringify(failure)],
     );
-    await this.advance(onboardingId);
+    await this.advance(onboardingId, true);
   }
 
   /**
-   * Repairs what a crash can leave: inline steps RUNNING without a job, operations of RUNNING
-   * steps still QUEUED without a job; then advances every unfinished onboarding.
+   * Repairs what a crash can leave: inline steps RUNNING without a job, unfinished operations of
+   * RUNNING steps without a job (never enqueued, or dropped by BullMQ after stalling twice: the
+   * core reconciler would take 15 s or more); then advances every unfinished onboarding.
    */
   async sweep(): Promise<number> {
     const { pool, onboardingQueue, operationsQueue, logger } = this.options;
@@ -128,7 +211,7 @@ export class OnboardingOrchestrator {
     for (const step of running) {
       if (INLINE_KINDS.has(step.kind)) {
         if (!(await onboardingQueue.getJob(inlineJobId(step.onboarding_id, step.key, step.attempts)))) await this.enqueueInline(step.onboarding_id, step.key, step.attempts);
-      } else if (step.operation_id && step.op_status === 'QUEUED' && !(await operationsQueue.getJob(step.operation_id))) {
+      } else if (step.operation_id && ['QUEUED', 'RUNNING', 'RETRYING'].includes(step.op_status ?? '') && !(await operationsQueue.getJob(step.operation_id))) {
         await enqueueOperation(operationsQueue, step.operation_id, logger);
       }
     }
@@ -144,26 +227,20 @@ export class OnboardingOrchestrator {
   private async foldFinishedOperations(client: pg.PoolClient, steps: StepRow[]): Promise<boolean> {
     const waiting = steps.filter((s) => s.status === 'RUNNING' && s.operation_id);
     if (waiting.length === 0) return false;
-    const ops = (
-      await client.query<{ id: string; status: string; error: OperationErrorInfo | null; platform_id: string | null }>(
-        `SELECT o.id, o.status, o.error, r.platform_id FROM operations o JOIN resources r ON r.id = o.resource_id WHERE o.id = ANY($1::uuid[])`,
-        [waiting.map((s) => s.operation_id)],
+    // One statement (under the row lock) for every step whose operation finished, instead of a read and an update per step.
+    const folded = (
+      await client.query<StepRow>(
+        `UPDATE onboarding_steps s
+         SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
+             error = CASE WHEN o.status = 'SUCCEEDED' THEN NULL ELSE COALESCE(o.error, $2::jsonb) END, finished_at = clock_timestamp(), updated_at = now()
+         FROM operations o JOIN resources r ON r.id = o.resource_id
+         WHERE s.id = ANY($1::uuid[]) AND o.id = s.operation_id AND o.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         RETURNING s.*`,
+        [waiting.map((s) => s.id), JSON.stringify({ code: 'CANCELLED', message: 'the operation was cancelled', retryable: false })],
       )
     ).rows;
-    let changed = false;
-    for (const step of waiting) {
-      const op = ops.find((o) => o.id === step.operation_id);
-      if (!op || !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(op.status)) continue;
-      const status = op.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
-      const error = status === 'FAILED' ? (op.error ?? { code: 'CANCELLED', message: 'the operation was cancelled', retryable: false }) : null;
-      await client.query(
-        `UPDATE onboarding_steps SET status = $2, platform_id = $3, error = $4::jsonb, finished_at = now(), updated_at = now() WHERE id = $1`,
-        [step.id, status, op.platform_id, error === null ? null : JSON.stringify(error)],
-      );
-      Object.assign(step, { status, platform_id: op.platform_id, error, finished_at: new Date() });
-      changed = true;
-    }
-    return changed;
+    for (const row of folded) Object.assign(waiting.find((s) => s.id === row.id)!, row);
+    return folded.length > 0;
   }
 
   /** Chooses the next move of an unfinished onboarding; null when nothing changes. */
@@ -182,13 +259,15 @@ export class OnboardingOrchestrator {
     if (failed) {
       // Let steps in flight finish first: their resources must be known before undoing anything.
       if (running.length > 0) return null;
+      // The onboarding's error names the step that failed; the step keeps the operation's own.
+      const error = failed.error ? { ...failed.error, message: `step ${failed.key} failed: ${failed.error.message}` } : null;
       if (onboarding.rollback_on_failure) {
         const status: OnboardingStatus = 'ROLLING_BACK';
         onboarding.status = status;
-        onboarding.error = failed.error;
-        return { ...(await this.decideRollback(client, onboarding, steps, started)), error: failed.error };
+        onboarding.error = error;
+        return { ...(await this.decideRollback(client, onboarding, steps, started)), error };
       }
-      return { status: 'FAILED', started, error: failed.error };
+      return { status: 'FAILED', started, error };
     }
     if (forward.every((s) => s.status === 'SUCCEEDED' || s.status === 'SKIPPED')) return { status: 'SUCCEEDED', started, error: null };
 
@@ -248,23 +327,42 @@ export class OnboardingOrchestrator {
   /** Starts the candidates whose dependencies are satisfied, within the deployment-wide step budget. */
   private async startReady(client: pg.PoolClient, onboarding: OnboardingRow, all: StepRow[], candidates: StepRow[], started: StartedWork, satisfied: (s: StepRow) => boolean = (s) => s.status === 'SUCCEEDED'): Promise<void> {
     const ready = candidates.filter((s) => s.status === 'PENDING' && s.depends_on.every((key) => { const dep = all.find((x) => x.key === key); return !dep || satisfied(dep); }));
+    this.waitingForBudget.delete(onboarding.id);
     if (ready.length === 0) return;
-    const busy = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`)).rows[0].n;
+    const busy = this.runningAtLock.get(onboarding) ?? (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`)).rows[0].n;
     let budget = Math.max(0, this.options.concurrency - busy);
     for (const step of ready) {
       if (budget <= 0) break;
       budget--;
       const attempt = step.attempts + 1;
       if (INLINE_KINDS.has(step.kind)) {
-        await client.query(`UPDATE onboarding_steps SET status = 'RUNNING', attempts = $2, started_at = now(), error = NULL, updated_at = now() WHERE id = $1`, [step.id, attempt]);
+        // clock_timestamp(), not now(): now() is when this transaction began, which can precede a dependency's recorded finish.
+        await client.query(`UPDATE onboarding_steps SET status = 'RUNNING', attempts = $2, started_at = clock_timestamp(), error = NULL, updated_at = now() WHERE id = $1`, [step.id, attempt]);
         Object.assign(step, { status: 'RUNNING', attempts: attempt });
-        started.inline.push(step.key);
+        started.inline.push({ key: step.key, attempt });
         continue;
       }
       const operationId = await this.startOperation(client, onboarding, all, step, attempt);
       if (operationId === null) continue; // failed while preparing (recorded on the step)
       Object.assign(step, { status: 'RUNNING', attempts: attempt, operation_id: operationId });
       started.operations.push(operationId);
+    }
+    if (ready.some((s) => s.status === 'PENDING')) this.waitingForBudget.add(onboarding.id);
+  }
+
+  /**
+   * Hands free step slots to onboardings that found none. Without it they waited for the next
+   * sweep (every 2 s) even when slots freed a moment later: 20 onboardings started at once
+   * finished in waves 2 s apart (measured: p50 5.2 s, all done after 9.3 s). Called after a pass
+   * that changed something (a step finished or started); the sweep still covers other processes.
+   */
+  private async wakeWaiting(): Promise<void> {
+    const busy = (await this.options.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`)).rows[0].n;
+    let free = this.options.concurrency - busy;
+    for (const id of this.waitingForBudget) {
+      if (free-- <= 0) break;
+      this.waitingForBudget.delete(id);
+      void this.advance(id).catch((error) => this.options.logger.warn({ onboardingId: id, err: (error as Error).message }, 'could not advance onboarding'));
     }
   }
 
@@ -342,40 +440,31 @@ export class OnboardingOrchestrator {
       }
     }
 
+    // One statement writes the step's resource row, its operation and the step: this runs under
+    // the onboarding's row lock for every step started (six at once after the connection test),
+    // and a round trip per write kept the lock, and every step's start, waiting (no foreign key
+    // joins these three tables, so the order of the writes within the statement does not matter).
+    const operationId = deterministicId(onboarding.id, step.key, 'operation', String(attempt));
+    const params: unknown[] = [operationId, type, OPERATION_RESOURCE[type], step.resource_id, onboarding.sandbox, JSON.stringify(input), onboarding.requested_by, onboarding.request_id, `onboarding ${onboarding.id}: ${step.key}`, step.id, attempt];
+    let resourceWrite = '';
     if (Object.keys(row).length > 0) {
       // The row exists after a crash or from an earlier attempt: a FAILED one is reset, a created one is kept.
-      await client.query(
-        `INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
-         VALUES ($1, $2::"ResourceType", $3, $4, $5, 'PENDING', $6::jsonb, $7, $8, $9, $10, $11, $12, $13, now())
-         ON CONFLICT (id) DO UPDATE SET state = 'PENDING', spec = EXCLUDED.spec, updated_at = now() WHERE resources.state IN ('FAILED', 'PENDING')`,
-        [
-          step.resource_id,
-          step.resource_type,
-          onboarding.sandbox,
-          row.name,
-          row.description ?? null,
-          JSON.stringify(row.spec ?? {}),
-          row.stripe_resource ?? null,
-          row.connection_id ?? null,
-          row.source_connection_id ?? null,
-          row.target_connection_id ?? null,
-          row.schema_id ?? null,
-          row.dataset_id ?? null,
-          row.mapping_id ?? null,
-        ],
-      );
+      params.push(step.resource_type, row.name, row.description ?? null, JSON.stringify(row.spec ?? {}), row.stripe_resource ?? null, row.connection_id ?? null, row.source_connection_id ?? null, row.target_connection_id ?? null, row.schema_id ?? null, row.dataset_id ?? null, row.mapping_id ?? null);
+      resourceWrite = `r AS (
+         INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
+         VALUES ($4, $12::"ResourceType", $5, $13, $14, 'PENDING', $15::jsonb, $16, $17, $18, $19, $20, $21, $22, now())
+         ON CONFLICT (id) DO UPDATE SET state = 'PENDING', spec = EXCLUDED.spec, updated_at = now() WHERE resources.state IN ('FAILED', 'PENDING')), `;
     } else if (!step.undoes) {
-      await client.query(`UPDATE resources SET state = 'PENDING', updated_at = now() WHERE id = $1 AND state = 'FAILED'`, [step.resource_id]);
+      resourceWrite = `r AS (UPDATE resources SET state = 'PENDING', updated_at = now() WHERE id = $4 AND state = 'FAILED'), `;
     }
-
-    const operationId = deterministicId(onboarding.id, step.key, 'operation', String(attempt));
     await client.query(
-      `INSERT INTO operations (id, type, status, resource_type, resource_id, sandbox, input, requested_by, request_id, message, updated_at)
-       VALUES ($1, $2, 'QUEUED', $3::"ResourceType", $4, $5, $6::jsonb, $7, $8, $9, now())
-       ON CONFLICT (id) DO NOTHING`,
-      [operationId, type, OPERATION_RESOURCE[type], step.resource_id, onboarding.sandbox, JSON.stringify(input), onboarding.requested_by, onboarding.request_id, `onboarding ${onboarding.id}: ${step.key}`],
+      `WITH ${resourceWrite}o AS (
+         INSERT INTO operations (id, type, status, resource_type, resource_id, sandbox, input, requested_by, request_id, message, updated_at)
+         VALUES ($1, $2, 'QUEUED', $3::"ResourceType", $4, $5, $6::jsonb, $7, $8, $9, now())
+         ON CONFLICT (id) DO NOTHING)
+       UPDATE onboarding_steps SET status = 'RUNNING', attempts = $11, operation_id = $1, started_at = clock_timestamp(), error = NULL, updated_at = now() WHERE id = $10`,
+      params,
     );
-    await client.query(`UPDATE onboarding_steps SET status = 'RUNNING', attempts = $2, operation_id = $3, started_at = now(), error = NULL, updated_at = now() WHERE id = $1`, [step.id, attempt, operationId]);
     return operationId;
   }
 
@@ -412,7 +501,10 @@ export class OnboardingOrchestrator {
   }
 
   private async publish(state: OnboardingState): Promise<void> {
-    await this.options.bus.publish(channels.onboarding(state.onboarding.id), state).catch((error) => {
+    // Without the steps' results: subscribers never see them, and the explored schemas in them
+    // were a third of every message (23 KB for three resources), published after every pass.
+    const message: OnboardingState = { onboarding: state.onboarding, steps: state.steps.map((step) => ({ ...step, result: null })) };
+    await this.options.bus.publish(channels.onboarding(state.onboarding.id), message).catch((error) => {
       this.options.logger.warn({ onboardingId: state.onboarding.id, err: (error as Error).message }, 'could not publish onboarding progress');
     });
   }

@@ -1,4 +1,5 @@
 import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import { hostname } from 'node:os';
 import type { OperationType } from '../domain/operation-types.js';
 import type { OperationHandler, WorkerDeps } from '../jobs/operation-handler.js';
 import { OperationProcessor } from '../jobs/operation.processor.js';
@@ -21,6 +22,11 @@ export interface WorkerOptions {
   onboardingSweepIntervalMs?: number;
   runSyncIntervalMs: number;
   reconcileIntervalMs?: number;
+  /**
+   * Seconds a job's lock lasts, and how often jobs whose lock expired are looked for: a job held
+   * by a crashed worker runs again (on any worker) within about twice this. Default 30.
+   */
+  lockSeconds?: number;
 }
 
 export interface RunningWorker {
@@ -35,11 +41,15 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const processor = new OperationProcessor(options.deps, options.handlers);
   const logger = options.deps.logger;
+  const lockMs = (options.lockSeconds ?? 30) * 1000;
+  // `name` is recorded on each job it takes (BullMQ's processedBy): which process holds a job.
+  const common = { lockDuration: lockMs, stalledInterval: lockMs, name: `${hostname()}:${process.pid}` };
 
   const operations = new Worker<OperationJobData>(OPERATIONS_QUEUE, (job: Job<OperationJobData>) => processor.process(job), {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
+    ...common,
     settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) },
   });
   operations.on('error', (error) => logger.error({ err: error.message }, 'operations worker error'));
@@ -56,7 +66,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           return options.orchestrator.sweep();
       }
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: 1 },
+    { connection: options.connection, prefix: options.prefix, concurrency: 1, ...common },
   );
   maintenance.on('error', (error) => logger.error({ err: error.message }, 'maintenance worker error'));
 
@@ -68,7 +78,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
       return options.orchestrator.advance(job.data.onboardingId);
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) } },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...common, settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) } },
   );
   onboardings.on('error', (error) => logger.error({ err: error.message }, 'onboardings worker error'));
 

@@ -7,7 +7,7 @@ import type { Prisma } from '../../store/generated/client.js';
 import { PlatformChangedConflict, type HandlerContext, type HandlerOutcome } from '../operation-handler.js';
 import { syncFlowRuns } from '../sync-runs.job.js';
 import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, inputOf, snapshotOf } from './handler-support.js';
-import { readyDependency } from './source-connection.handlers.js';
+import { readyDependencies } from './source-connection.handlers.js';
 
 /** The payload of an UPDATE_DATAFLOW operation: only the fields that change, already validated. */
 export interface DataflowChanges {
@@ -57,9 +57,11 @@ export async function createDataflow(ctx: HandlerContext): Promise<HandlerOutcom
   const { flowService } = ctx.deps.platform;
   const options = callOptions(ctx);
   const spec = ctx.resource.spec as unknown as DataflowSpec;
-  const source = await readyDependency(ctx, ctx.resource.sourceConnectionId, 'SOURCE_CONNECTION');
-  const target = await readyDependency(ctx, ctx.resource.targetConnectionId, 'TARGET_CONNECTION');
-  const mapping = await readyDependency(ctx, ctx.resource.mappingId, 'MAPPING');
+  const [source, target, mapping] = await readyDependencies(ctx, [
+    [ctx.resource.sourceConnectionId, 'SOURCE_CONNECTION'],
+    [ctx.resource.targetConnectionId, 'TARGET_CONNECTION'],
+    [ctx.resource.mappingId, 'MAPPING'],
+  ]);
   const mappingVersion = spec.mappingVersion ?? Number((mapping.spec as ResourceSpec).version ?? 0);
 
   // No start time was given: the flow starts 60 s after it is created, as the user asked.

@@ -35,6 +35,18 @@ export async function readyDependency(ctx: HandlerContext, id: string | null, ty
   }
 }
 
+/**
+ * Several dependencies read concurrently instead of one after another (a round trip less each, on
+ * an onboarding's critical path); a problem is reported for the first in the order given, as before.
+ */
+export async function readyDependencies(ctx: HandlerContext, wanted: [string | null, ResourceType][]): Promise<ReadyResource[]> {
+  const results = await Promise.allSettled(wanted.map(([id, type]) => readyDependency(ctx, id, type)));
+  return results.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
+}
+
 const stateOf = (source: SourceConnection) => (source.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
 
 /** CREATE_SOURCE_CONNECTION: a JSON source connection for one Stripe resource, created once. */

@@ -2,7 +2,7 @@ import { platformName } from '../../platform/deterministic-names.js';
 import { xdmFullContentType } from '../../platform/schema-registry.client.js';
 import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
 import { callOptions, createOrAdopt, snapshotOf } from './handler-support.js';
-import { readyDependency } from './source-connection.handlers.js';
+import { readyDependencies } from './source-connection.handlers.js';
 
 /**
  * The content type other services take for a registry schema: its **major** version, read from
@@ -23,8 +23,10 @@ export function majorVersion(version: unknown): number {
 export async function createTargetConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
   const { flowService } = ctx.deps.platform;
   const options = callOptions(ctx);
-  const dataset = await readyDependency(ctx, ctx.resource.datasetId, 'DATASET');
-  const schema = await readyDependency(ctx, ctx.resource.schemaId, 'XDM_SCHEMA');
+  const [dataset, schema] = await readyDependencies(ctx, [
+    [ctx.resource.datasetId, 'DATASET'],
+    [ctx.resource.schemaId, 'XDM_SCHEMA'],
+  ]);
   const schemaVersion = await schemaContentType(ctx, schema.platformId);
   await ctx.progress(0.3, 'dataset and schema found; creating the target connection');
 

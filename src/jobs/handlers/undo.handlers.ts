@@ -78,7 +78,12 @@ export class CannotRemoveError extends AppError {
   }
 }
 
-/** Data Prep has no delete for mapping sets (neither Adobe's spec nor its docs offer one): the set stays, unused. */
+/**
+ * Data Prep has no delete for mapping sets (neither Adobe's spec nor its docs offer one): the set
+ * stays, unused. When the create never made one (none carries its name), there is nothing to leave.
+ */
 export async function deleteMapping(ctx: HandlerContext): Promise<HandlerOutcome> {
-  throw new CannotRemoveError(`mapping set ${ctx.resource.platformId ?? ctx.resource.id} cannot be deleted: the Data Prep API has no delete; it stays on the Platform, unused`, 'NO_DELETE_API');
+  const [id] = await platformIds(ctx, (name) => ctx.deps.platform.dataPrep.findMappingSetsByName(name, callOptions(ctx)));
+  if (id === undefined) return deleted('no mapping set was created');
+  throw new CannotRemoveError(`mapping set ${id} cannot be deleted: the Data Prep API has no delete; it stays on the Platform, unused`, 'NO_DELETE_API');
 }

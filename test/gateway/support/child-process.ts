@@ -15,7 +15,13 @@ export interface ChildFlowgate {
  * stack's database, Redis namespace, emulator and secret key — a second instance of the same
  * deployment. Resolves once it logs that it serves.
  */
-export async function spawnFlowgate(role: 'gateway' | 'worker', stack: TestStack, env: Record<string, string> = {}): Promise<ChildFlowgate> {
+export async function spawnFlowgate(
+  role: 'gateway' | 'worker',
+  stack: TestStack,
+  env: Record<string, string> = {},
+  /** Called as soon as the process exists — before it is ready, it may already be taking jobs. */
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<ChildFlowgate> {
   // This file runs from dist/test/gateway/support; the entry points are in dist/src.
   const entry = path.resolve(__dirname, '../../../src', role === 'gateway' ? 'gateway/main.js' : 'worker/main.js');
   const c = stack.config;
@@ -40,6 +46,7 @@ export async function spawnFlowgate(role: 'gateway' | 'worker', stack: TestStack
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onSpawn?.(child);
   const output: string[] = [];
   let url: string | null = null;
   const ready = new Promise<void>((resolve, reject) => {

@@ -1,0 +1,265 @@
+/**
+ * `npm run bench:onboarding`: how fast one-call onboarding is, with the emulator adding
+ * BENCH_LATENCY_MS (default 50) to every Platform call. Not a test: numbers go into README.
+ *
+ * (a) Wall time of one onboarding of 3 resources (client view: from sending `onboardStripe` to
+ *     receiving SUCCEEDED on `onboardingProgress`), as a ratio to its critical path — the longest
+ *     chain of dependent Platform calls × the latency — target ≤ 1.2. The chain is reported twice:
+ *     as `planOnboarding.criticalPathCalls` says, and as the emulator's request log of the run
+ *     shows it (each logged call is attributed to its step by the `x-request-id` Flowgate sends:
+ *     the operation id, or `<onboarding>:<step>` for connection test and explore; the chain is
+ *     then the longest path through the steps' dependencies, counting each step's logged calls).
+ * (b) The same wall time as a ratio to making the calls one after another, as the tutorial's curl
+ *     sequence does: the calls the run made (from the request log) × the latency — target ≤ 0.4.
+ * (c) BENCH_CONCURRENT (default 20) onboardings started at once: all must succeed; total time and
+ *     p50/p99 of each one's wall time.
+ *
+ * Deployed shape: emulator, gateway and worker are separate processes (as `npm run emulator`,
+ * `start:gateway`, `start:worker` run them) with their default settings; this process is only
+ * the client and owns the throwaway database and Redis namespace.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { spawnFlowgate } from '../test/gateway/support/child-process.js';
+import { TestStack } from '../test/gateway/support/stack.js';
+import { spawnEmulator } from './bench/emulator-process.js';
+import { GraphQLClient } from './demo/graphql-client.js';
+
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const SINGLE_RUNS = Number(process.env.BENCH_SINGLE_RUNS ?? 5);
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 20);
+const RESOURCES = ['CHARGES', 'REFUNDS', 'CUSTOMERS'];
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED'];
+
+interface Step {
+  key: string;
+  status: string;
+  dependsOn: string[];
+  operationId: string | null;
+}
+
+interface LoggedRequest {
+  seq: number;
+  method: string;
+  path: string;
+  durationMs: number;
+  requestId: string;
+}
+
+interface SingleRun {
+  wallMs: number;
+  plannedCriticalCalls: number;
+  plannedTotalCalls: number;
+  observedCriticalCalls: number;
+  /** Server-side time of the calls on the observed chain (each ≥ the latency). */
+  observedCriticalMs: number;
+  callsMade: number;
+  unattributed: number;
+}
+
+async function main(): Promise<void> {
+  const emulator = await spawnEmulator();
+  const stack = await TestStack.start({ roles: { gateway: false, worker: false }, sharedEmulator: emulator, env: { LOG_LEVEL: 'warn' } });
+  const childEnv = { NODE_ENV: process.env.NODE_ENV ?? 'production' };
+  const gateway = await spawnFlowgate('gateway', stack, childEnv).catch(async (error) => {
+    await stack.stop();
+    await emulator.stop();
+    throw error;
+  });
+  const worker = await spawnFlowgate('worker', stack, childEnv).catch(async (error) => {
+    await gateway.stop();
+    await stack.stop();
+    await emulator.stop();
+    throw error;
+  });
+  const client = new GraphQLClient(gateway.url!);
+  try {
+    await stack.control('POST', '/faults', { path: '/*', latencyMs: LATENCY_MS });
+    console.log(`Emulator, gateway and worker in separate processes; ${LATENCY_MS} ms added to every Platform call.`);
+    // The machine is shared: the load average says how much else competed for its cores.
+    console.log(`Load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+
+    // One onboarding first, not measured: JIT, connection pools, prepared statements, the IMS token.
+    await onboard(client, 'warm-up');
+
+    const runs: SingleRun[] = [];
+    for (let i = 0; i < SINGLE_RUNS; i++) runs.push(await singleRun(stack, client, i));
+    printSingleRuns(runs);
+
+    const concurrent = await concurrentRuns(stack, client);
+    printSummary(runs, concurrent);
+    console.log(`\nLoad average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  } finally {
+    await client.close();
+    await gateway.stop();
+    await worker.stop();
+    await stack.stop();
+    await emulator.stop();
+  }
+}
+
+function onboardingInput(label: string) {
+  return {
+    name: `Bench ${label}`,
+    accessToken: `sk_test_Bench${randomBytes(8).toString('hex')}`,
+    resources: RESOURCES,
+    schedule: { frequency: 'HOUR', interval: 1 },
+  };
+}
+
+/** Starts an onboarding and follows it to the end, as a UI would; returns its wall time and steps. */
+async function onboard(client: GraphQLClient, label: string, subscriber = client): Promise<{ id: string; wallMs: number; steps: Step[] }> {
+  const input = onboardingInput(label);
+  const t0 = performance.now();
+  const { onboardStripe } = await client.request<{ onboardStripe: { id: string } }>(`mutation($input: OnboardStripeInput!) { onboardStripe(input: $input) { id } }`, { input });
+  const done = await subscriber.subscribeUntil<{ onboardingProgress: { status: string; error: { message: string } | null; steps: Step[] } }>(
+    `subscription($id: ID!) { onboardingProgress(id: $id) { status error { message } steps { key status dependsOn operationId } } }`,
+    { id: onboardStripe.id },
+    (m) => TERMINAL.includes(m.onboardingProgress.status),
+    120_000,
+  );
+  const wallMs = performance.now() - t0;
+  const o = done.onboardingProgress;
+  if (o.status !== 'SUCCEEDED') throw new Error(`onboarding ${label} ended ${o.status}: ${o.error?.message}`);
+  return { id: onboardStripe.id, wallMs, steps: o.steps };
+}
+
+async function singleRun(stack: TestStack, client: GraphQLClient, index: number): Promise<SingleRun> {
+  const { planOnboarding: plan } = await client.request<{ planOnboarding: { criticalPathCalls: number; totalCalls: number } }>(
+    `query($input: OnboardStripeInput!) { planOnboarding(input: $input) { criticalPathCalls totalCalls } }`,
+    { input: onboardingInput('plan') },
+  );
+  await stack.control('DELETE', '/requests');
+  const run = await onboard(client, `single ${index}`);
+  // The control API's own calls are logged too; only Platform calls count.
+  const requests = ((await stack.control('GET', '/requests')) as { requests: LoggedRequest[] }).requests.filter((r) => !r.path.startsWith('/__emulator'));
+
+  // Each logged call belongs to the step whose operation (or inline step) sent its x-request-id.
+  const stepOf = new Map<string, string>();
+  for (const step of run.steps) {
+    if (step.operationId) stepOf.set(step.operationId, step.key);
+    stepOf.set(`${run.id}:${step.key}`, step.key);
+  }
+  const calls = new Map<string, LoggedRequest[]>();
+  let unattributed = 0;
+  for (const request of requests) {
+    const key = stepOf.get(request.requestId);
+    if (key === undefined) unattributed++;
+    else calls.set(key, [...(calls.get(key) ?? []), request]);
+  }
+  const chain = longestChain(run.steps, (key) => calls.get(key) ?? []);
+  return {
+    wallMs: run.wallMs,
+    plannedCriticalCalls: plan.criticalPathCalls,
+    plannedTotalCalls: plan.totalCalls,
+    observedCriticalCalls: chain.calls,
+    observedCriticalMs: chain.ms,
+    callsMade: requests.length,
+    unattributed,
+  };
+}
+
+/** The most expensive path through the step dependencies, by logged calls (ties: by their time). */
+function longestChain(steps: Step[], callsOf: (key: string) => LoggedRequest[]): { calls: number; ms: number } {
+  const memo = new Map<string, { calls: number; ms: number }>();
+  const cost = (key: string): { calls: number; ms: number } => {
+    const known = memo.get(key);
+    if (known) return known;
+    const step = steps.find((s) => s.key === key)!;
+    const own = callsOf(key);
+    const before = step.dependsOn.map(cost).reduce((best, c) => (c.calls > best.calls || (c.calls === best.calls && c.ms > best.ms) ? c : best), { calls: 0, ms: 0 });
+    const value = { calls: before.calls + own.length, ms: before.ms + own.reduce((sum, r) => sum + r.durationMs, 0) };
+    memo.set(key, value);
+    return value;
+  };
+  return steps.map((s) => cost(s.key)).reduce((best, c) => (c.calls > best.calls || (c.calls === best.calls && c.ms > best.ms) ? c : best), { calls: 0, ms: 0 });
+}
+
+async function concurrentRuns(stack: TestStack, client: GraphQLClient) {
+  const before = await resourceCounts(stack);
+  // One WebSocket per onboarding: 20 UIs, each following its own.
+  const subscribers = Array.from({ length: CONCURRENT }, () => new GraphQLClient(client.url));
+  const t0 = performance.now();
+  const settled = await Promise.allSettled(subscribers.map((s, i) => onboard(client, `concurrent ${i}`, s)));
+  const totalMs = performance.now() - t0;
+  await Promise.all(subscribers.map((s) => s.close()));
+  const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message);
+  const walls = settled.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ wallMs: number }>).value.wallMs);
+  const after = await resourceCounts(stack);
+  // Every onboarding makes 1 connection and, per resource, one of each other kind: nothing twice.
+  const expected = CONCURRENT * (1 + RESOURCES.length * 6);
+  return { totalMs, walls, failures, created: after - before, expected };
+}
+
+async function resourceCounts(stack: TestStack): Promise<number> {
+  const { partitions } = (await stack.control('GET', '/resources')) as { partitions: Record<string, number | string>[] };
+  const kinds = ['connections', 'sourceConnections', 'targetConnections', 'flows', 'mappingSets', 'datasets', 'schemas'];
+  return partitions.reduce((sum, p) => sum + kinds.reduce((n, k) => n + Number(p[k] ?? 0), 0), 0);
+}
+
+function printSingleRuns(runs: SingleRun[]): void {
+  console.log(`(a)/(b) one onboarding of ${RESOURCES.length} resources (${RESOURCES.join(', ')}), ${runs.length} runs one after another`);
+  const header = ['run', 'wall ms', 'chain planned', 'chain observed', 'chain ms (planned × lat)', 'observed chain ms', '(a) ratio', 'calls made', 'one by one ms (calls × lat)', '(b) ratio'];
+  const rows = runs.map((r, i) => [
+    String(i + 1),
+    r.wallMs.toFixed(0),
+    `${r.plannedCriticalCalls} calls`,
+    `${r.observedCriticalCalls} calls`,
+    String(r.plannedCriticalCalls * LATENCY_MS),
+    r.observedCriticalMs.toFixed(0),
+    (r.wallMs / (r.plannedCriticalCalls * LATENCY_MS)).toFixed(2),
+    `${r.callsMade}${r.unattributed ? ` (${r.unattributed} unattributed)` : ''}`,
+    String(r.callsMade * LATENCY_MS),
+    (r.wallMs / (r.callsMade * LATENCY_MS)).toFixed(2),
+  ]);
+  printTable(header, rows);
+  console.log(`  planOnboarding: ${runs[0].plannedTotalCalls} calls in total.\n`);
+}
+
+function printSummary(runs: SingleRun[], c: Awaited<ReturnType<typeof concurrentRuns>>): void {
+  const median = (values: number[]) => percentile(values, 50);
+  const wall = median(runs.map((r) => r.wallMs));
+  const planned = runs[0].plannedCriticalCalls;
+  const observed = Math.max(...runs.map((r) => r.observedCriticalCalls));
+  const calls = median(runs.map((r) => r.callsMade));
+  console.log(`(c) ${CONCURRENT} onboardings of ${RESOURCES.length} resources started at once (one WebSocket each)`);
+  printTable(
+    ['succeeded', 'total ms', 'p50 ms', 'p99 ms', 'Platform resources created'],
+    [[`${c.walls.length}/${CONCURRENT}`, c.totalMs.toFixed(0), percentile(c.walls, 50).toFixed(0), percentile(c.walls, 99).toFixed(0), `${c.created} (expected ${c.expected})`]],
+  );
+  for (const failure of c.failures) console.log(`  failed: ${failure}`);
+
+  console.log('\nSummary (medians of the single runs)');
+  printTable(
+    ['measure', 'result', 'target'],
+    [
+      ['(a) wall / critical path', `${(wall / (planned * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${planned} calls × ${LATENCY_MS} ms; the log shows ${observed} calls on the chain)`, '≤ 1.2'],
+      ['(b) wall / one call after another', `${(wall / (calls * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${calls} calls × ${LATENCY_MS} ms)`, '≤ 0.4'],
+      [`(c) ${CONCURRENT} at once`, `${c.walls.length}/${CONCURRENT} succeeded in ${c.totalMs.toFixed(0)} ms; p50 ${percentile(c.walls, 50).toFixed(0)} ms, p99 ${percentile(c.walls, 99).toFixed(0)} ms`, 'all complete'],
+    ],
+  );
+  if (c.failures.length > 0 || c.created !== c.expected) process.exitCode = 1;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `  ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' │ ')}`;
+  console.log(line(header));
+  console.log(`  ${widths.map((w) => '─'.repeat(w)).join('─┼─')}`);
+  for (const row of rows) console.log(line(row));
+}
+
+/** The p-th percentile (nearest rank). */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+void main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,139 @@
+import type { Queue } from 'bullmq';
+import type { ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
+import { spawnFlowgate } from './child-process.js';
+import type { TestStack } from './stack.js';
+
+/** A job some worker process holds right now. */
+export interface HeldJob {
+  queue: string;
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  /** Pid of the worker process that took it (from BullMQ's processedBy), when it runs on this host. */
+  pid: number | null;
+}
+
+/**
+ * Real worker processes (`dist/src/worker/main.js`) of one stack's deployment, started and
+ * killed on demand — for tests of what survives a crash. `kill` and `freeze` act synchronously
+ * (kill(2) at once), so a test can stop workers at an exact moment. A worker counts from the
+ * moment it is spawned: it may take jobs before it logs that it is ready.
+ */
+export class WorkerFleet {
+  private readonly running = new Map<number, ChildProcess>();
+  private readonly exits = new Map<number, Promise<unknown>>();
+  private readonly ready = new Set<number>();
+  /** Every worker started, in order, with what it printed and how it ended (for diagnostics). */
+  readonly started: { pid: number; output: string[]; endedBy: string | null }[] = [];
+
+  constructor(
+    private readonly stack: TestStack,
+    private readonly env: Record<string, string> = {},
+  ) {}
+
+  /** Pids of the workers alive (as far as this fleet knows). */
+  get pids(): number[] {
+    return [...this.running.keys()];
+  }
+
+  /**
+   * Starts `count` workers at once; resolves when each is ready — or has been killed meanwhile
+   * (a worker may take, and be killed over, a job before it is ready).
+   */
+  async start(count = 1, env: Record<string, string> = {}): Promise<number[]> {
+    const pids: number[] = [];
+    await Promise.all(
+      Array.from({ length: count }, async () => {
+        let pid = 0;
+        try {
+          const child = await spawnFlowgate('worker', this.stack, { ...this.env, ...env }, (process) => {
+            pid = process.pid!;
+            this.running.set(pid, process);
+            this.exits.set(pid, new Promise((resolve) => process.once('exit', resolve)));
+            this.started.push({ pid, output: [], endedBy: null });
+          });
+          this.started.find((s) => s.pid === pid)!.output = child.output;
+          if (this.running.has(pid)) this.ready.add(pid);
+        } catch (error) {
+          if (this.running.has(pid)) throw error;
+        }
+        pids.push(pid);
+      }),
+    );
+    return pids;
+  }
+
+  /** SIGKILLs these workers (default: all) now. Returns the pids killed. */
+  kill(pids: number[] = this.pids): number[] {
+    const killed: number[] = [];
+    for (const pid of pids) {
+      const child = this.running.get(pid);
+      if (!child) continue;
+      child.kill('SIGKILL');
+      this.running.delete(pid);
+      this.ready.delete(pid);
+      this.endedBy(pid, 'SIGKILL');
+      killed.push(pid);
+    }
+    return killed;
+  }
+
+  /**
+   * SIGSTOPs every ready worker now: they keep their connections and locks, and do nothing.
+   * Returns their pids. (One still starting is left alone: it has to get ready.)
+   */
+  freeze(): number[] {
+    const frozen = this.pids.filter((pid) => this.ready.has(pid));
+    for (const pid of frozen) this.running.get(pid)!.kill('SIGSTOP');
+    return frozen;
+  }
+
+  /** SIGCONTs these workers. */
+  thaw(pids: number[]): void {
+    for (const pid of pids) this.running.get(pid)?.kill('SIGCONT');
+  }
+
+  /**
+   * The jobs workers hold in these queues, with the pid of each holder. Workers name themselves
+   * `<host>:<pid>`, which BullMQ records on each job it hands out (processedBy).
+   */
+  async heldJobs(queues: Queue[]): Promise<HeldJob[]> {
+    const host = hostname();
+    const held: HeldJob[] = [];
+    for (const queue of queues) {
+      for (const job of await queue.getActive()) {
+        if (!job?.id) continue;
+        const [holderHost, pid] = (job.processedBy ?? '').split(':');
+        held.push({ queue: queue.name, id: job.id, name: job.name, data: job.data as Record<string, unknown>, pid: holderHost === host && pid ? Number(pid) : null });
+      }
+    }
+    return held;
+  }
+
+  /** Waits until every worker killed so far has exited. */
+  async reaped(): Promise<void> {
+    await Promise.all([...this.exits.entries()].filter(([pid]) => !this.running.has(pid)).map(([, exited]) => exited));
+  }
+
+  /** Stops the workers still alive gracefully (SIGTERM, after a SIGCONT in case they are frozen). */
+  async stop(): Promise<void> {
+    const children = [...this.running.entries()];
+    this.running.clear();
+    this.ready.clear();
+    await Promise.all(
+      children.map(async ([pid, child]) => {
+        this.endedBy(pid, 'SIGTERM');
+        child.kill('SIGCONT');
+        child.kill('SIGTERM');
+        const ended = await Promise.race([this.exits.get(pid)!.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000))]);
+        if (!ended) child.kill('SIGKILL');
+      }),
+    );
+  }
+
+  private endedBy(pid: number, how: string): void {
+    const entry = this.started.find((s) => s.pid === pid);
+    if (entry) entry.endedBy = how;
+  }
+}
