@@ -4,7 +4,9 @@ import { ValidationError } from '../errors/app-errors.js';
  * The input rules every mutation shares. Each throws ValidationError naming the field, before
  * anything is written.
  */
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// C0/C1 controls, and the bidirectional overrides and isolates that make a name display
+// differently from what it is (U+202A–U+202E, U+2066–U+2069).
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 export function requiredName(field: string, value: string | null | undefined, max = 200): string {
   if (value === null || value === undefined) throw new ValidationError(field, 'is required');
