@@ -48,6 +48,10 @@ export function createFormatError(logger: Logger, options: FormatErrorOptions = 
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       return { message: clean(redactValues(formatted.message)), path: formatted.path, locations: formatted.locations, extensions: { code, ...fieldOf(formatted.message) } };
     }
+    if (original instanceof GraphQLError && !original.originalError && code === 'INTERNAL_SERVER_ERROR' && isClientStatus(original.extensions?.http)) {
+      // Apollo refused the request itself (e.g. a persisted query whose hash does not match) without a code.
+      return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
+    }
     if (original instanceof GraphQLError && !original.originalError) {
       // Errors graphql-js raised itself (e.g. variable coercion): safe to show once values are removed.
       return {
@@ -61,6 +65,11 @@ export function createFormatError(logger: Logger, options: FormatErrorOptions = 
     logger.error({ err: original, path: formatted.path, requestId }, 'unexpected error in a resolver');
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) } };
   };
+}
+
+function isClientStatus(http: unknown): boolean {
+  const status = (http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** graphql-js: `Variable "$input" got invalid value <value> at "input.accessToken"; <reason>`. */
@@ -94,21 +103,36 @@ export function redactValues(message: string): string {
   if (variable) {
     const name = variable[1]!;
     const path = atPath(message, name);
-    const reasonStart = path !== null ? message.lastIndexOf(`${path}"; `) + path.length + 3 : message.indexOf('; ');
+    // Without a path the reason follows the last "; " (the value before it may hold one too).
+    const reasonStart = path !== null ? message.lastIndexOf(`${path}"; `) + path.length + 3 : message.lastIndexOf('; ') + 2;
     const reason = reasonStart > 2 ? message.slice(reasonStart) : '';
-    return `Variable "$${name}" got an invalid value${path !== null ? ` at "${path}"` : ''}; ${safeReason(reason)}`;
+    const safe = safeReason(reason);
+    return `Variable "$${name}" got an invalid value${path !== null ? ` at "${path}"` : ''}; ${KNOWN_SAFE_REASONS.some((r) => r.test(safe)) ? safe : 'Invalid value.'}`;
   }
   if (/^Syntax Error: /.test(message)) return message.replace(/^(Syntax Error: Unexpected [\w ]*?)\s*".*"(\.?)$/s, '$1$2').replace(/^(Syntax Error: Invalid character: ).*$/s, '$1not allowed here.');
   return safeReason(message);
 }
 
+/** Coercion reasons that hold no submitted value once safeReason ran; any other (a custom scalar's message) is replaced. */
+const KNOWN_SAFE_REASONS = [
+  /^Expected type "[^"]+"\.( \w+ cannot represent this value\.)?$/,
+  /^\w+ cannot represent this value\.$/,
+  /^The value does not exist in "[^"]+" enum\.( Did you mean [^"]*("[A-Z0-9_]+"[^"]*)*\?)?$/,
+  /^Field "\w+" of required type "[^"]+" was not provided\.$/,
+  /^Expected non-nullable type "[^"]+" not to be null\.$/,
+  /^An input field is not defined by type "[^"]+"\.$/,
+  /^Expected type "[^"]+" to be an object\.$/,
+];
+
 /** A reason without the value it would echo. */
 function safeReason(reason: string): string {
   return reason
     .replace(/^(Expected value of type "[^"]+"), found [\s\S]*?(; [\s\S]*)?$/, (_m, head: string, rest?: string) => `${head}${rest ? safeReason(rest) : '.'}`)
-    .replace(/(cannot represent [\w\- ]*?value)(: [\s\S]*)$/, '$1.')
+    .replace(/\b(\w+ cannot represent) [\s\S]*$/, '$1 this value.')
     .replace(/Value [\s\S]* does not exist in "([^"]+)" enum\./, 'The value does not exist in "$1" enum.')
-    .replace(/^(Expected type "[^"]+")\. (?![A-Z]\w* cannot represent)[\s\S]*$/, '$1.');
+    .replace(/^(Expected type "[^"]+")\. (?![A-Z]\w* cannot represent)[\s\S]*$/, '$1.')
+    // The unknown key is the client's text (it may be a value pasted in the wrong place).
+    .replace(/^Field "[\s\S]*" is not defined by type ("[^"]+")\.[\s\S]*$/, 'An input field is not defined by type $1.');
 }
 
 function withoutSuggestions(message: string): string {

@@ -44,7 +44,7 @@ function armorRejection(limit: QueryLimitName, max: number, what: string) {
 export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_DEPTH', limits.maxDepth, 'Query depth')] }) as unknown as ValidationRule,
-    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_ALIASES', limits.maxAliases, 'Number of aliases')] }) as unknown as ValidationRule,
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_ALIASES', limits.maxAliases, 'Number of aliases')] }) as unknown as ValidationRule,
   ];
 }
 
@@ -84,12 +84,15 @@ export function assertCost(limits: QueryLimits, schema: GraphQLSchema, document:
   }
 }
 
-/** Apollo plugin: the cost limit, checked once the operation and its variables are known. */
+/** Apollo plugin: the cost limit, checked once the operation and its variables are known (and subscriptions, which HTTP cannot serve, refused). */
 export function queryCostPlugin(limits: QueryLimits): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request, operationName }) {
+        async didResolveOperation({ schema, document, request, operationName, operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) on this URL, not over HTTP', { extensions: { code: 'BAD_REQUEST', http: { status: 400, headers: new Map() } } });
+          }
           assertCost(limits, schema, document, request.variables, operationName);
         },
       };
