@@ -168,6 +168,22 @@ describe('GraphQL hardening', () => {
       assert.match(typo.message, /Did you mean "dataflow/);
     });
 
+    it('let the standard introspection query of tools (GraphiQL, codegen) through every limit', async () => {
+      const { getIntrospectionQuery } = await import('graphql');
+      const response = await post(stack.url, { query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }) });
+      assert.equal(response.status, 200);
+      assert.equal(response.body.errors, undefined, JSON.stringify(response.body.errors));
+      assert.ok(response.body.data.__schema.types.length > 50);
+    });
+
+    it("serve Apollo's landing page to a browser, with the page's own nonce-based CSP instead of the API's", async () => {
+      const page = await fetch(stack.url, { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<meta http-equiv="Content-Security-Policy"/);
+      assert.equal(page.headers.get('content-security-policy'), null);
+      assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    });
+
     it('are off with GRAPHQL_INTROSPECTION=false, over HTTP and WebSocket, and no suggestion reveals the schema', async () => {
       const closed = await TestStack.start({ roles: { gateway: true, worker: false }, sharedEmulator: stack.emulator, env: { GRAPHQL_INTROSPECTION: 'false' } });
       try {
