@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import { mutateAndWait } from './support/prerequisites.js';
 import { TestStack } from './support/stack.js';
@@ -31,7 +32,7 @@ const b64 = (text: string) => Buffer.from(text).toString('base64url');
 export interface HostileCase {
   name: string;
   /** A GraphQL request (JSON-encoded), or a raw body. */
-  request: { query: string; variables?: Record<string, unknown>; operationName?: string } | { raw: string; contentType?: string; method?: string; headers?: Record<string, string> } | unknown[];
+  request: { query: string; variables?: Record<string, unknown>; operationName?: string } | { raw: string | Buffer; contentType?: string; method?: string; headers?: Record<string, string> } | unknown[];
   /** The error's extensions.code; null when the request is answered without error (e.g. an injection-like filter that matches nothing). */
   code: string | null;
   /** The field the error names (extensions.field), when it has one. */
@@ -51,6 +52,9 @@ const CASES: HostileCase[] = [
   { name: 'variables is a string', request: { raw: '{"query": "{ __typename }", "variables": "x"}' }, code: 'BAD_REQUEST', status: 400 },
   { name: 'a batch of numbers', request: [1, 2], code: 'BAD_REQUEST', status: 400 },
   { name: 'an unsupported charset', request: { raw: '{"query": "{ __typename }"}', contentType: 'application/json; charset=latin-9' }, code: 'BAD_REQUEST', status: 415 },
+  { name: 'a gzip bomb (5 MB inflated from a few kB)', request: { raw: gzipSync(JSON.stringify({ query: '{ __typename }', pad: '0'.repeat(5_000_000) })), headers: { 'content-encoding': 'gzip' } }, code: 'PAYLOAD_TOO_LARGE', status: 413 },
+  { name: 'gzip that is not gzip', request: { raw: 'not gzip at all', headers: { 'content-encoding': 'gzip' } }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'an unknown content-encoding', request: { raw: '{"query": "{ __typename }"}', headers: { 'content-encoding': 'compress' } }, code: 'BAD_REQUEST', status: 415 },
   { name: 'a mutation over GET', request: { raw: '', method: 'GET', headers: { 'apollo-require-preflight': 'true' } }, code: 'BAD_REQUEST', status: 405 },
   { name: 'a persisted query whose hash does not match', request: { raw: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }) }, code: 'BAD_REQUEST', status: 400 },
   { name: 'an unknown operationName', request: { query: 'query A { __typename }', operationName: 'B' }, code: 'OPERATION_RESOLUTION_FAILURE', status: 400 },
@@ -204,7 +208,7 @@ describe('hostile and malformed requests', () => {
     let init: RequestInit;
     let url = stack.url;
     if (!Array.isArray(request) && 'raw' in request) {
-      init = { method: request.method ?? 'POST', headers: { 'content-type': request.contentType ?? 'application/json', ...request.headers }, body: request.method === 'GET' ? undefined : request.raw.replaceAll('@schema', schemaId) };
+      init = { method: request.method ?? 'POST', headers: { 'content-type': request.contentType ?? 'application/json', ...request.headers }, body: request.method === 'GET' ? undefined : typeof request.raw === 'string' ? request.raw.replaceAll('@schema', schemaId) : new Uint8Array(request.raw) };
       if (request.method === 'GET') url += `?query=${encodeURIComponent(`mutation { deleteConnection(id: "${UNKNOWN}") { id } }`)}`;
     } else {
       init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request).replaceAll('@schema', schemaId) };
