@@ -6,6 +6,7 @@ import express from 'express';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execute as graphqlExecute, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { buildGatewaySchema } from '../graphql/build-schema.js';
@@ -14,7 +15,6 @@ import { createFormatError } from '../graphql/format-error.js';
 import { checkDocument, queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/query-limits.js';
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import type { GraphQLLimitsConfig } from '../config/config.js';
-import { execute as graphqlExecute, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, securityHeaders } from './http-guards.js';
 import type { ReadinessCheck } from './readiness.js';
 
@@ -60,12 +60,12 @@ function requestIdOf(headers: Record<string, unknown>): string {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const schema = await buildGatewaySchema();
   const app = express();
+  const introspection = options.introspection ?? true;
   app.disable('x-powered-by');
-  app.use(requestIdMiddleware(), securityHeaders({ landingPage: options.introspection ?? true }));
+  app.use(requestIdMiddleware(), securityHeaders({ landingPage: introspection }));
   const httpServer = createServer(app);
   const { services, sandbox, readiness } = options;
   const logger = services.logger;
-  const introspection = options.introspection ?? true;
   const formatError = createFormatError(logger, { hideSuggestions: !introspection });
   const { limits } = options;
   const limitRules = queryLimitRules(limits);
