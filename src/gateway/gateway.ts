@@ -11,7 +11,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { buildGatewaySchema } from '../graphql/build-schema.js';
 import type { GatewayContext, GatewayServices } from '../graphql/context.js';
-import { createFormatError } from '../graphql/format-error.js';
+import { createFormatError, requestScope } from '../graphql/format-error.js';
 import { checkDocument, queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/query-limits.js';
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import type { GraphQLLimitsConfig } from '../config/config.js';
@@ -93,7 +93,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         return errors.map((e) => formatError(e.toJSON(), e));
       },
       // A subscription's errors (unknown id, a failed read) carry the same codes as over HTTP, and nothing internal leaks.
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined),
+      // Run in the operation's request scope, so an unexpected error's log line and message share its request id.
+      onNext: (_ctx, _id, _payload, args, result) =>
+        result.errors ? requestScope.run({ requestId: (args.contextValue as GatewayContext).requestId }, () => ({ ...result, errors: result.errors!.map((e) => formatError(e.toJSON(), e)) })) : undefined,
     },
     wsServer,
   );

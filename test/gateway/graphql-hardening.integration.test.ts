@@ -229,10 +229,13 @@ describe('GraphQL hardening', () => {
   describe('error masking', () => {
     it('shows an unexpected failure as INTERNAL_SERVER_ERROR with the request id, never SQL or a stack; the log has both', async () => {
       const requestId = `masking-${randomUUID()}`;
+      const query = '{ connections { totalCount edges { node { id } } } }';
       await stack.sql('ALTER TABLE resources RENAME TO resources_hidden');
       let response: Awaited<ReturnType<typeof post>>;
+      let overWs: any;
       try {
-        response = await post(stack.url, { query: '{ connections { totalCount edges { node { id } } } }' }, { 'x-request-id': requestId });
+        response = await post(stack.url, { query }, { 'x-request-id': requestId });
+        overWs = await new Promise<any>((resolve, reject) => stack.wsClient().subscribe({ query }, { next: resolve, error: reject, complete: () => undefined }));
       } finally {
         await stack.sql('ALTER TABLE resources_hidden RENAME TO resources');
       }
@@ -246,6 +249,12 @@ describe('GraphQL hardening', () => {
       for (const leak of [/resources/i, /relation/i, /select/i, /stack/i, /at .*\.js/, /prisma/i, /postgres/i]) assert.doesNotMatch(text, leak);
       const logged = stack.logLines.filter((l) => l.includes(requestId));
       assert.ok(logged.some((l) => /unexpected error/.test(l)), 'the log line carries the request id');
+      const wsError = overWs.errors[0];
+      assert.equal(wsError.extensions.code, 'INTERNAL_SERVER_ERROR');
+      assert.equal(wsError.message, 'Internal server error');
+      assert.ok(wsError.extensions.requestId, 'a WebSocket operation has a request id too');
+      assert.ok(stack.logLines.some((l) => l.includes(wsError.extensions.requestId) && /unexpected error/.test(l)));
+      assert.doesNotMatch(JSON.stringify(overWs), /relation|resources|select/i);
       // Afterwards it serves again.
       assert.equal((await stack.data('{ connections { totalCount } }')).connections.totalCount, 0);
     });
