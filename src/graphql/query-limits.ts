@@ -1,9 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { GraphQLLimitsConfig } from '../config/config.js';
+import { ValidationError } from '../errors/app-errors.js';
 import { QueryLimitError, type QueryLimitName } from '../errors/limit-errors.js';
 
 /** The limits a GraphQL document is checked against (see GraphQLLimitsConfig for the env vars). */
@@ -40,9 +41,24 @@ function armorRejection(limit: QueryLimitName, max: number, what: string) {
   };
 }
 
-/** Validation rules for depth and aliases; add them to Apollo's `validationRules` and to the WebSocket validation. */
+/**
+ * A literal `first` outside 1..100 is refused while validating, naming `first` (graphql-js would
+ * report an out-of-32-bit literal without naming the argument). Variables are checked by the resolvers.
+ */
+const pageArgumentRule: ValidationRule = (context) => ({
+  Argument(node) {
+    if (node.name.value !== 'first' || node.value.kind !== Kind.INT || !context.getFieldDef()?.args.some((a) => a.name === 'first')) return;
+    const first = Number(node.value.value);
+    if (first < 1 || first > MAX_PAGE_SIZE) {
+      context.reportError(new GraphQLError(`first: must be an integer between 1 and ${MAX_PAGE_SIZE}`, { nodes: [node], originalError: new ValidationError('first', `must be an integer between 1 and ${MAX_PAGE_SIZE}`) }));
+    }
+  },
+});
+
+/** Validation rules for depth, aliases and literal page sizes; add them to Apollo's `validationRules` and to the WebSocket validation. */
 export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
   return [
+    pageArgumentRule,
     maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_DEPTH', limits.maxDepth, 'Query depth')] }) as unknown as ValidationRule,
     maxAliasesRule({ n: limits.maxAliases, allowList: [], propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_ALIASES', limits.maxAliases, 'Number of aliases')] }) as unknown as ValidationRule,
   ];

@@ -88,7 +88,8 @@ const CASES: HostileCase[] = [
   { name: 'first 101', request: { query: CONNECTIONS, variables: { first: 101 } }, code: 'BAD_USER_INPUT', field: 'first' },
   { name: 'first a billion', request: { query: CONNECTIONS, variables: { first: 1_000_000_000 } }, code: 'BAD_USER_INPUT', field: 'first' },
   { name: 'first beyond 32 bits', request: { query: CONNECTIONS, variables: { first: 2 ** 53 } }, code: 'BAD_USER_INPUT', field: 'first' },
-  { name: 'first beyond 32 bits as a literal', request: { query: '{ connections(first: 99999999999) { totalCount } }' }, code: 'GRAPHQL_VALIDATION_FAILED', status: 400 },
+  { name: 'first beyond 32 bits as a literal', request: { query: '{ connections(first: 99999999999) { totalCount } }' }, code: 'BAD_USER_INPUT', field: 'first', status: 400 },
+  { name: 'a negative first as a literal', request: { query: '{ dataflows(first: -5) { edges { node { runs(first: 1000) { totalCount } } } } }' }, code: 'BAD_USER_INPUT', field: 'first', status: 400 },
 
   // Forged cursors
   { name: 'a cursor that is not base64', request: { query: CONNECTIONS, variables: { after: '!!not a cursor!!' } }, code: 'BAD_USER_INPUT', field: 'after' },
