@@ -2,6 +2,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.js';
 import { ReadinessCheck } from '../gateway/readiness.js';
+import { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { HANDLERS } from '../jobs/handlers/index.js';
 import type { WorkerDeps } from '../jobs/operation-handler.js';
 import { syncFlowRuns } from '../jobs/sync-runs.job.js';
@@ -59,7 +60,9 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         sandbox: config.platform.sandbox,
         port: config.port,
         readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
-        introspection: config.nodeEnv !== 'production',
+        introspection: config.graphql.introspection,
+        limits: config.graphql,
+        rateLimiter: new CallerRateLimiter({ redis: deps.redis, keyPrefix: config.queuePrefix, limits: config.rateLimits, logger }),
       })
     : null;
 

@@ -31,6 +31,34 @@ export interface AppConfig {
   /** Seconds between two syncs of flow runs. */
   runSyncIntervalSeconds: number;
   nodeEnv: string;
+  /** Limits every GraphQL request (HTTP and WebSocket) is checked against. */
+  graphql: GraphQLLimitsConfig;
+  /** Per-caller limits, counted in Redis so they hold across gateway processes. */
+  rateLimits: RateLimitsConfig;
+}
+
+export interface GraphQLLimitsConfig {
+  /** Deepest selection nesting (GRAPHQL_MAX_DEPTH, default 12). */
+  maxDepth: number;
+  /** Aliased fields per operation (GRAPHQL_MAX_ALIASES, default 15). */
+  maxAliases: number;
+  /** Estimated cost: 1 per field, list fields times their `first` (GRAPHQL_MAX_COST, default 5000). */
+  maxCost: number;
+  /** Lexical tokens per document (GRAPHQL_MAX_TOKENS, default 3000). */
+  maxTokens: number;
+  /** Bytes of a request body or WebSocket message (GRAPHQL_MAX_REQUEST_BYTES, default 1000000). */
+  maxRequestBytes: number;
+  /** Operations in one batched HTTP request (GRAPHQL_MAX_BATCH, default 10). */
+  maxBatch: number;
+  /** Introspection and "Did you mean" suggestions (GRAPHQL_INTROSPECTION; default off in production). */
+  introspection: boolean;
+}
+
+export interface RateLimitsConfig {
+  /** Mutation fields a caller may run per minute (RATE_LIMIT_MUTATIONS_PER_MINUTE, default 300). */
+  mutationsPerMinute: number;
+  /** `explore` calls a caller may make per minute (RATE_LIMIT_EXPLORE_PER_MINUTE, default 30). */
+  explorePerMinute: number;
 }
 
 export interface PlatformConfig {
@@ -77,6 +105,15 @@ const envSchema = z.object({
   EXPLORE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   RUN_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
   NODE_ENV: z.string().default('development'),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(3000),
+  GRAPHQL_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(1_000_000),
+  GRAPHQL_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(10),
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
+  RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(300),
+  RATE_LIMIT_EXPLORE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(30),
 });
 
 /** Parses the environment; throws ConfigError listing every problem. */
@@ -145,6 +182,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     exploreCacheSeconds: e.EXPLORE_CACHE_SECONDS,
     runSyncIntervalSeconds: e.RUN_SYNC_INTERVAL_SECONDS,
     nodeEnv: e.NODE_ENV,
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxRequestBytes: e.GRAPHQL_MAX_REQUEST_BYTES,
+      maxBatch: e.GRAPHQL_MAX_BATCH,
+      introspection: e.GRAPHQL_INTROSPECTION === undefined ? e.NODE_ENV !== 'production' : e.GRAPHQL_INTROSPECTION === 'true',
+    },
+    rateLimits: {
+      mutationsPerMinute: e.RATE_LIMIT_MUTATIONS_PER_MINUTE,
+      explorePerMinute: e.RATE_LIMIT_EXPLORE_PER_MINUTE,
+    },
   };
 }
 

@@ -13,6 +13,8 @@ export type AppErrorCode =
   | 'PLATFORM_UNAVAILABLE'
   | 'DEPENDENCY_FAILED'
   | 'FORBIDDEN'
+  | 'QUERY_TOO_COMPLEX'
+  | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
 export abstract class AppError extends Error {

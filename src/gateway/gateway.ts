@@ -6,11 +6,16 @@ import express from 'express';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execute as graphqlExecute, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { buildGatewaySchema } from '../graphql/build-schema.js';
 import type { GatewayContext, GatewayServices } from '../graphql/context.js';
-import { createFormatError } from '../graphql/format-error.js';
+import { createFormatError, requestScope } from '../graphql/format-error.js';
+import { checkDocument, queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/query-limits.js';
+import type { CallerRateLimiter } from '../graphql/rate-limits.js';
+import type { GraphQLLimitsConfig } from '../config/config.js';
+import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, securityHeaders } from './http-guards.js';
 import type { ReadinessCheck } from './readiness.js';
 
 export interface GatewayOptions {
@@ -22,6 +27,10 @@ export interface GatewayOptions {
   readiness: ReadinessCheck;
   /** Apollo's introspection; default on outside production. */
   introspection?: boolean;
+  /** Depth, alias, cost, token, body-size and batch limits (HTTP and WebSocket). */
+  limits: Omit<GraphQLLimitsConfig, 'introspection'>;
+  /** Per-caller limits on mutations and `explore`; none = unlimited. */
+  rateLimiter?: CallerRateLimiter | null;
 }
 
 export interface RunningGateway {
@@ -51,13 +60,18 @@ function requestIdOf(headers: Record<string, unknown>): string {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const schema = await buildGatewaySchema();
   const app = express();
+  const introspection = options.introspection ?? true;
   app.disable('x-powered-by');
+  app.use(requestIdMiddleware(), securityHeaders({ landingPage: introspection }));
   const httpServer = createServer(app);
   const { services, sandbox, readiness } = options;
   const logger = services.logger;
-  const formatError = createFormatError(logger);
+  const formatError = createFormatError(logger, { hideSuggestions: !introspection });
+  const { limits } = options;
+  const limitRules = queryLimitRules(limits);
+  const rateLimiter = options.rateLimiter ?? null;
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxRequestBytes });
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -67,25 +81,41 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         requestId: randomUUID(),
         sandbox,
       }),
+      // The same limits as over HTTP: graphql-ws would parse and validate without them.
+      onSubscribe: (_ctx, _id, payload) => {
+        const checked = checkDocument(schema, limits, introspection ? [] : [NoSchemaIntrospectionCustomRule], payload);
+        if ('errors' in checked) return checked.errors;
+        return { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
+      },
+      execute: rateLimiter ? rateLimiter.wrapExecute(graphqlExecute) : undefined,
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
+        return errors.map((e) => formatError(e.toJSON(), e));
       },
       // A subscription's errors (unknown id, a failed read) carry the same codes as over HTTP, and nothing internal leaks.
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined),
+      // Run in the operation's request scope, so an unexpected error's log line and message share its request id.
+      onNext: (_ctx, _id, _payload, args, result) =>
+        result.errors ? requestScope.run({ requestId: (args.contextValue as GatewayContext).requestId }, () => ({ ...result, errors: result.errors!.map((e) => formatError(e.toJSON(), e)) })) : undefined,
     },
     wsServer,
   );
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    introspection: options.introspection ?? true,
+    introspection,
     formatError,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: true,
+    parseOptions: queryParseOptions(limits),
+    validationRules: limitRules,
     // The process's own shutdown handler stops the gateway, then the worker and connections.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No cache hints are used; the default cache-control plugin roughly halves list throughput.
       ApolloServerPluginCacheControlDisabled(),
+      queryCostPlugin(limits),
+      ...(rateLimiter ? [rateLimiter.plugin()] : []),
       {
         async serverWillStart() {
           return {
@@ -108,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    ...graphqlBody(limits),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => ({
         ...services,
@@ -117,6 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         sandbox,
       }),
     }),
+    graphqlErrorResponder(logger, limits),
   );
 
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host ?? '0.0.0.0', resolve));

@@ -1,8 +1,8 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { exploreSchemaProblem } from '../domain/xdm-from-explore.js';
+import { EXPLORE_SCHEMA_LIMITS, exploreSchemaProblem } from '../domain/xdm-from-explore.js';
 import { ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { idempotencyKey, optionalText, requiredName, uuidField } from '../services/input-rules.js';
+import { idempotencyKey, jsonNesting, optionalText, requiredName, uuidField } from '../services/input-rules.js';
 import { ResourceState, StripeResource } from '../schema/enums.js';
 import { toOperation } from '../schema/mappers.js';
 import { Operation } from '../schema/operation.type.js';
@@ -110,6 +110,8 @@ export class XdmSchemaResolver {
     if (!hasResource && !hasSchema) throw new ValidationError('input.sourceConnectionId', 'is required unless resource and exploreSchema are given');
     if (!hasResource) throw new ValidationError('input.resource', 'is required with exploreSchema');
     if (!hasSchema) throw new ValidationError('input.exploreSchema', 'is required with resource (or give sourceConnectionId instead)');
+    // Well past the schema's own depth limit (so its walk names the exact node), short of the stack's.
+    jsonNesting('input.exploreSchema', input.exploreSchema, 4 * EXPLORE_SCHEMA_LIMITS.maxDepth);
     if (Buffer.byteLength(JSON.stringify(input.exploreSchema)) > MAX_EXPLORE_SCHEMA_BYTES) {
       throw new ValidationError('input.exploreSchema', `must be at most ${MAX_EXPLORE_SCHEMA_BYTES} bytes of JSON`);
     }

@@ -49,6 +49,31 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ AEP_CLIENT_ID: 'abc' }), (error: unknown) => error instanceof ConfigError && /AEP_CLIENT_SECRET, AEP_ORG_ID/.test(error.message));
   });
 
+  describe('GraphQL limits and rate limits', () => {
+    it('have documented defaults, with introspection on outside production and off in it', () => {
+      const config = loadConfig({});
+      assert.deepEqual(config.graphql, { maxDepth: 12, maxAliases: 15, maxCost: 5000, maxTokens: 3000, maxRequestBytes: 1_000_000, maxBatch: 10, introspection: true });
+      assert.deepEqual(config.rateLimits, { mutationsPerMinute: 300, explorePerMinute: 30 });
+      assert.equal(loadConfig({ NODE_ENV: 'production' }).graphql.introspection, false);
+    });
+
+    it('take GRAPHQL_INTROSPECTION over NODE_ENV', () => {
+      assert.equal(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).graphql.introspection, true);
+      assert.equal(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).graphql.introspection, false);
+    });
+
+    it('refuse values that are not numbers in range, or not true/false, naming each', () => {
+      try {
+        loadConfig({ GRAPHQL_MAX_DEPTH: '0', GRAPHQL_MAX_COST: 'lots', GRAPHQL_INTROSPECTION: 'yes', RATE_LIMIT_EXPLORE_PER_MINUTE: '-1', GRAPHQL_MAX_REQUEST_BYTES: '10' });
+        assert.fail('expected a ConfigError');
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        const text = error.problems.join('\n');
+        for (const name of ['GRAPHQL_MAX_DEPTH', 'GRAPHQL_MAX_COST', 'GRAPHQL_INTROSPECTION', 'RATE_LIMIT_EXPLORE_PER_MINUTE', 'GRAPHQL_MAX_REQUEST_BYTES']) assert.match(text, new RegExp(name));
+      }
+    });
+  });
+
   it('refuses a secret key that is not 32 bytes', () => {
     assert.throws(() => loadConfig({ FLOWGATE_SECRET_KEY: 'short' }), (error: unknown) => error instanceof ConfigError && /32 bytes/.test(error.message));
   });

@@ -42,6 +42,9 @@ export async function spawnFlowgate(
       AEP_TENANT: c.platform.tenant ?? '',
       FLOWGATE_SECRET_KEY: c.secretKey!.key.toString('hex'),
       RUN_SYNC_INTERVAL_SECONDS: '3600',
+      // As in TestStack: tests that exercise rate limits set their own low values.
+      RATE_LIMIT_MUTATIONS_PER_MINUTE: '1000000',
+      RATE_LIMIT_EXPLORE_PER_MINUTE: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -69,6 +69,9 @@ export class TestStack {
       FLOWGATE_SECRET_KEY: options.shareWith?.config.secretKey?.key.toString('hex') ?? randomBytes(32).toString('hex'),
       RUN_SYNC_INTERVAL_SECONDS: '3600',
       WORKER_CONCURRENCY: '10',
+      // Tests that exercise rate limits set their own low values.
+      RATE_LIMIT_MUTATIONS_PER_MINUTE: '1000000',
+      RATE_LIMIT_EXPLORE_PER_MINUTE: '1000000',
       ...options.env,
     };
     const config = loadConfig(env);

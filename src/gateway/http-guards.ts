@@ -1,0 +1,95 @@
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
+import type { GraphQLLimitsConfig } from '../config/config.js';
+import { QueryLimitError } from '../errors/limit-errors.js';
+import { requestScope } from '../graphql/format-error.js';
+import type { Logger } from '../logging/logger.js';
+
+/**
+ * HTTP-level protections of the gateway, in front of Apollo Server: security headers, request
+ * ids, body size and JSON errors, batch size. Everything refused here gets a GraphQL-shaped
+ * JSON body (`{ errors: [{ message, extensions: { code, … } }] }`), never express's HTML page.
+ */
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/**
+ * Gives every request an `x-request-id` (the client's, when it is well-formed), echoes it in
+ * the response, and makes it the request scope of formatError's log lines. The GraphQL context
+ * reads the same header, so resolvers, logs and the client's error all carry one id.
+ */
+export function requestIdMiddleware(): RequestHandler {
+  return (req, res, next) => {
+    const raw = req.headers['x-request-id'];
+    const given = Array.isArray(raw) ? raw[0] : raw;
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.headers['x-request-id'] = requestId;
+    res.setHeader('x-request-id', requestId);
+    requestScope.run({ requestId }, next);
+  };
+}
+
+/**
+ * helmet's headers with a strict Content-Security-Policy (the API serves JSON only). The one
+ * HTML page, Apollo's landing page (GET /graphql from a browser, when enabled), carries its
+ * own CSP with a nonce in a meta tag, so it gets every header but ours.
+ */
+export function securityHeaders(options: { landingPage: boolean }): RequestHandler {
+  const strict = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  const landing = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  return (req, res, next) => {
+    const isLandingPage = options.landingPage && req.method === 'GET' && req.path === '/graphql' && (req.headers.accept ?? '').includes('text/html');
+    (isLandingPage ? landing : strict)(req, res, next);
+  };
+}
+
+/** One GraphQL-shaped error response. */
+function sendError(res: express.Response, status: number, message: string, extensions: Record<string, unknown>): void {
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions }] }));
+}
+
+/**
+ * The body parser of /graphql: JSON up to `maxRequestBytes` (checked against Content-Length
+ * before reading, and while reading). Bodies that are not JSON are left empty so that Apollo
+ * answers them (CSRF refusal, 400) instead of the integration's 500 for a missing body.
+ */
+export function graphqlBody(limits: Pick<GraphQLLimitsConfig, 'maxRequestBytes' | 'maxBatch'>): RequestHandler[] {
+  const json = express.json({ limit: limits.maxRequestBytes });
+  return [
+    json,
+    (req, _res, next) => {
+      if (req.body === undefined) req.body = {};
+      next();
+    },
+    (req, res, next) => {
+      if (Array.isArray(req.body) && req.body.length > limits.maxBatch) {
+        const error = new QueryLimitError('GRAPHQL_MAX_BATCH', limits.maxBatch, req.body.length, 'Number of operations in the batch');
+        return sendError(res, 400, error.message, { code: error.code, ...error.details() });
+      }
+      next();
+    },
+  ];
+}
+
+/** Turns body-parser's errors (too large, bad JSON, bad charset) and anything unexpected into GraphQL-shaped JSON. */
+export function graphqlErrorResponder(logger: Logger, limits: Pick<GraphQLLimitsConfig, 'maxRequestBytes'>): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const e = error as { type?: string; status?: number };
+    if (e.type === 'entity.too.large') {
+      const message = `Request body exceeds the limit of ${limits.maxRequestBytes} bytes (GRAPHQL_MAX_REQUEST_BYTES)`;
+      return sendError(res, 413, message, { code: 'PAYLOAD_TOO_LARGE', limit: 'GRAPHQL_MAX_REQUEST_BYTES', max: limits.maxRequestBytes, actual: null });
+    }
+    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'The request body is not valid JSON', { code: 'BAD_REQUEST' });
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      return sendError(res, e.status, 'The request body cannot be read (unsupported charset or encoding, or it ended early)', { code: 'BAD_REQUEST' });
+    }
+    const requestId = requestScope.getStore()?.requestId;
+    logger.error({ err: error, requestId }, 'unexpected error serving an HTTP request');
+    return sendError(res, 500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) });
+  };
+}

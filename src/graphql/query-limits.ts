@@ -1,0 +1,149 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { GraphQLLimitsConfig } from '../config/config.js';
+import { ValidationError } from '../errors/app-errors.js';
+import { QueryLimitError, type QueryLimitName } from '../errors/limit-errors.js';
+
+/** The limits a GraphQL document is checked against (see GraphQLLimitsConfig for the env vars). */
+export type QueryLimits = Pick<GraphQLLimitsConfig, 'maxDepth' | 'maxAliases' | 'maxCost' | 'maxTokens'>;
+
+/** What a list field costs when `first` is omitted (the resolvers' default page size). */
+const DEFAULT_PAGE_SIZE = 20;
+/** The resolvers refuse a larger `first` (a BAD_USER_INPUT naming `first`), so cost never counts more. */
+const MAX_PAGE_SIZE = 100;
+
+/**
+ * Cost of a field: 1, plus its selections; a field taking `first` costs that many times (1 +
+ * its selections). `first` is clamped to 1..100 here so that an out-of-range value is refused
+ * by the resolver with an error naming `first`, not by the cost limit.
+ */
+const pageEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!field.args.some((a) => a.name === 'first')) return undefined;
+  const first = typeof args.first === 'number' && Number.isFinite(args.first) ? Math.min(Math.max(Math.trunc(args.first), 1), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+  return first * (1 + childComplexity);
+};
+
+const ESTIMATORS = [pageEstimator, simpleEstimator({ defaultComplexity: 1 })];
+
+/** A validation error whose original error is the typed limit error (so formatError shows its code and details). */
+function limitValidationError(error: QueryLimitError): GraphQLError {
+  return new GraphQLError(error.message, { originalError: error });
+}
+
+/** graphql-armor's rules report "… limit of N exceeded, found M."; we re-raise them as typed errors. */
+function armorRejection(limit: QueryLimitName, max: number, what: string) {
+  return (context: ValidationContext | null, error: GraphQLError) => {
+    const found = /found (\d+)/.exec(error.message);
+    context?.reportError(limitValidationError(new QueryLimitError(limit, max, found ? Number(found[1]) : null, what)));
+  };
+}
+
+/**
+ * A literal `first` outside 1..100 is refused while validating, naming `first` (graphql-js would
+ * report an out-of-32-bit literal without naming the argument). Variables are checked by the resolvers.
+ */
+const pageArgumentRule: ValidationRule = (context) => ({
+  Argument(node) {
+    if (node.name.value !== 'first' || node.value.kind !== Kind.INT || !context.getFieldDef()?.args.some((a) => a.name === 'first')) return;
+    const first = Number(node.value.value);
+    if (first < 1 || first > MAX_PAGE_SIZE) {
+      context.reportError(new GraphQLError(`first: must be an integer between 1 and ${MAX_PAGE_SIZE}`, { nodes: [node], originalError: new ValidationError('first', `must be an integer between 1 and ${MAX_PAGE_SIZE}`) }));
+    }
+  },
+});
+
+/** Validation rules for depth, aliases and literal page sizes; add them to Apollo's `validationRules` and to the WebSocket validation. */
+export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
+  return [
+    pageArgumentRule,
+    maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_DEPTH', limits.maxDepth, 'Query depth')] }) as unknown as ValidationRule,
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_ALIASES', limits.maxAliases, 'Number of aliases')] }) as unknown as ValidationRule,
+  ];
+}
+
+/** Apollo's `parseOptions`: graphql-js stops parsing past `maxTokens` (formatError names the limit). */
+export function queryParseOptions(limits: QueryLimits) {
+  return { maxTokens: limits.maxTokens };
+}
+
+/** graphql-js's own message when a document has too many tokens. */
+const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more th(?:an|at|en) (\d+) tokens/;
+
+/** The typed error for graphql-js's token-limit syntax error, or null for any other message. */
+export function tokenLimitError(message: string): QueryLimitError | null {
+  const match = TOKEN_LIMIT_MESSAGE.exec(message);
+  return match ? new QueryLimitError('GRAPHQL_MAX_TOKENS', Number(match[1]), null, 'Number of tokens in the document') : null;
+}
+
+/**
+ * The estimated cost of an operation, or null when it cannot be computed because the
+ * variables are invalid (execution then refuses them with BAD_USER_INPUT naming the field).
+ */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null): number | null {
+  try {
+    return getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: ESTIMATORS });
+  } catch (error) {
+    // Too many nodes after expanding fragments: certainly too expensive.
+    if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) return Number.POSITIVE_INFINITY;
+    return null;
+  }
+}
+
+/** Throws QUERY_TOO_COMPLEX when an operation's estimated cost is over the limit. */
+export function assertCost(limits: QueryLimits, schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null): void {
+  const cost = operationCost(schema, document, variables, operationName);
+  if (cost !== null && cost > limits.maxCost) {
+    throw new QueryLimitError('GRAPHQL_MAX_COST', limits.maxCost, Number.isFinite(cost) ? cost : null, 'Estimated query cost');
+  }
+}
+
+/** Apollo plugin: the cost limit, checked once the operation and its variables are known (and subscriptions, which HTTP cannot serve, refused). */
+export function queryCostPlugin(limits: QueryLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request, operationName, operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) on this URL, not over HTTP', { extensions: { code: 'BAD_REQUEST', http: { status: 400, headers: new Map() } } });
+          }
+          assertCost(limits, schema, document, request.variables, operationName);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The whole check for a document arriving over WebSocket (graphql-ws does its own parse and
+ * validate without our limits): parse with the token limit, validate with the standard rules
+ * plus ours, check cost. Returns the document or the errors to send.
+ */
+export function checkDocument(
+  schema: GraphQLSchema,
+  limits: QueryLimits,
+  extraRules: readonly ValidationRule[],
+  payload: { query?: unknown; variables?: unknown; operationName?: unknown },
+): { document: DocumentNode } | { errors: GraphQLError[] } {
+  if (typeof payload.query !== 'string') return { errors: [new GraphQLError('query must be a string', { extensions: { code: 'BAD_REQUEST' } })] };
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query, queryParseOptions(limits));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const limit = tokenLimitError(message);
+    return { errors: [limit ? limitValidationError(limit) : new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+  }
+  const errors = validate(schema, document, [...specifiedRules, ...queryLimitRules(limits), ...extraRules]);
+  if (errors.length > 0) return { errors: errors.map((e) => (e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }))) };
+  try {
+    const variables = payload.variables !== null && typeof payload.variables === 'object' ? (payload.variables as Record<string, unknown>) : undefined;
+    assertCost(limits, schema, document, variables, typeof payload.operationName === 'string' ? payload.operationName : undefined);
+  } catch (error) {
+    if (error instanceof QueryLimitError) return { errors: [limitValidationError(error)] };
+    throw error;
+  }
+  return { document };
+}

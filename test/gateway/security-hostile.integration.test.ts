@@ -1,0 +1,324 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import WebSocket from 'ws';
+import { mutateAndWait } from './support/prerequisites.js';
+import { TestStack } from './support/stack.js';
+
+/**
+ * Bad input never hurts: every hostile or malformed request below is answered with the right
+ * typed error (naming the field where there is one), never a 5xx, the process goes on serving,
+ * and nothing is written — not in PostgreSQL, not on the Platform.
+ */
+
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+const CREATE_CONNECTION = 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }';
+const UPDATE_CONNECTION = 'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }';
+const ONBOARD = 'mutation($input: OnboardStripeInput!) { onboardStripe(input: $input) { id } }';
+const CREATE_DATAFLOW = 'mutation($input: CreateDataflowInput!) { createDataflow(input: $input) { id } }';
+const CREATE_SOURCE = 'mutation($input: CreateSourceConnectionInput!) { createSourceConnection(input: $input) { id } }';
+const CREATE_XDM = 'mutation($input: CreateXdmSchemaInput!) { createXdmSchema(input: $input) { id } }';
+const CREATE_MAPPING = 'mutation($input: CreateMappingInput!) { createMapping(input: $input) { id } }';
+const CONNECTIONS = 'query($first: Int, $after: String) { connections(first: $first, after: $after) { totalCount } }';
+const AUDIT = 'query($first: Int, $after: String, $filter: AuditEventFilter) { auditEvents(first: $first, after: $after, filter: $filter) { totalCount } }';
+
+const connection = (over: Record<string, unknown> = {}) => ({ name: 'Hostile', accessToken: 'sk_test_hostile', ...over });
+const schedule = (over: Record<string, unknown> = {}) => ({ frequency: 'HOUR', interval: 1, ...over });
+const onboarding = (over: Record<string, unknown> = {}) => ({ name: 'Hostile', accessToken: 'sk_test_hostile', resources: ['CHARGES'], schedule: schedule(), ...over });
+const dataflow = (over: Record<string, unknown> = {}) => ({ name: 'Hostile', sourceConnectionId: UNKNOWN, targetConnectionId: UNKNOWN, mappingId: UNKNOWN, schedule: schedule(), ...over });
+const b64 = (text: string) => Buffer.from(text).toString('base64url');
+
+/** One hostile request and what the gateway must answer. */
+export interface HostileCase {
+  name: string;
+  /** A GraphQL request (JSON-encoded), or a raw body. */
+  request: { query: string; variables?: Record<string, unknown>; operationName?: string } | { raw: string | Buffer; contentType?: string; method?: string; headers?: Record<string, string> } | unknown[];
+  /** The error's extensions.code; null when the request is answered without error (e.g. an injection-like filter that matches nothing). */
+  code: string | null;
+  /** The field the error names (extensions.field), when it has one. */
+  field?: string;
+  /** The HTTP status, when it matters (4xx). */
+  status?: number;
+}
+
+const CASES: HostileCase[] = [
+  // Transport and JSON
+  { name: 'invalid JSON', request: { raw: '{"query": "{ __typename }"' }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'a JSON string instead of an object', request: { raw: '"{ __typename }"' }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'a JSON number', request: { raw: '42' }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'an empty body', request: { raw: '' }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'an empty object', request: { raw: '{}' }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'query is a number', request: { raw: '{"query": 42}' }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'variables is a string', request: { raw: '{"query": "{ __typename }", "variables": "x"}' }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'a batch of numbers', request: [1, 2], code: 'BAD_REQUEST', status: 400 },
+  { name: 'an unsupported charset', request: { raw: '{"query": "{ __typename }"}', contentType: 'application/json; charset=latin-9' }, code: 'BAD_REQUEST', status: 415 },
+  { name: 'a gzip bomb (5 MB inflated from a few kB)', request: { raw: gzipSync(JSON.stringify({ query: '{ __typename }', pad: '0'.repeat(5_000_000) })), headers: { 'content-encoding': 'gzip' } }, code: 'PAYLOAD_TOO_LARGE', status: 413 },
+  { name: 'gzip that is not gzip', request: { raw: 'not gzip at all', headers: { 'content-encoding': 'gzip' } }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'an unknown content-encoding', request: { raw: '{"query": "{ __typename }"}', headers: { 'content-encoding': 'compress' } }, code: 'BAD_REQUEST', status: 415 },
+  { name: 'a mutation over GET', request: { raw: '', method: 'GET', headers: { 'apollo-require-preflight': 'true' } }, code: 'BAD_REQUEST', status: 405 },
+  { name: 'a persisted query whose hash does not match', request: { raw: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }) }, code: 'BAD_REQUEST', status: 400 },
+  { name: 'an unknown operationName', request: { query: 'query A { __typename }', operationName: 'B' }, code: 'OPERATION_RESOLUTION_FAILURE', status: 400 },
+  { name: 'a syntax error', request: { query: '{ connections { totalCount }' }, code: 'GRAPHQL_PARSE_FAILED', status: 400 },
+  { name: 'a NUL byte in the query text', request: { query: '{ connections\u0000 { totalCount } }' }, code: 'GRAPHQL_PARSE_FAILED', status: 400 },
+  { name: 'an unknown field', request: { query: '{ secrets { accessToken } }' }, code: 'GRAPHQL_VALIDATION_FAILED', status: 400 },
+  { name: 'a fragment cycle', request: { query: '{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }' }, code: 'GRAPHQL_VALIDATION_FAILED', status: 400 },
+  { name: 'a subscription over HTTP', request: { query: `subscription { operationUpdated(id: "${UNKNOWN}") { id } }` }, code: 'BAD_REQUEST' },
+
+  // Wrong types
+  { name: 'name is a number', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: 42 }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'accessToken is an object', request: { query: CREATE_CONNECTION, variables: { input: connection({ accessToken: { $ne: null } }) } }, code: 'BAD_USER_INPUT', field: 'input.accessToken' },
+  { name: 'accessToken is missing', request: { query: CREATE_CONNECTION, variables: { input: { name: 'Hostile' } } }, code: 'BAD_USER_INPUT', field: 'input' },
+  { name: 'an input field the type does not define', request: { query: CREATE_CONNECTION, variables: { input: connection({ isAdmin: true }) } }, code: 'BAD_USER_INPUT', field: 'input' },
+  { name: 'null for a required variable', request: { query: CREATE_CONNECTION, variables: { input: null } }, code: 'BAD_USER_INPUT', field: 'input' },
+  { name: 'an unknown enum value in variables', request: { query: ONBOARD, variables: { input: onboarding({ resources: ['BITCOIN'] }) } }, code: 'BAD_USER_INPUT', field: 'input.resources[0]' },
+  { name: 'an unknown enum literal', request: { query: '{ dataflows(filter: { resource: BITCOIN }) { totalCount } }' }, code: 'GRAPHQL_VALIDATION_FAILED', status: 400 },
+  { name: 'an enum given as a string literal', request: { query: '{ dataflows(filter: { resource: "CHARGES" }) { totalCount } }' }, code: 'GRAPHQL_VALIDATION_FAILED', status: 400 },
+  { name: 'a lower-case frequency', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ frequency: 'hour' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.frequency' },
+  { name: 'a fractional interval', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ interval: 1.5 }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
+  { name: 'an interval as a string', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ interval: '1' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
+  { name: 'a startTime that is not a date', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ startTime: 'tomorrow' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.startTime' },
+  { name: 'a boolean given as "yes"', request: { query: ONBOARD, variables: { input: onboarding({ rollbackOnFailure: 'yes' }) } }, code: 'BAD_USER_INPUT', field: 'input.rollbackOnFailure' },
+  { name: 'an id given as an object', request: { query: UPDATE_CONNECTION, variables: { id: { id: UNKNOWN }, input: { name: 'x' } } }, code: 'BAD_USER_INPUT', field: 'id' },
+  { name: 'first as a string', request: { query: CONNECTIONS, variables: { first: '10' } }, code: 'BAD_USER_INPUT', field: 'first' },
+  { name: 'first as a fraction', request: { query: CONNECTIONS, variables: { first: 1.5 } }, code: 'BAD_USER_INPUT', field: 'first' },
+
+  // Pagination
+  { name: 'a negative first', request: { query: CONNECTIONS, variables: { first: -1 } }, code: 'BAD_USER_INPUT', field: 'first' },
+  { name: 'first 0', request: { query: CONNECTIONS, variables: { first: 0 } }, code: 'BAD_USER_INPUT', field: 'first' },
+  { name: 'first 101', request: { query: CONNECTIONS, variables: { first: 101 } }, code: 'BAD_USER_INPUT', field: 'first' },
+  { name: 'first a billion', request: { query: CONNECTIONS, variables: { first: 1_000_000_000 } }, code: 'BAD_USER_INPUT', field: 'first' },
+  { name: 'first beyond 32 bits', request: { query: CONNECTIONS, variables: { first: 2 ** 53 } }, code: 'BAD_USER_INPUT', field: 'first' },
+  { name: 'first beyond 32 bits as a literal', request: { query: '{ connections(first: 99999999999) { totalCount } }' }, code: 'BAD_USER_INPUT', field: 'first', status: 400 },
+  { name: 'a negative first as a literal', request: { query: '{ dataflows(first: -5) { edges { node { runs(first: 1000) { totalCount } } } } }' }, code: 'BAD_USER_INPUT', field: 'first', status: 400 },
+
+  // Forged cursors
+  { name: 'a cursor that is not base64', request: { query: CONNECTIONS, variables: { after: '!!not a cursor!!' } }, code: 'BAD_USER_INPUT', field: 'after' },
+  { name: 'a base64 cursor of garbage JSON', request: { query: CONNECTIONS, variables: { after: b64('{"a":1}') } }, code: 'BAD_USER_INPUT', field: 'after' },
+  { name: 'an audit cursor on connections', request: { query: CONNECTIONS, variables: { after: b64('a:5') } }, code: 'BAD_USER_INPUT', field: 'after' },
+  { name: 'a resource cursor on audit events', request: { query: AUDIT, variables: { after: b64(JSON.stringify(['2026-01-01T00:00:00.000Z', UNKNOWN])) } }, code: 'BAD_USER_INPUT', field: 'after' },
+  { name: 'a cursor carrying SQL', request: { query: CONNECTIONS, variables: { after: b64(JSON.stringify(['2026-01-01T00:00:00Z', "'; DROP TABLE resources; --"])) } }, code: 'BAD_USER_INPUT', field: 'after' },
+  { name: 'a 100 kB cursor', request: { query: CONNECTIONS, variables: { after: 'A'.repeat(100_000) } }, code: 'BAD_USER_INPUT', field: 'after' },
+
+  // Oversized strings and lists
+  { name: 'a 201-character name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: 'n'.repeat(201) }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'a 500 kB name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: 'n'.repeat(500_000) }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'a 513-character access token', request: { query: CREATE_CONNECTION, variables: { input: connection({ accessToken: 's'.repeat(513) }) } }, code: 'BAD_USER_INPUT', field: 'input.accessToken' },
+  { name: 'a 1001-character description', request: { query: CREATE_CONNECTION, variables: { input: connection({ description: 'd'.repeat(1001) }) } }, code: 'BAD_USER_INPUT', field: 'input.description' },
+  { name: 'a 129-character idempotency key', request: { query: CREATE_CONNECTION, variables: { input: connection({ idempotencyKey: 'k'.repeat(129) }) } }, code: 'BAD_USER_INPUT', field: 'input.idempotencyKey' },
+  { name: '20,000 resources', request: { query: ONBOARD, variables: { input: onboarding({ resources: Array.from({ length: 20_000 }, () => 'CHARGES') }) } }, code: 'BAD_USER_INPUT', field: 'input.resources' },
+  { name: 'an empty resource list', request: { query: ONBOARD, variables: { input: onboarding({ resources: [] }) } }, code: 'BAD_USER_INPUT', field: 'input.resources' },
+  {
+    name: '10,000 field mappings',
+    request: { query: CREATE_MAPPING, variables: { input: { schemaId: '@schema', fieldMappings: Array.from({ length: 10_000 }, (_, i) => ({ source: `data.f${i}`, destination: `_x.f${i}` })) } } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.fieldMappings',
+  },
+  {
+    name: 'an explore schema nested 5,000 deep',
+    request: { raw: JSON.stringify({ query: CREATE_XDM, variables: { input: { name: 'Deep', resource: 'CHARGES', exploreSchema: '@deep' } } }).replace('"@deep"', '{"a":'.repeat(5000) + '1' + '}'.repeat(5000)) },
+    code: 'BAD_USER_INPUT',
+    field: 'input.exploreSchema',
+  },
+
+  // Unicode and control characters
+  { name: 'a NUL in a name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: 'Stripe\u0000prod' }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'a right-to-left override in a name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: 'Stripe \u202Edorp' }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'a bidi isolate in a name', request: { query: ONBOARD, variables: { input: onboarding({ name: 'a\u2066b\u2069' }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'an ANSI escape in a name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: '\u001b[31mred' }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'a C1 control in a description', request: { query: CREATE_CONNECTION, variables: { input: connection({ description: 'x\u0085y' }) } }, code: 'BAD_USER_INPUT', field: 'input.description' },
+  { name: 'a lone surrogate in a name', request: { raw: '{"query": "mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }", "variables": {"input": {"name": "bad \\ud800 text", "accessToken": "sk_test_x"}}}' }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'a whitespace-only name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: ' \t \n ' }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  { name: 'a newline in an access token', request: { query: CREATE_CONNECTION, variables: { input: connection({ accessToken: 'sk_test_a\nb' }) } }, code: 'BAD_USER_INPUT', field: 'input.accessToken' },
+
+  // SQL- and JSON-path-like strings where ids and paths go
+  { name: 'SQL in an id', request: { query: UPDATE_CONNECTION, variables: { id: "' OR 1=1 --", input: { name: 'x' } } }, code: 'BAD_USER_INPUT', field: 'id' },
+  { name: 'a JSON path in an id', request: { query: 'mutation($id: ID!) { deleteConnection(id: $id) { id } }', variables: { id: '$.resources[*]' } }, code: 'BAD_USER_INPUT', field: 'id' },
+  { name: 'a path traversal as explore connectionId', request: { query: 'query($c: ID!) { explore(connectionId: $c, resource: CHARGES) { connectionId } }', variables: { c: '../../etc/passwd' } }, code: 'NOT_FOUND', field: 'connectionId' },
+  { name: 'SQL in an audit filter matches nothing', request: { query: AUDIT, variables: { filter: { actor: "' OR ''='", action: "x'; DELETE FROM audit_events; --" } } }, code: null },
+  { name: 'a JSON path as a mapping source', request: { query: CREATE_MAPPING, variables: { input: { schemaId: '@schema', fieldMappings: [{ source: '$..password', destination: '_x.y' }] } } }, code: 'BAD_USER_INPUT', field: 'input.fieldMappings[0].source' },
+  { name: 'a __proto__ key in an explore schema', request: { raw: JSON.stringify({ query: CREATE_XDM, variables: { input: { name: 'Proto', resource: 'CHARGES' } } }).replace('"resource":"CHARGES"', '"resource":"CHARGES","exploreSchema":{"__proto__":{"polluted":true}}') }, code: 'BAD_USER_INPUT', field: 'input.exploreSchema' },
+
+  // Invalid schedules
+  { name: 'ONCE with an interval', request: { query: ONBOARD, variables: { input: onboarding({ schedule: { frequency: 'ONCE', interval: 1 } }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
+  { name: 'ONCE with backfill', request: { query: ONBOARD, variables: { input: onboarding({ schedule: { frequency: 'ONCE', backfill: true } }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.backfill' },
+  { name: 'every 5 minutes', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ frequency: 'MINUTE', interval: 5 }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
+  { name: 'interval 0', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ interval: 0 }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
+  { name: 'a negative interval on a dataflow', request: { query: CREATE_DATAFLOW, variables: { input: dataflow({ schedule: schedule({ interval: -1 }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
+  { name: 'a start time in 2000', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ startTime: '2000-01-01T00:00:00Z' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.startTime' },
+  { name: 'a start time in the year 9999', request: { query: CREATE_DATAFLOW, variables: { input: dataflow({ schedule: schedule({ startTime: '9999-12-31T23:59:59Z' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.startTime' },
+
+  // Invalid ids
+  { name: 'a non-uuid connection id', request: { query: UPDATE_CONNECTION, variables: { id: 'not-a-uuid', input: { name: 'x' } } }, code: 'BAD_USER_INPUT', field: 'id' },
+  { name: 'an unknown connection', request: { query: UPDATE_CONNECTION, variables: { id: UNKNOWN, input: { name: 'x' } } }, code: 'NOT_FOUND', field: 'id' },
+  { name: 'deleting an unknown dataflow', request: { query: 'mutation($id: ID!) { deleteDataflow(id: $id) { id } }', variables: { id: UNKNOWN } }, code: 'NOT_FOUND', field: 'id' },
+  { name: 'retrying an unknown operation', request: { query: 'mutation($id: ID!) { retryOperation(id: $id) { id } }', variables: { id: UNKNOWN } }, code: 'NOT_FOUND', field: 'id' },
+  { name: 'cancelling a non-uuid onboarding', request: { query: 'mutation($id: ID!) { cancelOnboarding(id: $id) { id } }', variables: { id: 'x' } }, code: 'BAD_USER_INPUT', field: 'id' },
+  { name: 'a dataflow on unknown resources', request: { query: CREATE_DATAFLOW, variables: { input: dataflow() } }, code: 'NOT_FOUND', field: 'input.sourceConnectionId' },
+  { name: 'a source connection on a non-uuid connection', request: { query: CREATE_SOURCE, variables: { input: { connectionId: 'nope', resource: 'CHARGES' } } }, code: 'NOT_FOUND', field: 'input.connectionId' },
+  { name: 'an id given as a huge number', request: { query: 'mutation($id: ID!) { deleteDataflow(id: $id) { id } }', variables: { id: 1e21 } }, code: 'BAD_USER_INPUT', field: 'id' },
+
+  // Expensive shapes
+  { name: 'a query 60 deep', request: { query: `{ __type(name: "Query") { ${'ofType { '.repeat(58)}name${' }'.repeat(58)} } }` }, code: 'QUERY_TOO_COMPLEX', status: 400 },
+  { name: '200 aliases', request: { query: `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: __typename`).join(' ')} }` }, code: 'QUERY_TOO_COMPLEX', status: 400 },
+  { name: 'a fragment fan-out bomb', request: { query: `{ ...F0 } ${Array.from({ length: 8 }, (_, i) => `fragment F${i} on Query { ${i === 7 ? 'connections(first: 100) { totalCount }' : `...F${i + 1} c${i}: connections(first: 100) { totalCount }`} }`).join(' ')}` }, code: 'QUERY_TOO_COMPLEX', status: 400 },
+  { name: '5,000 directives', request: { query: `{ __typename ${'@include(if: true) '.repeat(5000)}}` }, code: 'QUERY_TOO_COMPLEX', status: 400 },
+  { name: 'a batch of 1,000 operations', request: Array.from({ length: 1000 }, () => ({ query: '{ __typename }' })), code: 'QUERY_TOO_COMPLEX', status: 400 },
+];
+
+/**
+ * Cases that need caller authentication (branch `auth`): expired and forged JWTs, revoked API
+ * keys, ids of other sandboxes' resources. Added here once authentication has merged; each is a
+ * HostileCase like the ones above (with the credential in `request.headers`).
+ */
+export const AUTH_CASES: HostileCase[] = [];
+
+interface Snapshot {
+  rows: Record<string, number>;
+  platformRequests: string[];
+  platformResources: string;
+}
+
+describe('hostile and malformed requests', () => {
+  let stack: TestStack;
+
+  /** An XDM schema the mapping cases point at (so their field mappings are what is refused). */
+  let schemaId = '';
+
+  before(async () => {
+    stack = await TestStack.start();
+    const exploreSchema = { type: 'object', properties: { data: { type: 'object', properties: { amount: { type: 'integer' } } } } };
+    schemaId = (await mutateAndWait(stack, 'createXdmSchema', 'CreateXdmSchemaInput', { name: 'Hostile fixture', resource: 'CHARGES', exploreSchema })).resourceId;
+  });
+  after(() => stack.stop());
+
+  async function snapshot(): Promise<Snapshot> {
+    const [rows] = await stack.sql<Record<string, string>>(
+      'SELECT (SELECT count(*) FROM operations) AS operations, (SELECT count(*) FROM resources) AS resources, (SELECT count(*) FROM audit_events) AS audit_events, (SELECT count(*) FROM secrets) AS secrets, (SELECT count(*) FROM onboardings) AS onboardings',
+    );
+    const { requests } = (await stack.control('GET', '/requests')) as { requests: { method: string; path: string }[] };
+    return {
+      rows: Object.fromEntries(Object.entries(rows!).map(([k, v]) => [k, Number(v)])),
+      // The control API's own calls (these snapshots) are logged too; only Platform calls count.
+      platformRequests: requests.filter((r) => !r.path.startsWith('/__emulator')).map((r) => `${r.method} ${r.path}`),
+      platformResources: JSON.stringify(await stack.control('GET', '/resources')),
+    };
+  }
+
+  async function send(c: HostileCase): Promise<{ status: number; body: any }> {
+    const request = c.request;
+    let init: RequestInit;
+    let url = stack.url;
+    if (!Array.isArray(request) && 'raw' in request) {
+      init = { method: request.method ?? 'POST', headers: { 'content-type': request.contentType ?? 'application/json', ...request.headers }, body: request.method === 'GET' ? undefined : typeof request.raw === 'string' ? request.raw.replaceAll('@schema', schemaId) : new Uint8Array(request.raw) };
+      if (request.method === 'GET') url += `?query=${encodeURIComponent(`mutation { deleteConnection(id: "${UNKNOWN}") { id } }`)}`;
+    } else {
+      init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request).replaceAll('@schema', schemaId) };
+    }
+    const response = await fetch(url, init);
+    const text = await response.text();
+    let body: any;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { unparsed: text };
+    }
+    return { status: response.status, body };
+  }
+
+  for (const c of [...CASES, ...AUTH_CASES]) {
+    it(`${c.name}: ${c.code ?? 'answered'}${c.field ? ` naming ${c.field}` : ''}, nothing written`, async () => {
+      const before = await snapshot();
+      const { status, body } = await send(c);
+      assert.ok(status < 500, `no 5xx: ${status} ${JSON.stringify(body).slice(0, 500)}`);
+      const errors = Array.isArray(body) ? body.flatMap((r: any) => r.errors ?? []) : (body.errors ?? []);
+      if (c.code === null) {
+        assert.deepEqual(errors, [], JSON.stringify(body).slice(0, 500));
+      } else {
+        assert.ok(errors.length > 0, `an error: ${JSON.stringify(body).slice(0, 500)}`);
+        assert.equal(errors[0].extensions?.code, c.code, JSON.stringify(errors[0]).slice(0, 500));
+        if (c.field) assert.equal(errors[0].extensions?.field, c.field, JSON.stringify(errors[0]).slice(0, 500));
+        for (const error of errors) assert.notEqual(error.extensions?.code, 'INTERNAL_SERVER_ERROR');
+      }
+      if (c.status !== undefined) assert.equal(status, c.status);
+      assert.doesNotMatch(JSON.stringify(body), /at [\w.<>]+ \(|node_modules|\.js:\d+/, 'no stack trace');
+      assert.deepEqual(await snapshot(), before, 'nothing written');
+      assert.deepEqual((await stack.data('{ __typename }')).__typename, 'Query', 'still serves');
+    });
+  }
+
+  it('has at least 60 cases', () => {
+    assert.ok(CASES.length >= 60, `${CASES.length} cases`);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
+  });
+
+  it('stores a name that looks like SQL or a JSON path verbatim, and executes neither', async () => {
+    const names = ["Robert'); DROP TABLE operations; --", '$.store.book[?(@.price < 10)]', '{{7*7}} ${7*7} <script>alert(1)</script>', 'Zoë 支付 💳'];
+    for (const name of names) {
+      const result = await stack.gql('mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', { input: connection({ name }) });
+      assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+      const operation = await stack.waitForOperation(result.data.createConnection.id, 60_000);
+      assert.equal(operation.status, 'SUCCEEDED', JSON.stringify(operation.error));
+      const stored = await stack.data('query($id: ID!) { connection(id: $id) { name } }', { id: operation.resourceId });
+      assert.equal(stored.connection.name, name);
+    }
+    const [{ count }] = await stack.sql<{ count: string }>('SELECT count(*) FROM operations');
+    assert.ok(Number(count) >= names.length, 'the operations table is still there');
+  });
+
+  describe('WebSocket messages out of protocol order', () => {
+    /** Opens a raw graphql-ws socket, sends the frames, and resolves with the close code. */
+    function closeCodeAfter(frames: (string | Buffer | number)[]): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const socket = new WebSocket(stack.wsUrl, 'graphql-transport-ws');
+        const timer = setTimeout(() => reject(new Error('the socket was not closed')), 5000);
+        socket.on('open', async () => {
+          // A number waits that many ms (e.g. for connection_ack); frames between waits go out together.
+          for (const frame of frames) {
+            if (typeof frame === 'number') await new Promise((r) => setTimeout(r, frame));
+            else socket.send(frame);
+          }
+        });
+        socket.on('close', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+        socket.on('error', () => undefined);
+      });
+    }
+    const init = JSON.stringify({ type: 'connection_init' });
+    const subscribe = (id: string) => JSON.stringify({ id, type: 'subscribe', payload: { query: `subscription { operationUpdated(id: "${UNKNOWN}") { id } }` } });
+
+    const wsCases: { name: string; frames: (string | Buffer | number)[]; code: number }[] = [
+      { name: 'subscribe before connection_init', frames: [subscribe('1')], code: 4401 },
+      { name: 'a second connection_init', frames: [init, 100, init], code: 4429 },
+      { name: 'a frame that is not JSON', frames: ['{not json'], code: 4400 },
+      { name: 'a binary frame of garbage', frames: [Buffer.from([0xff, 0x00, 0xfe, 0x01])], code: 4400 },
+      { name: 'a message of an unknown type', frames: [init, 100, JSON.stringify({ type: 'hack' })], code: 4400 },
+      { name: 'connection_init with a string payload', frames: [JSON.stringify({ type: 'connection_init', payload: 'x' })], code: 4400 },
+      { name: 'subscribe without a query', frames: [init, 100, JSON.stringify({ id: '1', type: 'subscribe', payload: {} })], code: 4400 },
+      { name: 'two subscriptions with one id', frames: [init, 100, subscribe('same'), subscribe('same')], code: 4409 },
+      { name: 'a frame over GRAPHQL_MAX_REQUEST_BYTES', frames: [init, 100, JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename } #${'x'.repeat(1_100_000)}` } })], code: 1009 },
+    ];
+
+    for (const c of wsCases) {
+      it(`closes the socket with ${c.code} on ${c.name}, writes nothing and goes on serving`, async () => {
+        const before = await snapshot();
+        assert.equal(await closeCodeAfter(c.frames), c.code);
+        assert.deepEqual(await snapshot(), before);
+        assert.equal((await stack.data('{ __typename }')).__typename, 'Query');
+      });
+    }
+
+    it('answers a hostile operation over an initialised socket with an error message, not a closed socket', async () => {
+      const client = stack.wsClient();
+      const errors = await new Promise<any>((resolve, reject) => {
+        client.subscribe({ query: '{ connections(first: -1) { totalCount } }' }, { next: (v) => resolve(v.errors), error: resolve, complete: () => undefined });
+        setTimeout(() => reject(new Error('no answer')), 5000);
+      });
+      assert.equal(errors[0].extensions.code, 'BAD_USER_INPUT');
+      assert.equal(errors[0].extensions.field, 'first');
+      const syntax = await new Promise<any>((resolve) => client.subscribe({ query: '{ connections {' }, { next: (v) => resolve(v.errors), error: resolve, complete: () => undefined }));
+      assert.equal(syntax[0].extensions.code, 'GRAPHQL_PARSE_FAILED');
+    });
+  });
+});
