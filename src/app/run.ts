@@ -1,3 +1,7 @@
+import { ApiKeyService } from '../auth/api-key.service.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { ensureFirstAdminKey } from '../auth/bootstrap-key.js';
+import { JwtVerifier } from '../auth/jwt-verifier.js';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.js';
@@ -53,15 +57,23 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     },
   };
 
+  const apiKeys = new ApiKeyService({ store: deps.store, bus: deps.bus, logger });
   const gateway = roles.gateway
     ? await startGateway({
-        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, onboardingStore: deps.onboardingStore, bus: deps.bus, logger, tenantId: config.platform.tenant },
+        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, onboardingStore: deps.onboardingStore, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys },
         sandbox: config.platform.sandbox,
         port: config.port,
         readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
         introspection: config.nodeEnv !== 'production',
+        authenticator: new Authenticator({ apiKeys: deps.store.apiKeys, jwt: config.auth.jwt ? new JwtVerifier(config.auth.jwt) : null, logger }),
+        bus: deps.bus,
+        socketRecheckSeconds: config.auth.socketRecheckSeconds,
       })
     : null;
+  // The quick start: a fresh embedded deployment has no keys, so nobody could call it yet.
+  if (gateway && config.platform.mode === 'embedded') {
+    await ensureFirstAdminKey({ store: deps.store, apiKeys, sandbox: config.platform.sandbox, graphqlUrl: `http://localhost:${gateway.port}/graphql` });
+  }
 
   const worker = roles.worker
     ? await startWorker({
