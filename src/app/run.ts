@@ -58,14 +58,15 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
   };
 
   const apiKeys = new ApiKeyService({ store: deps.store, bus: deps.bus, logger });
+  const authenticator = new Authenticator({ apiKeys: deps.store.apiKeys, jwt: config.auth.jwt ? new JwtVerifier(config.auth.jwt) : null, logger });
   const gateway = roles.gateway
     ? await startGateway({
-        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, onboardingStore: deps.onboardingStore, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys },
+        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, onboardingStore: deps.onboardingStore, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys, authenticator },
         sandbox: config.platform.sandbox,
         port: config.port,
         readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
         introspection: config.nodeEnv !== 'production',
-        authenticator: new Authenticator({ apiKeys: deps.store.apiKeys, jwt: config.auth.jwt ? new JwtVerifier(config.auth.jwt) : null, logger }),
+        authenticator,
         bus: deps.bus,
         socketRecheckSeconds: config.auth.socketRecheckSeconds,
       })

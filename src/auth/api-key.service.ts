@@ -47,7 +47,7 @@ export class ApiKeyService {
     const input = validateApiKeyRequest(request, fieldPrefix);
     const { store } = this.options;
     return store.transaction(async (tx) => {
-      const created = await store.apiKeys.create({ ...input, createdBy: source.actor }, tx);
+      const created = await store.apiKeys.create({ ...input, createdBy: source.actor }, tx, `${fieldPrefix}name`);
       await store.audit.append(
         {
           sandbox: source.sandbox,

@@ -1,4 +1,5 @@
 import type { ApiKeyService } from '../auth/api-key.service.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../logging/logger.js';
 import type { OnboardingRequests } from '../onboarding/onboarding-requests.js';
@@ -20,6 +21,8 @@ export interface GatewayContext extends RequestContext {
   /** The Schema Registry tenant id, e.g. `flowgatelocal` (namespace `_flowgatelocal`), when known from configuration. */
   tenantId: string | null;
   apiKeys: ApiKeyService;
+  /** This process's credential cache: a key revoked here is forgotten before the mutation answers. */
+  authenticator: Authenticator;
   /** The authenticated caller; `actor` is its id. */
   caller: Caller;
 }

@@ -33,6 +33,8 @@ export class ApiKeyResolver {
   ): Promise<ApiKey> {
     if (id) uuidField('id', id);
     const row = await ctx.apiKeys.revoke({ id, name }, { actor: ctx.actor, sandbox: ctx.sandbox, requestId: ctx.requestId });
+    // Other processes hear it on the event bus; this one must not answer the next request from its cache.
+    ctx.authenticator.forgetApiKey(row.id);
     return toApiKey(row);
   }
 }

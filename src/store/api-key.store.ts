@@ -26,9 +26,9 @@ export class ApiKeyStore {
    * Creates a key and returns it with the row: the only time the key exists outside the caller's
    * hands. A name already used by an active key is a BAD_USER_INPUT on `name`.
    */
-  async create(input: NewApiKey, tx: Db = this.db): Promise<{ row: ApiKey; key: string }> {
+  async create(input: NewApiKey, tx: Db = this.db, nameField = 'name'): Promise<{ row: ApiKey; key: string }> {
     const generated = generateApiKey();
-    if (await tx.apiKey.findFirst({ where: { name: input.name, revokedAt: null }, select: { id: true } })) throw nameTaken();
+    if (await tx.apiKey.findFirst({ where: { name: input.name, revokedAt: null }, select: { id: true } })) throw nameTaken(nameField);
     try {
       const row = await tx.apiKey.create({
         data: {
@@ -45,7 +45,7 @@ export class ApiKeyStore {
       return { row, key: generated.key };
     } catch (error) {
       // Two creates of one name racing: the partial unique index decides.
-      if (isUniqueViolation(error)) throw nameTaken();
+      if (isUniqueViolation(error)) throw nameTaken(nameField);
       throw error;
     }
   }
@@ -88,8 +88,8 @@ export function lastUsedIsStale(lastUsedAt: Date | null): boolean {
   return !lastUsedAt || Date.now() - lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS;
 }
 
-function nameTaken(): ValidationError {
-  return new ValidationError('name', 'an active API key already has this name; revoke it first or choose another');
+function nameTaken(field: string): ValidationError {
+  return new ValidationError(field, 'an active API key already has this name; revoke it first or choose another');
 }
 
 function isUniqueViolation(error: unknown): boolean {

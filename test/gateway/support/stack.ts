@@ -175,10 +175,10 @@ export class TestStack {
   }
 
   /** Polls an operation until it reaches a terminal status. */
-  async waitForOperation(id: string, timeoutMs = 30_000): Promise<any> {
+  async waitForOperation(id: string, timeoutMs = 30_000, headers: Record<string, string> = {}): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { operation } = await this.data(`query($id: ID!) { operation(id: $id) { ${OPERATION_FIELDS} } }`, { id });
+      const { operation } = await this.data(`query($id: ID!) { operation(id: $id) { ${OPERATION_FIELDS} } }`, { id }, headers);
       if (operation && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(operation.status)) return operation;
       if (Date.now() > deadline) throw new Error(`operation ${id} did not finish: ${JSON.stringify(operation)}`);
       await new Promise((r) => setTimeout(r, 50));
