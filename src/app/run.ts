@@ -24,6 +24,8 @@ export interface RunningProcess {
   gateway: RunningGateway | null;
   worker: RunningWorker | null;
   emulator: RunningEmulator | null;
+  /** The admin key created on a fresh embedded start (printed once), else null. */
+  firstAdminKey: string | null;
   /** Graceful: stop taking requests, finish in-flight jobs, close connections. */
   stop(): Promise<void>;
 }
@@ -32,7 +34,12 @@ export interface RunningProcess {
  * Starts the roles asked for, in order: configuration, the embedded emulator (when no AEP
  * credentials are configured and it is not already running), migrations, then gateway/worker.
  */
-export async function startProcess(roles: Roles, config: AppConfig, logger: Logger): Promise<RunningProcess> {
+export interface StartOptions {
+  /** Where a fresh embedded start prints its first admin key; default stdout (never the logger). */
+  printFirstKey?: (text: string) => void;
+}
+
+export async function startProcess(roles: Roles, config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningProcess> {
   let emulator: RunningEmulator | null = null;
   if (config.platform.mode === 'embedded' && !(await isServing(config.platform.platformUrl))) {
     emulator = await startEmulator({ port: config.platform.emulatorPort });
@@ -72,9 +79,10 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
       })
     : null;
   // The quick start: a fresh embedded deployment has no keys, so nobody could call it yet.
-  if (gateway && config.platform.mode === 'embedded') {
-    await ensureFirstAdminKey({ store: deps.store, apiKeys, sandbox: config.platform.sandbox, graphqlUrl: `http://localhost:${gateway.port}/graphql` });
-  }
+  const firstAdminKey =
+    gateway && config.platform.mode === 'embedded'
+      ? await ensureFirstAdminKey({ store: deps.store, apiKeys, sandbox: config.platform.sandbox, graphqlUrl: `http://localhost:${gateway.port}/graphql`, write: options.printFirstKey })
+      : null;
 
   const worker = roles.worker
     ? await startWorker({
@@ -97,6 +105,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     gateway,
     worker,
     emulator,
+    firstAdminKey,
     stop: async () => {
       await gateway?.stop();
       await worker?.stop();

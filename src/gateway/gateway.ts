@@ -221,6 +221,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     res.status(report.ready ? 200 : 503).json(authenticated ? report : { ready: report.ready });
   });
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
+    // A browser opening the URL gets Apollo's static landing page (no operation runs, nothing is
+    // read); the sandbox it loads then sends the credential the user configures there.
+    if (req.method === 'GET' && req.query['query'] === undefined && req.accepts(['application/json', 'text/html']) === 'text/html') return next();
     try {
       const headers = req.headers as Record<string, unknown>;
       const caller = await authenticator.authenticate(credentialFromHeaders(headers));
@@ -239,7 +242,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GatewayContext> => {
-        const auth = res.locals.auth as HttpAuth;
+        const auth = res.locals.auth as HttpAuth | undefined;
+        // Fails closed should Apollo and the middleware above ever disagree about the landing page.
+        if (!auth) throw new GraphQLError('Authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
         return { ...services, caller: auth.caller, actor: auth.caller.id, requestId: requestIdOf(req.headers as Record<string, unknown>), sandbox: auth.sandbox };
       },
     }),

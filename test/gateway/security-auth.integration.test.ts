@@ -99,6 +99,16 @@ describe('caller authentication and roles', () => {
       assert.deepEqual(await (await fetch(`${base}/readyz`, { headers: stack.auth('garbage') })).json(), { ready: true });
     });
 
+    it('serves a browser the static landing page without a credential, but runs no GET query without one', async () => {
+      const page = await fetch(stack.url, { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      const query = await fetch(`${stack.url}?query=${encodeURIComponent('{ whoami { id } }')}`, { headers: { accept: 'text/html', 'apollo-require-preflight': 'true' } });
+      assert.equal(query.status, 401);
+      const json = await fetch(`${stack.url}?query=${encodeURIComponent('{ whoami { id } }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+      assert.equal(json.status, 401);
+    });
+
     it('accepts the key in x-api-key as well', async () => {
       const result = await post(stack.url, '{ whoami { id } }', {}, { authorization: '', 'x-api-key': stack.adminKey });
       assert.equal(result.status, 200);
