@@ -318,6 +318,9 @@ describe('caller authentication and roles', () => {
       assert.equal((await stack.data('query($id: ID!) { connection(id: $id) { id } }', { id: devConnection })).connection, null);
       const prodNames = (await stack.data('{ connections(first: 100) { edges { node { id } } } }')).connections.edges.map((e: any) => e.node.id);
       assert.ok(!prodNames.includes(devConnection));
+      // Its Platform calls went to the dev sandbox too: the emulator holds exactly it there.
+      const partitions = (await stack.control('GET', '/resources')).partitions as { sandboxName: string; connections: number }[];
+      assert.equal(partitions.find((p) => p.sandboxName === 'dev')?.connections, 1);
     });
 
     it('a key bound to dev acts in dev by default and does not see prod resources (null / NOT_FOUND, not FORBIDDEN)', async () => {
