@@ -114,7 +114,8 @@ export function authorizeOperation(
     const rule = policy.whenArgument;
     if (rule && !rule.roles.includes(caller.role)) {
       const value = argumentValue(rootType, name, node, variables, rule.name);
-      if (value === rule.equals) {
+      // An argument that cannot be read here fails on its own later; refuse rather than guess.
+      if (value === rule.equals || value === UNREADABLE) {
         return new ForbiddenError(`${key}(${rule.name}: ${JSON.stringify(rule.equals)}) requires the role ${rule.roles.join(' or ')} (you are ${caller.role})`, rule.roles);
       }
     }
@@ -143,13 +144,15 @@ function* rootFields(set: SelectionSetNode, fragments: Map<string, FragmentDefin
   }
 }
 
+const UNREADABLE = Symbol('unreadable argument');
+
+/** The argument's value with defaults and variables applied, or UNREADABLE when it cannot be coerced. */
 function argumentValue(rootType: GraphQLObjectType, fieldName: string, node: FieldNode, variables: Record<string, unknown> | null | undefined, argument: string): unknown {
   const field = rootType.getFields()[fieldName];
-  if (!field) return undefined;
+  if (!field) return UNREADABLE;
   try {
     return getArgumentValues(field, node, variables ?? {})[argument];
   } catch {
-    // Bad argument values fail validation/execution on their own; treat as the restricted value to be safe.
-    return (node.arguments ?? []).some((a) => a.name.value === argument) ? true : undefined;
+    return UNREADABLE;
   }
 }
