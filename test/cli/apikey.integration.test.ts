@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { after, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { ApiKeyService } from '../../src/auth/api-key.service.js';
@@ -134,6 +138,77 @@ describe('the first admin key of an embedded start', () => {
       assert.equal(printed.length, 1);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
+
+/** A port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `node dist/src/main.js` (what `npm start` runs) in embedded mode; resolves once it serves. */
+async function startEmbedded(env: Record<string, string>, cwd: string) {
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../../src/main.js')], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      const match = /"url":"([^"]+)".*GraphQL API on/.exec(stdout);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stdout}`)));
+  });
+  return {
+    url,
+    output: () => stdout,
+    stop: () => new Promise<number | null>((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))),
+  };
+}
+
+describe('npm start with the embedded emulator', () => {
+  const name = `fg_start_${randomBytes(5).toString('hex')}`;
+  const prefix = `fgstart-${randomBytes(3).toString('hex')}`;
+  const cwd = mkdtempSync(path.join(tmpdir(), 'fg-start-'));
+  after(async () => {
+    await dropDatabase(name);
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`{${prefix}}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('prints an admin key once on the first start (on stdout, never in a log line), and none on the next start', async () => {
+    const env = { DATABASE_URL: withDatabase(PG_ADMIN_URL, name), REDIS_URL, PORT: '0', QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
+    const first = await startEmbedded({ ...env, EMULATOR_PORT: String(await freePort()) }, cwd);
+    let key = '';
+    try {
+      const keys: string[] = first.output().match(/fgk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g) ?? [];
+      assert.ok(keys.length > 0, first.output());
+      key = keys[0];
+      assert.ok(keys.every((k) => k === key), 'one key');
+      const logLines = first.output().split('\n').filter((l) => l.startsWith('{'));
+      assert.ok(logLines.length > 0);
+      assert.ok(!logLines.some((l) => l.includes(key)), 'no JSON log line carries the key');
+      const response = await fetch(first.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ whoami { id role } }' }) });
+      assert.deepEqual(await response.json(), { data: { whoami: { id: 'apikey:local-admin', role: 'ADMIN' } } });
+    } finally {
+      assert.equal(await first.stop(), 0);
+    }
+    const second = await startEmbedded({ ...env, EMULATOR_PORT: String(await freePort()) }, cwd);
+    try {
+      assert.doesNotMatch(second.output(), /fgk_/);
+      const response = await fetch(second.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ whoami { id } }' }) });
+      assert.equal(response.status, 200, 'the printed key still works after a restart');
+    } finally {
+      assert.equal(await second.stop(), 0);
     }
   });
 });

@@ -452,6 +452,27 @@ describe('JWT bearer tokens verified against a JWKS', () => {
     }
   });
 
+  it('re-checks the caller on every new operation of an open socket (here the periodic re-check is a minute away)', async () => {
+    // This stack runs no worker: the operation stays QUEUED and its subscription keeps the socket open.
+    const queued = (await stack.data(CREATE, { input: { name: 'held open', accessToken: KEY } })).createConnection;
+    const key = await stack.createKey('expires-soon', 'viewer', { expiresAt: new Date(Date.now() + 1500) });
+    const client = stack.wsClient({ authorization: `Bearer ${key}` });
+    let closedAt = 0;
+    const closed = closeCode(client).then((code) => ((closedAt = Date.now()), code));
+    let established!: () => void;
+    const firstMessage = new Promise<void>((resolve) => (established = resolve));
+    const held = stack.collect('subscription($id: ID!) { operationUpdated(id: $id) { status } }', { id: queued.id }, () => (established(), false), 10_000, client).catch(() => undefined);
+    await firstMessage;
+    await new Promise((r) => setTimeout(r, 1700));
+    assert.equal(closedAt, 0, 'the socket is still open once the key has expired');
+    const asked = Date.now();
+    const answer = await Promise.race([subscriptionError(client, '{ whoami { id } }'), new Promise((r) => setTimeout(() => r('no answer'), 3000))]);
+    assert.notEqual(answer, null, 'the operation did not run');
+    assert.equal(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open'), 3000))]), 4403);
+    assert.ok(closedAt - asked < 1000, 'closed by the new operation, not by a later periodic check');
+    await held;
+  });
+
   it('still accepts API keys', async () => {
     assert.equal((await stack.data('{ whoami { kind } }')).whoami.kind, 'API_KEY');
   });
