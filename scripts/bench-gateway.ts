@@ -76,7 +76,7 @@ async function operationsThroughput(stack: TestStack, gatewayUrl: string) {
       while (next < OPERATIONS) {
         const i = next++;
         const t0 = performance.now();
-        const response = await request(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i), dispatcher: agent });
+        const response = await request(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` }, body: body(i), dispatcher: agent });
         const json = (await response.body.json()) as { data?: { createConnection: { id: string } }; errors?: unknown };
         latencies.push(performance.now() - t0);
         if (!json.data) throw new Error(`mutation failed: ${JSON.stringify(json.errors)}`);
@@ -128,7 +128,7 @@ async function pacedAcknowledgements(stack: TestStack, gatewayUrl: string) {
     const send = (async () => {
       const response = await request(gatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` },
         body: JSON.stringify({ query: 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', variables: { input: { name: `paced ${i}`, accessToken: `sk_test_paced${randomBytes(8).toString('hex')}` } } }),
         dispatcher: agent,
       });
@@ -170,10 +170,10 @@ async function listThroughput(stack: TestStack, gatewayUrl: string): Promise<num
       [row.id, row.name, row.description, row.platformId, row.etag, JSON.stringify({ schedule: { frequency: 'hour', interval: 1, startTime: 1_900_000_000, backfill: true }, mappingVersion: 0 }), randomUUID(), randomUUID(), randomUUID(), row.createdAt],
     );
   }
-  const flowgate = await hammer(gatewayUrl, DATAFLOWS_QUERY);
+  const flowgate = await hammer(gatewayUrl, DATAFLOWS_QUERY, stack.adminKey);
 
   // The same 50 objects from memory through a bare Apollo Server on the same express integration.
-  const answer = (await (await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DATAFLOWS_QUERY }) })).json()) as { data: { dataflows: unknown } };
+  const answer = (await (await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` }, body: JSON.stringify({ query: DATAFLOWS_QUERY }) })).json()) as { data: { dataflows: unknown } };
   const first = answer.data.dataflows;
   const typeDefs = `
     type Schedule { frequency: String! interval: Int startTime: String! }
@@ -199,8 +199,9 @@ async function listThroughput(stack: TestStack, gatewayUrl: string): Promise<num
   return ratio;
 }
 
-async function hammer(url: string, query: string): Promise<number> {
-  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }), connections: 20, duration: QUERY_SECONDS });
+async function hammer(url: string, query: string, credential?: string): Promise<number> {
+  // The bare server takes the same header (and ignores it), so both sides parse the same request.
+  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${credential ?? 'none'}` }, body: JSON.stringify({ query }), connections: 20, duration: QUERY_SECONDS });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors against ${url}`);
   return result.requests.average;
 }

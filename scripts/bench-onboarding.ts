@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     await emulator.stop();
     throw error;
   });
-  const client = new GraphQLClient(gateway.url!);
+  const client = new GraphQLClient(gateway.url!, stack.adminKey);
   try {
     await stack.control('POST', '/faults', { path: '/*', latencyMs: LATENCY_MS });
     console.log(`Emulator, gateway and worker in separate processes; ${LATENCY_MS} ms added to every Platform call.`);
@@ -222,7 +222,7 @@ function longestChain(steps: Step[], callsOf: (key: string) => LoggedRequest[]):
 async function concurrentRuns(stack: TestStack, client: GraphQLClient) {
   const before = await resourceCounts(stack);
   // One WebSocket per onboarding: 20 UIs, each following its own.
-  const subscribers = Array.from({ length: CONCURRENT }, () => new GraphQLClient(client.url));
+  const subscribers = Array.from({ length: CONCURRENT }, () => new GraphQLClient(client.url, client.credential));
   const t0 = performance.now();
   const settled = await Promise.allSettled(subscribers.map((s, i) => onboard(client, `concurrent ${i}`, s)));
   const totalMs = performance.now() - t0;

@@ -164,7 +164,7 @@ async function main(): Promise<number> {
   try {
     const run = async () => {
       flowgate = await startEmbeddedFlowgate({ runSyncIntervalSeconds: 1 });
-      client = new GraphQLClient(flowgate.graphqlUrl);
+      client = new GraphQLClient(flowgate.graphqlUrl, flowgate.adminKey);
       await demo(flowgate, client, views);
     };
     const deadline = new Promise<never>((_, reject) => {

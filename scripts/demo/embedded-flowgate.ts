@@ -19,6 +19,8 @@ export interface EmbeddedFlowgateOptions {
 export interface EmbeddedFlowgate {
   /** GraphQL over HTTP; WebSocket subscriptions on the same URL with `ws:`. */
   graphqlUrl: string;
+  /** The admin API key the fresh embedded start created (the demo keeps it off the screen). */
+  adminKey: string;
   /** Base URL of the embedded emulator (its control API is under `/__emulator`). */
   emulatorUrl: string;
   /** The last log lines of the process, for a failure report. */
@@ -70,17 +72,18 @@ export async function startEmbeddedFlowgate(options: EmbeddedFlowgateOptions): P
     await deleteKeys(redisUrl, `${config.queuePrefix}*`);
   };
   try {
-    running = await startProcess({ gateway: true, worker: true }, config, logger);
+    running = await startProcess({ gateway: true, worker: true }, config, logger, { printFirstKey: () => undefined });
   } catch (error) {
     await cleanUp().catch(() => undefined);
     throw error;
   }
-  if (!running.gateway || !running.emulator) {
+  if (!running.gateway || !running.emulator || !running.firstAdminKey) {
     await cleanUp();
     throw new Error('the embedded process started without its gateway or emulator');
   }
   return {
     graphqlUrl: running.gateway.url,
+    adminKey: running.firstAdminKey,
     emulatorUrl: running.emulator.url,
     logTail: (lines) => logLines.slice(-lines),
     stop: cleanUp,

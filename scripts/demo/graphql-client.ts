@@ -14,12 +14,18 @@ interface GraphQLError {
 export class GraphQLClient {
   private ws: Client | null = null;
 
-  /** @param url the gateway's GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
-  constructor(readonly url: string) {}
+  /**
+   * @param url the gateway's GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`.
+   * @param credential an API key or JWT, sent as `Authorization: Bearer …` (WebSocket: in connection_init).
+   */
+  constructor(
+    readonly url: string,
+    readonly credential: string,
+  ) {}
 
   /** Runs a query or mutation; throws with the gateway's error code and field on any GraphQL error. */
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.credential}` }, body: JSON.stringify({ query, variables }) });
     const body = (await response.json()) as { data?: T; errors?: GraphQLError[] };
     if (body.errors?.length) throw new Error(`GraphQL: ${describeErrors(body.errors)}`);
     if (!response.ok || body.data === undefined) throw new Error(`GraphQL: HTTP ${response.status} without data`);
@@ -31,7 +37,7 @@ export class GraphQLClient {
    * last message. Rejects on a GraphQL error, a closed socket, or after `timeoutMs`.
    */
   async subscribeUntil<T>(query: string, variables: Record<string, unknown>, onMessage: (message: T) => boolean, timeoutMs: number): Promise<T> {
-    this.ws ??= createClient({ url: this.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    this.ws ??= createClient({ url: this.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams: { authorization: `Bearer ${this.credential}` } });
     const client = this.ws;
     return new Promise<T>((resolve, reject) => {
       let last: T | undefined;

@@ -1,3 +1,7 @@
+import { ApiKeyService } from '../auth/api-key.service.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { ensureFirstAdminKey } from '../auth/bootstrap-key.js';
+import { JwtVerifier } from '../auth/jwt-verifier.js';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.js';
@@ -21,6 +25,8 @@ export interface RunningProcess {
   gateway: RunningGateway | null;
   worker: RunningWorker | null;
   emulator: RunningEmulator | null;
+  /** The admin key created on a fresh embedded start (printed once), else null. */
+  firstAdminKey: string | null;
   /** Graceful: stop taking requests, finish in-flight jobs, close connections. */
   stop(): Promise<void>;
 }
@@ -29,7 +35,12 @@ export interface RunningProcess {
  * Starts the roles asked for, in order: configuration, the embedded emulator (when no AEP
  * credentials are configured and it is not already running), migrations, then gateway/worker.
  */
-export async function startProcess(roles: Roles, config: AppConfig, logger: Logger): Promise<RunningProcess> {
+export interface StartOptions {
+  /** Where a fresh embedded start prints its first admin key; default stdout (never the logger). */
+  printFirstKey?: (text: string) => void;
+}
+
+export async function startProcess(roles: Roles, config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningProcess> {
   let emulator: RunningEmulator | null = null;
   if (config.platform.mode === 'embedded' && !(await isServing(config.platform.platformUrl))) {
     emulator = await startEmulator({ port: config.platform.emulatorPort });
@@ -54,17 +65,27 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     },
   };
 
+  const apiKeys = new ApiKeyService({ store: deps.store, bus: deps.bus, logger });
+  const authenticator = new Authenticator({ apiKeys: deps.store.apiKeys, jwt: config.auth.jwt ? new JwtVerifier(config.auth.jwt) : null, logger });
   const gateway = roles.gateway
     ? await startGateway({
-        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, onboardingStore: deps.onboardingStore, bus: deps.bus, logger, tenantId: config.platform.tenant },
+        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, onboardingStore: deps.onboardingStore, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys, authenticator },
         sandbox: config.platform.sandbox,
         port: config.port,
         readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
         introspection: config.graphql.introspection,
         limits: config.graphql,
         rateLimiter: new CallerRateLimiter({ redis: deps.redis, keyPrefix: config.queuePrefix, limits: config.rateLimits, logger }),
+        authenticator,
+        bus: deps.bus,
+        socketRecheckSeconds: config.auth.socketRecheckSeconds,
       })
     : null;
+  // The quick start: a fresh embedded deployment has no keys, so nobody could call it yet.
+  const firstAdminKey =
+    gateway && config.platform.mode === 'embedded'
+      ? await ensureFirstAdminKey({ store: deps.store, apiKeys, sandbox: config.platform.sandbox, graphqlUrl: `http://localhost:${gateway.port}/graphql`, write: options.printFirstKey })
+      : null;
 
   const worker = roles.worker
     ? await startWorker({
@@ -87,6 +108,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     gateway,
     worker,
     emulator,
+    firstAdminKey,
     stop: async () => {
       await gateway?.stop();
       await worker?.stop();

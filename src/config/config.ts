@@ -35,6 +35,7 @@ export interface AppConfig {
   graphql: GraphQLLimitsConfig;
   /** Per-caller limits, counted in Redis so they hold across gateway processes. */
   rateLimits: RateLimitsConfig;
+  auth: AuthConfig;
 }
 
 export interface GraphQLLimitsConfig {
@@ -59,6 +60,30 @@ export interface RateLimitsConfig {
   mutationsPerMinute: number;
   /** `explore` calls a caller may make per minute (RATE_LIMIT_EXPLORE_PER_MINUTE, default 30). */
   explorePerMinute: number;
+}
+
+/** How callers are authenticated (API keys always; JWTs when a JWKS URL or a shared secret is set). */
+export interface AuthConfig {
+  jwt: JwtConfig | null;
+  /** Seconds between two re-checks of every open WebSocket's credential (revoked or expired → closed). Default 60. */
+  socketRecheckSeconds: number;
+}
+
+export interface JwtConfig {
+  /** Keys from this JWKS (RS256/ES256/…); exclusive with `secret`. */
+  jwksUrl: string | null;
+  /** HS256 shared secret (at least 32 bytes); exclusive with `jwksUrl`. */
+  secret: Buffer | null;
+  /** Required `iss` (and required with a JWKS). */
+  issuer: string | null;
+  /** Required `aud` (and required with a JWKS). */
+  audience: string | null;
+  /** Claim holding the caller's role. Default `flowgate_role`. */
+  roleClaim: string;
+  /** Claim holding the sandboxes the caller may act in (absent = any). Default `flowgate_sandboxes`. */
+  sandboxesClaim: string;
+  /** Seconds of clock skew accepted on `exp`/`nbf`. Default 5. */
+  clockToleranceSeconds: number;
 }
 
 export interface PlatformConfig {
@@ -114,6 +139,18 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
   RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(300),
   RATE_LIMIT_EXPLORE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(30),
+  AUTH_JWKS_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https:\/\//.test(v) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v), 'must be https (or http on 127.0.0.1/localhost)')
+    .optional(),
+  AUTH_JWT_SECRET: z.string().refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes').optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  AUTH_JWT_ROLE_CLAIM: z.string().regex(/^[\w.:/-]{1,100}$/).default('flowgate_role'),
+  AUTH_JWT_SANDBOXES_CLAIM: z.string().regex(/^[\w.:/-]{1,100}$/).default('flowgate_sandboxes'),
+  AUTH_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  AUTH_SOCKET_RECHECK_SECONDS: z.coerce.number().min(0.1).max(86400).default(60),
 });
 
 /** Parses the environment; throws ConfigError listing every problem. */
@@ -141,7 +178,27 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   } else if (remote) {
     problems.push('FLOWGATE_SECRET_KEY: required when AEP credentials are configured (secrets are stored encrypted with it)');
   }
+  if (e.AUTH_JWKS_URL !== undefined && e.AUTH_JWT_SECRET !== undefined) problems.push('AUTH_JWKS_URL and AUTH_JWT_SECRET: set one of them, not both');
+  if (e.AUTH_JWKS_URL !== undefined && (e.AUTH_JWT_ISSUER === undefined || e.AUTH_JWT_AUDIENCE === undefined)) {
+    problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE: required with AUTH_JWKS_URL');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
+
+  const jwtEnabled = e.AUTH_JWKS_URL !== undefined || e.AUTH_JWT_SECRET !== undefined;
+  const auth: AuthConfig = {
+    socketRecheckSeconds: e.AUTH_SOCKET_RECHECK_SECONDS,
+    jwt: jwtEnabled
+      ? {
+          jwksUrl: e.AUTH_JWKS_URL ?? null,
+          secret: e.AUTH_JWT_SECRET !== undefined ? Buffer.from(e.AUTH_JWT_SECRET, 'utf8') : null,
+          issuer: e.AUTH_JWT_ISSUER ?? null,
+          audience: e.AUTH_JWT_AUDIENCE ?? null,
+          roleClaim: e.AUTH_JWT_ROLE_CLAIM,
+          sandboxesClaim: e.AUTH_JWT_SANDBOXES_CLAIM,
+          clockToleranceSeconds: e.AUTH_JWT_CLOCK_TOLERANCE_SECONDS,
+        }
+      : null,
+  };
 
   const platform: PlatformConfig = remote
     ? {
@@ -195,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       mutationsPerMinute: e.RATE_LIMIT_MUTATIONS_PER_MINUTE,
       explorePerMinute: e.RATE_LIMIT_EXPLORE_PER_MINUTE,
     },
+    auth,
   };
 }
 

@@ -15,6 +15,7 @@ export type AppErrorCode =
   | 'FORBIDDEN'
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'
+  | 'UNAUTHENTICATED'
   | 'INTERNAL_SERVER_ERROR';
 
 export abstract class AppError extends Error {
@@ -115,5 +116,31 @@ export class DependencyNotReadyError extends AppError {
   override readonly retryable = true;
   constructor(readonly dependencyId: string) {
     super(`waiting for ${dependencyId} to be created on the Platform`);
+  }
+}
+
+/** No credential, or one that is unknown, revoked, expired or forged; final. Never says which. */
+export class UnauthenticatedError extends AppError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor(message = 'Authentication required: send an API key or a JWT as `Authorization: Bearer <credential>`') {
+    super(message);
+  }
+}
+
+/**
+ * The caller is known but its role may not do this, or it asked for a sandbox it is not bound
+ * to; final. Names what is missing (the roles allowed, or the sandbox).
+ */
+export class ForbiddenError extends AppError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(
+    message: string,
+    readonly requiredRoles: readonly string[] = [],
+    readonly sandbox?: string,
+  ) {
+    super(message);
+  }
+  override details() {
+    return { ...(this.requiredRoles.length > 0 ? { requiredRoles: [...this.requiredRoles] } : {}), ...(this.sandbox ? { sandbox: this.sandbox } : {}) };
   }
 }

@@ -1,3 +1,6 @@
+import type { ApiKeyService } from '../auth/api-key.service.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../logging/logger.js';
 import type { OnboardingRequests } from '../onboarding/onboarding-requests.js';
 import type { OnboardingStore } from '../onboarding/onboarding.store.js';
@@ -17,7 +20,12 @@ export interface GatewayContext extends RequestContext {
   logger: Logger;
   /** The Schema Registry tenant id, e.g. `flowgatelocal` (namespace `_flowgatelocal`), when known from configuration. */
   tenantId: string | null;
+  apiKeys: ApiKeyService;
+  /** This process's credential cache: a key revoked here is forgotten before the mutation answers. */
+  authenticator: Authenticator;
+  /** The authenticated caller; `actor` is its id. */
+  caller: Caller;
 }
 
 /** The process-wide part of the context, built once by the gateway's composition root. */
-export type GatewayServices = Omit<GatewayContext, keyof RequestContext>;
+export type GatewayServices = Omit<GatewayContext, keyof RequestContext | 'caller'>;

@@ -8,11 +8,11 @@ import type { Logger } from '../logging/logger.js';
 import type { GatewayContext } from './context.js';
 
 /**
- * The one place that says who a request is counted against. Today that is the actor the client
- * names; once callers are authenticated it becomes the caller's id (`ctx.caller.id`).
+ * The one place that says who a request is counted against: the authenticated caller
+ * (`apikey:<name>` or `jwt:<sub>`), so a client cannot dodge its allowance by renaming itself.
  */
 export function callerKeyOf(ctx: GatewayContext): string {
-  return `actor:${ctx.actor}`;
+  return `caller:${ctx.caller.id}`;
 }
 
 export interface RateLimiterOptions {

@@ -3,12 +3,28 @@ import pino, { type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * Field names whose values never reach a log line: tokens, secrets, keys. pino replaces
- * them with `[redacted]` wherever they appear in the logged object (two levels deep).
+ * Field names whose values never reach a log line: tokens, secrets, keys, and the credentials
+ * callers send (the `authorization` and `x-api-key` headers, a WebSocket's connection params).
+ * pino replaces them with `[redacted]` wherever they appear in the logged object (two levels deep).
  */
-const REDACTED_PATHS = ['accessToken', 'access_token', 'clientSecret', 'client_secret', 'authorization', 'token', 'secret', 'password', 'apiKey'].flatMap(
-  (key) => [key, `*.${key}`, `*.*.${key}`],
-);
+const REDACTED_KEYS = [
+  'accessToken',
+  'access_token',
+  'clientSecret',
+  'client_secret',
+  'authorization',
+  'Authorization',
+  'token',
+  'secret',
+  'password',
+  'apiKey',
+  'apikey',
+  'api_key',
+  'connectionParams',
+  'cookie',
+  '"x-api-key"',
+];
+const REDACTED_PATHS = REDACTED_KEYS.flatMap((key) => (key.startsWith('"') ? [`[${key}]`, `*[${key}]`, `*.*[${key}]`] : [key, `*.${key}`, `*.*.${key}`]));
 
 export interface LoggerOptions {
   level: string;

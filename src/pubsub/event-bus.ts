@@ -112,7 +112,15 @@ export const channels = {
   resource: (type: string, id: string) => `resource:${type}:${id}`,
   flowRuns: (dataflowId: string) => `flow-runs:${dataflowId}`,
   onboarding: (id: string) => `onboarding:${id}`,
+  /** An API key was revoked: every gateway forgets it and closes its sockets. */
+  credentialsRevoked: () => 'credentials-revoked',
 };
+
+/** What `credentials-revoked` carries. */
+export interface CredentialsRevokedMessage {
+  apiKeyId: string;
+  name: string;
+}
 
 /** What `resource:*` channels carry. */
 export interface ResourceChangeMessage {

@@ -1,4 +1,5 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { ApiKeyResolver } from './api-key.resolver.js';
 import { AuditEventResolver } from './audit-event.resolver.js';
 import { ConnectionResolver } from './connection.resolver.js';
 import { DataflowResolver } from './dataflow.resolver.js';
@@ -28,4 +29,5 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   DataflowResolver,
   FlowRunResolver,
   OnboardingResolver,
+  ApiKeyResolver,
 ];

@@ -9,6 +9,8 @@ export enum ResourceType {
   TARGET_CONNECTION = 'TARGET_CONNECTION',
   MAPPING = 'MAPPING',
   DATAFLOW = 'DATAFLOW',
+  /** Not a Platform resource: audit events of API-key management. */
+  API_KEY = 'API_KEY',
 }
 
 export enum ResourceState {

@@ -38,6 +38,9 @@ export function toResource(row: Resource): PlatformResource {
     resourceType: row.type as ResourceType,
   };
   switch (row.type) {
+    case 'API_KEY':
+      // Only audit events name API keys; the resources table never holds one.
+      throw new Error(`resources row ${row.id} has type API_KEY`);
     case 'CONNECTION':
       return Object.assign(new Connection(), base);
     case 'SOURCE_CONNECTION':

@@ -46,4 +46,6 @@ export const RESOURCE_TYPE_NAMES: Record<ResourceType, string> = {
   TARGET_CONNECTION: 'TargetConnection',
   MAPPING: 'Mapping',
   DATAFLOW: 'Dataflow',
+  // Never a resources row (audit events only); listed so the record stays exhaustive.
+  API_KEY: 'ApiKey',
 };

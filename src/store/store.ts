@@ -1,3 +1,4 @@
+import { ApiKeyStore } from './api-key.store.js';
 import { AuditStore } from './audit.store.js';
 import { FlowRunStore } from './flow-run.store.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
@@ -18,6 +19,7 @@ export class Store {
   readonly audit: AuditStore;
   readonly runs: FlowRunStore;
   readonly secrets: SecretStore;
+  readonly apiKeys: ApiKeyStore;
   /** The per-operation statements, in SQL (see OperationHotPath). */
   readonly hot: OperationHotPath;
   readonly prisma: PrismaClient;
@@ -34,6 +36,7 @@ export class Store {
     this.audit = new AuditStore(prisma);
     this.runs = new FlowRunStore(prisma);
     this.secrets = new SecretStore(prisma, secretBox, this.hot);
+    this.apiKeys = new ApiKeyStore(prisma);
   }
 
   transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {

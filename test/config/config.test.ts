@@ -77,4 +77,41 @@ describe('loadConfig', () => {
   it('refuses a secret key that is not 32 bytes', () => {
     assert.throws(() => loadConfig({ FLOWGATE_SECRET_KEY: 'short' }), (error: unknown) => error instanceof ConfigError && /32 bytes/.test(error.message));
   });
+  describe('caller authentication', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        return error.problems;
+      }
+    };
+
+    it('accepts API keys only by default, and re-checks sockets every 60 s', () => {
+      const config = loadConfig({});
+      assert.equal(config.auth.jwt, null);
+      assert.equal(config.auth.socketRecheckSeconds, 60);
+    });
+
+    it('verifies HS256 tokens with a shared secret of at least 32 bytes, with default claim names', () => {
+      const config = loadConfig({ AUTH_JWT_SECRET: 's'.repeat(32), AUTH_JWT_ISSUER: 'https://idp.example/' });
+      assert.equal(config.auth.jwt?.secret?.length, 32);
+      assert.equal(config.auth.jwt?.roleClaim, 'flowgate_role');
+      assert.equal(config.auth.jwt?.sandboxesClaim, 'flowgate_sandboxes');
+      assert.equal(config.auth.jwt?.audience, null);
+      assert.match(problems({ AUTH_JWT_SECRET: 'short' }).join(), /AUTH_JWT_SECRET: must be at least 32 bytes/);
+    });
+
+    it('takes a JWKS URL over https, or http on the local machine only, and then requires issuer and audience', () => {
+      const idp = { AUTH_JWT_ISSUER: 'https://idp.example/', AUTH_JWT_AUDIENCE: 'flowgate' };
+      assert.equal(loadConfig({ ...idp, AUTH_JWKS_URL: 'https://idp.example/jwks.json' }).auth.jwt?.jwksUrl, 'https://idp.example/jwks.json');
+      assert.ok(loadConfig({ ...idp, AUTH_JWKS_URL: 'http://127.0.0.1:9000/jwks.json' }).auth.jwt);
+      assert.ok(loadConfig({ ...idp, AUTH_JWKS_URL: 'http://localhost/jwks.json' }).auth.jwt);
+      assert.match(problems({ ...idp, AUTH_JWKS_URL: 'http://idp.example/jwks.json' }).join(), /AUTH_JWKS_URL: must be https/);
+      assert.match(problems({ ...idp, AUTH_JWKS_URL: 'http://localhost.evil.example/jwks.json' }).join(), /AUTH_JWKS_URL: must be https/);
+      assert.match(problems({ AUTH_JWKS_URL: 'https://idp.example/jwks.json' }).join(), /AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE: required/);
+      assert.match(problems({ ...idp, AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_JWT_SECRET: 's'.repeat(32) }).join(), /set one of them, not both/);
+    });
+  });
 });

@@ -172,14 +172,20 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
       assert.deepEqual(page1.edges.concat(page2.edges).map((e: any) => e.node.id), all.edges.slice(0, 8).map((e: any) => e.node.id));
     });
 
-    it('records who asked: the actor of a request, and filters by it and by time', async () => {
+    it('records who asked: the authenticated caller of a request, and filters by it and by time', async () => {
       const before = new Date();
-      const result = await stack.data('mutation { createConnection(input: { name: "audited", accessToken: "sk_test_51AuditedActorKey01" }) { id } }', {}, { 'x-flowgate-actor': 'alice@acme' });
+      const alice = await stack.createKey('alice', 'operator');
+      const result = await stack.data('mutation { createConnection(input: { name: "audited", accessToken: "sk_test_51AuditedActorKey01" }) { id resourceId requestedBy } }', {}, stack.auth(alice));
+      assert.equal(result.createConnection.requestedBy, 'apikey:alice');
+      // A header naming someone else is not trusted: the caller is who the key says.
+      const forged = await stack.data('mutation { createConnection(input: { name: "audited 2", accessToken: "sk_test_51AuditedActorKey02" }) { id requestedBy } }', {}, { ...stack.auth(alice), 'x-flowgate-actor': 'mallory' });
+      assert.equal(forged.createConnection.requestedBy, 'apikey:alice');
       await stack.waitForOperation(result.createConnection.id);
-      const events = (await stack.data('query($since: DateTime) { auditEvents(filter: { actor: "alice@acme", since: $since }) { totalCount edges { node { actor action } } } }', { since: before.toISOString() })).auditEvents;
+      await stack.waitForOperation(forged.createConnection.id);
+      const events = (await stack.data('query($since: DateTime, $id: ID) { auditEvents(filter: { actor: "apikey:alice", since: $since, resourceId: $id }) { totalCount edges { node { actor action } } } }', { since: before.toISOString(), id: result.createConnection.resourceId })).auditEvents;
       assert.equal(events.totalCount, 1);
-      assert.deepEqual(events.edges[0].node, { actor: 'alice@acme', action: 'CREATED' });
-      const none = (await stack.data('query($until: DateTime) { auditEvents(filter: { actor: "alice@acme", until: $until }) { totalCount } }', { until: before.toISOString() })).auditEvents;
+      assert.deepEqual(events.edges[0].node, { actor: 'apikey:alice', action: 'CREATED' });
+      const none = (await stack.data('query($until: DateTime) { auditEvents(filter: { actor: "apikey:alice", until: $until }) { totalCount } }', { until: before.toISOString() })).auditEvents;
       assert.equal(none.totalCount, 0);
       const wrong = await stack.gql('{ auditEvents(filter: { since: "2030-01-01T00:00:00Z", until: "2020-01-01T00:00:00Z" }) { totalCount } }');
       assert.equal(wrong.errors?.[0].extensions?.field, 'filter.since');

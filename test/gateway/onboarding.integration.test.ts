@@ -20,7 +20,9 @@ import { buildUpstream, type Upstream } from './support/prerequisites.js';
 import { TestStack, uniqueName } from './support/stack.js';
 
 const KEY = 'sk_test_51OnboardingSuiteKey001';
-const ACTOR = 'onboarder@acme.example';
+/** The caller the happy-path onboardings run as: an operator key named `onboarder`. */
+const ACTOR = 'apikey:onboarder';
+let onboarderKey = '';
 const TENANT = '_flowgatelocal';
 const ALL_RESOURCES = ['CHARGES', 'SUBSCRIPTIONS', 'REFUNDS', 'BALANCE_TRANSACTIONS', 'CUSTOMERS', 'PRICES'];
 const HOURLY = { frequency: 'HOUR', interval: 1, backfill: true };
@@ -86,6 +88,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
   let stack: TestStack;
   before(async () => {
     stack = await TestStack.start();
+    onboarderKey = await stack.createKey('onboarder', 'operator');
   });
   after(() => stack.stop());
 
@@ -104,7 +107,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
 
         it('answers at once with an unfinished onboarding listing every step, and the workers bring it to SUCCEEDED', async () => {
           countsBefore = await emulatorCounts(stack);
-          const result = await onboardStripe(stack, { name, accessToken: KEY, resources, schedule: HOURLY }, { 'x-flowgate-actor': ACTOR });
+          const result = await onboardStripe(stack, { name, accessToken: KEY, resources, schedule: HOURLY }, stack.auth(onboarderKey));
           assert.equal(result.errors, undefined, JSON.stringify(result.errors));
           const queued = result.data.onboardStripe;
           assert.ok(['QUEUED', 'RUNNING'].includes(queued.status), `answered ${queued.status}`);
@@ -450,8 +453,8 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
       });
     }
 
-    it('is per actor: another actor with the same key and input gets an onboarding of its own', async () => {
-      const result = await onboardStripe(stack, input, { 'x-flowgate-actor': 'someone-else@acme.example' });
+    it('is per actor: another caller with the same key and input gets an onboarding of its own', async () => {
+      const result = await onboardStripe(stack, input, stack.auth(await stack.createKey('someone-else', 'operator')));
       assert.equal(result.errors, undefined, JSON.stringify(result.errors));
       assert.notEqual(result.data.onboardStripe.id, firstId);
       // Finish it so that nothing of it runs into later tests.

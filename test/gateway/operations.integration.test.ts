@@ -139,9 +139,11 @@ describe('operations', () => {
     it('/healthz answers ok and /readyz checks database, Redis and the Platform', async () => {
       const base = stack.url.replace('/graphql', '');
       assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: 'ok' });
-      const ready = (await (await fetch(`${base}/readyz`)).json()) as any;
+      const ready = (await (await fetch(`${base}/readyz`, { headers: stack.auth(stack.adminKey) })).json()) as any;
       assert.equal(ready.ready, true);
       assert.deepEqual(Object.keys(ready.checks).sort(), ['database', 'platform', 'redis']);
+      // A load balancer (no credential) gets the verdict only, not what is behind it.
+      assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), { ready: true });
     });
   });
 
@@ -161,7 +163,13 @@ describe('several processes of one deployment', () => {
       const { createClient } = await import('graphql-ws');
       const WebSocket = (await import('ws')).default;
       // Connected before the operation starts, so B can see it in progress, not only finished.
-      const clientB = createClient({ url: gatewayB.url!.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+      const clientB = createClient({
+        url: gatewayB.url!.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: false,
+        connectionParams: { authorization: `Bearer ${gatewayA.adminKey}` },
+      });
       await new Promise<void>((resolve) => clientB.on('connected', () => resolve()));
       await gatewayA.control('POST', '/faults', { method: 'POST', path: `${FLOW}/connections`, latencyMs: 1500, count: 1 });
       const queued = (await gatewayA.data(CREATE, { input: { name: 'across processes', accessToken: KEY } })).createConnection;

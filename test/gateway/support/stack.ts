@@ -6,6 +6,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.js';
 import { startProcess, type RunningProcess, type Roles } from '../../../src/app/run.js';
+import type { Role } from '../../../src/auth/caller.js';
 import { loadConfig, type AppConfig } from '../../../src/config/config.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { ensureDatabase } from '../../../src/store/migrations.js';
@@ -36,6 +37,10 @@ export interface StackOptions {
 export class TestStack {
   readonly logLines: string[] = [];
   private wsClients: WsClient[] = [];
+  /** An admin API key (`apikey:test-admin…`), sent by `gql`, `data` and `wsClient` unless told otherwise. */
+  adminKey = '';
+  /** The admin key's name, as audit events and operations record it (`apikey:<name>`). */
+  adminKeyName = '';
 
   private constructor(
     readonly config: AppConfig,
@@ -79,7 +84,24 @@ export class TestStack {
     const logStream = new PassThrough();
     const logger = createLogger({ level: 'info', destination: logStream });
     const running = await startProcess(options.roles ?? { gateway: true, worker: true }, config, logger);
-    return new TestStack(config, running, emulator, databaseName, !options.sharedEmulator && !options.shareWith, !options.shareWith, logStream);
+    const stack = new TestStack(config, running, emulator, databaseName, !options.sharedEmulator && !options.shareWith, !options.shareWith, logStream);
+    stack.adminKeyName = options.shareWith ? `test-admin-${randomBytes(3).toString('hex')}` : 'test-admin';
+    stack.adminKey = await stack.createKey(stack.adminKeyName, 'admin');
+    return stack;
+  }
+
+  /**
+   * Creates an API key straight in the database (no audit event, so tests that count events
+   * are not disturbed) and returns the key.
+   */
+  async createKey(name: string, role: Role, options: { sandboxes?: string[]; expiresAt?: Date | null } = {}): Promise<string> {
+    const { key } = await this.process.deps.store.apiKeys.create({ name, role, sandboxes: options.sandboxes ?? [], expiresAt: options.expiresAt ?? null, createdBy: 'test' });
+    return key;
+  }
+
+  /** Headers that send this credential instead of the admin key (`null`: no credential at all). */
+  auth(credential: string | null): Record<string, string> {
+    return { authorization: credential === null ? '' : `Bearer ${credential}` };
   }
 
   get url(): string {
@@ -95,7 +117,7 @@ export class TestStack {
   async gql<T = any>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> {
     const response = await fetch(this.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: withoutEmpty({ 'content-type': 'application/json', authorization: `Bearer ${this.adminKey}`, ...headers }),
       body: JSON.stringify({ query, variables }),
     });
     return (await response.json()) as GraphQLResult<T>;
@@ -108,9 +130,10 @@ export class TestStack {
     return result.data as T;
   }
 
-  /** A graphql-ws client; closed with the stack. */
-  wsClient(connectionParams: Record<string, unknown> = {}): WsClient {
-    const client = createClient({ url: this.wsUrl, webSocketImpl: WebSocket, connectionParams, lazy: true, retryAttempts: 0 });
+  /** A graphql-ws client (sending the admin key unless `connectionParams` says otherwise); closed with the stack. */
+  wsClient(connectionParams: Record<string, unknown> = {}, url = this.wsUrl): WsClient {
+    const params = { authorization: `Bearer ${this.adminKey}`, ...connectionParams };
+    const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: params, lazy: true, retryAttempts: 0 });
     this.wsClients.push(client);
     return client;
   }
@@ -155,10 +178,10 @@ export class TestStack {
   }
 
   /** Polls an operation until it reaches a terminal status. */
-  async waitForOperation(id: string, timeoutMs = 30_000): Promise<any> {
+  async waitForOperation(id: string, timeoutMs = 30_000, headers: Record<string, string> = {}): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { operation } = await this.data(`query($id: ID!) { operation(id: $id) { ${OPERATION_FIELDS} } }`, { id });
+      const { operation } = await this.data(`query($id: ID!) { operation(id: $id) { ${OPERATION_FIELDS} } }`, { id }, headers);
       if (operation && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(operation.status)) return operation;
       if (Date.now() > deadline) throw new Error(`operation ${id} did not finish: ${JSON.stringify(operation)}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -221,6 +244,11 @@ export class TestStack {
       await deleteKeys(this.config.redisUrl, `${this.config.queuePrefix}*`);
     }
   }
+}
+
+/** Drops headers set to '' (how a test says "send no credential"). */
+function withoutEmpty(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== ''));
 }
 
 export const OPERATION_FIELDS = 'id type status attempts progress message resourceType resourceId requestedBy createdAt updatedAt finishedAt error { code message field platformStatus platformCode retryable }';
