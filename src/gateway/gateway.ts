@@ -152,7 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         if ('errors' in checked) return checked.errors;
         const document = checked.document;
         const refused = authorizeOperation(schema, document, payload.operationName, payload.variables, auth.caller);
-        if (refused) return [new GraphQLError(refused.message, { extensions: { code: refused.code, ...refused.details() } })];
+        if (refused) return [forbiddenGraphQLError(refused)];
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables };
         return args;
       },

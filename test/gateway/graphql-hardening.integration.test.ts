@@ -4,11 +4,14 @@ import { after, before, describe, it } from 'node:test';
 import { spawnFlowgate, type ChildFlowgate } from './support/child-process.js';
 import { TestStack } from './support/stack.js';
 
+/** The credential every request sends unless it names its own (the stack's admin key, set in `before`). */
+let defaultCredential: Record<string, string> = {};
+
 /** A POST to the gateway; returns status, headers and the parsed body. */
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...defaultCredential, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -27,6 +30,9 @@ const COSTLY = 'query($runs: Int) { dataflows(first: 100) { edges { node { runs(
 const EXPLORE_UNKNOWN = '{ explore(connectionId: "00000000-0000-4000-8000-000000000000", resource: CHARGES) { connectionId } }';
 const BAD_CREATE = 'mutation { createConnection(input: { name: "", accessToken: "sk_test_x" }) { id } }';
 
+/** A caller of its own (an operator key named `name`): rate limits count per caller. */
+let callerHeaders: (name: string) => Promise<Record<string, string>> = async () => ({});
+
 function firstError(body: any): { message: string; extensions: Record<string, any> } {
   const errors = Array.isArray(body) ? body[0]?.errors : body?.errors;
   assert.ok(errors?.length, `expected errors, got ${JSON.stringify(body)}`);
@@ -38,6 +44,8 @@ describe('GraphQL hardening', () => {
 
   before(async () => {
     stack = await TestStack.start({ roles: { gateway: true, worker: false }, env: { RATE_LIMIT_MUTATIONS_PER_MINUTE: '5', RATE_LIMIT_EXPLORE_PER_MINUTE: '3' } });
+    defaultCredential = stack.auth(stack.adminKey);
+    callerHeaders = async (name) => stack.auth(await stack.createKey(name, 'operator'));
   });
   after(() => stack.stop());
 
@@ -187,15 +195,15 @@ describe('GraphQL hardening', () => {
     it('are off with GRAPHQL_INTROSPECTION=false, over HTTP and WebSocket, and no suggestion reveals the schema', async () => {
       const closed = await TestStack.start({ roles: { gateway: true, worker: false }, sharedEmulator: stack.emulator, env: { GRAPHQL_INTROSPECTION: 'false' } });
       try {
-        const schema = await post(closed.url, { query: '{ __schema { queryType { name } } }' });
+        const schema = await post(closed.url, { query: '{ __schema { queryType { name } } }' }, closed.auth(closed.adminKey));
         assert.equal(schema.status, 400);
         assert.equal(firstError(schema.body).extensions.code, 'GRAPHQL_VALIDATION_FAILED');
         assert.match(firstError(schema.body).message, /introspection/i);
-        const typo = firstError((await post(closed.url, { query: '{ dataflowz { totalCount } }' })).body);
+        const typo = firstError((await post(closed.url, { query: '{ dataflowz { totalCount } }' }, closed.auth(closed.adminKey))).body);
         assert.equal(typo.extensions.code, 'GRAPHQL_VALIDATION_FAILED');
         assert.match(typo.message, /Cannot query field "dataflowz"/);
         assert.doesNotMatch(typo.message, /Did you mean/);
-        const enumTypo = firstError((await post(closed.url, { query: '{ dataflows(filter: { resource: CHARGE }) { totalCount } }' })).body);
+        const enumTypo = firstError((await post(closed.url, { query: '{ dataflows(filter: { resource: CHARGE }) { totalCount } }' }, closed.auth(closed.adminKey))).body);
         assert.doesNotMatch(enumTypo.message, /Did you mean|CHARGES/);
         const overWs = await new Promise<any>((resolve, reject) => {
           closed.wsClient().subscribe({ query: '{ __schema { types { name } } }' }, { next: () => reject(new Error('unexpected data')), error: resolve, complete: () => reject(new Error('completed')) });
@@ -210,17 +218,17 @@ describe('GraphQL hardening', () => {
   describe('CSRF prevention', () => {
     it('refuses a GET without a preflight header and a text/plain POST, and answers JSON POSTs and GETs with apollo-require-preflight', async () => {
       const search = `?query=${encodeURIComponent('{ __typename }')}`;
-      const simpleGet = await fetch(stack.url + search);
+      const simpleGet = await fetch(stack.url + search, { headers: defaultCredential });
       assert.equal(simpleGet.status, 400);
       const getBody = (await simpleGet.json()) as any;
       assert.equal(getBody.errors[0].extensions.code, 'BAD_REQUEST');
       assert.match(getBody.errors[0].message, /CSRF/);
-      const textPlain = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      const textPlain = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'text/plain', ...defaultCredential }, body: JSON.stringify({ query: '{ __typename }' }) });
       assert.equal(textPlain.status, 400);
       assert.match(((await textPlain.json()) as any).errors[0].message, /CSRF/);
-      const form = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7B__typename%7D' });
+      const form = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...defaultCredential }, body: 'query=%7B__typename%7D' });
       assert.equal(form.status, 400);
-      const preflighted = await fetch(stack.url + search, { headers: { 'apollo-require-preflight': 'true' } });
+      const preflighted = await fetch(stack.url + search, { headers: { 'apollo-require-preflight': 'true', ...defaultCredential } });
       assert.equal(preflighted.status, 200);
       assert.deepEqual(((await preflighted.json()) as any).data, { __typename: 'Query' });
     });
@@ -270,7 +278,7 @@ describe('GraphQL hardening', () => {
         ['query($d: DateTime) { auditEvents(filter: { since: $d }) { totalCount } }', { d: secret }],
       ];
       for (const [query, variables] of cases) {
-        const response = await post(stack.url, { query, variables }, { 'x-flowgate-actor': `coercion-${randomUUID().slice(0, 8)}` });
+        const response = await post(stack.url, { query, variables }, await callerHeaders(`coercion-${randomUUID().slice(0, 8)}`));
         assert.ok(response.status < 500);
         const error = firstError(response.body);
         assert.equal(error.extensions.code, 'BAD_USER_INPUT', JSON.stringify(error));
@@ -285,7 +293,7 @@ describe('GraphQL hardening', () => {
 
   describe('rate limits', () => {
     it('refuses the 6th mutation of a caller in a minute with 429, RATE_LIMITED and Retry-After; other callers go on', async () => {
-      const actor = { 'x-flowgate-actor': `busy-${randomUUID().slice(0, 8)}` };
+      const actor = await callerHeaders(`busy-${randomUUID().slice(0, 8)}`);
       for (let i = 0; i < 5; i++) {
         const response = await post(stack.url, { query: BAD_CREATE }, actor);
         assert.equal(firstError(response.body).extensions.code, 'BAD_USER_INPUT', `mutation ${i + 1} runs`);
@@ -299,12 +307,12 @@ describe('GraphQL hardening', () => {
       assert.equal(refused.headers.get('retry-after'), String(error.extensions.retryAfterSeconds));
       // Queries are not counted, and another caller has its own allowance.
       assert.equal((await post(stack.url, { query: '{ connections { totalCount } }' }, actor)).status, 200);
-      const other = await post(stack.url, { query: BAD_CREATE }, { 'x-flowgate-actor': `calm-${randomUUID().slice(0, 8)}` });
+      const other = await post(stack.url, { query: BAD_CREATE }, await callerHeaders(`calm-${randomUUID().slice(0, 8)}`));
       assert.equal(firstError(other.body).extensions.code, 'BAD_USER_INPUT');
     });
 
     it('counts every aliased mutation field of a request', async () => {
-      const actor = { 'x-flowgate-actor': `aliases-${randomUUID().slice(0, 8)}` };
+      const actor = await callerHeaders(`aliases-${randomUUID().slice(0, 8)}`);
       const six = `mutation { ${Array.from({ length: 6 }, (_, i) => `m${i}: createConnection(input: { name: "", accessToken: "x" }) { id }`).join(' ')} }`;
       const refused = await post(stack.url, { query: six }, actor);
       assert.equal(refused.status, 429);
@@ -312,13 +320,13 @@ describe('GraphQL hardening', () => {
     });
 
     it('refuses the 4th explore of a caller in a minute, over HTTP and over WebSocket', async () => {
-      const name = `explorer-${randomUUID().slice(0, 8)}`;
-      for (let i = 0; i < 3; i++) assert.equal(firstError((await post(stack.url, { query: EXPLORE_UNKNOWN }, { 'x-flowgate-actor': name })).body).extensions.code, 'NOT_FOUND');
-      const refused = await post(stack.url, { query: EXPLORE_UNKNOWN }, { 'x-flowgate-actor': name });
+      const caller = await callerHeaders(`explorer-${randomUUID().slice(0, 8)}`);
+      for (let i = 0; i < 3; i++) assert.equal(firstError((await post(stack.url, { query: EXPLORE_UNKNOWN }, caller)).body).extensions.code, 'NOT_FOUND');
+      const refused = await post(stack.url, { query: EXPLORE_UNKNOWN }, caller);
       assert.equal(refused.status, 429);
       assert.equal(firstError(refused.body).extensions.limit, 'RATE_LIMIT_EXPLORE_PER_MINUTE');
       const overWs = await new Promise<any>((resolve, reject) => {
-        stack.wsClient({ 'x-flowgate-actor': name }).subscribe({ query: EXPLORE_UNKNOWN }, { next: resolve, error: reject, complete: () => undefined });
+        stack.wsClient(caller).subscribe({ query: EXPLORE_UNKNOWN }, { next: resolve, error: reject, complete: () => undefined });
       });
       assert.equal(overWs.errors[0].extensions.code, 'RATE_LIMITED');
       assert.ok(overWs.errors[0].extensions.retryAfterSeconds >= 1);
@@ -328,7 +336,7 @@ describe('GraphQL hardening', () => {
       let child: ChildFlowgate | null = null;
       try {
         child = await spawnFlowgate('gateway', stack, { RATE_LIMIT_MUTATIONS_PER_MINUTE: '5', RATE_LIMIT_EXPLORE_PER_MINUTE: '3' });
-        const actor = { 'x-flowgate-actor': `shared-${randomUUID().slice(0, 8)}` };
+        const actor = await callerHeaders(`shared-${randomUUID().slice(0, 8)}`);
         for (let i = 0; i < 3; i++) assert.equal(firstError((await post(stack.url, { query: BAD_CREATE }, actor)).body).extensions.code, 'BAD_USER_INPUT');
         for (let i = 0; i < 2; i++) assert.equal(firstError((await post(child.url!, { query: BAD_CREATE }, actor)).body).extensions.code, 'BAD_USER_INPUT');
         const refused = await post(child.url!, { query: BAD_CREATE }, actor);
@@ -346,7 +354,7 @@ describe('GraphQL hardening', () => {
       const health = await fetch(stack.url.replace('/graphql', '/healthz'));
       assert.equal(health.status, 200);
       assert.deepEqual(await health.json(), { status: 'ok' });
-      const api = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      const api = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', ...defaultCredential }, body: JSON.stringify({ query: '{ __typename }' }) });
       for (const response of [health, api]) {
         assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'none'/);
         assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { mutateAndWait } from './support/prerequisites.js';
 import { TestStack } from './support/stack.js';
@@ -166,11 +167,48 @@ const CASES: HostileCase[] = [
 ];
 
 /**
- * Cases that need caller authentication (branch `auth`): expired and forged JWTs, revoked API
- * keys, ids of other sandboxes' resources. Added here once authentication has merged; each is a
- * HostileCase like the ones above (with the credential in `request.headers`).
+ * Credentials made in `before` (keys, tokens) and a resource of another sandbox; a case names
+ * them as placeholders (`@revoked`, `@devConnection`, …) in its headers or body.
  */
-export const AUTH_CASES: HostileCase[] = [];
+const JWT_SECRET = 'hostile-test-shared-secret-0123456789abcdef';
+const ISSUER = 'https://issuer.hostile.test';
+const AUDIENCE = 'flowgate-hostile';
+const bearer = (placeholder: string) => ({ authorization: `Bearer ${placeholder}` });
+const asCaller = (placeholder: string, query: string, variables: Record<string, unknown> = {}, extra: Record<string, string> = {}): HostileCase['request'] => ({
+  raw: JSON.stringify({ query, variables }),
+  headers: { ...bearer(placeholder), ...extra },
+});
+
+/** Cases about who is calling: missing, forged, expired or revoked credentials, roles, other sandboxes. */
+export const AUTH_CASES: HostileCase[] = [
+  { name: 'no credential at all', request: { raw: JSON.stringify({ query: CONNECTIONS }), headers: { authorization: '' } }, code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'an empty bearer token', request: { raw: JSON.stringify({ query: CONNECTIONS }), headers: { authorization: 'Bearer ' } }, code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a Basic credential', request: { raw: JSON.stringify({ query: CONNECTIONS }), headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` } }, code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'garbage as a bearer token', request: asCaller('not-a-key-or-a-token', CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'an API key that is shaped right but unknown', request: asCaller(`fgk_${'0'.repeat(16)}_${'A'.repeat(43)}`, CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'an API key with SQL in it', request: asCaller("fgk_' OR '1'='1' --_x", CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a known key id with a wrong secret', request: asCaller('@wrongSecret', CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a revoked API key', request: asCaller('@revoked', CREATE_CONNECTION, { input: connection() }), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'an expired API key', request: asCaller('@expired', CREATE_CONNECTION, { input: connection() }), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a revoked API key in x-api-key', request: { raw: JSON.stringify({ query: CONNECTIONS }), headers: { authorization: '', 'x-api-key': '@revoked' } }, code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'an expired JWT', request: asCaller('@jwtExpired', CREATE_CONNECTION, { input: connection() }), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a JWT signed with another secret', request: asCaller('@jwtForged', CREATE_CONNECTION, { input: connection() }), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'an unsigned JWT (alg none)', request: asCaller('@jwtNone', CREATE_CONNECTION, { input: connection() }), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a JWT whose payload was edited after signing (role raised)', request: asCaller('@jwtTampered', CREATE_CONNECTION, { input: connection() }), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a JWT of another issuer', request: asCaller('@jwtIssuer', CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a JWT for another audience', request: asCaller('@jwtAudience', CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a JWT with a role that does not exist', request: asCaller('@jwtSuperuser', CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a JWT not valid before next hour', request: asCaller('@jwtNotYet', CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
+  { name: 'a viewer creating a connection', request: asCaller('@viewer', CREATE_CONNECTION, { input: connection() }), code: 'FORBIDDEN', status: 403 },
+  { name: 'an auditor reading connections', request: asCaller('@auditor', CONNECTIONS), code: 'FORBIDDEN', status: 403 },
+  { name: 'an operator creating an API key', request: asCaller('@operator', 'mutation { createApiKey(input: { name: "sneaky", role: ADMIN }) { key } }'), code: 'FORBIDDEN', status: 403 },
+  { name: 'an operator deleting with cascade', request: asCaller('@operator', 'mutation($id: ID!) { deleteConnection(id: $id, cascade: true) { id } }', { id: UNKNOWN }), code: 'FORBIDDEN', status: 403 },
+  { name: 'a prod-bound key asking for sandbox dev', request: asCaller('@prodOnly', CONNECTIONS, {}, { 'x-sandbox-name': 'dev' }), code: 'FORBIDDEN', status: 403 },
+  { name: 'a prod-bound key updating a connection of sandbox dev', request: asCaller('@prodOnly', UPDATE_CONNECTION, { id: '@devConnection', input: { name: 'taken over' } }), code: 'NOT_FOUND', field: 'id' },
+  { name: 'a prod-bound key deleting a connection of sandbox dev', request: asCaller('@prodOnly', 'mutation($id: ID!) { deleteConnection(id: $id) { id } }', { id: '@devConnection' }), code: 'NOT_FOUND', field: 'id' },
+  { name: 'a prod-bound key building a source connection on a connection of sandbox dev', request: asCaller('@prodOnly', CREATE_SOURCE, { input: { connectionId: '@devConnection', resource: 'CHARGES' } }), code: 'NOT_FOUND', field: 'input.connectionId' },
+  { name: 'a prod-bound key reading a connection of sandbox dev', request: asCaller('@prodOnly', 'query($id: ID!) { connection(id: $id) { id } }', { id: '@devConnection' }), code: null },
+];
 
 interface Snapshot {
   rows: Record<string, number>;
@@ -183,9 +221,47 @@ describe('hostile and malformed requests', () => {
 
   /** An XDM schema the mapping cases point at (so their field mappings are what is refused). */
   let schemaId = '';
+  /** What the placeholders in the cases stand for. */
+  const placeholders = new Map<string, string>();
+  const fill = (text: string) => [...placeholders].reduce((t, [name, value]) => t.replaceAll(name, value), text.replaceAll('@schema', schemaId));
 
   before(async () => {
-    stack = await TestStack.start();
+    stack = await TestStack.start({ env: { AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE } });
+    const secret = new TextEncoder().encode(JWT_SECRET);
+    const jwt = (claims: Record<string, unknown>, over: { issuer?: string; audience?: string; expires?: string | number; notBefore?: string } = {}) => {
+      let token = new SignJWT({ flowgate_role: 'admin', ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject('hostile-user').setIssuedAt();
+      token = token.setIssuer(over.issuer ?? ISSUER).setAudience(over.audience ?? AUDIENCE).setExpirationTime(over.expires ?? '5m');
+      if (over.notBefore) token = token.setNotBefore(over.notBefore);
+      return token;
+    };
+    const revoked = await stack.createKey('hostile-revoked', 'admin');
+    const revokedResult = await stack.gql('mutation { revokeApiKey(name: "hostile-revoked") { name } }');
+    assert.equal(revokedResult.errors, undefined, JSON.stringify(revokedResult.errors));
+    const viewer = await stack.createKey('hostile-viewer', 'viewer');
+    const valid = (await jwt({}).sign(secret)).split('.');
+    const raised = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(valid[1], 'base64url').toString()), flowgate_role: 'admin', sub: 'root' })).toString('base64url');
+    const entries: [string, string][] = [
+      ['@revoked', revoked],
+      ['@expired', await stack.createKey('hostile-expired', 'admin', { expiresAt: new Date(Date.now() - 60_000) })],
+      ['@wrongSecret', `${viewer.slice(0, 21)}${'B'.repeat(43)}`],
+      ['@viewer', viewer],
+      ['@auditor', await stack.createKey('hostile-auditor', 'auditor')],
+      ['@operator', await stack.createKey('hostile-operator', 'operator')],
+      ['@prodOnly', await stack.createKey('hostile-prod-only', 'admin', { sandboxes: ['prod'] })],
+      ['@jwtExpired', await jwt({}, { expires: Math.floor(Date.now() / 1000) - 3600 }).sign(secret)],
+      ['@jwtForged', await jwt({}).sign(new TextEncoder().encode('another-secret-entirely-0123456789abcdef'))],
+      ['@jwtNone', `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${valid[1]}.`],
+      ['@jwtTampered', `${valid[0]}.${raised}.${valid[2]}`],
+      ['@jwtIssuer', await jwt({}, { issuer: 'https://evil.example' }).sign(secret)],
+      ['@jwtAudience', await jwt({}, { audience: 'someone-else' }).sign(secret)],
+      ['@jwtSuperuser', await jwt({ flowgate_role: 'superuser' }).sign(secret)],
+      ['@jwtNotYet', await jwt({}, { notBefore: '1h' }).sign(secret)],
+    ];
+    // Longest placeholder first, so none is replaced inside a longer one.
+    for (const [name, value] of entries.sort((a, b) => b[0].length - a[0].length)) placeholders.set(name, value);
+    // A connection in sandbox dev, which the prod-bound key must not see or touch.
+    const dev = await mutateAndWait(stack, 'createConnection', 'CreateConnectionInput', { name: 'Hostile dev', accessToken: 'sk_test_hostile_dev' }, { 'x-sandbox-name': 'dev' });
+    placeholders.set('@devConnection', dev.resourceId);
     const exploreSchema = { type: 'object', properties: { data: { type: 'object', properties: { amount: { type: 'integer' } } } } };
     schemaId = (await mutateAndWait(stack, 'createXdmSchema', 'CreateXdmSchemaInput', { name: 'Hostile fixture', resource: 'CHARGES', exploreSchema })).resourceId;
   });
@@ -208,11 +284,14 @@ describe('hostile and malformed requests', () => {
     const request = c.request;
     let init: RequestInit;
     let url = stack.url;
+    // The admin key unless the case sends its own credential (an empty value sends none).
+    const withCredential = (headers: Record<string, string> = {}) =>
+      Object.fromEntries(Object.entries({ authorization: `Bearer ${stack.adminKey}`, ...headers }).map(([k, v]) => [k, fill(v)]).filter(([, v]) => v !== ''));
     if (!Array.isArray(request) && 'raw' in request) {
-      init = { method: request.method ?? 'POST', headers: { 'content-type': request.contentType ?? 'application/json', ...request.headers }, body: request.method === 'GET' ? undefined : typeof request.raw === 'string' ? request.raw.replaceAll('@schema', schemaId) : new Uint8Array(request.raw) };
+      init = { method: request.method ?? 'POST', headers: withCredential({ 'content-type': request.contentType ?? 'application/json', ...request.headers }), body: request.method === 'GET' ? undefined : typeof request.raw === 'string' ? fill(request.raw) : new Uint8Array(request.raw) };
       if (request.method === 'GET') url += `?query=${encodeURIComponent(`mutation { deleteConnection(id: "${UNKNOWN}") { id } }`)}`;
     } else {
-      init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request).replaceAll('@schema', schemaId) };
+      init = { method: 'POST', headers: withCredential({ 'content-type': 'application/json' }), body: fill(JSON.stringify(request)) };
     }
     const response = await fetch(url, init);
     const text = await response.text();
@@ -247,7 +326,7 @@ describe('hostile and malformed requests', () => {
   }
 
   it('has at least 60 cases', () => {
-    assert.ok(CASES.length >= 60, `${CASES.length} cases`);
+    assert.ok(CASES.length + AUTH_CASES.length >= 60, `${CASES.length + AUTH_CASES.length} cases`);
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
   });
 
@@ -275,7 +354,7 @@ describe('hostile and malformed requests', () => {
           // A number waits that many ms (e.g. for connection_ack); frames between waits go out together.
           for (const frame of frames) {
             if (typeof frame === 'number') await new Promise((r) => setTimeout(r, frame));
-            else socket.send(frame);
+            else socket.send(typeof frame === 'string' ? fill(frame.replace('@init', JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${stack.adminKey}` } }))) : frame);
           }
         });
         socket.on('close', (code) => {
@@ -285,7 +364,9 @@ describe('hostile and malformed requests', () => {
         socket.on('error', () => undefined);
       });
     }
-    const init = JSON.stringify({ type: 'connection_init' });
+    // The admin key's connection_init (filled in when sent).
+    const init = '@init';
+    const initWith = (payload: unknown) => JSON.stringify({ type: 'connection_init', payload });
     const subscribe = (id: string) => JSON.stringify({ id, type: 'subscribe', payload: { query: `subscription { operationUpdated(id: "${UNKNOWN}") { id } }` } });
 
     const wsCases: { name: string; frames: (string | Buffer | number)[]; code: number }[] = [
@@ -297,6 +378,11 @@ describe('hostile and malformed requests', () => {
       { name: 'connection_init with a string payload', frames: [JSON.stringify({ type: 'connection_init', payload: 'x' })], code: 4400 },
       { name: 'subscribe without a query', frames: [init, 100, JSON.stringify({ id: '1', type: 'subscribe', payload: {} })], code: 4400 },
       { name: 'two subscriptions with one id', frames: [init, 100, subscribe('same'), subscribe('same')], code: 4409 },
+      { name: 'connection_init without a credential', frames: [JSON.stringify({ type: 'connection_init' })], code: 4403 },
+      { name: 'connection_init with a revoked key', frames: [initWith({ authorization: 'Bearer @revoked' })], code: 4403 },
+      { name: 'connection_init with an expired JWT', frames: [initWith({ authorization: 'Bearer @jwtExpired' })], code: 4403 },
+      { name: 'connection_init with a forged JWT', frames: [initWith({ authorization: 'Bearer @jwtForged' })], code: 4403 },
+      { name: 'connection_init of a prod-bound key asking for sandbox dev', frames: [initWith({ authorization: 'Bearer @prodOnly', sandbox: 'dev' })], code: 4403 },
       { name: 'a frame over GRAPHQL_MAX_REQUEST_BYTES', frames: [init, 100, JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename } #${'x'.repeat(1_100_000)}` } })], code: 1009 },
     ];
 

@@ -24,7 +24,7 @@ describe('CallerRateLimiter', () => {
     const warnings: unknown[] = [];
     const logger = { warn: (o: unknown) => warnings.push(o) } as never;
     const limiter = new CallerRateLimiter({ redis, keyPrefix: 'test', limits: { mutationsPerMinute: 1, explorePerMinute: 1 }, logger });
-    const ctx = { actor: 'someone' } as GatewayContext;
+    const ctx = { actor: 'apikey:someone', caller: { id: 'apikey:someone' } } as GatewayContext;
     const document = parse('mutation { deleteDataflow(id: "1") { id } }');
     await limiter.consume(ctx, document, undefined);
     await limiter.consume(ctx, document, undefined);

@@ -29,15 +29,15 @@ export interface FlowChain extends Upstream {
 }
 
 /** Sends a create mutation `field(input: $input)` and returns the raw GraphQL result. */
-export function mutate(stack: TestStack, field: string, inputType: string, input: Record<string, unknown>): Promise<GraphQLResult> {
-  return stack.gql(`mutation($input: ${inputType}!) { ${field}(input: $input) { ${OPERATION_FIELDS} } }`, { input });
+export function mutate(stack: TestStack, field: string, inputType: string, input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResult> {
+  return stack.gql(`mutation($input: ${inputType}!) { ${field}(input: $input) { ${OPERATION_FIELDS} } }`, { input }, headers);
 }
 
 /** Sends a create mutation and waits for its operation; fails unless it SUCCEEDED. Returns the operation. */
-export async function mutateAndWait(stack: TestStack, field: string, inputType: string, input: Record<string, unknown>): Promise<any> {
-  const result = await mutate(stack, field, inputType, input);
+export async function mutateAndWait(stack: TestStack, field: string, inputType: string, input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<any> {
+  const result = await mutate(stack, field, inputType, input, headers);
   if (result.errors?.length) throw new Error(`${field} refused: ${JSON.stringify(result.errors)}`);
-  const done = await stack.waitForOperation(result.data[field].id, 60_000);
+  const done = await stack.waitForOperation(result.data[field].id, 60_000, headers);
   if (done.status !== 'SUCCEEDED') throw new Error(`${field} ended ${done.status}: ${JSON.stringify(done.error)}`);
   return done;
 }
