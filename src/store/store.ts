@@ -1,3 +1,4 @@
+import { AuditChainVerifier } from './audit-chain.js';
 import { AuditStore } from './audit.store.js';
 import { FlowRunStore } from './flow-run.store.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
@@ -16,6 +17,8 @@ export class Store {
   readonly resources: ResourceStore;
   readonly operations: OperationStore;
   readonly audit: AuditStore;
+  /** Verifies the audit hash chain (see the audit_chain migration). */
+  readonly auditChain: AuditChainVerifier;
   readonly runs: FlowRunStore;
   readonly secrets: SecretStore;
   /** The per-operation statements, in SQL (see OperationHotPath). */
@@ -32,6 +35,7 @@ export class Store {
     this.resources = new ResourceStore(prisma, database.pool);
     this.operations = new OperationStore(prisma);
     this.audit = new AuditStore(prisma);
+    this.auditChain = new AuditChainVerifier({ pool: database.pool });
     this.runs = new FlowRunStore(prisma);
     this.secrets = new SecretStore(prisma, secretBox, this.hot);
   }
