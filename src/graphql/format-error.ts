@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { AppError } from '../errors/app-errors.js';
 import type { Logger } from '../logging/logger.js';
 import { PlatformError } from '../platform/platform-errors.js';
+import { maskInputEcho } from './mask-input-echo.js';
 
 /** GraphQL's own codes (parse/validation errors) pass through as they are. */
 const PASS_THROUGH = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -29,11 +30,11 @@ export function createFormatError(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
-      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code } };
+      return { message: maskInputEcho(formatted.message, error), path: formatted.path, locations: formatted.locations, extensions: { code } };
     }
     if (original instanceof GraphQLError && !original.originalError) {
       // Errors graphql-js raised itself (e.g. variable coercion): safe to show.
-      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code: typeof code === 'string' ? code : 'BAD_USER_INPUT' } };
+      return { message: maskInputEcho(formatted.message, error), path: formatted.path, locations: formatted.locations, extensions: { code: typeof code === 'string' ? code : 'BAD_USER_INPUT' } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a resolver');
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

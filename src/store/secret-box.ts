@@ -26,6 +26,16 @@ export class SecretBox {
     this.keys = new Map([...previous, current].map((k) => [k.id, k.key]));
   }
 
+  /** Id of the key new secrets are sealed with. */
+  get currentKeyId(): string {
+    return this.current.id;
+  }
+
+  /** Whether secrets sealed with this key id can be opened. */
+  hasKey(keyId: string): boolean {
+    return this.keys.has(keyId);
+  }
+
   seal(plaintext: string, associatedData: string): SealedSecret {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
@@ -37,11 +47,16 @@ export class SecretBox {
 
   open(sealed: SealedSecret, associatedData: string): string {
     const key = this.keys.get(sealed.keyId);
-    if (!key) throw new Error(`no key with id ${sealed.keyId} is configured to decrypt this secret`);
+    if (!key) throw new Error(`no key with id ${sealed.keyId} is configured to decrypt this secret (set FLOWGATE_SECRET_KEY or add it to FLOWGATE_PREVIOUS_SECRET_KEYS)`);
     const raw = Buffer.from(sealed.ciphertext, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
     decipher.setAAD(Buffer.from(associatedData));
     decipher.setAuthTag(raw.subarray(raw.length - 16));
     return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+  }
+
+  /** Opens a secret and seals it again with the current key (a fresh IV, the same associated data). */
+  reseal(sealed: SealedSecret, associatedData: string): SealedSecret {
+    return this.seal(this.open(sealed, associatedData), associatedData);
   }
 }
