@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/config.js';
+import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { createMaintenanceQueue, createOnboardingQueue, createOperationsQueue } from '../jobs/queues.js';
 import { OnboardingRequests } from '../onboarding/onboarding-requests.js';
 import { OnboardingStore } from '../onboarding/onboarding.store.js';
@@ -50,22 +48,6 @@ export function bullConnection(redisUrl: string) {
     db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
     maxRetriesPerRequest: null,
   };
-}
-
-/**
- * Where the embedded mode keeps its generated secret key when FLOWGATE_SECRET_KEY is unset, so
- * tokens stored by one run can be read by the next. Outside embedded mode a key is required.
- */
-export function embeddedSecretKey(logger: Logger | null, options: { create?: boolean } = {}): { id: string; key: Buffer } | null {
-  const dir = path.resolve(process.cwd(), '.flowgate');
-  const file = path.join(dir, 'local-secret.key');
-  if (!existsSync(file)) {
-    if (options.create === false) return null;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-    logger?.info({ file }, 'generated a local secret key for the embedded mode');
-  }
-  return { id: 'local', key: Buffer.from(readFileSync(file, 'utf8').trim(), 'hex') };
 }
 
 export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps {

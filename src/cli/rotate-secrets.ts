@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { embeddedSecretKey } from '../app/process.js';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { SecretBox } from '../store/secret-box.js';
 import { rotateSecrets, UnknownSecretKeyError } from '../store/secret-rotation.js';
 

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { SecretKeyUnavailableError } from '../errors/app-errors.js';
 
 /** A key that can encrypt; older keys stay available for decryption after a rotation. */
 export interface SecretKey {
@@ -47,12 +48,17 @@ export class SecretBox {
 
   open(sealed: SealedSecret, associatedData: string): string {
     const key = this.keys.get(sealed.keyId);
-    if (!key) throw new Error(`no key with id ${sealed.keyId} is configured to decrypt this secret (set FLOWGATE_SECRET_KEY or add it to FLOWGATE_PREVIOUS_SECRET_KEYS)`);
+    if (!key) throw new SecretKeyUnavailableError(sealed.keyId, 'unknown-key');
     const raw = Buffer.from(sealed.ciphertext, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-    decipher.setAAD(Buffer.from(associatedData));
-    decipher.setAuthTag(raw.subarray(raw.length - 16));
-    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+      decipher.setAAD(Buffer.from(associatedData));
+      decipher.setAuthTag(raw.subarray(raw.length - 16));
+      return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+    } catch {
+      // GCM's own message says nothing useful; ours names the key id (never bytes).
+      throw new SecretKeyUnavailableError(sealed.keyId, 'wrong-key');
+    }
   }
 
   /** Opens a secret and seals it again with the current key (a fresh IV, the same associated data). */

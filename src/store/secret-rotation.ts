@@ -64,9 +64,8 @@ export async function rotateSecrets(options: RotateSecretsOptions): Promise<Rota
         let sealed;
         try {
           sealed = box.reseal({ keyId: row.key_id, ciphertext: row.ciphertext }, `${row.resource_id}:${row.id}`);
-        } catch {
-          // GCM refuses the key material (or the row was altered): say which secret, never any bytes.
-          throw new Error(`secret ${row.id} does not decrypt with key "${row.key_id}": the configured key material for that id is wrong, or the row was altered`);
+        } catch (error) {
+          throw new Error(`secret ${row.id}: ${(error as Error).message}`);
         }
         // Guarded on the old key id: a concurrent run that got there first wins, and this one skips it.
         const updated = await client.query('UPDATE secrets SET key_id = $2, ciphertext = $3 WHERE id = $1::uuid AND key_id = $4', [row.id, sealed.keyId, sealed.ciphertext, row.key_id]);
