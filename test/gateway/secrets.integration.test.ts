@@ -84,6 +84,7 @@ describe('secrets', () => {
     });
 
     it('finds no token in any column of any PostgreSQL table (as text, and as hex for bytea)', async () => {
+      assert.ok(stack.config.platform.clientSecret.length >= 6);
       const tables = await stack.sql<{ schema: string; name: string }>(
         `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
          WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
@@ -94,7 +95,7 @@ describe('secrets', () => {
       for (const { schema, name } of tables) {
         const rows = await stack.sql<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${name}" t`);
         const text = rows.map((r) => r.row).join('\n');
-        for (const [kind, token] of Object.entries(TOKENS)) {
+        for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret]]) {
           assert.ok(!text.includes(token), `${schema}.${name} holds the ${kind} token in clear`);
           assert.ok(!text.includes(Buffer.from(token).toString('hex')), `${schema}.${name} holds the ${kind} token as bytes`);
         }
@@ -104,7 +105,7 @@ describe('secrets', () => {
     it('finds no token in any Redis key of the namespace, whatever its type, nor in any Redis command sent meanwhile', async () => {
       const dump = await stack.redisDump();
       assert.ok(dump.size > 0, 'the namespace has keys (queues, events)');
-      for (const [key, value] of dump) for (const [kind, token] of Object.entries(TOKENS)) assert.ok(!value.includes(token) && !key.includes(token), `Redis key ${key} holds the ${kind} token`);
+      for (const [key, value] of dump) for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret]]) assert.ok(!value.includes(token) && !key.includes(token), `Redis key ${key} holds the ${kind} token`);
       // BullMQ job data lives only until the job completes: MONITOR saw every write as it happened.
       assert.deepEqual(redisCommands, []);
       // And it would have seen one: a control value written the same way is caught.
@@ -123,7 +124,7 @@ describe('secrets', () => {
     it('finds no token in any log line', () => {
       assert.ok(stack.logLines.length > 0);
       const text = stack.logLines.join('\n');
-      for (const [kind, token] of Object.entries(TOKENS)) assert.ok(!text.includes(token), `a log line holds the ${kind} token`);
+      for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret]]) assert.ok(!text.includes(token), `a log line holds the ${kind} token`);
     });
 
     it('finds no token in any GraphQL response, nor anywhere a caller can read back', async () => {
@@ -135,6 +136,26 @@ describe('secrets', () => {
       const text = JSON.stringify(responses);
       for (const [kind, token] of Object.entries(TOKENS)) assert.ok(!text.includes(token), `a response holds the ${kind} token`);
       assert.match(text, /got an invalid value at \\"input.accessToken\\"; String cannot represent this value\./, 'the masked message still names the field and the reason');
+    });
+  });
+
+  describe('when IMS refuses the configured AEP client secret', () => {
+    const wrongSecret = 'wrong-aep-client-secret-ScanAEP0007';
+    let stack: TestStack;
+    before(async () => {
+      stack = await TestStack.start({ env: { AEP_CLIENT_SECRET: wrongSecret } });
+    });
+    after(() => stack.stop());
+
+    it('fails the operation with PLATFORM_AUTH, and the secret is in no error, row, Redis key or log line', async () => {
+      const queued = (await stack.data(CREATE, { input: { name: uniqueName('No IMS'), accessToken: TOKENS.created } })).createConnection;
+      const failed = await stack.waitForOperation(queued.id);
+      assert.equal(failed.status, 'FAILED');
+      assert.equal(failed.error.code, 'PLATFORM_AUTH');
+      const rows = await stack.sql<{ row: string }>(`SELECT o::text AS row FROM operations o UNION ALL SELECT a::text FROM audit_events a`);
+      const everywhere = [JSON.stringify(failed), ...rows.map((r) => r.row), ...(await stack.redisDump()).values(), ...stack.logLines].join('\n');
+      assert.match(everywhere, /IMS/);
+      assert.ok(!everywhere.includes(wrongSecret));
     });
   });
 
