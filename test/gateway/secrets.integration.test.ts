@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
@@ -26,7 +27,7 @@ const CLI = path.resolve(__dirname, '../../src/cli/rotate-secrets.js');
 describe('secrets', () => {
   describe('a scan of everything Flowgate stored, sent and logged after real work with known tokens', () => {
     let stack: TestStack;
-    let monitor: Redis;
+    let monitor: RedisMonitor;
     /** Every Redis command any client sent while the work ran (MONITOR), as text. */
     const redisCommands: string[] = [];
     const responses: GraphQLResult[] = [];
@@ -38,13 +39,8 @@ describe('secrets', () => {
 
     before(async () => {
       stack = await TestStack.start();
-      // monitor() opens a connection of its own; the one it was called on is not needed.
-      const opener = new Redis(REDIS_URL);
-      monitor = await opener.monitor();
-      opener.disconnect();
-      monitor.on('monitor', (_time: string, args: string[]) => {
-        const text = args.join(' ');
-        if (Object.values(TOKENS).some((token) => text.includes(token))) redisCommands.push(text);
+      monitor = await redisMonitor((line) => {
+        if (Object.values(TOKENS).some((token) => line.includes(token))) redisCommands.push(line);
       });
 
       // createConnection, then a token update of the same connection.
@@ -79,8 +75,8 @@ describe('secrets', () => {
       assert.equal(refused.errors?.[0].extensions?.field, 'input.name');
     });
     after(async () => {
-      monitor.disconnect();
-      await stack.stop();
+      monitor?.close();
+      await stack?.stop();
     });
 
     it('finds no token in any column of any PostgreSQL table (as text, and as hex for bytea)', async () => {
@@ -112,7 +108,7 @@ describe('secrets', () => {
       const control = 'sk_test_ScanMonitorControl0006';
       const redis = new Redis(REDIS_URL);
       try {
-        const watched = new Promise<void>((resolve) => monitor.on('monitor', (_t: string, args: string[]) => args.includes(control) && resolve()));
+        const watched = new Promise<void>((resolve) => monitor.watchers.push((line) => line.includes(control) && resolve()));
         await redis.set(`${stack.config.queuePrefix}:control`, control);
         await watched;
         await redis.del(`${stack.config.queuePrefix}:control`);
@@ -277,6 +273,42 @@ function run(script: string, args: string[], env: Record<string, string>): Promi
   return new Promise((resolve) => {
     execFile(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: path.resolve(__dirname, '../..'), timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+interface RedisMonitor {
+  watchers: ((line: string) => void)[];
+  close(): void;
+}
+
+/**
+ * Redis MONITOR on a raw socket: every command any client sends, one `+<time> [db addr] "cmd" "arg"…`
+ * line each (ioredis's own monitor() mode loses track of its replies under heavy traffic).
+ */
+function redisMonitor(onLine: (line: string) => void): Promise<RedisMonitor> {
+  const url = new URL(REDIS_URL);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port || 6379), url.hostname);
+    const monitor: RedisMonitor = { watchers: [onLine], close: () => socket.destroy() };
+    let buffered = '';
+    let started = false;
+    socket.setEncoding('latin1');
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write('MONITOR\r\n'));
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\r\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (!started) {
+          if (line !== '+OK') return reject(new Error(`MONITOR answered ${line}`));
+          started = true;
+          resolve(monitor);
+          continue;
+        }
+        for (const watcher of monitor.watchers) watcher(line);
+      }
     });
   });
 }
