@@ -37,7 +37,7 @@ export class Store {
     this.audit = new AuditStore(prisma);
     this.auditChain = new AuditChainVerifier({ pool: database.pool });
     this.runs = new FlowRunStore(prisma);
-    this.secrets = new SecretStore(prisma, secretBox, this.hot);
+    this.secrets = new SecretStore(prisma, secretBox);
   }
 
   transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
