@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/config.js';
+import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { createMaintenanceQueue, createOnboardingQueue, createOperationsQueue } from '../jobs/queues.js';
 import { OnboardingRequests } from '../onboarding/onboarding-requests.js';
 import { OnboardingStore } from '../onboarding/onboarding.store.js';
@@ -52,28 +50,13 @@ export function bullConnection(redisUrl: string) {
   };
 }
 
-/**
- * Where the embedded mode keeps its generated secret key when FLOWGATE_SECRET_KEY is unset, so
- * tokens stored by one run can be read by the next. Outside embedded mode a key is required.
- */
-function embeddedSecretKey(logger: Logger): { id: string; key: Buffer } {
-  const dir = path.resolve(process.cwd(), '.flowgate');
-  const file = path.join(dir, 'local-secret.key');
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-    logger.info({ file }, 'generated a local secret key for the embedded mode');
-  }
-  return { id: 'local', key: Buffer.from(readFileSync(file, 'utf8').trim(), 'hex') };
-}
-
 export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps {
-  const secretKey = config.secretKey ?? embeddedSecretKey(logger);
+  const secretKey = config.secretKey ?? embeddedSecretKey(logger)!;
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
   });
-  const store = new Store(database, new SecretBox(secretKey));
+  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys));
   // Auto-pipelining sends the publishes and reads issued in one tick as one write.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

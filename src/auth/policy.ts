@@ -35,6 +35,7 @@ export const POLICY: Readonly<Record<string, FieldPolicy>> = {
   // Queries
   'Query.whoami': { roles: EVERYONE },
   'Query.auditEvents': { roles: EVERYONE },
+  'Query.verifyAuditChain': { roles: ['admin', 'auditor'] },
   'Query.apiKeys': { roles: ADMIN },
   'Query.connection': { roles: READ },
   'Query.connections': { roles: READ },

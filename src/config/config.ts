@@ -26,6 +26,8 @@ export interface AppConfig {
   platform: PlatformConfig;
   /** AES-256-GCM key for secrets at rest, with its id (for rotation). */
   secretKey: { id: string; key: Buffer } | null;
+  /** Older keys, only to decrypt secrets sealed before a rotation (`FLOWGATE_PREVIOUS_SECRET_KEYS`). */
+  previousSecretKeys: { id: string; key: Buffer }[];
   /** Seconds an explore result is cached. */
   exploreCacheSeconds: number;
   /** Seconds between two syncs of flow runs. */
@@ -107,6 +109,9 @@ export class ConfigError extends Error {
 
 const AEP_KEYS = ['AEP_CLIENT_ID', 'AEP_CLIENT_SECRET', 'AEP_ORG_ID'] as const;
 
+const KEY_ID = /^[A-Za-z0-9._-]{1,32}$/;
+const KEY_ID_RULE = '1 to 32 letters, digits, . _ or -';
+
 const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/flowgate'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -126,7 +131,8 @@ const envSchema = z.object({
   AEP_TENANT: z.string().regex(/^[a-z0-9]+$/, 'lower-case letters and digits').optional(),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   FLOWGATE_SECRET_KEY: z.string().optional(),
-  FLOWGATE_SECRET_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('k1'),
+  FLOWGATE_SECRET_KEY_ID: z.string().regex(KEY_ID, KEY_ID_RULE).default('k1'),
+  FLOWGATE_PREVIOUS_SECRET_KEYS: z.string().optional(),
   EXPLORE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   RUN_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
   NODE_ENV: z.string().default('development'),
@@ -182,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (e.AUTH_JWKS_URL !== undefined && (e.AUTH_JWT_ISSUER === undefined || e.AUTH_JWT_AUDIENCE === undefined)) {
     problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE: required with AUTH_JWKS_URL');
   }
+  const previousSecretKeys = e.FLOWGATE_PREVIOUS_SECRET_KEYS === undefined ? [] : parsePreviousKeys(e.FLOWGATE_PREVIOUS_SECRET_KEYS, secretKey, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const jwtEnabled = e.AUTH_JWKS_URL !== undefined || e.AUTH_JWT_SECRET !== undefined;
@@ -236,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     logLevel: e.LOG_LEVEL,
     platform,
     secretKey,
+    previousSecretKeys,
     exploreCacheSeconds: e.EXPLORE_CACHE_SECONDS,
     runSyncIntervalSeconds: e.RUN_SYNC_INTERVAL_SECONDS,
     nodeEnv: e.NODE_ENV,
@@ -254,6 +262,31 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     auth,
   };
+}
+
+/**
+ * `id:key,id:key…` (key as 64 hex characters or base64 of 32 bytes). Problems name the entry
+ * by position and id, never the key material.
+ */
+function parsePreviousKeys(raw: string, current: AppConfig['secretKey'], problems: string[]): AppConfig['previousSecretKeys'] {
+  const name = 'FLOWGATE_PREVIOUS_SECRET_KEYS';
+  const keys: AppConfig['previousSecretKeys'] = [];
+  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const [index, entry] of entries.entries()) {
+    const colon = entry.indexOf(':');
+    const id = colon < 0 ? '' : entry.slice(0, colon);
+    const label = `${name}: entry ${index + 1}`;
+    if (colon < 0 || !KEY_ID.test(id)) {
+      problems.push(`${label} must be id:key with an id of ${KEY_ID_RULE}`);
+      continue;
+    }
+    const key = decodeKey(entry.slice(colon + 1));
+    if (!key) problems.push(`${label} (${id}): key must be 32 bytes, as 64 hex characters or base64`);
+    else if (keys.some((k) => k.id === id)) problems.push(`${label} (${id}): the id appears twice`);
+    else if (current && current.id === id && !current.key.equals(key)) problems.push(`${label} (${id}): the id is FLOWGATE_SECRET_KEY_ID's, with a different key`);
+    else if (!current || current.id !== id) keys.push({ id, key });
+  }
+  return keys;
 }
 
 function decodeKey(raw: string): Buffer | null {

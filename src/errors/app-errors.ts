@@ -144,3 +144,25 @@ export class ForbiddenError extends AppError {
     return { ...(this.requiredRoles.length > 0 ? { requiredRoles: [...this.requiredRoles] } : {}), ...(this.sandbox ? { sandbox: this.sandbox } : {}) };
   }
 }
+
+/**
+ * A stored secret cannot be opened by this process: it is sealed with a key id the process does
+ * not have, or the key material configured for that id is wrong. A configuration problem, so
+ * final: retrying on the same worker cannot succeed. The message names key ids, never key bytes.
+ */
+export class SecretKeyUnavailableError extends AppError {
+  readonly code = 'PRECONDITION_FAILED' as const;
+  constructor(
+    readonly keyId: string,
+    reason: 'unknown-key' | 'wrong-key',
+  ) {
+    super(
+      reason === 'unknown-key'
+        ? `the stored secret is sealed with key "${keyId}", which this process does not have: add it to FLOWGATE_PREVIOUS_SECRET_KEYS (or run npm run secrets:rotate where it is configured)`
+        : `the stored secret does not decrypt with key "${keyId}": the key material configured for that id is wrong, or the secret was altered`,
+    );
+  }
+  override details() {
+    return { keyId: this.keyId };
+  }
+}

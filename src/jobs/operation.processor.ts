@@ -5,9 +5,22 @@ import { serializeOperation } from '../schema/mappers.js';
 import type { Prisma } from '../store/generated/client.js';
 import type { Operation } from '../store/operation.store.js';
 import type { Resource } from '../store/resource.store.js';
+import { REDACTED } from '../platform/secret-redaction.js';
 import { toOperationErrorInfo } from './operation-error-info.js';
 import { PlatformChangedConflict, type HandlerOutcome, type OperationHandler, type WorkerDeps } from './operation-handler.js';
 import type { OperationJobData } from './queues.js';
+
+/**
+ * An error whose message and stack no longer contain `secret` (a Platform or library error may
+ * echo a request value). Same class and fields, so retry decisions do not change.
+ */
+function scrubSecret(error: unknown, secret: string): unknown {
+  if (!(error instanceof Error) || secret.length === 0) return error;
+  const scrub = (text: string | undefined) => text?.split(secret).join(REDACTED);
+  if (error.message.includes(secret)) error.message = scrub(error.message)!;
+  if (error.stack?.includes(secret)) error.stack = scrub(error.stack);
+  return error;
+}
 
 /** Minimum time between two progress reports of one operation. */
 export const PROGRESS_INTERVAL_MS = 200;
@@ -43,6 +56,8 @@ export class OperationProcessor {
     if (!claimed) return; // finished (or cancelled) by an earlier delivery of this job
     const { operation: started, resource, secret } = claimed;
     let lastProgressAt = Date.now();
+    /** The plaintext secret once the handler asked for it: scrubbed from whatever an error carries onwards. */
+    let opened: string | null = null;
     // Not awaited: the Platform call need not wait for Redis to confirm the news. Later publishes
     // of this operation are issued after it on the same connection, so subscribers see them in order.
     void this.publishOperation(started);
@@ -61,7 +76,8 @@ export class OperationProcessor {
         isRetry: started.attempts > 1 || (started.input as { adoptExisting?: boolean } | null)?.adoptExisting === true,
         secret: async () => {
           if (!secret) throw new Error(`operation ${operationId} carries no secret`);
-          return store.secrets.openSealed(secret);
+          opened = store.secrets.openSealed(secret);
+          return opened;
         },
         progress: async (fraction, message) => {
           // Reported at most every PROGRESS_INTERVAL_MS: a step that follows the previous one within
@@ -75,7 +91,8 @@ export class OperationProcessor {
       });
       await this.succeed(started, resource, outcome);
       await this.notifyFinished(started);
-    } catch (error) {
+    } catch (caught) {
+      const error = opened === null ? caught : scrubSecret(caught, opened);
       const info = toOperationErrorInfo(error);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (info.retryable && !lastAttempt) {

@@ -1,6 +1,6 @@
 import { Args, ArgsType, Ctx, Field, ID, InputType, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import { AuditEvent, AuditEventPage } from '../schema/audit-event.type.js';
+import { AuditChainReport, AuditEvent, AuditEventPage } from '../schema/audit-event.type.js';
 import { ResourceType } from '../schema/enums.js';
 import { toAuditEvent } from '../schema/mappers.js';
 import { toPage } from '../schema/page.type.js';
@@ -55,5 +55,17 @@ export class AuditEventResolver {
       args.after,
     );
     return toPage(page, toAuditEvent, auditCursor);
+  }
+
+  @Query(() => AuditChainReport, {
+    description: 'Recomputes the audit hash chain (all sandboxes) and reports the first broken link. For admins and auditors.',
+  })
+  async verifyAuditChain(@Ctx() ctx: GatewayContext): Promise<AuditChainReport> {
+    const report = await ctx.store.auditChain.verify();
+    return Object.assign(new AuditChainReport(), {
+      ...report,
+      firstBrokenSeq: report.firstBrokenSeq === null ? null : report.firstBrokenSeq.toString(),
+      headSeq: report.headSeq.toString(),
+    });
   }
 }

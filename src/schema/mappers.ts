@@ -170,5 +170,7 @@ export function toAuditEvent(row: AuditRow): AuditEvent {
     after: row.after,
     operationId: row.operationId,
     requestId: row.requestId,
+    hash: row.hash ? Buffer.from(row.hash).toString('hex') : null,
+    prevHash: row.prevHash ? Buffer.from(row.prevHash).toString('hex') : null,
   });
 }

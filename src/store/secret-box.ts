@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { SecretKeyUnavailableError } from '../errors/app-errors.js';
 
 /** A key that can encrypt; older keys stay available for decryption after a rotation. */
 export interface SecretKey {
@@ -26,6 +27,16 @@ export class SecretBox {
     this.keys = new Map([...previous, current].map((k) => [k.id, k.key]));
   }
 
+  /** Id of the key new secrets are sealed with. */
+  get currentKeyId(): string {
+    return this.current.id;
+  }
+
+  /** Whether secrets sealed with this key id can be opened. */
+  hasKey(keyId: string): boolean {
+    return this.keys.has(keyId);
+  }
+
   seal(plaintext: string, associatedData: string): SealedSecret {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
@@ -37,11 +48,21 @@ export class SecretBox {
 
   open(sealed: SealedSecret, associatedData: string): string {
     const key = this.keys.get(sealed.keyId);
-    if (!key) throw new Error(`no key with id ${sealed.keyId} is configured to decrypt this secret`);
+    if (!key) throw new SecretKeyUnavailableError(sealed.keyId, 'unknown-key');
     const raw = Buffer.from(sealed.ciphertext, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-    decipher.setAAD(Buffer.from(associatedData));
-    decipher.setAuthTag(raw.subarray(raw.length - 16));
-    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+      decipher.setAAD(Buffer.from(associatedData));
+      decipher.setAuthTag(raw.subarray(raw.length - 16));
+      return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+    } catch {
+      // GCM's own message says nothing useful; ours names the key id (never bytes).
+      throw new SecretKeyUnavailableError(sealed.keyId, 'wrong-key');
+    }
+  }
+
+  /** Opens a secret and seals it again with the current key (a fresh IV, the same associated data). */
+  reseal(sealed: SealedSecret, associatedData: string): SealedSecret {
+    return this.seal(this.open(sealed, associatedData), associatedData);
   }
 }

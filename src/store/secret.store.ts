@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { OperationHotPath } from './operation-hot-path.js';
 import type { SecretBox, SealedSecret } from './secret-box.js';
 import type { Db } from './store.js';
 
 /**
  * Secrets of resources (the Stripe access token), sealed before they touch the database and
- * opened only by the worker right before a Platform call.
+ * opened only by the worker right before a Platform call (`openSealed`, on the row the
+ * operation's start statement read; there is deliberately no "open by id" for other callers).
  */
 export class SecretStore {
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-    private readonly hot: OperationHotPath,
   ) {}
 
   /** Seals a secret for a resource without storing it (the caller inserts it with its operation). */
@@ -28,21 +27,8 @@ export class SecretStore {
     return id;
   }
 
-  /** The plaintext of one stored secret version. */
-  async open(secretId: string): Promise<string> {
-    const secret = await this.hot.sealedSecret(secretId);
-    if (!secret) throw new Error(`secret ${secretId} does not exist`);
-    return this.box.open({ keyId: secret.keyId, ciphertext: secret.ciphertext }, `${secret.resourceId}:${secret.id}`);
-  }
-
-  /** Decrypts a sealed secret row read together with its operation. */
+  /** Decrypts a sealed secret row read together with its operation (worker only). */
   openSealed(secret: { id: string; resourceId: string; keyId: string; ciphertext: string }): string {
-    return this.box.open({ keyId: secret.keyId, ciphertext: secret.ciphertext }, `${secret.resourceId}:${secret.id}`);
-  }
-
-  /** The newest secret version of a resource. */
-  async openLatest(resourceId: string): Promise<string> {
-    const secret = await this.db.secret.findFirstOrThrow({ where: { resourceId }, orderBy: { createdAt: 'desc' } });
     return this.box.open({ keyId: secret.keyId, ciphertext: secret.ciphertext }, `${secret.resourceId}:${secret.id}`);
   }
 }

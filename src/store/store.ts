@@ -1,4 +1,5 @@
 import { ApiKeyStore } from './api-key.store.js';
+import { AuditChainVerifier } from './audit-chain.js';
 import { AuditStore } from './audit.store.js';
 import { FlowRunStore } from './flow-run.store.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
@@ -17,6 +18,8 @@ export class Store {
   readonly resources: ResourceStore;
   readonly operations: OperationStore;
   readonly audit: AuditStore;
+  /** Verifies the audit hash chain (see the audit_chain migration). */
+  readonly auditChain: AuditChainVerifier;
   readonly runs: FlowRunStore;
   readonly secrets: SecretStore;
   readonly apiKeys: ApiKeyStore;
@@ -34,9 +37,10 @@ export class Store {
     this.resources = new ResourceStore(prisma, database.pool);
     this.operations = new OperationStore(prisma);
     this.audit = new AuditStore(prisma);
+    this.auditChain = new AuditChainVerifier({ pool: database.pool });
     this.runs = new FlowRunStore(prisma);
-    this.secrets = new SecretStore(prisma, secretBox, this.hot);
     this.apiKeys = new ApiKeyStore(prisma);
+    this.secrets = new SecretStore(prisma, secretBox);
   }
 
   transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {

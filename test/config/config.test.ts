@@ -114,4 +114,45 @@ describe('loadConfig', () => {
       assert.match(problems({ ...idp, AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_JWT_SECRET: 's'.repeat(32) }).join(), /set one of them, not both/);
     });
   });
+
+  describe('FLOWGATE_PREVIOUS_SECRET_KEYS', () => {
+    const older = 'b'.repeat(64);
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+
+    it('reads id:key pairs (hex or base64) as keys that only decrypt', () => {
+      const config = loadConfig({ FLOWGATE_SECRET_KEY: KEY, FLOWGATE_SECRET_KEY_ID: 'k3', FLOWGATE_PREVIOUS_SECRET_KEYS: `k1:${older}, k2:${base64}` });
+      assert.equal(config.secretKey?.id, 'k3');
+      assert.deepEqual(
+        config.previousSecretKeys.map((k) => [k.id, k.key.toString('hex')]),
+        [
+          ['k1', older],
+          ['k2', Buffer.alloc(32, 7).toString('hex')],
+        ],
+      );
+      assert.deepEqual(loadConfig({}).previousSecretKeys, []);
+    });
+
+    it('lists every bad entry by position and id, never showing key material', () => {
+      const secretLooking = 'c'.repeat(62);
+      try {
+        loadConfig({ FLOWGATE_SECRET_KEY: KEY, FLOWGATE_PREVIOUS_SECRET_KEYS: `k1:${secretLooking},nocolon${secretLooking},k2:${older},k2:${older},k1x:${older}` });
+        assert.fail('expected a ConfigError');
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [
+          'FLOWGATE_PREVIOUS_SECRET_KEYS: entry 1 (k1): key must be 32 bytes, as 64 hex characters or base64',
+          'FLOWGATE_PREVIOUS_SECRET_KEYS: entry 2 must be id:key with an id of 1 to 32 letters, digits, . _ or -',
+          'FLOWGATE_PREVIOUS_SECRET_KEYS: entry 4 (k2): the id appears twice',
+        ]);
+        assert.ok(!error.message.includes(secretLooking) && !error.message.includes(older));
+      }
+    });
+
+    it('refuses the current key id with different key material', () => {
+      assert.throws(
+        () => loadConfig({ FLOWGATE_SECRET_KEY: KEY, FLOWGATE_SECRET_KEY_ID: 'k1', FLOWGATE_PREVIOUS_SECRET_KEYS: `k1:${older}` }),
+        (error: unknown) => error instanceof ConfigError && /the id is FLOWGATE_SECRET_KEY_ID's, with a different key/.test(error.message),
+      );
+    });
+  });
 });

@@ -1,0 +1,86 @@
+import type pg from 'pg';
+import type { SecretBox } from './secret-box.js';
+
+/** Counts of one `rotateSecrets` run. */
+export interface RotationReport {
+  /** The key every secret is sealed with afterwards. */
+  currentKeyId: string;
+  /** Secrets that used the current key already. */
+  alreadyCurrent: number;
+  /** Secrets re-encrypted by this run. */
+  rotated: number;
+  /** Secrets re-encrypted meanwhile by someone else (another run), left as they were. */
+  skipped: number;
+  /** Secrets per key id before the run. */
+  byKeyBefore: Record<string, number>;
+}
+
+/** Thrown before anything changes when some secrets use keys this process does not have. */
+export class UnknownSecretKeyError extends Error {
+  constructor(readonly unknown: Record<string, number>) {
+    super(
+      `refusing to rotate: ${Object.entries(unknown)
+        .map(([id, n]) => `${n} secret(s) use key "${id}"`)
+        .join(', ')}, which is neither FLOWGATE_SECRET_KEY_ID nor in FLOWGATE_PREVIOUS_SECRET_KEYS`,
+    );
+  }
+}
+
+export interface RotateSecretsOptions {
+  pool: pg.Pool;
+  box: SecretBox;
+  /** Secrets re-encrypted per transaction; default 500. */
+  batchSize?: number;
+  /** Called after each batch. */
+  onBatch?: (rotatedSoFar: number) => void;
+}
+
+/**
+ * Re-encrypts every secret not sealed with the current key, in batches (one transaction each,
+ * keyset order on id), keeping each secret's id so operations that refer to it still work.
+ * Idempotent: a second run finds nothing to do. Refuses, before changing anything, when a
+ * secret's key id is unknown; a secret that does not open with its key fails the run.
+ */
+export async function rotateSecrets(options: RotateSecretsOptions): Promise<RotationReport> {
+  const { pool, box } = options;
+  const batchSize = options.batchSize ?? 500;
+  const counts = await pool.query<{ key_id: string; n: string }>('SELECT key_id, count(*)::text AS n FROM secrets GROUP BY key_id ORDER BY key_id');
+  const byKeyBefore = Object.fromEntries(counts.rows.map((r) => [r.key_id, Number(r.n)]));
+  const unknown = Object.fromEntries(Object.entries(byKeyBefore).filter(([id]) => !box.hasKey(id)));
+  if (Object.keys(unknown).length > 0) throw new UnknownSecretKeyError(unknown);
+
+  const report: RotationReport = { currentKeyId: box.currentKeyId, alreadyCurrent: byKeyBefore[box.currentKeyId] ?? 0, rotated: 0, skipped: 0, byKeyBefore };
+  let afterId = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const { rows } = await pool.query<{ id: string; resource_id: string; key_id: string; ciphertext: string }>(
+      'SELECT id, resource_id, key_id, ciphertext FROM secrets WHERE key_id <> $1 AND id > $2::uuid ORDER BY id LIMIT $3',
+      [box.currentKeyId, afterId, batchSize],
+    );
+    if (rows.length === 0) break;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const row of rows) {
+        let sealed;
+        try {
+          sealed = box.reseal({ keyId: row.key_id, ciphertext: row.ciphertext }, `${row.resource_id}:${row.id}`);
+        } catch (error) {
+          throw new Error(`secret ${row.id}: ${(error as Error).message}`);
+        }
+        // Guarded on the old key id: a concurrent run that got there first wins, and this one skips it.
+        const updated = await client.query('UPDATE secrets SET key_id = $2, ciphertext = $3 WHERE id = $1::uuid AND key_id = $4', [row.id, sealed.keyId, sealed.ciphertext, row.key_id]);
+        if (updated.rowCount === 1) report.rotated++;
+        else report.skipped++;
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    afterId = rows[rows.length - 1].id;
+    options.onBatch?.(report.rotated);
+  }
+  return report;
+}

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { TestStack } from '../gateway/support/stack.js';
+
+const VERIFY = '{ verifyAuditChain { ok checkedEvents firstBrokenEventId firstBrokenSeq firstBrokenAt reason headHash headSeq } }';
+
+interface Report {
+  ok: boolean;
+  checkedEvents: number;
+  firstBrokenEventId: string | null;
+  firstBrokenSeq: string | null;
+  firstBrokenAt: string | null;
+  reason: string | null;
+  headHash: string;
+  headSeq: string;
+}
+
+describe('the tamper-evident audit trail', () => {
+  let stack: TestStack;
+  /** A connection as the table owner that switches the user triggers off: someone going behind the API’s back. */
+  let owner: Client;
+
+  const verify = async (): Promise<Report> => (await stack.data<{ verifyAuditChain: Report }>(VERIFY)).verifyAuditChain;
+  const events = () => stack.sql<{ id: string; seq: string; hash: Buffer; prev_hash: Buffer }>('SELECT id, seq::text AS seq, hash, prev_hash FROM audit_events a ORDER BY a.seq');
+  const rawInsert = (client: Client, actor: string) =>
+    client.query(`INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id) VALUES (gen_random_uuid(), 'prod', $1, 'TESTED', 'CONNECTION', gen_random_uuid())`, [actor]);
+
+  before(async () => {
+    stack = await TestStack.start();
+    owner = new Client({ connectionString: stack.config.databaseUrl });
+    await owner.connect();
+    await owner.query('SET session_replication_role = replica');
+    const create = `mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id resourceId } }`;
+    for (const name of ['Chain A', 'Chain B', 'Chain C']) {
+      const queued = (await stack.data(create, { input: { name, accessToken: 'sk_test_51AuditChainToken0001' } })).createConnection;
+      assert.equal((await stack.waitForOperation(queued.id)).status, 'SUCCEEDED');
+    }
+    const { connections } = await stack.data('{ connections(first: 1) { edges { node { id etag } } } }');
+    const updated = await stack.data('mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }', {
+      id: connections.edges[0].node.id,
+      input: { description: 'changed' },
+    });
+    assert.equal((await stack.waitForOperation(updated.updateConnection.id)).status, 'SUCCEEDED');
+  });
+  after(async () => {
+    await owner.end();
+    await stack.stop();
+  });
+
+  it('chains the events of normal use, and verifyAuditChain finds them intact', async () => {
+    const rows = await events();
+    assert.ok(rows.length >= 4, `expected events from normal use, got ${rows.length}`);
+    assert.ok(rows[0].prev_hash.equals(Buffer.alloc(32)), 'the first event links to 32 zero bytes');
+    for (let i = 1; i < rows.length; i++) assert.ok(rows[i].prev_hash.equals(rows[i - 1].hash), `event ${rows[i].seq} links to the one before`);
+    const report = await verify();
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.equal(report.checkedEvents, rows.length);
+    assert.equal(report.firstBrokenEventId, null);
+    assert.equal(report.headHash, rows.at(-1)!.hash.toString('hex'));
+    assert.equal(report.headSeq, rows.at(-1)!.seq);
+    const { auditEvents } = await stack.data('{ auditEvents(first: 2) { edges { node { id hash prevHash } } } }');
+    const [newest, previous] = auditEvents.edges.map((e: any) => e.node);
+    assert.equal(newest.prevHash, previous.hash, 'the API exposes the links, newest first');
+  });
+
+  it('the database refuses UPDATE, DELETE and TRUNCATE of audit events, and any change of the chain head, through a normal connection', async () => {
+    const [{ id }] = await events();
+    await assert.rejects(stack.sql(`UPDATE audit_events SET actor = 'mallory' WHERE id = $1`, [id]), /append-only \(UPDATE refused\)/);
+    await assert.rejects(stack.sql('DELETE FROM audit_events WHERE id = $1', [id]), /append-only \(DELETE refused\)/);
+    await assert.rejects(stack.sql('TRUNCATE audit_events'), /append-only \(TRUNCATE refused\)/);
+    await assert.rejects(stack.sql('UPDATE audit_chain_head SET seq = 0'), /UPDATE refused/);
+    await assert.rejects(stack.sql('DELETE FROM audit_chain_head'), /DELETE refused/);
+    assert.equal((await verify()).ok, true);
+  });
+
+  describe('when someone edits the audit table behind the API’s back', () => {
+    it('reports an event whose actor was rewritten as the first broken link, and nothing once it is restored', async () => {
+      const rows = await events();
+      const target = rows[1];
+      const [{ actor }] = (await owner.query('SELECT actor FROM audit_events WHERE id = $1', [target.id])).rows;
+      await owner.query(`UPDATE audit_events SET actor = 'mallory' WHERE id = $1`, [target.id]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenEventId, target.id);
+      assert.equal(report.firstBrokenSeq, target.seq);
+      assert.ok(report.firstBrokenAt);
+      assert.match(report.reason!, /content does not match its hash/);
+      assert.equal(report.checkedEvents, 2);
+      await owner.query('UPDATE audit_events SET actor = $2 WHERE id = $1', [target.id, actor]);
+      assert.equal((await verify()).ok, true);
+    });
+
+    it('reports an event whose payload was rewritten', async () => {
+      const rows = await events();
+      const target = rows[rows.length - 2];
+      const [{ after: original }] = (await owner.query('SELECT after FROM audit_events WHERE id = $1', [target.id])).rows;
+      await owner.query(`UPDATE audit_events SET after = jsonb_set(coalesce(after, '{}'), '{name}', '"forged"') WHERE id = $1`, [target.id]);
+      const report = await verify();
+      assert.equal(report.firstBrokenEventId, target.id, JSON.stringify(report));
+      await owner.query('UPDATE audit_events SET after = $2 WHERE id = $1', [target.id, original]);
+      assert.equal((await verify()).ok, true);
+    });
+
+    it('reports the event after a deleted one, since it no longer links to its predecessor', async () => {
+      const rows = await events();
+      await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [rows[2].id]);
+      await owner.query('DELETE FROM audit_events WHERE id = $1', [rows[2].id]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenEventId, rows[3].id);
+      assert.match(report.reason!, /does not link to the event before it/);
+      await owner.query('INSERT INTO audit_events SELECT * FROM removed');
+      await owner.query('DROP TABLE removed');
+      assert.equal((await verify()).ok, true);
+    });
+
+    it('reports a removed newest event through the chain head', async () => {
+      const rows = await events();
+      const newest = rows.at(-1)!;
+      await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [newest.id]);
+      await owner.query('DELETE FROM audit_events WHERE id = $1', [newest.id]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenEventId, newest.id);
+      assert.match(report.reason!, /newest events were removed/);
+      await owner.query('INSERT INTO audit_events SELECT * FROM removed');
+      await owner.query('DROP TABLE removed');
+      assert.equal((await verify()).ok, true);
+    });
+
+    it('reports a forged event even when its hashes were computed correctly, because the chain head never saw it', async () => {
+      const forged = (
+        await owner.query(`
+          WITH h AS (SELECT hash, seq FROM audit_chain_head)
+          INSERT INTO audit_events (id, seq, sandbox, actor, action, resource_type, resource_id, prev_hash, hash)
+          SELECT gen_random_uuid(), h.seq + 1, 'prod', 'admin', 'DELETED', 'CONNECTION', gen_random_uuid(), h.hash, '\\x00'::bytea FROM h
+          RETURNING id`)
+      ).rows[0].id as string;
+      // Give it the hash the trigger would have computed.
+      await owner.query('UPDATE audit_events a SET hash = flowgate_audit_hash(a.prev_hash, a) WHERE id = $1', [forged]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenEventId, forged);
+      assert.match(report.reason!, /past the chain head/);
+      await owner.query('DELETE FROM audit_events WHERE id = $1', [forged]);
+      assert.equal((await verify()).ok, true);
+    });
+  });
+
+  it('keeps one linear chain, in seq order, under many concurrent writers', async () => {
+    const before = (await events()).length;
+    const writers = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const client = new Client({ connectionString: stack.config.databaseUrl });
+        await client.connect();
+        return client;
+      }),
+    );
+    try {
+      await Promise.all(
+        writers.map(async (client, w) => {
+          for (let i = 0; i < 25; i++) {
+            if (i % 5 === 0) {
+              // A transaction that writes two events and takes its time between them.
+              await client.query('BEGIN');
+              await rawInsert(client, `writer-${w}`);
+              await new Promise((r) => setTimeout(r, 2));
+              await rawInsert(client, `writer-${w}`);
+              await client.query(i % 10 === 0 ? 'COMMIT' : 'ROLLBACK');
+            } else {
+              await rawInsert(client, `writer-${w}`);
+            }
+          }
+        }),
+      );
+    } finally {
+      await Promise.all(writers.map((c) => c.end()));
+    }
+    const rows = await events();
+    // Per writer: 20 single inserts, 3 committed pairs (6 events), 2 rolled-back pairs.
+    assert.equal(rows.length - before, 12 * 26);
+    for (let i = 1; i < rows.length; i++) {
+      assert.ok(BigInt(rows[i].seq) > BigInt(rows[i - 1].seq));
+      assert.ok(rows[i].prev_hash.equals(rows[i - 1].hash), `event ${rows[i].seq} links to event ${rows[i - 1].seq}`);
+    }
+    const report = await verify();
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.equal(report.checkedEvents, rows.length);
+  });
+
+  it('verifies a long chain in batches', async () => {
+    await stack.sql(`INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id)
+                     SELECT gen_random_uuid(), 'prod', 'bulk', 'TESTED', 'CONNECTION', gen_random_uuid() FROM generate_series(1, 20000)`);
+    const started = Date.now();
+    const report = await verify();
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.ok(report.checkedEvents > 20000);
+    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+  });
+});
