@@ -16,9 +16,9 @@ describe('the role policy', () => {
     assert.deepEqual(Object.keys(POLICY).filter((f) => !fields.includes(f)), [], 'policy entries for fields that do not exist');
   });
 
-  it('gives the auditor the audit trail and whoami only', () => {
+  it('gives the auditor the audit trail, its verification and whoami only', () => {
     const auditor = Object.entries(POLICY).filter(([, p]) => p.roles.includes('auditor')).map(([f]) => f).sort();
-    assert.deepEqual(auditor, ['Query.auditEvents', 'Query.whoami']);
+    assert.deepEqual(auditor, ['Query.auditEvents', 'Query.verifyAuditChain', 'Query.whoami']);
   });
 
   it('gives the viewer no mutation, and the operator no API-key management', () => {

@@ -64,6 +64,18 @@ describe('the tamper-evident audit trail', () => {
     assert.equal(newest.prevHash, previous.hash, 'the API exposes the links, newest first');
   });
 
+  it('lets admins and auditors verify the chain, and refuses viewers and operators with FORBIDDEN', async () => {
+    const query = '{ verifyAuditChain { ok checkedEvents } }';
+    const auditor = await stack.createKey('chain-auditor', 'auditor');
+    assert.equal((await stack.data(query, {}, stack.auth(auditor))).verifyAuditChain.ok, true);
+    for (const role of ['viewer', 'operator'] as const) {
+      const key = await stack.createKey(`chain-${role}`, role);
+      const refused = await stack.gql(query, {}, stack.auth(key));
+      assert.equal(refused.errors?.[0]?.extensions?.code, 'FORBIDDEN', `${role}: ${JSON.stringify(refused)}`);
+      assert.equal(refused.data ?? null, null);
+    }
+  });
+
   it('the database refuses UPDATE, DELETE and TRUNCATE of audit events, and any change of the chain head, through a normal connection', async () => {
     const [{ id }] = await events();
     await assert.rejects(stack.sql(`UPDATE audit_events SET actor = 'mallory' WHERE id = $1`, [id]), /append-only \(UPDATE refused\)/);

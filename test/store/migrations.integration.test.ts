@@ -24,7 +24,7 @@ describe('applyMigrations', () => {
     await client.connect();
     try {
       const rows = (await client.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations')).rows;
-      assert.equal(rows.length, 3);
+      assert.equal(rows.length, 4);
       assert.match(rows[0].checksum, /^[0-9a-f]{64}$/);
       assert.ok(rows[0].finished_at);
       const tables = (await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
