@@ -92,6 +92,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const app = express();
   const introspection = options.introspection ?? true;
   app.disable('x-powered-by');
+  // GraphQL answers are POSTs that no cache revalidates: hashing every body for an ETag was pure cost.
+  app.set('etag', false);
   app.use(requestIdMiddleware(), securityHeaders({ landingPage: introspection }));
   const httpServer = createServer(app);
   const { services, sandbox: defaultSandbox, readiness, authenticator, bus } = options;

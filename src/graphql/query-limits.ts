@@ -93,8 +93,28 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, var
 }
 
 /** Throws QUERY_TOO_COMPLEX when an operation's estimated cost is over the limit. */
-export function assertCost(limits: QueryLimits, schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null): void {
+/**
+ * Costs already computed, per parsed document (Apollo reuses the DocumentNode of a query it has
+ * seen) and per variables + operation name. Estimating walks the whole document with type info
+ * on every request otherwise — a few percent of a list query's CPU. Bounded per document, so
+ * clients varying their variables cannot grow it without limit.
+ */
+const knownCosts = new WeakMap<DocumentNode, Map<string, number | null>>();
+const COSTS_PER_DOCUMENT = 64;
+
+function cachedOperationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null): number | null {
+  let costs = knownCosts.get(document);
+  if (!costs) knownCosts.set(document, (costs = new Map()));
+  const key = `${operationName ?? ''}\u0000${variables === undefined ? '' : JSON.stringify(variables)}`;
+  if (costs.has(key)) return costs.get(key)!;
   const cost = operationCost(schema, document, variables, operationName);
+  if (costs.size >= COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
+  costs.set(key, cost);
+  return cost;
+}
+
+export function assertCost(limits: QueryLimits, schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null): void {
+  const cost = cachedOperationCost(schema, document, variables, operationName);
   if (cost !== null && cost > limits.maxCost) {
     throw new QueryLimitError('GRAPHQL_MAX_COST', limits.maxCost, Number.isFinite(cost) ? cost : null, 'Estimated query cost');
   }
