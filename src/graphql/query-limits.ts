@@ -103,14 +103,37 @@ const knownCosts = new WeakMap<DocumentNode, Map<string, number | null>>();
 const COSTS_PER_DOCUMENT = 64;
 
 function cachedOperationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null): number | null {
+  const key = costKey(variables, operationName);
+  // Large or deeply nested variables (an explore schema, say) are not worth keeping, or even serializing.
+  if (key === null) return operationCost(schema, document, variables, operationName);
   let costs = knownCosts.get(document);
   if (!costs) knownCosts.set(document, (costs = new Map()));
-  const key = `${operationName ?? ''}\u0000${variables === undefined ? '' : JSON.stringify(variables)}`;
   if (costs.has(key)) return costs.get(key)!;
   const cost = operationCost(schema, document, variables, operationName);
   if (costs.size >= COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
   costs.set(key, cost);
   return cost;
+}
+
+/** The cache key of variables + operation name; null when the variables are too big or deep to key on. */
+function costKey(variables: Record<string, unknown> | undefined, operationName: string | undefined | null): string | null {
+  if (variables === undefined || Object.keys(variables).length === 0) return `${operationName ?? ''}\u0000`;
+  if (jsonDepthExceeds(variables, 8)) return null;
+  const json = JSON.stringify(variables);
+  return json.length <= 2048 ? `${operationName ?? ''}\u0000${json}` : null;
+}
+
+/** True when `value` nests objects or arrays more than `max` levels (checked without recursion). */
+function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  let visited = 0;
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max || ++visited > 256) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 export function assertCost(limits: QueryLimits, schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null): void {
