@@ -39,6 +39,7 @@ export class JwtVerifier {
       };
       payload = (typeof this.key === 'function' ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options)).payload;
     } catch (error) {
+      if (keySetUnavailable(error)) throw new KeySetUnavailableError(error);
       throw new UnauthenticatedError(`Invalid token: ${reason(error)}`);
     }
     const role = payload[this.config.roleClaim];
@@ -65,6 +66,23 @@ function sandboxList(value: unknown): string[] | null {
   return list as string[];
 }
 
+/**
+ * The identity provider's key set could not be fetched (down, timing out, answering garbage): not
+ * the caller's fault, so not a 401 that would tell a client to drop a valid token. Deliberately
+ * not an AppError: the gateway answers it as 503 UNAVAILABLE (try again) and logs the cause.
+ */
+export class KeySetUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the JWKS could not be fetched: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'KeySetUnavailableError';
+  }
+}
+
+/** A failure to obtain the key set: a network error from fetch (not a JOSE error), a timeout, or an unusable answer. */
+function keySetUnavailable(error: unknown): boolean {
+  return !(error instanceof joseErrors.JOSEError) || error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid;
+}
+
 /** Which check failed, in words that reveal nothing about keys. */
 function reason(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'expired';
@@ -73,6 +91,5 @@ function reason(error: unknown): string {
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm not allowed';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no matching key';
   if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'malformed';
-  if (error instanceof joseErrors.JWKSTimeout) return 'key set unavailable';
   return 'rejected';
 }

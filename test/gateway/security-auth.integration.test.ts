@@ -401,6 +401,36 @@ describe('caller authentication and roles', () => {
   });
 });
 
+describe('JWT bearer tokens when the identity provider\'s key set cannot be fetched', () => {
+  let idp: Server;
+  let stack: TestStack;
+  before(async () => {
+    // The identity provider is down: every connection to its JWKS URL is dropped.
+    idp = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    stack = await TestStack.start({
+      roles: { gateway: true, worker: false },
+      env: { AUTH_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE },
+    });
+  });
+  after(async () => {
+    await stack.stop();
+    idp.close();
+  });
+
+  it('answers 503 UNAVAILABLE (try again), not 401, writes nothing, and API keys keep working', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const token = await new SignJWT({ flowgate_role: 'operator' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setSubject('u').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(privateKey);
+    const before = await writtenRows(stack);
+    const result = await post(stack.url, CREATE, { input: { name: 'idp down', accessToken: KEY } }, stack.auth(token));
+    assert.equal(result.status, 503);
+    assert.equal(result.body.errors[0].extensions.code, 'UNAVAILABLE');
+    assert.deepEqual(await writtenRows(stack), before);
+    assert.ok(stack.logLines.some((line) => /JWKS could not be fetched/.test(line)), 'the cause is logged');
+    assert.equal((await stack.data('{ whoami { id } }')).whoami.id, `apikey:${stack.adminKeyName}`);
+  });
+});
+
 describe('JWT bearer tokens verified against a JWKS', () => {
   let jwks: Server;
   let stack: TestStack;
