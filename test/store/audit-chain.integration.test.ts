@@ -204,10 +204,9 @@ describe('the tamper-evident audit trail', () => {
   it('verifies a long chain in batches', async () => {
     await stack.sql(`INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id)
                      SELECT gen_random_uuid(), 'prod', 'bulk', 'TESTED', 'CONNECTION', gen_random_uuid() FROM generate_series(1, 20000)`);
-    const started = Date.now();
+    // More than four batches of 5,000; how fast that is belongs to a benchmark, not here.
     const report = await verify();
     assert.equal(report.ok, true, JSON.stringify(report));
     assert.ok(report.checkedEvents > 20000);
-    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   });
 });
