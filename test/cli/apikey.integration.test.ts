@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -16,6 +15,7 @@ import { createDatabase } from '../../src/store/prisma.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { Store } from '../../src/store/store.js';
 import { dropDatabase, PG_ADMIN_URL, REDIS_URL, withDatabase } from '../gateway/support/stack.js';
+import { freePort } from '../support/local-services.js';
 
 // This file runs from dist/test/cli; the CLI is dist/src/cli/apikey.js.
 const CLI = path.resolve(__dirname, '../../src/cli/apikey.js');
@@ -143,15 +143,6 @@ describe('the first admin key of an embedded start', () => {
 });
 
 /** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** `node dist/src/main.js` (what `npm start` runs) in embedded mode; resolves once it serves. */
 async function startEmbedded(env: Record<string, string>, cwd: string) {
   const child = spawn(process.execPath, [path.resolve(__dirname, '../../src/main.js')], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });

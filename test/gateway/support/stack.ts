@@ -10,6 +10,7 @@ import type { Role } from '../../../src/auth/caller.js';
 import { loadConfig, type AppConfig } from '../../../src/config/config.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { ensureDatabase } from '../../../src/store/migrations.js';
+import { deleteKeys, dropDatabase as dropDatabaseOn, withDatabase } from '../../support/local-services.js';
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -253,34 +254,11 @@ function withoutEmpty(headers: Record<string, string>): Record<string, string> {
 
 export const OPERATION_FIELDS = 'id type status attempts progress message resourceType resourceId requestedBy createdAt updatedAt finishedAt error { code message field platformStatus platformCode retryable }';
 
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
+export { withDatabase };
 
-export async function dropDatabase(name: string): Promise<void> {
-  const client = new Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+/** Drops a test database on the local server. */
+export function dropDatabase(name: string): Promise<void> {
+  return dropDatabaseOn(PG_ADMIN_URL, name);
 }
 
 async function dumpKey(redis: Redis, key: string): Promise<string> {
