@@ -67,12 +67,6 @@ interface HttpAuth {
   sandbox: string;
 }
 
-function requestIdOf(headers: Record<string, unknown>): string {
-  const raw = headers['x-request-id'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  return typeof value === 'string' && /^[\w.:-]{1,100}$/.test(value) ? value : randomUUID();
-}
-
 /** A GraphQL-shaped error body for requests refused before GraphQL runs. */
 function refuse(res: Response, error: AppError): void {
   const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 400;
@@ -263,11 +257,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     authenticate,
     ...graphqlBody(limits),
     expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<GatewayContext> => {
+      context: async ({ res }): Promise<GatewayContext> => {
         const auth = res.locals.auth as HttpAuth | undefined;
         // Fails closed should Apollo and the middleware above ever disagree about the landing page.
         if (!auth) throw new GraphQLError('Authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-        return { ...services, caller: auth.caller, actor: auth.caller.id, requestId: requestIdOf(req.headers as Record<string, unknown>), sandbox: auth.sandbox };
+        return { ...services, caller: auth.caller, actor: auth.caller.id, requestId: String(res.getHeader('x-request-id')) /* set by requestIdMiddleware */, sandbox: auth.sandbox };
       },
     }),
     graphqlErrorResponder(logger, limits),

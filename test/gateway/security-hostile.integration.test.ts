@@ -40,6 +40,8 @@ export interface HostileCase {
   field?: string;
   /** The HTTP status, when it matters (4xx). */
   status?: number;
+  /** For an answer without error: the data it must be (e.g. null for another sandbox's resource). */
+  data?: unknown;
 }
 
 const CASES: HostileCase[] = [
@@ -135,7 +137,7 @@ const CASES: HostileCase[] = [
   { name: 'SQL in an id', request: { query: UPDATE_CONNECTION, variables: { id: "' OR 1=1 --", input: { name: 'x' } } }, code: 'BAD_USER_INPUT', field: 'id' },
   { name: 'a JSON path in an id', request: { query: 'mutation($id: ID!) { deleteConnection(id: $id) { id } }', variables: { id: '$.resources[*]' } }, code: 'BAD_USER_INPUT', field: 'id' },
   { name: 'a path traversal as explore connectionId', request: { query: 'query($c: ID!) { explore(connectionId: $c, resource: CHARGES) { connectionId } }', variables: { c: '../../etc/passwd' } }, code: 'NOT_FOUND', field: 'connectionId' },
-  { name: 'SQL in an audit filter matches nothing', request: { query: AUDIT, variables: { filter: { actor: "' OR ''='", action: "x'; DELETE FROM audit_events; --" } } }, code: null },
+  { name: 'SQL in an audit filter matches nothing', request: { query: AUDIT, variables: { filter: { actor: "' OR ''='", action: "x'; DELETE FROM audit_events; --" } } }, code: null, data: { auditEvents: { totalCount: 0 } } },
   { name: 'a JSON path as a mapping source', request: { query: CREATE_MAPPING, variables: { input: { schemaId: '@schema', fieldMappings: [{ source: '$..password', destination: '_x.y' }] } } }, code: 'BAD_USER_INPUT', field: 'input.fieldMappings[0].source' },
   { name: 'a __proto__ key in an explore schema', request: { raw: JSON.stringify({ query: CREATE_XDM, variables: { input: { name: 'Proto', resource: 'CHARGES' } } }).replace('"resource":"CHARGES"', '"resource":"CHARGES","exploreSchema":{"__proto__":{"polluted":true}}') }, code: 'BAD_USER_INPUT', field: 'input.exploreSchema' },
 
@@ -207,7 +209,7 @@ export const AUTH_CASES: HostileCase[] = [
   { name: 'a prod-bound key updating a connection of sandbox dev', request: asCaller('@prodOnly', UPDATE_CONNECTION, { id: '@devConnection', input: { name: 'taken over' } }), code: 'NOT_FOUND', field: 'id' },
   { name: 'a prod-bound key deleting a connection of sandbox dev', request: asCaller('@prodOnly', 'mutation($id: ID!) { deleteConnection(id: $id) { id } }', { id: '@devConnection' }), code: 'NOT_FOUND', field: 'id' },
   { name: 'a prod-bound key building a source connection on a connection of sandbox dev', request: asCaller('@prodOnly', CREATE_SOURCE, { input: { connectionId: '@devConnection', resource: 'CHARGES' } }), code: 'NOT_FOUND', field: 'input.connectionId' },
-  { name: 'a prod-bound key reading a connection of sandbox dev', request: asCaller('@prodOnly', 'query($id: ID!) { connection(id: $id) { id } }', { id: '@devConnection' }), code: null },
+  { name: 'a prod-bound key reading a connection of sandbox dev', request: asCaller('@prodOnly', 'query($id: ID!) { connection(id: $id) { id } }', { id: '@devConnection' }), code: null, data: { connection: null } },
 ];
 
 interface Snapshot {
@@ -312,6 +314,7 @@ describe('hostile and malformed requests', () => {
       const errors = Array.isArray(body) ? body.flatMap((r: any) => r.errors ?? []) : (body.errors ?? []);
       if (c.code === null) {
         assert.deepEqual(errors, [], JSON.stringify(body).slice(0, 500));
+        if ('data' in c) assert.deepEqual(body.data, c.data);
       } else {
         assert.ok(errors.length > 0, `an error: ${JSON.stringify(body).slice(0, 500)}`);
         assert.equal(errors[0].extensions?.code, c.code, JSON.stringify(errors[0]).slice(0, 500));
