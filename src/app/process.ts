@@ -2,13 +2,12 @@ import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { createMaintenanceQueue, createOnboardingQueue, createOperationsQueue } from '../jobs/queues.js';
-import { OnboardingRequests } from '../onboarding/onboarding-requests.js';
-import { OnboardingStore } from '../onboarding/onboarding.store.js';
-import { OnboardingOrchestrator } from '../onboarding/orchestrator.js';
+import { OnboardingOrchestrator } from '../jobs/onboarding/orchestrator.js';
 import type { Logger } from '../logging/logger.js';
 import { createPlatformClient, type PlatformClient } from '../platform/platform-client.js';
 import { EventBus } from '../pubsub/event-bus.js';
 import { ExploreService } from '../services/explore.service.js';
+import { OnboardingRequests } from '../services/onboarding-requests.js';
 import { OperationRequests } from '../services/operation-requests.js';
 import { createDatabase } from '../store/prisma.js';
 import { SecretBox } from '../store/secret-box.js';
@@ -30,7 +29,6 @@ export interface ProcessDeps {
   onboardingQueue: ReturnType<typeof createOnboardingQueue>;
   orchestrator: OnboardingOrchestrator;
   onboardings: OnboardingRequests;
-  onboardingStore: OnboardingStore;
   requests: OperationRequests;
   explore: ExploreService;
   tenantId(): Promise<string>;
@@ -60,7 +58,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   // Auto-pipelining sends the publishes and reads issued in one tick as one write.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const bus = new EventBus(redis, redisSubscriber, `${config.queuePrefix}:events:`);
+  const bus = new EventBus({ publisher: redis, subscriber: redisSubscriber, prefix: `${config.queuePrefix}:events:`, logger });
   const platform = createPlatformClient({
     platformUrl: config.platform.platformUrl,
     imsUrl: config.platform.imsUrl,
@@ -81,7 +79,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const maintenanceQueue = createMaintenanceQueue(queueOptions);
   const onboardingQueue = createOnboardingQueue(queueOptions);
   const orchestrator = new OnboardingOrchestrator({
-    pool: database.pool,
+    store,
     operationsQueue,
     onboardingQueue,
     bus,
@@ -89,8 +87,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     logger,
     concurrency: config.onboardingConcurrency,
   });
-  const onboardings = new OnboardingRequests({ pool: database.pool, secrets: store.secrets, queue: onboardingQueue, logger, fingerprintKey: secretKey.key });
-  const onboardingStore = new OnboardingStore(database.pool);
+  const onboardings = new OnboardingRequests({ store, queue: onboardingQueue, logger, fingerprintKey: secretKey.key });
   const requests = new OperationRequests({ store, queue: operationsQueue, bus, logger, fingerprintKey: secretKey.key });
   const explore = new ExploreService({ platform, ttlSeconds: config.exploreCacheSeconds });
 
@@ -116,7 +113,6 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     onboardingQueue,
     orchestrator,
     onboardings,
-    onboardingStore,
     requests,
     explore,
     tenantId,

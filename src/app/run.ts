@@ -59,9 +59,8 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     logger,
     tenantId: deps.tenantId,
     // A step of an onboarding finished: the saga moves on at once, in this worker.
-    afterOperation: async (operation) => {
-      const onboardingId = (operation.input as { onboardingId?: string } | null)?.onboardingId;
-      if (onboardingId) await deps.orchestrator.advance(onboardingId);
+    afterOperation: async (_operation, input) => {
+      if (input.onboardingId) await deps.orchestrator.advance(input.onboardingId);
     },
   };
 
@@ -69,7 +68,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
   const authenticator = new Authenticator({ apiKeys: deps.store.apiKeys, jwt: config.auth.jwt ? new JwtVerifier(config.auth.jwt) : null, logger });
   const gateway = roles.gateway
     ? await startGateway({
-        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, onboardingStore: deps.onboardingStore, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys, authenticator },
+        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys, authenticator },
         sandbox: config.platform.sandbox,
         port: config.port,
         readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),

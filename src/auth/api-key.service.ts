@@ -1,8 +1,11 @@
 import { NotFoundError, ValidationError } from '../errors/app-errors.js';
 import type { Logger } from '../logging/logger.js';
-import { channels, type CredentialsRevokedMessage, type EventBus } from '../pubsub/event-bus.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import { topics } from '../pubsub/events.js';
 import type { ApiKey } from '../store/api-key.store.js';
+import { inTransaction } from '../store/db.js';
 import type { Store } from '../store/store.js';
+import { generateApiKey } from './api-key-format.js';
 import { isRole, ROLES, SANDBOX_NAME, type Role } from './caller.js';
 
 export interface ApiKeyRequest {
@@ -43,24 +46,26 @@ export function validateApiKeyRequest(request: ApiKeyRequest, fieldPrefix = ''):
 export class ApiKeyService {
   constructor(private readonly options: { store: Store; bus: EventBus | null; logger: Logger }) {}
 
+  /** Creates a key (and its audit event, in one transaction) and returns it: the only time the key exists outside the caller's hands. */
   async create(request: ApiKeyRequest, source: AuditSource, fieldPrefix = ''): Promise<{ row: ApiKey; key: string }> {
     const input = validateApiKeyRequest(request, fieldPrefix);
     const { store } = this.options;
-    return store.transaction(async (tx) => {
-      const created = await store.apiKeys.create({ ...input, createdBy: source.actor }, tx, `${fieldPrefix}name`);
-      await store.audit.append(
+    const generated = generateApiKey();
+    return inTransaction(store.pool, async (client) => {
+      const row = await store.apiKeys.create({ ...input, keyId: generated.keyId, secretHash: generated.secretHash, createdBy: source.actor }, client, `${fieldPrefix}name`);
+      await store.ledger.appendAudit(
         {
           sandbox: source.sandbox,
           actor: source.actor,
           action: 'CREATED',
           resourceType: 'API_KEY',
-          resourceId: created.row.id,
-          after: describe(created.row),
+          resourceId: row.id,
+          after: describe(row),
           requestId: source.requestId ?? null,
         },
-        tx,
+        client,
       );
-      return created;
+      return { row, key: generated.key };
     });
   }
 
@@ -69,10 +74,10 @@ export class ApiKeyService {
     const { store } = this.options;
     const target = { ...(by.id ? { id: by.id } : {}), ...(by.name ? { name: by.name } : {}) };
     if (!target.id && !target.name) throw new ValidationError('id', 'give the id or the name of the key to revoke');
-    const revoked = await store.transaction(async (tx) => {
-      const row = await store.apiKeys.revoke(target, source.actor, tx);
+    const revoked = await inTransaction(store.pool, async (client) => {
+      const row = await store.apiKeys.revoke(target, source.actor, client);
       if (!row) return null;
-      await store.audit.append(
+      await store.ledger.appendAudit(
         {
           sandbox: source.sandbox,
           actor: source.actor,
@@ -83,13 +88,12 @@ export class ApiKeyService {
           after: describe(row),
           requestId: source.requestId ?? null,
         },
-        tx,
+        client,
       );
       return row;
     });
     if (!revoked) throw new NotFoundError('ApiKey', by.id ?? by.name ?? '', by.id ? 'id' : 'name');
-    const message: CredentialsRevokedMessage = { apiKeyId: revoked.id, name: revoked.name };
-    await this.options.bus?.publish(channels.credentialsRevoked(), message).catch((error: unknown) => {
+    await this.options.bus?.publish(topics.credentialsRevoked(), { apiKeyId: revoked.id, name: revoked.name }).catch((error: unknown) => {
       // The key is revoked in PostgreSQL either way; open sockets then close on their next re-check.
       this.options.logger.warn({ err: (error as Error).message }, 'could not publish a key revocation');
     });

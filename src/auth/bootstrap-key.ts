@@ -23,7 +23,7 @@ export async function ensureFirstAdminKey(options: {
   graphqlUrl?: string;
 }): Promise<string | null> {
   const { store } = options;
-  const client = await store.database.pool.connect();
+  const client = await store.pool.connect();
   let key: string | null = null;
   try {
     await client.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK_KEY]);

@@ -115,7 +115,7 @@ export async function runApiKeyCli(argv: string[], env: NodeJS.ProcessEnv, io: C
       case 'revoke': {
         redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
         subscriber = new Redis(config.redisUrl, { lazyConnect: true });
-        const bus = new EventBus(redis, subscriber, `${config.queuePrefix}:events:`);
+        const bus = new EventBus({ publisher: redis, subscriber, prefix: `${config.queuePrefix}:events:`, logger });
         const row = await new ApiKeyService({ store, bus, logger }).revoke({ name: values.name as string | undefined, id: values.id as string | undefined }, { actor, sandbox: config.platform.sandbox });
         io.out(`Revoked API key "${row.name}"; requests with it now fail and its open WebSockets are closed.\n`);
         return 0;

@@ -5,16 +5,15 @@
  *
  * - frequency `once`: no interval, no backfill.
  * - `minute`: interval ≥ 15; `hour`, `day`, `week`: interval ≥ 1.
- * - startTime in epoch seconds, default now + 60 s, never more than 60 s in the past (the
- *   Platform's allowance for clock skew).
+ * - startTime in epoch seconds, never more than 60 s in the past (the Platform's allowance for
+ *   clock skew). Omitted, it is 60 s after the flow is created on the Platform (`startTimeOf`).
  * - Once a flow's start time has passed, its start time, a switch to `once` and backfill can no
  *   longer change.
  */
 
 /** How the Platform names frequencies (and how Flowgate stores them). */
-export type Frequency = 'once' | 'minute' | 'hour' | 'day' | 'week';
-
-export const FREQUENCIES: readonly Frequency[] = ['once', 'minute', 'hour', 'day', 'week'];
+export const FREQUENCIES = ['once', 'minute', 'hour', 'day', 'week'] as const;
+export type Frequency = (typeof FREQUENCIES)[number];
 
 /** Smallest interval per repeating frequency. */
 export const MIN_INTERVAL: Record<Exclude<Frequency, 'once'>, number> = { minute: 15, hour: 1, day: 1, week: 1 };
@@ -22,7 +21,7 @@ export const MIN_INTERVAL: Record<Exclude<Frequency, 'once'>, number> = { minute
 /** How far in the past a start time may be (the Platform's clock-skew allowance). */
 export const START_TIME_GRACE_SECONDS = 60;
 
-/** Where an omitted start time lands: this far after now. */
+/** Where an omitted start time lands: this far after the flow is created on the Platform. */
 export const DEFAULT_START_DELAY_SECONDS = 60;
 
 /** The Platform reads larger start times as milliseconds and refuses them. */
@@ -47,6 +46,29 @@ export interface FlowSchedule {
   backfill: boolean | null;
 }
 
+/**
+ * A schedule as a dataflow (or an onboarding) records it before its flow exists: `startTime`
+ * null means "60 s after the flow is created", fixed by `startTimeOf` when the flow is created.
+ * Keeping it null (instead of "now + 60 s" at request time) makes an idempotent resubmit the
+ * same request, and a create delayed in the queue still starts in the future.
+ */
+export type RequestedSchedule = Omit<FlowSchedule, 'startTime'> & { startTime: number | null };
+
+/**
+ * The start time of a flow, the one place the default is decided: the requested one, else
+ * DEFAULT_START_DELAY_SECONDS after `createdAtSeconds` — when the flow is created on the
+ * Platform (the worker passes now); before that, a reader passes when it was requested, the
+ * earliest it can be.
+ */
+export function startTimeOf(schedule: Pick<RequestedSchedule, 'startTime'>, createdAtSeconds: number): number {
+  return schedule.startTime ?? createdAtSeconds + DEFAULT_START_DELAY_SECONDS;
+}
+
+/** The schedule with its start time fixed (see startTimeOf). */
+export function fixStartTime(schedule: RequestedSchedule, createdAtSeconds: number): FlowSchedule {
+  return { ...schedule, startTime: startTimeOf(schedule, createdAtSeconds) };
+}
+
 /** One broken rule: the input field (`input.schedule.interval`…) and why. */
 export class ScheduleRuleError extends Error {
   constructor(
@@ -59,12 +81,14 @@ export class ScheduleRuleError extends Error {
 
 /**
  * Checks the schedule of a new dataflow. `field` is the input path of the schedule
- * (`input.schedule`); errors name its sub-fields. Throws ScheduleRuleError.
+ * (`input.schedule`); errors name its sub-fields. An omitted start time stays null (see
+ * RequestedSchedule). Throws ScheduleRuleError.
  */
-export function checkNewSchedule(request: ScheduleRequest, nowSeconds: number, field = 'input.schedule'): FlowSchedule {
+export function checkNewSchedule(request: ScheduleRequest, nowSeconds: number, field = 'input.schedule'): RequestedSchedule {
   const frequency = checkFrequency(request.frequency, field);
-  const startTime = request.startTime === undefined || request.startTime === null ? nowSeconds + DEFAULT_START_DELAY_SECONDS : toEpochSeconds(request.startTime, `${field}.startTime`);
-  checkNotInPast(startTime, nowSeconds, `${field}.startTime`);
+  const omitted = request.startTime === undefined || request.startTime === null;
+  const startTime = omitted ? null : toEpochSeconds(request.startTime!, `${field}.startTime`);
+  if (startTime !== null) checkNotInPast(startTime, nowSeconds, `${field}.startTime`);
   return { frequency, startTime, ...intervalAndBackfill(frequency, request.interval, request.backfill, field) };
 }
 

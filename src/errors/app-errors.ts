@@ -1,22 +1,12 @@
+import type { PublicErrorCode } from '../domain/operation-error.js';
+
 /**
- * Flowgate's typed errors. Each has a literal `code` that `formatError` maps to the GraphQL
- * `extensions.code`; expected failures carry the details a UI renders (field, current etag,
- * the Platform's own code).
+ * Flowgate's typed errors. Each has a literal `code` (one of the public codes) that clients see
+ * as `extensions.code` and operations record; expected failures carry the details a UI renders
+ * (field, current etag, the Platform's own code). `errors/public-errors.ts` maps any error —
+ * these, the Platform client's, unexpected ones — to what clients see.
  */
-export type AppErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'PRECONDITION_FAILED'
-  | 'PLATFORM_REJECTED'
-  | 'PLATFORM_UNAVAILABLE'
-  | 'DEPENDENCY_FAILED'
-  | 'FORBIDDEN'
-  | 'QUERY_TOO_COMPLEX'
-  | 'RATE_LIMITED'
-  | 'UNAUTHENTICATED'
-  | 'INTERNAL_SERVER_ERROR';
+export type AppErrorCode = PublicErrorCode;
 
 export abstract class AppError extends Error {
   abstract readonly code: AppErrorCode;
@@ -39,6 +29,37 @@ export class ValidationError extends AppError {
   }
   override details() {
     return { field: this.field };
+  }
+}
+
+/**
+ * A Platform 412 the worker investigated: the resource changed on the Platform since Flowgate
+ * last saw it. The operation fails with CONFLICT, and its failure records the fresh etag and
+ * snapshot (and a CONFLICT_DETECTED audit event). Final.
+ */
+export class PlatformChangedError extends AppError {
+  readonly code = 'CONFLICT' as const;
+  constructor(
+    message: string,
+    readonly currentEtag: string | null,
+    /** The resource as the Platform has it now (secrets redacted). */
+    readonly snapshot: unknown,
+  ) {
+    super(message);
+  }
+  override details() {
+    return { currentEtag: this.currentEtag, field: 'expectedEtag', platformStatus: 412, platformCode: '1404-412' };
+  }
+}
+
+/**
+ * An operation's stored input does not match its type's contract (domain/operations.ts): a bug
+ * or a hand-edited row, never user input. Final: running it again reads the same input.
+ */
+export class MalformedOperationError extends AppError {
+  readonly code = 'MALFORMED_OPERATION' as const;
+  constructor(operationType: string, problem: string) {
+    super(`the ${operationType} operation's input does not match its contract (${problem})`);
   }
 }
 
@@ -164,5 +185,19 @@ export class SecretKeyUnavailableError extends AppError {
   }
   override details() {
     return { keyId: this.keyId };
+  }
+}
+
+/** Thrown when the Platform offers no way to remove a resource; the resource stays, unused. Final. */
+export class CannotRemoveError extends AppError {
+  readonly code = 'PRECONDITION_FAILED' as const;
+  constructor(
+    message: string,
+    readonly reason: 'NO_DELETE_API',
+  ) {
+    super(message);
+  }
+  override details() {
+    return { reason: this.reason };
   }
 }

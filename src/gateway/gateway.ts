@@ -23,7 +23,8 @@ import { checkDocument, queryCostPlugin, queryLimitRules, queryParseOptions } fr
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import type { GraphQLLimitsConfig } from '../config/config.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, securityHeaders } from './http-guards.js';
-import { channels, type CredentialsRevokedMessage, type EventBus } from '../pubsub/event-bus.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import { topics } from '../pubsub/events.js';
 import type { ReadinessCheck } from './readiness.js';
 
 export interface GatewayOptions {
@@ -179,7 +180,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   recheckTimer.unref();
 
   // A key revoked anywhere (this process, another gateway, the CLI): forget it, close its sockets.
-  const revocations = await bus.subscribe<CredentialsRevokedMessage>(channels.credentialsRevoked());
+  const revocations = await bus.subscribe(topics.credentialsRevoked());
   void (async () => {
     for await (const message of revocations) {
       authenticator.forgetApiKey(message.apiKeyId);

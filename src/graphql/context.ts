@@ -2,10 +2,9 @@ import type { ApiKeyService } from '../auth/api-key.service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../logging/logger.js';
-import type { OnboardingRequests } from '../onboarding/onboarding-requests.js';
-import type { OnboardingStore } from '../onboarding/onboarding.store.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import type { ExploreService } from '../services/explore.service.js';
+import type { OnboardingRequests } from '../services/onboarding-requests.js';
 import type { OperationRequests, RequestContext } from '../services/operation-requests.js';
 import type { Store } from '../store/store.js';
 
@@ -15,7 +14,6 @@ export interface GatewayContext extends RequestContext {
   requests: OperationRequests;
   explore: ExploreService;
   onboardings: OnboardingRequests;
-  onboardingStore: OnboardingStore;
   bus: EventBus;
   logger: Logger;
   /** The Schema Registry tenant id, e.g. `flowgatelocal` (namespace `_flowgatelocal`), when known from configuration. */

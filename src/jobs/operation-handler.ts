@@ -1,9 +1,9 @@
+import type { OperationInput, OperationType } from '../domain/operations.js';
 import type { Logger } from '../logging/logger.js';
 import type { PlatformClient } from '../platform/platform-client.js';
 import type { EventBus } from '../pubsub/event-bus.js';
-import type { Prisma, ResourceState } from '../store/generated/client.js';
-import type { Operation } from '../store/operation.store.js';
-import type { Resource } from '../store/resource.store.js';
+import type { ResourceChanges } from '../store/operation-ledger.js';
+import type { Operation, Resource } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 
 /** What job processors need; built once in the worker's composition root. */
@@ -15,13 +15,14 @@ export interface WorkerDeps {
   /** The Schema Registry tenant id (configured, or read once from `/stats`). */
   tenantId(): Promise<string>;
   /** Called after an operation finished (SUCCEEDED or FAILED): onboardings advance their saga here. */
-  afterOperation?: (operation: Operation) => Promise<void>;
+  afterOperation?: (operation: Operation, input: { onboardingId?: string }) => Promise<void>;
 }
 
-/** Everything one handler run gets. */
-export interface HandlerContext {
+/** Everything one handler run gets: the operation, its resource, and its input as its contract parsed it. */
+export interface HandlerContext<I = unknown> {
   operation: Operation;
   resource: Resource;
+  input: I;
   deps: WorkerDeps;
   /** True when an earlier attempt ran: the Platform may already hold what this attempt is about to write. */
   isRetry: boolean;
@@ -31,38 +32,16 @@ export interface HandlerContext {
   secret(): Promise<string>;
 }
 
-/** What a handler changed: the resource row update and the audit action; the processor commits both with the operation. */
+/** What a handler changed: the resource's new columns and the audit action; the processor commits both with the operation. */
 export interface HandlerOutcome {
-  resource: {
-    platformId?: string | null;
-    etag?: string | null;
-    snapshot?: Prisma.InputJsonValue | null;
-    state?: ResourceState;
-    name?: string;
-    description?: string | null;
-    spec?: Prisma.InputJsonValue;
-    deletedAt?: Date | null;
-  };
+  resource: ResourceChanges;
   /** e.g. CREATED, UPDATED, DELETED, ENABLED, DISABLED. */
   action: string;
   message: string;
 }
 
-export type OperationHandler = (ctx: HandlerContext) => Promise<HandlerOutcome>;
+/** Carries out one operation type on the Platform, given its parsed input. */
+export type OperationHandler<T extends OperationType> = (ctx: HandlerContext<OperationInput<T>>) => Promise<HandlerOutcome>;
 
-/**
- * A Platform 412 the handler already investigated: the resource changed behind our back. The
- * processor stores the fresh snapshot and etag, records a CONFLICT_DETECTED audit event, and
- * fails the operation with CONFLICT.
- */
-export class PlatformChangedConflict extends Error {
-  readonly code = 'CONFLICT' as const;
-  readonly retryable = false;
-  constructor(
-    message: string,
-    readonly currentEtag: string | null,
-    readonly snapshot: Prisma.InputJsonValue | null,
-  ) {
-    super(message);
-  }
-}
+/** The handler of every operation type: the job registry, checked complete by the compiler. */
+export type OperationHandlers = { [T in OperationType]: OperationHandler<T> };

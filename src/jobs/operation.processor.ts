@@ -1,14 +1,15 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { isOperationType, type OperationType } from '../domain/operation-types.js';
-import { channels, type ResourceChangeMessage } from '../pubsub/event-bus.js';
-import { serializeOperation } from '../schema/mappers.js';
-import type { Prisma } from '../store/generated/client.js';
-import type { Operation } from '../store/operation.store.js';
-import type { Resource } from '../store/resource.store.js';
+import { isOperationType, operationInputProblem, parseOperationInput, type OperationType } from '../domain/operations.js';
+import { MalformedOperationError, PlatformChangedError } from '../errors/app-errors.js';
+import { publicErrorOf } from '../errors/public-errors.js';
 import { REDACTED } from '../platform/secret-redaction.js';
-import { toOperationErrorInfo } from './operation-error-info.js';
-import { PlatformChangedConflict, type HandlerOutcome, type OperationHandler, type WorkerDeps } from './operation-handler.js';
-import type { OperationJobData } from './queues.js';
+import { message, type TopicMessage } from '../pubsub/event-bus.js';
+import { operationEvent, resourceChangeEvent, topics } from '../pubsub/events.js';
+import type { OperationErrorInfo } from '../domain/operation-error.js';
+import type { OperationOutcome } from '../store/operation-ledger.js';
+import type { Operation, Resource } from '../store/rows.js';
+import type { HandlerContext, OperationHandler, OperationHandlers, WorkerDeps } from './operation-handler.js';
+import { operationJob, type OperationJobData } from './queues.js';
 
 /**
  * An error whose message and stack no longer contain `secret` (a Platform or library error may
@@ -25,34 +26,26 @@ function scrubSecret(error: unknown, secret: string): unknown {
 /** Minimum time between two progress reports of one operation. */
 export const PROGRESS_INTERVAL_MS = 200;
 
-/** The audit-visible view of a resource: what an auditor compares before and after. */
-export function auditView(resource: Resource): Record<string, unknown> {
-  return {
-    name: resource.name,
-    description: resource.description,
-    state: resource.state,
-    platformId: resource.platformId,
-    etag: resource.etag,
-    spec: resource.spec,
-  };
-}
+/** What an unexpected error is recorded as (the detail goes to the log). */
+const UNEXPECTED: OperationErrorInfo = { code: 'INTERNAL_SERVER_ERROR', message: 'An internal error occurred; the operation will be retried.', retryable: true };
 
 /**
- * Runs one operation job: marks it RUNNING, calls the handler for its type, then commits the
- * resource change, the operation's outcome and the audit event in one transaction and publishes
- * progress. Retryable failures go back to BullMQ (RETRYING); final ones — or the last attempt —
- * fail the operation (FAILED) and stop the job.
+ * Runs one operation job: marks it RUNNING, checks its input against its type's contract, calls
+ * the handler for its type, then finishes it — successful or not — through the ledger's one
+ * `finish` (resource, operation and audit event in one statement) and publishes the news.
+ * Retryable failures go back to BullMQ (RETRYING); final ones — or the last attempt — fail the
+ * operation (FAILED) and stop the job.
  */
 export class OperationProcessor {
   constructor(
     private readonly deps: WorkerDeps,
-    private readonly handlers: Partial<Record<OperationType, OperationHandler>>,
+    private readonly handlers: OperationHandlers,
   ) {}
 
   async process(job: Job<OperationJobData>): Promise<void> {
     const { store, logger } = this.deps;
-    const operationId = job.data.operationId;
-    const claimed = await store.hot.start(operationId, 'running');
+    const { operationId } = operationJob.parse(job.data, job.id);
+    const claimed = await store.ledger.start(operationId, 'running');
     if (!claimed) return; // finished (or cancelled) by an earlier delivery of this job
     const { operation: started, resource, secret } = claimed;
     let lastProgressAt = Date.now();
@@ -60,156 +53,80 @@ export class OperationProcessor {
     let opened: string | null = null;
     // Not awaited: the Platform call need not wait for Redis to confirm the news. Later publishes
     // of this operation are issued after it on the same connection, so subscribers see them in order.
-    void this.publishOperation(started);
+    this.deps.bus.announce(message(topics.operation(started.id), operationEvent(started)));
 
-    const handler = isOperationType(started.type) ? this.handlers[started.type] : undefined;
-    if (!resource || !handler) {
-      await this.fail(started, resource, { code: 'INTERNAL_SERVER_ERROR', message: 'the operation refers to an unknown resource or type', retryable: false });
-      throw new UnrecoverableError('unknown resource or operation type');
+    const type = isOperationType(started.type) ? started.type : null;
+    const problem = type === null ? `unknown operation type ${JSON.stringify(started.type)}` : !resource ? 'its resource does not exist' : operationInputProblem(type, started.input);
+    if (type === null || !resource || problem !== null) {
+      const error = new MalformedOperationError(started.type, problem ?? 'unknown');
+      logger.error({ operationId, type: started.type, problem }, 'operation cannot run: it does not match its contract');
+      await this.finish(started, resource, { status: 'FAILED', error: publicErrorOf(error)!, conflict: null });
+      throw new UnrecoverableError(error.message);
     }
     try {
-      const outcome = await handler({
+      const context: HandlerContext = {
         operation: started,
         resource,
+        input: parseOperationInput(type, started.input),
         deps: this.deps,
         // An earlier attempt — of this operation, or of the onboarding step it belongs to — may have written.
-        isRetry: started.attempts > 1 || (started.input as { adoptExisting?: boolean } | null)?.adoptExisting === true,
+        isRetry: started.attempts > 1 || (started.input as { adoptExisting?: boolean }).adoptExisting === true,
         secret: async () => {
           if (!secret) throw new Error(`operation ${operationId} carries no secret`);
           opened = store.secrets.openSealed(secret);
           return opened;
         },
-        progress: async (fraction, message) => {
+        progress: async (fraction, text) => {
           // Reported at most every PROGRESS_INTERVAL_MS: a step that follows the previous one within
           // milliseconds tells a UI nothing, and each report is a write and a publish.
           const now = Date.now();
           if (now - lastProgressAt < PROGRESS_INTERVAL_MS) return;
           lastProgressAt = now;
-          const updated = await store.hot.progress(operationId, Math.max(0, Math.min(0.99, fraction)), message);
-          if (updated) await this.publishOperation(updated);
+          const updated = await store.ledger.progress(operationId, Math.max(0, Math.min(0.99, fraction)), text);
+          if (updated) this.deps.bus.announce(message(topics.operation(updated.id), operationEvent(updated)));
         },
-      });
-      await this.succeed(started, resource, outcome);
-      await this.notifyFinished(started);
+      };
+      // The registry pairs each type with its handler; the input was parsed with that type's contract.
+      const handler = this.handlers[type] as OperationHandler<OperationType>;
+      const outcome = await handler(context as HandlerContext<never>);
+      await this.finish(started, resource, { status: 'SUCCEEDED', changes: outcome.resource, action: outcome.action, message: outcome.message });
     } catch (caught) {
       const error = opened === null ? caught : scrubSecret(caught, opened);
-      const info = toOperationErrorInfo(error);
+      const info = publicErrorOf(error) ?? UNEXPECTED;
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (info.retryable && !lastAttempt) {
         logger.warn({ operationId, type: started.type, attempt: job.attemptsMade + 1, err: info.message }, 'operation attempt failed; retrying');
-        const retrying = await store.hot.retrying(operationId, info);
-        await this.publishOperation(retrying);
+        const retrying = await store.ledger.retrying(operationId, info);
+        this.deps.bus.announce(message(topics.operation(retrying.id), operationEvent(retrying)));
         throw error;
       }
       if (info.code === 'INTERNAL_SERVER_ERROR') logger.error({ operationId, type: started.type, err: error }, 'operation failed with an unexpected error');
       else logger.info({ operationId, type: started.type, code: info.code, platformCode: info.platformCode }, 'operation failed');
-      await this.fail(started, resource, { ...info, retryable: false }, error instanceof PlatformChangedConflict ? error : null);
-      await this.notifyFinished(started);
+      const conflict = error instanceof PlatformChangedError ? { etag: error.currentEtag, snapshot: error.snapshot } : null;
+      await this.finish(started, resource, { status: 'FAILED', error: { ...info, retryable: false }, conflict });
       throw new UnrecoverableError(info.message);
     }
   }
 
-  private async succeed(operation: Operation, before: Resource, outcome: HandlerOutcome): Promise<void> {
-    const r = outcome.resource;
-    const pick = <K extends keyof HandlerOutcome['resource']>(key: K, current: unknown) => (r[key] === undefined ? current : r[key]);
-    const after = {
-      name: pick('name', before.name) as string,
-      description: pick('description', before.description) as string | null,
-      state: pick('state', before.state) as string,
-      platformId: pick('platformId', before.platformId) as string | null,
-      etag: pick('etag', before.etag) as string | null,
-      spec: pick('spec', before.spec),
-      snapshot: r.snapshot ?? null,
-      deletedAt: pick('deletedAt', before.deletedAt) as Date | null,
-    };
-    const firstCreation = before.platformId === null && before.state === 'PENDING';
-    const { operation: done, resource } = await this.deps.store.hot.succeed(
-      operation,
-      before,
-      after,
-      {
-        action: outcome.action,
-        before: firstCreation ? null : auditView(before),
-        after: { name: after.name, description: after.description, state: after.state, platformId: after.platformId, etag: after.etag, spec: after.spec },
-      },
-      outcome.message,
-    );
+  /** Finishes the operation (see OperationLedger.finish), publishes it, and lets whoever waits for it move on. */
+  private async finish(operation: Operation, resource: Resource | null, outcome: OperationOutcome): Promise<void> {
+    const done = await this.deps.store.ledger.finish(operation, resource, outcome);
+    const news: TopicMessage[] = [message(topics.operation(done.operation.id), operationEvent(done.operation))];
+    // A failure that left the resource as it was is no news about the resource.
+    if (done.resource && done.action && (outcome.status === 'SUCCEEDED' || done.resource !== resource)) {
+      news.push(message(topics.resource(done.resource.type, done.resource.id), resourceChangeEvent(done.resource, outcome.status === 'SUCCEEDED' ? done.action : outcome.conflict ? 'CONFLICT_DETECTED' : 'FAILED', operation.id)));
+    }
     // Not awaited, like the RUNNING news: whoever waits for this operation (an onboarding's next
     // step) moves on at once; its own publishes go out after these on the same connection.
-    void this.deps.bus
-      .publishAll([
-        { channel: channels.operation(done.id), payload: serializeOperation(done) },
-        { channel: channels.resource(resource.type, resource.id), payload: this.resourceMessage(resource, outcome.action, operation.id) },
-      ])
-      .catch((error) => this.deps.logger.warn({ operationId: done.id, err: (error as Error).message }, 'could not publish operation progress'));
-  }
-
-  private async fail(operation: Operation, resource: Resource | null, info: ReturnType<typeof toOperationErrorInfo>, conflict: PlatformChangedConflict | null = null): Promise<void> {
-    const { store } = this.deps;
-    const { failed, after } = await store.transaction(async (tx) => {
-      let after = resource;
-      if (resource && conflict) {
-        after = await tx.resource.update({
-          where: { id: resource.id },
-          data: { etag: conflict.currentEtag ?? resource.etag, ...(conflict.snapshot !== null ? { snapshot: conflict.snapshot } : {}) },
-        });
-      } else if (resource && operation.type.startsWith('CREATE_') && resource.state === 'PENDING') {
-        after = await tx.resource.update({ where: { id: resource.id }, data: { state: 'FAILED' } });
-      }
-      const failed = await store.operations.finish(operation.id, { status: 'FAILED', message: info.message, error: info }, tx);
-      if (resource) {
-        await store.audit.append(
-          {
-            sandbox: resource.sandbox,
-            actor: operation.requestedBy,
-            action: conflict ? 'CONFLICT_DETECTED' : `${operation.type}_FAILED`,
-            resourceType: resource.type,
-            resourceId: resource.id,
-            platformId: resource.platformId,
-            etagBefore: resource.etag,
-            etagAfter: after?.etag ?? resource.etag,
-            before: auditView(resource),
-            after: after ? auditView(after) : null,
-            operationId: operation.id,
-            requestId: operation.requestId,
-          },
-          tx,
-        );
-      }
-      return { failed, after };
-    });
-    await this.publishOperation(failed);
-    if (after && after !== resource) await this.publishResource(after, conflict ? 'CONFLICT_DETECTED' : 'FAILED', operation.id);
+    this.deps.bus.announce(...news);
+    await this.notifyFinished(done.operation);
   }
 
   /** Lets whoever waits for this operation (an onboarding) move on; its own failure is only logged. */
   private async notifyFinished(operation: Operation): Promise<void> {
     if (!this.deps.afterOperation) return;
-    await this.deps.afterOperation(operation).catch((error) => {
+    await this.deps.afterOperation(operation, operation.input as { onboardingId?: string }).catch((error) => {
       this.deps.logger.warn({ operationId: operation.id, err: (error as Error).message }, 'follow-up of a finished operation failed; the sweep retries it');
     });
-  }
-
-  private async publishOperation(operation: Operation): Promise<void> {
-    await this.deps.bus.publish(channels.operation(operation.id), serializeOperation(operation)).catch((error) => {
-      this.deps.logger.warn({ operationId: operation.id, err: (error as Error).message }, 'could not publish operation progress');
-    });
-  }
-
-  private async publishResource(resource: Resource, action: string, operationId: string): Promise<void> {
-    await this.deps.bus.publish(channels.resource(resource.type, resource.id), this.resourceMessage(resource, action, operationId)).catch(() => undefined);
-  }
-
-  private resourceMessage(resource: Resource, action: string, operationId: string): ResourceChangeMessage {
-    return {
-      resourceType: resource.type,
-      resourceId: resource.id,
-      state: resource.state,
-      etag: resource.etag,
-      platformId: resource.platformId,
-      action,
-      operationId,
-      at: new Date().toISOString(),
-    };
   }
 }

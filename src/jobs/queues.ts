@@ -1,22 +1,47 @@
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue, UnrecoverableError, type ConnectionOptions } from 'bullmq';
+import { z } from 'zod';
+import { flowgateId } from '../domain/ids.js';
+
+/**
+ * The queues and the jobs on them. Each job's payload is a zod schema shared by producer and
+ * worker: checked when a job is added and when it is taken, ids only (never secrets, never class
+ * instances: BullMQ stores JSON). PostgreSQL holds everything else.
+ */
+
+/** A job name with its payload schema. */
+export interface JobDefinition<T> {
+  name: string;
+  /** The payload, checked (a programming error when it does not match). */
+  data(payload: T): T;
+  /** A payload as a worker took it; a job that does not match fails at once, without retries. */
+  parse(data: unknown, jobId?: string): T;
+}
+
+function defineJob<S extends z.ZodType>(name: string, schema: S): JobDefinition<z.infer<S>> {
+  return {
+    name,
+    data: (payload) => schema.parse(payload),
+    parse: (data, jobId) => {
+      const result = schema.safeParse(data);
+      if (!result.success) throw new UnrecoverableError(`job ${jobId ?? '?'} (${name}) does not match its payload schema: ${result.error.issues[0]?.message ?? 'invalid'}`);
+      return result.data;
+    },
+  };
+}
 
 /** Queue of operations: one job per operation, the job id is the operation id. */
 export const OPERATIONS_QUEUE = 'operations';
-/** Queue of periodic maintenance: run sync, reconciliation. */
+/** Queue of periodic maintenance: run sync, reconciliation, the onboarding sweep. */
 export const MAINTENANCE_QUEUE = 'maintenance';
-
-/** Payload of an operation job: ids only (never secrets, never class instances). */
-export interface OperationJobData {
-  operationId: string;
-}
-
 /** Queue of onboarding sagas: `advance` a saga, or run one of its inline (read-only) `step`s. */
 export const ONBOARDINGS_QUEUE = 'onboardings';
 
-export interface OnboardingJobData {
-  onboardingId: string;
-  stepKey?: string;
-}
+export const operationJob = defineJob('operation', z.strictObject({ operationId: flowgateId }));
+export type OperationJobData = ReturnType<typeof operationJob.parse>;
+
+export const advanceOnboardingJob = defineJob('advance', z.strictObject({ onboardingId: flowgateId }));
+export const onboardingStepJob = defineJob('step', z.strictObject({ onboardingId: flowgateId, stepKey: z.string().min(1) }));
+export type OnboardingJobData = ReturnType<typeof advanceOnboardingJob.parse> | ReturnType<typeof onboardingStepJob.parse>;
 
 export type MaintenanceJobName = 'sync-runs' | 'reconcile' | 'sweep-onboardings';
 
@@ -44,12 +69,12 @@ export function createMaintenanceQueue(options: QueueOptions): Queue {
   return new Queue(MAINTENANCE_QUEUE, { connection: options.connection, prefix: options.prefix });
 }
 
+export function createOnboardingQueue(options: QueueOptions): Queue<OnboardingJobData> {
+  return new Queue<OnboardingJobData>(ONBOARDINGS_QUEUE, { connection: options.connection, prefix: options.prefix });
+}
+
 /** Exponential backoff with full jitter, capped: 0.5 s, 1 s, 2 s … up to 30 s. */
 export function jitteredBackoff(attemptsMade: number, random: () => number = Math.random): number {
   const ceiling = Math.min(30_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
-export function createOnboardingQueue(options: QueueOptions): Queue<OnboardingJobData> {
-  return new Queue<OnboardingJobData>(ONBOARDINGS_QUEUE, { connection: options.connection, prefix: options.prefix });
 }

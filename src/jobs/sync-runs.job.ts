@@ -1,17 +1,10 @@
+import { flowRunStatusOf } from '../domain/flow-runs.js';
 import type { FlowRun as PlatformRun } from '../platform/flow-service.client.js';
 import { PlatformNotFoundError } from '../platform/platform-errors.js';
-import { channels } from '../pubsub/event-bus.js';
-import { serializeFlowRun } from '../schema/mappers.js';
+import { message } from '../pubsub/event-bus.js';
+import { flowRunEvent, topics } from '../pubsub/events.js';
 import type { SyncedRun } from '../store/flow-run.store.js';
 import type { WorkerDeps } from './operation-handler.js';
-
-const STATUS: Record<string, string> = {
-  scheduled: 'IN_PROGRESS',
-  inProgress: 'IN_PROGRESS',
-  success: 'SUCCESS',
-  partialSuccess: 'PARTIAL_SUCCESS',
-  failed: 'FAILED',
-};
 
 /** A Platform run in Flowgate's terms. */
 export function toSyncedRun(run: PlatformRun): SyncedRun {
@@ -20,7 +13,7 @@ export function toSyncedRun(run: PlatformRun): SyncedRun {
   const completed = m.durationSummary?.completedAtUTC;
   return {
     platformId: run.id,
-    status: STATUS[run.status] ?? 'IN_PROGRESS',
+    status: flowRunStatusOf(run.status),
     startedAt: started ? new Date(started) : null,
     completedAt: completed ? new Date(completed) : null,
     recordsRead: m.recordSummary?.inputRecordCount ?? 0,
@@ -40,20 +33,17 @@ export function toSyncedRun(run: PlatformRun): SyncedRun {
  */
 export async function syncFlowRuns(deps: WorkerDeps, options: { dataflowIds?: string[] } = {}): Promise<number> {
   const { store, platform, bus, logger } = deps;
-  const dataflows = await store.prisma.resource.findMany({
-    where: { type: 'DATAFLOW', state: { in: ['ENABLED', 'DISABLED'] }, platformId: { not: null }, ...(options.dataflowIds ? { id: { in: options.dataflowIds } } : {}) },
-    select: { id: true, platformId: true, sandbox: true },
-  });
+  const dataflows = await store.resources.liveDataflows(options.dataflowIds);
   let changed = 0;
   for (const dataflow of dataflows) {
     try {
       const since = await store.runs.syncFrom(dataflow.id);
-      const runs = await platform.flowService.listRuns(dataflow.platformId!, { sandbox: dataflow.sandbox, ...(since ? { since: since.getTime() } : {}) });
+      const runs = await platform.flowService.listRuns(dataflow.platformId, { sandbox: dataflow.sandbox, ...(since ? { since: since.getTime() } : {}) });
       for (const run of runs) {
         const stored = await store.runs.upsert(dataflow.id, toSyncedRun(run));
         if (!stored) continue;
         changed++;
-        await bus.publish(channels.flowRuns(dataflow.id), serializeFlowRun(stored)).catch(() => undefined);
+        bus.announce(message(topics.flowRuns(dataflow.id), flowRunEvent(stored)));
       }
     } catch (error) {
       // One dataflow's trouble (deleted behind our back, Platform hiccup) must not stop the others.

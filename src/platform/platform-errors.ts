@@ -292,8 +292,3 @@ export class ImsAuthError extends PlatformError {
     return { ...super.details(), imsError: this.imsError };
   }
 }
-
-/** True for any error of the Platform client. */
-export function isPlatformError(error: unknown): error is PlatformError {
-  return error instanceof PlatformError;
-}

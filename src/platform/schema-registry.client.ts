@@ -6,8 +6,6 @@ export const SCHEMA_REGISTRY_PATH = '/data/foundation/schemaregistry';
 
 /** The behaviour of record-style classes (one row per entity, as Stripe objects are). */
 export const RECORD_BEHAVIOR_ID = 'https://ns.adobe.com/xdm/data/record';
-/** The behaviour of time-series classes. */
-export const TIME_SERIES_BEHAVIOR_ID = 'https://ns.adobe.com/xdm/data/time-series';
 
 /** Lookup media types; the number is the resource's **major** version (the registry serves its latest minor). */
 export const xdmAccept = {

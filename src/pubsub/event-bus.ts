@@ -1,28 +1,54 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+import type { Topic } from './events.js';
+
+/** One message for `announce`: a topic and a payload of its type (build it with `message`). */
+export interface TopicMessage {
+  channel: string;
+  payload: unknown;
+}
+
+/** Pairs a topic with its payload, checked by the compiler. */
+export function message<T>(topic: Topic<T>, payload: T): TopicMessage {
+  return { channel: topic.channel, payload };
+}
+
+export interface EventBusOptions {
+  /** Commands and publishing. */
+  publisher: Redis;
+  /** The process's one subscriber connection. */
+  subscriber: Redis;
+  /** Namespaces the channels (tests and several deployments can share one Redis). */
+  prefix: string;
+  /** Where failed announcements are reported. */
+  logger: Logger;
+}
 
 /**
  * Progress events over Redis pub/sub, so whichever gateway instance holds a subscription
  * hears what any worker publishes. One subscriber connection per process fans messages out to
  * every local listener. `subscribe()` resolves only once Redis confirmed the subscription, so
- * a caller that reads the current state afterwards cannot miss a change in between.
+ * a caller that reads the current state afterwards cannot miss a change in between. Topics
+ * (`events.ts`) fix each channel's payload type.
  */
 export class EventBus {
   private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
   private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly prefix: string;
   private closed = false;
 
-  constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
-    /** Namespaces the channels (tests and several deployments can share one Redis). */
-    private readonly prefix: string,
-  ) {
-    this.subscriber.on('message', (channel: string, message: string) => {
+  constructor(private readonly options: EventBusOptions) {
+    this.publisher = options.publisher;
+    this.subscriber = options.subscriber;
+    this.prefix = options.prefix;
+    this.subscriber.on('message', (channel: string, text: string) => {
       const set = this.listeners.get(channel);
       if (!set || set.size === 0) return;
       let payload: unknown;
       try {
-        payload = JSON.parse(message);
+        payload = JSON.parse(text);
       } catch {
         return;
       }
@@ -30,20 +56,28 @@ export class EventBus {
     });
   }
 
-  async publish(channel: string, payload: unknown): Promise<void> {
-    await this.publisher.publish(this.prefix + channel, JSON.stringify(payload));
+  /** Publishes one message; rejects when Redis does not take it. */
+  async publish<T>(topic: Topic<T>, payload: T): Promise<void> {
+    await this.publisher.publish(this.prefix + topic.channel, JSON.stringify(payload));
   }
 
-  /** Several messages in one round trip (e.g. an operation finished and its resource changed). */
-  async publishAll(messages: { channel: string; payload: unknown }[]): Promise<void> {
-    const pipeline = this.publisher.pipeline();
-    for (const m of messages) pipeline.publish(this.prefix + m.channel, JSON.stringify(m.payload));
-    await pipeline.exec();
+  /**
+   * Publishes messages in one round trip without waiting: news that must not hold up the work
+   * it reports on (a failure is logged; subscribers re-read the current state when they
+   * subscribe). Messages announced one after another go out in that order on one connection.
+   */
+  announce(...messages: TopicMessage[]): void {
+    if (messages.length === 0) return;
+    const sent =
+      messages.length === 1
+        ? this.publisher.publish(this.prefix + messages[0]!.channel, JSON.stringify(messages[0]!.payload))
+        : messages.reduce((pipeline, m) => pipeline.publish(this.prefix + m.channel, JSON.stringify(m.payload)), this.publisher.pipeline()).exec();
+    sent.catch((error: unknown) => this.options.logger.warn({ channels: messages.map((m) => m.channel), err: (error as Error).message }, 'could not publish an event'));
   }
 
-  /** Subscribes to one channel; the iterator ends when `return()` is called (the client unsubscribed). */
-  async subscribe<T>(channel: string): Promise<AsyncIterableIterator<T>> {
-    const full = this.prefix + channel;
+  /** Subscribes to one topic; the iterator ends when `return()` is called (the client unsubscribed). */
+  async subscribe<T>(topic: Topic<T>): Promise<AsyncIterableIterator<T>> {
+    const full = this.prefix + topic.channel;
     const queue: T[] = [];
     let wake: (() => void) | null = null;
     let done = false;
@@ -104,32 +138,4 @@ export class EventBus {
     this.closed = true;
     this.listeners.clear();
   }
-}
-
-/** Channel names, in one place so publishers and subscribers agree. */
-export const channels = {
-  operation: (id: string) => `operation:${id}`,
-  resource: (type: string, id: string) => `resource:${type}:${id}`,
-  flowRuns: (dataflowId: string) => `flow-runs:${dataflowId}`,
-  onboarding: (id: string) => `onboarding:${id}`,
-  /** An API key was revoked: every gateway forgets it and closes its sockets. */
-  credentialsRevoked: () => 'credentials-revoked',
-};
-
-/** What `credentials-revoked` carries. */
-export interface CredentialsRevokedMessage {
-  apiKeyId: string;
-  name: string;
-}
-
-/** What `resource:*` channels carry. */
-export interface ResourceChangeMessage {
-  resourceType: string;
-  resourceId: string;
-  state: string;
-  etag: string | null;
-  platformId: string | null;
-  action: string;
-  operationId: string | null;
-  at: string;
 }

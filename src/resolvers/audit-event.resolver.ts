@@ -7,7 +7,7 @@ import { toPage } from '../schema/page.type.js';
 import { auditCursor } from '../store/audit.store.js';
 import { pageSize } from '../store/cursor.js';
 import { optionalText } from '../services/input-rules.js';
-import { PageArgs } from './resource-queries.js';
+import { PageArgs } from './resource-resolver.js';
 
 @InputType()
 class AuditEventFilter {

@@ -1,30 +1,24 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { checkNewSchedule, checkScheduleChange, type FlowSchedule } from '../domain/schedule-rules.js';
-import { EtagConflictError, NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import type { DataflowChanges } from '../domain/operations.js';
+import { specOf } from '../domain/resource-specs.js';
+import { checkNewSchedule, checkScheduleChange, fixStartTime } from '../domain/schedule-rules.js';
+import { EtagConflictError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import type { DataflowChanges } from '../jobs/handlers/dataflow.handlers.js';
-import { idempotencyKey, optionalEtag, optionalText, requiredName, sameEtag, uuidField } from '../services/input-rules.js';
-import { ResourceState, StripeResource } from '../schema/enums.js';
-import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
+import { optionalEtag, optionalText, requiredName, sameEtag, uuidField } from '../services/input-rules.js';
+import { deletableResource, modifiableResource, referencedResource } from '../services/resource-rules.js';
+import { StripeResource } from '../schema/enums.js';
 import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
-import { toFlowRun, toOperation, type ResourceSpec } from '../schema/mappers.js';
+import { toFlowRun } from '../schema/mappers.js';
 import { Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { Connection, Dataflow, DataflowPage, Mapping, SourceConnection, TargetConnection } from '../schema/resource-types.js';
+import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
 import { pageSize } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
-import { assertUsable } from './connection.resolver.js';
-import { findResource, listResources, PageArgs } from './resource-queries.js';
-import { usableDependency } from './source-connection.resolver.js';
+import { createFields, findResource, NamedCreateInput, PageArgs, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType()
-class CreateDataflowInput {
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
+class CreateDataflowInput extends NamedCreateInput {
   @Field(() => ID)
   sourceConnectionId!: string;
 
@@ -39,9 +33,6 @@ class CreateDataflowInput {
 
   @Field(() => ScheduleInput)
   schedule!: ScheduleInput;
-
-  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' })
-  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -60,10 +51,7 @@ class UpdateDataflowInput {
 }
 
 @InputType()
-class DataflowFilter {
-  @Field(() => ResourceState, { nullable: true })
-  state?: ResourceState | null;
-
+class DataflowFilter extends ResourceFilterBase {
   @Field(() => StripeResource, { nullable: true, description: 'Only dataflows reading this Stripe resource.' })
   resource?: StripeResource | null;
 
@@ -71,26 +59,16 @@ class DataflowFilter {
   connectionId?: string | null;
 }
 
-@ArgsType()
-class DataflowsArgs extends PageArgs {
-  @Field(() => DataflowFilter, { nullable: true })
-  filter?: DataflowFilter | null;
-}
-
 @Resolver(() => Dataflow)
-export class DataflowResolver {
-  @Query(() => Dataflow, { nullable: true })
-  dataflow(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Dataflow | null> {
-    return findResource<Dataflow>(ctx, 'DATAFLOW', id);
-  }
-
-  @Query(() => DataflowPage, { description: 'Dataflows, newest first.' })
-  dataflows(@Args(() => DataflowsArgs) args: DataflowsArgs, @Ctx() ctx: GatewayContext) {
-    const f = args.filter ?? {};
-    const connectionId = f.connectionId ? uuidField('filter.connectionId', f.connectionId) : null;
-    return listResources(ctx, { type: 'DATAFLOW', state: f.state ?? null, stripeResource: f.resource ?? null, connectionId }, args);
-  }
-
+export class DataflowResolver extends ResourceResolver({
+  type: 'DATAFLOW',
+  objectType: Dataflow,
+  pageType: DataflowPage,
+  filterType: DataflowFilter,
+  one: 'dataflow',
+  list: 'dataflows',
+  listDescription: 'Dataflows, newest first.',
+}) {
   @FieldResolver(() => SourceConnection)
   sourceConnection(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
     return findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', dataflow.sourceConnectionId);
@@ -125,15 +103,13 @@ export class DataflowResolver {
 
   @Mutation(() => Operation, { description: 'Creates a Stripe → data lake dataflow on the Platform; it starts ENABLED.' })
   async createDataflow(@Arg('input', () => CreateDataflowInput) input: CreateDataflowInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
-    const name = requiredName('input.name', input.name);
-    const description = optionalText('input.description', input.description);
-    const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
+    const { name, description, idempotencyKey } = createFields(input);
     const mappingVersion = optionalMappingVersion('input.mappingVersion', input.mappingVersion);
     const schedule = scheduleRule(() => checkNewSchedule(scheduleRequest(input.schedule), nowSeconds()));
 
-    const source = await usableDependency(ctx, input.sourceConnectionId, 'SOURCE_CONNECTION', 'input.sourceConnectionId');
-    const target = await usableDependency(ctx, input.targetConnectionId, 'TARGET_CONNECTION', 'input.targetConnectionId');
-    const mapping = await usableDependency(ctx, input.mappingId, 'MAPPING', 'input.mappingId');
+    const source = await referencedResource(ctx, input.sourceConnectionId, 'SOURCE_CONNECTION', 'input.sourceConnectionId');
+    const target = await referencedResource(ctx, input.targetConnectionId, 'TARGET_CONNECTION', 'input.targetConnectionId');
+    const mapping = await referencedResource(ctx, input.mappingId, 'MAPPING', 'input.mappingId');
     if (mapping.schemaId !== target.schemaId) {
       throw new PreconditionError(`mapping ${mapping.id} writes schema ${mapping.schemaId}, but target connection ${target.id} writes schema ${target.schemaId}; they must be the same`, 'input.mappingId');
     }
@@ -141,15 +117,14 @@ export class DataflowResolver {
       throw new PreconditionError(`mapping ${mapping.id} reads ${mapping.stripeResource}, but source connection ${source.id} reads ${source.stripeResource}`, 'input.mappingId');
     }
 
-    const operation = await ctx.requests.submit(ctx, {
+    return submitOperation(ctx, {
       type: 'CREATE_DATAFLOW',
       resourceId: ctx.requests.newId(),
       create: {
         name,
         description,
-        // An omitted start time is fixed by the worker (60 s after the flow is created), so the
-        // request stays the same for an idempotent resubmit.
-        spec: { schedule: { ...schedule, startTime: input.schedule.startTime ? schedule.startTime : null }, mappingVersion },
+        // An omitted start time stays null until the flow is created (see startTimeOf).
+        spec: { schedule, mappingVersion },
         stripeResource: source.stripeResource,
         connectionId: source.connectionId,
         sourceConnectionId: source.id,
@@ -158,9 +133,9 @@ export class DataflowResolver {
         schemaId: target.schemaId,
         datasetId: target.datasetId,
       },
-      idempotencyKey: key,
+      input: {},
+      idempotencyKey,
     });
-    return toOperation(operation);
   }
 
   @Mutation(() => Operation, { description: 'Changes name, description, schedule or mapping version, with If-Match on the Platform.' })
@@ -180,17 +155,16 @@ export class DataflowResolver {
     if (Object.keys(changes).length === 0 && !hasSchedule) throw new ValidationError('input', 'must change at least one of name, description, schedule, mappingVersion');
     const etag = optionalEtag('expectedEtag', expectedEtag);
 
-    const dataflow = await ctx.store.resources.get(id, ctx.sandbox, 'DATAFLOW', 'id');
-    assertUsable(dataflow.state, dataflow.platformId, 'id');
+    const dataflow = await modifiableResource(ctx, id, 'DATAFLOW', 'id');
     if (etag !== null && !sameEtag(etag, dataflow.etag)) {
       throw new EtagConflictError(`dataflow ${id} has etag ${dataflow.etag}, not ${etag}`, dataflow.etag);
     }
     if (hasSchedule) {
-      const current = (dataflow.spec as ResourceSpec).schedule as FlowSchedule;
+      // A created flow's start time is fixed (the create stored it); the fallback never applies.
+      const current = fixStartTime(specOf('DATAFLOW', dataflow.spec).schedule, Math.floor(dataflow.createdAt.getTime() / 1000));
       changes.schedule = scheduleRule(() => checkScheduleChange(current, scheduleRequest(input.schedule!), nowSeconds()));
     }
-    const operation = await ctx.requests.submit(ctx, { type: 'UPDATE_DATAFLOW', resourceId: id, input: { changes, ifMatch: dataflow.etag } });
-    return toOperation(operation);
+    return submitOperation(ctx, { type: 'UPDATE_DATAFLOW', resourceId: dataflow.id, input: { changes, ifMatch: dataflow.etag } });
   }
 
   @Mutation(() => Operation, { description: 'Enables a dataflow: it runs on its schedule again. Enabling an enabled dataflow succeeds without a change.' })
@@ -205,20 +179,14 @@ export class DataflowResolver {
 
   @Mutation(() => Operation, { description: 'Deletes a dataflow on the Platform. Its runs stay queryable.' })
   async deleteDataflow(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
-    uuidField('id', id);
-    const dataflow = await ctx.store.resources.get(id, ctx.sandbox, 'DATAFLOW', 'id');
-    if (dataflow.state === 'DELETED') throw new NotFoundError('DATAFLOW', id, 'id');
+    const dataflow = await deletableResource(ctx, id, 'DATAFLOW', 'id');
     if (dataflow.state === 'PENDING') throw new PreconditionError('the dataflow is still being created; wait for its create operation', 'id');
-    const operation = await ctx.requests.submit(ctx, { type: 'DELETE_DATAFLOW', resourceId: id, input: { ifMatch: dataflow.etag } });
-    return toOperation(operation);
+    return submitOperation(ctx, { type: 'DELETE_DATAFLOW', resourceId: dataflow.id, input: { ifMatch: dataflow.etag } });
   }
 
   private async submitAction(ctx: GatewayContext, id: string, type: 'ENABLE_DATAFLOW' | 'DISABLE_DATAFLOW'): Promise<Operation> {
-    uuidField('id', id);
-    const dataflow = await ctx.store.resources.get(id, ctx.sandbox, 'DATAFLOW', 'id');
-    assertUsable(dataflow.state, dataflow.platformId, 'id');
-    const operation = await ctx.requests.submit(ctx, { type, resourceId: id, input: { ifMatch: dataflow.etag } });
-    return toOperation(operation);
+    const dataflow = await modifiableResource(ctx, id, 'DATAFLOW', 'id');
+    return submitOperation(ctx, { type, resourceId: dataflow.id, input: { ifMatch: dataflow.etag } });
   }
 }
 

@@ -1,60 +1,32 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import { idempotencyKey, optionalText, requiredName, uuidField } from '../services/input-rules.js';
-import { ResourceState } from '../schema/enums.js';
-import { toOperation } from '../schema/mappers.js';
+import { referencedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
 import { Dataset, DatasetPage, TargetConnection, XdmSchema } from '../schema/resource-types.js';
-import { findResource, linkedResources, listResources, PageArgs } from './resource-queries.js';
-import { linkedResource, usableDependency } from './source-connection.resolver.js';
+import { createFields, linkedResource, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType()
-class CreateDatasetInput {
+class CreateDatasetInput extends NamedCreateInput {
   @Field(() => ID, { description: 'The Flowgate id of the XDM schema (it may still be PENDING).' })
   schemaId!: string;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' })
-  idempotencyKey?: string | null;
 }
 
 @InputType()
-class DatasetFilter {
+class DatasetFilter extends ResourceFilterBase {
   @Field(() => ID, { nullable: true })
   schemaId?: string | null;
-
-  @Field(() => ResourceState, { nullable: true, description: 'Only resources in this state (default: all but DELETED).' })
-  state?: ResourceState | null;
-}
-
-@ArgsType()
-class DatasetsArgs extends PageArgs {
-  @Field(() => DatasetFilter, { nullable: true })
-  filter?: DatasetFilter | null;
 }
 
 @Resolver(() => Dataset)
-export class DatasetResolver {
-  @Query(() => Dataset, { nullable: true })
-  dataset(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Dataset | null> {
-    return findResource<Dataset>(ctx, 'DATASET', id);
-  }
-
-  @Query(() => DatasetPage, { description: 'Catalog datasets, newest first.' })
-  datasets(@Args(() => DatasetsArgs) args: DatasetsArgs, @Ctx() ctx: GatewayContext) {
-    const filter = args.filter;
-    return listResources(
-      ctx,
-      { type: 'DATASET', state: filter?.state ?? null, schemaId: filter?.schemaId ? uuidField('filter.schemaId', filter.schemaId) : null },
-      args,
-    );
-  }
-
+export class DatasetResolver extends ResourceResolver({
+  type: 'DATASET',
+  objectType: Dataset,
+  pageType: DatasetPage,
+  filterType: DatasetFilter,
+  one: 'dataset',
+  list: 'datasets',
+  listDescription: 'Catalog datasets, newest first.',
+}) {
   @FieldResolver(() => XdmSchema, { description: 'The XDM schema of its records.' })
   schema(@Root() dataset: Dataset, @Ctx() ctx: GatewayContext): Promise<XdmSchema> {
     return linkedResource<XdmSchema>(ctx, 'XDM_SCHEMA', dataset.schemaId);
@@ -67,16 +39,8 @@ export class DatasetResolver {
 
   @Mutation(() => Operation, { description: 'Creates a Catalog dataset for an XDM schema.' })
   async createDataset(@Arg('input', () => CreateDatasetInput) input: CreateDatasetInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
-    const name = requiredName('input.name', input.name);
-    const description = optionalText('input.description', input.description);
-    const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
-    const schema = await usableDependency(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');
-    const operation = await ctx.requests.submit(ctx, {
-      type: 'CREATE_DATASET',
-      resourceId: ctx.requests.newId(),
-      create: { name, description, schemaId: schema.id },
-      idempotencyKey: key,
-    });
-    return toOperation(operation);
+    const { name, description, idempotencyKey } = createFields(input);
+    const schema = await referencedResource(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');
+    return submitOperation(ctx, { type: 'CREATE_DATASET', resourceId: ctx.requests.newId(), create: { name, description, schemaId: schema.id }, input: {}, idempotencyKey });
   }
 }

@@ -1,17 +1,18 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { currentThenLive } from '../graphql/live-query.js';
-import { channels } from '../pubsub/event-bus.js';
+import { isUuid } from '../domain/ids.js';
+import { flowRunEvent, topics, type FlowRunEvent } from '../pubsub/events.js';
 import { uuidField } from '../services/input-rules.js';
 import { FlowRunStatus } from '../schema/enums.js';
 import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
-import { serializeFlowRun, toFlowRun, type SerializedFlowRun } from '../schema/mappers.js';
+import { toFlowRun } from '../schema/mappers.js';
 import { toPage } from '../schema/page.type.js';
 import { Dataflow } from '../schema/resource-types.js';
 import { pageSize } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
-import { isUuid, type Resource } from '../store/resource.store.js';
-import { findResource, PageArgs } from './resource-queries.js';
+import type { Resource } from '../store/rows.js';
+import { findResource, PageArgs } from './resource-resolver.js';
 
 @InputType()
 class FlowRunFilter {
@@ -58,17 +59,17 @@ export class FlowRunResolver {
       const ctx = context as GatewayContext;
       // Checked before subscribing, so an unknown id leaves no subscription behind.
       const dataflow = await dataflowOf(ctx, String(args.dataflowId), 'dataflowId');
-      return currentThenLive<SerializedFlowRun>(
-        () => ctx.bus.subscribe<SerializedFlowRun>(channels.flowRuns(dataflow.id)),
+      return currentThenLive<FlowRunEvent>(
+        () => ctx.bus.subscribe(topics.flowRuns(dataflow.id)),
         async () => {
           const row = await ctx.store.runs.latest(dataflow.id);
-          return row ? serializeFlowRun(row) : null;
+          return row ? flowRunEvent(row) : null;
         },
         (message, last) => message.id === last.id && Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
       );
     },
   })
-  flowRunUpdated(@Root() payload: SerializedFlowRun, @Arg('dataflowId', () => ID) _dataflowId: string): FlowRun {
+  flowRunUpdated(@Root() payload: FlowRunEvent, @Arg('dataflowId', () => ID) _dataflowId: string): FlowRun {
     return toFlowRun(payload);
   }
 }

@@ -1,22 +1,14 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
 import { destinationsOfFields, inTenantNamespace } from '../domain/mapping-generation.js';
+import { specOf, type FieldMappingSpec } from '../domain/resource-specs.js';
 import { PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { idempotencyKey, optionalText, requiredName, uuidField } from '../services/input-rules.js';
-import { ResourceState } from '../schema/enums.js';
-import { toOperation, type ResourceSpec } from '../schema/mappers.js';
+import { optionalText } from '../services/input-rules.js';
+import { referencedResource } from '../services/resource-rules.js';
+import { MappingSourceType } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
-import { Mapping, MappingPage, SourceConnection, XdmSchema, type FieldMapping } from '../schema/resource-types.js';
-import { findResource, listResources, PageArgs } from './resource-queries.js';
-import { usableDependency } from './source-connection.resolver.js';
-
-/** Where a mapped value comes from (Data Prep's `sourceType`). */
-export enum MappingSourceType {
-  ATTRIBUTE = 'ATTRIBUTE',
-  EXPRESSION = 'EXPRESSION',
-  STATIC = 'STATIC',
-}
-registerEnumType(MappingSourceType, { name: 'MappingSourceType', description: 'ATTRIBUTE copies a source path, EXPRESSION evaluates a Data Prep expression, STATIC writes a constant.' });
+import { Mapping, MappingPage, SourceConnection, XdmSchema } from '../schema/resource-types.js';
+import { createFields, CreateInputBase, findResource, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 /** Most mappings one set may hold (the tutorial's charges set has 36). */
 export const MAX_FIELD_MAPPINGS = 2000;
@@ -35,7 +27,7 @@ class FieldMappingInput {
 }
 
 @InputType()
-class CreateMappingInput {
+class CreateMappingInput extends CreateInputBase {
   @Field(() => ID, { description: 'The XDM schema the mappings write.' })
   schemaId!: string;
 
@@ -45,47 +37,29 @@ class CreateMappingInput {
   @Field(() => String, { nullable: true, description: 'Default: "<schema name> mapping".' })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
   @Field(() => [FieldMappingInput], {
     nullable: true,
     description: 'Explicit mappings. Omit them to generate data.x → _{tenant}.<resource>_data.x for every explored attribute the schema defines.',
   })
   fieldMappings?: FieldMappingInput[] | null;
-
-  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' })
-  idempotencyKey?: string | null;
 }
 
 @InputType()
-class MappingFilter {
+class MappingFilter extends ResourceFilterBase {
   @Field(() => ID, { nullable: true })
   schemaId?: string | null;
-
-  @Field(() => ResourceState, { nullable: true })
-  state?: ResourceState | null;
-}
-
-@ArgsType()
-class MappingsArgs extends PageArgs {
-  @Field(() => MappingFilter, { nullable: true })
-  filter?: MappingFilter | null;
 }
 
 @Resolver(() => Mapping)
-export class MappingResolver {
-  @Query(() => Mapping, { nullable: true })
-  mapping(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Mapping | null> {
-    return findResource<Mapping>(ctx, 'MAPPING', id);
-  }
-
-  @Query(() => MappingPage, { description: 'Data Prep mapping sets, newest first.' })
-  mappings(@Args(() => MappingsArgs) args: MappingsArgs, @Ctx() ctx: GatewayContext) {
-    const schemaId = args.filter?.schemaId ? uuidField('filter.schemaId', args.filter.schemaId) : null;
-    return listResources(ctx, { type: 'MAPPING', state: args.filter?.state ?? null, schemaId }, args);
-  }
-
+export class MappingResolver extends ResourceResolver({
+  type: 'MAPPING',
+  objectType: Mapping,
+  pageType: MappingPage,
+  filterType: MappingFilter,
+  one: 'mapping',
+  list: 'mappings',
+  listDescription: 'Data Prep mapping sets, newest first.',
+}) {
   @FieldResolver(() => XdmSchema, { description: 'The schema the mappings write.' })
   schema(@Root() mapping: Mapping, @Ctx() ctx: GatewayContext): Promise<XdmSchema | null> {
     return findResource<XdmSchema>(ctx, 'XDM_SCHEMA', mapping.schemaId);
@@ -98,20 +72,18 @@ export class MappingResolver {
 
   @Mutation(() => Operation, { description: 'Creates a Data Prep mapping set from explicit field mappings, or generates them from the explored source and the schema.' })
   async createMapping(@Arg('input', () => CreateMappingInput) input: CreateMappingInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
-    const schema = await usableDependency(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');
-    const source = input.sourceConnectionId ? await usableDependency(ctx, input.sourceConnectionId, 'SOURCE_CONNECTION', 'input.sourceConnectionId') : null;
-    const name = input.name === undefined || input.name === null ? `${schema.name} mapping`.slice(0, 200) : requiredName('input.name', input.name);
-    const description = optionalText('input.description', input.description);
-    const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
+    const schema = await referencedResource(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');
+    const source = input.sourceConnectionId ? await referencedResource(ctx, input.sourceConnectionId, 'SOURCE_CONNECTION', 'input.sourceConnectionId') : null;
+    const fields = createFields(input);
     if (source && schema.stripeResource && source.stripeResource && source.stripeResource !== schema.stripeResource) {
       throw new PreconditionError(`source connection ${source.id} reads ${source.stripeResource} but schema ${schema.id} mirrors ${schema.stripeResource}`, 'input.sourceConnectionId');
     }
 
-    let fieldMappings: FieldMapping[] | null = null;
+    let fieldMappings: FieldMappingSpec[] | null = null;
     if (input.fieldMappings === undefined || input.fieldMappings === null) {
       if (!source) throw new ValidationError('input.sourceConnectionId', 'is required when fieldMappings are omitted (they are generated from its explored schema)');
     } else {
-      const spec = (schema.spec ?? {}) as ResourceSpec;
+      const spec = specOf('XDM_SCHEMA', schema.spec);
       // Destinations in the tenant's namespace are checked once the schema exists (Flowgate knows
       // every field it defined there); the class's own fields and everything before that are the Platform's to check.
       const namespace = spec.tenantNamespace ?? ctx.tenantId;
@@ -119,25 +91,25 @@ export class MappingResolver {
       fieldMappings = checkFieldMappings(input.fieldMappings, known);
     }
 
-    const operation = await ctx.requests.submit(ctx, {
+    return submitOperation(ctx, {
       type: 'CREATE_MAPPING',
       resourceId: ctx.requests.newId(),
       create: {
-        name,
-        description,
+        name: fields.name ?? `${schema.name} mapping`.slice(0, 200),
+        description: fields.description,
         schemaId: schema.id,
         sourceConnectionId: source?.id ?? null,
         stripeResource: source?.stripeResource ?? schema.stripeResource ?? null,
         spec: { fieldMappings: fieldMappings ?? [], generated: fieldMappings === null, version: null },
       },
-      idempotencyKey: key,
+      input: {},
+      idempotencyKey: fields.idempotencyKey,
     });
-    return toOperation(operation);
   }
 }
 
 /** Checks explicit mappings: shape, no destination twice, and (when known) tenant destinations the schema defines. */
-function checkFieldMappings(input: FieldMappingInput[], known: { namespace: string; paths: Set<string> } | null): FieldMapping[] {
+function checkFieldMappings(input: FieldMappingInput[], known: { namespace: string; paths: Set<string> } | null): FieldMappingSpec[] {
   if (input.length === 0) throw new ValidationError('input.fieldMappings', 'must hold at least one mapping; omit it to generate them');
   if (input.length > MAX_FIELD_MAPPINGS) throw new ValidationError('input.fieldMappings', `must hold at most ${MAX_FIELD_MAPPINGS} mappings`);
   const seen = new Map<string, number>();

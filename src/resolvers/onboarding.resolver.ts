@@ -1,16 +1,16 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { StripeResourcePath } from '../domain/operation-types.js';
+import { criticalPathCalls, STEP_CALLS } from '../domain/onboarding-calls.js';
+import { planSteps } from '../domain/onboarding-plan.js';
+import { specOf } from '../domain/resource-specs.js';
+import type { StripeResourcePath } from '../domain/resource-types.js';
 import { checkNewSchedule } from '../domain/schedule-rules.js';
 import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { currentThenLive } from '../graphql/live-query.js';
-import type { NewOnboarding } from '../onboarding/onboarding-requests.js';
-import type { OnboardingState } from '../onboarding/onboarding-rows.js';
-import { onboardingCursor } from '../onboarding/onboarding.store.js';
-import { criticalPathCalls, STEP_CALLS } from '../onboarding/plan-calls.js';
-import { planSteps } from '../onboarding/step-plan.js';
 import { platformName } from '../platform/deterministic-names.js';
-import { channels } from '../pubsub/event-bus.js';
+import { onboardingEvent, topics } from '../pubsub/events.js';
+import { idempotencyKey, optionalText, requiredName, stripeAccessToken, uuidField } from '../services/input-rules.js';
+import type { NewOnboardingRequest } from '../services/onboarding-requests.js';
 import { ResourceType, StripeResource } from '../schema/enums.js';
 import { toResource } from '../schema/mappers.js';
 import { toOnboarding } from '../schema/onboarding.mapper.js';
@@ -19,8 +19,9 @@ import { toPage } from '../schema/page.type.js';
 import { Connection, Dataflow } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
 import { pageSize } from '../store/cursor.js';
-import { idempotencyKey, optionalText, requiredName, stripeAccessToken, uuidField } from '../services/input-rules.js';
-import { PageArgs } from './resource-queries.js';
+import type { OnboardingView } from '../store/onboarding-rows.js';
+import { onboardingCursor } from '../store/onboarding.store.js';
+import { PageArgs } from './resource-resolver.js';
 
 @InputType()
 class OnboardingDatasetInput {
@@ -73,7 +74,7 @@ export class OnboardingResolver {
   async onboardStripe(@Arg('input', () => OnboardStripeInput) input: OnboardStripeInput, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
     const request = await validateOnboarding(ctx, input);
     const { onboardingId } = await ctx.onboardings.submit(ctx, request);
-    return toOnboarding((await ctx.onboardingStore.load(onboardingId))!);
+    return toOnboarding((await ctx.store.onboardings.load(onboardingId))!);
   }
 
   @Query(() => OnboardingPlan, { description: 'What onboardStripe would create and call, validated, without writing anything anywhere.' })
@@ -117,22 +118,22 @@ export class OnboardingResolver {
 
   @Query(() => Onboarding, { nullable: true })
   async onboarding(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Onboarding | null> {
-    const state = await ctx.onboardingStore.load(id, ctx.sandbox);
+    const state = await ctx.store.onboardings.load(id, ctx.sandbox);
     return state ? toOnboarding(state) : null;
   }
 
   @Query(() => OnboardingPage, { description: 'Onboardings, newest first.' })
   async onboardings(@Args(() => OnboardingsArgs) args: OnboardingsArgs, @Ctx() ctx: GatewayContext) {
-    const page = await ctx.onboardingStore.list({ sandbox: ctx.sandbox, status: args.filter?.status ?? null }, pageSize(args.first), args.after);
+    const page = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: args.filter?.status ?? null }, pageSize(args.first), args.after);
     return toPage(page, toOnboarding, onboardingCursor);
   }
 
   @Mutation(() => Onboarding, { description: 'Resumes a FAILED onboarding (one without rollback) from its failed steps, reusing everything already created.' })
   async retryOnboarding(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
     await this.owned(ctx, id);
-    if (!(await ctx.onboardingStore.resume(id))) throw new PreconditionError('only a FAILED onboarding that was not rolled back can be retried', 'id');
+    if (!(await ctx.store.onboardings.resume(id))) throw new PreconditionError('only a FAILED onboarding that was not rolled back can be retried', 'id');
     await ctx.onboardings.kick(id);
-    return toOnboarding((await ctx.onboardingStore.load(id))!);
+    return toOnboarding((await ctx.store.onboardings.load(id))!);
   }
 
   @Mutation(() => Onboarding, { description: 'Stops an unfinished onboarding. With rollback (default) what it created is removed; without, it stays.' })
@@ -142,9 +143,9 @@ export class OnboardingResolver {
     @Ctx() ctx: GatewayContext,
   ): Promise<Onboarding> {
     await this.owned(ctx, id);
-    if (!(await ctx.onboardingStore.cancel(id, rollback))) throw new PreconditionError('the onboarding has already finished', 'id');
+    if (!(await ctx.store.onboardings.cancel(id, rollback))) throw new PreconditionError('the onboarding has already finished', 'id');
     await ctx.onboardings.kick(id);
-    return toOnboarding((await ctx.onboardingStore.load(id))!);
+    return toOnboarding((await ctx.store.onboardings.load(id))!);
   }
 
   @FieldResolver(() => Connection, { nullable: true, description: 'The base connection it creates.' })
@@ -165,47 +166,46 @@ export class OnboardingResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const id = String(args.id);
-      return currentThenLive<OnboardingState>(
-        () => ctx.bus.subscribe<OnboardingState>(channels.onboarding(id)),
+      return currentThenLive<OnboardingView>(
+        () => ctx.bus.subscribe(topics.onboarding(id)),
         async () => {
-          const state = await ctx.onboardingStore.load(id, ctx.sandbox);
+          const state = await ctx.store.onboardings.load(id, ctx.sandbox);
           if (!state) throw new NotFoundError('Onboarding', id, 'id');
-          return state;
+          return onboardingEvent(state);
         },
         (message, last) => Date.parse(String(message.onboarding.updated_at)) < Date.parse(String(last.onboarding.updated_at)),
       );
     },
   })
-  onboardingProgress(@Root() state: OnboardingState, @Arg('id', () => ID) _id: string): Onboarding {
+  onboardingProgress(@Root() state: OnboardingView, @Arg('id', () => ID) _id: string): Onboarding {
     return toOnboarding(state);
   }
 
   private async owned(ctx: GatewayContext, id: string): Promise<void> {
     uuidField('id', id);
-    if (!(await ctx.onboardingStore.load(id, ctx.sandbox))) throw new NotFoundError('Onboarding', id, 'id');
+    if (!(await ctx.store.onboardings.load(id, ctx.sandbox))) throw new NotFoundError('Onboarding', id, 'id');
   }
 }
 
 /** Every input rule of an onboarding; throws a typed error naming the field, before anything is written. */
-async function validateOnboarding(ctx: GatewayContext, input: OnboardStripeInput): Promise<NewOnboarding> {
+async function validateOnboarding(ctx: GatewayContext, input: OnboardStripeInput): Promise<NewOnboardingRequest> {
   const name = requiredName('input.name', input.name, 150);
   const description = optionalText('input.description', input.description);
   const accessToken = stripeAccessToken('input.accessToken', input.accessToken);
   if (input.resources.length === 0) throw new ValidationError('input.resources', 'must name at least one Stripe resource');
   if (new Set(input.resources).size !== input.resources.length) throw new ValidationError('input.resources', 'must not name a resource twice');
   const resources = input.resources.map((r) => r as unknown as StripeResourcePath);
-  const checked = scheduleRule(() => checkNewSchedule(scheduleRequest(input.schedule), Math.floor(Date.now() / 1000), 'input.schedule'));
-  const schedule = { ...checked, startTime: input.schedule.startTime ? checked.startTime : null };
+  const schedule = scheduleRule(() => checkNewSchedule(scheduleRequest(input.schedule), Math.floor(Date.now() / 1000), 'input.schedule'));
   const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
 
-  let existingDataset: NewOnboarding['existingDataset'] = null;
+  let existingDataset: NewOnboardingRequest['existingDataset'] = null;
   const datasetId = input.dataset?.existingDatasetId;
   if (datasetId !== undefined && datasetId !== null) {
     uuidField('input.dataset.existingDatasetId', datasetId);
     const dataset = await ctx.store.resources.get(datasetId, ctx.sandbox, 'DATASET', 'input.dataset.existingDatasetId');
     if (dataset.state !== 'READY' || !dataset.schemaId) throw new PreconditionError(`dataset ${datasetId} is ${dataset.state}, not READY`, 'input.dataset.existingDatasetId');
     const schema = await ctx.store.resources.get(dataset.schemaId, ctx.sandbox, 'XDM_SCHEMA', 'input.dataset.existingDatasetId');
-    const spec = schema.spec as { tenantNamespace?: string; fields?: { path: string }[] };
+    const spec = specOf('XDM_SCHEMA', schema.spec);
     for (const r of resources) {
       const prefix = `${spec.tenantNamespace ?? ''}.${r}_data.`;
       if (!(spec.fields ?? []).some((f) => f.path.startsWith(prefix))) {

@@ -1,17 +1,17 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { isOperationType } from '../domain/operation-types.js';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { isOperationType } from '../domain/operations.js';
 import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { currentThenLive } from '../graphql/live-query.js';
-import { channels } from '../pubsub/event-bus.js';
+import { operationEvent, topics, type OperationEvent } from '../pubsub/events.js';
 import { OperationStatus, OperationType } from '../schema/enums.js';
-import { serializeOperation, toOperation, type SerializedOperation } from '../schema/mappers.js';
+import { toOperation, toResource } from '../schema/mappers.js';
 import { Operation, OperationPage } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { PlatformResource } from '../schema/platform-resource.type.js';
-import { loadResource } from './resource-change.resolver.js';
 import { pageSize } from '../store/cursor.js';
 import { operationCursor } from '../store/operation.store.js';
+import { PageArgs } from './resource-resolver.js';
 
 @InputType()
 class OperationFilter {
@@ -26,13 +26,7 @@ class OperationFilter {
 }
 
 @ArgsType()
-class OperationsArgs {
-  @Field(() => Int, { nullable: true, description: '1..100, default 20' })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
-
+class OperationsArgs extends PageArgs {
   @Field(() => OperationFilter, { nullable: true })
   filter?: OperationFilter | null;
 }
@@ -57,8 +51,9 @@ export class OperationResolver {
   }
 
   @FieldResolver(() => PlatformResource, { nullable: true, description: 'The resource the operation acts on, as it is now.' })
-  resource(@Root() operation: Operation, @Ctx() ctx: GatewayContext): Promise<PlatformResource | null> {
-    return loadResource(ctx, operation.resourceId);
+  async resource(@Root() operation: Operation, @Ctx() ctx: GatewayContext): Promise<PlatformResource | null> {
+    const row = await ctx.store.resources.find(operation.resourceId, ctx.sandbox);
+    return row ? toResource(row) : null;
   }
 
   @Mutation(() => Operation, { description: 'Runs a FAILED or CANCELLED operation again, reusing what it already created.' })
@@ -74,18 +69,18 @@ export class OperationResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const id = String(args.id);
-      return currentThenLive<SerializedOperation>(
-        () => ctx.bus.subscribe<SerializedOperation>(channels.operation(id)),
+      return currentThenLive<OperationEvent>(
+        () => ctx.bus.subscribe(topics.operation(id)),
         async () => {
           const row = await ctx.store.operations.find(id, ctx.sandbox);
           if (!row) throw new NotFoundError('Operation', id, 'id');
-          return serializeOperation(row);
+          return operationEvent(row);
         },
         (message, last) => Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
       );
     },
   })
-  operationUpdated(@Root() payload: SerializedOperation, @Arg('id', () => ID) _id: string): Operation {
+  operationUpdated(@Root() payload: OperationEvent, @Arg('id', () => ID) _id: string): Operation {
     return toOperation(payload);
   }
 }

@@ -1,27 +1,20 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
 import { EXPLORE_SCHEMA_LIMITS, exploreSchemaProblem } from '../domain/xdm-from-explore.js';
 import { ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { idempotencyKey, jsonNesting, optionalText, requiredName, uuidField } from '../services/input-rules.js';
-import { ResourceState, StripeResource } from '../schema/enums.js';
-import { toOperation } from '../schema/mappers.js';
+import { jsonNesting } from '../services/input-rules.js';
+import { referencedResource } from '../services/resource-rules.js';
+import { StripeResource } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
 import { Dataset, SourceConnection, XdmSchema, XdmSchemaPage } from '../schema/resource-types.js';
 import { JSON as JSONScalar } from '../schema/scalars.js';
-import { findResource, linkedResources, listResources, PageArgs } from './resource-queries.js';
-import { usableDependency } from './source-connection.resolver.js';
+import { createFields, findResource, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 /** Largest `exploreSchema` accepted, as JSON text. */
 const MAX_EXPLORE_SCHEMA_BYTES = 256 * 1024;
 
 @InputType({ description: 'Either sourceConnectionId (its Stripe resource is explored), or resource + exploreSchema.' })
-class CreateXdmSchemaInput {
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
+class CreateXdmSchemaInput extends NamedCreateInput {
   @Field(() => ID, { nullable: true, description: 'Mirror the Stripe resource this source connection reads (explored through its base connection).' })
   sourceConnectionId?: string | null;
 
@@ -30,51 +23,27 @@ class CreateXdmSchemaInput {
 
   @Field(() => JSONScalar, { nullable: true, description: 'An explore-style schema the caller already has: {type: "object", properties: {data: {...}}}.' })
   exploreSchema?: unknown;
-
-  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' })
-  idempotencyKey?: string | null;
 }
 
 @InputType()
-class XdmSchemaFilter {
+class XdmSchemaFilter extends ResourceFilterBase {
   @Field(() => StripeResource, { nullable: true })
   resource?: StripeResource | null;
 
   @Field(() => ID, { nullable: true })
   sourceConnectionId?: string | null;
-
-  @Field(() => ResourceState, { nullable: true, description: 'Only resources in this state (default: all but DELETED).' })
-  state?: ResourceState | null;
-}
-
-@ArgsType()
-class XdmSchemasArgs extends PageArgs {
-  @Field(() => XdmSchemaFilter, { nullable: true })
-  filter?: XdmSchemaFilter | null;
 }
 
 @Resolver(() => XdmSchema)
-export class XdmSchemaResolver {
-  @Query(() => XdmSchema, { nullable: true })
-  xdmSchema(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<XdmSchema | null> {
-    return findResource<XdmSchema>(ctx, 'XDM_SCHEMA', id);
-  }
-
-  @Query(() => XdmSchemaPage, { description: 'Custom XDM schemas, newest first.' })
-  xdmSchemas(@Args(() => XdmSchemasArgs) args: XdmSchemasArgs, @Ctx() ctx: GatewayContext) {
-    const filter = args.filter;
-    return listResources(
-      ctx,
-      {
-        type: 'XDM_SCHEMA',
-        state: filter?.state ?? null,
-        stripeResource: filter?.resource ?? null,
-        sourceConnectionId: filter?.sourceConnectionId ? uuidField('filter.sourceConnectionId', filter.sourceConnectionId) : null,
-      },
-      args,
-    );
-  }
-
+export class XdmSchemaResolver extends ResourceResolver({
+  type: 'XDM_SCHEMA',
+  objectType: XdmSchema,
+  pageType: XdmSchemaPage,
+  filterType: XdmSchemaFilter,
+  one: 'xdmSchema',
+  list: 'xdmSchemas',
+  listDescription: 'Custom XDM schemas, newest first.',
+}) {
   @FieldResolver(() => SourceConnection, { nullable: true, description: 'The source connection whose resource was explored; null for a schema made from a given exploreSchema.' })
   sourceConnection(@Root() schema: XdmSchema, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
     return schema.sourceConnectionId ? findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', schema.sourceConnectionId) : Promise.resolve(null);
@@ -87,9 +56,7 @@ export class XdmSchemaResolver {
 
   @Mutation(() => Operation, { description: 'Creates a tenant class, a field group mirroring the explored Stripe record, and the schema joining them.' })
   async createXdmSchema(@Arg('input', () => CreateXdmSchemaInput) input: CreateXdmSchemaInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
-    const name = requiredName('input.name', input.name);
-    const description = optionalText('input.description', input.description);
-    const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
+    const { name, description, idempotencyKey } = createFields(input);
     const hasSource = input.sourceConnectionId !== undefined && input.sourceConnectionId !== null;
     const hasResource = input.resource !== undefined && input.resource !== null;
     const hasSchema = input.exploreSchema !== undefined && input.exploreSchema !== null;
@@ -97,14 +64,14 @@ export class XdmSchemaResolver {
     if (hasSource) {
       if (hasResource) throw new ValidationError('input.resource', 'must not be given with sourceConnectionId (the source connection names the resource)');
       if (hasSchema) throw new ValidationError('input.exploreSchema', 'must not be given with sourceConnectionId (the source connection is explored)');
-      const source = await usableDependency(ctx, input.sourceConnectionId!, 'SOURCE_CONNECTION', 'input.sourceConnectionId');
-      const operation = await ctx.requests.submit(ctx, {
+      const source = await referencedResource(ctx, input.sourceConnectionId!, 'SOURCE_CONNECTION', 'input.sourceConnectionId');
+      return submitOperation(ctx, {
         type: 'CREATE_XDM_SCHEMA',
         resourceId: ctx.requests.newId(),
         create: { name, description, stripeResource: source.stripeResource, sourceConnectionId: source.id },
-        idempotencyKey: key,
+        input: {},
+        idempotencyKey,
       });
-      return toOperation(operation);
     }
 
     if (!hasResource && !hasSchema) throw new ValidationError('input.sourceConnectionId', 'is required unless resource and exploreSchema are given');
@@ -117,15 +84,14 @@ export class XdmSchemaResolver {
     }
     const problem = exploreSchemaProblem(input.exploreSchema);
     if (problem) throw new ValidationError('input.exploreSchema', problem.path ? `${problem.path} ${problem.message}` : problem.message);
-    const operation = await ctx.requests.submit(ctx, {
+    return submitOperation(ctx, {
       type: 'CREATE_XDM_SCHEMA',
       resourceId: ctx.requests.newId(),
       create: { name, description, stripeResource: input.resource! },
       // The schema travels in the operation, not the row: the row keeps what was made of it (spec.fields).
       // As text, because jsonb re-orders object keys and the field order is the caller's.
       input: { exploreSchemaJson: JSON.stringify(input.exploreSchema) },
-      idempotencyKey: key,
+      idempotencyKey,
     });
-    return toOperation(operation);
   }
 }

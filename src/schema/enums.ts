@@ -1,63 +1,58 @@
 import { registerEnumType } from 'type-graphql';
-import { OPERATION_TYPES } from '../domain/operation-types.js';
+import { FLOW_RUN_STATUSES } from '../domain/flow-runs.js';
+import { ONBOARDING_STATUSES, STEP_KINDS, STEP_STATUSES } from '../domain/onboarding.js';
+import { OPERATION_STATUSES, OPERATION_TYPES } from '../domain/operations.js';
+import { MAPPING_SOURCE_TYPES } from '../domain/resource-specs.js';
+import { RESOURCE_STATES, RESOURCE_TYPES, STRIPE_RESOURCES } from '../domain/resource-types.js';
+import { FREQUENCIES } from '../domain/schedule-rules.js';
 
-export enum ResourceType {
-  CONNECTION = 'CONNECTION',
-  SOURCE_CONNECTION = 'SOURCE_CONNECTION',
-  XDM_SCHEMA = 'XDM_SCHEMA',
-  DATASET = 'DATASET',
-  TARGET_CONNECTION = 'TARGET_CONNECTION',
-  MAPPING = 'MAPPING',
-  DATAFLOW = 'DATAFLOW',
-  /** Not a Platform resource: audit events of API-key management. */
-  API_KEY = 'API_KEY',
+/**
+ * The API's enums, built from the domain's lists so the two cannot drift. Each is an object of
+ * GraphQL name → value (type-graphql takes it like a TypeScript enum) and the union of its values.
+ */
+
+/** Names equal to values (`CONNECTION: 'CONNECTION'`). */
+function sameNames<const T extends string>(values: readonly T[]): { readonly [K in T]: K } {
+  return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 }
 
-export enum ResourceState {
-  PENDING = 'PENDING',
-  ENABLED = 'ENABLED',
-  DISABLED = 'DISABLED',
-  READY = 'READY',
-  DELETING = 'DELETING',
-  DELETED = 'DELETED',
-  FAILED = 'FAILED',
+/** Upper-case names of lower-case values (`CHARGES: 'charges'`). */
+function upperCaseNames<const T extends string>(values: readonly T[]): { readonly [K in T as Uppercase<K>]: K } {
+  return Object.fromEntries(values.map((v) => [v.toUpperCase(), v])) as { [K in T as Uppercase<K>]: K };
 }
 
-export enum StripeResource {
-  CHARGES = 'charges',
-  SUBSCRIPTIONS = 'subscriptions',
-  REFUNDS = 'refunds',
-  BALANCE_TRANSACTIONS = 'balance_transactions',
-  CUSTOMERS = 'customers',
-  PRICES = 'prices',
-}
+export const ResourceType = sameNames(RESOURCE_TYPES);
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
-export enum ScheduleFrequency {
-  ONCE = 'once',
-  MINUTE = 'minute',
-  HOUR = 'hour',
-  DAY = 'day',
-  WEEK = 'week',
-}
+export const ResourceState = sameNames(RESOURCE_STATES);
+export type ResourceState = (typeof RESOURCE_STATES)[number];
 
-export enum OperationStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  RETRYING = 'RETRYING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
+export const StripeResource = upperCaseNames(STRIPE_RESOURCES);
+export type StripeResource = (typeof STRIPE_RESOURCES)[number];
 
-export const OperationType = Object.fromEntries(OPERATION_TYPES.map((t) => [t, t])) as { [K in (typeof OPERATION_TYPES)[number]]: K };
+export const ScheduleFrequency = upperCaseNames(FREQUENCIES);
+export type ScheduleFrequency = (typeof FREQUENCIES)[number];
+
+export const OperationStatus = sameNames(OPERATION_STATUSES);
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+
+export const OperationType = sameNames(OPERATION_TYPES);
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
-export enum FlowRunStatus {
-  IN_PROGRESS = 'IN_PROGRESS',
-  SUCCESS = 'SUCCESS',
-  PARTIAL_SUCCESS = 'PARTIAL_SUCCESS',
-  FAILED = 'FAILED',
-}
+export const FlowRunStatus = sameNames(FLOW_RUN_STATUSES);
+export type FlowRunStatus = (typeof FLOW_RUN_STATUSES)[number];
+
+export const MappingSourceType = sameNames(MAPPING_SOURCE_TYPES);
+export type MappingSourceType = (typeof MAPPING_SOURCE_TYPES)[number];
+
+export const OnboardingStatus = sameNames(ONBOARDING_STATUSES);
+export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];
+
+export const StepStatus = sameNames(STEP_STATUSES);
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export const OnboardingStepKind = sameNames(STEP_KINDS);
+export type OnboardingStepKind = (typeof STEP_KINDS)[number];
 
 registerEnumType(ResourceType, { name: 'ResourceType', description: 'The kinds of Platform resources Flowgate manages.' });
 registerEnumType(ResourceState, {
@@ -69,3 +64,7 @@ registerEnumType(ScheduleFrequency, { name: 'ScheduleFrequency' });
 registerEnumType(OperationStatus, { name: 'OperationStatus' });
 registerEnumType(OperationType, { name: 'OperationType', description: 'What an operation changes on the Platform.' });
 registerEnumType(FlowRunStatus, { name: 'FlowRunStatus' });
+registerEnumType(MappingSourceType, { name: 'MappingSourceType', description: 'ATTRIBUTE copies a source path, EXPRESSION evaluates a Data Prep expression, STATIC writes a constant.' });
+registerEnumType(OnboardingStatus, { name: 'OnboardingStatus' });
+registerEnumType(StepStatus, { name: 'OnboardingStepStatus' });
+registerEnumType(OnboardingStepKind, { name: 'OnboardingStepKind', description: 'What a step does; UNDO_* steps remove what a create made (rollback).' });

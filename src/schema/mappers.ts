@@ -1,30 +1,33 @@
+import { specOf } from '../domain/resource-specs.js';
+import { startTimeOf } from '../domain/schedule-rules.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
+import type { FlowRunEvent, OperationEvent } from '../pubsub/events.js';
 import type { AuditEvent as AuditRow } from '../store/audit.store.js';
 import type { FlowRun as FlowRunRow } from '../store/flow-run.store.js';
-import type { Operation as OperationRow } from '../store/operation.store.js';
-import type { Resource } from '../store/resource.store.js';
+import type { Operation as OperationRow, Resource } from '../store/rows.js';
 import { AuditEvent } from './audit-event.type.js';
-import { FlowRunStatus, OperationStatus, ResourceState, ResourceType, ScheduleFrequency, StripeResource, type OperationType } from './enums.js';
+import { FlowRunStatus, type OperationStatus, type OperationType, type ResourceState, type ResourceType, type ScheduleFrequency, type StripeResource } from './enums.js';
 import { FlowRun } from './flow-run.type.js';
-import { Operation } from './operation.type.js';
+import { Operation, OperationError } from './operation.type.js';
 import type { PlatformResource } from './platform-resource.type.js';
-import { Connection, Dataflow, Dataset, Mapping, SourceConnection, TargetConnection, XdmSchema, type FieldMapping, type XdmField } from './resource-types.js';
+import { Connection, Dataflow, Dataset, Mapping, SourceConnection, TargetConnection, XdmSchema } from './resource-types.js';
 
-/** The `spec` JSON a resource row carries, per type (what the user asked for). */
-export interface ResourceSpec {
-  fields?: XdmField[];
-  version?: string | number | null;
-  tenantNamespace?: string;
-  fieldMappings?: FieldMapping[];
-  /** `startTime` in epoch seconds; null = "60 s after it is created" until the worker fixes it. */
-  schedule?: { frequency: string; interval: number | null; startTime: number | null; backfill: boolean | null };
-  mappingVersion?: number;
-  [key: string]: unknown;
+/**
+ * Rows (and event-bus payloads) to GraphQL types: the one place a stored shape becomes an API
+ * shape, so no row or event leaks into the schema.
+ */
+
+const date = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
+
+/** A recorded error (of an operation, an onboarding or one of its steps) as the API shows it. */
+export function toOperationError(error: OperationErrorInfo | null): OperationError | null {
+  return error
+    ? Object.assign(new OperationError(), { code: error.code, message: error.message, field: error.field ?? null, platformStatus: error.platformStatus ?? null, platformCode: error.platformCode ?? null, retryable: error.retryable })
+    : null;
 }
 
 /** Maps a `resources` row to its GraphQL type. */
 export function toResource(row: Resource): PlatformResource {
-  const spec = (row.spec ?? {}) as ResourceSpec;
   const base = {
     id: row.id,
     platformId: row.platformId,
@@ -45,7 +48,8 @@ export function toResource(row: Resource): PlatformResource {
       return Object.assign(new Connection(), base);
     case 'SOURCE_CONNECTION':
       return Object.assign(new SourceConnection(), base, { resource: row.stripeResource as StripeResource, connectionId: row.connectionId! });
-    case 'XDM_SCHEMA':
+    case 'XDM_SCHEMA': {
+      const spec = specOf('XDM_SCHEMA', row.spec);
       return Object.assign(new XdmSchema(), base, {
         resource: (row.stripeResource as StripeResource | null) ?? null,
         version: spec.version === undefined || spec.version === null ? null : String(spec.version),
@@ -53,22 +57,27 @@ export function toResource(row: Resource): PlatformResource {
         fields: spec.fields ?? [],
         sourceConnectionId: row.sourceConnectionId,
       });
+    }
     case 'DATASET':
       return Object.assign(new Dataset(), base, { schemaId: row.schemaId! });
     case 'TARGET_CONNECTION':
       return Object.assign(new TargetConnection(), base, { datasetId: row.datasetId!, schemaId: row.schemaId! });
-    case 'MAPPING':
+    case 'MAPPING': {
+      const spec = specOf('MAPPING', row.spec);
       return Object.assign(new Mapping(), base, {
         version: typeof spec.version === 'number' ? spec.version : null,
         fieldMappings: spec.fieldMappings ?? [],
         schemaId: row.schemaId!,
         sourceConnectionId: row.sourceConnectionId,
       });
+    }
     case 'DATAFLOW': {
+      const spec = specOf('DATAFLOW', row.spec);
       const schedule = spec.schedule ?? { frequency: 'once', interval: null, startTime: 0, backfill: null };
       return Object.assign(new Dataflow(), base, {
         resource: (row.stripeResource as StripeResource | null) ?? null,
-        schedule: { frequency: schedule.frequency as ScheduleFrequency, interval: schedule.interval, startTime: schedule.startTime === null ? new Date(row.createdAt.getTime() + 60_000) : new Date(schedule.startTime * 1000), backfill: schedule.backfill },
+        // Before its flow exists, an omitted start time shows the earliest it can be (see startTimeOf).
+        schedule: { frequency: schedule.frequency as ScheduleFrequency, interval: schedule.interval, startTime: new Date(startTimeOf(schedule, Math.floor(row.createdAt.getTime() / 1000)) * 1000), backfill: schedule.backfill },
         mappingVersion: spec.mappingVersion ?? 0,
         sourceConnectionId: row.sourceConnectionId!,
         targetConnectionId: row.targetConnectionId!,
@@ -79,9 +88,8 @@ export function toResource(row: Resource): PlatformResource {
   }
 }
 
-/** Maps an `operations` row (or its JSON form from pub/sub) to the GraphQL type. */
-export function toOperation(row: OperationRow | SerializedOperation): Operation {
-  const error = row.error as OperationErrorInfo | null;
+/** An `operations` row, or its event-bus payload, as the GraphQL type. */
+export function toOperation(row: OperationRow | OperationEvent): Operation {
   return Object.assign(new Operation(), {
     id: row.id,
     type: row.type as OperationType,
@@ -91,44 +99,24 @@ export function toOperation(row: OperationRow | SerializedOperation): Operation 
     message: row.message,
     resourceType: row.resourceType as ResourceType,
     resourceId: row.resourceId,
-    error: error
-      ? { code: error.code, message: error.message, field: error.field ?? null, platformStatus: error.platformStatus ?? null, platformCode: error.platformCode ?? null, retryable: error.retryable }
-      : null,
+    error: toOperationError(row.error),
     requestedBy: row.requestedBy,
-    createdAt: new Date(row.createdAt),
-    updatedAt: new Date(row.updatedAt),
-    finishedAt: row.finishedAt ? new Date(row.finishedAt) : null,
+    createdAt: date(row.createdAt)!,
+    updatedAt: date(row.updatedAt)!,
+    finishedAt: date(row.finishedAt),
     sandbox: row.sandbox,
   });
 }
 
-/** An operation as it travels over Redis pub/sub (dates as ISO strings). */
-export type SerializedOperation = Omit<OperationRow, 'createdAt' | 'updatedAt' | 'finishedAt'> & { createdAt: string; updatedAt: string; finishedAt: string | null };
-
-export function serializeOperation(row: OperationRow): SerializedOperation {
-  return {
-    ...row,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    finishedAt: row.finishedAt ? row.finishedAt.toISOString() : null,
-  };
-}
-
-const RUN_STATUS: Record<string, FlowRunStatus> = {
-  IN_PROGRESS: FlowRunStatus.IN_PROGRESS,
-  SUCCESS: FlowRunStatus.SUCCESS,
-  PARTIAL_SUCCESS: FlowRunStatus.PARTIAL_SUCCESS,
-  FAILED: FlowRunStatus.FAILED,
-};
-
-export function toFlowRun(row: FlowRunRow | SerializedFlowRun): FlowRun {
-  const startedAt = row.startedAt ? new Date(row.startedAt) : null;
-  const completedAt = row.completedAt ? new Date(row.completedAt) : null;
+/** A `flow_runs` row, or its event-bus payload, as the GraphQL type. */
+export function toFlowRun(row: FlowRunRow | FlowRunEvent): FlowRun {
+  const startedAt = date(row.startedAt);
+  const completedAt = date(row.completedAt);
   return Object.assign(new FlowRun(), {
     id: row.id,
     platformId: row.platformId,
     dataflowId: row.dataflowId,
-    status: RUN_STATUS[row.status] ?? FlowRunStatus.IN_PROGRESS,
+    status: (FlowRunStatus as Record<string, FlowRunStatus>)[row.status] ?? FlowRunStatus.IN_PROGRESS,
     startedAt,
     completedAt,
     durationMs: startedAt && completedAt ? completedAt.getTime() - startedAt.getTime() : null,
@@ -139,19 +127,6 @@ export function toFlowRun(row: FlowRunRow | SerializedFlowRun): FlowRun {
     outputBytes: Number(row.outputBytes),
     errors: ((row.errors ?? []) as { code: string; message: string; recordCount?: number }[]).map((e) => ({ code: e.code, message: e.message, recordCount: e.recordCount ?? null })),
   });
-}
-
-export type SerializedFlowRun = Omit<FlowRunRow, 'startedAt' | 'completedAt' | 'createdAt' | 'updatedAt' | 'inputBytes' | 'outputBytes'> & {
-  startedAt: string | null;
-  completedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  inputBytes: number;
-  outputBytes: number;
-};
-
-export function serializeFlowRun(row: FlowRunRow): SerializedFlowRun {
-  return { ...JSON.parse(JSON.stringify({ ...row, inputBytes: Number(row.inputBytes), outputBytes: Number(row.outputBytes) })) };
 }
 
 export function toAuditEvent(row: AuditRow): AuditEvent {

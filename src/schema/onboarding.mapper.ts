@@ -1,16 +1,13 @@
-import type { OperationErrorInfo } from '../domain/operation-error.js';
-import type { OnboardingRow, OnboardingState, StepRow } from '../onboarding/onboarding-rows.js';
-import { ResourceType, ScheduleFrequency, StripeResource } from './enums.js';
+import { startTimeOf } from '../domain/schedule-rules.js';
+import type { OnboardingView, StepRow } from '../store/onboarding-rows.js';
+import type { ResourceType, ScheduleFrequency, StripeResource } from './enums.js';
+import { toOperationError } from './mappers.js';
 import { LeftBehindResource, Onboarding, OnboardingStep, type OnboardingStatus, type OnboardingStepKind, type StepStatus } from './onboarding.type.js';
-import type { OperationError } from './operation.type.js';
 
+/** Stored dates, or their ISO strings in an event-bus payload. */
 const date = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
 
-function errorOf(e: OperationErrorInfo | null): OperationError | null {
-  return e ? { code: e.code, message: e.message, field: e.field ?? null, platformStatus: e.platformStatus ?? null, platformCode: e.platformCode ?? null, retryable: e.retryable } : null;
-}
-
-export function toOnboardingStep(s: StepRow): OnboardingStep {
+export function toOnboardingStep(s: Omit<StepRow, 'result'>): OnboardingStep {
   return Object.assign(new OnboardingStep(), {
     key: s.key,
     kind: s.kind as OnboardingStepKind,
@@ -25,13 +22,14 @@ export function toOnboardingStep(s: StepRow): OnboardingStep {
     resourceId: s.resource_id,
     platformId: s.platform_id,
     operationId: s.operation_id,
-    error: errorOf(s.error),
+    error: toOperationError(s.error),
   });
 }
 
-/** An onboarding with its steps (rows, or their JSON from pub/sub) as the GraphQL type. */
-export function toOnboarding(state: { onboarding: OnboardingRow; steps: StepRow[] } | OnboardingState): Onboarding {
+/** An onboarding with its steps (as stored, or its event-bus payload) as the GraphQL type. */
+export function toOnboarding(state: OnboardingView): Onboarding {
   const o = state.onboarding;
+  const createdAt = date(o.created_at)!;
   return Object.assign(new Onboarding(), {
     id: o.id,
     name: o.name,
@@ -43,15 +41,16 @@ export function toOnboarding(state: { onboarding: OnboardingRow; steps: StepRow[
     schedule: {
       frequency: o.schedule.frequency as ScheduleFrequency,
       interval: o.schedule.interval,
-      startTime: o.schedule.startTime === null ? date(o.created_at) : new Date(o.schedule.startTime * 1000),
+      // An omitted start time is fixed per flow when it is created: the earliest is shown.
+      startTime: new Date(startTimeOf(o.schedule, Math.floor(createdAt.getTime() / 1000)) * 1000),
       backfill: o.schedule.backfill,
     },
     rollbackOnFailure: o.rollback_on_failure,
     steps: state.steps.map(toOnboardingStep),
-    error: errorOf(o.error),
+    error: toOperationError(o.error),
     leftBehind: (o.left_behind ?? []).map((l) => Object.assign(new LeftBehindResource(), { ...l, resourceType: l.resourceType as ResourceType })),
     requestedBy: o.requested_by,
-    createdAt: date(o.created_at)!,
+    createdAt,
     updatedAt: date(o.updated_at)!,
     finishedAt: date(o.finished_at),
     connectionId: o.connection_id,

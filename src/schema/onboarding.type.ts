@@ -1,36 +1,10 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { STEP_KINDS } from '../onboarding/step-plan.js';
-import { ResourceType, StripeResource } from './enums.js';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { OnboardingStatus, OnboardingStepKind, ResourceType, StepStatus, StripeResource } from './enums.js';
 import { OperationError } from './operation.type.js';
 import { PageOf } from './page.type.js';
 import { Schedule } from './resource-types.js';
 
-export enum OnboardingStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  RETRYING = 'RETRYING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  ROLLING_BACK = 'ROLLING_BACK',
-  ROLLED_BACK = 'ROLLED_BACK',
-  CANCELLED = 'CANCELLED',
-}
-
-export enum StepStatus {
-  PENDING = 'PENDING',
-  RUNNING = 'RUNNING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  SKIPPED = 'SKIPPED',
-  CANCELLED = 'CANCELLED',
-}
-
-export const OnboardingStepKind = Object.fromEntries(STEP_KINDS.map((k) => [k, k])) as { [K in (typeof STEP_KINDS)[number]]: K };
-export type OnboardingStepKind = (typeof STEP_KINDS)[number];
-
-registerEnumType(OnboardingStatus, { name: 'OnboardingStatus' });
-registerEnumType(StepStatus, { name: 'OnboardingStepStatus' });
-registerEnumType(OnboardingStepKind, { name: 'OnboardingStepKind', description: 'What a step does; UNDO_* steps remove what a create made (rollback).' });
+export { OnboardingStatus, OnboardingStepKind, StepStatus } from './enums.js';
 
 @ObjectType({ description: 'One step of an onboarding, as recorded in its ledger.' })
 export class OnboardingStep {

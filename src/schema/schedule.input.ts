@@ -1,5 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
-import { ScheduleRuleError, type FlowSchedule, type ScheduleRequest } from '../domain/schedule-rules.js';
+import { ScheduleRuleError, type ScheduleRequest } from '../domain/schedule-rules.js';
 import { ValidationError } from '../errors/app-errors.js';
 import { ScheduleFrequency } from './enums.js';
 
@@ -24,7 +24,7 @@ export function scheduleRequest(input: ScheduleInput): ScheduleRequest {
 }
 
 /** Runs a schedule check, turning a broken rule into the API's field error. */
-export function scheduleRule(check: () => FlowSchedule): FlowSchedule {
+export function scheduleRule<S>(check: () => S): S {
   try {
     return check();
   } catch (error) {

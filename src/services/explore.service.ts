@@ -1,4 +1,4 @@
-import type { StripeResourcePath } from '../domain/operation-types.js';
+import type { StripeResourcePath } from '../domain/resource-types.js';
 import { PreconditionError } from '../errors/app-errors.js';
 import type { ExploreResult } from '../platform/flow-service.client.js';
 import type { PlatformClient } from '../platform/platform-client.js';

@@ -1,3 +1,4 @@
+import { isUuid } from '../domain/ids.js';
 import { ValidationError } from '../errors/app-errors.js';
 
 /**
@@ -43,7 +44,7 @@ export function idempotencyKey(field: string, value: string | null | undefined):
 }
 
 export function uuidField(field: string, value: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new ValidationError(field, 'must be a Flowgate id (UUID)');
+  if (!isUuid(value)) throw new ValidationError(field, 'must be a Flowgate id (UUID)');
   return value.toLowerCase();
 }
 

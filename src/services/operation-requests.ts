@@ -1,14 +1,14 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { OPERATION_RESOURCE, type OperationType } from '../domain/operation-types.js';
+import { OPERATIONS, type OperationInputRequest, type OperationType } from '../domain/operations.js';
 import { IdempotencyKeyReusedError } from '../errors/app-errors.js';
 import { enqueueOperation } from '../jobs/enqueue.js';
 import type { OperationJobData } from '../jobs/queues.js';
 import type { Logger } from '../logging/logger.js';
-import { channels, type EventBus } from '../pubsub/event-bus.js';
-import { serializeOperation } from '../schema/mappers.js';
-import { Prisma, type ResourceType } from '../store/generated/client.js';
-import type { Operation } from '../store/operation.store.js';
+import { message, type EventBus } from '../pubsub/event-bus.js';
+import { operationEvent, topics } from '../pubsub/events.js';
+import { newResource, type NewResource } from '../store/operation-ledger.js';
+import type { Operation } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 
 /** Who asks, for which sandbox, under which request id (for audit correlation). */
@@ -18,30 +18,20 @@ export interface RequestContext {
   sandbox: string;
 }
 
-/** A resource row to create together with the operation (create mutations). */
-export interface NewResource {
-  name: string;
-  description?: string | null;
-  spec?: Record<string, unknown>;
-  stripeResource?: string | null;
-  connectionId?: string | null;
-  sourceConnectionId?: string | null;
-  targetConnectionId?: string | null;
-  schemaId?: string | null;
-  datasetId?: string | null;
-  mappingId?: string | null;
-}
+/** The columns of a resource to create together with the operation (create mutations); id, type and sandbox come from the request. */
+export type NewResourceFields = Partial<Omit<NewResource, 'id' | 'type' | 'sandbox' | 'name'>> & { name: string };
 
-export interface OperationRequest {
-  type: OperationType;
+/** A change to record: its type's contract (domain/operations.ts) types the input. */
+export interface OperationRequest<T extends OperationType> {
+  type: T;
   /** The resource acted on; for creates, a new id. */
   resourceId: string;
   /** For creates: the row to insert (state PENDING). */
-  create?: NewResource;
-  /** A secret to seal and attach to the resource; its id is put in `input.secretId`. */
+  create?: NewResourceFields;
+  /** A secret to seal and attach to the resource; its id goes into the input as `secretId`. */
   secret?: string;
   /** What the worker needs (ids, field values; never secrets). */
-  input?: Record<string, unknown>;
+  input: OperationInputRequest<T>;
   idempotencyKey?: string | null;
 }
 
@@ -66,61 +56,44 @@ export class OperationRequests {
     return randomUUID();
   }
 
-  async submit(ctx: RequestContext, request: OperationRequest): Promise<Operation> {
+  /**
+   * Records the operation (with its new resource and sealed secret, in one statement, the input
+   * checked against the type's contract) and enqueues it. An idempotency key already used with
+   * the same request answers with that operation; with another request, IDEMPOTENCY_KEY_REUSED.
+   */
+  async submit<T extends OperationType>(ctx: RequestContext, request: OperationRequest<T>): Promise<Operation> {
     const { store } = this.options;
     const key = request.idempotencyKey ?? null;
     // The fingerprint only matters when a key can bring the same request back.
     const inputHash = key ? this.fingerprint(request) : null;
     if (key) {
-      const existing = await store.prisma.operation.findUnique({ where: { requestedBy_idempotencyKey: { requestedBy: ctx.actor, idempotencyKey: key } } });
+      const existing = await store.operations.byIdempotencyKey(ctx.actor, key);
       if (existing) return this.sameOrRefuse(existing, inputHash);
     }
 
-    const operationId = randomUUID();
-    const resourceType: ResourceType = OPERATION_RESOURCE[request.type];
-    const input: Record<string, unknown> = { ...(request.input ?? {}) };
     const secret = request.secret === undefined ? null : store.secrets.seal(request.resourceId, request.secret);
-    if (secret) input.secretId = secret.id;
     const c = request.create;
     let operation: Operation;
     try {
-      // One statement: the operation, its new resource and its sealed secret exist together or not at all.
-      operation = await store.hot.record(
+      operation = await store.ledger.record(
         {
-          id: operationId,
+          id: randomUUID(),
           type: request.type,
-          resourceType,
           resourceId: request.resourceId,
           sandbox: ctx.sandbox,
-          input,
+          input: secret ? { ...request.input, secretId: secret.id } : request.input,
           requestedBy: ctx.actor,
           requestId: ctx.requestId,
           idempotencyKey: key,
           inputHash,
         },
-        c
-          ? {
-              id: request.resourceId,
-              type: resourceType,
-              sandbox: ctx.sandbox,
-              name: c.name,
-              description: c.description ?? null,
-              spec: c.spec ?? {},
-              stripeResource: c.stripeResource ?? null,
-              connectionId: c.connectionId ?? null,
-              sourceConnectionId: c.sourceConnectionId ?? null,
-              targetConnectionId: c.targetConnectionId ?? null,
-              schemaId: c.schemaId ?? null,
-              datasetId: c.datasetId ?? null,
-              mappingId: c.mappingId ?? null,
-            }
-          : null,
-        secret,
+        c ? newResource({ ...c, id: request.resourceId, type: OPERATIONS[request.type].resourceType, sandbox: ctx.sandbox }) : null,
+        secret ? { id: secret.id, keyId: secret.keyId, ciphertext: secret.ciphertext } : null,
       );
     } catch (error) {
       // Two requests with the same key raced; the loser answers with the winner's operation.
       if (key && (error as { code?: string }).code === '23505') {
-        const existing = await store.prisma.operation.findUnique({ where: { requestedBy_idempotencyKey: { requestedBy: ctx.actor, idempotencyKey: key } } });
+        const existing = await store.operations.byIdempotencyKey(ctx.actor, key);
         if (existing) return this.sameOrRefuse(existing, inputHash);
       }
       throw error;
@@ -134,18 +107,10 @@ export class OperationRequests {
   /** Puts a FAILED or CANCELLED operation back on the queue; its resource keeps its id. */
   async retry(ctx: RequestContext, operation: Operation): Promise<Operation> {
     const { store } = this.options;
-    const updated = await store.transaction(async (tx) => {
-      const result = await tx.operation.updateMany({
-        where: { id: operation.id, status: { in: ['FAILED', 'CANCELLED'] } },
-        data: { status: 'QUEUED', progress: 0, message: `retry requested by ${ctx.actor}`, error: Prisma.DbNull, finishedAt: null },
-      });
-      if (result.count === 1 && operation.type.startsWith('CREATE_')) {
-        await tx.resource.updateMany({ where: { id: operation.resourceId, state: 'FAILED' }, data: { state: 'PENDING' } });
-      }
-      return tx.operation.findUniqueOrThrow({ where: { id: operation.id } });
-    });
+    // Null: a concurrent retry got there first; the operation as it is now is the answer.
+    const updated = (await store.ledger.requeue(operation.id, `retry requested by ${ctx.actor}`)) ?? (await store.operations.find(operation.id)) ?? operation;
     await enqueueOperation(this.options.queue, updated.id, this.options.logger);
-    await this.options.bus.publish(channels.operation(updated.id), serializeOperation(updated)).catch(() => undefined);
+    this.options.bus.announce(message(topics.operation(updated.id), operationEvent(updated)));
     return updated;
   }
 
@@ -155,11 +120,11 @@ export class OperationRequests {
   }
 
   /** What makes two requests "the same": type, target, input — and the secret, keyed so the hash reveals nothing. */
-  private fingerprint(request: OperationRequest): string {
+  private fingerprint(request: OperationRequest<OperationType>): string {
     const secret = request.secret === undefined ? null : createHmac('sha256', this.options.fingerprintKey).update(request.secret).digest('hex');
     // For creates the target id is new on every call, so it is left out.
     const target = request.create ? { create: request.create } : { resourceId: request.resourceId };
-    return createHash('sha256').update(stableJson({ type: request.type, target, input: request.input ?? {}, secret })).digest('hex');
+    return createHash('sha256').update(stableJson({ type: request.type, target, input: request.input, secret })).digest('hex');
   }
 }
 

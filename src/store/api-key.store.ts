@@ -1,15 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { generateApiKey } from '../auth/api-key-format.js';
-import type { Role } from '../auth/caller.js';
+import type pg from 'pg';
 import { ValidationError } from '../errors/app-errors.js';
-import type { ApiKey } from './generated/client.js';
-import type { Db } from './store.js';
+import type { Sql } from './db.js';
 
-export type { ApiKey } from './generated/client.js';
-
-export interface NewApiKey {
+/** An `api_keys` row: the hash of a key's secret, never the key. */
+export interface ApiKey {
+  id: string;
+  /** The public part of the key, which finds the row. */
+  keyId: string;
   name: string;
-  role: Role;
+  role: string;
+  sandboxes: string[];
+  secretHash: string;
+  expiresAt: Date | null;
+  createdAt: Date;
+  createdBy: string;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+}
+
+/** A key to store: its public id and the hash of its secret (generated in auth/). */
+export interface NewApiKey {
+  keyId: string;
+  secretHash: string;
+  name: string;
+  role: string;
   sandboxes: string[];
   expiresAt: Date | null;
   createdBy: string;
@@ -18,68 +34,59 @@ export interface NewApiKey {
 /** Minimum time between two writes of a key's `last_used_at`. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** Queries on `api_keys`. Rows hold the hash of a key's secret, never the key. */
+/** Queries on `api_keys`. */
 export class ApiKeyStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly pool: pg.Pool) {}
 
-  /**
-   * Creates a key and returns it with the row: the only time the key exists outside the caller's
-   * hands. A name already used by an active key is a BAD_USER_INPUT on `name`.
-   */
-  async create(input: NewApiKey, tx: Db = this.db, nameField = 'name'): Promise<{ row: ApiKey; key: string }> {
-    const generated = generateApiKey();
-    if (await tx.apiKey.findFirst({ where: { name: input.name, revokedAt: null }, select: { id: true } })) throw nameTaken(nameField);
+  /** Stores a key; a name already used by an active key is a BAD_USER_INPUT on `nameField`. */
+  async create(input: NewApiKey, sql: Sql = this.pool, nameField = 'name'): Promise<ApiKey> {
+    if ((await sql.query('SELECT 1 FROM api_keys WHERE name = $1 AND revoked_at IS NULL', [input.name])).rows.length > 0) throw nameTaken(nameField);
     try {
-      const row = await tx.apiKey.create({
-        data: {
-          id: randomUUID(),
-          keyId: generated.keyId,
-          name: input.name,
-          role: input.role,
-          sandboxes: input.sandboxes,
-          secretHash: generated.secretHash,
-          expiresAt: input.expiresAt,
-          createdBy: input.createdBy,
-        },
-      });
-      return { row, key: generated.key };
+      const result = await sql.query(
+        `INSERT INTO api_keys (id, key_id, name, role, sandboxes, secret_hash, expires_at, created_by) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [randomUUID(), input.keyId, input.name, input.role, input.sandboxes, input.secretHash, input.expiresAt, input.createdBy],
+      );
+      return apiKeyFromRow(result.rows[0]);
     } catch (error) {
       // Two creates of one name racing: the partial unique index decides.
-      if (isUniqueViolation(error)) throw nameTaken(nameField);
+      if ((error as { code?: string }).code === '23505') throw nameTaken(nameField);
       throw error;
     }
   }
 
-  findByKeyId(keyId: string): Promise<ApiKey | null> {
-    return this.db.apiKey.findUnique({ where: { keyId } });
+  async findByKeyId(keyId: string): Promise<ApiKey | null> {
+    const result = await this.pool.query({ name: 'fg_api_key', text: 'SELECT * FROM api_keys WHERE key_id = $1', values: [keyId] });
+    return result.rows.length === 0 ? null : apiKeyFromRow(result.rows[0]);
   }
 
   /** Active keys first (by name), then revoked ones (newest revocation first). */
-  list(options: { includeRevoked?: boolean } = {}): Promise<ApiKey[]> {
-    return this.db.apiKey.findMany({
-      where: options.includeRevoked ? {} : { revokedAt: null },
-      orderBy: [{ revokedAt: { sort: 'desc', nulls: 'first' } }, { name: 'asc' }],
-    });
+  async list(options: { includeRevoked?: boolean } = {}): Promise<ApiKey[]> {
+    const result = await this.pool.query(`SELECT * FROM api_keys ${options.includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY revoked_at DESC NULLS FIRST, name ASC`);
+    return result.rows.map(apiKeyFromRow);
   }
 
-  count(tx: Db = this.db): Promise<number> {
-    return tx.apiKey.count();
+  async count(sql: Sql = this.pool): Promise<number> {
+    return (await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys')).rows[0]!.n;
   }
 
   /** Revokes the active key with this id or name; null when there is none. */
-  async revoke(by: { id?: string; name?: string }, revokedBy: string, tx: Db = this.db): Promise<ApiKey | null> {
-    const row = await tx.apiKey.findFirst({ where: { ...(by.id ? { id: by.id } : {}), ...(by.name ? { name: by.name } : {}), revokedAt: null } });
-    if (!row) return null;
-    const updated = await tx.apiKey.updateMany({ where: { id: row.id, revokedAt: null }, data: { revokedAt: new Date(), revokedBy } });
-    if (updated.count === 0) return null;
-    return tx.apiKey.findUnique({ where: { id: row.id } });
+  async revoke(by: { id?: string; name?: string }, revokedBy: string, sql: Sql = this.pool): Promise<ApiKey | null> {
+    const result = await sql.query(
+      `UPDATE api_keys SET revoked_at = now(), revoked_by = $3
+       WHERE id = (SELECT id FROM api_keys WHERE revoked_at IS NULL AND ($1::uuid IS NULL OR id = $1::uuid) AND ($2::text IS NULL OR name = $2) LIMIT 1)
+         AND revoked_at IS NULL
+       RETURNING *`,
+      [by.id ?? null, by.name ?? null, revokedBy],
+    );
+    return result.rows.length === 0 ? null : apiKeyFromRow(result.rows[0]);
   }
 
   /** Records use, at most once a minute per key (the condition makes concurrent touches cheap no-ops). */
   async touch(id: string): Promise<void> {
-    await this.db.apiKey.updateMany({
-      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(Date.now() - LAST_USED_RESOLUTION_MS) } }] },
-      data: { lastUsedAt: new Date() },
+    await this.pool.query({
+      name: 'fg_api_key_touch',
+      text: `UPDATE api_keys SET last_used_at = now() WHERE id = $1::uuid AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
+      values: [id, LAST_USED_RESOLUTION_MS / 1000],
     });
   }
 }
@@ -92,7 +99,19 @@ function nameTaken(field: string): ValidationError {
   return new ValidationError(field, 'an active API key already has this name; revoke it first or choose another');
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; meta?: unknown } | null;
-  return e?.code === 'P2002' || /23505|unique constraint/i.test(e?.message ?? '') || /23505/.test(JSON.stringify(e?.meta ?? ''));
+function apiKeyFromRow(r: Record<string, any>): ApiKey {
+  return {
+    id: r.id,
+    keyId: r.key_id,
+    name: r.name,
+    role: r.role,
+    sandboxes: r.sandboxes ?? [],
+    secretHash: r.secret_hash,
+    expiresAt: r.expires_at ?? null,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    lastUsedAt: r.last_used_at ?? null,
+    revokedAt: r.revoked_at ?? null,
+    revokedBy: r.revoked_by ?? null,
+  };
 }

@@ -1,3 +1,4 @@
+import { isUuid } from '../domain/ids.js';
 import { ValidationError } from '../errors/app-errors.js';
 
 /**
@@ -18,7 +19,7 @@ export function decodeCursor(cursor: string, field = 'after'): CursorPosition {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
       const at = new Date(parsed[0]);
-      if (!Number.isNaN(at.getTime()) && /^[0-9a-f-]{36}$/.test(parsed[1])) return { at, id: parsed[1] };
+      if (!Number.isNaN(at.getTime()) && isUuid(parsed[1])) return { at, id: parsed[1] };
     }
   } catch {
     // fall through

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeCursor, encodeCursor, type Page } from './cursor.js';
 import type { FlowRun, Prisma } from './generated/client.js';
-import type { Db } from './store.js';
+import type { Db } from './db.js';
 
 export type { FlowRun } from './generated/client.js';
 

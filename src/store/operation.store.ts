@@ -1,12 +1,11 @@
-import type { OperationErrorInfo } from '../domain/operation-error.js';
-import { decodeCursor, encodeCursor, type Page } from './cursor.js';
-import { Prisma, type Operation, type OperationStatus } from './generated/client.js';
-import { isUuid } from './resource.store.js';
-import type { Db } from './store.js';
+import type pg from 'pg';
+import { isUuid } from '../domain/ids.js';
+import type { OperationStatus } from '../domain/operations.js';
+import { encodeCursor, type Page } from './cursor.js';
+import { ListFilter, newestFirst } from './keyset-page.js';
+import { operationFromRow, type Operation } from './rows.js';
 
-export type { Operation } from './generated/client.js';
-
-export const TERMINAL_STATUSES: readonly OperationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+export type { Operation } from './rows.js';
 
 export interface OperationFilter {
   sandbox: string;
@@ -15,72 +14,42 @@ export interface OperationFilter {
   resourceId?: string | null;
 }
 
-/** Queries on `operations`. */
+/** Reads of `operations` (writes belong to the OperationLedger). */
 export class OperationStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly pool: pg.Pool) {}
 
-  async find(id: string, sandbox?: string, tx: Db = this.db): Promise<Operation | null> {
+  /** One operation, in a sandbox when one is given; null also for an id that is not a UUID. */
+  async find(id: string, sandbox?: string): Promise<Operation | null> {
     if (!isUuid(id)) return null;
-    const operation = await tx.operation.findUnique({ where: { id } });
+    const result = await this.pool.query({ name: 'fg_operation', text: 'SELECT * FROM operations WHERE id = $1::uuid', values: [id] });
+    const operation = result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
     return operation && (sandbox === undefined || operation.sandbox === sandbox) ? operation : null;
   }
 
-  async list(filter: OperationFilter, first: number, after?: string | null): Promise<Page<Operation>> {
-    const where: Prisma.OperationWhereInput = {
-      sandbox: filter.sandbox,
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.type ? { type: filter.type } : {}),
-      ...(filter.resourceId ? { resourceId: filter.resourceId } : {}),
-    };
-    const position = after ? decodeCursor(after) : null;
-    const pageWhere: Prisma.OperationWhereInput = position
-      ? { AND: [where, { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] }] }
-      : where;
-    const [rows, totalCount] = await Promise.all([
-      this.db.operation.findMany({ where: pageWhere, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.db.operation.count({ where }),
-    ]);
-    return { rows: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+  /** The operation a caller submitted under an idempotency key, if any. */
+  async byIdempotencyKey(requestedBy: string, key: string): Promise<Operation | null> {
+    const result = await this.pool.query({ name: 'fg_operation_by_key', text: 'SELECT * FROM operations WHERE requested_by = $1 AND idempotency_key = $2', values: [requestedBy, key] });
+    return result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
   }
 
-  /** Moves a non-terminal operation to RUNNING and counts the attempt; null if it is already terminal. */
-  async start(id: string, message: string): Promise<Operation | null> {
-    const result = await this.db.operation.updateMany({
-      where: { id, status: { notIn: [...TERMINAL_STATUSES] } },
-      data: { status: 'RUNNING', attempts: { increment: 1 }, message, error: Prisma.DbNull },
-    });
-    return result.count === 0 ? null : this.db.operation.findUnique({ where: { id } });
+  /** One page of a sandbox's operations, newest first. */
+  list(filter: OperationFilter, first: number, after?: string | null): Promise<Page<Operation>> {
+    const where = new ListFilter()
+      .where('sandbox = ?', filter.sandbox)
+      .whereGiven('status = ?::"OperationStatus"', filter.status)
+      .whereGiven('type = ?', filter.type)
+      .whereGiven('resource_id = ?::uuid', filter.resourceId);
+    return newestFirst(this.pool, 'operations', where, first, after, operationFromRow);
   }
 
-  async progress(id: string, progress: number, message: string): Promise<Operation | null> {
-    const result = await this.db.operation.updateMany({ where: { id, status: 'RUNNING' }, data: { progress, message } });
-    return result.count === 0 ? null : this.db.operation.findUnique({ where: { id } });
-  }
-
-  async retrying(id: string, error: OperationErrorInfo): Promise<Operation> {
-    return this.db.operation.update({ where: { id }, data: { status: 'RETRYING', message: error.message, error: error as unknown as Prisma.InputJsonValue } });
-  }
-
-  async finish(id: string, outcome: { status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED'; message: string; error?: OperationErrorInfo | null }, tx: Db = this.db): Promise<Operation> {
-    return tx.operation.update({
-      where: { id },
-      data: {
-        status: outcome.status,
-        message: outcome.message,
-        progress: outcome.status === 'SUCCEEDED' ? 1 : undefined,
-        error: outcome.error ? (outcome.error as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
-        finishedAt: new Date(),
-      },
-    });
-  }
-
-  /** Operations that should have a job but may have lost it (Redis restart, enqueue failure). */
+  /** Operations that should have a job but may have lost it (Redis restart, enqueue failure), oldest first. */
   async unfinishedOlderThan(cutoff: Date, limit: number): Promise<Operation[]> {
-    return this.db.operation.findMany({
-      where: { status: { in: ['QUEUED', 'RUNNING', 'RETRYING'] }, updatedAt: { lt: cutoff } },
-      orderBy: { createdAt: 'asc' },
-      take: limit,
+    const result = await this.pool.query({
+      name: 'fg_unfinished',
+      text: `SELECT * FROM operations WHERE status IN ('QUEUED', 'RUNNING', 'RETRYING') AND updated_at < $1 ORDER BY created_at ASC LIMIT $2`,
+      values: [cutoff, limit],
     });
+    return result.rows.map(operationFromRow);
   }
 }
 

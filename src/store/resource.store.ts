@@ -1,12 +1,12 @@
-import { NotFoundError } from '../errors/app-errors.js';
-import { decodeCursor, encodeCursor, type Page } from './cursor.js';
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Resource, ResourceState, ResourceType } from './generated/client.js';
-import { resourceFromRow } from './sql-rows.js';
-import type { Db } from './store.js';
+import { isUuid } from '../domain/ids.js';
+import type { ResourceState, ResourceType } from '../domain/resource-types.js';
+import { NotFoundError } from '../errors/app-errors.js';
+import { encodeCursor, type Page } from './cursor.js';
+import { ListFilter, newestFirst } from './keyset-page.js';
+import { resourceFromRow, type Resource } from './rows.js';
 
-export type { Resource } from './generated/client.js';
+export type { Resource } from './rows.js';
 
 export interface ResourceFilter {
   type: ResourceType;
@@ -21,77 +21,82 @@ export interface ResourceFilter {
   includeDeleted?: boolean;
 }
 
-/** Queries on `resources`. Every read is scoped by sandbox. */
-export class ResourceStore {
-  constructor(
-    private readonly db: Db,
-    /** Reads that every list and neighbour lookup makes go straight to node-postgres (see OperationHotPath on why). */
-    private readonly pool: pg.Pool,
-  ) {}
+/** The columns that link a resource to its neighbours. */
+export type ResourceLink = 'connectionId' | 'sourceConnectionId' | 'targetConnectionId' | 'schemaId' | 'datasetId' | 'mappingId';
 
-  async find(id: string, sandbox: string, tx?: Db): Promise<Resource | null> {
+const LINK_COLUMNS: Record<ResourceLink, string> = {
+  connectionId: 'connection_id',
+  sourceConnectionId: 'source_connection_id',
+  targetConnectionId: 'target_connection_id',
+  schemaId: 'schema_id',
+  datasetId: 'dataset_id',
+  mappingId: 'mapping_id',
+};
+
+/**
+ * Reads of `resources` (writes belong to the OperationLedger). Reads a client makes are scoped by
+ * sandbox; the worker reads by id alone. Straight SQL over node-postgres: these run on every
+ * list and every neighbour a query selects.
+ */
+export class ResourceStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** One resource in a sandbox, or null (also for an id that is not a UUID). */
+  async find(id: string, sandbox: string): Promise<Resource | null> {
     if (!isUuid(id)) return null;
-    if (tx) return tx.resource.findFirst({ where: { id, sandbox } });
     const result = await this.pool.query({ name: 'fg_resource', text: 'SELECT * FROM resources WHERE id = $1::uuid AND sandbox = $2', values: [id, sandbox] });
     return result.rows.length === 0 ? null : resourceFromRow(result.rows[0]);
   }
 
   /** The resource, or NotFoundError naming the input field that referenced it. */
-  async get(id: string, sandbox: string, type: ResourceType, field?: string, tx?: Db): Promise<Resource> {
-    const resource = await this.find(id, sandbox, tx);
+  async get(id: string, sandbox: string, type: ResourceType, field?: string): Promise<Resource> {
+    const resource = await this.find(id, sandbox);
     if (!resource || resource.type !== type) throw new NotFoundError(type, id, field);
     return resource;
   }
 
-  async getById(id: string, tx: Db = this.db): Promise<Resource | null> {
+  /** One resource in any sandbox (workers act on what an operation names). */
+  async getById(id: string): Promise<Resource | null> {
     if (!isUuid(id)) return null;
-    return tx.resource.findUnique({ where: { id } });
+    const result = await this.pool.query({ name: 'fg_resource_by_id', text: 'SELECT * FROM resources WHERE id = $1::uuid', values: [id] });
+    return result.rows.length === 0 ? null : resourceFromRow(result.rows[0]);
   }
 
-  async list(filter: ResourceFilter, first: number, after?: string | null): Promise<Page<Resource>> {
-    const conditions = ['type = $1::"ResourceType"', 'sandbox = $2'];
-    const params: unknown[] = [filter.type, filter.sandbox];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      conditions.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.state) add('state = ?::"ResourceState"', filter.state);
-    else if (!filter.includeDeleted) conditions.push(`state <> 'DELETED'`);
-    if (filter.stripeResource) add('stripe_resource = ?', filter.stripeResource);
-    if (filter.connectionId) add('connection_id = ?::uuid', filter.connectionId);
-    if (filter.sourceConnectionId) add('source_connection_id = ?::uuid', filter.sourceConnectionId);
-    if (filter.schemaId) add('schema_id = ?::uuid', filter.schemaId);
-    if (filter.datasetId) add('dataset_id = ?::uuid', filter.datasetId);
-    const where = conditions.join(' AND ');
-    const countParams = [...params];
-    const position = after ? decodeCursor(after) : null;
-    let pageWhere = where;
-    if (position) {
-      params.push(position.at, position.id);
-      pageWhere += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
-    }
-    params.push(first + 1);
-    // The statement text depends only on which filters are set, so it names a prepared statement.
-    const shape = createHash('sha1').update(pageWhere).digest('hex').slice(0, 16);
-    const [rows, count] = await Promise.all([
-      this.pool.query({ name: `fg_list_${shape}`, text: `SELECT * FROM resources WHERE ${pageWhere} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, values: params }),
-      this.pool.query({ name: `fg_count_${shape}`, text: `SELECT count(*)::int AS n FROM resources WHERE ${where}`, values: countParams }),
-    ]);
-    const mapped = rows.rows.map(resourceFromRow);
-    return { rows: mapped.slice(0, first), hasNextPage: mapped.length > first, totalCount: count.rows[0].n };
+  /** One page of a type's resources in a sandbox, newest first; deleted ones only when asked for (by state or `includeDeleted`). */
+  list(filter: ResourceFilter, first: number, after?: string | null): Promise<Page<Resource>> {
+    const where = new ListFilter().where('type = ?::"ResourceType"', filter.type).where('sandbox = ?', filter.sandbox);
+    if (filter.state) where.where('state = ?::"ResourceState"', filter.state);
+    else if (!filter.includeDeleted) where.where(`state <> 'DELETED'`);
+    where
+      .whereGiven('stripe_resource = ?', filter.stripeResource)
+      .whereGiven('connection_id = ?::uuid', filter.connectionId)
+      .whereGiven('source_connection_id = ?::uuid', filter.sourceConnectionId)
+      .whereGiven('schema_id = ?::uuid', filter.schemaId)
+      .whereGiven('dataset_id = ?::uuid', filter.datasetId);
+    return newestFirst(this.pool, 'resources', where, first, after, resourceFromRow);
   }
 
-  /** Live (not deleted) resources pointing at `id` through one of the link columns. */
-  async dependents(id: string, type: ResourceType, link: 'connectionId' | 'sourceConnectionId' | 'targetConnectionId' | 'schemaId' | 'datasetId' | 'mappingId', tx: Db = this.db): Promise<Resource[]> {
-    return tx.resource.findMany({ where: { type, [link]: id, state: { notIn: ['DELETED', 'FAILED'] } }, orderBy: { createdAt: 'asc' } });
+  /** Live (not deleted or failed) resources of `type` pointing at `id` through one of the link columns, oldest first. */
+  async dependents(id: string, type: ResourceType, link: ResourceLink): Promise<Resource[]> {
+    const result = await this.pool.query({
+      name: `fg_dependents_${link}`,
+      text: `SELECT * FROM resources WHERE type = $1::"ResourceType" AND ${LINK_COLUMNS[link]} = $2::uuid AND state NOT IN ('DELETED', 'FAILED') ORDER BY created_at ASC`,
+      values: [type, id],
+    });
+    return result.rows.map(resourceFromRow);
+  }
+
+  /** Dataflows that exist on the Platform and are not deleted (whose runs the sync reads), optionally only these ids. */
+  async liveDataflows(ids?: string[]): Promise<{ id: string; platformId: string; sandbox: string }[]> {
+    const result = await this.pool.query<{ id: string; platform_id: string; sandbox: string }>({
+      name: 'fg_live_dataflows',
+      text: `SELECT id, platform_id, sandbox FROM resources WHERE type = 'DATAFLOW' AND state IN ('ENABLED', 'DISABLED') AND platform_id IS NOT NULL AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))`,
+      values: [ids ?? null],
+    });
+    return result.rows.map((r) => ({ id: r.id, platformId: r.platform_id, sandbox: r.sandbox }));
   }
 }
 
 export function resourceCursor(resource: Resource): string {
   return encodeCursor({ at: resource.createdAt, id: resource.id });
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from './db.js';
 import type { SecretBox } from './secret-box.js';
 
 /** Counts of one `rotateSecrets` run. */
@@ -57,9 +58,7 @@ export async function rotateSecrets(options: RotateSecretsOptions): Promise<Rota
       [box.currentKeyId, afterId, batchSize],
     );
     if (rows.length === 0) break;
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pool, async (client) => {
       for (const row of rows) {
         let sealed;
         try {
@@ -72,13 +71,7 @@ export async function rotateSecrets(options: RotateSecretsOptions): Promise<Rota
         if (updated.rowCount === 1) report.rotated++;
         else report.skipped++;
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     afterId = rows[rows.length - 1].id;
     options.onBatch?.(report.rotated);
   }

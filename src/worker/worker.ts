@@ -1,15 +1,14 @@
 import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { hostname } from 'node:os';
-import type { OperationType } from '../domain/operation-types.js';
-import type { OperationHandler, WorkerDeps } from '../jobs/operation-handler.js';
+import type { OnboardingOrchestrator } from '../jobs/onboarding/orchestrator.js';
+import type { OperationHandlers, WorkerDeps } from '../jobs/operation-handler.js';
 import { OperationProcessor } from '../jobs/operation.processor.js';
-import { jitteredBackoff, MAINTENANCE_QUEUE, ONBOARDINGS_QUEUE, OPERATIONS_QUEUE, type MaintenanceJobName, type OnboardingJobData, type OperationJobData } from '../jobs/queues.js';
+import { advanceOnboardingJob, jitteredBackoff, MAINTENANCE_QUEUE, ONBOARDINGS_QUEUE, onboardingStepJob, OPERATIONS_QUEUE, type MaintenanceJobName, type OnboardingJobData, type OperationJobData } from '../jobs/queues.js';
 import { reconcileOperations } from '../jobs/reconciler.js';
-import type { OnboardingOrchestrator } from '../onboarding/orchestrator.js';
 
 export interface WorkerOptions {
   deps: WorkerDeps;
-  handlers: Partial<Record<OperationType, OperationHandler>>;
+  handlers: OperationHandlers;
   connection: ConnectionOptions;
   prefix: string;
   concurrency: number;
@@ -73,10 +72,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const onboardings = new Worker<OnboardingJobData>(
     ONBOARDINGS_QUEUE,
     async (job: Job<OnboardingJobData>) => {
-      if (job.name === 'step' && job.data.stepKey) {
-        return options.orchestrator.runInlineStep(job.data.onboardingId, job.data.stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+      if (job.name === onboardingStepJob.name) {
+        const { onboardingId, stepKey } = onboardingStepJob.parse(job.data, job.id);
+        return options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
       }
-      return options.orchestrator.advance(job.data.onboardingId);
+      return options.orchestrator.advance(advanceOnboardingJob.parse(job.data, job.id).onboardingId);
     },
     { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...common, settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) } },
   );

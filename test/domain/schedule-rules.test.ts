@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkNewSchedule, checkScheduleChange, sameSchedule, ScheduleRuleError, type FlowSchedule } from '../../src/domain/schedule-rules.js';
+import { checkNewSchedule, checkScheduleChange, sameSchedule, ScheduleRuleError, startTimeOf, type FlowSchedule } from '../../src/domain/schedule-rules.js';
 
 const NOW = 1_780_000_000;
 const at = (epochSeconds: number) => new Date(epochSeconds * 1000);
@@ -16,8 +16,14 @@ function refusal(work: () => unknown): ScheduleRuleError {
 }
 
 describe('checkNewSchedule', () => {
-  it('starts 60 s from now when no start time is given, in epoch seconds', () => {
-    assert.deepEqual(checkNewSchedule({ frequency: 'minute', interval: 15 }, NOW), { frequency: 'minute', interval: 15, startTime: NOW + 60, backfill: null });
+  it('leaves an omitted start time open (null) for the flow create to fix, so a resubmit is the same request', () => {
+    assert.deepEqual(checkNewSchedule({ frequency: 'minute', interval: 15 }, NOW), { frequency: 'minute', interval: 15, startTime: null, backfill: null });
+  });
+
+  it('starts 60 s after the flow is created when no start time is given, in epoch seconds (startTimeOf)', () => {
+    const requested = checkNewSchedule({ frequency: 'minute', interval: 15 }, NOW);
+    assert.equal(startTimeOf(requested, NOW + 500), NOW + 560);
+    assert.equal(startTimeOf({ startTime: NOW + 7 }, NOW + 500), NOW + 7, 'a requested start time is kept');
   });
 
   it('keeps a given start time, cut to whole seconds, and the backfill flag', () => {

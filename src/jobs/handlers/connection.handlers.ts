@@ -1,14 +1,13 @@
+import { resourceLabel } from '../../domain/resource-types.js';
 import { platformName } from '../../platform/deterministic-names.js';
 import type { BaseConnection, PatchOperation } from '../../platform/flow-service.client.js';
-import { PlatformConflictError } from '../../platform/platform-errors.js';
-import { PlatformChangedConflict, type HandlerContext, type HandlerOutcome } from '../operation-handler.js';
-import { auditView } from '../operation.processor.js';
-import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, inputOf, snapshotOf } from './handler-support.js';
+import type { OperationHandler } from '../operation-handler.js';
+import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, snapshotOf, writeWithIfMatch } from './handler-support.js';
 
 const stateOf = (connection: BaseConnection) => (connection.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
 
 /** CREATE_CONNECTION: the Stripe base connection, with the access token decrypted only here. */
-export async function createConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const createConnection: OperationHandler<'CREATE_CONNECTION'> = async (ctx) => {
   const { platform } = ctx.deps;
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const options = callOptions(ctx);
@@ -26,58 +25,47 @@ export async function createConnection(ctx: HandlerContext): Promise<HandlerOutc
     action: 'CREATED',
     message: 'connection created',
   };
-}
-
-interface UpdateConnectionInput {
-  changes: { name?: string; description?: string | null };
-  ifMatch: string;
-  rotatesAccessToken: boolean;
-  secretId?: string;
-}
+};
 
 /** UPDATE_CONNECTION: a JSON Patch with If-Match = the etag the caller saw. */
-export async function updateConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
-  const { platform, store } = ctx.deps;
-  const input = inputOf<UpdateConnectionInput>(ctx);
+export const updateConnection: OperationHandler<'UPDATE_CONNECTION'> = async (ctx) => {
+  const { platform } = ctx.deps;
+  const { changes, ifMatch, rotatesAccessToken } = ctx.input;
   const options = callOptions(ctx);
   const platformId = ctx.resource.platformId!;
-  const name = input.changes.name ?? ctx.resource.name;
-  const description = 'description' in input.changes ? input.changes.description : ctx.resource.description;
+  const name = changes.name ?? ctx.resource.name;
+  const description = 'description' in changes ? changes.description : ctx.resource.description;
 
   const ops: PatchOperation[] = [];
-  if (input.changes.name !== undefined) ops.push({ op: 'replace', path: '/name', value: platformName(name, ctx.resource.id) });
-  if ('description' in input.changes) ops.push(description ? { op: 'add', path: '/description', value: description } : { op: 'remove', path: '/description' });
-  if (input.rotatesAccessToken) ops.push({ op: 'replace', path: '/auth/params', value: { accessToken: await ctx.secret() } });
+  if (changes.name !== undefined) ops.push({ op: 'replace', path: '/name', value: platformName(name, ctx.resource.id) });
+  if ('description' in changes) ops.push(description ? { op: 'add', path: '/description', value: description } : { op: 'remove', path: '/description' });
+  if (rotatesAccessToken) ops.push({ op: 'replace', path: '/auth/params', value: { accessToken: await ctx.secret() } });
 
-  try {
-    await platform.flowService.updateConnection(platformId, input.ifMatch, ops, options);
-  } catch (error) {
-    if (!(error instanceof PlatformConflictError)) throw error;
-    const current = await platform.flowService.getConnection(platformId, options);
+  await writeWithIfMatch(
+    ctx,
+    ifMatch,
+    () => platform.flowService.updateConnection(platformId, ifMatch ?? '', ops, options),
+    () => platform.flowService.getConnection(platformId, options),
     // A retry whose first PATCH landed but whose answer was lost sees its own change: not a conflict.
-    const ownWrite = ctx.isRetry && current.name === platformName(name, ctx.resource.id) && (current.description ?? null) === (description ?? null);
-    if (!ownWrite) {
-      throw new PlatformChangedConflict(`connection ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${input.ifMatch})`, current.etag, snapshotOf(current));
-    }
-  }
+    (current) => current.name === platformName(name, ctx.resource.id) && (current.description ?? null) === (description ?? null),
+  );
   const connection = await platform.flowService.getConnection(platformId, options);
-  if (input.rotatesAccessToken) ctx.deps.logger.info({ resourceId: ctx.resource.id }, 'connection access token rotated');
+  if (rotatesAccessToken) ctx.deps.logger.info({ resourceId: ctx.resource.id }, 'connection access token rotated');
   return {
     resource: { name, description: description ?? null, etag: connection.etag, snapshot: snapshotOf(connection), state: stateOf(connection) },
     action: 'UPDATED',
     message: 'connection updated',
   };
-}
+};
 
 /**
  * DELETE_CONNECTION: with `cascade`, first the dataflows that read from it (and its source
  * connections), each recorded as its own audit event; then the base connection.
  */
-export async function deleteConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const deleteConnection: OperationHandler<'DELETE_CONNECTION'> = async (ctx) => {
   const { platform, store } = ctx.deps;
-  const { cascade } = inputOf<{ cascade: boolean }>(ctx);
   const options = callOptions(ctx);
-  if (cascade) {
+  if (ctx.input.cascade) {
     const dataflows = await store.resources.dependents(ctx.resource.id, 'DATAFLOW', 'connectionId');
     const sources = await store.resources.dependents(ctx.resource.id, 'SOURCE_CONNECTION', 'connectionId');
     const dependents = [...dataflows, ...sources];
@@ -89,27 +77,8 @@ export async function deleteConnection(ctx: HandlerContext): Promise<HandlerOutc
           dependent.type === 'DATAFLOW' ? platform.flowService.deleteFlow(id, { ...options, ifMatch }) : platform.flowService.deleteSourceConnection(id, { ...options, ifMatch }),
         );
       }
-      await store.transaction(async (tx) => {
-        const after = await tx.resource.update({ where: { id: dependent.id }, data: { state: 'DELETED', deletedAt: new Date() } });
-        await store.audit.append(
-          {
-            sandbox: dependent.sandbox,
-            actor: ctx.operation.requestedBy,
-            action: 'DELETED',
-            resourceType: dependent.type,
-            resourceId: dependent.id,
-            platformId: dependent.platformId,
-            etagBefore: dependent.etag,
-            etagAfter: null,
-            before: auditView(dependent),
-            after: auditView(after),
-            operationId: ctx.operation.id,
-            requestId: ctx.operation.requestId,
-          },
-          tx,
-        );
-      });
-      await ctx.progress((index + 1) / (dependents.length + 1), `deleted ${dependent.type.toLowerCase().replace('_', ' ')} ${dependent.id}`);
+      await store.ledger.recordCascadeDelete(dependent, ctx.operation);
+      await ctx.progress((index + 1) / (dependents.length + 1), `deleted ${resourceLabel(dependent.type)} ${dependent.id}`);
     }
   }
   if (ctx.resource.platformId) {
@@ -122,4 +91,4 @@ export async function deleteConnection(ctx: HandlerContext): Promise<HandlerOutc
     }
   }
   return { resource: { state: 'DELETED', deletedAt: new Date() }, action: 'DELETED', message: 'connection deleted' };
-}
+};

@@ -1,33 +1,15 @@
-import { DEFAULT_START_DELAY_SECONDS, sameSchedule, type FlowSchedule } from '../../domain/schedule-rules.js';
+import { specOf } from '../../domain/resource-specs.js';
+import { fixStartTime, sameSchedule, type FlowSchedule } from '../../domain/schedule-rules.js';
 import { platformName } from '../../platform/deterministic-names.js';
-import type { Flow, FlowScheduleInput, PatchOperation } from '../../platform/flow-service.client.js';
-import { PlatformConflictError, PlatformRejectedError } from '../../platform/platform-errors.js';
-import type { ResourceSpec } from '../../schema/mappers.js';
-import type { Prisma } from '../../store/generated/client.js';
-import { PlatformChangedConflict, type HandlerContext, type HandlerOutcome } from '../operation-handler.js';
+import type { Flow, FlowScheduleInput } from '../../platform/flow-service.client.js';
+import { PlatformRejectedError } from '../../platform/platform-errors.js';
+import type { HandlerOutcome, OperationHandler } from '../operation-handler.js';
 import { syncFlowRuns } from '../sync-runs.job.js';
-import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, inputOf, snapshotOf } from './handler-support.js';
-import { readyDependencies } from './source-connection.handlers.js';
-
-/** The payload of an UPDATE_DATAFLOW operation: only the fields that change, already validated. */
-export interface DataflowChanges {
-  name?: string;
-  description?: string | null;
-  schedule?: FlowSchedule;
-  mappingVersion?: number;
-}
-
-/** What a DATAFLOW row keeps in `spec`. */
-interface DataflowSpec {
-  [key: string]: unknown;
-  /** `startTime` null: 60 s after the flow is created (fixed by the create). */
-  schedule: Omit<FlowSchedule, 'startTime'> & { startTime: number | null };
-  /** Null until the create resolves it to the mapping's version. */
-  mappingVersion: number | null;
-}
+import type { HandlerContext } from '../operation-handler.js';
+import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, readyDependencies, snapshotOf, writeWithIfMatch } from './handler-support.js';
+import type { PatchOperation } from '../../platform/flow-service.client.js';
 
 const stateOf = (flow: Flow) => (flow.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
-const json = (value: unknown) => value as Prisma.InputJsonValue;
 
 /** The schedule as the Platform takes it: epoch seconds, absent rather than null. */
 export function toPlatformSchedule(schedule: FlowSchedule): FlowScheduleInput {
@@ -53,19 +35,19 @@ function mappingVersionOf(flow: Flow): number | null {
  * CREATE_DATAFLOW: a Stripe → data lake flow over the source connection, target connection and
  * mapping set (each must be on the Platform first; the job waits for them). New flows are enabled.
  */
-export async function createDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const createDataflow: OperationHandler<'CREATE_DATAFLOW'> = async (ctx) => {
   const { flowService } = ctx.deps.platform;
   const options = callOptions(ctx);
-  const spec = ctx.resource.spec as unknown as DataflowSpec;
+  const spec = specOf('DATAFLOW', ctx.resource.spec);
   const [source, target, mapping] = await readyDependencies(ctx, [
     [ctx.resource.sourceConnectionId, 'SOURCE_CONNECTION'],
     [ctx.resource.targetConnectionId, 'TARGET_CONNECTION'],
     [ctx.resource.mappingId, 'MAPPING'],
   ]);
-  const mappingVersion = spec.mappingVersion ?? Number((mapping.spec as ResourceSpec).version ?? 0);
+  const mappingVersion = spec.mappingVersion ?? specOf('MAPPING', mapping.spec).version ?? 0;
 
-  // No start time was given: the flow starts 60 s after it is created, as the user asked.
-  const schedule: FlowSchedule = { ...spec.schedule, startTime: spec.schedule.startTime ?? Math.floor(Date.now() / 1000) + DEFAULT_START_DELAY_SECONDS };
+  // The flow is created now: an omitted start time is fixed relative to this moment.
+  const schedule: FlowSchedule = fixStartTime(spec.schedule, Math.floor(Date.now() / 1000));
   await ctx.progress(0.3, 'source, target and mapping found; creating the flow');
 
   const name = platformName(ctx.resource.name, ctx.resource.id);
@@ -93,19 +75,19 @@ export async function createDataflow(ctx: HandlerContext): Promise<HandlerOutcom
       etag: flow.etag,
       snapshot: snapshotOf(flow),
       state: stateOf(flow),
-      spec: json({ ...spec, schedule: scheduleOf(flow), mappingVersion: mappingVersionOf(flow) ?? mappingVersion }),
+      spec: { ...spec, schedule: scheduleOf(flow), mappingVersion: mappingVersionOf(flow) ?? mappingVersion },
     },
     action: 'CREATED',
     message: 'dataflow created',
   };
-}
+};
 
 /** UPDATE_DATAFLOW: one JSON Patch with If-Match = the etag the caller saw when it asked. */
-export async function updateDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const updateDataflow: OperationHandler<'UPDATE_DATAFLOW'> = async (ctx) => {
   const { flowService } = ctx.deps.platform;
   const options = callOptions(ctx);
-  const { changes, ifMatch } = inputOf<{ changes: DataflowChanges; ifMatch: string }>(ctx);
-  const spec = ctx.resource.spec as unknown as DataflowSpec;
+  const { changes, ifMatch } = ctx.input;
+  const spec = specOf('DATAFLOW', ctx.resource.spec);
   const platformId = ctx.resource.platformId!;
   const name = changes.name ?? ctx.resource.name;
   const description = 'description' in changes ? (changes.description ?? null) : ctx.resource.description;
@@ -116,22 +98,18 @@ export async function updateDataflow(ctx: HandlerContext): Promise<HandlerOutcom
   if (changes.schedule) ops.push({ op: 'replace', path: '/scheduleParams', value: toPlatformSchedule(changes.schedule) });
   if (changes.mappingVersion !== undefined) ops.push({ op: 'replace', path: '/transformations/0/params/mappingVersion', value: changes.mappingVersion });
 
-  try {
-    await flowService.updateFlow(platformId, ifMatch, ops, options);
-  } catch (error) {
-    if (!(error instanceof PlatformConflictError)) throw error;
-    const current = await flowService.getFlow(platformId, options);
+  await writeWithIfMatch(
+    ctx,
+    ifMatch,
+    () => flowService.updateFlow(platformId, ifMatch ?? '', ops, options),
+    () => flowService.getFlow(platformId, options),
     // A retry whose first PATCH landed but whose answer was lost sees its own change: not a conflict.
-    const ownWrite =
-      ctx.isRetry &&
+    (current) =>
       (changes.name === undefined || current.name === platformName(name, ctx.resource.id)) &&
       (!('description' in changes) || (current.description ?? null) === description) &&
       (!changes.schedule || sameSchedule(scheduleOf(current), changes.schedule)) &&
-      (changes.mappingVersion === undefined || mappingVersionOf(current) === changes.mappingVersion);
-    if (!ownWrite) {
-      throw new PlatformChangedConflict(`dataflow ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${ifMatch})`, current.etag, snapshotOf(current));
-    }
-  }
+      (changes.mappingVersion === undefined || mappingVersionOf(current) === changes.mappingVersion),
+  );
   const flow = await flowService.getFlow(platformId, options);
   return {
     resource: {
@@ -140,22 +118,18 @@ export async function updateDataflow(ctx: HandlerContext): Promise<HandlerOutcom
       etag: flow.etag,
       snapshot: snapshotOf(flow),
       state: stateOf(flow),
-      spec: json({ ...spec, schedule: scheduleOf(flow), mappingVersion: mappingVersionOf(flow) ?? spec.mappingVersion }),
+      spec: { ...spec, schedule: scheduleOf(flow), mappingVersion: mappingVersionOf(flow) ?? spec.mappingVersion },
     },
     action: 'UPDATED',
     message: 'dataflow updated',
   };
-}
+};
 
 /** ENABLE_DATAFLOW. */
-export function enableDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
-  return flowAction(ctx, 'enable');
-}
+export const enableDataflow: OperationHandler<'ENABLE_DATAFLOW'> = (ctx) => flowAction(ctx, 'enable');
 
 /** DISABLE_DATAFLOW. */
-export function disableDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
-  return flowAction(ctx, 'disable');
-}
+export const disableDataflow: OperationHandler<'DISABLE_DATAFLOW'> = (ctx) => flowAction(ctx, 'disable');
 
 /**
  * Enables or disables the flow. The Platform refuses an action on a flow already in the wanted
@@ -189,7 +163,7 @@ async function flowAction(ctx: HandlerContext, action: 'enable' | 'disable'): Pr
  * 404 means an earlier attempt (or someone) already deleted it. A dataflow whose create failed
  * has no platform id: a flow its lost create may have left is looked up by name.
  */
-export async function deleteDataflow(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const deleteDataflow: OperationHandler<'DELETE_DATAFLOW'> = async (ctx) => {
   const { flowService } = ctx.deps.platform;
   const options = callOptions(ctx);
   if (ctx.resource.platformId) {
@@ -202,4 +176,4 @@ export async function deleteDataflow(ctx: HandlerContext): Promise<HandlerOutcom
     }
   }
   return { resource: { state: 'DELETED', deletedAt: new Date() }, action: 'DELETED', message: 'dataflow deleted' };
-}
+};

@@ -1,8 +1,7 @@
+import { specOf } from '../../domain/resource-specs.js';
 import { platformName } from '../../platform/deterministic-names.js';
-import type { ResourceSpec } from '../../schema/mappers.js';
-import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
-import { callOptions, createOrAdopt, snapshotOf } from './handler-support.js';
-import { readyDependency } from './source-connection.handlers.js';
+import type { OperationHandler } from '../operation-handler.js';
+import { callOptions, createOrAdopt, readyDependency, snapshotOf } from './handler-support.js';
 
 /** `schemaRef.contentType` of a dataset: the raw XDM media type with the schema's major version. */
 export function datasetContentType(schemaVersion: unknown): string {
@@ -11,7 +10,7 @@ export function datasetContentType(schemaVersion: unknown): string {
 }
 
 /** CREATE_DATASET: a Catalog dataset for the XDM schema, created once (found by its tagged name). */
-export async function createDataset(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const createDataset: OperationHandler<'CREATE_DATASET'> = async (ctx) => {
   const { catalog } = ctx.deps.platform;
   const schema = await readyDependency(ctx, ctx.resource.schemaId, 'XDM_SCHEMA');
   const name = platformName(ctx.resource.name, ctx.resource.id);
@@ -24,7 +23,7 @@ export async function createDataset(ctx: HandlerContext): Promise<HandlerOutcome
           name,
           description: ctx.resource.description ?? undefined,
           schemaId: schema.platformId,
-          contentType: datasetContentType((schema.spec as ResourceSpec | null)?.version),
+          contentType: datasetContentType(specOf('XDM_SCHEMA', schema.spec).version),
         },
         options,
       ),
@@ -36,4 +35,4 @@ export async function createDataset(ctx: HandlerContext): Promise<HandlerOutcome
     action: 'CREATED',
     message: 'dataset created',
   };
-}
+};

@@ -1,12 +1,52 @@
+import { readinessOf } from '../../domain/resource-readiness.js';
+import { resourceLabel, type ResourceType } from '../../domain/resource-types.js';
+import { DependencyFailedError, DependencyNotReadyError, PlatformChangedError } from '../../errors/app-errors.js';
 import { PlatformConflictError, PlatformNotFoundError } from '../../platform/platform-errors.js';
 import type { PlatformCallOptions } from '../../platform/platform-http.js';
-import { redactSecrets } from '../../store/audit.store.js';
-import type { Prisma } from '../../store/generated/client.js';
-import { PlatformChangedConflict, type HandlerContext } from '../operation-handler.js';
+import { redactSecrets } from '../../store/audit-values.js';
+import type { Resource } from '../../store/rows.js';
+import type { HandlerContext } from '../operation-handler.js';
 
 /** Sandbox of the resource and the operation id as `x-request-id`, so Platform logs correlate. */
 export function callOptions(ctx: HandlerContext): PlatformCallOptions {
   return { sandbox: ctx.resource.sandbox, requestId: ctx.operation.id };
+}
+
+/** A dependency that exists on the Platform: its row, with `platformId` known. */
+export type ReadyResource = Resource & { platformId: string };
+
+/**
+ * Loads a resource this operation needs (the worker's side of `readinessOf`). Still PENDING
+ * (its own create is queued or running): `DependencyNotReadyError`, so the job retries later.
+ * FAILED, deleted or gone: `DependencyFailedError`, final.
+ */
+export async function readyDependency(ctx: HandlerContext, id: string | null, type: ResourceType): Promise<ReadyResource> {
+  const label = resourceLabel(type);
+  const row = id ? await ctx.deps.store.resources.getById(id) : null;
+  if (!row || row.type !== type) throw new DependencyFailedError(`the ${label} ${id ?? '(none)'} this ${resourceLabel(ctx.resource.type)} needs does not exist`, id ?? '');
+  const readiness = readinessOf(row);
+  switch (readiness) {
+    case 'FAILED':
+      throw new DependencyFailedError(`the ${label} ${row.id} failed to be created`, row.id);
+    case 'GONE':
+      throw new DependencyFailedError(`the ${label} ${row.id} was deleted`, row.id);
+    case 'PENDING':
+      throw new DependencyNotReadyError(row.id);
+    case 'USABLE':
+      return row as ReadyResource;
+  }
+}
+
+/**
+ * Several dependencies read concurrently instead of one after another (a round trip less each, on
+ * an onboarding's critical path); a problem is reported for the first in the order given.
+ */
+export async function readyDependencies(ctx: HandlerContext, wanted: [string | null, ResourceType][]): Promise<ReadyResource[]> {
+  const results = await Promise.allSettled(wanted.map(([id, type]) => readyDependency(ctx, id, type)));
+  return results.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
 }
 
 /**
@@ -41,26 +81,43 @@ export async function deleteIgnoringMissing(remove: () => Promise<unknown>): Pro
 }
 
 /**
+ * Runs a Platform write sent with `If-Match`; a 412 means the resource changed on the Platform
+ * since Flowgate last saw it. Unless `ownWrite` recognises the current state as this operation's
+ * own earlier write (a retry whose answer was lost), the write is refused as a conflict, with
+ * the fresh etag and snapshot for the failure to record.
+ */
+export async function writeWithIfMatch<T extends { etag: string }>(
+  ctx: HandlerContext,
+  expectedEtag: string | null,
+  write: () => Promise<unknown>,
+  read: () => Promise<T>,
+  ownWrite: (current: T) => boolean = () => false,
+): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!(error instanceof PlatformConflictError)) throw error;
+    const current = await read();
+    if (ctx.isRetry && ownWrite(current)) return;
+    throw new PlatformChangedError(`${resourceLabel(ctx.resource.type)} ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${expectedEtag})`, current.etag, snapshotOf(current));
+  }
+}
+
+/**
  * Deletes with `If-Match` = the stored etag. A 404 means it is already gone; a 412 means it changed
  * on the Platform since we last saw it, so the delete is refused as a conflict (with the fresh
  * state recorded) instead of removing something the user has not seen.
  */
 export async function deleteWithIfMatch(ctx: HandlerContext, remove: () => Promise<unknown>, read: () => Promise<{ etag: string }>): Promise<void> {
   try {
-    await deleteIgnoringMissing(remove);
+    await writeWithIfMatch(ctx, ctx.resource.etag, () => deleteIgnoringMissing(remove), read);
   } catch (error) {
-    if (!(error instanceof PlatformConflictError)) throw error;
-    const current = await read();
-    throw new PlatformChangedConflict(`${ctx.resource.type.toLowerCase()} ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${ctx.resource.etag}); not deleted`, current.etag, snapshotOf(current));
+    if (error instanceof PlatformChangedError) throw new PlatformChangedError(`${error.message}; not deleted`, error.currentEtag, error.snapshot);
+    throw error;
   }
 }
 
 /** A Platform object as stored in `snapshot`: JSON, secrets redacted. */
-export function snapshotOf(value: unknown): Prisma.InputJsonValue {
-  return redactSecrets(JSON.parse(JSON.stringify(value ?? null))) as Prisma.InputJsonValue;
-}
-
-/** The operation's input, typed by the caller. */
-export function inputOf<T>(ctx: HandlerContext): T {
-  return (ctx.operation.input ?? {}) as T;
+export function snapshotOf(value: unknown): unknown {
+  return redactSecrets(JSON.parse(JSON.stringify(value ?? null)) as unknown);
 }

@@ -1,5 +1,4 @@
-import type { OperationType } from '../../domain/operation-types.js';
-import type { OperationHandler } from '../operation-handler.js';
+import type { OperationHandlers } from '../operation-handler.js';
 import { createConnection, deleteConnection, updateConnection } from './connection.handlers.js';
 import { createDataflow, deleteDataflow, disableDataflow, enableDataflow, updateDataflow } from './dataflow.handlers.js';
 import { createDataset } from './dataset.handlers.js';
@@ -9,8 +8,8 @@ import { createTargetConnection } from './target-connection.handlers.js';
 import { deleteDataset, deleteMapping, deleteSourceConnection, deleteTargetConnection, deleteXdmSchema } from './undo.handlers.js';
 import { createXdmSchema } from './xdm-schema.handlers.js';
 
-/** The handler of every operation type (the job registry). */
-export const HANDLERS: Record<OperationType, OperationHandler> = {
+/** The handler of every operation type: each receives the input its contract (domain/operations.ts) parsed. */
+export const HANDLERS: OperationHandlers = {
   CREATE_CONNECTION: createConnection,
   UPDATE_CONNECTION: updateConnection,
   DELETE_CONNECTION: deleteConnection,

@@ -1,56 +1,13 @@
-import type { StripeResourcePath } from '../../domain/operation-types.js';
-import { DependencyFailedError, DependencyNotReadyError } from '../../errors/app-errors.js';
+import type { StripeResourcePath } from '../../domain/resource-types.js';
 import { platformName } from '../../platform/deterministic-names.js';
 import type { SourceConnection } from '../../platform/flow-service.client.js';
-import type { ResourceType } from '../../store/generated/enums.js';
-import type { Resource } from '../../store/resource.store.js';
-import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
-import { callOptions, createOrAdopt, snapshotOf } from './handler-support.js';
-
-/** A dependency that exists on the Platform: its row, with `platformId` known. */
-export type ReadyResource = Resource & { platformId: string };
-
-/**
- * Loads a resource this operation needs. Still PENDING (its own create is queued or running):
- * `DependencyNotReadyError`, so the job retries later. FAILED, DELETED or gone:
- * `DependencyFailedError`, final.
- */
-export async function readyDependency(ctx: HandlerContext, id: string | null, type: ResourceType): Promise<ReadyResource> {
-  const label = type.toLowerCase().replace('_', ' ');
-  const row = id ? await ctx.deps.store.resources.getById(id) : null;
-  if (!row || row.type !== type) throw new DependencyFailedError(`the ${label} ${id ?? '(none)'} this ${ctx.resource.type.toLowerCase().replace('_', ' ')} needs does not exist`, id ?? '');
-  switch (row.state) {
-    case 'FAILED':
-      throw new DependencyFailedError(`the ${label} ${row.id} failed to be created`, row.id);
-    case 'DELETED':
-    case 'DELETING':
-      throw new DependencyFailedError(`the ${label} ${row.id} was deleted`, row.id);
-    case 'PENDING':
-      throw new DependencyNotReadyError(row.id);
-    case 'ENABLED':
-    case 'DISABLED':
-    case 'READY':
-      if (!row.platformId) throw new DependencyNotReadyError(row.id);
-      return row as ReadyResource;
-  }
-}
-
-/**
- * Several dependencies read concurrently instead of one after another (a round trip less each, on
- * an onboarding's critical path); a problem is reported for the first in the order given, as before.
- */
-export async function readyDependencies(ctx: HandlerContext, wanted: [string | null, ResourceType][]): Promise<ReadyResource[]> {
-  const results = await Promise.allSettled(wanted.map(([id, type]) => readyDependency(ctx, id, type)));
-  return results.map((result) => {
-    if (result.status === 'rejected') throw result.reason;
-    return result.value;
-  });
-}
+import type { OperationHandler } from '../operation-handler.js';
+import { callOptions, createOrAdopt, readyDependency, snapshotOf } from './handler-support.js';
 
 const stateOf = (source: SourceConnection) => (source.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
 
 /** CREATE_SOURCE_CONNECTION: a JSON source connection for one Stripe resource, created once. */
-export async function createSourceConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const createSourceConnection: OperationHandler<'CREATE_SOURCE_CONNECTION'> = async (ctx) => {
   const { platform } = ctx.deps;
   const connection = await readyDependency(ctx, ctx.resource.connectionId, 'CONNECTION');
   const name = platformName(ctx.resource.name, ctx.resource.id);
@@ -75,4 +32,4 @@ export async function createSourceConnection(ctx: HandlerContext): Promise<Handl
     action: 'CREATED',
     message: 'source connection created',
   };
-}
+};

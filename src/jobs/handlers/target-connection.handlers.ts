@@ -1,8 +1,7 @@
 import { platformName } from '../../platform/deterministic-names.js';
 import { xdmFullContentType } from '../../platform/schema-registry.client.js';
-import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
-import { callOptions, createOrAdopt, snapshotOf } from './handler-support.js';
-import { readyDependencies } from './source-connection.handlers.js';
+import type { HandlerContext, OperationHandler } from '../operation-handler.js';
+import { callOptions, createOrAdopt, readyDependencies, snapshotOf } from './handler-support.js';
 
 /**
  * The content type other services take for a registry schema: its **major** version, read from
@@ -20,7 +19,7 @@ export function majorVersion(version: unknown): number {
 }
 
 /** CREATE_TARGET_CONNECTION: a data lake (`parquet_xdm`) target into the dataset, with the dataset's schema. */
-export async function createTargetConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const createTargetConnection: OperationHandler<'CREATE_TARGET_CONNECTION'> = async (ctx) => {
   const { flowService } = ctx.deps.platform;
   const options = callOptions(ctx);
   const [dataset, schema] = await readyDependencies(ctx, [
@@ -46,4 +45,4 @@ export async function createTargetConnection(ctx: HandlerContext): Promise<Handl
     action: 'CREATED',
     message: 'target connection created',
   };
-}
+};

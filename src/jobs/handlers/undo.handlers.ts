@@ -1,6 +1,7 @@
-import { AppError } from '../../errors/app-errors.js';
+import { specOf } from '../../domain/resource-specs.js';
+import { CannotRemoveError } from '../../errors/app-errors.js';
 import { platformName } from '../../platform/deterministic-names.js';
-import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
+import type { HandlerContext, HandlerOutcome, OperationHandler } from '../operation-handler.js';
 import { callOptions, deleteIgnoringMissing, deleteWithIfMatch } from './handler-support.js';
 import { registryTitles } from './xdm-schema.handlers.js';
 
@@ -18,39 +19,39 @@ async function platformIds(ctx: HandlerContext, find: (name: string) => Promise<
   return (await find(platformName(ctx.resource.name, ctx.resource.id))).map((r) => r.id);
 }
 
-export async function deleteSourceConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const deleteSourceConnection: OperationHandler<'DELETE_SOURCE_CONNECTION'> = async (ctx) => {
   const flows = ctx.deps.platform.flowService;
   const options = callOptions(ctx);
   for (const id of await platformIds(ctx, (name) => flows.findSourceConnectionsByName(name, options))) {
     await deleteWithIfMatch(ctx, () => flows.deleteSourceConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }), () => flows.getSourceConnection(id, options));
   }
   return deleted('source connection deleted');
-}
+};
 
-export async function deleteTargetConnection(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const deleteTargetConnection: OperationHandler<'DELETE_TARGET_CONNECTION'> = async (ctx) => {
   const flows = ctx.deps.platform.flowService;
   const options = callOptions(ctx);
   for (const id of await platformIds(ctx, (name) => flows.findTargetConnectionsByName(name, options))) {
     await deleteWithIfMatch(ctx, () => flows.deleteTargetConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }), () => flows.getTargetConnection(id, options));
   }
   return deleted('target connection deleted');
-}
+};
 
-export async function deleteDataset(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const deleteDataset: OperationHandler<'DELETE_DATASET'> = async (ctx) => {
   const catalog = ctx.deps.platform.catalog;
   const options = callOptions(ctx);
   for (const id of await platformIds(ctx, async (name) => (await catalog.findDatasetsByName(name, options)).map((d) => ({ id: d.id })))) {
     await deleteIgnoringMissing(() => catalog.deleteDataset(id, options));
   }
   return deleted('dataset deleted');
-}
+};
 
 /** The schema, then its field group, then its class (each refers to the next). */
-export async function deleteXdmSchema(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const deleteXdmSchema: OperationHandler<'DELETE_XDM_SCHEMA'> = async (ctx) => {
   const registry = ctx.deps.platform.schemaRegistry;
   const options = callOptions(ctx);
   const titles = registryTitles(ctx.resource.name, ctx.resource.id);
-  const spec = (ctx.resource.spec ?? {}) as { classId?: string; fieldGroupId?: string };
+  const spec = specOf('XDM_SCHEMA', ctx.resource.spec);
   const ids = async (stored: string | null | undefined, find: () => Promise<{ $id: string }[]>) => (stored ? [stored] : (await find()).map((r) => r.$id));
   for (const id of await ids(ctx.resource.platformId, () => registry.findSchemasByTitle(titles.schema, options))) {
     await deleteIgnoringMissing(() => registry.deleteSchema(id, options));
@@ -62,28 +63,14 @@ export async function deleteXdmSchema(ctx: HandlerContext): Promise<HandlerOutco
     await deleteIgnoringMissing(() => registry.deleteClass(id, options));
   }
   return deleted('schema, field group and class deleted');
-}
-
-/** Thrown when the Platform offers no way to remove a resource; the resource stays, unused. Final. */
-export class CannotRemoveError extends AppError {
-  readonly code = 'PRECONDITION_FAILED' as const;
-  constructor(
-    message: string,
-    readonly reason: 'NO_DELETE_API',
-  ) {
-    super(message);
-  }
-  override details() {
-    return { reason: this.reason };
-  }
-}
+};
 
 /**
  * Data Prep has no delete for mapping sets (neither Adobe's spec nor its docs offer one): the set
  * stays, unused. When the create never made one (none carries its name), there is nothing to leave.
  */
-export async function deleteMapping(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const deleteMapping: OperationHandler<'DELETE_MAPPING'> = async (ctx) => {
   const [id] = await platformIds(ctx, (name) => ctx.deps.platform.dataPrep.findMappingSetsByName(name, callOptions(ctx)));
   if (id === undefined) return deleted('no mapping set was created');
   throw new CannotRemoveError(`mapping set ${id} cannot be deleted: the Data Prep API has no delete; it stays on the Platform, unused`, 'NO_DELETE_API');
-}
+};

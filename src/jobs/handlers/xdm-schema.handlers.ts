@@ -1,12 +1,12 @@
-import type { StripeResourcePath } from '../../domain/operation-types.js';
+import type { OperationInput } from '../../domain/operations.js';
+import { specOf, type ResourceSpecOf } from '../../domain/resource-specs.js';
+import type { StripeResourcePath } from '../../domain/resource-types.js';
 import { exploreSchemaProblem, xdmFromExplore, type ExploreNode } from '../../domain/xdm-from-explore.js';
 import { PreconditionError } from '../../errors/app-errors.js';
 import { platformName } from '../../platform/deterministic-names.js';
 import { RECORD_BEHAVIOR_ID, type XdmField } from '../../platform/schema-registry.client.js';
-import type { Prisma } from '../../store/generated/client.js';
-import type { HandlerContext, HandlerOutcome } from '../operation-handler.js';
-import { callOptions, createOrAdopt, deleteIgnoringMissing, inputOf, snapshotOf } from './handler-support.js';
-import { readyDependency } from './source-connection.handlers.js';
+import type { HandlerContext, OperationHandler } from '../operation-handler.js';
+import { callOptions, createOrAdopt, deleteIgnoringMissing, readyDependency, snapshotOf } from './handler-support.js';
 
 /**
  * Registry titles of the three resources one Flowgate schema consists of. Titles are unique per
@@ -27,7 +27,7 @@ export function registryTitles(name: string, resourceId: string): { klass: strin
  * title on a retry or after a lost answer). If a later step fails for good, what earlier steps
  * created is deleted again, last first.
  */
-export async function createXdmSchema(ctx: HandlerContext): Promise<HandlerOutcome> {
+export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx) => {
   const { platform } = ctx.deps;
   const registry = platform.schemaRegistry;
   const options = callOptions(ctx);
@@ -71,8 +71,8 @@ export async function createXdmSchema(ctx: HandlerContext): Promise<HandlerOutco
     await ctx.progress(0.9, 'schema created; reading it back');
     const schema = await registry.getSchema(created.$id, {}, options);
 
-    const spec = {
-      ...((ctx.resource.spec ?? {}) as Record<string, unknown>),
+    const spec: ResourceSpecOf<'XDM_SCHEMA'> = {
+      ...specOf('XDM_SCHEMA', ctx.resource.spec),
       version: schema.version,
       tenantNamespace: mirror.tenantNamespace,
       fields: mirror.fields,
@@ -86,7 +86,7 @@ export async function createXdmSchema(ctx: HandlerContext): Promise<HandlerOutco
         etag: schema['meta:registryMetadata']?.eTag ?? null,
         snapshot: snapshotOf(schema),
         state: 'READY',
-        spec: spec as unknown as Prisma.InputJsonValue,
+        spec,
       },
       action: 'CREATED',
       message: mirror.renamed.length > 0 ? `schema created (${mirror.renamed.length} field name(s) changed to fit XDM)` : 'schema created',
@@ -96,11 +96,11 @@ export async function createXdmSchema(ctx: HandlerContext): Promise<HandlerOutco
     if ((error as { retryable?: unknown }).retryable === false) await rollBack(ctx, undo);
     throw error;
   }
-}
+};
 
 /** The explore schema the operation carries, or the one the Platform infers through the source connection's base connection. */
-async function exploredSchema(ctx: HandlerContext, resource: StripeResourcePath): Promise<ExploreNode> {
-  const given = inputOf<{ exploreSchemaJson?: string }>(ctx).exploreSchemaJson;
+async function exploredSchema(ctx: HandlerContext<OperationInput<'CREATE_XDM_SCHEMA'>>, resource: StripeResourcePath): Promise<ExploreNode> {
+  const given = ctx.input.exploreSchemaJson;
   if (given !== undefined) return JSON.parse(given) as ExploreNode;
   const source = await readyDependency(ctx, ctx.resource.sourceConnectionId, 'SOURCE_CONNECTION');
   const connection = await readyDependency(ctx, source.connectionId, 'CONNECTION');

@@ -6,6 +6,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.js';
 import { startProcess, type RunningProcess, type Roles } from '../../../src/app/run.js';
+import { generateApiKey } from '../../../src/auth/api-key-format.js';
 import type { Role } from '../../../src/auth/caller.js';
 import { loadConfig, type AppConfig } from '../../../src/config/config.js';
 import { createLogger } from '../../../src/logging/logger.js';
@@ -96,8 +97,9 @@ export class TestStack {
    * are not disturbed) and returns the key.
    */
   async createKey(name: string, role: Role, options: { sandboxes?: string[]; expiresAt?: Date | null } = {}): Promise<string> {
-    const { key } = await this.process.deps.store.apiKeys.create({ name, role, sandboxes: options.sandboxes ?? [], expiresAt: options.expiresAt ?? null, createdBy: 'test' });
-    return key;
+    const generated = generateApiKey();
+    await this.process.deps.store.apiKeys.create({ name, role, sandboxes: options.sandboxes ?? [], expiresAt: options.expiresAt ?? null, createdBy: 'test', keyId: generated.keyId, secretHash: generated.secretHash });
+    return generated.key;
   }
 
   /** Headers that send this credential instead of the admin key (`null`: no credential at all). */

@@ -1,32 +1,15 @@
-import type { StripeResourcePath } from '../domain/operation-types.js';
-import type { OperationType } from '../domain/operation-types.js';
-import type { ResourceType } from '../store/generated/enums.js';
 import { deterministicId } from './deterministic-id.js';
+import type { ForwardKind, StepKind } from './onboarding.js';
+import type { OperationType } from './operations.js';
+import type { PlatformResourceType, StripeResourcePath } from './resource-types.js';
 
-/** What a step does. Undo kinds remove what the matching create made. */
-export const STEP_KINDS = [
-  'CREATE_CONNECTION',
-  'TEST_CONNECTION',
-  'EXPLORE',
-  'CREATE_SOURCE_CONNECTION',
-  'CREATE_XDM_SCHEMA',
-  'CREATE_DATASET',
-  'CREATE_TARGET_CONNECTION',
-  'CREATE_MAPPING',
-  'CREATE_DATAFLOW',
-  'UNDO_CREATE_CONNECTION',
-  'UNDO_CREATE_SOURCE_CONNECTION',
-  'UNDO_CREATE_XDM_SCHEMA',
-  'UNDO_CREATE_DATASET',
-  'UNDO_CREATE_TARGET_CONNECTION',
-  'UNDO_CREATE_MAPPING',
-  'UNDO_CREATE_DATAFLOW',
-] as const;
-export type StepKind = (typeof STEP_KINDS)[number];
-export type ForwardKind = Exclude<StepKind, `UNDO_${string}`>;
+/**
+ * The plan of a one-call onboarding: its steps, what each waits for, the resource each creates
+ * (with deterministic ids) and, when a rollback starts, the undo steps. Pure.
+ */
 
 /** Steps carried out as ordinary core operations (one resource each), and the undo operation of each. */
-export const STEP_OPERATIONS: Partial<Record<ForwardKind, { operation: OperationType; resourceType: ResourceType; undo: OperationType }>> = {
+export const STEP_OPERATIONS: Partial<Record<ForwardKind, { operation: OperationType; resourceType: PlatformResourceType; undo: OperationType }>> = {
   CREATE_CONNECTION: { operation: 'CREATE_CONNECTION', resourceType: 'CONNECTION', undo: 'DELETE_CONNECTION' },
   CREATE_SOURCE_CONNECTION: { operation: 'CREATE_SOURCE_CONNECTION', resourceType: 'SOURCE_CONNECTION', undo: 'DELETE_SOURCE_CONNECTION' },
   CREATE_XDM_SCHEMA: { operation: 'CREATE_XDM_SCHEMA', resourceType: 'XDM_SCHEMA', undo: 'DELETE_XDM_SCHEMA' },
@@ -59,7 +42,7 @@ export interface PlannedStep {
   dependsOn: string[];
   weight: number;
   /** The Flowgate resource the step creates (deterministic), when it creates one. */
-  resourceType: ResourceType | null;
+  resourceType: PlatformResourceType | null;
   resourceId: string | null;
   /** The Flowgate name of that resource. */
   name: string | null;

@@ -1,4 +1,8 @@
+import type { OnboardingStatus, StepStatus } from '../domain/onboarding.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
+import type { RequestedSchedule } from '../domain/schedule-rules.js';
+
+export type { OnboardingStatus, StepStatus } from '../domain/onboarding.js';
 
 /** An `onboardings` row as node-postgres returns it. */
 export interface OnboardingRow {
@@ -10,7 +14,7 @@ export interface OnboardingRow {
   progress: number;
   current_step: string | null;
   resources: string[];
-  schedule: { frequency: string; interval: number | null; startTime: number | null; backfill: boolean | null };
+  schedule: RequestedSchedule;
   rollback_on_failure: boolean;
   existing_dataset_id: string | null;
   connection_id: string;
@@ -50,10 +54,6 @@ export interface StepRow {
   updated_at: Date;
 }
 
-export type OnboardingStatus = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'ROLLING_BACK' | 'ROLLED_BACK' | 'CANCELLED';
-export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED';
-
-export const TERMINAL_ONBOARDING: readonly OnboardingStatus[] = ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED'];
 
 /** A resource an undo could not remove. */
 export interface LeftBehind {
@@ -63,8 +63,18 @@ export interface LeftBehind {
   reason: string;
 }
 
-/** An onboarding with its steps, as it travels over pub/sub (JSON). */
+/** An onboarding with its steps, as stored. */
 export interface OnboardingState {
   onboarding: OnboardingRow;
   steps: StepRow[];
+}
+
+/**
+ * What clients may see of an onboarding (GraphQL, the event bus): the stored state without the
+ * request's fingerprint, idempotency key and request id, and without the steps' results.
+ * Dates may be strings (JSON from the event bus).
+ */
+export interface OnboardingView {
+  onboarding: Omit<OnboardingRow, 'input_hash' | 'idempotency_key' | 'request_id'>;
+  steps: Omit<StepRow, 'result'>[];
 }

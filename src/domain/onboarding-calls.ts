@@ -1,4 +1,4 @@
-import type { ForwardKind } from './step-plan.js';
+import type { ForwardKind } from './onboarding.js';
 
 const FLOW = '/data/foundation/flowservice';
 const REGISTRY = '/data/foundation/schemaregistry';

@@ -1,0 +1,27 @@
+/**
+ * The vocabulary of what Flowgate manages, owned by the domain: the store maps Prisma's
+ * generated enums to these (they are the same strings), GraphQL enums are built from them.
+ */
+
+/** Kinds of resources. API_KEY is not a Platform resource: only audit events name API keys. */
+export const RESOURCE_TYPES = ['CONNECTION', 'SOURCE_CONNECTION', 'XDM_SCHEMA', 'DATASET', 'TARGET_CONNECTION', 'MAPPING', 'DATAFLOW', 'API_KEY'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+/** The resource types that are rows of `resources` (Platform resources). */
+export type PlatformResourceType = Exclude<ResourceType, 'API_KEY'>;
+
+/**
+ * PENDING: requested, not yet on the Platform. ENABLED/DISABLED: connections and dataflows.
+ * READY: schemas, datasets, mappings. DELETING/DELETED: on their way out. FAILED: not created.
+ */
+export const RESOURCE_STATES = ['PENDING', 'ENABLED', 'DISABLED', 'READY', 'DELETING', 'DELETED', 'FAILED'] as const;
+export type ResourceState = (typeof RESOURCE_STATES)[number];
+
+/** The six Stripe resources Flowgate ingests, as the Platform names them (`resourcePath`). */
+export const STRIPE_RESOURCES = ['charges', 'subscriptions', 'refunds', 'balance_transactions', 'customers', 'prices'] as const;
+export type StripeResourcePath = (typeof STRIPE_RESOURCES)[number];
+
+/** `source connection` for SOURCE_CONNECTION: how messages name a resource type. */
+export function resourceLabel(type: ResourceType): string {
+  return type.toLowerCase().replace('_', ' ');
+}

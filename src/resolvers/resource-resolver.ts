@@ -1,0 +1,161 @@
+import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Int, Query, Resolver, type ClassType } from 'type-graphql';
+import type { OperationType } from '../domain/operations.js';
+import type { PlatformResourceType, ResourceType } from '../domain/resource-types.js';
+import { NotFoundError } from '../errors/app-errors.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { idempotencyKey, optionalText, requiredName, uuidField } from '../services/input-rules.js';
+import type { OperationRequest } from '../services/operation-requests.js';
+import { ResourceState } from '../schema/enums.js';
+import { toOperation, toResource } from '../schema/mappers.js';
+import type { Operation } from '../schema/operation.type.js';
+import { toPage } from '../schema/page.type.js';
+import type { PlatformResource } from '../schema/platform-resource.type.js';
+import { pageSize } from '../store/cursor.js';
+import { resourceCursor, type ResourceFilter, type ResourceLink } from '../store/resource.store.js';
+
+/**
+ * What every resource resolver shares — its `<name>(id)` and `<names>(first, after, filter)`
+ * queries, the create-input fields (name, description, idempotencyKey), the filter by state,
+ * neighbour lookups and submitting an operation — so a resource type writes only its own fields
+ * and rules (type-graphql's resolver-inheritance pattern).
+ */
+
+/** `first`/`after` of every list. */
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: '1..100, default 20' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' })
+  after?: string | null;
+}
+
+/** The fields every create input has besides its name. */
+@InputType()
+export abstract class CreateInputBase {
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' })
+  idempotencyKey?: string | null;
+}
+
+/** A create input whose name is required. */
+@InputType()
+export abstract class NamedCreateInput extends CreateInputBase {
+  @Field(() => String)
+  name!: string;
+}
+
+/** The filter every resource list has; resource types add their own fields. */
+@InputType()
+export abstract class ResourceFilterBase {
+  @Field(() => ResourceState, { nullable: true, description: 'Only resources in this state (default: all but DELETED).' })
+  state?: ResourceState | null;
+}
+
+/** Filter fields a resource type may add, and the resource columns they select by. */
+interface ResourceFilterFields extends ResourceFilterBase {
+  resource?: string | null;
+  connectionId?: string | null;
+  sourceConnectionId?: string | null;
+  schemaId?: string | null;
+  datasetId?: string | null;
+}
+
+/** What a list's filter input selects, ids checked (`filter.<field>` names a bad one). */
+export function resourceFilterOf(type: ResourceType, filter: ResourceFilterFields | null | undefined): Omit<ResourceFilter, 'sandbox'> {
+  const f = filter ?? {};
+  const id = (key: 'connectionId' | 'sourceConnectionId' | 'schemaId' | 'datasetId') => (f[key] ? uuidField(`filter.${key}`, f[key]) : null);
+  return {
+    type,
+    state: f.state ?? null,
+    stripeResource: f.resource ?? null,
+    connectionId: id('connectionId'),
+    sourceConnectionId: id('sourceConnectionId'),
+    schemaId: id('schemaId'),
+    datasetId: id('datasetId'),
+  };
+}
+
+export interface ResourceResolverOptions<T extends PlatformResource> {
+  type: PlatformResourceType;
+  objectType: ClassType<T>;
+  /** The `<Name>Page` type of its list. */
+  pageType: ClassType;
+  /** Its filter input (extends ResourceFilterBase). */
+  filterType: ClassType;
+  /** The query names, e.g. `connection` and `connections`. */
+  one: string;
+  list: string;
+  listDescription: string;
+}
+
+/** The base class of a resource's resolver: its `one` and `list` queries. */
+export function ResourceResolver<T extends PlatformResource>(options: ResourceResolverOptions<T>) {
+  @ArgsType()
+  class ListArgs extends PageArgs {
+    @Field(() => options.filterType, { nullable: true })
+    filter?: ResourceFilterFields | null;
+  }
+
+  @Resolver()
+  abstract class ResourceResolverBase {
+    @Query(() => options.objectType, { name: options.one, nullable: true })
+    one(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<T | null> {
+      return findResource<T>(ctx, options.type, id);
+    }
+
+    @Query(() => options.pageType, { name: options.list, description: options.listDescription })
+    async list(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GatewayContext) {
+      const page = await ctx.store.resources.list({ ...resourceFilterOf(options.type, args.filter), sandbox: ctx.sandbox }, pageSize(args.first), args.after);
+      return toPage(page, toResource, resourceCursor);
+    }
+  }
+  return ResourceResolverBase;
+}
+
+/** A create input's shared fields, checked. */
+export interface CreateFields<N> {
+  name: N;
+  description: string | null;
+  idempotencyKey: string | null;
+}
+
+/**
+ * The name, description and idempotency key of a create input, checked (errors name `input.<field>`).
+ * An optional name that was omitted is null: the resolver picks the default once it has read what it is named after.
+ */
+export function createFields(input: NamedCreateInput): CreateFields<string>;
+export function createFields(input: CreateInputBase & { name?: string | null }): CreateFields<string | null>;
+export function createFields(input: CreateInputBase & { name?: string | null }): CreateFields<string | null> {
+  return {
+    name: input.name === undefined || input.name === null ? null : requiredName('input.name', input.name),
+    description: optionalText('input.description', input.description),
+    idempotencyKey: idempotencyKey('input.idempotencyKey', input.idempotencyKey),
+  };
+}
+
+/** Records an operation for the caller and answers with it. */
+export async function submitOperation<T extends OperationType>(ctx: GatewayContext, request: OperationRequest<T>): Promise<Operation> {
+  return toOperation(await ctx.requests.submit(ctx, request));
+}
+
+/** One resource of a type in the caller's sandbox, as its GraphQL type; null when absent. */
+export async function findResource<T extends PlatformResource>(ctx: GatewayContext, type: ResourceType, id: string): Promise<T | null> {
+  const row = await ctx.store.resources.find(id, ctx.sandbox);
+  return row && row.type === type ? (toResource(row) as T) : null;
+}
+
+/** The neighbour a non-null link points at (same sandbox); its absence is a broken invariant. */
+export async function linkedResource<T extends PlatformResource>(ctx: GatewayContext, type: ResourceType, id: string): Promise<T> {
+  const found = await findResource<T>(ctx, type, id);
+  if (!found) throw new NotFoundError(type, id);
+  return found;
+}
+
+/** Live resources of `type` linked to `id` through `link`, in the caller's sandbox. */
+export async function linkedResources<T extends PlatformResource>(ctx: GatewayContext, type: ResourceType, link: ResourceLink, id: string): Promise<T[]> {
+  const rows = await ctx.store.resources.dependents(id, type, link);
+  return rows.filter((r) => r.sandbox === ctx.sandbox).map((r) => toResource(r) as T);
+}

@@ -1,0 +1,348 @@
+import type pg from 'pg';
+import { isUuid } from '../domain/ids.js';
+import type { OperationErrorInfo } from '../domain/operation-error.js';
+import type { RequestedSchedule } from '../domain/schedule-rules.js';
+import { encodeCursor, type Page } from './cursor.js';
+import { inTransaction, type Sql } from './db.js';
+import { ListFilter, newestFirst } from './keyset-page.js';
+import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
+import type { NewResource, NewSecret, OperationLedger } from './operation-ledger.js';
+
+/** A new onboarding: its row and its whole step ledger (written by `create`). */
+export interface NewOnboarding {
+  id: string;
+  sandbox: string;
+  name: string;
+  description: string | null;
+  resources: string[];
+  schedule: RequestedSchedule;
+  rollbackOnFailure: boolean;
+  existingDatasetId: string | null;
+  requestedBy: string;
+  requestId: string | null;
+  idempotencyKey: string | null;
+  inputHash: string | null;
+  /** The base connection it creates (a resources row, with its sealed access token). */
+  connection: { resource: NewResource; secret: NewSecret };
+  steps: NewStep[];
+}
+
+export interface NewStep {
+  id: string;
+  key: string;
+  kind: string;
+  position: number;
+  resource: string | null;
+  dependsOn: string[];
+  weight: number;
+  resourceType: string | null;
+  resourceId: string | null;
+  /** For undo steps: the key of the step they undo. */
+  undoes?: string | null;
+}
+
+/** A step a pass starts: RUNNING on this attempt, carried out by this operation (none for inline steps). */
+export interface StepStart {
+  stepId: string;
+  attempt: number;
+  operationId: string | null;
+}
+
+/** What a pass of the saga reads under the onboarding's row lock. */
+export interface LockedLedger {
+  onboarding: OnboardingRow;
+  steps: StepRow[];
+  /** Steps RUNNING across the deployment (every onboarding), for the step budget. */
+  runningSteps: number;
+}
+
+/** A RUNNING step the sweep looks at: is its job still there? */
+export interface RunningStep {
+  onboardingId: string;
+  key: string;
+  kind: string;
+  attempts: number;
+  operationId: string | null;
+  operationStatus: string | null;
+}
+
+/**
+ * Every query on `onboardings` and `onboarding_steps` (the step ledger): what the saga
+ * (jobs/onboarding) reads and records, in SQL over node-postgres. The resource and operation rows
+ * an onboarding writes go through the OperationLedger.
+ */
+export class OnboardingStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly ledger: OperationLedger,
+  ) {}
+
+  async load(id: string, sandbox?: string): Promise<OnboardingState | null> {
+    if (!isUuid(id)) return null;
+    const onboarding = (await this.pool.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1', [id])).rows[0];
+    if (!onboarding || (sandbox !== undefined && onboarding.sandbox !== sandbox)) return null;
+    const steps = (await this.pool.query<StepRow>('SELECT * FROM onboarding_steps WHERE onboarding_id = $1 ORDER BY position, key', [id])).rows;
+    return { onboarding, steps };
+  }
+
+  /** One page of a sandbox's onboardings with their steps, newest first. */
+  async list(filter: { sandbox: string; status?: OnboardingStatus | null }, first: number, after?: string | null): Promise<Page<OnboardingState>> {
+    const where = new ListFilter().where('sandbox = ?', filter.sandbox).whereGiven('status = ?::"OnboardingStatus"', filter.status);
+    const page = await newestFirst(this.pool, 'onboardings', where, first, after, (row) => row as OnboardingRow);
+    const steps = page.rows.length === 0 ? [] : (await this.pool.query<StepRow>('SELECT * FROM onboarding_steps WHERE onboarding_id = ANY($1::uuid[]) ORDER BY position, key', [page.rows.map((o) => o.id)])).rows;
+    return { ...page, rows: page.rows.map((onboarding) => ({ onboarding, steps: steps.filter((s) => s.onboarding_id === onboarding.id) })) };
+  }
+
+  /** The onboarding a caller submitted under an idempotency key, if any. */
+  async byIdempotencyKey(requestedBy: string, key: string): Promise<OnboardingRow | null> {
+    return (await this.pool.query<OnboardingRow>('SELECT * FROM onboardings WHERE requested_by = $1 AND idempotency_key = $2', [requestedBy, key])).rows[0] ?? null;
+  }
+
+  /** Records an onboarding — its row, its base connection and sealed token, and the whole step ledger — in one transaction. */
+  async create(onboarding: NewOnboarding): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await client.query(
+        `INSERT INTO onboardings (id, sandbox, name, description, status, resources, schedule, rollback_on_failure, existing_dataset_id, connection_id, requested_by, request_id, idempotency_key, input_hash, updated_at)
+         VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, now())`,
+        [
+          onboarding.id,
+          onboarding.sandbox,
+          onboarding.name,
+          onboarding.description,
+          onboarding.resources,
+          JSON.stringify(onboarding.schedule),
+          onboarding.rollbackOnFailure,
+          onboarding.existingDatasetId,
+          onboarding.connection.resource.id,
+          onboarding.requestedBy,
+          onboarding.requestId,
+          onboarding.idempotencyKey,
+          onboarding.inputHash,
+        ],
+      );
+      await this.ledger.recordPendingResource(client, onboarding.connection.resource, onboarding.connection.secret);
+      // The whole ledger in one statement: a round trip per step (23 for three resources) was
+      // most of the mutation's time, before anything could start.
+      await this.insertSteps(client, onboarding.id, onboarding.steps);
+    });
+  }
+
+  /**
+   * Runs one pass of the saga in a transaction that holds the onboarding's row lock, and commits
+   * it; null (nothing run) when the onboarding does not exist. The pass begins with BEGIN, the
+   * lock, the ledger and the deployment's running-step count in one round trip instead of four (a
+   * pass holds the lock throughout, the other steps of a level wait for it, and each round trip
+   * cost about 0.8 ms here).
+   */
+  async pass<T>(onboardingId: string, work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>): Promise<T | null> {
+    // The simple query protocol that allows several statements takes no parameters, so the id
+    // is checked to be a UUID before it is written in.
+    if (!isUuid(onboardingId)) throw new Error(`not an onboarding id: ${JSON.stringify(onboardingId)}`);
+    const client = await this.pool.connect();
+    try {
+      const [, locked, ledger, running] = (await client.query(
+        `BEGIN;
+         SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
+         SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
+         SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult<OnboardingRow>, pg.QueryResult<StepRow>, pg.QueryResult<{ n: number }>];
+      const onboarding = locked.rows[0];
+      if (!onboarding) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      const result = await work(client, { onboarding, steps: ledger.rows, runningSteps: running.rows[0]!.n });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Marks RUNNING operation-backed steps whose operation finished (one statement, under the row
+   * lock, instead of a read and an update per step). Returns the steps it changed.
+   */
+  async foldFinishedOperations(client: pg.PoolClient, stepIds: string[]): Promise<StepRow[]> {
+    if (stepIds.length === 0) return [];
+    return (
+      await client.query<StepRow>(
+        `UPDATE onboarding_steps s
+         SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
+             error = CASE WHEN o.status = 'SUCCEEDED' THEN NULL ELSE COALESCE(o.error, $2::jsonb) END, finished_at = clock_timestamp(), updated_at = now()
+         FROM operations o JOIN resources r ON r.id = o.resource_id
+         WHERE s.id = ANY($1::uuid[]) AND o.id = s.operation_id AND o.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         RETURNING s.*`,
+        [stepIds, JSON.stringify({ code: 'CANCELLED', message: 'the operation was cancelled', retryable: false } satisfies OperationErrorInfo)],
+      )
+    ).rows;
+  }
+
+  /** Steps RUNNING across the deployment. */
+  async runningStepCount(sql: Sql = this.pool): Promise<number> {
+    return (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`)).rows[0]!.n;
+  }
+
+  /**
+   * Marks the steps a pass starts RUNNING, in one statement. clock_timestamp(), not now(): now()
+   * is when the pass's transaction began, which can precede a dependency's recorded finish.
+   */
+  async markStepsRunning(client: pg.PoolClient, starts: StepStart[]): Promise<void> {
+    if (starts.length === 0) return;
+    await client.query(
+      `UPDATE onboarding_steps s SET status = 'RUNNING', attempts = x.attempt, operation_id = COALESCE(x.operation_id, s.operation_id), started_at = clock_timestamp(), error = NULL, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(step_id uuid, attempt int, operation_id uuid) WHERE s.id = x.step_id`,
+      [JSON.stringify(starts.map((s) => ({ step_id: s.stepId, attempt: s.attempt, operation_id: s.operationId })))],
+    );
+  }
+
+  /** A step that failed before it could start (e.g. nothing to map): FAILED on this attempt. */
+  async failStep(client: pg.PoolClient, stepId: string, attempt: number, error: OperationErrorInfo): Promise<void> {
+    await client.query(`UPDATE onboarding_steps SET status = 'FAILED', attempts = $2, error = $3::jsonb, started_at = now(), finished_at = now(), updated_at = now() WHERE id = $1`, [stepId, attempt, JSON.stringify(error)]);
+  }
+
+  /** An inline step's outcome (connection test, explore); false when the step was not RUNNING any more (another delivery recorded it). */
+  async recordInlineOutcome(onboardingId: string, key: string, outcome: { status: Extract<StepStatus, 'SUCCEEDED' | 'FAILED'>; result: Record<string, unknown> | null; error: OperationErrorInfo | null }): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, finished_at = now(), updated_at = now()
+       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`,
+      [onboardingId, key, outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error === null ? null : JSON.stringify(outcome.error)],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** An inline step with its onboarding's base connection (one round trip: this is on the critical path). */
+  async inlineStep(onboardingId: string, key: string): Promise<(StepRow & { connection_platform_id: string | null; connection_sandbox: string }) | null> {
+    return (
+      (
+        await this.pool.query<StepRow & { connection_platform_id: string | null; connection_sandbox: string }>(
+          `SELECT s.*, c.platform_id AS connection_platform_id, c.sandbox AS connection_sandbox
+           FROM onboarding_steps s JOIN onboardings o ON o.id = s.onboarding_id JOIN resources c ON c.id = o.connection_id
+           WHERE s.onboarding_id = $1 AND s.key = $2`,
+          [onboardingId, key],
+        )
+      ).rows[0] ?? null
+    );
+  }
+
+  /** How many times a step has started. */
+  async stepAttempts(onboardingId: string, key: string): Promise<number | null> {
+    return (await this.pool.query<{ attempts: number }>('SELECT attempts FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2', [onboardingId, key])).rows[0]?.attempts ?? null;
+  }
+
+  /** Adds steps to a ledger (undo steps when a rollback starts); a step already there is kept. Returns the steps inserted. */
+  async insertSteps(client: pg.PoolClient, onboardingId: string, steps: NewStep[]): Promise<StepRow[]> {
+    if (steps.length === 0) return [];
+    return (
+      await client.query<StepRow>(
+        `INSERT INTO onboarding_steps (id, onboarding_id, key, kind, position, stripe_resource, depends_on, weight, status, resource_type, resource_id, undoes, updated_at)
+         SELECT s.id, $1, s.key, s.kind, s.position, s.resource, ARRAY(SELECT jsonb_array_elements_text(s.depends_on)), s.weight, 'PENDING', s.resource_type::"ResourceType", s.resource_id, s.undoes, now()
+         FROM jsonb_to_recordset($2::jsonb) AS s(id uuid, key text, kind text, position int, resource text, depends_on jsonb, weight float8, resource_type text, resource_id uuid, undoes text)
+         ON CONFLICT (onboarding_id, key) DO NOTHING
+         RETURNING *`,
+        [
+          onboardingId,
+          JSON.stringify(
+            steps.map((s) => ({ id: s.id, key: s.key, kind: s.kind, position: s.position, resource: s.resource, depends_on: s.dependsOn, weight: s.weight, resource_type: s.resourceType, resource_id: s.resourceId, undoes: s.undoes ?? null })),
+          ),
+        ],
+      )
+    ).rows;
+  }
+
+  /** Forward steps that will never run (a rollback started): CANCELLED, not failed. */
+  async cancelSteps(client: pg.PoolClient, stepIds: string[]): Promise<void> {
+    if (stepIds.length === 0) return;
+    await client.query(`UPDATE onboarding_steps SET status = 'CANCELLED', updated_at = now() WHERE id = ANY($1::uuid[])`, [stepIds]);
+  }
+
+  /** Saves the onboarding's status and progress after a pass (`error`/`leftBehind` undefined: unchanged). */
+  async saveProgress(
+    client: pg.PoolClient,
+    onboardingId: string,
+    update: { status: OnboardingStatus; progress: number; currentStep: string | null; terminal: boolean; error?: OperationErrorInfo | null; leftBehind?: LeftBehind[] },
+  ): Promise<OnboardingRow> {
+    const result = await client.query<OnboardingRow>(
+      `UPDATE onboardings SET status = $2::"OnboardingStatus", progress = $3, current_step = $4,
+              error = CASE WHEN $5::boolean THEN $6::jsonb ELSE error END,
+              left_behind = COALESCE($7::jsonb, left_behind),
+              finished_at = CASE WHEN $8::boolean THEN COALESCE(finished_at, now()) ELSE NULL END, updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [
+        onboardingId,
+        update.status,
+        update.progress,
+        update.currentStep,
+        update.error !== undefined,
+        update.error === undefined || update.error === null ? null : JSON.stringify(update.error),
+        update.leftBehind ? JSON.stringify(update.leftBehind) : null,
+        update.terminal,
+      ],
+    );
+    return result.rows[0]!;
+  }
+
+  /** Resource rows by id (what a step's operation is built from), read inside the pass. */
+  async resources(client: pg.PoolClient, ids: (string | null | undefined)[]): Promise<Map<string, Record<string, any>>> {
+    const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
+    if (wanted.length === 0) return new Map();
+    const rows = (await client.query('SELECT * FROM resources WHERE id = ANY($1::uuid[])', [wanted])).rows;
+    return new Map(rows.map((r) => [r.id as string, r]));
+  }
+
+  /** The id of the newest secret of a resource (the base connection's sealed access token). */
+  async latestSecretId(client: pg.PoolClient, resourceId: string): Promise<string | null> {
+    return (await client.query<{ id: string }>('SELECT id FROM secrets WHERE resource_id = $1 ORDER BY created_at DESC LIMIT 1', [resourceId])).rows[0]?.id ?? null;
+  }
+
+  /** Ids of every onboarding that has not finished. */
+  async unfinishedIds(): Promise<string[]> {
+    return (await this.pool.query<{ id: string }>(`SELECT id FROM onboardings WHERE status NOT IN ('SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED')`)).rows.map((r) => r.id);
+  }
+
+  /** Steps RUNNING for more than `seconds` (their job may be lost), with their operation's status. */
+  async stepsRunningLongerThan(seconds: number): Promise<RunningStep[]> {
+    const rows = (
+      await this.pool.query<{ onboarding_id: string; key: string; kind: string; attempts: number; operation_id: string | null; op_status: string | null }>(
+        `SELECT s.onboarding_id, s.key, s.kind, s.attempts, s.operation_id, o.status AS op_status
+         FROM onboarding_steps s LEFT JOIN operations o ON o.id = s.operation_id
+         WHERE s.status = 'RUNNING' AND s.updated_at < now() - make_interval(secs => $1)`,
+        [seconds],
+      )
+    ).rows;
+    return rows.map((r) => ({ onboardingId: r.onboarding_id, key: r.key, kind: r.kind, attempts: r.attempts, operationId: r.operation_id, operationStatus: r.op_status }));
+  }
+
+  /** Puts FAILED forward steps back to PENDING so the saga resumes; false unless the onboarding is FAILED without a rollback. */
+  async resume(id: string): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const row = (await client.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1 FOR UPDATE', [id])).rows[0];
+      const undone = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM onboarding_steps WHERE onboarding_id = $1 AND undoes IS NOT NULL', [id])).rows[0]!.n;
+      if (!row || row.status !== 'FAILED' || undone > 0) return false;
+      await client.query(`UPDATE onboarding_steps SET status = 'PENDING', error = NULL, finished_at = NULL, updated_at = now() WHERE onboarding_id = $1 AND undoes IS NULL AND status IN ('FAILED', 'CANCELLED')`, [id]);
+      await client.query(`UPDATE onboardings SET status = 'RETRYING', error = NULL, finished_at = NULL, updated_at = now() WHERE id = $1`, [id]);
+      return true;
+    });
+  }
+
+  /** Stops an unfinished onboarding: steps not started are cancelled; with rollback, what was made is undone. */
+  async cancel(id: string, rollback: boolean): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const row = (await client.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1 FOR UPDATE', [id])).rows[0];
+      if (!row || ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED', 'ROLLING_BACK'].includes(row.status)) return false;
+      await client.query(`UPDATE onboarding_steps SET status = 'CANCELLED', updated_at = now() WHERE onboarding_id = $1 AND status = 'PENDING'`, [id]);
+      await client.query(
+        `UPDATE onboardings SET status = $2::"OnboardingStatus", error = $3::jsonb, finished_at = CASE WHEN $2 = 'CANCELLED' THEN now() ELSE NULL END, updated_at = now() WHERE id = $1`,
+        [id, rollback ? 'ROLLING_BACK' : 'CANCELLED', JSON.stringify({ code: 'CANCELLED', message: 'cancelled by the user', retryable: false } satisfies OperationErrorInfo)],
+      );
+      return true;
+    });
+  }
+}
+
+export function onboardingCursor(state: { onboarding: Pick<OnboardingRow, 'created_at' | 'id'> }): string {
+  return encodeCursor({ at: new Date(state.onboarding.created_at), id: state.onboarding.id });
+}

@@ -1,0 +1,465 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { OperationErrorInfo } from '../domain/operation-error.js';
+import { OPERATIONS, parseOperationInput, type OperationType } from '../domain/operations.js';
+import { checkSpec } from '../domain/resource-specs.js';
+import type { PlatformResourceType, ResourceState, ResourceType } from '../domain/resource-types.js';
+import { auditView, diffFields, redactSecrets } from './audit-values.js';
+import type { Sql } from './db.js';
+import { operationFromRow, resourceFromRow, sealedSecretFromRow, type Operation, type Resource, type SealedSecretRow } from './rows.js';
+
+/**
+ * The one writer of `operations`, `resources` and `audit_events` (and of a secret sealed with
+ * its operation): every change to them — a mutation recording its operation, an onboarding
+ * starting its steps, a worker starting and finishing one, a cascade delete, an API key's audit
+ * event — goes through here, as single SQL statements (data-modifying CTEs), so an operation, its
+ * resource and its audit event exist together or not at all. Operation inputs are checked
+ * against their contracts and resource specs against their schemas on the way in.
+ *
+ * Hand-written SQL over node-postgres rather than Prisma: these statements run for every
+ * mutation and every job, and Prisma's per-query cost (≈ 0.6 ms of CPU against ≈ 0.14 ms for the
+ * same statement through node-postgres, measured here) capped end-to-end throughput.
+ */
+
+/** A resource row to insert together with its operation (state PENDING). */
+export type NewResource = Pick<Resource, 'id' | 'sandbox' | 'name' | 'description' | 'spec' | 'stripeResource' | 'connectionId' | 'sourceConnectionId' | 'targetConnectionId' | 'schemaId' | 'datasetId' | 'mappingId'> & {
+  type: PlatformResourceType;
+};
+
+/** A new resource row: the given columns, every link and optional column left empty. */
+export function newResource(fields: Pick<NewResource, 'id' | 'type' | 'sandbox' | 'name'> & Partial<NewResource>): NewResource {
+  return {
+    description: null,
+    spec: {},
+    stripeResource: null,
+    connectionId: null,
+    sourceConnectionId: null,
+    targetConnectionId: null,
+    schemaId: null,
+    datasetId: null,
+    mappingId: null,
+    ...fields,
+  };
+}
+
+export interface NewOperation {
+  id: string;
+  type: OperationType;
+  resourceId: string;
+  sandbox: string;
+  /** Checked against the type's contract before anything is written. */
+  input: unknown;
+  requestedBy: string;
+  requestId: string | null;
+  idempotencyKey: string | null;
+  inputHash: string | null;
+  /** Default `queued`. */
+  message?: string;
+}
+
+/** A sealed secret to store with its resource. */
+export type NewSecret = Omit<SealedSecretRow, 'resourceId'>;
+
+/**
+ * An operation an onboarding step starts, with what happens to its resource row: `upsert` inserts
+ * it (or, after a crash or a failed attempt, resets a FAILED/PENDING one), `reset` puts a FAILED
+ * row back to PENDING, `none` leaves it (undo steps act on rows that exist).
+ */
+export interface StepOperation {
+  operation: NewOperation;
+  resource: { write: 'upsert'; row: NewResource } | { write: 'reset' } | { write: 'none' };
+}
+
+/** The resource columns a successful operation may set; anything left out stays. */
+export interface ResourceChanges {
+  platformId?: string | null;
+  etag?: string | null;
+  /** null or undefined keeps the stored snapshot. */
+  snapshot?: unknown;
+  state?: ResourceState;
+  name?: string;
+  description?: string | null;
+  /** Checked against the resource type's spec schema. */
+  spec?: unknown;
+  deletedAt?: Date | null;
+}
+
+/** How an operation ended: its one way out of RUNNING (see `finish`). */
+export type OperationOutcome =
+  | { status: 'SUCCEEDED'; changes: ResourceChanges; /** The audit action, e.g. CREATED, UPDATED, ENABLED. */ action: string; message: string }
+  | { status: 'FAILED'; error: OperationErrorInfo; /** The resource changed on the Platform (a 412 the worker looked into): its fresh etag and snapshot are kept. */ conflict: { etag: string | null; snapshot: unknown } | null };
+
+/** An audit event written on its own (API-key management); resource changes write theirs in `finish`. */
+export interface NewAuditEvent {
+  sandbox: string;
+  actor: string;
+  action: string;
+  resourceType: ResourceType;
+  resourceId: string;
+  platformId?: string | null;
+  etagBefore?: string | null;
+  etagAfter?: string | null;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  operationId?: string | null;
+  requestId?: string | null;
+}
+
+/**
+ * Which resource columns `finish` writes: all of them (a success: the handler's outcome), only
+ * the etag and snapshot (a conflict: the Platform's fresh state), only the state (a failed
+ * create), or none. A failure writes only its own columns, so it cannot undo a concurrent
+ * success on the same resource (two racing updates: the loser must not restore what it read).
+ */
+export type ResourceWrite = 'all' | 'etag-and-snapshot' | 'state' | 'none';
+
+/** What `finish` writes: the resource after the operation, which columns, and the audit event. Pure. */
+export function finishedState(operation: Operation, before: Resource, outcome: OperationOutcome): { after: Resource; write: ResourceWrite; action: string; auditBefore: Record<string, unknown> | null } {
+  switch (outcome.status) {
+    case 'SUCCEEDED': {
+      const c = outcome.changes;
+      const keep = <K extends keyof ResourceChanges & keyof Resource>(key: K): Resource[K] => (c[key] === undefined ? before[key] : (c[key] as Resource[K]));
+      const after: Resource = {
+        ...before,
+        name: keep('name'),
+        description: keep('description'),
+        state: keep('state'),
+        platformId: keep('platformId'),
+        etag: keep('etag'),
+        spec: c.spec === undefined ? before.spec : checkSpec(before.type as PlatformResourceType, c.spec),
+        snapshot: c.snapshot === undefined || c.snapshot === null ? before.snapshot : c.snapshot,
+        deletedAt: keep('deletedAt'),
+      };
+      // The first creation has nothing to compare with: its audit event shows only the result.
+      const firstCreation = before.platformId === null && before.state === 'PENDING';
+      return { after, write: 'all', action: outcome.action, auditBefore: firstCreation ? null : auditView(before) };
+    }
+    case 'FAILED': {
+      if (outcome.conflict) {
+        const after = { ...before, etag: outcome.conflict.etag ?? before.etag, snapshot: outcome.conflict.snapshot ?? before.snapshot };
+        return { after, write: 'etag-and-snapshot', action: 'CONFLICT_DETECTED', auditBefore: auditView(before) };
+      }
+      const createFailed = OPERATIONS[operation.type as OperationType]?.effect === 'create' && before.state === 'PENDING';
+      return { after: createFailed ? { ...before, state: 'FAILED' } : before, write: createFailed ? 'state' : 'none', action: `${operation.type}_FAILED`, auditBefore: auditView(before) };
+    }
+  }
+}
+
+export class OperationLedger {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** A named (prepared once per connection) statement. */
+  private named(name: string, text: string, values: unknown[], sql: Sql = this.pool): Promise<pg.QueryResult> {
+    return sql.query({ name, text, values });
+  }
+
+  /**
+   * Records a new operation — in the same statement its new resource and sealed secret — after
+   * checking its input against its contract and the resource's spec against its schema.
+   */
+  async record(operation: NewOperation, resource: NewResource | null, secret: NewSecret | null): Promise<Operation> {
+    const input = parseOperationInput(operation.type, operation.input);
+    const params: unknown[] = [
+      operation.id,
+      operation.type,
+      OPERATIONS[operation.type].resourceType,
+      operation.resourceId,
+      operation.sandbox,
+      JSON.stringify(input),
+      operation.requestedBy,
+      operation.requestId,
+      operation.idempotencyKey,
+      operation.inputHash,
+    ];
+    const ctes: string[] = [];
+    if (resource) {
+      const at = params.length;
+      params.push(...resourceValues(resource));
+      const p = (i: number) => `$${at + i}`;
+      ctes.push(`r AS (
+        INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
+        VALUES (${p(1)}::uuid, ${p(2)}::"ResourceType", ${p(3)}, ${p(4)}, ${p(5)}, 'PENDING', ${p(6)}::jsonb, ${p(7)}, ${p(8)}::uuid, ${p(9)}::uuid, ${p(10)}::uuid, ${p(11)}::uuid, ${p(12)}::uuid, ${p(13)}::uuid, now())
+        RETURNING id)`);
+    }
+    if (secret) {
+      const at = params.length;
+      // The secret references the resource row, which may be inserted by this very statement
+      // (data-modifying CTEs always run; foreign keys are checked at the end of the statement).
+      if (resource) {
+        params.push(secret.id, secret.keyId, secret.ciphertext);
+        ctes.push(`s AS (INSERT INTO secrets (id, resource_id, key_id, ciphertext) SELECT $${at + 1}::uuid, r.id, $${at + 2}, $${at + 3} FROM r RETURNING id)`);
+      } else {
+        params.push(secret.id, operation.resourceId, secret.keyId, secret.ciphertext);
+        ctes.push(`s AS (INSERT INTO secrets (id, resource_id, key_id, ciphertext) VALUES ($${at + 1}::uuid, $${at + 2}::uuid, $${at + 3}, $${at + 4}) RETURNING id)`);
+      }
+    }
+    const text = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}
+      INSERT INTO operations (id, type, status, resource_type, resource_id, sandbox, input, requested_by, request_id, idempotency_key, input_hash, message, updated_at)
+      SELECT $1::uuid, $2, 'QUEUED', $3::"ResourceType", $4::uuid, $5, $6::jsonb, $7, $8, $9, $10, 'queued', now()
+      RETURNING *`;
+    // Named statements are parsed and planned once per connection (the planner's time showed in PostgreSQL's CPU).
+    const result = await this.named(`fg_record_${resource ? 'r' : ''}${secret ? 's' : ''}`, text, params);
+    return operationFromRow(result.rows[0]);
+  }
+
+  /**
+   * Records the operations an onboarding pass starts, with their resource rows, in one statement
+   * (inside the pass's transaction). Ids are deterministic, so a pass repeated after a crash
+   * inserts nothing twice: an existing operation is kept, a created resource row is kept.
+   */
+  async recordStepOperations(client: pg.PoolClient, steps: StepOperation[]): Promise<void> {
+    if (steps.length === 0) return;
+    const rows = steps.map(({ operation, resource }) => {
+      const row = resource.write === 'upsert' ? resource.row : null;
+      return {
+        id: operation.id,
+        type: operation.type,
+        resource_type: OPERATIONS[operation.type].resourceType,
+        resource_id: operation.resourceId,
+        sandbox: operation.sandbox,
+        input: parseOperationInput(operation.type, operation.input),
+        requested_by: operation.requestedBy,
+        request_id: operation.requestId,
+        message: operation.message ?? 'queued',
+        resource_write: resource.write,
+        name: row?.name ?? null,
+        description: row?.description ?? null,
+        spec: row ? checkSpec(row.type, row.spec) : null,
+        stripe_resource: row?.stripeResource ?? null,
+        connection_id: row?.connectionId ?? null,
+        source_connection_id: row?.sourceConnectionId ?? null,
+        target_connection_id: row?.targetConnectionId ?? null,
+        schema_id: row?.schemaId ?? null,
+        dataset_id: row?.datasetId ?? null,
+        mapping_id: row?.mappingId ?? null,
+      };
+    });
+    await this.named(
+      'fg_record_steps',
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, type text, resource_type text, resource_id uuid, sandbox text, input jsonb, requested_by text, request_id text, message text,
+           resource_write text, name text, description text, spec jsonb, stripe_resource text, connection_id uuid, source_connection_id uuid, target_connection_id uuid, schema_id uuid, dataset_id uuid, mapping_id uuid)),
+       upserted AS (
+         INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
+         SELECT resource_id, resource_type::"ResourceType", sandbox, name, description, 'PENDING', spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, now()
+         FROM x WHERE resource_write = 'upsert'
+         ON CONFLICT (id) DO UPDATE SET state = 'PENDING', spec = EXCLUDED.spec, updated_at = now() WHERE resources.state IN ('FAILED', 'PENDING')),
+       reset AS (
+         UPDATE resources SET state = 'PENDING', updated_at = now() FROM x
+         WHERE x.resource_write = 'reset' AND resources.id = x.resource_id AND resources.state = 'FAILED')
+       INSERT INTO operations (id, type, status, resource_type, resource_id, sandbox, input, requested_by, request_id, message, updated_at)
+       SELECT id, type, 'QUEUED', resource_type::"ResourceType", resource_id, sandbox, input, requested_by, request_id, message, now() FROM x
+       ON CONFLICT (id) DO NOTHING`,
+      [JSON.stringify(rows)],
+      client,
+    );
+  }
+
+  /** Inserts a PENDING resource with its sealed secret, inside a caller's transaction (an onboarding's base connection). */
+  async recordPendingResource(client: pg.PoolClient, resource: NewResource, secret: NewSecret | null): Promise<void> {
+    checkSpec(resource.type, resource.spec);
+    await client.query(
+      `WITH r AS (
+         INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
+         VALUES ($1::uuid, $2::"ResourceType", $3, $4, $5, 'PENDING', $6::jsonb, $7, $8::uuid, $9::uuid, $10::uuid, $11::uuid, $12::uuid, $13::uuid, now()) RETURNING id)
+       INSERT INTO secrets (id, resource_id, key_id, ciphertext) SELECT $14::uuid, r.id, $15, $16 FROM r WHERE $14 IS NOT NULL`,
+      [...resourceValues(resource), secret?.id ?? null, secret?.keyId ?? null, secret?.ciphertext ?? null],
+    );
+  }
+
+  /**
+   * Moves a non-terminal operation to RUNNING (counting the attempt) and returns it with its
+   * resource and, when its input names one, its sealed secret; null when it is already terminal
+   * (an earlier delivery finished it).
+   */
+  async start(operationId: string, message: string): Promise<{ operation: Operation; resource: Resource | null; secret: SealedSecretRow | null } | null> {
+    const result = await this.named(
+      'fg_start',
+      `WITH o AS (
+         UPDATE operations SET status = 'RUNNING', attempts = attempts + 1, message = $2, error = NULL, updated_at = now()
+         WHERE id = $1::uuid AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         RETURNING *)
+       SELECT row_to_json(o.*) AS operation, row_to_json(r.*) AS resource, row_to_json(s.*) AS secret
+       FROM o LEFT JOIN resources r ON r.id = o.resource_id
+       LEFT JOIN secrets s ON s.id = (o.input->>'secretId')::uuid`,
+      [operationId, message],
+    );
+    if (result.rows.length === 0) return null;
+    const row = result.rows[0];
+    return { operation: operationFromRow(row.operation), resource: row.resource ? resourceFromRow(row.resource) : null, secret: row.secret ? sealedSecretFromRow(row.secret) : null };
+  }
+
+  /** Updates progress of a RUNNING operation; null when it is not running any more. */
+  async progress(operationId: string, progress: number, message: string): Promise<Operation | null> {
+    const result = await this.named('fg_progress', `UPDATE operations SET progress = $2, message = $3, updated_at = now() WHERE id = $1::uuid AND status = 'RUNNING' RETURNING *`, [operationId, progress, message]);
+    return result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
+  }
+
+  /** Marks an attempt as failed-but-retrying. */
+  async retrying(operationId: string, error: OperationErrorInfo): Promise<Operation> {
+    const result = await this.named('fg_retrying', `UPDATE operations SET status = 'RETRYING', message = $2, error = $3::jsonb, updated_at = now() WHERE id = $1::uuid RETURNING *`, [
+      operationId,
+      error.message,
+      JSON.stringify(error),
+    ]);
+    return operationFromRow(result.rows[0]);
+  }
+
+  /**
+   * Ends an operation, successful or not, in one statement: the resource as the outcome leaves it
+   * (see `finishedState`), the operation's final status, and its audit event (CREATED, UPDATED…,
+   * `<TYPE>_FAILED` or CONFLICT_DETECTED). The one way out of RUNNING.
+   */
+  async finish(operation: Operation, before: Resource | null, outcome: OperationOutcome): Promise<{ operation: Operation; resource: Resource | null; action: string | null }> {
+    const succeeded = outcome.status === 'SUCCEEDED';
+    const message = succeeded ? outcome.message : outcome.error.message;
+    const error = succeeded ? null : JSON.stringify(outcome.error);
+    if (!before) {
+      // An operation whose resource row is gone: only the operation can be finished.
+      const result = await this.named(
+        'fg_finish_alone',
+        `UPDATE operations SET status = $2::"OperationStatus", message = $3, progress = CASE WHEN $2 = 'SUCCEEDED' THEN 1 ELSE progress END, error = $4::jsonb, finished_at = now(), updated_at = now() WHERE id = $1::uuid RETURNING *`,
+        [operation.id, outcome.status, message, error],
+      );
+      return { operation: operationFromRow(result.rows[0]), resource: null, action: null };
+    }
+    const { after, write, action, auditBefore } = finishedState(operation, before, outcome);
+    const beforeView = auditBefore ? redactSecrets(auditBefore) : null;
+    const afterView = redactSecrets(auditView(after));
+    const result = await this.named(
+      'fg_finish',
+      `WITH r AS (
+         UPDATE resources SET
+                name = CASE WHEN $10 = 'all' THEN $2 ELSE name END,
+                description = CASE WHEN $10 = 'all' THEN $3 ELSE description END,
+                state = CASE WHEN $10 IN ('all', 'state') THEN $4::"ResourceState" ELSE state END,
+                platform_id = CASE WHEN $10 = 'all' THEN $5 ELSE platform_id END,
+                etag = CASE WHEN $10 IN ('all', 'etag-and-snapshot') THEN $6 ELSE etag END,
+                spec = CASE WHEN $10 = 'all' THEN $7::jsonb ELSE spec END,
+                snapshot = COALESCE($8::jsonb, snapshot),
+                deleted_at = CASE WHEN $10 = 'all' THEN $9 ELSE deleted_at END,
+                updated_at = now()
+         WHERE id = $1::uuid AND $10 <> 'none' RETURNING *),
+       o AS (
+         UPDATE operations SET status = $12::"OperationStatus", message = $13, progress = CASE WHEN $12 = 'SUCCEEDED' THEN 1 ELSE progress END,
+                error = $14::jsonb, finished_at = now(), updated_at = now()
+         WHERE id = $11::uuid RETURNING *),
+       a AS (
+         INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
+         VALUES ($15::uuid, $16, $17, $18, $19::"ResourceType", $1::uuid, $5, $20, $6, $21::jsonb, $22::jsonb, $23::jsonb, $11::uuid, $24))
+       SELECT row_to_json(r.*) AS resource, row_to_json(o.*) AS operation FROM o LEFT JOIN r ON true`,
+      [
+        after.id,
+        after.name,
+        after.description,
+        after.state,
+        after.platformId,
+        after.etag,
+        JSON.stringify(after.spec ?? {}),
+        // Null keeps the stored snapshot (most of a row's bytes) without sending it back.
+        after.snapshot === before.snapshot || after.snapshot === null || after.snapshot === undefined ? null : JSON.stringify(after.snapshot),
+        after.deletedAt,
+        write,
+        operation.id,
+        outcome.status,
+        message,
+        error,
+        randomUUID(),
+        after.sandbox,
+        operation.requestedBy,
+        action,
+        after.type,
+        before.etag,
+        JSON.stringify(diffFields(beforeView, afterView)),
+        beforeView === null ? null : JSON.stringify(beforeView),
+        JSON.stringify(afterView),
+        operation.requestId,
+      ],
+    );
+    const row = result.rows[0];
+    return { operation: operationFromRow(row.operation), resource: row.resource ? resourceFromRow(row.resource) : before, action };
+  }
+
+  /**
+   * Puts a FAILED or CANCELLED operation back to QUEUED (a failed create's resource back to
+   * PENDING) for `retryOperation`; null when it is not FAILED or CANCELLED any more.
+   */
+  async requeue(operationId: string, message: string): Promise<Operation | null> {
+    const result = await this.named(
+      'fg_requeue',
+      `WITH o AS (
+         UPDATE operations SET status = 'QUEUED', progress = 0, message = $2, error = NULL, finished_at = NULL, updated_at = now()
+         WHERE id = $1::uuid AND status IN ('FAILED', 'CANCELLED') RETURNING *),
+       r AS (
+         UPDATE resources SET state = 'PENDING', updated_at = now() FROM o
+         WHERE resources.id = o.resource_id AND o.type LIKE 'CREATE\\_%' AND resources.state = 'FAILED')
+       SELECT * FROM o`,
+      [operationId, message],
+    );
+    return result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
+  }
+
+  /** Marks a resource DELETED with its audit event, as part of another resource's operation (a cascade delete). */
+  async recordCascadeDelete(dependent: Resource, operation: Operation): Promise<Resource> {
+    const after: Resource = { ...dependent, state: 'DELETED', deletedAt: new Date() };
+    const beforeView = redactSecrets(auditView(dependent));
+    const afterView = redactSecrets(auditView(after));
+    const result = await this.named(
+      'fg_cascade_delete',
+      `WITH r AS (UPDATE resources SET state = 'DELETED', deleted_at = $2, updated_at = now() WHERE id = $1::uuid RETURNING *),
+       a AS (
+         INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
+         SELECT $3::uuid, r.sandbox, $4, 'DELETED', r.type, r.id, r.platform_id, $5, NULL, $6::jsonb, $7::jsonb, $8::jsonb, $9::uuid, $10 FROM r)
+       SELECT * FROM r`,
+      [dependent.id, after.deletedAt, randomUUID(), operation.requestedBy, dependent.etag, JSON.stringify(diffFields(beforeView, afterView)), JSON.stringify(beforeView), JSON.stringify(afterView), operation.id, operation.requestId],
+    );
+    return resourceFromRow(result.rows[0]);
+  }
+
+  /** Appends an audit event of something that is not an operation (API-key management), in the caller's transaction when given. */
+  async appendAudit(event: NewAuditEvent, sql: Sql = this.pool): Promise<void> {
+    const before = event.before ? redactSecrets(event.before) : null;
+    const after = event.after ? redactSecrets(event.after) : null;
+    await this.named(
+      'fg_audit',
+      `INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
+       VALUES ($1::uuid, $2, $3, $4, $5::"ResourceType", $6::uuid, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13::uuid, $14)`,
+      [
+        randomUUID(),
+        event.sandbox,
+        event.actor,
+        event.action,
+        event.resourceType,
+        event.resourceId,
+        event.platformId ?? null,
+        event.etagBefore ?? null,
+        event.etagAfter ?? null,
+        JSON.stringify(diffFields(before, after)),
+        before === null ? null : JSON.stringify(before),
+        after === null ? null : JSON.stringify(after),
+        event.operationId ?? null,
+        event.requestId ?? null,
+      ],
+      sql,
+    );
+  }
+}
+
+/** A new resource's column values, in the order the INSERTs above list them ($1 … $13). */
+function resourceValues(r: NewResource): unknown[] {
+  return [
+    r.id,
+    r.type,
+    r.sandbox,
+    r.name,
+    r.description,
+    JSON.stringify(checkSpec(r.type, r.spec)),
+    r.stripeResource,
+    r.connectionId,
+    r.sourceConnectionId,
+    r.targetConnectionId,
+    r.schemaId,
+    r.datasetId,
+    r.mappingId,
+  ];
+}
