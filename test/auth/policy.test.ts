@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'graphql';
 import type { Caller, Role } from '../../src/auth/caller.js';
 import { authorizeOperation, POLICY } from '../../src/auth/policy.js';
-import { buildGatewaySchema } from '../../src/graphql/build-schema.js';
+import { buildGatewaySchema } from '../../src/gateway/schema.js';
 
 const caller = (role: Role): Caller => ({ id: `apikey:${role}`, kind: 'API_KEY', role, sandboxes: [], apiKeyId: null, expiresAt: null });
 

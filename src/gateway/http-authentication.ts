@@ -1,0 +1,63 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { credentialFromHeaders, type Authenticator } from '../auth/authenticator.js';
+import type { Caller } from '../auth/caller.js';
+import { chooseSandbox } from '../auth/request-scope.js';
+import { AppError } from '../errors/app-errors.js';
+import type { GatewayContext, GatewayServices } from '../graphql/context.js';
+import type { Logger } from '../logging/logger.js';
+
+/** What the authentication middleware leaves for the GraphQL context (in `res.locals.auth`). */
+interface HttpAuth {
+  caller: Caller;
+  sandbox: string;
+}
+
+export interface HttpAuthenticationOptions {
+  authenticator: Authenticator;
+  /** Sandbox a request acts in when it names none (AEP_SANDBOX). */
+  defaultSandbox: string;
+  logger: Logger;
+}
+
+/** A GraphQL-shaped error body for a request refused before GraphQL runs. */
+export function refuse(res: Response, error: AppError): void {
+  const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 400;
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="flowgate"');
+  res.status(status).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details() } }] });
+}
+
+/**
+ * Authenticates every request to /graphql (API key or JWT, `Authorization: Bearer` or
+ * `x-api-key`) and picks its sandbox (`x-sandbox-name`), before the body is even read. Refusals
+ * are GraphQL-shaped 401/403/400 answers. A browser opening the URL gets Apollo's static landing
+ * page (no operation runs, nothing is read); the sandbox it loads then sends the credential the
+ * user configures there.
+ */
+export function httpAuthentication(options: HttpAuthenticationOptions): RequestHandler {
+  const { authenticator, defaultSandbox, logger } = options;
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' && req.query['query'] === undefined && req.accepts(['application/json', 'text/html']) === 'text/html') return next();
+    try {
+      const headers = req.headers as Record<string, unknown>;
+      const caller = await authenticator.authenticate(credentialFromHeaders(headers));
+      const sandbox = chooseSandbox(caller, headers['x-sandbox-name'], defaultSandbox);
+      res.locals.auth = { caller, sandbox } satisfies HttpAuth;
+      next();
+    } catch (error) {
+      if (error instanceof AppError) return refuse(res, error);
+      logger.error({ err: error }, 'authentication failed unexpectedly');
+      res.status(503).json({ errors: [{ message: 'Authentication is unavailable; try again', extensions: { code: 'UNAVAILABLE' } }] });
+    }
+  };
+}
+
+/** The GraphQL context of an HTTP request: the process's services plus who asks (set by `httpAuthentication`). */
+export function httpContext(services: GatewayServices) {
+  return async ({ res }: { res: Response }): Promise<GatewayContext> => {
+    const auth = res.locals.auth as HttpAuth | undefined;
+    // Fails closed should Apollo and the middleware above ever disagree about the landing page.
+    if (!auth) throw new GraphQLError('Authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    return { ...services, caller: auth.caller, actor: auth.caller.id, requestId: String(res.getHeader('x-request-id')) /* set by requestIdMiddleware */, sandbox: auth.sandbox };
+  };
+}

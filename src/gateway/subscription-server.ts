@@ -1,0 +1,161 @@
+import { execute as graphqlExecute, GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { CloseCode, type Context as WsContext } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { credentialFromParams, type Authenticator } from '../auth/authenticator.js';
+import type { Caller } from '../auth/caller.js';
+import { authorizeOperation, forbiddenGraphQLError } from '../auth/policy.js';
+import { chooseSandbox } from '../auth/request-scope.js';
+import type { GraphQLLimitsConfig } from '../config/config.js';
+import { AppError } from '../errors/app-errors.js';
+import type { GatewayContext, GatewayServices } from '../graphql/context.js';
+import { requestScope } from '../graphql/format-error.js';
+import { checkDocument } from '../graphql/query-limits.js';
+import type { CallerRateLimiter } from '../graphql/rate-limits.js';
+import type { Logger } from '../logging/logger.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import { topics } from '../pubsub/events.js';
+
+export interface SubscriptionServerOptions {
+  /** The HTTP server whose upgrades on `/graphql` become graphql-ws connections. */
+  httpServer: Server;
+  schema: GraphQLSchema;
+  services: GatewayServices;
+  authenticator: Authenticator;
+  /** Sandbox a connection acts in when it names none (AEP_SANDBOX). */
+  defaultSandbox: string;
+  /** The same limits as over HTTP (graphql-ws would parse and validate without them). */
+  limits: Omit<GraphQLLimitsConfig, 'introspection'>;
+  introspection: boolean;
+  rateLimiter: CallerRateLimiter | null;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Carries key revocations between gateway processes. */
+  bus: EventBus;
+  /** Seconds between re-checks of every open socket's credential. Default 60. */
+  socketRecheckSeconds?: number;
+  logger: Logger;
+}
+
+export interface RunningSubscriptionServer {
+  /** Closes every socket and the WebSocket server (called while Apollo drains the HTTP server). */
+  dispose(): Promise<void>;
+  /** Stops the periodic re-checks and the revocation listener. */
+  stop(): Promise<void>;
+}
+
+/** What a graphql-ws connection authenticated as in `connection_init`. */
+interface SocketAuth {
+  credential: string;
+  caller: Caller;
+  sandbox: string;
+  socket: WebSocket;
+}
+
+/**
+ * GraphQL over WebSocket (graphql-ws) on the HTTP server's `/graphql`. The credential comes in
+ * `connection_init` (refused: closed with 4403); each operation re-checks it (revoked or expired
+ * since connecting?) and the caller's role, under the same document limits and rate limits as
+ * HTTP. Open sockets are re-checked periodically, and closed at once when their API key is
+ * revoked on any gateway (the event bus carries revocations).
+ */
+export async function startSubscriptionServer(options: SubscriptionServerOptions): Promise<RunningSubscriptionServer> {
+  const { schema, services, authenticator, defaultSandbox, limits, logger, formatError } = options;
+  const sockets = new Map<WsContext, SocketAuth>();
+  const closeForbidden = (auth: SocketAuth, why: string) => {
+    logger.info({ caller: auth.caller.id, why }, 'closing a WebSocket whose credential is no longer valid');
+    auth.socket.close(CloseCode.Forbidden, 'Forbidden');
+  };
+  /** Re-verifies a socket's credential; closes the socket (4403) and returns null when it no longer holds. */
+  const recheck = async (auth: SocketAuth): Promise<Caller | null> => {
+    try {
+      auth.caller = await authenticator.authenticate(auth.credential);
+      chooseSandbox(auth.caller, auth.sandbox, defaultSandbox);
+      return auth.caller;
+    } catch (error) {
+      if (!(error instanceof AppError)) {
+        // The database is briefly unreachable, say: keep the socket, the next re-check decides.
+        logger.warn({ err: (error as Error).message }, 'could not re-check a WebSocket credential');
+        return auth.caller;
+      }
+      closeForbidden(auth, error.message);
+      return null;
+    }
+  };
+
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: limits.maxRequestBytes });
+  const cleanup = useServer<Record<string, unknown>>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const credential = credentialFromParams(ctx.connectionParams);
+        try {
+          const caller = await authenticator.authenticate(credential);
+          const params = ctx.connectionParams ?? {};
+          const sandbox = chooseSandbox(caller, params['sandbox'] ?? params['x-sandbox-name'], defaultSandbox);
+          const socket = ctx.extra.socket;
+          sockets.set(ctx, { credential: credential!, caller, sandbox, socket });
+          socket.once('close', () => sockets.delete(ctx));
+          return true;
+        } catch (error) {
+          if (!(error instanceof AppError)) logger.warn({ err: (error as Error).message }, 'could not authenticate a WebSocket');
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const auth = sockets.get(ctx);
+        if (!auth || !(await recheck(auth))) return [new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
+        const checked = checkDocument(schema, limits, options.introspection ? [] : [NoSchemaIntrospectionCustomRule], payload);
+        if ('errors' in checked) return checked.errors;
+        const document = checked.document;
+        const refused = authorizeOperation(schema, document, payload.operationName, payload.variables, auth.caller);
+        if (refused) return [forbiddenGraphQLError(refused)];
+        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        return args;
+      },
+      execute: options.rateLimiter ? options.rateLimiter.wrapExecute(graphqlExecute) : undefined,
+      context: (ctx): GatewayContext => {
+        const auth = sockets.get(ctx)!;
+        return { ...services, caller: auth.caller, actor: auth.caller.id, requestId: randomUUID(), sandbox: auth.sandbox };
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
+        return errors.map((e) => formatError(e.toJSON(), e));
+      },
+      // A subscription's errors (unknown id, a failed read) carry the same codes as over HTTP, and nothing internal leaks.
+      // Run in the operation's request scope, so an unexpected error's log line and message share its request id.
+      onNext: (_ctx, _id, _payload, args, result) =>
+        result.errors ? requestScope.run({ requestId: (args.contextValue as GatewayContext).requestId }, () => ({ ...result, errors: result.errors!.map((e) => formatError(e.toJSON(), e)) })) : undefined,
+    },
+    wsServer,
+  );
+
+  // Expired keys and tokens, and revocations a lost bus message missed, close on the next re-check.
+  const recheckTimer = setInterval(
+    () => {
+      for (const auth of sockets.values()) void recheck(auth);
+    },
+    Math.max(100, (options.socketRecheckSeconds ?? 60) * 1000),
+  );
+  recheckTimer.unref();
+
+  // A key revoked anywhere (this process, another gateway, the CLI): forget it, close its sockets.
+  const revocations = await options.bus.subscribe(topics.credentialsRevoked());
+  void (async () => {
+    for await (const message of revocations) {
+      authenticator.forgetApiKey(message.apiKeyId);
+      for (const auth of sockets.values()) if (auth.caller.apiKeyId === message.apiKeyId) closeForbidden(auth, `API key ${message.name} was revoked`);
+    }
+  })();
+
+  return {
+    dispose: async () => {
+      await cleanup.dispose();
+    },
+    stop: async () => {
+      clearInterval(recheckTimer);
+      await revocations.return?.();
+    },
+  };
+}
