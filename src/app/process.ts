@@ -60,6 +60,10 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   // Auto-pipelining sends the publishes and reads issued in one tick as one write.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // While Redis restarts, each reconnection attempt reports an error; ioredis reconnects (and
+  // re-subscribes) by itself. Without listeners they would go to stderr as "unhandled".
+  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis connection error; reconnecting'));
+  redisSubscriber.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis subscriber connection error; reconnecting'));
   const bus = new EventBus(redis, redisSubscriber, `${config.queuePrefix}:events:`);
   const platform = createPlatformClient({
     platformUrl: config.platform.platformUrl,
@@ -88,6 +92,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     platform,
     logger,
     concurrency: config.onboardingConcurrency,
+    runningStaleMs: config.workerLockSeconds * 1000,
   });
   const onboardings = new OnboardingRequests({ pool: database.pool, secrets: store.secrets, queue: onboardingQueue, logger, fingerprintKey: secretKey.key });
   const onboardingStore = new OnboardingStore(database.pool);

@@ -17,6 +17,12 @@ export interface AppConfig {
    * again within about twice this. Default 30.
    */
   workerLockSeconds: number;
+  /**
+   * Seconds between two checks, in each worker, that Redis still holds the maintenance
+   * schedulers: when a flush or a restart without persistence took them, the worker re-creates
+   * them and re-enqueues the unfinished work at once. Default 5.
+   */
+  maintenanceCheckSeconds: number;
   /** PostgreSQL connections per process. */
   databasePoolSize: number;
   /** Onboarding steps running at once across the deployment (the per-org limit). */
@@ -119,6 +125,7 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('flowgate'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  MAINTENANCE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   ONBOARDING_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -238,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     queuePrefix: `{${e.QUEUE_PREFIX}}`,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockSeconds: e.WORKER_LOCK_SECONDS,
+    maintenanceCheckSeconds: e.MAINTENANCE_CHECK_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     logLevel: e.LOG_LEVEL,

@@ -37,23 +37,51 @@ export function auditView(resource: Resource): Record<string, unknown> {
   };
 }
 
+export interface OperationProcessorOptions {
+  /**
+   * How often a RUNNING operation's `updated_at` is renewed while its handler works. The
+   * reconciler re-enqueues a RUNNING operation without a job only once this heartbeat is older
+   * than the worker lock time, so it must be well below it: a third of it. Default 10 s.
+   */
+  heartbeatMs?: number;
+}
+
 /**
  * Runs one operation job: marks it RUNNING, calls the handler for its type, then commits the
  * resource change, the operation's outcome and the audit event in one transaction and publishes
  * progress. Retryable failures go back to BullMQ (RETRYING); final ones — or the last attempt —
- * fail the operation (FAILED) and stop the job.
+ * fail the operation (FAILED) and stop the job. While the handler runs, the operation's row is
+ * heartbeated: the proof, kept in PostgreSQL, that it is not abandoned even if Redis forgot its job.
  */
 export class OperationProcessor {
+  private readonly heartbeatMs: number;
+
   constructor(
     private readonly deps: WorkerDeps,
     private readonly handlers: Partial<Record<OperationType, OperationHandler>>,
-  ) {}
+    options: OperationProcessorOptions = {},
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 10_000;
+  }
 
   async process(job: Job<OperationJobData>): Promise<void> {
     const { store, logger } = this.deps;
     const operationId = job.data.operationId;
     const claimed = await store.hot.start(operationId, 'running');
     if (!claimed) return; // finished (or cancelled) by an earlier delivery of this job
+    const heartbeat = setInterval(() => {
+      store.hot.heartbeat(operationId).catch((error: unknown) => logger.warn({ operationId, err: (error as Error).message }, 'could not renew the heartbeat of a running operation'));
+    }, this.heartbeatMs);
+    try {
+      await this.run(job, claimed);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async run(job: Job<OperationJobData>, claimed: NonNullable<Awaited<ReturnType<WorkerDeps['store']['hot']['start']>>>): Promise<void> {
+    const { store, logger } = this.deps;
+    const operationId = job.data.operationId;
     const { operation: started, resource, secret } = claimed;
     let lastProgressAt = Date.now();
     /** The plaintext secret once the handler asked for it: scrubbed from whatever an error carries onwards. */

@@ -5,6 +5,7 @@ import type { OperationErrorInfo } from '../domain/operation-error.js';
 import { OPERATION_RESOURCE, type OperationType, type StripeResourcePath } from '../domain/operation-types.js';
 import { exploreSchemaProblem } from '../domain/xdm-from-explore.js';
 import { enqueueOperation } from '../jobs/enqueue.js';
+import { requeueIfOrphaned } from '../jobs/reconciler.js';
 import { toOperationErrorInfo } from '../jobs/operation-error-info.js';
 import type { OnboardingJobData, OperationJobData } from '../jobs/queues.js';
 import type { Logger } from '../logging/logger.js';
@@ -24,6 +25,11 @@ export interface OrchestratorOptions {
   logger: Logger;
   /** Steps running at once across every onboarding of this deployment (one AEP org). */
   concurrency: number;
+  /**
+   * A step's RUNNING operation without a job is enqueued again only once its heartbeat is this
+   * old (the worker lock time): it may still run in a live worker after Redis lost its job. Default 30 s.
+   */
+  runningStaleMs?: number;
 }
 
 /** Steps the orchestrator runs itself (Platform reads), not as core operations. */
@@ -194,9 +200,11 @@ export class OnboardingOrchestrator {
   }
 
   /**
-   * Repairs what a crash can leave: inline steps RUNNING without a job, unfinished operations of
-   * RUNNING steps without a job (never enqueued, or dropped by BullMQ after stalling twice: the
-   * core reconciler would take 15 s or more); then advances every unfinished onboarding.
+   * Repairs what a crash or a lost Redis can leave: inline steps RUNNING without a job (they
+   * only read, so running one twice is harmless), unfinished operations of RUNNING steps without
+   * a job (never enqueued, dropped by BullMQ after stalling twice, or flushed: the core
+   * reconciler would take 15 s or more; a RUNNING one only once its heartbeat stopped); then
+   * advances every unfinished onboarding.
    */
   async sweep(): Promise<number> {
     const { pool, onboardingQueue, operationsQueue, logger } = this.options;
@@ -211,8 +219,8 @@ export class OnboardingOrchestrator {
     for (const step of running) {
       if (INLINE_KINDS.has(step.kind)) {
         if (!(await onboardingQueue.getJob(inlineJobId(step.onboarding_id, step.key, step.attempts)))) await this.enqueueInline(step.onboarding_id, step.key, step.attempts);
-      } else if (step.operation_id && ['QUEUED', 'RUNNING', 'RETRYING'].includes(step.op_status ?? '') && !(await operationsQueue.getJob(step.operation_id))) {
-        await enqueueOperation(operationsQueue, step.operation_id, logger);
+      } else if (step.operation_id && ['QUEUED', 'RUNNING', 'RETRYING'].includes(step.op_status ?? '')) {
+        await requeueIfOrphaned({ queue: operationsQueue, pool, logger, runningStaleMs: this.options.runningStaleMs ?? 30_000 }, step.operation_id);
       }
     }
     for (const { id } of open) {

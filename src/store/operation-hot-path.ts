@@ -203,6 +203,16 @@ export class OperationHotPath {
     return result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
   }
 
+  /**
+   * Marks a RUNNING operation as still being worked on (its `updated_at` is the liveness signal
+   * the reconciler reads: Redis may forget the job, PostgreSQL keeps this). False when the
+   * operation is not RUNNING any more.
+   */
+  async heartbeat(operationId: string): Promise<boolean> {
+    const result = await this.named('fg_heartbeat', `UPDATE operations SET updated_at = now() WHERE id = $1::uuid AND status = 'RUNNING'`, [operationId]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
   /** The secret with this id, as stored (sealed). */
   async sealedSecret(secretId: string): Promise<(SealedSecretRow & { resourceId: string }) | null> {
     const result = await this.named('fg_secret', 'SELECT id, resource_id, key_id, ciphertext FROM secrets WHERE id = $1::uuid', [secretId]);

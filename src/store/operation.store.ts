@@ -74,10 +74,19 @@ export class OperationStore {
     });
   }
 
-  /** Operations that should have a job but may have lost it (Redis restart, enqueue failure). */
-  async unfinishedOlderThan(cutoff: Date, limit: number): Promise<Operation[]> {
+  /**
+   * Operations that should have a job but may have lost it (Redis restart, enqueue failure):
+   * QUEUED and RETRYING ones untouched since `cutoff`, RUNNING ones whose heartbeat is older
+   * than `runningCutoff` (a RUNNING operation's worker renews `updated_at` while it works).
+   */
+  async unfinishedOlderThan(cutoff: Date, limit: number, runningCutoff: Date = cutoff): Promise<Operation[]> {
     return this.db.operation.findMany({
-      where: { status: { in: ['QUEUED', 'RUNNING', 'RETRYING'] }, updatedAt: { lt: cutoff } },
+      where: {
+        OR: [
+          { status: { in: ['QUEUED', 'RETRYING'] }, updatedAt: { lt: cutoff } },
+          { status: 'RUNNING', updatedAt: { lt: runningCutoff } },
+        ],
+      },
       orderBy: { createdAt: 'asc' },
       take: limit,
     });
