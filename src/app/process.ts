@@ -54,6 +54,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const secretKey = config.secretKey ?? embeddedSecretKey(logger)!;
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
   });
   const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys));

@@ -16,6 +16,7 @@ export type AppErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'
   | 'UNAUTHENTICATED'
+  | 'UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 export abstract class AppError extends Error {
@@ -164,5 +165,24 @@ export class SecretKeyUnavailableError extends AppError {
   }
   override details() {
     return { keyId: this.keyId };
+  }
+}
+
+/**
+ * Flowgate itself cannot serve the request right now because a dependency it needs is
+ * unreachable — the database (connection refused, backends terminated, pool exhausted) or the
+ * identity provider's keys. Nothing was written; the same request may succeed shortly, so it is
+ * retryable. Over HTTP it is answered 503 with `Retry-After: RETRY_AFTER_SECONDS`.
+ */
+export class ServiceUnavailableError extends AppError {
+  readonly code = 'UNAVAILABLE' as const;
+  override readonly retryable = true;
+  /** Seconds a client is told to wait (`Retry-After`) before trying again. */
+  static readonly RETRY_AFTER_SECONDS = 2;
+  constructor(message = 'The service is temporarily unavailable; try again shortly') {
+    super(message);
+  }
+  override details() {
+    return { retryable: true };
   }
 }

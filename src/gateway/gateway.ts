@@ -15,11 +15,12 @@ import { credentialFromHeaders, credentialFromParams, type Authenticator } from 
 import type { Caller } from '../auth/caller.js';
 import { authorizeOperation, forbiddenGraphQLError } from '../auth/policy.js';
 import { chooseSandbox } from '../auth/request-scope.js';
-import { AppError } from '../errors/app-errors.js';
+import { AppError, ServiceUnavailableError } from '../errors/app-errors.js';
 import { buildGatewaySchema } from '../graphql/build-schema.js';
 import type { GatewayContext, GatewayServices } from '../graphql/context.js';
 import { createFormatError, requestScope } from '../graphql/format-error.js';
 import { checkDocument, queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/query-limits.js';
+import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import type { GraphQLLimitsConfig } from '../config/config.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, securityHeaders } from './http-guards.js';
@@ -69,9 +70,12 @@ interface HttpAuth {
 
 /** A GraphQL-shaped error body for requests refused before GraphQL runs. */
 function refuse(res: Response, error: AppError): void {
-  const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 400;
+  const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : error.code === 'UNAVAILABLE' ? 503 : 400;
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="flowgate"');
-  res.status(status).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details() } }] });
+  // The same answer as an UNAVAILABLE error inside GraphQL (see unavailableStatusPlugin): 503, Retry-After, the request id.
+  const requestId = status === 503 ? res.getHeader('x-request-id') : undefined;
+  if (status === 503) res.setHeader('Retry-After', String(ServiceUnavailableError.RETRY_AFTER_SECONDS));
+  res.status(status).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details(), ...(requestId ? { requestId: String(requestId) } : {}) } }] });
 }
 
 /**
@@ -135,7 +139,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           socket.once('close', () => sockets.delete(ctx));
           return true;
         } catch (error) {
-          if (!(error instanceof AppError)) logger.warn({ err: (error as Error).message }, 'could not authenticate a WebSocket');
+          if (error instanceof AppError) return false;
+          // The credential could not be checked (database or JWKS unreachable): not Forbidden
+          // (4403, which clients take as final) but 1013 Try Again Later, as HTTP answers 503.
+          logger.warn({ err: (error as Error).message }, 'could not authenticate a WebSocket');
+          ctx.extra.socket.close(1013, 'UNAVAILABLE: try again');
           return false;
         }
       },
@@ -202,6 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // No cache hints are used; the default cache-control plugin roughly halves list throughput.
       ApolloServerPluginCacheControlDisabled(),
       queryCostPlugin(limits),
+      unavailableStatusPlugin(),
       ...(rateLimiter ? [rateLimiter.plugin()] : []),
       {
         async serverWillStart() {
@@ -248,8 +257,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       next();
     } catch (error) {
       if (error instanceof AppError) return refuse(res, error);
+      // The credential could not be checked (database or identity provider unreachable): try again.
       logger.error({ err: error }, 'authentication failed unexpectedly');
-      res.status(503).json({ errors: [{ message: 'Authentication is unavailable; try again', extensions: { code: 'UNAVAILABLE' } }] });
+      refuse(res, new ServiceUnavailableError('Authentication is unavailable; try again'));
     }
   };
   app.use(

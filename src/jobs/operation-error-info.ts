@@ -1,5 +1,6 @@
 import type { OperationErrorInfo } from '../domain/operation-error.js';
 import { AppError } from '../errors/app-errors.js';
+import { isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import { PlatformError } from '../platform/platform-errors.js';
 import { PlatformChangedConflict } from './operation-handler.js';
 
@@ -38,5 +39,6 @@ export function toOperationErrorInfo(error: unknown): OperationErrorInfo {
     const details = error.details();
     return { code: error.code, message: error.message, field: typeof details.field === 'string' ? details.field : null, retryable: error.retryable };
   }
+  if (isDatabaseUnavailable(error)) return { code: 'UNAVAILABLE', message: 'The database was unreachable; the operation will be retried.', retryable: true };
   return { code: 'INTERNAL_SERVER_ERROR', message: 'An internal error occurred; the operation will be retried.', retryable: true };
 }
