@@ -169,10 +169,13 @@ export class SecretKeyUnavailableError extends AppError {
 }
 
 /**
- * Flowgate itself cannot serve the request right now because a dependency it needs is
- * unreachable — the database (connection refused, backends terminated, pool exhausted) or the
- * identity provider's keys. Nothing was written; the same request may succeed shortly, so it is
- * retryable. Over HTTP it is answered 503 with `Retry-After: RETRY_AFTER_SECONDS`.
+ * Flowgate cannot serve the request right now because a dependency it needs is unreachable —
+ * the database (connection refused, backends terminated, no pooled connection in time) or the
+ * identity provider's keys. Retryable: the same request may succeed shortly (a mutation whose
+ * single statement committed just before its answer was lost is recorded once if it is retried
+ * with the same idempotency key). Over HTTP it is answered 503 with `Retry-After:
+ * RETRY_AFTER_SECONDS`. Thrown by the auth middleware; formatError turns database-connectivity
+ * errors into it.
  */
 export class ServiceUnavailableError extends AppError {
   readonly code = 'UNAVAILABLE' as const;

@@ -3,6 +3,7 @@ import { isOperationType, type OperationType } from '../domain/operation-types.j
 import { channels, type ResourceChangeMessage } from '../pubsub/event-bus.js';
 import { serializeOperation } from '../schema/mappers.js';
 import type { Prisma } from '../store/generated/client.js';
+import type { OperationHotPath } from '../store/operation-hot-path.js';
 import type { Operation } from '../store/operation.store.js';
 import type { Resource } from '../store/resource.store.js';
 import { REDACTED } from '../platform/secret-redaction.js';
@@ -21,6 +22,9 @@ function scrubSecret(error: unknown, secret: string): unknown {
   if (error.stack?.includes(secret)) error.stack = scrub(error.stack);
   return error;
 }
+
+/** An operation this delivery moved to RUNNING, with its resource and sealed secret. */
+type ClaimedOperation = NonNullable<Awaited<ReturnType<OperationHotPath['start']>>>;
 
 /** Minimum time between two progress reports of one operation. */
 export const PROGRESS_INTERVAL_MS = 200;
@@ -79,7 +83,8 @@ export class OperationProcessor {
     }
   }
 
-  private async run(job: Job<OperationJobData>, claimed: NonNullable<Awaited<ReturnType<WorkerDeps['store']['hot']['start']>>>): Promise<void> {
+  /** Runs the handler of a claimed (RUNNING) operation and records its outcome. */
+  private async run(job: Job<OperationJobData>, claimed: ClaimedOperation): Promise<void> {
     const { store, logger } = this.deps;
     const operationId = job.data.operationId;
     const { operation: started, resource, secret } = claimed;
