@@ -52,12 +52,17 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const secretKey = config.secretKey ?? embeddedSecretKey(logger)!;
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
   });
   const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys));
   // Auto-pipelining sends the publishes and reads issued in one tick as one write.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // While Redis restarts, each reconnection attempt reports an error; ioredis reconnects (and
+  // re-subscribes) by itself. Without listeners they would go to stderr as "unhandled".
+  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis connection error; reconnecting'));
+  redisSubscriber.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis subscriber connection error; reconnecting'));
   const bus = new EventBus({ publisher: redis, subscriber: redisSubscriber, prefix: `${config.queuePrefix}:events:`, logger });
   const platform = createPlatformClient({
     platformUrl: config.platform.platformUrl,
@@ -86,6 +91,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     platform,
     logger,
     concurrency: config.onboardingConcurrency,
+    runningStaleMs: config.workerLockSeconds * 1000,
   });
   const onboardings = new OnboardingRequests({ store, queue: onboardingQueue, logger, fingerprintKey: secretKey.key });
   const requests = new OperationRequests({ store, queue: operationsQueue, bus, logger, fingerprintKey: secretKey.key });

@@ -94,6 +94,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         prefix: config.queuePrefix,
         concurrency: config.workerConcurrency,
         lockSeconds: config.workerLockSeconds,
+        maintenanceCheckMs: config.maintenanceCheckSeconds * 1000,
         operationsQueue: deps.operationsQueue,
         maintenanceQueue: deps.maintenanceQueue,
         syncRuns: () => syncFlowRuns(workerDeps),

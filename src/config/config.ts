@@ -17,8 +17,16 @@ export interface AppConfig {
    * again within about twice this. Default 30.
    */
   workerLockSeconds: number;
+  /**
+   * Seconds between two checks, in each worker, that Redis still holds the maintenance
+   * schedulers: when a flush or a restart without persistence took them, the worker re-creates
+   * them and re-enqueues the unfinished work at once. Default 5.
+   */
+  maintenanceCheckSeconds: number;
   /** PostgreSQL connections per process. */
   databasePoolSize: number;
+  /** Milliseconds a query waits for a pooled PostgreSQL connection before it fails (UNAVAILABLE). Default 5000. */
+  databaseConnectTimeoutMs: number;
   /** Onboarding steps running at once across the deployment (the per-org limit). */
   onboardingConcurrency: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -119,7 +127,9 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('flowgate'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  MAINTENANCE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   ONBOARDING_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AEP_PLATFORM_URL: z.string().url().optional(),
@@ -238,7 +248,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     queuePrefix: `{${e.QUEUE_PREFIX}}`,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockSeconds: e.WORKER_LOCK_SECONDS,
+    maintenanceCheckSeconds: e.MAINTENANCE_CHECK_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
     platform,

@@ -201,3 +201,25 @@ export class CannotRemoveError extends AppError {
     return { reason: this.reason };
   }
 }
+
+/**
+ * Flowgate cannot serve the request right now because a dependency it needs is unreachable —
+ * the database (connection refused, backends terminated, no pooled connection in time) or the
+ * identity provider's keys. Retryable: the same request may succeed shortly (a mutation whose
+ * single statement committed just before its answer was lost is recorded once if it is retried
+ * with the same idempotency key). Over HTTP it is answered 503 with `Retry-After:
+ * RETRY_AFTER_SECONDS`. Thrown by the auth middleware; formatError turns database-connectivity
+ * errors into it.
+ */
+export class ServiceUnavailableError extends AppError {
+  readonly code = 'UNAVAILABLE' as const;
+  override readonly retryable = true;
+  /** Seconds a client is told to wait (`Retry-After`) before trying again. */
+  static readonly RETRY_AFTER_SECONDS = 2;
+  constructor(message = 'The service is temporarily unavailable; try again shortly') {
+    super(message);
+  }
+  override details() {
+    return { retryable: true };
+  }
+}

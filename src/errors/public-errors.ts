@@ -1,6 +1,7 @@
 import type { OperationErrorInfo, PublicErrorCode } from '../domain/operation-error.js';
 import { PlatformError, type PlatformErrorCode } from '../platform/platform-errors.js';
 import { AppError } from './app-errors.js';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 
 /**
  * The one mapping from an error to what clients see: the GraphQL error's `extensions` (via
@@ -46,5 +47,6 @@ export function publicErrorOf(error: unknown): OperationErrorInfo | null {
       retryable: error.retryable,
     };
   }
+  if (isDatabaseUnavailable(error)) return { code: 'UNAVAILABLE', message: 'The database was unreachable; try again shortly.', retryable: true };
   return null;
 }

@@ -12,6 +12,7 @@ import type { GatewayContext, GatewayServices } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/query-limits.js';
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
+import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { healthRoutes } from './health-routes.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, securityHeaders } from './http-guards.js';
@@ -99,6 +100,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // No cache hints are used; the default cache-control plugin roughly halves list throughput.
       ApolloServerPluginCacheControlDisabled(),
       queryCostPlugin(limits),
+      // A response with an UNAVAILABLE error (the database unreachable) is a 503 with Retry-After.
+      unavailableStatusPlugin(),
       ...(rateLimiter ? [rateLimiter.plugin()] : []),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       authorizationPlugin(schema),

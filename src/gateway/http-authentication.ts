@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { credentialFromHeaders, type Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import { chooseSandbox } from '../auth/request-scope.js';
-import { AppError } from '../errors/app-errors.js';
+import { AppError, ServiceUnavailableError } from '../errors/app-errors.js';
 import type { GatewayContext, GatewayServices } from '../graphql/context.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -22,9 +22,12 @@ export interface HttpAuthenticationOptions {
 
 /** A GraphQL-shaped error body for a request refused before GraphQL runs. */
 export function refuse(res: Response, error: AppError): void {
-  const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 400;
+  const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : error.code === 'UNAVAILABLE' ? 503 : 400;
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="flowgate"');
-  res.status(status).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details() } }] });
+  // The same answer as an UNAVAILABLE error inside GraphQL (see unavailableStatusPlugin): 503, Retry-After, the request id.
+  const requestId = status === 503 ? res.getHeader('x-request-id') : undefined;
+  if (status === 503) res.setHeader('Retry-After', String(ServiceUnavailableError.RETRY_AFTER_SECONDS));
+  res.status(status).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details(), ...(requestId ? { requestId: String(requestId) } : {}) } }] });
 }
 
 /**
@@ -46,8 +49,9 @@ export function httpAuthentication(options: HttpAuthenticationOptions): RequestH
       next();
     } catch (error) {
       if (error instanceof AppError) return refuse(res, error);
+      // The credential could not be checked (database or identity provider unreachable): try again.
       logger.error({ err: error }, 'authentication failed unexpectedly');
-      res.status(503).json({ errors: [{ message: 'Authentication is unavailable; try again', extensions: { code: 'UNAVAILABLE' } }] });
+      refuse(res, new ServiceUnavailableError('Authentication is unavailable; try again'));
     }
   };
 }

@@ -2,6 +2,8 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import type { GraphQLLimitsConfig } from '../config/config.js';
+import { ServiceUnavailableError } from '../errors/app-errors.js';
+import { isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import { QueryLimitError } from '../errors/limit-errors.js';
 import { requestScope } from '../graphql/format-error.js';
 import type { Logger } from '../logging/logger.js';
@@ -89,6 +91,13 @@ export function graphqlErrorResponder(logger: Logger, limits: Pick<GraphQLLimits
       return sendError(res, e.status, 'The request body cannot be read (unsupported charset or encoding, or it ended early)', { code: 'BAD_REQUEST' });
     }
     const requestId = requestScope.getStore()?.requestId;
+    if (isDatabaseUnavailable(error)) {
+      // As inside GraphQL: an unreachable database is "try again", never a 500.
+      logger.warn({ err: (error as Error).message, requestId }, 'the database is unreachable; answering UNAVAILABLE');
+      const unavailable = new ServiceUnavailableError();
+      res.setHeader('Retry-After', String(ServiceUnavailableError.RETRY_AFTER_SECONDS));
+      return sendError(res, 503, unavailable.message, { code: unavailable.code, ...unavailable.details(), ...(requestId ? { requestId } : {}) });
+    }
     logger.error({ err: error, requestId }, 'unexpected error serving an HTTP request');
     return sendError(res, 500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) });
   };

@@ -99,7 +99,11 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
           socket.once('close', () => sockets.delete(ctx));
           return true;
         } catch (error) {
-          if (!(error instanceof AppError)) logger.warn({ err: (error as Error).message }, 'could not authenticate a WebSocket');
+          if (error instanceof AppError) return false;
+          // The credential could not be checked (database or JWKS unreachable): not Forbidden
+          // (4403, which clients take as final) but 1013 Try Again Later, as HTTP answers 503.
+          logger.warn({ err: (error as Error).message }, 'could not authenticate a WebSocket');
+          ctx.extra.socket.close(1013, 'UNAVAILABLE: try again');
           return false;
         }
       },

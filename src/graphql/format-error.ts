@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
-import { AppError } from '../errors/app-errors.js';
+import { AppError, ServiceUnavailableError } from '../errors/app-errors.js';
+import { isDatabaseUnavailable } from '../errors/database-unavailable.js';
+import { publicErrorOf } from '../errors/public-errors.js';
 import type { Logger } from '../logging/logger.js';
 import { PlatformError } from '../platform/platform-errors.js';
 import { tokenLimitError } from './query-limits.js';
@@ -22,24 +24,33 @@ export interface FormatErrorOptions {
 
 /**
  * Maps errors to what clients see: typed application errors keep their code and details
- * (field, current etag, Platform code); anything else is logged with the request id and shown
- * as INTERNAL_SERVER_ERROR — never a stack, a SQL message or a Platform body. graphql-js's own
- * messages are kept, minus any submitted value they would echo (a mistyped token stays secret).
+ * (field, current etag, Platform code); an unreachable database is UNAVAILABLE (retryable, with
+ * the request id; the gateway answers it 503 with Retry-After); anything else is logged with the
+ * request id and shown as INTERNAL_SERVER_ERROR — never a stack, a SQL message or a Platform
+ * body. graphql-js's own messages are kept, minus any submitted value they would echo (a
+ * mistyped token stays secret).
  */
 export function createFormatError(logger: Logger, options: FormatErrorOptions = {}) {
   const clean = (message: string) => (options.hideSuggestions ? withoutSuggestions(message) : message);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    let original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (!(original instanceof AppError) && isDatabaseUnavailable(original)) {
+      logger.warn({ err: (original as Error).message, path: formatted.path, requestId: requestScope.getStore()?.requestId }, 'the database is unreachable; answering UNAVAILABLE');
+      original = new ServiceUnavailableError();
+    }
     if (original instanceof AppError) {
-      return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code, ...original.details() } };
+      // A client quotes the request id when it reports an outage; other codes explain themselves.
+      const requestId = original instanceof ServiceUnavailableError ? requestScope.getStore()?.requestId : undefined;
+      return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code, ...original.details(), ...(requestId ? { requestId } : {}) } };
     }
     if (original instanceof PlatformError) {
-      const code = original.retryable ? 'PLATFORM_UNAVAILABLE' : original.code === 'PLATFORM_NOT_FOUND' ? 'NOT_FOUND' : 'PLATFORM_REJECTED';
+      // The same code an operation records for this Platform answer (errors/public-errors.ts).
+      const info = publicErrorOf(original)!;
       return {
-        message: original.message,
+        message: info.message,
         path: formatted.path,
         locations: formatted.locations,
-        extensions: { code, platformStatus: original.status ?? null, platformCode: original.platformCode ?? null, retryable: original.retryable },
+        extensions: { code: info.code, platformStatus: info.platformStatus, platformCode: info.platformCode, retryable: info.retryable },
       };
     }
     const tokens = tokenLimitError(formatted.message);

@@ -6,7 +6,7 @@ import { REDACTED } from '../platform/secret-redaction.js';
 import { message, type TopicMessage } from '../pubsub/event-bus.js';
 import { operationEvent, resourceChangeEvent, topics } from '../pubsub/events.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
-import type { OperationOutcome } from '../store/operation-ledger.js';
+import type { OperationLedger, OperationOutcome } from '../store/operation-ledger.js';
 import type { Operation, Resource } from '../store/rows.js';
 import type { HandlerContext, OperationHandler, OperationHandlers, WorkerDeps } from './operation-handler.js';
 import { operationJob, type OperationJobData } from './queues.js';
@@ -29,24 +29,55 @@ export const PROGRESS_INTERVAL_MS = 200;
 /** What an unexpected error is recorded as (the detail goes to the log). */
 const UNEXPECTED: OperationErrorInfo = { code: 'INTERNAL_SERVER_ERROR', message: 'An internal error occurred; the operation will be retried.', retryable: true };
 
+export interface OperationProcessorOptions {
+  /**
+   * How often a RUNNING operation's `updated_at` is renewed while its handler works. The
+   * reconciler re-enqueues a RUNNING operation without a job only once this heartbeat is older
+   * than the worker lock time, so it must be well below it: a third of it. Default 10 s.
+   */
+  heartbeatMs?: number;
+}
+
+/** An operation a worker moved to RUNNING, with its resource and sealed secret. */
+type ClaimedOperation = NonNullable<Awaited<ReturnType<OperationLedger['start']>>>;
+
 /**
  * Runs one operation job: marks it RUNNING, checks its input against its type's contract, calls
  * the handler for its type, then finishes it — successful or not — through the ledger's one
  * `finish` (resource, operation and audit event in one statement) and publishes the news.
  * Retryable failures go back to BullMQ (RETRYING); final ones — or the last attempt — fail the
- * operation (FAILED) and stop the job.
+ * operation (FAILED) and stop the job. While the handler runs, the operation's row is
+ * heartbeated: the proof, kept in PostgreSQL, that it is not abandoned even if Redis forgot its job.
  */
 export class OperationProcessor {
+  private readonly heartbeatMs: number;
+
   constructor(
     private readonly deps: WorkerDeps,
     private readonly handlers: OperationHandlers,
-  ) {}
+    options: OperationProcessorOptions = {},
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 10_000;
+  }
 
   async process(job: Job<OperationJobData>): Promise<void> {
     const { store, logger } = this.deps;
     const { operationId } = operationJob.parse(job.data, job.id);
     const claimed = await store.ledger.start(operationId, 'running');
     if (!claimed) return; // finished (or cancelled) by an earlier delivery of this job
+    const heartbeat = setInterval(() => {
+      store.ledger.heartbeat(operationId).catch((error: unknown) => logger.warn({ operationId, err: (error as Error).message }, 'could not renew the heartbeat of a running operation'));
+    }, this.heartbeatMs);
+    try {
+      await this.run(job, operationId, claimed);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Runs the handler of a claimed (RUNNING) operation and records its outcome. */
+  private async run(job: Job<OperationJobData>, operationId: string, claimed: ClaimedOperation): Promise<void> {
+    const { store, logger } = this.deps;
     const { operation: started, resource, secret } = claimed;
     let lastProgressAt = Date.now();
     /** The plaintext secret once the handler asked for it: scrubbed from whatever an error carries onwards. */

@@ -295,6 +295,16 @@ export class OperationLedger {
     return result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
   }
 
+  /**
+   * Marks a RUNNING operation as still being worked on: its `updated_at` is the liveness signal
+   * the reconciler reads (Redis may forget the job; PostgreSQL keeps this). False when the
+   * operation is not RUNNING any more.
+   */
+  async heartbeat(operationId: string): Promise<boolean> {
+    const result = await this.named('fg_heartbeat', `UPDATE operations SET updated_at = now() WHERE id = $1::uuid AND status = 'RUNNING'`, [operationId]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
   /** Marks an attempt as failed-but-retrying. */
   async retrying(operationId: string, error: OperationErrorInfo): Promise<Operation> {
     const result = await this.named('fg_retrying', `UPDATE operations SET status = 'RETRYING', message = $2, error = $3::jsonb, updated_at = now() WHERE id = $1::uuid RETURNING *`, [

@@ -42,14 +42,32 @@ export class OperationStore {
     return newestFirst(this.pool, 'operations', where, first, after, operationFromRow);
   }
 
-  /** Operations that should have a job but may have lost it (Redis restart, enqueue failure), oldest first. */
-  async unfinishedOlderThan(cutoff: Date, limit: number): Promise<Operation[]> {
+  /**
+   * Operations that should have a job but may have lost it (Redis restart or flush, enqueue
+   * failure), oldest first: QUEUED and RETRYING ones untouched since `cutoff`, RUNNING ones whose
+   * heartbeat is older than `runningCutoff` (a RUNNING operation's worker renews `updated_at`
+   * while it works).
+   */
+  async unfinishedOlderThan(cutoff: Date, limit: number, runningCutoff: Date = cutoff): Promise<Operation[]> {
     const result = await this.pool.query({
       name: 'fg_unfinished',
-      text: `SELECT * FROM operations WHERE status IN ('QUEUED', 'RUNNING', 'RETRYING') AND updated_at < $1 ORDER BY created_at ASC LIMIT $2`,
-      values: [cutoff, limit],
+      text: `SELECT * FROM operations
+             WHERE (status IN ('QUEUED', 'RETRYING') AND updated_at < $1) OR (status = 'RUNNING' AND updated_at < $3)
+             ORDER BY created_at ASC LIMIT $2`,
+      values: [cutoff, limit, runningCutoff],
     });
     return result.rows.map(operationFromRow);
+  }
+
+  /** An operation's status and how long ago its row was last written (for RUNNING: its last heartbeat), on PostgreSQL's clock. */
+  async liveness(id: string): Promise<{ status: string; idleMs: number } | null> {
+    const result = await this.pool.query<{ status: string; idle_ms: number }>({
+      name: 'fg_operation_liveness',
+      text: `SELECT status, (extract(epoch FROM clock_timestamp() - updated_at) * 1000)::float8 AS idle_ms FROM operations WHERE id = $1::uuid`,
+      values: [id],
+    });
+    const row = result.rows[0];
+    return row ? { status: row.status, idleMs: row.idle_ms } : null;
   }
 }
 

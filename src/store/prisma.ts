@@ -11,12 +11,30 @@ export interface Database {
   pool: pg.Pool;
 }
 
+export interface DatabaseOptions {
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /**
+   * Milliseconds a query waits for a pooled connection (or for a new one to connect) before it
+   * fails — as UNAVAILABLE, which the gateway answers 503 — instead of waiting forever while the
+   * database is unreachable. Default 5000.
+   */
+  connectTimeoutMs?: number;
+  onIdleError?: (error: Error) => void;
+}
+
 /** Prisma over node-postgres (no native engine needed), sharing one pool with hand-written SQL. */
-export function createDatabase(databaseUrl: string, options: { poolSize?: number; onIdleError?: (error: Error) => void } = {}): Database {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 });
   // An idle connection the server closed (restart, failover) is reported here; without a
   // listener node-postgres would crash the process. The pool replaces the connection itself.
   pool.on('error', (error) => options.onIdleError?.(error));
+  // A connection can also die while it is checked out but between queries: in a transaction,
+  // or handed to a waiting `pool.connect()` in the same socket read that brought the server's
+  // "terminating connection" message. node-postgres then emits 'error' on a client nobody
+  // listens to, which crashes the process (seen with pg_terminate_backend under load). The
+  // error also fails whatever next uses that client, so here it only needs a listener.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return { prisma, pool };
 }

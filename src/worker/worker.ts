@@ -5,6 +5,7 @@ import type { OperationHandlers, WorkerDeps } from '../jobs/operation-handler.js
 import { OperationProcessor } from '../jobs/operation.processor.js';
 import { advanceOnboardingJob, jitteredBackoff, MAINTENANCE_QUEUE, ONBOARDINGS_QUEUE, onboardingStepJob, OPERATIONS_QUEUE, type MaintenanceJobName, type OnboardingJobData, type OperationJobData } from '../jobs/queues.js';
 import { reconcileOperations } from '../jobs/reconciler.js';
+import { upsertMaintenanceSchedulers, watchMaintenanceSchedulers, type MaintenanceSchedule } from './maintenance-schedulers.js';
 
 export interface WorkerOptions {
   deps: WorkerDeps;
@@ -26,6 +27,12 @@ export interface WorkerOptions {
    * by a crashed worker runs again (on any worker) within about twice this. Default 30.
    */
   lockSeconds?: number;
+  /**
+   * How often this worker checks that Redis still holds the maintenance schedulers; when a
+   * flush or an empty restart took them, it re-creates them and re-enqueues unfinished work at
+   * once (see `watchMaintenanceSchedulers`). Default 5000.
+   */
+  maintenanceCheckMs?: number;
 }
 
 export interface RunningWorker {
@@ -35,12 +42,16 @@ export interface RunningWorker {
 
 /**
  * The worker: processes operation jobs, and the periodic maintenance jobs (run sync,
- * reconciliation). Schedulers are upserted idempotently, so any number of workers can start.
+ * reconciliation, onboarding sweep). Schedulers are upserted idempotently, so any number of
+ * workers can start, and re-created by any worker that finds them gone from Redis.
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const processor = new OperationProcessor(options.deps, options.handlers);
   const logger = options.deps.logger;
   const lockMs = (options.lockSeconds ?? 30) * 1000;
+  // A third of the lock time: a RUNNING operation whose heartbeat is older than the lock time is
+  // taken for abandoned, so two heartbeats may be late before that happens.
+  const processor = new OperationProcessor(options.deps, options.handlers, { heartbeatMs: Math.max(100, Math.floor(lockMs / 3)) });
+  const reconcile = (graceMs?: number) => reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs, runningStaleMs: lockMs });
   // `name` is recorded on each job it takes (BullMQ's processedBy): which process holds a job.
   const common = { lockDuration: lockMs, stalledInterval: lockMs, name: `${hostname()}:${process.pid}` };
 
@@ -60,7 +71,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         case 'sync-runs':
           return options.syncRuns();
         case 'reconcile':
-          return reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger });
+          return reconcile();
         case 'sweep-onboardings':
           return options.orchestrator.sweep();
       }
@@ -82,16 +93,29 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   );
   onboardings.on('error', (error) => logger.error({ err: error.message }, 'onboardings worker error'));
 
-  await options.maintenanceQueue.upsertJobScheduler('sync-runs', { every: options.runSyncIntervalMs }, { name: 'sync-runs', opts: { removeOnComplete: true, removeOnFail: 100 } });
-  await options.maintenanceQueue.upsertJobScheduler('sweep-onboardings', { every: options.onboardingSweepIntervalMs ?? 2000 }, { name: 'sweep-onboardings', opts: { removeOnComplete: true, removeOnFail: 100 } });
-  await options.maintenanceQueue.upsertJobScheduler('reconcile', { every: options.reconcileIntervalMs ?? 10_000 }, { name: 'reconcile', opts: { removeOnComplete: true, removeOnFail: 100 } });
+  const schedules: MaintenanceSchedule[] = [
+    { name: 'sync-runs', everyMs: options.runSyncIntervalMs },
+    { name: 'sweep-onboardings', everyMs: options.onboardingSweepIntervalMs ?? 2000 },
+    { name: 'reconcile', everyMs: options.reconcileIntervalMs ?? 10_000 },
+  ];
+  await upsertMaintenanceSchedulers(options.maintenanceQueue, schedules);
   // A pass right away: after a Redis restart, nothing waits for the first interval.
-  await reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs: 0 }).catch((error) =>
-    logger.warn({ err: (error as Error).message }, 'initial reconciliation failed'),
-  );
+  await reconcile(0).catch((error) => logger.warn({ err: (error as Error).message }, 'initial reconciliation failed'));
+  const watchdog = watchMaintenanceSchedulers({
+    queue: options.maintenanceQueue,
+    schedules,
+    intervalMs: options.maintenanceCheckMs ?? 5000,
+    logger,
+    recover: async () => {
+      const requeued = await reconcile(0);
+      const onboardings = await options.orchestrator.sweep();
+      logger.info({ requeued, onboardings }, 'recovered from the loss of Redis data');
+    },
+  });
 
   return {
     stop: async () => {
+      await watchdog.stop();
       await Promise.all([operations.close(), maintenance.close(), onboardings.close()]);
     },
   };

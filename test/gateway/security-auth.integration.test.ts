@@ -429,6 +429,22 @@ describe('JWT bearer tokens when the identity provider\'s key set cannot be fetc
     assert.ok(stack.logLines.some((line) => /JWKS could not be fetched/.test(line)), 'the cause is logged');
     assert.equal((await stack.data('{ whoami { id } }')).whoami.id, `apikey:${stack.adminKeyName}`);
   });
+
+  it('tells the client when to try again (Retry-After, retryable) and closes a WebSocket with 1013 Try Again Later, not 4403 Forbidden', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const token = await new SignJWT({ flowgate_role: 'operator' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setSubject('u').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(privateKey);
+    const response = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', ...stack.auth(token) }, body: JSON.stringify({ query: '{ whoami { id } }' }) });
+    assert.equal(response.status, 503);
+    assert.match(response.headers.get('retry-after') ?? '', /^\d+$/);
+    const { errors } = (await response.json()) as any;
+    assert.equal(errors[0].extensions.code, 'UNAVAILABLE');
+    assert.equal(errors[0].extensions.retryable, true);
+    assert.equal(errors[0].extensions.requestId, response.headers.get('x-request-id'));
+    const client = stack.wsClient({ authorization: `Bearer ${token}` });
+    const closed = closeCode(client);
+    await subscriptionError(client, '{ whoami { id } }');
+    assert.equal(await closed, 1013);
+  });
 });
 
 describe('JWT bearer tokens verified against a JWKS', () => {

@@ -1,6 +1,33 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactValues } from '../../src/graphql/format-error.js';
+import { GraphQLError } from 'graphql';
+import { DatabaseError } from 'pg';
+import { createFormatError, redactValues, requestScope } from '../../src/graphql/format-error.js';
+import { createLogger } from '../../src/logging/logger.js';
+
+describe('formatError', () => {
+  const lines: string[] = [];
+  const formatError = createFormatError(createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream }));
+  /** What a resolver's error looks like to the client, inside a request with this id. */
+  const format = (original: Error, requestId = 'req-1') =>
+    requestScope.run({ requestId }, () => {
+      const error = new GraphQLError(original.message, { path: ['connections'], originalError: original });
+      return formatError(error.toJSON(), error);
+    });
+
+  it('answers a resolver whose database connection was terminated as UNAVAILABLE, retryable, with the request id — no SQL message', () => {
+    // node-postgres's own error class, as a terminated backend produces it.
+    const terminated = Object.assign(new DatabaseError('terminating connection due to administrator command', 116, 'error'), { code: '57P01', severity: 'FATAL' });
+    const formatted = format(terminated);
+    assert.deepEqual(formatted.extensions, { code: 'UNAVAILABLE', retryable: true, requestId: 'req-1' });
+    assert.doesNotMatch(formatted.message, /administrator|terminat/);
+    assert.deepEqual(formatted.path, ['connections']);
+  });
+
+  it('still answers an unknown error as INTERNAL_SERVER_ERROR', () => {
+    assert.equal(format(new TypeError("Cannot read properties of undefined (reading 'id')")).extensions?.code, 'INTERNAL_SERVER_ERROR');
+  });
+});
 
 describe('redactValues', () => {
   it('drops the value from a variable coercion message and keeps the path and the type', () => {

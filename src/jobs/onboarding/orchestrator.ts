@@ -19,6 +19,7 @@ import type { StepStart } from '../../store/onboarding.store.js';
 import { newResource, type NewResource, type StepOperation } from '../../store/operation-ledger.js';
 import type { Store } from '../../store/store.js';
 import { enqueueOperation } from '../enqueue.js';
+import { requeueIfOrphaned } from '../reconciler.js';
 import { onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
 
 export interface OrchestratorOptions {
@@ -30,6 +31,11 @@ export interface OrchestratorOptions {
   logger: Logger;
   /** Steps running at once across every onboarding of this deployment (one AEP org). */
   concurrency: number;
+  /**
+   * A step's RUNNING operation without a job is enqueued again only once its heartbeat is this
+   * old (the worker lock time): it may still run in a live worker after Redis lost its job. Default 30 s.
+   */
+  runningStaleMs?: number;
 }
 
 /** What an inline step's failure is recorded as when the error was unexpected. */
@@ -176,9 +182,11 @@ export class OnboardingOrchestrator {
   }
 
   /**
-   * Repairs what a crash can leave: inline steps RUNNING without a job, unfinished operations of
-   * RUNNING steps without a job (never enqueued, or dropped by BullMQ after stalling twice: the
-   * core reconciler would take 15 s or more); then advances every unfinished onboarding.
+   * Repairs what a crash or a lost Redis can leave: inline steps RUNNING without a job (they
+   * only read, so running one twice is harmless), unfinished operations of RUNNING steps without
+   * a job (never enqueued, dropped by BullMQ after stalling twice, or flushed: the core
+   * reconciler would take 15 s or more; a RUNNING one only once its heartbeat stopped); then
+   * advances every unfinished onboarding.
    */
   async sweep(): Promise<number> {
     const { store, onboardingQueue, operationsQueue, logger } = this.options;
@@ -186,8 +194,8 @@ export class OnboardingOrchestrator {
     for (const step of await store.onboardings.stepsRunningLongerThan(2)) {
       if (isInline(step.kind)) {
         if (!(await onboardingQueue.getJob(inlineJobId(step.onboardingId, step.key, step.attempts)))) await this.enqueueInline(step.onboardingId, step.key, step.attempts);
-      } else if (step.operationId && ['QUEUED', 'RUNNING', 'RETRYING'].includes(step.operationStatus ?? '') && !(await operationsQueue.getJob(step.operationId))) {
-        await enqueueOperation(operationsQueue, step.operationId, logger);
+      } else if (step.operationId && ['QUEUED', 'RUNNING', 'RETRYING'].includes(step.operationStatus ?? '')) {
+        await requeueIfOrphaned({ queue: operationsQueue, store, logger, runningStaleMs: this.options.runningStaleMs ?? 30_000 }, step.operationId);
       }
     }
     for (const id of open) {
