@@ -31,7 +31,7 @@ export interface ProcessDeps {
   onboardings: OnboardingRequests;
   requests: OperationRequests;
   explore: ExploreService;
-  tenantId(): Promise<string>;
+  tenantId: () => Promise<string>;
   close(): Promise<void>;
 }
 

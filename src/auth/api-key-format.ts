@@ -23,7 +23,8 @@ export function generateApiKey(): GeneratedApiKey {
 /** Splits a presented key; null if it is not shaped like one of ours. */
 export function parseApiKey(raw: string): { keyId: string; secret: string } | null {
   const match = /^fgk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(raw);
-  return match ? { keyId: match[1], secret: match[2] } : null;
+  // Both groups are mandatory in the pattern, so a match has them.
+  return match ? { keyId: match[1]!, secret: match[2]! } : null;
 }
 
 export function hashSecret(secret: string): string {

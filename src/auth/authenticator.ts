@@ -96,7 +96,7 @@ function first(value: unknown): unknown {
 function bearer(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-  return match ? match[1] : null;
+  return match?.[1] ?? null;
 }
 
 function nonEmpty(value: unknown): string | null {

@@ -1,12 +1,13 @@
 import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
   getArgumentValues,
   getOperationAST,
   GraphQLError,
-  Kind,
-  type DocumentNode,
-  type FragmentDefinitionNode,
   type GraphQLObjectType,
   type GraphQLSchema,
+  Kind,
+  OperationTypeNode,
   type SelectionSetNode,
 } from 'graphql';
 import { ForbiddenError } from '../errors/app-errors.js';
@@ -101,7 +102,7 @@ export function authorizeOperation(
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return null; // graphql-js reports it on execution
   const rootType =
-    operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+    operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getSubscriptionType();
   if (!rootType) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);

@@ -9,8 +9,8 @@ import { SANDBOX_NAME, type Caller } from './caller.js';
  * simply not found, because every read and write filters by this sandbox.
  */
 export function chooseSandbox(caller: Caller, requested: unknown, defaultSandbox: string): string {
-  const raw = Array.isArray(requested) ? requested[0] : requested;
-  let sandbox = caller.sandboxes.length === 0 || caller.sandboxes.includes(defaultSandbox) ? defaultSandbox : caller.sandboxes[0];
+  const raw: unknown = Array.isArray(requested) ? (requested as unknown[])[0] : requested;
+  let sandbox = caller.sandboxes.length === 0 || caller.sandboxes.includes(defaultSandbox) ? defaultSandbox : (caller.sandboxes[0] ?? defaultSandbox);
   if (raw !== undefined && raw !== null && raw !== '') {
     if (typeof raw !== 'string' || !SANDBOX_NAME.test(raw)) throw new ValidationError('x-sandbox-name', 'must be a sandbox name (lower-case letters, digits, hyphens)');
     sandbox = raw;

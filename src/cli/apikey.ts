@@ -50,7 +50,7 @@ export async function runApiKeyCli(argv: string[], env: NodeJS.ProcessEnv, io: C
       },
     });
     if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'no command given' : `one command expected, got ${parsed.positionals.join(' ')}`);
-    command = parsed.positionals[0];
+    command = parsed.positionals[0]!; // exactly one, checked above
     values = parsed.values;
     checkArguments(command, values);
   } catch (error) {
@@ -116,7 +116,10 @@ export async function runApiKeyCli(argv: string[], env: NodeJS.ProcessEnv, io: C
         redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
         subscriber = new Redis(config.redisUrl, { lazyConnect: true });
         const bus = new EventBus({ publisher: redis, subscriber, prefix: `${config.queuePrefix}:events:`, logger });
-        const row = await new ApiKeyService({ store, bus, logger }).revoke({ name: values.name as string | undefined, id: values.id as string | undefined }, { actor, sandbox: config.platform.sandbox });
+        const row = await new ApiKeyService({ store, bus, logger }).revoke(
+          { name: values.name as string | undefined, id: values.id as string | undefined },
+          { actor, sandbox: config.platform.sandbox },
+        );
         io.out(`Revoked API key "${row.name}"; requests with it now fail and its open WebSockets are closed.\n`);
         return 0;
       }
@@ -139,12 +142,12 @@ export async function runApiKeyCli(argv: string[], env: NodeJS.ProcessEnv, io: C
 function checkArguments(command: string, v: Record<string, unknown>): void {
   const allowed: Record<string, string[]> = { create: ['name', 'role', 'sandbox', 'expires'], list: ['all'], revoke: ['name', 'id'] };
   if (!(command in allowed)) throw new UsageError(`unknown command ${command}`);
-  for (const key of Object.keys(v)) if (v[key] !== undefined && !allowed[command].includes(key)) throw new UsageError(`--${key} does not apply to ${command}`);
+  for (const key of Object.keys(v)) if (v[key] !== undefined && !allowed[command]!.includes(key)) throw new UsageError(`--${key} does not apply to ${command}`);
   if (command === 'create') {
     if (!v.name) throw new UsageError('create needs --name');
     if (!v.role) throw new UsageError('create needs --role');
     if (!(ROLES as readonly string[]).includes(v.role as string)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-    if (v.expires !== undefined && Number.isNaN(new Date(v.expires as string).getTime())) throw new UsageError(`--expires ${v.expires} is not a date (e.g. 2027-01-01)`);
+    if (typeof v.expires === 'string' && Number.isNaN(new Date(v.expires).getTime())) throw new UsageError(`--expires ${v.expires} is not a date (e.g. 2027-01-01)`);
   }
   if (command === 'revoke' && !v.name === !v.id) throw new UsageError('revoke needs exactly one of --name or --id');
 }

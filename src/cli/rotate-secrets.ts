@@ -30,7 +30,7 @@ interface Args {
 function parseArgs(argv: string[]): Args | string {
   const args: Args = { batchSize: 500, dryRun: false, help: false };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') args.help = true;
     else if (arg === '--dry-run') args.dryRun = true;
     else if (arg === '--batch-size' || arg.startsWith('--batch-size=')) {
@@ -73,7 +73,8 @@ export async function runRotateSecrets(argv: string[], env: NodeJS.ProcessEnv, o
   try {
     if (args.dryRun) {
       const { rows } = await pool.query<{ key_id: string; n: string }>('SELECT key_id, count(*)::text AS n FROM secrets GROUP BY key_id ORDER BY key_id');
-      for (const row of rows) out.log(`${row.key_id}: ${row.n} secret(s)${row.key_id === box.currentKeyId ? ' (current key)' : box.hasKey(row.key_id) ? ' (would be rotated)' : ' (UNKNOWN key: rotation would refuse)'}`);
+      for (const row of rows)
+        out.log(`${row.key_id}: ${row.n} secret(s)${row.key_id === box.currentKeyId ? ' (current key)' : box.hasKey(row.key_id) ? ' (would be rotated)' : ' (UNKNOWN key: rotation would refuse)'}`);
       if (rows.length === 0) out.log('no secrets stored');
       return 0;
     }

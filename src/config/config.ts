@@ -124,7 +124,10 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/flowgate'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('flowgate'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, :, _ and - only')
+    .default('flowgate'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   MAINTENANCE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
@@ -136,9 +139,18 @@ const envSchema = z.object({
   AEP_IMS_URL: z.string().url().optional(),
   AEP_CLIENT_ID: z.string().min(1).optional(),
   AEP_CLIENT_SECRET: z.string().min(1).optional(),
-  AEP_ORG_ID: z.string().regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'must look like XXXX@AdobeOrg').optional(),
-  AEP_SANDBOX: z.string().regex(/^[a-z0-9-]+$/, 'lower-case sandbox name').default('prod'),
-  AEP_TENANT: z.string().regex(/^[a-z0-9]+$/, 'lower-case letters and digits').optional(),
+  AEP_ORG_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'must look like XXXX@AdobeOrg')
+    .optional(),
+  AEP_SANDBOX: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'lower-case sandbox name')
+    .default('prod'),
+  AEP_TENANT: z
+    .string()
+    .regex(/^[a-z0-9]+$/, 'lower-case letters and digits')
+    .optional(),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   FLOWGATE_SECRET_KEY: z.string().optional(),
   FLOWGATE_SECRET_KEY_ID: z.string().regex(KEY_ID, KEY_ID_RULE).default('k1'),
@@ -160,11 +172,20 @@ const envSchema = z.object({
     .url()
     .refine((v) => /^https:\/\//.test(v) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v), 'must be https (or http on 127.0.0.1/localhost)')
     .optional(),
-  AUTH_JWT_SECRET: z.string().refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes').optional(),
+  AUTH_JWT_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes')
+    .optional(),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
-  AUTH_JWT_ROLE_CLAIM: z.string().regex(/^[\w.:/-]{1,100}$/).default('flowgate_role'),
-  AUTH_JWT_SANDBOXES_CLAIM: z.string().regex(/^[\w.:/-]{1,100}$/).default('flowgate_sandboxes'),
+  AUTH_JWT_ROLE_CLAIM: z
+    .string()
+    .regex(/^[\w.:/-]{1,100}$/)
+    .default('flowgate_role'),
+  AUTH_JWT_SANDBOXES_CLAIM: z
+    .string()
+    .regex(/^[\w.:/-]{1,100}$/)
+    .default('flowgate_sandboxes'),
   AUTH_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   AUTH_SOCKET_RECHECK_SECONDS: z.coerce.number().min(0.1).max(86400).default(60),
 });
@@ -283,7 +304,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
 function parsePreviousKeys(raw: string, current: AppConfig['secretKey'], problems: string[]): AppConfig['previousSecretKeys'] {
   const name = 'FLOWGATE_PREVIOUS_SECRET_KEYS';
   const keys: AppConfig['previousSecretKeys'] = [];
-  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   for (const [index, entry] of entries.entries()) {
     const colon = entry.indexOf(':');
     const id = colon < 0 ? '' : entry.slice(0, colon);

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
  */
 export function deterministicId(...parts: string[]): string {
   const hash = createHash('sha1').update(parts.join('\u0000')).digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
+  // The version (5) and variant bits, in a SHA-1 digest of 20 bytes.
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -106,7 +106,9 @@ export const undoKey = (key: string) => `undo:${key}`;
  * Undo steps for the forward steps that created something, in reverse dependency order: a
  * resource is removed only after everything that was built on it is removed.
  */
-export function planUndo(forward: { key: string; kind: ForwardKind; dependsOn: string[]; resource: StripeResourcePath | null; resourceId: string | null; created: boolean }[]): { key: string; kind: StepKind; undoes: string; dependsOn: string[]; resource: StripeResourcePath | null; resourceId: string | null }[] {
+export function planUndo(
+  forward: { key: string; kind: ForwardKind; dependsOn: string[]; resource: StripeResourcePath | null; resourceId: string | null; created: boolean }[],
+): { key: string; kind: StepKind; undoes: string; dependsOn: string[]; resource: StripeResourcePath | null; resourceId: string | null }[] {
   const undoable = forward.filter((s) => s.created && STEP_OPERATIONS[s.kind]);
   const undoableKeys = new Set(undoable.map((s) => s.key));
   // Transitive dependents: an EXPLORE step between a schema and the connection test still orders them.

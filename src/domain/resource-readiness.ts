@@ -10,7 +10,7 @@ import type { ResourceState } from './resource-types.js';
  */
 export type Readiness = 'USABLE' | 'PENDING' | 'FAILED' | 'GONE';
 
-export function readinessOf(resource: { state: ResourceState | string; platformId: string | null }): Readiness {
+export function readinessOf(resource: { state: ResourceState; platformId: string | null }): Readiness {
   switch (resource.state) {
     case 'DELETED':
     case 'DELETING':

@@ -34,7 +34,14 @@ export function platformErrorCode(error: PlatformError): PublicErrorCode {
  */
 export function publicErrorOf(error: unknown): OperationErrorInfo | null {
   if (error instanceof PlatformError) {
-    return { code: platformErrorCode(error), message: error.message, field: error.field ?? null, platformStatus: error.status ?? null, platformCode: error.platformCode ?? null, retryable: error.retryable };
+    return {
+      code: platformErrorCode(error),
+      message: error.message,
+      field: error.field ?? null,
+      platformStatus: error.status ?? null,
+      platformCode: error.platformCode ?? null,
+      retryable: error.retryable,
+    };
   }
   if (error instanceof AppError) {
     const details = error.details();

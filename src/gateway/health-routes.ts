@@ -16,10 +16,11 @@ export function healthRoutes(options: { readiness: ReadinessCheck; authenticator
     const report = await options.readiness.check();
     let authenticated = false;
     const credential = credentialFromHeaders(req.headers as Record<string, unknown>);
-    if (credential) authenticated = await options.authenticator.authenticate(credential).then(
-      () => true,
-      () => false,
-    );
+    if (credential)
+      authenticated = await options.authenticator.authenticate(credential).then(
+        () => true,
+        () => false,
+      );
     res.status(report.ready ? 200 : 503).json(authenticated ? report : { ready: report.ready });
   });
   return router;

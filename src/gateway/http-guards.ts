@@ -51,7 +51,10 @@ export function securityHeaders(options: { landingPage: boolean }): RequestHandl
 
 /** One GraphQL-shaped error response. */
 function sendError(res: express.Response, status: number, message: string, extensions: Record<string, unknown>): void {
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions }] }));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ errors: [{ message, extensions }] }));
 }
 
 /**

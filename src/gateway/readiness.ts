@@ -37,11 +37,7 @@ export class ReadinessCheck {
         return { ok: false, error: (error as Error).message.slice(0, 200) };
       }
     };
-    const [database, redis, platform] = await Promise.all([
-      probe(() => this.deps.store.ping()),
-      probe(() => this.deps.redis.ping()),
-      probe(() => this.deps.platform.tokens.getToken()),
-    ]);
+    const [database, redis, platform] = await Promise.all([probe(() => this.deps.store.ping()), probe(() => this.deps.redis.ping()), probe(() => this.deps.platform.tokens.getToken())]);
     return { ready: database.ok && redis.ok && platform.ok, checks: { database, redis, platform } };
   }
 }

@@ -130,7 +130,9 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
       // A subscription's errors (unknown id, a failed read) carry the same codes as over HTTP, and nothing internal leaks.
       // Run in the operation's request scope, so an unexpected error's log line and message share its request id.
       onNext: (_ctx, _id, _payload, args, result) =>
-        result.errors ? requestScope.run({ requestId: (args.contextValue as GatewayContext).requestId }, () => ({ ...result, errors: result.errors!.map((e) => formatError(e.toJSON(), e)) })) : undefined,
+        result.errors
+          ? requestScope.run({ requestId: (args.contextValue as GatewayContext).requestId }, () => ({ ...result, errors: result.errors!.map((e) => formatError(e.toJSON(), e)) }))
+          : undefined,
     },
     wsServer,
   );

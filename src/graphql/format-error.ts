@@ -9,7 +9,15 @@ import { PlatformError } from '../platform/platform-errors.js';
 import { tokenLimitError } from './query-limits.js';
 
 /** GraphQL's own codes (parse/validation errors) pass through as they are. */
-const PASS_THROUGH = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const PASS_THROUGH = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
 
 /**
  * The request id of the HTTP request being served, so that an unexpected error's log line and
@@ -137,13 +145,15 @@ const KNOWN_SAFE_REASONS = [
 
 /** A reason without the value it would echo. */
 function safeReason(reason: string): string {
-  return reason
-    .replace(/^(Expected value of type "[^"]+"), found [\s\S]*?(; [\s\S]*)?$/, (_m, head: string, rest?: string) => `${head}${rest ? safeReason(rest) : '.'}`)
-    .replace(/\b(\w+ cannot represent) [\s\S]*$/, '$1 this value.')
-    .replace(/Value [\s\S]* does not exist in "([^"]+)" enum\./, 'The value does not exist in "$1" enum.')
-    .replace(/^(Expected type "[^"]+")\. (?![A-Z]\w* cannot represent)[\s\S]*$/, '$1.')
-    // The unknown key is the client's text (it may be a value pasted in the wrong place).
-    .replace(/^Field "[\s\S]*" is not defined by type ("[^"]+")\.[\s\S]*$/, 'An input field is not defined by type $1.');
+  return (
+    reason
+      .replace(/^(Expected value of type "[^"]+"), found [\s\S]*?(; [\s\S]*)?$/, (_m, head: string, rest?: string) => `${head}${rest ? safeReason(rest) : '.'}`)
+      .replace(/\b(\w+ cannot represent) [\s\S]*$/, '$1 this value.')
+      .replace(/Value [\s\S]* does not exist in "([^"]+)" enum\./, 'The value does not exist in "$1" enum.')
+      .replace(/^(Expected type "[^"]+")\. (?![A-Z]\w* cannot represent)[\s\S]*$/, '$1.')
+      // The unknown key is the client's text (it may be a value pasted in the wrong place).
+      .replace(/^Field "[\s\S]*" is not defined by type ("[^"]+")\.[\s\S]*$/, 'An input field is not defined by type $1.')
+  );
 }
 
 function withoutSuggestions(message: string): string {

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, Kind, OperationTypeNode, parse, specifiedRules, validate, type ValidationContext, type ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { GraphQLLimitsConfig } from '../config/config.js';
 import { ValidationError } from '../errors/app-errors.js';
@@ -50,7 +50,12 @@ const pageArgumentRule: ValidationRule = (context) => ({
     if (node.name.value !== 'first' || node.value.kind !== Kind.INT || !context.getFieldDef()?.args.some((a) => a.name === 'first')) return;
     const first = Number(node.value.value);
     if (first < 1 || first > MAX_PAGE_SIZE) {
-      context.reportError(new GraphQLError(`first: must be an integer between 1 and ${MAX_PAGE_SIZE}`, { nodes: [node], originalError: new ValidationError('first', `must be an integer between 1 and ${MAX_PAGE_SIZE}`) }));
+      context.reportError(
+        new GraphQLError(`first: must be an integer between 1 and ${MAX_PAGE_SIZE}`, {
+          nodes: [node],
+          originalError: new ValidationError('first', `must be an integer between 1 and ${MAX_PAGE_SIZE}`),
+        }),
+      );
     }
   },
 });
@@ -60,7 +65,12 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
   return [
     pageArgumentRule,
     maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_DEPTH', limits.maxDepth, 'Query depth')] }) as unknown as ValidationRule,
-    maxAliasesRule({ n: limits.maxAliases, allowList: [], propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_ALIASES', limits.maxAliases, 'Number of aliases')] }) as unknown as ValidationRule,
+    maxAliasesRule({
+      n: limits.maxAliases,
+      allowList: [],
+      propagateOnRejection: false,
+      onReject: [armorRejection('GRAPHQL_MAX_ALIASES', limits.maxAliases, 'Number of aliases')],
+    }) as unknown as ValidationRule,
   ];
 }
 
@@ -107,7 +117,7 @@ function cachedOperationCost(schema: GraphQLSchema, document: DocumentNode, vari
   // Large or deeply nested variables (an explore schema, say) are not worth keeping, or even serializing.
   if (key === null) return operationCost(schema, document, variables, operationName);
   let costs = knownCosts.get(document);
-  if (!costs) knownCosts.set(document, (costs = new Map()));
+  if (!costs) knownCosts.set(document, (costs = new Map<string, number | null>()));
   if (costs.has(key)) return costs.get(key)!;
   const cost = operationCost(schema, document, variables, operationName);
   if (costs.size >= COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
@@ -149,8 +159,10 @@ export function queryCostPlugin(limits: QueryLimits): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, operationName, operation }) {
-          if (operation?.operation === 'subscription') {
-            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) on this URL, not over HTTP', { extensions: { code: 'BAD_REQUEST', http: { status: 400, headers: new Map() } } });
+          if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) on this URL, not over HTTP', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400, headers: new Map() } },
+            });
           }
           assertCost(limits, schema, document, request.variables, operationName);
         },

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type SelectionSetNode } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError, Kind, OperationTypeNode, type SelectionSetNode } from 'graphql';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitsConfig } from '../config/config.js';
@@ -45,8 +45,8 @@ export function limitedFieldCounts(document: DocumentNode, operationName: string
   collect(operation.selectionSet);
   const real = names.filter((n) => !n.startsWith('__'));
   return {
-    mutations: operation.operation === 'mutation' ? real.length : 0,
-    explore: operation.operation === 'query' ? real.filter((n) => n === 'explore').length : 0,
+    mutations: operation.operation === OperationTypeNode.MUTATION ? real.length : 0,
+    explore: operation.operation === OperationTypeNode.QUERY ? real.filter((n) => n === 'explore').length : 0,
   };
 }
 

@@ -13,7 +13,7 @@ export interface WorkerDeps {
   bus: EventBus;
   logger: Logger;
   /** The Schema Registry tenant id (configured, or read once from `/stats`). */
-  tenantId(): Promise<string>;
+  tenantId: () => Promise<string>;
   /** Called after an operation finished (SUCCEEDED or FAILED): onboardings advance their saga here. */
   afterOperation?: (operation: Operation, input: { onboardingId?: string }) => Promise<void>;
 }

@@ -145,7 +145,12 @@ export class OperationProcessor {
     const news: TopicMessage[] = [message(topics.operation(done.operation.id), operationEvent(done.operation))];
     // A failure that left the resource as it was is no news about the resource.
     if (done.resource && done.action && (outcome.status === 'SUCCEEDED' || done.resource !== resource)) {
-      news.push(message(topics.resource(done.resource.type, done.resource.id), resourceChangeEvent(done.resource, outcome.status === 'SUCCEEDED' ? done.action : outcome.conflict ? 'CONFLICT_DETECTED' : 'FAILED', operation.id)));
+      news.push(
+        message(
+          topics.resource(done.resource.type, done.resource.id),
+          resourceChangeEvent(done.resource, outcome.status === 'SUCCEEDED' ? done.action : outcome.conflict ? 'CONFLICT_DETECTED' : 'FAILED', operation.id),
+        ),
+      );
     }
     // Not awaited, like the RUNNING news: whoever waits for this operation (an onboarding's next
     // step) moves on at once; its own publishes go out after these on the same connection.

@@ -29,22 +29,7 @@ export interface Dataset {
 
 /** Catalog's batch status enum (spec). */
 export type BatchStatus =
-  | 'processing'
-  | 'success'
-  | 'failure'
-  | 'queued'
-  | 'retrying'
-  | 'stalled'
-  | 'aborted'
-  | 'abandoned'
-  | 'inactive'
-  | 'failed'
-  | 'loading'
-  | 'loaded'
-  | 'staged'
-  | 'active'
-  | 'staging'
-  | 'deleted';
+  'processing' | 'success' | 'failure' | 'queued' | 'retrying' | 'stalled' | 'aborted' | 'abandoned' | 'inactive' | 'failed' | 'loading' | 'loaded' | 'staged' | 'active' | 'staging' | 'deleted';
 
 /** A Catalog batch (one ingestion into a dataset), with its id. */
 export interface Batch {
@@ -148,7 +133,7 @@ export class CatalogClient {
 
 /** The id in Catalog's `["@/dataSets/<id>"]` (the docs' prose also writes `@/datasets/`). */
 export function datasetIdOf(body: unknown): string | undefined {
-  const ref = Array.isArray(body) ? body[0] : undefined;
+  const ref: unknown = Array.isArray(body) ? (body as unknown[])[0] : undefined;
   const match = typeof ref === 'string' ? /^@\/data[sS]ets\/([^/?#\s]+)$/.exec(ref) : null;
   return match?.[1];
 }

@@ -27,7 +27,11 @@ export function platformName(name: string, flowgateId: string, maxLength = MAX_P
   let human = name.replace(/\s+/g, ' ').trim();
   if (human === '') human = 'Flowgate';
   const chars = [...human];
-  if (chars.length > room) human = `${chars.slice(0, room - 1).join('').trimEnd()}…`;
+  if (chars.length > room)
+    human = `${chars
+      .slice(0, room - 1)
+      .join('')
+      .trimEnd()}…`;
   return `${human}${tag}`;
 }
 

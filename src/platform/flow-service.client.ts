@@ -207,12 +207,16 @@ export class FlowServiceClient {
 
   /** Creates a Stripe base connection with its API key (sent once; the Platform never returns it). */
   async createConnection(input: { name: string; description?: string; accessToken: string }, options?: PlatformCallOptions): Promise<EtaggedRef> {
-    return this.create('/connections', {
-      name: input.name,
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      connectionSpec: { id: STRIPE_CONNECTION_SPEC_ID, version: SPEC_VERSION },
-      auth: { specName: STRIPE_AUTH_SPEC_NAME, params: { accessToken: input.accessToken } },
-    }, options);
+    return this.create(
+      '/connections',
+      {
+        name: input.name,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        connectionSpec: { id: STRIPE_CONNECTION_SPEC_ID, version: SPEC_VERSION },
+        auth: { specName: STRIPE_AUTH_SPEC_NAME, params: { accessToken: input.accessToken } },
+      },
+      options,
+    );
   }
 
   /** The base connection; `PlatformNotFoundError` when it does not exist. */
@@ -262,18 +266,19 @@ export class FlowServiceClient {
   // ---- source connections -----------------------------------------------------------------
 
   /** A source connection reading one Stripe resource through a base connection. */
-  createSourceConnection(
-    input: { name: string; description?: string; baseConnectionId: string; resourcePath: StripeResourcePath },
-    options?: PlatformCallOptions,
-  ): Promise<EtaggedRef> {
-    return this.create('/sourceConnections', {
-      name: input.name,
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      baseConnectionId: input.baseConnectionId,
-      connectionSpec: { id: STRIPE_CONNECTION_SPEC_ID, version: SPEC_VERSION },
-      data: { format: 'json' },
-      params: { resourcePath: input.resourcePath },
-    }, options);
+  createSourceConnection(input: { name: string; description?: string; baseConnectionId: string; resourcePath: StripeResourcePath }, options?: PlatformCallOptions): Promise<EtaggedRef> {
+    return this.create(
+      '/sourceConnections',
+      {
+        name: input.name,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        baseConnectionId: input.baseConnectionId,
+        connectionSpec: { id: STRIPE_CONNECTION_SPEC_ID, version: SPEC_VERSION },
+        data: { format: 'json' },
+        params: { resourcePath: input.resourcePath },
+      },
+      options,
+    );
   }
 
   getSourceConnection(id: string, options?: PlatformCallOptions): Promise<SourceConnection> {
@@ -295,17 +300,18 @@ export class FlowServiceClient {
    * `schemaId`. `schemaVersion` is the content type with its major version, e.g.
    * `application/vnd.adobe.xed-full+json;version=1`.
    */
-  createTargetConnection(
-    input: { name: string; description?: string; schemaId: string; schemaVersion: string; datasetId: string },
-    options?: PlatformCallOptions,
-  ): Promise<EtaggedRef> {
-    return this.create('/targetConnections', {
-      name: input.name,
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      connectionSpec: { id: DATA_LAKE_CONNECTION_SPEC_ID, version: SPEC_VERSION },
-      data: { format: 'parquet_xdm', schema: { id: input.schemaId, version: input.schemaVersion } },
-      params: { dataSetId: input.datasetId },
-    }, options);
+  createTargetConnection(input: { name: string; description?: string; schemaId: string; schemaVersion: string; datasetId: string }, options?: PlatformCallOptions): Promise<EtaggedRef> {
+    return this.create(
+      '/targetConnections',
+      {
+        name: input.name,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        connectionSpec: { id: DATA_LAKE_CONNECTION_SPEC_ID, version: SPEC_VERSION },
+        data: { format: 'parquet_xdm', schema: { id: input.schemaId, version: input.schemaVersion } },
+        params: { dataSetId: input.datasetId },
+      },
+      options,
+    );
   }
 
   getTargetConnection(id: string, options?: PlatformCallOptions): Promise<TargetConnection> {
@@ -336,20 +342,24 @@ export class FlowServiceClient {
     options?: PlatformCallOptions,
   ): Promise<EtaggedRef> {
     const { startTime, frequency, interval, backfill } = input.schedule;
-    return this.create('/flows', {
-      name: input.name,
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      flowSpec: { id: REST_FLOW_SPEC_ID, version: SPEC_VERSION },
-      sourceConnectionIds: [input.sourceConnectionId],
-      targetConnectionIds: [input.targetConnectionId],
-      transformations: [{ name: 'Mapping', params: { mappingId: input.mappingId, mappingVersion: input.mappingVersion } }],
-      scheduleParams: {
-        startTime,
-        frequency,
-        ...(interval !== undefined ? { interval } : {}),
-        ...(backfill !== undefined ? { backfill } : {}),
+    return this.create(
+      '/flows',
+      {
+        name: input.name,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        flowSpec: { id: REST_FLOW_SPEC_ID, version: SPEC_VERSION },
+        sourceConnectionIds: [input.sourceConnectionId],
+        targetConnectionIds: [input.targetConnectionId],
+        transformations: [{ name: 'Mapping', params: { mappingId: input.mappingId, mappingVersion: input.mappingVersion } }],
+        scheduleParams: {
+          startTime,
+          frequency,
+          ...(interval !== undefined ? { interval } : {}),
+          ...(backfill !== undefined ? { backfill } : {}),
+        },
       },
-    }, options);
+      options,
+    );
   }
 
   async getFlow(id: string, options?: PlatformCallOptions): Promise<Flow> {
@@ -505,7 +515,12 @@ const RUN_STATUSES: Record<string, FlowRunStatus> = {
 /** Reads `status` from `metrics.statusSummary.status` (any case) and `etag` from `etag`/`eTag`. */
 export function normaliseRun(raw: Record<string, unknown>): FlowRun {
   const metrics = raw.metrics as FlowRun['metrics'];
-  const status = RUN_STATUSES[String(metrics?.statusSummary?.status ?? '').replace(/[_\s-]/g, '').toLowerCase()] ?? 'unknown';
+  const status =
+    RUN_STATUSES[
+      String(metrics?.statusSummary?.status ?? '')
+        .replace(/[_\s-]/g, '')
+        .toLowerCase()
+    ] ?? 'unknown';
   const etag = typeof raw.etag === 'string' ? raw.etag : typeof raw.eTag === 'string' ? raw.eTag : undefined;
   return { ...raw, ...(etag !== undefined ? { etag } : {}), status } as FlowRun;
 }

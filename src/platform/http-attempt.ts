@@ -103,7 +103,7 @@ export async function sendAttempt(dispatcher: Dispatcher, request: AttemptReques
   }
 }
 
-function classify(error: unknown): NetworkAttemptError | unknown {
+function classify(error: unknown): unknown {
   const code = networkCodeOf(error);
   if (code === undefined || PROGRAMMING_CODES.has(code)) {
     // Not a network failure (a bug, an invalid header value): let it surface as is.

@@ -9,14 +9,7 @@ import { redactSecrets } from './secret-redaction.js';
  */
 
 export type PlatformErrorCode =
-  | 'PLATFORM_REJECTED'
-  | 'PLATFORM_ETAG_CONFLICT'
-  | 'PLATFORM_NOT_FOUND'
-  | 'PLATFORM_UNAVAILABLE'
-  | 'PLATFORM_NETWORK'
-  | 'PLATFORM_AUTH'
-  | 'PLATFORM_PROTOCOL'
-  | 'IMS_AUTH';
+  'PLATFORM_REJECTED' | 'PLATFORM_ETAG_CONFLICT' | 'PLATFORM_NOT_FOUND' | 'PLATFORM_UNAVAILABLE' | 'PLATFORM_NETWORK' | 'PLATFORM_AUTH' | 'PLATFORM_PROTOCOL' | 'IMS_AUTH';
 
 /** Which call failed. `path` has no query string (queries may carry names; never needed to debug). */
 export interface PlatformCallInfo {

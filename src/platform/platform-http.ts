@@ -132,7 +132,7 @@ export class PlatformHttp {
     const requestId = options.requestId ?? randomUUID();
     const idempotent = options.idempotent ?? SAFE_METHODS.has(method);
     const target = `${this.basePath}${path}${buildQuery(options.query, path.includes('?'))}`;
-    const call: PlatformCallInfo = { method, path: path.split('?')[0], requestId };
+    const call: PlatformCallInfo = { method, path: path.split('?', 1)[0] ?? path, requestId };
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let attempt = 1;
     let refreshedToken = false;
@@ -154,7 +154,11 @@ export class PlatformHttp {
       let responseHeaders: Record<string, string | string[] | undefined>;
       let text: string;
       try {
-        ({ status, headers: responseHeaders, text } = await sendAttempt(this.dispatcher, {
+        ({
+          status,
+          headers: responseHeaders,
+          text,
+        } = await sendAttempt(this.dispatcher, {
           origin: this.origin,
           path: target,
           method,

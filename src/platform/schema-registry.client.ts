@@ -112,44 +112,50 @@ export class SchemaRegistryClient {
   }
 
   /** A tenant class extending `behaviorId` (default record), with its own field `definitions`. */
-  createClass(
-    input: { title: string; description?: string; behaviorId?: string; definitions?: Record<string, XdmDefinition> },
-    options?: PlatformCallOptions,
-  ): Promise<XdmResource> {
+  createClass(input: { title: string; description?: string; behaviorId?: string; definitions?: Record<string, XdmDefinition> }, options?: PlatformCallOptions): Promise<XdmResource> {
     const definitions = input.definitions ?? {};
-    return this.create('classes', {
-      type: 'object',
-      title: input.title,
-      // The registry requires a description on classes and schemas.
-      description: input.description ?? '',
-      allOf: [{ $ref: input.behaviorId ?? RECORD_BEHAVIOR_ID }, ...Object.keys(definitions).map((name) => ({ $ref: `#/definitions/${name}` }))],
-      ...(Object.keys(definitions).length > 0 ? { definitions } : {}),
-    }, options);
+    return this.create(
+      'classes',
+      {
+        type: 'object',
+        title: input.title,
+        // The registry requires a description on classes and schemas.
+        description: input.description ?? '',
+        allOf: [{ $ref: input.behaviorId ?? RECORD_BEHAVIOR_ID }, ...Object.keys(definitions).map((name) => ({ $ref: `#/definitions/${name}` }))],
+        ...(Object.keys(definitions).length > 0 ? { definitions } : {}),
+      },
+      options,
+    );
   }
 
   /** A tenant field group for the classes in `intendedToExtend`. Its `$id` uses the legacy `/mixins/` segment. */
-  createFieldGroup(
-    input: { title: string; description?: string; intendedToExtend: string[]; definitions: Record<string, XdmDefinition> },
-    options?: PlatformCallOptions,
-  ): Promise<XdmResource> {
-    return this.create('fieldgroups', {
-      type: 'object',
-      title: input.title,
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      'meta:intendedToExtend': input.intendedToExtend,
-      definitions: input.definitions,
-      allOf: Object.keys(input.definitions).map((name) => ({ $ref: `#/definitions/${name}` })),
-    }, options);
+  createFieldGroup(input: { title: string; description?: string; intendedToExtend: string[]; definitions: Record<string, XdmDefinition> }, options?: PlatformCallOptions): Promise<XdmResource> {
+    return this.create(
+      'fieldgroups',
+      {
+        type: 'object',
+        title: input.title,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        'meta:intendedToExtend': input.intendedToExtend,
+        definitions: input.definitions,
+        allOf: Object.keys(input.definitions).map((name) => ({ $ref: `#/definitions/${name}` })),
+      },
+      options,
+    );
   }
 
   /** A schema of exactly one class and any number of field groups. */
   createSchema(input: { title: string; description?: string; classId: string; fieldGroupIds?: string[] }, options?: PlatformCallOptions): Promise<XdmResource> {
-    return this.create('schemas', {
-      type: 'object',
-      title: input.title,
-      description: input.description ?? '',
-      allOf: [{ $ref: input.classId }, ...(input.fieldGroupIds ?? []).map(($ref) => ({ $ref }))],
-    }, options);
+    return this.create(
+      'schemas',
+      {
+        type: 'object',
+        title: input.title,
+        description: input.description ?? '',
+        allOf: [{ $ref: input.classId }, ...(input.fieldGroupIds ?? []).map(($ref) => ({ $ref }))],
+      },
+      options,
+    );
   }
 
   /** The schema, raw (`allOf` kept) or with `full: true` resolved into `properties`. */

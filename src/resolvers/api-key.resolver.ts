@@ -26,11 +26,7 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => ApiKey, { description: 'Revokes a key by id or name: requests with it fail at once and its open WebSockets are closed, on every gateway.' })
-  async revokeApiKey(
-    @Arg('id', () => ID, { nullable: true }) id: string | null,
-    @Arg('name', () => String, { nullable: true }) name: string | null,
-    @Ctx() ctx: GatewayContext,
-  ): Promise<ApiKey> {
+  async revokeApiKey(@Arg('id', () => ID, { nullable: true }) id: string | null, @Arg('name', () => String, { nullable: true }) name: string | null, @Ctx() ctx: GatewayContext): Promise<ApiKey> {
     if (id) uuidField('id', id);
     const row = await ctx.apiKeys.revoke({ id, name }, { actor: ctx.actor, sandbox: ctx.sandbox, requestId: ctx.requestId });
     // Other processes hear it on the event bus; this one must not answer the next request from its cache.

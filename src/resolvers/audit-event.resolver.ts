@@ -11,29 +11,17 @@ import { PageArgs } from './resource-resolver.js';
 
 @InputType()
 class AuditEventFilter {
-  @Field(() => ResourceType, { nullable: true })
-  resourceType?: ResourceType | null;
-
-  @Field(() => ID, { nullable: true })
-  resourceId?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Who made the change.' })
-  actor?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'e.g. CREATED, UPDATED, DELETED, CONFLICT_DETECTED.' })
-  action?: string | null;
-
-  @Field(() => Date, { nullable: true, description: 'At or after this time.' })
-  since?: Date | null;
-
-  @Field(() => Date, { nullable: true, description: 'At or before this time.' })
-  until?: Date | null;
+  @Field(() => ResourceType, { nullable: true }) resourceType?: ResourceType | null;
+  @Field(() => ID, { nullable: true }) resourceId?: string | null;
+  @Field(() => String, { nullable: true, description: 'Who made the change.' }) actor?: string | null;
+  @Field(() => String, { nullable: true, description: 'e.g. CREATED, UPDATED, DELETED, CONFLICT_DETECTED.' }) action?: string | null;
+  @Field(() => Date, { nullable: true, description: 'At or after this time.' }) since?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'At or before this time.' }) until?: Date | null;
 }
 
 @ArgsType()
 class AuditEventsArgs extends PageArgs {
-  @Field(() => AuditEventFilter, { nullable: true })
-  filter?: AuditEventFilter | null;
+  @Field(() => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null;
 }
 
 @Resolver(() => AuditEvent)

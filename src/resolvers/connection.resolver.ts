@@ -9,20 +9,14 @@ import { createFields, linkedResources, NamedCreateInput, ResourceFilterBase, Re
 
 @InputType()
 class CreateConnectionInput extends NamedCreateInput {
-  @Field(() => String, { description: 'Stripe secret key. Stored encrypted; never returned.' })
-  accessToken!: string;
+  @Field(() => String, { description: 'Stripe secret key. Stored encrypted; never returned.' }) accessToken!: string;
 }
 
 @InputType()
 class UpdateConnectionInput {
-  @Field(() => String, { nullable: true })
-  name?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Empty string clears it.' })
-  description?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'A new Stripe key. Stored encrypted; never returned.' })
-  accessToken?: string | null;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true, description: 'Empty string clears it.' }) description?: string | null;
+  @Field(() => String, { nullable: true, description: 'A new Stripe key. Stored encrypted; never returned.' }) accessToken?: string | null;
 }
 
 @InputType()

@@ -19,44 +19,25 @@ import { createFields, findResource, NamedCreateInput, PageArgs, ResourceFilterB
 
 @InputType()
 class CreateDataflowInput extends NamedCreateInput {
-  @Field(() => ID)
-  sourceConnectionId!: string;
-
-  @Field(() => ID)
-  targetConnectionId!: string;
-
-  @Field(() => ID, { description: 'A mapping that writes the target connection’s schema.' })
-  mappingId!: string;
-
-  @Field(() => Int, { nullable: true, description: 'The mapping set version to use; default its latest.' })
-  mappingVersion?: number | null;
-
-  @Field(() => ScheduleInput)
-  schedule!: ScheduleInput;
+  @Field(() => ID) sourceConnectionId!: string;
+  @Field(() => ID) targetConnectionId!: string;
+  @Field(() => ID, { description: 'A mapping that writes the target connection’s schema.' }) mappingId!: string;
+  @Field(() => Int, { nullable: true, description: 'The mapping set version to use; default its latest.' }) mappingVersion?: number | null;
+  @Field(() => ScheduleInput) schedule!: ScheduleInput;
 }
 
 @InputType()
 class UpdateDataflowInput {
-  @Field(() => String, { nullable: true })
-  name?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Empty string clears it.' })
-  description?: string | null;
-
-  @Field(() => ScheduleInput, { nullable: true, description: 'The whole new schedule (an omitted startTime keeps the current one).' })
-  schedule?: ScheduleInput | null;
-
-  @Field(() => Int, { nullable: true })
-  mappingVersion?: number | null;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true, description: 'Empty string clears it.' }) description?: string | null;
+  @Field(() => ScheduleInput, { nullable: true, description: 'The whole new schedule (an omitted startTime keeps the current one).' }) schedule?: ScheduleInput | null;
+  @Field(() => Int, { nullable: true }) mappingVersion?: number | null;
 }
 
 @InputType()
 class DataflowFilter extends ResourceFilterBase {
-  @Field(() => StripeResource, { nullable: true, description: 'Only dataflows reading this Stripe resource.' })
-  resource?: StripeResource | null;
-
-  @Field(() => ID, { nullable: true, description: 'Only dataflows reading through this base connection.' })
-  connectionId?: string | null;
+  @Field(() => StripeResource, { nullable: true, description: 'Only dataflows reading this Stripe resource.' }) resource?: StripeResource | null;
+  @Field(() => ID, { nullable: true, description: 'Only dataflows reading through this base connection.' }) connectionId?: string | null;
 }
 
 @Resolver(() => Dataflow)
@@ -111,7 +92,10 @@ export class DataflowResolver extends ResourceResolver({
     const target = await referencedResource(ctx, input.targetConnectionId, 'TARGET_CONNECTION', 'input.targetConnectionId');
     const mapping = await referencedResource(ctx, input.mappingId, 'MAPPING', 'input.mappingId');
     if (mapping.schemaId !== target.schemaId) {
-      throw new PreconditionError(`mapping ${mapping.id} writes schema ${mapping.schemaId}, but target connection ${target.id} writes schema ${target.schemaId}; they must be the same`, 'input.mappingId');
+      throw new PreconditionError(
+        `mapping ${mapping.id} writes schema ${mapping.schemaId}, but target connection ${target.id} writes schema ${target.schemaId}; they must be the same`,
+        'input.mappingId',
+      );
     }
     if (mapping.stripeResource && source.stripeResource && mapping.stripeResource !== source.stripeResource) {
       throw new PreconditionError(`mapping ${mapping.id} reads ${mapping.stripeResource}, but source connection ${source.id} reads ${source.stripeResource}`, 'input.mappingId');

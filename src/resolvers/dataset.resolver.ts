@@ -7,14 +7,12 @@ import { createFields, linkedResource, linkedResources, NamedCreateInput, Resour
 
 @InputType()
 class CreateDatasetInput extends NamedCreateInput {
-  @Field(() => ID, { description: 'The Flowgate id of the XDM schema (it may still be PENDING).' })
-  schemaId!: string;
+  @Field(() => ID, { description: 'The Flowgate id of the XDM schema (it may still be PENDING).' }) schemaId!: string;
 }
 
 @InputType()
 class DatasetFilter extends ResourceFilterBase {
-  @Field(() => ID, { nullable: true })
-  schemaId?: string | null;
+  @Field(() => ID, { nullable: true }) schemaId?: string | null;
 }
 
 @Resolver(() => Dataset)

@@ -16,17 +16,13 @@ import { findResource, PageArgs } from './resource-resolver.js';
 
 @InputType()
 class FlowRunFilter {
-  @Field(() => FlowRunStatus, { nullable: true })
-  status?: FlowRunStatus | null;
+  @Field(() => FlowRunStatus, { nullable: true }) status?: FlowRunStatus | null;
 }
 
 @ArgsType()
 class FlowRunsArgs extends PageArgs {
-  @Field(() => ID)
-  dataflowId!: string;
-
-  @Field(() => FlowRunFilter, { nullable: true })
-  filter?: FlowRunFilter | null;
+  @Field(() => ID) dataflowId!: string;
+  @Field(() => FlowRunFilter, { nullable: true }) filter?: FlowRunFilter | null;
 }
 
 @Resolver(() => FlowRun)
@@ -58,7 +54,7 @@ export class FlowRunResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       // Checked before subscribing, so an unknown id leaves no subscription behind.
-      const dataflow = await dataflowOf(ctx, String(args.dataflowId), 'dataflowId');
+      const dataflow = await dataflowOf(ctx, String((args as { dataflowId: unknown }).dataflowId), 'dataflowId');
       return currentThenLive<FlowRunEvent>(
         () => ctx.bus.subscribe(topics.flowRuns(dataflow.id)),
         async () => {

@@ -1,4 +1,4 @@
-import type { NonEmptyArray } from 'type-graphql';
+import type { ClassType, NonEmptyArray } from 'type-graphql';
 import { ApiKeyResolver } from './api-key.resolver.js';
 import { AuditEventResolver } from './audit-event.resolver.js';
 import { ConnectionResolver } from './connection.resolver.js';
@@ -15,7 +15,7 @@ import { TargetConnectionResolver } from './target-connection.resolver.js';
 import { XdmSchemaResolver } from './xdm-schema.resolver.js';
 
 /** Every resolver class of the API. */
-export const RESOLVERS: NonEmptyArray<Function> = [
+export const RESOLVERS: NonEmptyArray<ClassType> = [
   OperationResolver,
   ConnectionResolver,
   AuditEventResolver,

@@ -16,26 +16,16 @@ const PATH = /^[A-Za-z0-9_$@-]+(\.[A-Za-z0-9_$@-]+)*$/;
 
 @InputType()
 class FieldMappingInput {
-  @Field(() => String, { description: 'Source attribute (e.g. "data.amount"), expression or constant, per sourceType.' })
-  source!: string;
-
-  @Field(() => String, { description: 'XDM path the value is written to, e.g. "_tenant.charges_data.amount".' })
-  destination!: string;
-
-  @Field(() => MappingSourceType, { nullable: true, defaultValue: MappingSourceType.ATTRIBUTE })
-  sourceType?: MappingSourceType | null;
+  @Field(() => String, { description: 'Source attribute (e.g. "data.amount"), expression or constant, per sourceType.' }) source!: string;
+  @Field(() => String, { description: 'XDM path the value is written to, e.g. "_tenant.charges_data.amount".' }) destination!: string;
+  @Field(() => MappingSourceType, { nullable: true, defaultValue: MappingSourceType.ATTRIBUTE }) sourceType?: MappingSourceType | null;
 }
 
 @InputType()
 class CreateMappingInput extends CreateInputBase {
-  @Field(() => ID, { description: 'The XDM schema the mappings write.' })
-  schemaId!: string;
-
-  @Field(() => ID, { nullable: true, description: 'The source connection whose explored schema the mappings read; required to generate them.' })
-  sourceConnectionId?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Default: "<schema name> mapping".' })
-  name?: string | null;
+  @Field(() => ID, { description: 'The XDM schema the mappings write.' }) schemaId!: string;
+  @Field(() => ID, { nullable: true, description: 'The source connection whose explored schema the mappings read; required to generate them.' }) sourceConnectionId?: string | null;
+  @Field(() => String, { nullable: true, description: 'Default: "<schema name> mapping".' }) name?: string | null;
 
   @Field(() => [FieldMappingInput], {
     nullable: true,
@@ -46,8 +36,7 @@ class CreateMappingInput extends CreateInputBase {
 
 @InputType()
 class MappingFilter extends ResourceFilterBase {
-  @Field(() => ID, { nullable: true })
-  schemaId?: string | null;
+  @Field(() => ID, { nullable: true }) schemaId?: string | null;
 }
 
 @Resolver(() => Mapping)

@@ -25,52 +25,40 @@ import { PageArgs } from './resource-resolver.js';
 
 @InputType()
 class OnboardingDatasetInput {
-  @Field(() => ID, { nullable: true, description: 'Write every resource into this existing dataset (its schema must have a `_{tenant}.<resource>_data` object for each) instead of creating schemas and datasets.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Write every resource into this existing dataset (its schema must have a `_{tenant}.<resource>_data` object for each) instead of creating schemas and datasets.',
+  })
   existingDatasetId?: string | null;
 }
 
 @InputType({ description: 'Everything needed to bring Stripe resources into AEP in one go.' })
 class OnboardStripeInput {
-  @Field(() => String, { description: 'Names the base connection; every other resource is named after it.' })
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
-  @Field(() => String, { description: 'Stripe secret key. Stored encrypted; never returned.' })
-  accessToken!: string;
-
-  @Field(() => [StripeResource], { description: 'The Stripe resources to ingest (each once).' })
-  resources!: StripeResource[];
-
-  @Field(() => ScheduleInput)
-  schedule!: ScheduleInput;
-
-  @Field(() => OnboardingDatasetInput, { nullable: true })
-  dataset?: OnboardingDatasetInput | null;
-
-  @Field(() => Boolean, { defaultValue: true, description: 'On final failure, remove what was created (in reverse order).' })
-  rollbackOnFailure!: boolean;
-
-  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same onboarding.' })
-  idempotencyKey?: string | null;
+  @Field(() => String, { description: 'Names the base connection; every other resource is named after it.' }) name!: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { description: 'Stripe secret key. Stored encrypted; never returned.' }) accessToken!: string;
+  @Field(() => [StripeResource], { description: 'The Stripe resources to ingest (each once).' }) resources!: StripeResource[];
+  @Field(() => ScheduleInput) schedule!: ScheduleInput;
+  @Field(() => OnboardingDatasetInput, { nullable: true }) dataset?: OnboardingDatasetInput | null;
+  @Field(() => Boolean, { defaultValue: true, description: 'On final failure, remove what was created (in reverse order).' }) rollbackOnFailure!: boolean;
+  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same onboarding.' }) idempotencyKey?: string | null;
 }
 
 @InputType()
 class OnboardingFilter {
-  @Field(() => OnboardingStatus, { nullable: true })
-  status?: OnboardingStatus | null;
+  @Field(() => OnboardingStatus, { nullable: true }) status?: OnboardingStatus | null;
 }
 
 @ArgsType()
 class OnboardingsArgs extends PageArgs {
-  @Field(() => OnboardingFilter, { nullable: true })
-  filter?: OnboardingFilter | null;
+  @Field(() => OnboardingFilter, { nullable: true }) filter?: OnboardingFilter | null;
 }
 
 @Resolver(() => Onboarding)
 export class OnboardingResolver {
-  @Mutation(() => Onboarding, { description: 'Onboards Stripe end to end: connection, then per resource source connection, schema, dataset, target connection, mapping and dataflow — as one resumable saga.' })
+  @Mutation(() => Onboarding, {
+    description: 'Onboards Stripe end to end: connection, then per resource source connection, schema, dataset, target connection, mapping and dataflow — as one resumable saga.',
+  })
   async onboardStripe(@Arg('input', () => OnboardStripeInput) input: OnboardStripeInput, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
     const request = await validateOnboarding(ctx, input);
     const { onboardingId } = await ctx.onboardings.submit(ctx, request);
@@ -137,11 +125,7 @@ export class OnboardingResolver {
   }
 
   @Mutation(() => Onboarding, { description: 'Stops an unfinished onboarding. With rollback (default) what it created is removed; without, it stays.' })
-  async cancelOnboarding(
-    @Arg('id', () => ID) id: string,
-    @Arg('rollback', () => Boolean, { defaultValue: true }) rollback: boolean,
-    @Ctx() ctx: GatewayContext,
-  ): Promise<Onboarding> {
+  async cancelOnboarding(@Arg('id', () => ID) id: string, @Arg('rollback', () => Boolean, { defaultValue: true }) rollback: boolean, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
     await this.owned(ctx, id);
     if (!(await ctx.store.onboardings.cancel(id, rollback))) throw new PreconditionError('the onboarding has already finished', 'id');
     await ctx.onboardings.kick(id);
@@ -165,7 +149,7 @@ export class OnboardingResolver {
     description: 'The onboarding now, then again after every step transition.',
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
-      const id = String(args.id);
+      const id = String((args as { id: unknown }).id);
       return currentThenLive<OnboardingView>(
         () => ctx.bus.subscribe(topics.onboarding(id)),
         async () => {

@@ -15,20 +15,14 @@ import { PageArgs } from './resource-resolver.js';
 
 @InputType()
 class OperationFilter {
-  @Field(() => OperationStatus, { nullable: true })
-  status?: OperationStatus | null;
-
-  @Field(() => OperationType, { nullable: true })
-  type?: OperationType | null;
-
-  @Field(() => ID, { nullable: true, description: 'Only operations on this resource.' })
-  resourceId?: string | null;
+  @Field(() => OperationStatus, { nullable: true }) status?: OperationStatus | null;
+  @Field(() => OperationType, { nullable: true }) type?: OperationType | null;
+  @Field(() => ID, { nullable: true, description: 'Only operations on this resource.' }) resourceId?: string | null;
 }
 
 @ArgsType()
 class OperationsArgs extends PageArgs {
-  @Field(() => OperationFilter, { nullable: true })
-  filter?: OperationFilter | null;
+  @Field(() => OperationFilter, { nullable: true }) filter?: OperationFilter | null;
 }
 
 @Resolver(() => Operation)
@@ -68,7 +62,7 @@ export class OperationResolver {
     description: 'The operation now, then every change until it finishes.',
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
-      const id = String(args.id);
+      const id = String((args as { id: unknown }).id);
       return currentThenLive<OperationEvent>(
         () => ctx.bus.subscribe(topics.operation(id)),
         async () => {

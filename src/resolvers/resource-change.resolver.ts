@@ -20,8 +20,7 @@ export class ResourceChangeResolver {
     description: 'The resource now, then every change to it.',
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
-      const type = String(args.type) as ResourceType;
-      const id = String(args.id);
+      const { type, id } = args as { type: ResourceType; id: string };
       return currentThenLive<ResourceChangeEvent>(
         () => ctx.bus.subscribe(topics.resource(type, id)),
         async () => {
@@ -32,11 +31,7 @@ export class ResourceChangeResolver {
       );
     },
   })
-  resourceChanged(
-    @Root() message: ResourceChangeEvent,
-    @Arg('type', () => ResourceType) _type: ResourceType,
-    @Arg('id', () => ID) _id: string,
-  ): ResourceChange {
+  resourceChanged(@Root() message: ResourceChangeEvent, @Arg('type', () => ResourceType) _type: ResourceType, @Arg('id', () => ID) _id: string): ResourceChange {
     return Object.assign(new ResourceChange(), {
       resourceType: message.resourceType,
       resourceId: message.resourceId,

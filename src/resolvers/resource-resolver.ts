@@ -23,35 +23,27 @@ import { resourceCursor, type ResourceFilter, type ResourceLink } from '../store
 /** `first`/`after` of every list. */
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: '1..100, default 20' })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' })
-  after?: string | null;
+  @Field(() => Int, { nullable: true, description: '1..100, default 20' }) first?: number | null;
+  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' }) after?: string | null;
 }
 
 /** The fields every create input has besides its name. */
 @InputType()
 export abstract class CreateInputBase {
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' })
-  idempotencyKey?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' }) idempotencyKey?: string | null;
 }
 
 /** A create input whose name is required. */
 @InputType()
 export abstract class NamedCreateInput extends CreateInputBase {
-  @Field(() => String)
-  name!: string;
+  @Field(() => String) name!: string;
 }
 
 /** The filter every resource list has; resource types add their own fields. */
 @InputType()
 export abstract class ResourceFilterBase {
-  @Field(() => ResourceState, { nullable: true, description: 'Only resources in this state (default: all but DELETED).' })
-  state?: ResourceState | null;
+  @Field(() => ResourceState, { nullable: true, description: 'Only resources in this state (default: all but DELETED).' }) state?: ResourceState | null;
 }
 
 /** Filter fields a resource type may add, and the resource columns they select by. */
@@ -95,8 +87,7 @@ export interface ResourceResolverOptions<T extends PlatformResource> {
 export function ResourceResolver<T extends PlatformResource>(options: ResourceResolverOptions<T>) {
   @ArgsType()
   class ListArgs extends PageArgs {
-    @Field(() => options.filterType, { nullable: true })
-    filter?: ResourceFilterFields | null;
+    @Field(() => options.filterType, { nullable: true }) filter?: ResourceFilterFields | null;
   }
 
   @Resolver()

@@ -8,23 +8,15 @@ import { createFields, CreateInputBase, linkedResource, linkedResources, Resourc
 
 @InputType()
 class CreateSourceConnectionInput extends CreateInputBase {
-  @Field(() => ID, { description: 'The Flowgate id of the base connection (it may still be PENDING).' })
-  connectionId!: string;
-
-  @Field(() => StripeResource)
-  resource!: StripeResource;
-
-  @Field(() => String, { nullable: true, description: 'Default: "<connection name> <resource>".' })
-  name?: string | null;
+  @Field(() => ID, { description: 'The Flowgate id of the base connection (it may still be PENDING).' }) connectionId!: string;
+  @Field(() => StripeResource) resource!: StripeResource;
+  @Field(() => String, { nullable: true, description: 'Default: "<connection name> <resource>".' }) name?: string | null;
 }
 
 @InputType()
 class SourceConnectionFilter extends ResourceFilterBase {
-  @Field(() => ID, { nullable: true })
-  connectionId?: string | null;
-
-  @Field(() => StripeResource, { nullable: true })
-  resource?: StripeResource | null;
+  @Field(() => ID, { nullable: true }) connectionId?: string | null;
+  @Field(() => StripeResource, { nullable: true }) resource?: StripeResource | null;
 }
 
 @Resolver(() => SourceConnection)

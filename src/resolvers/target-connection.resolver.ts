@@ -8,17 +8,13 @@ import { createFields, CreateInputBase, findResource, ResourceFilterBase, Resour
 
 @InputType()
 class CreateTargetConnectionInput extends CreateInputBase {
-  @Field(() => ID, { description: 'The dataset the dataflow writes into; the schema is the dataset’s.' })
-  datasetId!: string;
-
-  @Field(() => String, { nullable: true, description: 'Default: "<dataset name> (data lake)".' })
-  name?: string | null;
+  @Field(() => ID, { description: 'The dataset the dataflow writes into; the schema is the dataset’s.' }) datasetId!: string;
+  @Field(() => String, { nullable: true, description: 'Default: "<dataset name> (data lake)".' }) name?: string | null;
 }
 
 @InputType()
 class TargetConnectionFilter extends ResourceFilterBase {
-  @Field(() => ID, { nullable: true })
-  datasetId?: string | null;
+  @Field(() => ID, { nullable: true }) datasetId?: string | null;
 }
 
 @Resolver(() => TargetConnection)

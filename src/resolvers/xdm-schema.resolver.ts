@@ -15,23 +15,15 @@ const MAX_EXPLORE_SCHEMA_BYTES = 256 * 1024;
 
 @InputType({ description: 'Either sourceConnectionId (its Stripe resource is explored), or resource + exploreSchema.' })
 class CreateXdmSchemaInput extends NamedCreateInput {
-  @Field(() => ID, { nullable: true, description: 'Mirror the Stripe resource this source connection reads (explored through its base connection).' })
-  sourceConnectionId?: string | null;
-
-  @Field(() => StripeResource, { nullable: true, description: 'With exploreSchema: the resource the schema describes.' })
-  resource?: StripeResource | null;
-
-  @Field(() => JSONScalar, { nullable: true, description: 'An explore-style schema the caller already has: {type: "object", properties: {data: {...}}}.' })
-  exploreSchema?: unknown;
+  @Field(() => ID, { nullable: true, description: 'Mirror the Stripe resource this source connection reads (explored through its base connection).' }) sourceConnectionId?: string | null;
+  @Field(() => StripeResource, { nullable: true, description: 'With exploreSchema: the resource the schema describes.' }) resource?: StripeResource | null;
+  @Field(() => JSONScalar, { nullable: true, description: 'An explore-style schema the caller already has: {type: "object", properties: {data: {...}}}.' }) exploreSchema?: unknown;
 }
 
 @InputType()
 class XdmSchemaFilter extends ResourceFilterBase {
-  @Field(() => StripeResource, { nullable: true })
-  resource?: StripeResource | null;
-
-  @Field(() => ID, { nullable: true })
-  sourceConnectionId?: string | null;
+  @Field(() => StripeResource, { nullable: true }) resource?: StripeResource | null;
+  @Field(() => ID, { nullable: true }) sourceConnectionId?: string | null;
 }
 
 @Resolver(() => XdmSchema)

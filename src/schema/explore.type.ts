@@ -4,27 +4,15 @@ import { JSON as JSONScalar } from './scalars.js';
 
 @ObjectType({ description: 'One leaf of an explored schema: the path a mapping source uses.' })
 export class ExploreField {
-  @Field(() => String, { description: 'e.g. "data.amount".' })
-  path!: string;
-
-  @Field(() => String, { description: 'object, array, string, integer, number, boolean — or unknown (the value was null in the sample).' })
-  type!: string;
+  @Field(() => String, { description: 'e.g. "data.amount".' }) path!: string;
+  @Field(() => String, { description: 'object, array, string, integer, number, boolean — or unknown (the value was null in the sample).' }) type!: string;
 }
 
 @ObjectType({ description: 'What the Platform reads from a Stripe resource: its schema and, with preview, sample rows.' })
 export class ExploreResult {
-  @Field(() => ID)
-  connectionId!: string;
-
-  @Field(() => StripeResource)
-  resource!: StripeResource;
-
-  @Field(() => JSONScalar, { description: 'The hierarchical schema the Platform infers; the record sits under properties.data.' })
-  schema!: unknown;
-
-  @Field(() => [ExploreField])
-  fields!: ExploreField[];
-
-  @Field(() => [JSONScalar], { nullable: true, description: 'Sample records ({data: {...}}) when preview is true; null otherwise.' })
-  rows!: unknown[] | null;
+  @Field(() => ID) connectionId!: string;
+  @Field(() => StripeResource) resource!: StripeResource;
+  @Field(() => JSONScalar, { description: 'The hierarchical schema the Platform infers; the record sits under properties.data.' }) schema!: unknown;
+  @Field(() => [ExploreField]) fields!: ExploreField[];
+  @Field(() => [JSONScalar], { nullable: true, description: 'Sample records ({data: {...}}) when preview is true; null otherwise.' }) rows!: unknown[] | null;
 }

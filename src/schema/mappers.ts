@@ -22,7 +22,14 @@ const date = (v: Date | string | null): Date | null => (v === null ? null : v in
 /** A recorded error (of an operation, an onboarding or one of its steps) as the API shows it. */
 export function toOperationError(error: OperationErrorInfo | null): OperationError | null {
   return error
-    ? Object.assign(new OperationError(), { code: error.code, message: error.message, field: error.field ?? null, platformStatus: error.platformStatus ?? null, platformCode: error.platformCode ?? null, retryable: error.retryable })
+    ? Object.assign(new OperationError(), {
+        code: error.code,
+        message: error.message,
+        field: error.field ?? null,
+        platformStatus: error.platformStatus ?? null,
+        platformCode: error.platformCode ?? null,
+        retryable: error.retryable,
+      })
     : null;
 }
 
@@ -77,7 +84,12 @@ export function toResource(row: Resource): PlatformResource {
       return Object.assign(new Dataflow(), base, {
         resource: (row.stripeResource as StripeResource | null) ?? null,
         // Before its flow exists, an omitted start time shows the earliest it can be (see startTimeOf).
-        schedule: { frequency: schedule.frequency as ScheduleFrequency, interval: schedule.interval, startTime: new Date(startTimeOf(schedule, Math.floor(row.createdAt.getTime() / 1000)) * 1000), backfill: schedule.backfill },
+        schedule: {
+          frequency: schedule.frequency as ScheduleFrequency,
+          interval: schedule.interval,
+          startTime: new Date(startTimeOf(schedule, Math.floor(row.createdAt.getTime() / 1000)) * 1000),
+          backfill: schedule.backfill,
+        },
         mappingVersion: spec.mappingVersion ?? 0,
         sourceConnectionId: row.sourceConnectionId!,
         targetConnectionId: row.targetConnectionId!,

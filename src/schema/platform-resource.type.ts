@@ -6,32 +6,15 @@ import { ResourceState, ResourceType } from './enums.js';
   resolveType: (value: { resourceType?: ResourceType }) => RESOURCE_TYPE_NAMES[value.resourceType ?? ResourceType.CONNECTION],
 })
 export abstract class PlatformResource {
-  @Field(() => ID, { description: "Flowgate's id: stable from the moment the resource is requested." })
-  id!: string;
-
-  @Field(() => String, { nullable: true, description: "Adobe's id; null until the Platform created the resource." })
-  platformId!: string | null;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  description!: string | null;
-
-  @Field(() => String, { nullable: true, description: "The Platform's concurrency token (etag), as last seen." })
-  etag!: string | null;
-
-  @Field(() => ResourceState)
-  state!: ResourceState;
-
-  @Field(() => String, { description: 'The AEP sandbox the resource lives in.' })
-  sandbox!: string;
-
-  @Field(() => Date)
-  createdAt!: Date;
-
-  @Field(() => Date)
-  updatedAt!: Date;
+  @Field(() => ID, { description: "Flowgate's id: stable from the moment the resource is requested." }) id!: string;
+  @Field(() => String, { nullable: true, description: "Adobe's id; null until the Platform created the resource." }) platformId!: string | null;
+  @Field(() => String) name!: string;
+  @Field(() => String, { nullable: true }) description!: string | null;
+  @Field(() => String, { nullable: true, description: "The Platform's concurrency token (etag), as last seen." }) etag!: string | null;
+  @Field(() => ResourceState) state!: ResourceState;
+  @Field(() => String, { description: 'The AEP sandbox the resource lives in.' }) sandbox!: string;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date) updatedAt!: Date;
 
   /** Which concrete type this is (not a GraphQL field; used to resolve the interface). */
   resourceType!: ResourceType;

@@ -10,38 +10,25 @@ export class Connection extends PlatformResource {}
 /** Which Stripe resource of a base connection a dataflow reads. */
 @ObjectType({ implements: PlatformResource })
 export class SourceConnection extends PlatformResource {
-  @Field(() => StripeResource)
-  resource!: StripeResource;
+  @Field(() => StripeResource) resource!: StripeResource;
 
   connectionId!: string;
 }
 
 @ObjectType({ description: 'One field of an XDM schema (dotted path under the tenant namespace).' })
 export class XdmField {
-  @Field(() => String)
-  path!: string;
-
-  @Field(() => String)
-  type!: string;
-
-  @Field(() => String, { nullable: true, description: 'The explore path the field mirrors, e.g. "data.amount" (the mapping source); null if unknown.' })
-  source?: string | null;
+  @Field(() => String) path!: string;
+  @Field(() => String) type!: string;
+  @Field(() => String, { nullable: true, description: 'The explore path the field mirrors, e.g. "data.amount" (the mapping source); null if unknown.' }) source?: string | null;
 }
 
 /** A custom XDM schema whose tenant field group mirrors a Stripe resource. */
 @ObjectType({ implements: PlatformResource })
 export class XdmSchema extends PlatformResource {
-  @Field(() => StripeResource, { nullable: true })
-  resource!: StripeResource | null;
-
-  @Field(() => String, { nullable: true, description: 'Schema Registry version, e.g. "1.0".' })
-  version!: string | null;
-
-  @Field(() => String, { nullable: true, description: 'The tenant namespace fields live under, e.g. "_flowgatelocal".' })
-  tenantNamespace!: string | null;
-
-  @Field(() => [XdmField], { description: 'Leaf fields the schema defines (empty until created).' })
-  fields!: XdmField[];
+  @Field(() => StripeResource, { nullable: true }) resource!: StripeResource | null;
+  @Field(() => String, { nullable: true, description: 'Schema Registry version, e.g. "1.0".' }) version!: string | null;
+  @Field(() => String, { nullable: true, description: 'The tenant namespace fields live under, e.g. "_flowgatelocal".' }) tenantNamespace!: string | null;
+  @Field(() => [XdmField], { description: 'Leaf fields the schema defines (empty until created).' }) fields!: XdmField[];
 
   sourceConnectionId!: string | null;
 }
@@ -61,24 +48,16 @@ export class TargetConnection extends PlatformResource {
 
 @ObjectType({ description: 'One field mapping of a mapping set: a source attribute written to an XDM path.' })
 export class FieldMapping {
-  @Field(() => String, { description: 'Source attribute, e.g. "data.amount".' })
-  source!: string;
-
-  @Field(() => String, { description: 'XDM destination path, e.g. "_tenant.charges_data.amount".' })
-  destination!: string;
-
-  @Field(() => String, { description: 'ATTRIBUTE, EXPRESSION or STATIC.' })
-  sourceType!: string;
+  @Field(() => String, { description: 'Source attribute, e.g. "data.amount".' }) source!: string;
+  @Field(() => String, { description: 'XDM destination path, e.g. "_tenant.charges_data.amount".' }) destination!: string;
+  @Field(() => String, { description: 'ATTRIBUTE, EXPRESSION or STATIC.' }) sourceType!: string;
 }
 
 /** A Data Prep mapping set with its field mappings. */
 @ObjectType({ implements: PlatformResource })
 export class Mapping extends PlatformResource {
-  @Field(() => Int, { nullable: true, description: 'The mapping set version on the Platform.' })
-  version!: number | null;
-
-  @Field(() => [FieldMapping])
-  fieldMappings!: FieldMapping[];
+  @Field(() => Int, { nullable: true, description: 'The mapping set version on the Platform.' }) version!: number | null;
+  @Field(() => [FieldMapping]) fieldMappings!: FieldMapping[];
 
   schemaId!: string;
   sourceConnectionId!: string | null;
@@ -86,30 +65,18 @@ export class Mapping extends PlatformResource {
 
 @ObjectType({ description: 'When a dataflow runs.' })
 export class Schedule {
-  @Field(() => ScheduleFrequency)
-  frequency!: ScheduleFrequency;
-
-  @Field(() => Int, { nullable: true, description: 'Frequency units between runs; null for ONCE.' })
-  interval!: number | null;
-
-  @Field(() => Date, { description: 'First run.' })
-  startTime!: Date;
-
-  @Field(() => Boolean, { nullable: true, description: 'Whether the first run reads history.' })
-  backfill!: boolean | null;
+  @Field(() => ScheduleFrequency) frequency!: ScheduleFrequency;
+  @Field(() => Int, { nullable: true, description: 'Frequency units between runs; null for ONCE.' }) interval!: number | null;
+  @Field(() => Date, { description: 'First run.' }) startTime!: Date;
+  @Field(() => Boolean, { nullable: true, description: 'Whether the first run reads history.' }) backfill!: boolean | null;
 }
 
 /** A dataflow: reads a Stripe resource through a source connection, maps it, writes a dataset. */
 @ObjectType({ implements: PlatformResource })
 export class Dataflow extends PlatformResource {
-  @Field(() => StripeResource, { nullable: true })
-  resource!: StripeResource | null;
-
-  @Field(() => Schedule)
-  schedule!: Schedule;
-
-  @Field(() => Int, { description: 'The mapping set version the flow uses.' })
-  mappingVersion!: number;
+  @Field(() => StripeResource, { nullable: true }) resource!: StripeResource | null;
+  @Field(() => Schedule) schedule!: Schedule;
+  @Field(() => Int, { description: 'The mapping set version the flow uses.' }) mappingVersion!: number;
 
   sourceConnectionId!: string;
   targetConnectionId!: string;

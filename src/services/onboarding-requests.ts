@@ -110,6 +110,8 @@ export class OnboardingRequests {
   private fingerprint(request: NewOnboardingRequest): string {
     const token = createHmac('sha256', this.options.fingerprintKey).update(request.accessToken).digest('hex');
     const { accessToken: _secret, idempotencyKey: _key, ...rest } = request;
-    return createHash('sha256').update(JSON.stringify({ ...rest, token })).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify({ ...rest, token }))
+      .digest('hex');
   }
 }

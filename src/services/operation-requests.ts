@@ -124,7 +124,9 @@ export class OperationRequests {
     const secret = request.secret === undefined ? null : createHmac('sha256', this.options.fingerprintKey).update(request.secret).digest('hex');
     // For creates the target id is new on every call, so it is left out.
     const target = request.create ? { create: request.create } : { resourceId: request.resourceId };
-    return createHash('sha256').update(stableJson({ type: request.type, target, input: request.input, secret })).digest('hex');
+    return createHash('sha256')
+      .update(stableJson({ type: request.type, target, input: request.input, secret }))
+      .digest('hex');
   }
 }
 

@@ -42,11 +42,11 @@ export class ApiKeyStore {
   async create(input: NewApiKey, sql: Sql = this.pool, nameField = 'name'): Promise<ApiKey> {
     if ((await sql.query('SELECT 1 FROM api_keys WHERE name = $1 AND revoked_at IS NULL', [input.name])).rows.length > 0) throw nameTaken(nameField);
     try {
-      const result = await sql.query(
+      const result = await sql.query<ApiKeyColumns>(
         `INSERT INTO api_keys (id, key_id, name, role, sandboxes, secret_hash, expires_at, created_by) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
         [randomUUID(), input.keyId, input.name, input.role, input.sandboxes, input.secretHash, input.expiresAt, input.createdBy],
       );
-      return apiKeyFromRow(result.rows[0]);
+      return apiKeyFromRow(result.rows[0]!);
     } catch (error) {
       // Two creates of one name racing: the partial unique index decides.
       if ((error as { code?: string }).code === '23505') throw nameTaken(nameField);
@@ -55,13 +55,13 @@ export class ApiKeyStore {
   }
 
   async findByKeyId(keyId: string): Promise<ApiKey | null> {
-    const result = await this.pool.query({ name: 'fg_api_key', text: 'SELECT * FROM api_keys WHERE key_id = $1', values: [keyId] });
-    return result.rows.length === 0 ? null : apiKeyFromRow(result.rows[0]);
+    const result = await this.pool.query<ApiKeyColumns>({ name: 'fg_api_key', text: 'SELECT * FROM api_keys WHERE key_id = $1', values: [keyId] });
+    return result.rows[0] ? apiKeyFromRow(result.rows[0]) : null;
   }
 
   /** Active keys first (by name), then revoked ones (newest revocation first). */
   async list(options: { includeRevoked?: boolean } = {}): Promise<ApiKey[]> {
-    const result = await this.pool.query(`SELECT * FROM api_keys ${options.includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY revoked_at DESC NULLS FIRST, name ASC`);
+    const result = await this.pool.query<ApiKeyColumns>(`SELECT * FROM api_keys ${options.includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY revoked_at DESC NULLS FIRST, name ASC`);
     return result.rows.map(apiKeyFromRow);
   }
 
@@ -71,14 +71,14 @@ export class ApiKeyStore {
 
   /** Revokes the active key with this id or name; null when there is none. */
   async revoke(by: { id?: string; name?: string }, revokedBy: string, sql: Sql = this.pool): Promise<ApiKey | null> {
-    const result = await sql.query(
+    const result = await sql.query<ApiKeyColumns>(
       `UPDATE api_keys SET revoked_at = now(), revoked_by = $3
        WHERE id = (SELECT id FROM api_keys WHERE revoked_at IS NULL AND ($1::uuid IS NULL OR id = $1::uuid) AND ($2::text IS NULL OR name = $2) LIMIT 1)
          AND revoked_at IS NULL
        RETURNING *`,
       [by.id ?? null, by.name ?? null, revokedBy],
     );
-    return result.rows.length === 0 ? null : apiKeyFromRow(result.rows[0]);
+    return result.rows[0] ? apiKeyFromRow(result.rows[0]) : null;
   }
 
   /** Records use, at most once a minute per key (the condition makes concurrent touches cheap no-ops). */
@@ -99,7 +99,23 @@ function nameTaken(field: string): ValidationError {
   return new ValidationError(field, 'an active API key already has this name; revoke it first or choose another');
 }
 
-function apiKeyFromRow(r: Record<string, any>): ApiKey {
+/** An `api_keys` row as PostgreSQL returns it. */
+interface ApiKeyColumns {
+  id: string;
+  key_id: string;
+  name: string;
+  role: string;
+  sandboxes: string[] | null;
+  secret_hash: string;
+  expires_at: Date | null;
+  created_at: Date;
+  created_by: string;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+
+function apiKeyFromRow(r: ApiKeyColumns): ApiKey {
   return {
     id: r.id,
     keyId: r.key_id,

@@ -82,7 +82,16 @@ export class AuditChainVerifier {
             const at = { id: row.id, seq, at: row.at };
             if (seq > headSeq) return report({ ...at, reason: `event is past the chain head (seq ${headSeq}): it was inserted without the chain trigger` }, checked);
             if (!row.prev_hash || !row.prev_hash.equals(expectedPrev)) {
-              return report({ ...at, reason: checked === 1 ? 'event does not link to the start of the chain (earlier events were removed or forged)' : 'event does not link to the event before it (an event between them was removed or inserted, or the previous one was rewritten)' }, checked);
+              return report(
+                {
+                  ...at,
+                  reason:
+                    checked === 1
+                      ? 'event does not link to the start of the chain (earlier events were removed or forged)'
+                      : 'event does not link to the event before it (an event between them was removed or inserted, or the previous one was rewritten)',
+                },
+                checked,
+              );
             }
             if (!row.hash || !row.recomputed || !row.recomputed.equals(row.hash)) {
               return report({ ...at, reason: 'event content does not match its hash (the event was changed after it was written)' }, checked);
@@ -94,7 +103,10 @@ export class AuditChainVerifier {
           if (rows.length < this.batchSize) break;
         }
         if (lastSeq !== headSeq || !lastHash.equals(head.hash)) {
-          return report({ id: head.event_id, seq: headSeq, at: null, reason: `the chain head names event seq ${headSeq}, but the chain ends at seq ${lastSeq}: the newest events were removed` }, checked);
+          return report(
+            { id: head.event_id, seq: headSeq, at: null, reason: `the chain head names event seq ${headSeq}, but the chain ends at seq ${lastSeq}: the newest events were removed` },
+            checked,
+          );
         }
         return report(null, checked);
       } finally {

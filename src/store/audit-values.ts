@@ -17,7 +17,7 @@ const SECRET_KEYS = /^(accessToken|access_token|clientSecret|client_secret|secre
 
 /** A deep copy with secret values replaced by `[redacted]`. */
 export function redactSecrets<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactSecrets(v)) as T;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : redactSecrets(v)])) as T;
   }

@@ -37,10 +37,7 @@ export class AuditStore {
     };
     const seq = after ? decodeSeq(after) : null;
     const pageWhere: Prisma.AuditEventWhereInput = seq !== null ? { AND: [where, { seq: { lt: seq } }] } : where;
-    const [rows, totalCount] = await Promise.all([
-      this.db.auditEvent.findMany({ where: pageWhere, orderBy: { seq: 'desc' }, take: first + 1 }),
-      this.db.auditEvent.count({ where }),
-    ]);
+    const [rows, totalCount] = await Promise.all([this.db.auditEvent.findMany({ where: pageWhere, orderBy: { seq: 'desc' }, take: first + 1 }), this.db.auditEvent.count({ where })]);
     return { rows: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
   }
 }

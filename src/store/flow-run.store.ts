@@ -53,13 +53,8 @@ export class FlowRunStore {
   async list(dataflowId: string, first: number, after?: string | null, status?: string | null): Promise<Page<FlowRun>> {
     const where: Prisma.FlowRunWhereInput = { dataflowId, ...(status ? { status } : {}) };
     const position = after ? decodeCursor(after) : null;
-    const pageWhere: Prisma.FlowRunWhereInput = position
-      ? { AND: [where, { OR: [{ startedAt: { lt: position.at } }, { startedAt: position.at, id: { lt: position.id } }] }] }
-      : where;
-    const [rows, totalCount] = await Promise.all([
-      this.db.flowRun.findMany({ where: pageWhere, orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.db.flowRun.count({ where }),
-    ]);
+    const pageWhere: Prisma.FlowRunWhereInput = position ? { AND: [where, { OR: [{ startedAt: { lt: position.at } }, { startedAt: position.at, id: { lt: position.id } }] }] } : where;
+    const [rows, totalCount] = await Promise.all([this.db.flowRun.findMany({ where: pageWhere, orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: first + 1 }), this.db.flowRun.count({ where })]);
     return { rows: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
   }
 

@@ -29,7 +29,14 @@ export class ListFilter {
  * stable while rows are added — and how many rows match in all. The statement text depends only
  * on which conditions are set, so each shape is a named (prepared once per connection) statement.
  */
-export async function newestFirst<R>(pool: pg.Pool, table: 'resources' | 'operations' | 'onboardings', filter: ListFilter, first: number, after: string | null | undefined, map: (row: Record<string, any>) => R): Promise<Page<R>> {
+export async function newestFirst<C extends pg.QueryResultRow, R>(
+  pool: pg.Pool,
+  table: 'resources' | 'operations' | 'onboardings',
+  filter: ListFilter,
+  first: number,
+  after: string | null | undefined,
+  map: (row: C) => R,
+): Promise<Page<R>> {
   const where = filter.conditions.join(' AND ');
   const params = [...filter.params];
   let pageWhere = where;
@@ -41,9 +48,9 @@ export async function newestFirst<R>(pool: pg.Pool, table: 'resources' | 'operat
   params.push(first + 1);
   const shape = createHash('sha1').update(`${table} ${pageWhere}`).digest('hex').slice(0, 16);
   const [rows, count] = await Promise.all([
-    pool.query({ name: `fg_page_${shape}`, text: `SELECT * FROM ${table} WHERE ${pageWhere} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, values: params }),
-    pool.query({ name: `fg_count_${shape}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: filter.params }),
+    pool.query<C>({ name: `fg_page_${shape}`, text: `SELECT * FROM ${table} WHERE ${pageWhere} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, values: params }),
+    pool.query<{ n: number }>({ name: `fg_count_${shape}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: filter.params }),
   ]);
   const mapped = rows.rows.map(map);
-  return { rows: mapped.slice(0, first), hasNextPage: mapped.length > first, totalCount: (count.rows[0] as { n: number }).n };
+  return { rows: mapped.slice(0, first), hasNextPage: mapped.length > first, totalCount: count.rows[0]!.n };
 }

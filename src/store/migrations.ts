@@ -36,9 +36,7 @@ export async function applyMigrations(databaseUrl: string, migrationsDir = DEFAU
       "applied_steps_count" INTEGER NOT NULL DEFAULT 0
     )`);
     const done = new Map<string, string>();
-    const rows = await client.query<{ migration_name: string; checksum: string }>(
-      'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-    );
+    const rows = await client.query<{ migration_name: string; checksum: string }>('SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
     for (const row of rows.rows) done.set(row.migration_name, row.checksum);
 
     const result: MigrationResult = { applied: [], alreadyApplied: [] };

@@ -54,7 +54,6 @@ export interface StepRow {
   updated_at: Date;
 }
 
-
 /** A resource an undo could not remove. */
 export interface LeftBehind {
   resourceType: string;

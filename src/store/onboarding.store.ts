@@ -7,6 +7,7 @@ import { inTransaction, type Sql } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
 import type { NewResource, NewSecret, OperationLedger } from './operation-ledger.js';
+import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
 
 /** A new onboarding: its row and its whole step ledger (written by `create`). */
 export interface NewOnboarding {
@@ -88,8 +89,9 @@ export class OnboardingStore {
   /** One page of a sandbox's onboardings with their steps, newest first. */
   async list(filter: { sandbox: string; status?: OnboardingStatus | null }, first: number, after?: string | null): Promise<Page<OnboardingState>> {
     const where = new ListFilter().where('sandbox = ?', filter.sandbox).whereGiven('status = ?::"OnboardingStatus"', filter.status);
-    const page = await newestFirst(this.pool, 'onboardings', where, first, after, (row) => row as OnboardingRow);
-    const steps = page.rows.length === 0 ? [] : (await this.pool.query<StepRow>('SELECT * FROM onboarding_steps WHERE onboarding_id = ANY($1::uuid[]) ORDER BY position, key', [page.rows.map((o) => o.id)])).rows;
+    const page = await newestFirst(this.pool, 'onboardings', where, first, after, (row: OnboardingRow) => row);
+    const steps =
+      page.rows.length === 0 ? [] : (await this.pool.query<StepRow>('SELECT * FROM onboarding_steps WHERE onboarding_id = ANY($1::uuid[]) ORDER BY position, key', [page.rows.map((o) => o.id)])).rows;
     return { ...page, rows: page.rows.map((onboarding) => ({ onboarding, steps: steps.filter((s) => s.onboarding_id === onboarding.id) })) };
   }
 
@@ -201,11 +203,19 @@ export class OnboardingStore {
 
   /** A step that failed before it could start (e.g. nothing to map): FAILED on this attempt. */
   async failStep(client: pg.PoolClient, stepId: string, attempt: number, error: OperationErrorInfo): Promise<void> {
-    await client.query(`UPDATE onboarding_steps SET status = 'FAILED', attempts = $2, error = $3::jsonb, started_at = now(), finished_at = now(), updated_at = now() WHERE id = $1`, [stepId, attempt, JSON.stringify(error)]);
+    await client.query(`UPDATE onboarding_steps SET status = 'FAILED', attempts = $2, error = $3::jsonb, started_at = now(), finished_at = now(), updated_at = now() WHERE id = $1`, [
+      stepId,
+      attempt,
+      JSON.stringify(error),
+    ]);
   }
 
   /** An inline step's outcome (connection test, explore); false when the step was not RUNNING any more (another delivery recorded it). */
-  async recordInlineOutcome(onboardingId: string, key: string, outcome: { status: Extract<StepStatus, 'SUCCEEDED' | 'FAILED'>; result: Record<string, unknown> | null; error: OperationErrorInfo | null }): Promise<boolean> {
+  async recordInlineOutcome(
+    onboardingId: string,
+    key: string,
+    outcome: { status: Extract<StepStatus, 'SUCCEEDED' | 'FAILED'>; result: Record<string, unknown> | null; error: OperationErrorInfo | null },
+  ): Promise<boolean> {
     const result = await this.pool.query(
       `UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, finished_at = now(), updated_at = now()
        WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`,
@@ -246,7 +256,18 @@ export class OnboardingStore {
         [
           onboardingId,
           JSON.stringify(
-            steps.map((s) => ({ id: s.id, key: s.key, kind: s.kind, position: s.position, resource: s.resource, depends_on: s.dependsOn, weight: s.weight, resource_type: s.resourceType, resource_id: s.resourceId, undoes: s.undoes ?? null })),
+            steps.map((s) => ({
+              id: s.id,
+              key: s.key,
+              kind: s.kind,
+              position: s.position,
+              resource: s.resource,
+              depends_on: s.dependsOn,
+              weight: s.weight,
+              resource_type: s.resourceType,
+              resource_id: s.resourceId,
+              undoes: s.undoes ?? null,
+            })),
           ),
         ],
       )
@@ -286,11 +307,11 @@ export class OnboardingStore {
   }
 
   /** Resource rows by id (what a step's operation is built from), read inside the pass. */
-  async resources(client: pg.PoolClient, ids: (string | null | undefined)[]): Promise<Map<string, Record<string, any>>> {
+  async resources(client: pg.PoolClient, ids: (string | null | undefined)[]): Promise<Map<string, Resource>> {
     const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
     if (wanted.length === 0) return new Map();
-    const rows = (await client.query('SELECT * FROM resources WHERE id = ANY($1::uuid[])', [wanted])).rows;
-    return new Map(rows.map((r) => [r.id as string, r]));
+    const rows = (await client.query<ResourceColumns>('SELECT * FROM resources WHERE id = ANY($1::uuid[])', [wanted])).rows;
+    return new Map(rows.map((r) => [r.id, resourceFromRow(r)]));
   }
 
   /** The id of the newest secret of a resource (the base connection's sealed access token). */
@@ -322,7 +343,10 @@ export class OnboardingStore {
       const row = (await client.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1 FOR UPDATE', [id])).rows[0];
       const undone = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM onboarding_steps WHERE onboarding_id = $1 AND undoes IS NOT NULL', [id])).rows[0]!.n;
       if (!row || row.status !== 'FAILED' || undone > 0) return false;
-      await client.query(`UPDATE onboarding_steps SET status = 'PENDING', error = NULL, finished_at = NULL, updated_at = now() WHERE onboarding_id = $1 AND undoes IS NULL AND status IN ('FAILED', 'CANCELLED')`, [id]);
+      await client.query(
+        `UPDATE onboarding_steps SET status = 'PENDING', error = NULL, finished_at = NULL, updated_at = now() WHERE onboarding_id = $1 AND undoes IS NULL AND status IN ('FAILED', 'CANCELLED')`,
+        [id],
+      );
       await client.query(`UPDATE onboardings SET status = 'RETRYING', error = NULL, finished_at = NULL, updated_at = now() WHERE id = $1`, [id]);
       return true;
     });

@@ -6,7 +6,17 @@ import { checkSpec } from '../domain/resource-specs.js';
 import type { PlatformResourceType, ResourceState, ResourceType } from '../domain/resource-types.js';
 import { auditView, diffFields, redactSecrets } from './audit-values.js';
 import type { Sql } from './db.js';
-import { operationFromRow, resourceFromRow, sealedSecretFromRow, type Operation, type Resource, type SealedSecretRow } from './rows.js';
+import {
+  operationFromRow,
+  resourceFromRow,
+  sealedSecretFromRow,
+  type Operation,
+  type OperationColumns,
+  type Resource,
+  type ResourceColumns,
+  type SealedSecretRow,
+  type SecretColumns,
+} from './rows.js';
 
 /**
  * The one writer of `operations`, `resources` and `audit_events` (and of a secret sealed with
@@ -22,7 +32,10 @@ import { operationFromRow, resourceFromRow, sealedSecretFromRow, type Operation,
  */
 
 /** A resource row to insert together with its operation (state PENDING). */
-export type NewResource = Pick<Resource, 'id' | 'sandbox' | 'name' | 'description' | 'spec' | 'stripeResource' | 'connectionId' | 'sourceConnectionId' | 'targetConnectionId' | 'schemaId' | 'datasetId' | 'mappingId'> & {
+export type NewResource = Pick<
+  Resource,
+  'id' | 'sandbox' | 'name' | 'description' | 'spec' | 'stripeResource' | 'connectionId' | 'sourceConnectionId' | 'targetConnectionId' | 'schemaId' | 'datasetId' | 'mappingId'
+> & {
   type: PlatformResourceType;
 };
 
@@ -87,7 +100,11 @@ export interface ResourceChanges {
 /** How an operation ended: its one way out of RUNNING (see `finish`). */
 export type OperationOutcome =
   | { status: 'SUCCEEDED'; changes: ResourceChanges; /** The audit action, e.g. CREATED, UPDATED, ENABLED. */ action: string; message: string }
-  | { status: 'FAILED'; error: OperationErrorInfo; /** The resource changed on the Platform (a 412 the worker looked into): its fresh etag and snapshot are kept. */ conflict: { etag: string | null; snapshot: unknown } | null };
+  | {
+      status: 'FAILED';
+      error: OperationErrorInfo;
+      /** The resource changed on the Platform (a 412 the worker looked into): its fresh etag and snapshot are kept. */ conflict: { etag: string | null; snapshot: unknown } | null;
+    };
 
 /** An audit event written on its own (API-key management); resource changes write theirs in `finish`. */
 export interface NewAuditEvent {
@@ -114,7 +131,11 @@ export interface NewAuditEvent {
 export type ResourceWrite = 'all' | 'etag-and-snapshot' | 'state' | 'none';
 
 /** What `finish` writes: the resource after the operation, which columns, and the audit event. Pure. */
-export function finishedState(operation: Operation, before: Resource, outcome: OperationOutcome): { after: Resource; write: ResourceWrite; action: string; auditBefore: Record<string, unknown> | null } {
+export function finishedState(
+  operation: Operation,
+  before: Resource,
+  outcome: OperationOutcome,
+): { after: Resource; write: ResourceWrite; action: string; auditBefore: Record<string, unknown> | null } {
   switch (outcome.status) {
     case 'SUCCEEDED': {
       const c = outcome.changes;
@@ -149,8 +170,8 @@ export class OperationLedger {
   constructor(private readonly pool: pg.Pool) {}
 
   /** A named (prepared once per connection) statement. */
-  private named(name: string, text: string, values: unknown[], sql: Sql = this.pool): Promise<pg.QueryResult> {
-    return sql.query({ name, text, values });
+  private named<R extends pg.QueryResultRow = OperationColumns>(name: string, text: string, values: unknown[], sql: Sql = this.pool): Promise<pg.QueryResult<R>> {
+    return sql.query<R>({ name, text, values });
   }
 
   /**
@@ -199,7 +220,7 @@ export class OperationLedger {
       RETURNING *`;
     // Named statements are parsed and planned once per connection (the planner's time showed in PostgreSQL's CPU).
     const result = await this.named(`fg_record_${resource ? 'r' : ''}${secret ? 's' : ''}`, text, params);
-    return operationFromRow(result.rows[0]);
+    return operationFromRow(result.rows[0]!);
   }
 
   /**
@@ -273,7 +294,7 @@ export class OperationLedger {
    * (an earlier delivery finished it).
    */
   async start(operationId: string, message: string): Promise<{ operation: Operation; resource: Resource | null; secret: SealedSecretRow | null } | null> {
-    const result = await this.named(
+    const result = await this.named<{ operation: OperationColumns; resource: ResourceColumns | null; secret: SecretColumns | null }>(
       'fg_start',
       `WITH o AS (
          UPDATE operations SET status = 'RUNNING', attempts = attempts + 1, message = $2, error = NULL, updated_at = now()
@@ -285,14 +306,18 @@ export class OperationLedger {
       [operationId, message],
     );
     if (result.rows.length === 0) return null;
-    const row = result.rows[0];
+    const row = result.rows[0]!;
     return { operation: operationFromRow(row.operation), resource: row.resource ? resourceFromRow(row.resource) : null, secret: row.secret ? sealedSecretFromRow(row.secret) : null };
   }
 
   /** Updates progress of a RUNNING operation; null when it is not running any more. */
   async progress(operationId: string, progress: number, message: string): Promise<Operation | null> {
-    const result = await this.named('fg_progress', `UPDATE operations SET progress = $2, message = $3, updated_at = now() WHERE id = $1::uuid AND status = 'RUNNING' RETURNING *`, [operationId, progress, message]);
-    return result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
+    const result = await this.named('fg_progress', `UPDATE operations SET progress = $2, message = $3, updated_at = now() WHERE id = $1::uuid AND status = 'RUNNING' RETURNING *`, [
+      operationId,
+      progress,
+      message,
+    ]);
+    return result.rows[0] ? operationFromRow(result.rows[0]) : null;
   }
 
   /**
@@ -312,7 +337,7 @@ export class OperationLedger {
       error.message,
       JSON.stringify(error),
     ]);
-    return operationFromRow(result.rows[0]);
+    return operationFromRow(result.rows[0]!);
   }
 
   /**
@@ -331,12 +356,12 @@ export class OperationLedger {
         `UPDATE operations SET status = $2::"OperationStatus", message = $3, progress = CASE WHEN $2 = 'SUCCEEDED' THEN 1 ELSE progress END, error = $4::jsonb, finished_at = now(), updated_at = now() WHERE id = $1::uuid RETURNING *`,
         [operation.id, outcome.status, message, error],
       );
-      return { operation: operationFromRow(result.rows[0]), resource: null, action: null };
+      return { operation: operationFromRow(result.rows[0]!), resource: null, action: null };
     }
     const { after, write, action, auditBefore } = finishedState(operation, before, outcome);
     const beforeView = auditBefore ? redactSecrets(auditBefore) : null;
     const afterView = redactSecrets(auditView(after));
-    const result = await this.named(
+    const result = await this.named<{ operation: OperationColumns; resource: ResourceColumns | null }>(
       'fg_finish',
       `WITH r AS (
          UPDATE resources SET
@@ -386,7 +411,7 @@ export class OperationLedger {
         operation.requestId,
       ],
     );
-    const row = result.rows[0];
+    const row = result.rows[0]!;
     return { operation: operationFromRow(row.operation), resource: row.resource ? resourceFromRow(row.resource) : before, action };
   }
 
@@ -406,7 +431,7 @@ export class OperationLedger {
        SELECT * FROM o`,
       [operationId, message],
     );
-    return result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
+    return result.rows[0] ? operationFromRow(result.rows[0]) : null;
   }
 
   /** Marks a resource DELETED with its audit event, as part of another resource's operation (a cascade delete). */
@@ -414,16 +439,27 @@ export class OperationLedger {
     const after: Resource = { ...dependent, state: 'DELETED', deletedAt: new Date() };
     const beforeView = redactSecrets(auditView(dependent));
     const afterView = redactSecrets(auditView(after));
-    const result = await this.named(
+    const result = await this.named<ResourceColumns>(
       'fg_cascade_delete',
       `WITH r AS (UPDATE resources SET state = 'DELETED', deleted_at = $2, updated_at = now() WHERE id = $1::uuid RETURNING *),
        a AS (
          INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
          SELECT $3::uuid, r.sandbox, $4, 'DELETED', r.type, r.id, r.platform_id, $5, NULL, $6::jsonb, $7::jsonb, $8::jsonb, $9::uuid, $10 FROM r)
        SELECT * FROM r`,
-      [dependent.id, after.deletedAt, randomUUID(), operation.requestedBy, dependent.etag, JSON.stringify(diffFields(beforeView, afterView)), JSON.stringify(beforeView), JSON.stringify(afterView), operation.id, operation.requestId],
+      [
+        dependent.id,
+        after.deletedAt,
+        randomUUID(),
+        operation.requestedBy,
+        dependent.etag,
+        JSON.stringify(diffFields(beforeView, afterView)),
+        JSON.stringify(beforeView),
+        JSON.stringify(afterView),
+        operation.id,
+        operation.requestId,
+      ],
     );
-    return resourceFromRow(result.rows[0]);
+    return resourceFromRow(result.rows[0]!);
   }
 
   /** Appends an audit event of something that is not an operation (API-key management), in the caller's transaction when given. */

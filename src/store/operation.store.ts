@@ -3,7 +3,7 @@ import { isUuid } from '../domain/ids.js';
 import type { OperationStatus } from '../domain/operations.js';
 import { encodeCursor, type Page } from './cursor.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
-import { operationFromRow, type Operation } from './rows.js';
+import { operationFromRow, type Operation, type OperationColumns } from './rows.js';
 
 export type { Operation } from './rows.js';
 
@@ -21,15 +21,19 @@ export class OperationStore {
   /** One operation, in a sandbox when one is given; null also for an id that is not a UUID. */
   async find(id: string, sandbox?: string): Promise<Operation | null> {
     if (!isUuid(id)) return null;
-    const result = await this.pool.query({ name: 'fg_operation', text: 'SELECT * FROM operations WHERE id = $1::uuid', values: [id] });
-    const operation = result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
+    const result = await this.pool.query<OperationColumns>({ name: 'fg_operation', text: 'SELECT * FROM operations WHERE id = $1::uuid', values: [id] });
+    const operation = result.rows[0] ? operationFromRow(result.rows[0]) : null;
     return operation && (sandbox === undefined || operation.sandbox === sandbox) ? operation : null;
   }
 
   /** The operation a caller submitted under an idempotency key, if any. */
   async byIdempotencyKey(requestedBy: string, key: string): Promise<Operation | null> {
-    const result = await this.pool.query({ name: 'fg_operation_by_key', text: 'SELECT * FROM operations WHERE requested_by = $1 AND idempotency_key = $2', values: [requestedBy, key] });
-    return result.rows.length === 0 ? null : operationFromRow(result.rows[0]);
+    const result = await this.pool.query<OperationColumns>({
+      name: 'fg_operation_by_key',
+      text: 'SELECT * FROM operations WHERE requested_by = $1 AND idempotency_key = $2',
+      values: [requestedBy, key],
+    });
+    return result.rows[0] ? operationFromRow(result.rows[0]) : null;
   }
 
   /** One page of a sandbox's operations, newest first. */
@@ -49,7 +53,7 @@ export class OperationStore {
    * while it works).
    */
   async unfinishedOlderThan(cutoff: Date, limit: number, runningCutoff: Date = cutoff): Promise<Operation[]> {
-    const result = await this.pool.query({
+    const result = await this.pool.query<OperationColumns>({
       name: 'fg_unfinished',
       text: `SELECT * FROM operations
              WHERE (status IN ('QUEUED', 'RETRYING') AND updated_at < $1) OR (status = 'RUNNING' AND updated_at < $3)

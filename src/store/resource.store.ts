@@ -4,7 +4,7 @@ import type { ResourceState, ResourceType } from '../domain/resource-types.js';
 import { NotFoundError } from '../errors/app-errors.js';
 import { encodeCursor, type Page } from './cursor.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
-import { resourceFromRow, type Resource } from './rows.js';
+import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
 
 export type { Resource } from './rows.js';
 
@@ -44,8 +44,8 @@ export class ResourceStore {
   /** One resource in a sandbox, or null (also for an id that is not a UUID). */
   async find(id: string, sandbox: string): Promise<Resource | null> {
     if (!isUuid(id)) return null;
-    const result = await this.pool.query({ name: 'fg_resource', text: 'SELECT * FROM resources WHERE id = $1::uuid AND sandbox = $2', values: [id, sandbox] });
-    return result.rows.length === 0 ? null : resourceFromRow(result.rows[0]);
+    const result = await this.pool.query<ResourceColumns>({ name: 'fg_resource', text: 'SELECT * FROM resources WHERE id = $1::uuid AND sandbox = $2', values: [id, sandbox] });
+    return result.rows[0] ? resourceFromRow(result.rows[0]) : null;
   }
 
   /** The resource, or NotFoundError naming the input field that referenced it. */
@@ -58,8 +58,8 @@ export class ResourceStore {
   /** One resource in any sandbox (workers act on what an operation names). */
   async getById(id: string): Promise<Resource | null> {
     if (!isUuid(id)) return null;
-    const result = await this.pool.query({ name: 'fg_resource_by_id', text: 'SELECT * FROM resources WHERE id = $1::uuid', values: [id] });
-    return result.rows.length === 0 ? null : resourceFromRow(result.rows[0]);
+    const result = await this.pool.query<ResourceColumns>({ name: 'fg_resource_by_id', text: 'SELECT * FROM resources WHERE id = $1::uuid', values: [id] });
+    return result.rows[0] ? resourceFromRow(result.rows[0]) : null;
   }
 
   /** One page of a type's resources in a sandbox, newest first; deleted ones only when asked for (by state or `includeDeleted`). */
@@ -78,7 +78,7 @@ export class ResourceStore {
 
   /** Live (not deleted or failed) resources of `type` pointing at `id` through one of the link columns, oldest first. */
   async dependents(id: string, type: ResourceType, link: ResourceLink): Promise<Resource[]> {
-    const result = await this.pool.query({
+    const result = await this.pool.query<ResourceColumns>({
       name: `fg_dependents_${link}`,
       text: `SELECT * FROM resources WHERE type = $1::"ResourceType" AND ${LINK_COLUMNS[link]} = $2::uuid AND state NOT IN ('DELETED', 'FAILED') ORDER BY created_at ASC`,
       values: [type, id],

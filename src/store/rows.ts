@@ -67,12 +67,67 @@ export interface SealedSecretRow {
   ciphertext: string;
 }
 
-type Row = Record<string, any>;
+/** A timestamp column: a Date from node-postgres, an ISO string inside `row_to_json`. */
+type Timestamp = Date | string;
 
-const date = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
-const optionalDate = (value: unknown): Date | null => (value === null || value === undefined ? null : date(value));
+/** A `resources` row as PostgreSQL returns it. */
+export interface ResourceColumns {
+  id: string;
+  type: ResourceType;
+  sandbox: string;
+  name: string;
+  description: string | null;
+  state: ResourceState;
+  platform_id: string | null;
+  etag: string | null;
+  spec: unknown;
+  snapshot: unknown;
+  stripe_resource: string | null;
+  connection_id: string | null;
+  source_connection_id: string | null;
+  target_connection_id: string | null;
+  schema_id: string | null;
+  dataset_id: string | null;
+  mapping_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
 
-export function resourceFromRow(r: Row): Resource {
+/** An `operations` row as PostgreSQL returns it. */
+export interface OperationColumns {
+  id: string;
+  type: string;
+  status: OperationStatus;
+  attempts: number | string;
+  progress: number | string;
+  message: string | null;
+  resource_type: ResourceType;
+  resource_id: string;
+  sandbox: string;
+  input: unknown;
+  error: OperationErrorInfo | null;
+  requested_by: string;
+  request_id: string | null;
+  idempotency_key: string | null;
+  input_hash: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+/** A `secrets` row. */
+export interface SecretColumns {
+  id: string;
+  resource_id: string;
+  key_id: string;
+  ciphertext: string;
+}
+
+const date = (value: Timestamp): Date => (value instanceof Date ? value : new Date(value));
+const optionalDate = (value: Timestamp | null | undefined): Date | null => (value === null || value === undefined ? null : date(value));
+
+export function resourceFromRow(r: ResourceColumns): Resource {
   return {
     id: r.id,
     type: r.type,
@@ -97,7 +152,7 @@ export function resourceFromRow(r: Row): Resource {
   };
 }
 
-export function operationFromRow(r: Row): Operation {
+export function operationFromRow(r: OperationColumns): Operation {
   return {
     id: r.id,
     type: r.type,
@@ -120,6 +175,6 @@ export function operationFromRow(r: Row): Operation {
   };
 }
 
-export function sealedSecretFromRow(r: Row): SealedSecretRow {
+export function sealedSecretFromRow(r: SecretColumns): SealedSecretRow {
   return { id: r.id, resourceId: r.resource_id, keyId: r.key_id, ciphertext: r.ciphertext };
 }

@@ -72,7 +72,7 @@ export async function rotateSecrets(options: RotateSecretsOptions): Promise<Rota
         else report.skipped++;
       }
     });
-    afterId = rows[rows.length - 1].id;
+    afterId = rows.at(-1)!.id; // the batch is not empty (checked above)
     options.onBatch?.(report.rotated);
   }
   return report;

@@ -3,7 +3,17 @@ import { hostname } from 'node:os';
 import type { OnboardingOrchestrator } from '../jobs/onboarding/orchestrator.js';
 import type { OperationHandlers, WorkerDeps } from '../jobs/operation-handler.js';
 import { OperationProcessor } from '../jobs/operation.processor.js';
-import { advanceOnboardingJob, jitteredBackoff, MAINTENANCE_QUEUE, ONBOARDINGS_QUEUE, onboardingStepJob, OPERATIONS_QUEUE, type MaintenanceJobName, type OnboardingJobData, type OperationJobData } from '../jobs/queues.js';
+import {
+  advanceOnboardingJob,
+  jitteredBackoff,
+  MAINTENANCE_QUEUE,
+  ONBOARDINGS_QUEUE,
+  onboardingStepJob,
+  OPERATIONS_QUEUE,
+  type MaintenanceJobName,
+  type OnboardingJobData,
+  type OperationJobData,
+} from '../jobs/queues.js';
 import { reconcileOperations } from '../jobs/reconciler.js';
 import { upsertMaintenanceSchedulers, watchMaintenanceSchedulers, type MaintenanceSchedule } from './maintenance-schedulers.js';
 

@@ -83,7 +83,11 @@ export const deleteConnection: OperationHandler<'DELETE_CONNECTION'> = async (ct
   }
   if (ctx.resource.platformId) {
     const id = ctx.resource.platformId;
-    await deleteWithIfMatch(ctx, () => platform.flowService.deleteConnection(id, { ...options, ifMatch: ctx.resource.etag ?? undefined }), () => platform.flowService.getConnection(id, options));
+    await deleteWithIfMatch(
+      ctx,
+      () => platform.flowService.deleteConnection(id, { ...options, ifMatch: ctx.resource.etag ?? undefined }),
+      () => platform.flowService.getConnection(id, options),
+    );
   } else {
     // Never heard back from the create: whatever carries its deterministic name is the one it made.
     for (const found of await platform.flowService.findConnectionsByName(platformName(ctx.resource.name, ctx.resource.id), options)) {

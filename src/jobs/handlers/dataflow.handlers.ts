@@ -169,7 +169,11 @@ export const deleteDataflow: OperationHandler<'DELETE_DATAFLOW'> = async (ctx) =
   if (ctx.resource.platformId) {
     await syncFlowRuns(ctx.deps, { dataflowIds: [ctx.resource.id] });
     const id = ctx.resource.platformId;
-    await deleteWithIfMatch(ctx, () => flowService.deleteFlow(id, { ...options, ifMatch: ctx.resource.etag ?? undefined }), () => flowService.getFlow(id, options));
+    await deleteWithIfMatch(
+      ctx,
+      () => flowService.deleteFlow(id, { ...options, ifMatch: ctx.resource.etag ?? undefined }),
+      () => flowService.getFlow(id, options),
+    );
   } else {
     for (const flow of await flowService.findFlowsByName(platformName(ctx.resource.name, ctx.resource.id), options)) {
       await deleteIgnoringMissing(() => flowService.deleteFlow(flow.id, options));

@@ -5,7 +5,8 @@ import { callOptions, createOrAdopt, readyDependency, snapshotOf } from './handl
 
 /** `schemaRef.contentType` of a dataset: the raw XDM media type with the schema's major version. */
 export function datasetContentType(schemaVersion: unknown): string {
-  const major = /^(\d+)/.exec(String(schemaVersion ?? ''))?.[1] ?? '1';
+  const text = typeof schemaVersion === 'string' || typeof schemaVersion === 'number' ? String(schemaVersion) : '';
+  const major = /^(\d+)/.exec(text)?.[1] ?? '1';
   return `application/vnd.adobe.xed+json;version=${major}`;
 }
 

@@ -41,12 +41,12 @@ export async function readyDependency(ctx: HandlerContext, id: string | null, ty
  * Several dependencies read concurrently instead of one after another (a round trip less each, on
  * an onboarding's critical path); a problem is reported for the first in the order given.
  */
-export async function readyDependencies(ctx: HandlerContext, wanted: [string | null, ResourceType][]): Promise<ReadyResource[]> {
+export async function readyDependencies<const T extends readonly (readonly [string | null, ResourceType])[]>(ctx: HandlerContext, wanted: T): Promise<{ -readonly [K in keyof T]: ReadyResource }> {
   const results = await Promise.allSettled(wanted.map(([id, type]) => readyDependency(ctx, id, type)));
   return results.map((result) => {
     if (result.status === 'rejected') throw result.reason;
     return result.value;
-  });
+  }) as { -readonly [K in keyof T]: ReadyResource };
 }
 
 /**
@@ -99,7 +99,11 @@ export async function writeWithIfMatch<T extends { etag: string }>(
     if (!(error instanceof PlatformConflictError)) throw error;
     const current = await read();
     if (ctx.isRetry && ownWrite(current)) return;
-    throw new PlatformChangedError(`${resourceLabel(ctx.resource.type)} ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${expectedEtag})`, current.etag, snapshotOf(current));
+    throw new PlatformChangedError(
+      `${resourceLabel(ctx.resource.type)} ${ctx.resource.id} changed on the Platform (etag ${current.etag}, expected ${expectedEtag})`,
+      current.etag,
+      snapshotOf(current),
+    );
   }
 }
 

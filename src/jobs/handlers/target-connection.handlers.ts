@@ -14,7 +14,7 @@ export async function schemaContentType(ctx: HandlerContext, schemaPlatformId: s
 
 /** The major part of a registry version (`"1.3"` → 1); 1 when it cannot be read. */
 export function majorVersion(version: unknown): number {
-  const major = Number(String(version ?? '1').split('.')[0]);
+  const major = typeof version === 'number' ? Math.trunc(version) : typeof version === 'string' ? Number(version.split('.')[0]) : 1;
   return Number.isSafeInteger(major) && major > 0 ? major : 1;
 }
 
@@ -32,11 +32,7 @@ export const createTargetConnection: OperationHandler<'CREATE_TARGET_CONNECTION'
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const created = await createOrAdopt(ctx, {
     find: () => flowService.findTargetConnectionsByName(name, options),
-    create: () =>
-      flowService.createTargetConnection(
-        { name, description: ctx.resource.description ?? undefined, schemaId: schema.platformId, schemaVersion, datasetId: dataset.platformId },
-        options,
-      ),
+    create: () => flowService.createTargetConnection({ name, description: ctx.resource.description ?? undefined, schemaId: schema.platformId, schemaVersion, datasetId: dataset.platformId }, options),
   });
   await ctx.progress(0.7, 'target connection created; reading it back');
   const target = await flowService.getTargetConnection(created.id, options);

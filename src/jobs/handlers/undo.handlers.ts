@@ -23,7 +23,11 @@ export const deleteSourceConnection: OperationHandler<'DELETE_SOURCE_CONNECTION'
   const flows = ctx.deps.platform.flowService;
   const options = callOptions(ctx);
   for (const id of await platformIds(ctx, (name) => flows.findSourceConnectionsByName(name, options))) {
-    await deleteWithIfMatch(ctx, () => flows.deleteSourceConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }), () => flows.getSourceConnection(id, options));
+    await deleteWithIfMatch(
+      ctx,
+      () => flows.deleteSourceConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }),
+      () => flows.getSourceConnection(id, options),
+    );
   }
   return deleted('source connection deleted');
 };
@@ -32,7 +36,11 @@ export const deleteTargetConnection: OperationHandler<'DELETE_TARGET_CONNECTION'
   const flows = ctx.deps.platform.flowService;
   const options = callOptions(ctx);
   for (const id of await platformIds(ctx, (name) => flows.findTargetConnectionsByName(name, options))) {
-    await deleteWithIfMatch(ctx, () => flows.deleteTargetConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }), () => flows.getTargetConnection(id, options));
+    await deleteWithIfMatch(
+      ctx,
+      () => flows.deleteTargetConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }),
+      () => flows.getTargetConnection(id, options),
+    );
   }
   return deleted('target connection deleted');
 };

@@ -213,7 +213,11 @@ export class OnboardingOrchestrator {
       client,
       waiting.map((s) => s.id),
     );
-    for (const row of folded) Object.assign(waiting.find((s) => s.id === row.id)!, row);
+    for (const row of folded)
+      Object.assign(
+        waiting.find((s) => s.id === row.id)!,
+        row,
+      );
     return folded.length > 0;
   }
 
@@ -294,7 +298,12 @@ export class OnboardingOrchestrator {
     if (undo.every(done)) {
       const leftBehind: LeftBehind[] = undo
         .filter((s) => s.status === 'FAILED')
-        .map((s) => ({ resourceType: s.resource_type ?? 'UNKNOWN', resourceId: s.resource_id ?? '', platformId: forward.find((f) => f.key === s.undoes)?.platform_id ?? null, reason: s.error?.message ?? 'the undo failed' }));
+        .map((s) => ({
+          resourceType: s.resource_type ?? 'UNKNOWN',
+          resourceId: s.resource_id ?? '',
+          platformId: forward.find((f) => f.key === s.undoes)?.platform_id ?? null,
+          reason: s.error?.message ?? 'the undo failed',
+        }));
       // Resources the Platform has no delete for stay by design; any other leftover means the rollback failed.
       const byDesign = (l: LeftBehind) => l.resourceType === 'MAPPING' && /no delete/.test(l.reason);
       return { status: leftBehind.every(byDesign) ? 'ROLLED_BACK' : 'FAILED', started, leftBehind };
@@ -308,7 +317,14 @@ export class OnboardingOrchestrator {
    * budget: their operations (and resource rows) recorded in one statement, the steps marked
    * RUNNING in another.
    */
-  private async startReady(client: pg.PoolClient, onboarding: OnboardingRow, all: StepRow[], candidates: StepRow[], started: StartedWork, satisfied: (s: StepRow) => boolean = (s) => s.status === 'SUCCEEDED'): Promise<void> {
+  private async startReady(
+    client: pg.PoolClient,
+    onboarding: OnboardingRow,
+    all: StepRow[],
+    candidates: StepRow[],
+    started: StartedWork,
+    satisfied: (s: StepRow) => boolean = (s) => s.status === 'SUCCEEDED',
+  ): Promise<void> {
     const { onboardings, ledger } = this.options.store;
     const ready = candidates.filter(
       (s) =>
@@ -398,7 +414,10 @@ export class OnboardingOrchestrator {
     const plan = STEP_OPERATIONS[kind]!;
     const upsert = (row: Partial<NewResource>): StepOperation => ({
       operation: operation(plan.operation),
-      resource: { write: 'upsert', row: newResource({ id: step.resource_id!, type: plan.resourceType, sandbox: onboarding.sandbox, name: onboardingResourceName(onboarding.name, kind, r), stripeResource: r, ...row }) },
+      resource: {
+        write: 'upsert',
+        row: newResource({ id: step.resource_id!, type: plan.resourceType, sandbox: onboarding.sandbox, name: onboardingResourceName(onboarding.name, kind, r), stripeResource: r, ...row }),
+      },
     });
     switch (kind) {
       case 'CREATE_CONNECTION':
@@ -415,12 +434,12 @@ export class OnboardingOrchestrator {
       case 'CREATE_TARGET_CONNECTION': {
         const datasetId = byKey(`${r}:dataset`)?.resource_id ?? onboarding.existing_dataset_id;
         const dataset = (await onboardings.resources(client, [datasetId])).get(datasetId ?? '');
-        return upsert({ stripeResource: null, datasetId, schemaId: dataset?.schema_id ?? null });
+        return upsert({ stripeResource: null, datasetId, schemaId: dataset?.schemaId ?? null });
       }
       case 'CREATE_MAPPING': {
         const ownSchemaId = byKey(`${r}:xdm-schema`)?.resource_id;
         const existingDataset = ownSchemaId ? undefined : (await onboardings.resources(client, [onboarding.existing_dataset_id])).get(onboarding.existing_dataset_id ?? '');
-        const schemaId = ownSchemaId ?? existingDataset?.schema_id;
+        const schemaId = ownSchemaId ?? existingDataset?.schemaId;
         const schema = (await onboardings.resources(client, [schemaId])).get(schemaId ?? '');
         const explored = (byKey(`${r}:explore`)?.result as { schema: ExploreNode }).schema;
         const spec = specOf('XDM_SCHEMA', schema?.spec);
@@ -444,7 +463,7 @@ export class OnboardingOrchestrator {
           sourceConnectionId: byKey(`${r}:source-connection`)!.resource_id,
           targetConnectionId: target.id,
           mappingId: mapping.id,
-          schemaId: target.schema_id,
+          schemaId: target.schemaId,
           spec: { schedule: onboarding.schedule, mappingVersion: typeof mappingVersion === 'number' ? mappingVersion : 0 },
         });
       }
@@ -454,7 +473,14 @@ export class OnboardingOrchestrator {
     }
   }
 
-  private async saveOnboarding(client: pg.PoolClient, onboarding: OnboardingRow, steps: StepRow[], status: OnboardingStatus, error?: OperationErrorInfo | null, leftBehind?: LeftBehind[]): Promise<OnboardingRow> {
+  private async saveOnboarding(
+    client: pg.PoolClient,
+    onboarding: OnboardingRow,
+    steps: StepRow[],
+    status: OnboardingStatus,
+    error?: OperationErrorInfo | null,
+    leftBehind?: LeftBehind[],
+  ): Promise<OnboardingRow> {
     const forward = steps.filter((s) => s.undoes === null);
     const total = forward.reduce((sum, s) => sum + s.weight, 0);
     const done = forward.filter((s) => s.status === 'SUCCEEDED').reduce((sum, s) => sum + s.weight, 0);

@@ -1,0 +1,37 @@
+// The lint `npm run lint` runs (and .ci/run before the tests): typescript-eslint's
+// recommended-type-checked rules over the product, the emulator, the tests and the scripts.
+import { fileURLToPath } from 'node:url';
+import tseslint from 'typescript-eslint';
+
+/** The repository root: the lint runs from there (`npm run lint`). */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'src/store/generated/', '.worktrees/', 'scripts/*.mjs', 'tools/', 'prisma.config.ts', '.dependency-cruiser.cjs'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: root } },
+    rules: {
+      // `_name` marks a parameter a signature requires but the body does not use.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Apollo's and graphql-ws's hooks, route handlers and interface methods are async by
+      // contract whether or not this implementation awaits; the rule flags every one of them.
+      '@typescript-eslint/require-await': 'off',
+      // node:test's describe/it return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
+    },
+  },
+  {
+    // Tests read the API's untyped JSON answers (GraphQL results, Platform bodies, log lines) and
+    // check their shape with assertions: typing every answer would say nothing the assertions don't.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+);
