@@ -54,6 +54,20 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
   return { ...EMULATOR_DEFAULTS, ...defined };
 }
 
+/** The primary org, the first of `orgIds`. Throws when the list is empty (only `orgIds: []` passed in code makes it so). */
+export function primaryOrgId(options: Pick<ResolvedEmulatorOptions, 'orgIds'>): string {
+  const [orgId] = options.orgIds;
+  if (orgId === undefined) throw new Error('The emulator has no org: orgIds is empty.');
+  return orgId;
+}
+
+/** The first of `sandboxes` (`prod` by default). Throws when the list is empty (only `sandboxes: []` passed in code makes it so). */
+export function firstSandbox(options: Pick<ResolvedEmulatorOptions, 'sandboxes'>): string {
+  const [sandbox] = options.sandboxes;
+  if (sandbox === undefined) throw new Error('The emulator has no sandbox: sandboxes is empty.');
+  return sandbox;
+}
+
 /** Reads `EMULATOR_*` variables; unset ones fall back to the defaults. Invalid values are listed together. */
 export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions {
   const problems: string[] = [];

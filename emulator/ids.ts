@@ -18,7 +18,7 @@ export function newUlid(nowMs: number): string {
   }
   const bytes = randomBytes(16);
   let rand = '';
-  for (let i = 0; i < 16; i++) rand += CROCKFORD[bytes[i] % 32];
+  for (const byte of bytes) rand += CROCKFORD[byte % 32];
   return time + rand;
 }
 

@@ -12,7 +12,7 @@ import { EmulatorStore } from './state/store.js';
 import { StripeDataGenerator } from './stripe/generator.js';
 
 export type { EmulatorOptions } from './config.js';
-export { emulatorOptionsFromEnv, EMULATOR_DEFAULTS } from './config.js';
+export { emulatorOptionsFromEnv, EMULATOR_DEFAULTS, primaryOrgId, firstSandbox } from './config.js';
 
 /** A running emulator. */
 export interface RunningEmulator {

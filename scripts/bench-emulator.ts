@@ -5,7 +5,7 @@
  * `GET /connections/{id}` (auth, headers, lookup, JSON) with autocannon.
  */
 import autocannon from 'autocannon';
-import { startEmulator } from '../emulator/index.js';
+import { primaryOrgId, startEmulator } from '../emulator/index.js';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     const headers = {
       authorization: `Bearer ${token}`,
       'x-api-key': emulator.options.clientId,
-      'x-gw-ims-org-id': emulator.options.orgIds[0],
+      'x-gw-ims-org-id': primaryOrgId(emulator.options),
       'x-sandbox-name': 'prod',
       'content-type': 'application/json',
     };

@@ -87,15 +87,15 @@ async function operationsThroughput(stack: TestStack, gatewayUrl: string) {
   const acknowledged = performance.now();
   // Wait until every operation finished, checking PostgreSQL (the source of truth).
   for (;;) {
-    const [{ open }] = await stack.sql<{ open: string }>("SELECT count(*) AS open FROM operations WHERE status NOT IN ('SUCCEEDED','FAILED')");
+    const { open } = await stack.sqlRow<{ open: string }>("SELECT count(*) AS open FROM operations WHERE status NOT IN ('SUCCEEDED','FAILED')");
     if (Number(open) === 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   const finished = performance.now();
-  const [{ failed }] = await stack.sql<{ failed: string }>("SELECT count(*) AS failed FROM operations WHERE status = 'FAILED'");
+  const { failed } = await stack.sqlRow<{ failed: string }>("SELECT count(*) AS failed FROM operations WHERE status = 'FAILED'");
   await agent.close();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   const perSecond = OPERATIONS / ((finished - started) / 1000);
   console.log(`createConnection × ${OPERATIONS}, ${CLIENTS} concurrent clients`);
   console.log(`  acknowledged in ${(acknowledged - started).toFixed(0)} ms, all finished in ${(finished - started).toFixed(0)} ms, ${failed} failed`);
@@ -141,12 +141,12 @@ async function pacedAcknowledgements(stack: TestStack, gatewayUrl: string) {
   await Promise.all(sends);
   await agent.close();
   for (;;) {
-    const [{ open }] = await stack.sql<{ open: string }>("SELECT count(*) AS open FROM operations WHERE status NOT IN ('SUCCEEDED','FAILED')");
+    const { open } = await stack.sqlRow<{ open: string }>("SELECT count(*) AS open FROM operations WHERE status NOT IN ('SUCCEEDED','FAILED')");
     if (Number(open) === 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   console.log(`createConnection at ${ACK_RATE}/s for ${ACK_SECONDS} s from ${CLIENTS} clients (worker running)`);
   console.log(`  ack latency p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms`);
   return { p50: pct(50), p99: pct(99) };

@@ -187,8 +187,9 @@ async function singleRun(stack: TestStack, client: GraphQLClient, index: number)
     const own = (calls.get(step.key) ?? []).sort((x, y) => startOf(x) - startOf(y));
     if (own.length === 0) continue;
     const depsEnd = Math.max(...step.dependsOn.flatMap((d) => (calls.get(d) ?? []).map(endOf)));
-    if (Number.isFinite(depsEnd)) handOverMs.set(step.key, startOf(own[0]) - depsEnd);
-    betweenCallsMs.set(step.key, own.slice(1).reduce((sum, r, i) => sum + Math.max(0, startOf(r) - endOf(own[i])), 0));
+    // own is not empty (checked above), and r is own[i + 1], so own[i] is the call before it.
+    if (Number.isFinite(depsEnd)) handOverMs.set(step.key, startOf(own[0]!) - depsEnd);
+    betweenCallsMs.set(step.key, own.slice(1).reduce((sum, r, i) => sum + Math.max(0, startOf(r) - endOf(own[i]!)), 0));
   }
   return {
     handOverMs,
@@ -257,7 +258,7 @@ function printSingleRuns(runs: SingleRun[]): void {
     (r.wallMs / (r.callsMade * LATENCY_MS)).toFixed(2),
   ]);
   printTable(header, rows);
-  console.log(`  planOnboarding: ${runs[0].plannedTotalCalls} calls in total.\n`);
+  console.log(`  planOnboarding: ${firstRun(runs).plannedTotalCalls} calls in total.\n`);
   // Where the time beyond the Platform's goes, on the chain of one resource (medians over the runs).
   const chainKeys = ['connection:test', 'charges:explore', 'charges:xdm-schema', 'charges:dataset', 'charges:target-connection', 'charges:mapping', 'charges:dataflow'];
   const median = (values: number[]) => (values.length ? percentile(values, 50) : NaN);
@@ -269,10 +270,17 @@ function printSingleRuns(runs: SingleRun[]): void {
   console.log('');
 }
 
+/** The first single run (the plan is the same in every run). */
+function firstRun(runs: SingleRun[]): SingleRun {
+  const [first] = runs;
+  if (!first) throw new Error('BENCH_SINGLE_RUNS must be at least 1: there is no single run to report.');
+  return first;
+}
+
 function printSummary(runs: SingleRun[], c: Awaited<ReturnType<typeof concurrentRuns>>, singleDelays: number[]): void {
   const median = (values: number[]) => percentile(values, 50);
   const wall = median(runs.map((r) => r.wallMs));
-  const planned = runs[0].plannedCriticalCalls;
+  const planned = firstRun(runs).plannedCriticalCalls;
   const observed = Math.max(...runs.map((r) => r.observedCriticalCalls));
   const calls = median(runs.map((r) => r.callsMade));
   console.log(`(c) ${CONCURRENT} onboardings of ${RESOURCES.length} resources started at once (one WebSocket each)`);
@@ -301,17 +309,17 @@ function describeDelays(delays: number[]): string {
 }
 
 function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `  ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' │ ')}`;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `  ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' │ ')}`;
   console.log(line(header));
   console.log(`  ${widths.map((w) => '─'.repeat(w)).join('─┼─')}`);
   for (const row of rows) console.log(line(row));
 }
 
-/** The p-th percentile (nearest rank). */
+/** The p-th percentile (nearest rank); NaN for no values. */
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
 void main().then(

@@ -7,7 +7,7 @@
  *
  * BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default 32).
  */
-import { startEmulator } from '../emulator/index.js';
+import { firstSandbox, primaryOrgId, startEmulator } from '../emulator/index.js';
 import { createPlatformClient } from '../src/platform/platform-client.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
     imsUrl: emulator.url,
     clientId: emulator.options.clientId,
     clientSecret: emulator.options.clientSecret,
-    orgId: emulator.options.orgIds[0],
-    sandbox: emulator.options.sandboxes[0],
+    orgId: primaryOrgId(emulator.options),
+    sandbox: firstSandbox(emulator.options),
   });
   try {
     const { id } = await client.flowService.createConnection({ name: 'bench', accessToken: 'sk_test_benchmarkbenchmark' });
@@ -46,8 +46,8 @@ async function main(): Promise<void> {
     const headers = {
       authorization: `Bearer ${await client.tokens.getToken()}`,
       'x-api-key': emulator.options.clientId,
-      'x-gw-ims-org-id': emulator.options.orgIds[0],
-      'x-sandbox-name': emulator.options.sandboxes[0],
+      'x-gw-ims-org-id': primaryOrgId(emulator.options),
+      'x-sandbox-name': firstSandbox(emulator.options),
     };
     const viaClient = async () => {
       await client.flowService.getConnection(id);

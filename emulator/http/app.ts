@@ -69,7 +69,7 @@ export function buildHttpApp(ctx: EmulatorContext): FastifyInstance {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0];
+    const path = pathOf(request.url);
     request.arrivedAt = new Date().toISOString();
     request.family = serviceFamilyOf(path);
     reply.header('x-request-id', request.id);
@@ -113,7 +113,7 @@ export function buildHttpApp(ctx: EmulatorContext): FastifyInstance {
   });
 
   app.setNotFoundHandler(async (request) => {
-    throw familyErrors.routeNotFound(request.method, request.url.split('?')[0]);
+    throw familyErrors.routeNotFound(request.method, pathOf(request.url));
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -149,12 +149,19 @@ function toPlatformError(ctx: EmulatorContext, request: FastifyRequest, error: u
   if (statusCode && statusCode >= 400 && statusCode < 500) {
     return new PlatformHttpError(statusCode, { type: '/placeholder/type/uri', status: statusCode, title: 'BadRequestError', detail: (error as Error).message });
   }
-  console.error(`[emulator] unhandled error on ${request.method} ${request.url.split('?')[0]} (request ${request.id}):`, error);
+  console.error(`[emulator] unhandled error on ${request.method} ${pathOf(request.url)} (request ${request.id}):`, error);
   return familyErrors.internal(request.family, ctx.clock.nowMs());
 }
 
+/** A request URL without its query string. */
+function pathOf(url: string): string {
+  // split always yields at least one element, the text before the first '?'.
+  return url.split('?')[0]!;
+}
+
 function logRequest(ctx: EmulatorContext, request: FastifyRequest, status: number, elapsedMs: number): void {
-  const [path, search = ''] = request.url.split('?');
+  const [, search = ''] = request.url.split('?');
+  const path = pathOf(request.url);
   ctx.requestLog.add({
     method: request.method,
     path,

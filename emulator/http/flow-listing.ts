@@ -119,7 +119,8 @@ function matches(item: Record<string, unknown>, filter: PropertyFilter): boolean
     case '!=':
       return !candidates.some((c) => filter.values.some((v) => looselyEqual(c, v)));
     case '~': {
-      const regex = new RegExp(filter.values[0], 'i');
+      // parseFilter gives '~' exactly one value.
+      const regex = new RegExp(filter.values[0]!, 'i');
       return candidates.some((c) => typeof c === 'string' && regex.test(c));
     }
     default: {

@@ -19,8 +19,8 @@ export function checkPlatformCall(ctx: EmulatorContext, request: FastifyRequest,
 
   const authorization = header('authorization');
   if (!authorization) throw gatewayError(403, '403010', 'Oauth token is missing.');
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-  const token = match ? ctx.tokens.check(match[1], ctx.clock.nowMs()) : ({ ok: false, reason: 'unknown' } as const);
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  const token = bearer ? ctx.tokens.check(bearer, ctx.clock.nowMs()) : ({ ok: false, reason: 'unknown' } as const);
   if (!token.ok) throw gatewayError(401, '401013', 'Oauth token is not valid');
 
   const apiKey = header('x-api-key');
@@ -35,7 +35,8 @@ export function checkPlatformCall(ctx: EmulatorContext, request: FastifyRequest,
   let sandboxName = header('x-sandbox-name');
   if (!sandboxName) {
     if (family === 'flow' && ctx.options.missingSandboxPolicy === 'default') sandboxName = ctx.options.sandboxes[0];
-    else throw missingSandbox(ctx, family);
+    // With no sandbox configured there is no default to fall back on: the header is still missing.
+    if (!sandboxName) throw missingSandbox(ctx, family);
   }
   if (!ctx.store.hasSandbox(sandboxName)) throw unknownSandbox(ctx, family, sandboxName);
 

@@ -89,7 +89,8 @@ const BUILDERS: Readonly<Record<DrawnResource, (ctx: BuildContext) => StripeObje
 const DIURNAL_FACTORS: readonly number[] = Array.from({ length: 24 }, (_, hour) => 1 + 0.5 * Math.sin((2 * Math.PI * (hour - 9)) / 24));
 
 function diurnalFactor(bucket: number): number {
-  return DIURNAL_FACTORS[((bucket % 24) + 24) % 24];
+  // The index is in 0..23 for any integer bucket, negative ones included.
+  return DIURNAL_FACTORS[((bucket % 24) + 24) % 24]!;
 }
 
 /** Where one drawn record sits in time. */
@@ -234,8 +235,15 @@ function balanceTransactionsBetween(world: AccountWorld, from: number, to: numbe
   let c = 0;
   let r = 0;
   while (c < fromCharges.length || r < fromRefunds.length) {
-    const takeCharge = r >= fromRefunds.length || (c < fromCharges.length && (fromCharges[c].created as number) <= (fromRefunds[r].created as number));
-    merged.push(takeCharge ? fromCharges[c++] : fromRefunds[r++]);
+    const charge = fromCharges[c];
+    const refund = fromRefunds[r];
+    if (charge && (!refund || (charge.created as number) <= (refund.created as number))) {
+      merged.push(charge);
+      c++;
+    } else if (refund) {
+      merged.push(refund);
+      r++;
+    }
   }
   return merged;
 }
@@ -291,10 +299,9 @@ class AccountWorld implements StripeWorld {
     const last = Math.ceil(to / HOUR) - 1;
     for (let bucket = Math.floor(from / HOUR); bucket <= last; bucket++) {
       const plan = this.plan(resource, bucket);
-      for (let index = 0; index < plan.length; index++) {
-        const created = plan[index];
+      plan.forEach((created, index) => {
         if (created >= from && created < to) slots.push({ bucket, index, created });
-      }
+      });
     }
     return slots;
   }
@@ -353,7 +360,8 @@ class AccountWorld implements StripeWorld {
       const plan = this.plan(resource, bucket);
       if (plan.length === 0) continue;
       const index = rng.int(0, plan.length - 1);
-      const record = this.recordAt(resource, { bucket, index, created: plan[index] });
+      // rng.int's bounds are inclusive, so index is within the (non-empty) plan.
+      const record = this.recordAt(resource, { bucket, index, created: plan[index]! });
       if (accept(record)) return record;
     }
     for (let k = 0; k < 1000; k++) {

@@ -77,7 +77,8 @@ function mergeSchemaNodes(first: ExploreSchemaNode, second: ExploreSchemaNode): 
   if (first.type === 'object' && second.type === 'object') {
     const properties: Record<string, ExploreSchemaNode> = { ...first.properties };
     for (const [key, node] of Object.entries(second.properties ?? {})) {
-      properties[key] = key in properties ? mergeSchemaNodes(properties[key], node) : node;
+      const existing = properties[key];
+      properties[key] = existing ? mergeSchemaNodes(existing, node) : node;
     }
     return { type: 'object', properties };
   }

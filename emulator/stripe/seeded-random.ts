@@ -93,7 +93,8 @@ export class SeededRandom {
   /** One element, uniformly. Throws RangeError on an empty list (a programming error). */
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new RangeError('pick() needs at least one item');
-    return items[Math.floor(this.next() * items.length)];
+    // next() is in [0, 1), so the index is within the list.
+    return items[Math.floor(this.next() * items.length)]!;
   }
 
   /** One value, chosen with probability proportional to its weight. */
@@ -105,7 +106,10 @@ export class SeededRandom {
       roll -= weight;
       if (roll < 0) return value;
     }
-    return entries[entries.length - 1][0];
+    // Rounding can leave a sliver of the roll: it goes to the last entry.
+    const last = entries[entries.length - 1];
+    if (last === undefined) throw new RangeError('weighted() needs at least one entry');
+    return last[0];
   }
 
   /** `length` characters from [0-9A-Za-z]. */
@@ -122,7 +126,8 @@ export class SeededRandom {
   // intermediate strings per id, which dominated garbage collection when generating a month.
   private charsFrom(codes: readonly number[], length: number): string {
     const out = new Array<number>(length);
-    for (let i = 0; i < length; i++) out[i] = codes[Math.floor(this.next() * codes.length)];
+    // next() is in [0, 1), so the index is within the (constant, non-empty) code list.
+    for (let i = 0; i < length; i++) out[i] = codes[Math.floor(this.next() * codes.length)]!;
     return String.fromCharCode(...out);
   }
 

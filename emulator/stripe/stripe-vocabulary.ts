@@ -13,7 +13,7 @@ export interface CountryProfile {
   readonly phonePrefix: string;
 }
 
-export const COUNTRIES: readonly CountryProfile[] = [
+export const COUNTRIES: readonly [CountryProfile, ...CountryProfile[]] = [
   {
     country: 'US',
     currency: 'usd',

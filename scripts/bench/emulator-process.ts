@@ -13,8 +13,8 @@ export async function spawnEmulator(): Promise<RunningEmulator> {
   const child = spawn(process.execPath, [path.resolve(__dirname, '../../emulator/main.js')], { env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
-      const match = /listening on (http:\/\/\S+)/.exec(chunk.toString('utf8'));
-      if (match) resolve(match[1]);
+      const listening = /listening on (http:\/\/\S+)/.exec(chunk.toString('utf8'))?.[1];
+      if (listening) resolve(listening);
     });
     child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
   });

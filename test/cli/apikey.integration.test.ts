@@ -117,7 +117,8 @@ describe('the first admin key of an embedded start', () => {
     await ensureDatabase(url);
     await applyMigrations(url);
     const logLines: string[] = [];
-    const stores = [0, 1].map(() => new Store(createDatabase(url, { poolSize: 2 }), new SecretBox({ id: 't', key: Buffer.alloc(32) })));
+    const openStore = () => new Store(createDatabase(url, { poolSize: 2 }), new SecretBox({ id: 't', key: Buffer.alloc(32) }));
+    const stores = [openStore(), openStore()] as const;
     const logger = createLogger({ level: 'trace', destination: { write: (line: string) => logLines.push(line) } as unknown as NodeJS.WritableStream });
     const printed: string[] = [];
     try {
@@ -127,10 +128,12 @@ describe('the first admin key of an embedded start', () => {
       const created = keys.filter((k): k is string => k !== null);
       assert.equal(created.length, 1, 'exactly one process created a key');
       assert.equal(printed.length, 1);
-      assert.equal(printed[0].split(created[0]).length - 1, 3, 'the key appears in the banner, the curl line and the graphql-ws line');
-      assert.match(printed[0], /Authorization: Bearer fgk_/);
-      assert.match(printed[0], /connectionParams: \{ authorization: 'Bearer fgk_/);
-      assert.ok(!logLines.some((l) => l.includes(created[0].slice(21))), 'the key never reaches the logger');
+      const key = created[0]!;
+      const banner = printed[0]!;
+      assert.equal(banner.split(key).length - 1, 3, 'the key appears in the banner, the curl line and the graphql-ws line');
+      assert.match(banner, /Authorization: Bearer fgk_/);
+      assert.match(banner, /connectionParams: \{ authorization: 'Bearer fgk_/);
+      assert.ok(!logLines.some((l) => l.includes(key.slice(21))), 'the key never reaches the logger');
       const rows = await query(url, 'SELECT name, role FROM api_keys');
       assert.deepEqual(rows, [{ name: 'local-admin', role: 'admin' }]);
       // The next start finds a key and prints nothing.
@@ -151,8 +154,8 @@ async function startEmbedded(env: Record<string, string>, cwd: string) {
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
-      const match = /"url":"([^"]+)".*GraphQL API on/.exec(stdout);
-      if (match) resolve(match[1]);
+      const served = /"url":"([^"]+)".*GraphQL API on/.exec(stdout)?.[1];
+      if (served) resolve(served);
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stdout}`)));
   });
@@ -183,7 +186,7 @@ describe('npm start with the embedded emulator', () => {
     try {
       const keys: string[] = first.output().match(/fgk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g) ?? [];
       assert.ok(keys.length > 0, first.output());
-      key = keys[0];
+      key = keys[0]!;
       assert.ok(keys.every((k) => k === key), 'one key');
       const logLines = first.output().split('\n').filter((l) => l.startsWith('{'));
       assert.ok(logLines.length > 0);

@@ -40,6 +40,7 @@ describe('the Stripe tutorial, replayed against the emulator', () => {
   };
   const replay = async (index: number) => {
     const request = tutorial!.requests[index];
+    assert.ok(request, `the tutorial has a request #${index + 1}`);
     const url = new URL(substitute(request.url));
     const body = request.body === null ? undefined : JSON.parse(substitute(JSON.stringify(request.body)));
     return t.client.request(request.method, `${url.pathname}${url.search}`, { body });
@@ -57,7 +58,7 @@ describe('the Stripe tutorial, replayed against the emulator', () => {
     assert.equal(response.status, 201, response.text);
     assert.deepEqual(Object.keys(response.body).sort(), ['etag', 'id']);
     ids.connection = response.body.id;
-    replacements.push([tutorial!.exampleResponses.createBaseConnection.id, ids.connection]);
+    replacements.push([tutorial!.exampleResponses.createBaseConnection.id, response.body.id]);
   });
 
   it('2. explores charges and gets a schema with the tutorial’s structure', async (ctx) => {
@@ -87,6 +88,7 @@ describe('the Stripe tutorial, replayed against the emulator', () => {
     assert.equal(stats.body.tenantId, TENANT);
     const klass = await t.client.post(`${REGISTRY}/tenant/classes`, { type: 'object', title: 'Stripe charges class', description: 'charges', allOf: [{ $ref: RECORD_BEHAVIOR }] });
     assert.equal(klass.status, 201, klass.text);
+    assert.ok(ids.exploreSchema, 'step 2 explored the charges schema');
     const explore = JSON.parse(ids.exploreSchema);
     const fieldGroup = await t.client.post(`${REGISTRY}/tenant/fieldgroups`, {
       type: 'object',
@@ -116,7 +118,9 @@ describe('the Stripe tutorial, replayed against the emulator', () => {
 
   it('5. creates the mapping set with its 36 charge mappings (HTTP 200)', async (ctx) => {
     if (!needTutorial(ctx)) return;
-    assert.equal((tutorial!.requests[4].body as { mappings: unknown[] }).mappings.length, 36);
+    const createMappingSet = tutorial!.requests[4];
+    assert.ok(createMappingSet, 'the tutorial has a request #5');
+    assert.equal((createMappingSet.body as { mappings: unknown[] }).mappings.length, 36);
     const response = await replay(4);
     assert.equal(response.status, 200, response.text);
     assert.equal(response.body.version, 0);

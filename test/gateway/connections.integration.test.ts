@@ -40,7 +40,7 @@ describe('connections through the GraphQL API', () => {
       const second = (await create(input)).data.createConnection;
       assert.equal(second.id, first.id);
       const other = await create({ ...input, name: 'Something else' });
-      assert.equal(other.errors?.[0].extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
+      assert.equal(other.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
       assert.equal(other.errors?.[0].extensions?.field, 'idempotencyKey');
     });
 
@@ -53,12 +53,12 @@ describe('connections through the GraphQL API', () => {
       ['a malformed idempotency key', { name: 'x', accessToken: STRIPE_KEY, idempotencyKey: 'has spaces' }, 'input.idempotencyKey'],
     ] as const) {
       it(`refuses ${name} with BAD_USER_INPUT naming ${field}, writing nothing`, async () => {
-        const [{ count: before }] = await stack.sql<{ count: string }>('SELECT count(*) FROM operations');
+        const { count: before } = await stack.sqlRow<{ count: string }>('SELECT count(*) FROM operations');
         const result = await create(input);
         assert.equal(result.data, null);
-        assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+        assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
         assert.equal(result.errors?.[0].extensions?.field, field);
-        const [{ count: after }] = await stack.sql<{ count: string }>('SELECT count(*) FROM operations');
+        const { count: after } = await stack.sqlRow<{ count: string }>('SELECT count(*) FROM operations');
         assert.equal(after, before);
       });
     }

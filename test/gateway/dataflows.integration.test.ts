@@ -95,7 +95,7 @@ describe('dataflows through the GraphQL API', () => {
       const done = await createAndWait({ name: 'Lost answer' });
       const creates = await loggedRequests(stack, 'POST', FLOWS_PATH);
       assert.equal(creates.length, 1, 'the lost create is found by name, not sent again');
-      assert.equal(creates[0].fault?.mode, 'commit-then-drop');
+      assert.equal(creates[0]!.fault?.mode, 'commit-then-drop');
       assert.equal((await emulatorCounts(stack)).flows, before.flows + 1);
       const flow = await dataflow(done.resourceId);
       assert.equal((await flowServiceResource(stack, 'flows', flow.platformId)).name, `Lost answer [fg:${flow.id}]`);
@@ -128,7 +128,7 @@ describe('dataflows through the GraphQL API', () => {
         const [operations, resources] = [await countOf(stack, 'operations'), await countOf(stack, 'resources')];
         const result = await create({ schedule: { ...schedule, ...('startTime' in schedule ? { startTime: inSeconds(-120) } : {}) } });
         assert.equal(result.data, null);
-        assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+        assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
         assert.equal(result.errors?.[0].extensions?.field, field);
         assert.equal(await countOf(stack, 'operations'), operations);
         assert.equal(await countOf(stack, 'resources'), resources);
@@ -138,7 +138,7 @@ describe('dataflows through the GraphQL API', () => {
     it('refuses unknown neighbours with NOT_FOUND naming the field', async () => {
       for (const field of ['sourceConnectionId', 'targetConnectionId', 'mappingId']) {
         const result = await create({ [field]: '00000000-0000-4000-8000-000000000000' });
-        assert.equal(result.errors?.[0].extensions?.code, 'NOT_FOUND', field);
+        assert.equal(result.errors?.[0]?.extensions?.code, 'NOT_FOUND', field);
         assert.equal(result.errors?.[0].extensions?.field, `input.${field}`);
       }
     });
@@ -148,7 +148,7 @@ describe('dataflows through the GraphQL API', () => {
       const other = await mutate(stack, 'createMapping', 'CreateMappingInput', { schemaId: schema.resourceId, sourceConnectionId: chain.source.id });
       const [operations, resources] = [await countOf(stack, 'operations'), await countOf(stack, 'resources')];
       const result = await create({ mappingId: other.data.createMapping.resourceId });
-      assert.equal(result.errors?.[0].extensions?.code, 'PRECONDITION_FAILED');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED');
       assert.equal(result.errors?.[0].extensions?.field, 'input.mappingId');
       assert.equal(await countOf(stack, 'operations'), operations);
       assert.equal(await countOf(stack, 'resources'), resources);
@@ -184,7 +184,7 @@ describe('dataflows through the GraphQL API', () => {
       const current = await dataflow(id);
       const operations = await countOf(stack, 'operations');
       const result = await update(id, { name: 'Stale' }, '"not-the-etag"');
-      assert.equal(result.errors?.[0].extensions?.code, 'CONFLICT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'CONFLICT');
       assert.equal(result.errors?.[0].extensions?.currentEtag, current.etag);
       assert.equal(await countOf(stack, 'operations'), operations);
       assert.equal((await dataflow(id)).name, current.name);
@@ -196,7 +196,7 @@ describe('dataflows through the GraphQL API', () => {
       const outcomes: string[] = [];
       for (const result of results) {
         if (result.errors) {
-          assert.equal(result.errors[0].extensions?.code, 'CONFLICT');
+          assert.equal(result.errors[0]?.extensions?.code, 'CONFLICT');
           outcomes.push('CONFLICT');
           continue;
         }
@@ -272,7 +272,7 @@ describe('dataflows through the GraphQL API', () => {
     it('refuses to move the start time of a dataflow that has started, naming input.schedule.startTime', async () => {
       const started = (await createAndWait({ name: 'Started', schedule: { frequency: 'MINUTE', interval: 15, startTime: inSeconds(-30) } })).resourceId;
       const result = await update(started, { schedule: { frequency: 'MINUTE', interval: 15, startTime: inSeconds(600) } });
-      assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(result.errors?.[0].extensions?.field, 'input.schedule.startTime');
       const slower = await update(started, { schedule: { frequency: 'MINUTE', interval: 30 } });
       assert.equal((await stack.waitForOperation(slower.data.updateDataflow.id)).status, 'SUCCEEDED', 'the interval may still change');
@@ -281,7 +281,7 @@ describe('dataflows through the GraphQL API', () => {
 
     it('refuses an update that changes nothing, naming input', async () => {
       const result = await update(id, {});
-      assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(result.errors?.[0].extensions?.field, 'input');
     });
   });
@@ -342,9 +342,9 @@ describe('dataflows through the GraphQL API', () => {
       const { dataflows } = await stack.data('{ dataflows(first: 100) { edges { node { id } } } }');
       assert.ok(!dataflows.edges.some((e: any) => e.node.id === id));
       const again = await action('deleteDataflow', id);
-      assert.equal(again.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(again.errors?.[0]?.extensions?.code, 'NOT_FOUND');
       const enable = await action('enableDataflow', id);
-      assert.equal(enable.errors?.[0].extensions?.code, 'PRECONDITION_FAILED');
+      assert.equal(enable.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED');
     });
   });
 });

@@ -109,7 +109,7 @@ describe('datasets through the GraphQL API', () => {
           const before = await operationCount(stack);
           const result = await create(input());
           assert.equal(result.data?.createDataset ?? null, null);
-          assert.equal(result.errors?.[0].extensions?.code, code, JSON.stringify(result.errors));
+          assert.equal(result.errors?.[0]?.extensions?.code, code, JSON.stringify(result.errors));
           assert.equal(result.errors?.[0].extensions?.field, field);
           assert.equal(await operationCount(stack), before);
         });
@@ -120,7 +120,7 @@ describe('datasets through the GraphQL API', () => {
         assert.equal(edges.length, 1, 'the doomed schema');
         const before = await operationCount(stack);
         const result = await create({ schemaId: edges[0].node.id, name: 'x' });
-        assert.equal(result.errors?.[0].extensions?.code, 'PRECONDITION_FAILED');
+        assert.equal(result.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED');
         assert.equal(result.errors?.[0].extensions?.field, 'input.schemaId');
         assert.equal(await operationCount(stack), before);
       });
@@ -151,7 +151,7 @@ describe('datasets through the GraphQL API', () => {
 
     it('refuses a schemaId filter that is not an id', async () => {
       const result = await stack.gql('{ datasets(filter: {schemaId: "x"}) { totalCount } }');
-      assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(result.errors?.[0].extensions?.field, 'filter.schemaId');
     });
   });

@@ -55,7 +55,7 @@ describe('explore through the GraphQL API', () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) {
       const result = await explore(id, 'CHARGES');
       assert.equal(result.data, null);
-      assert.equal(result.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'NOT_FOUND');
       assert.equal(result.errors?.[0].extensions?.field, 'connectionId');
     }
   });
@@ -65,7 +65,7 @@ describe('explore through the GraphQL API', () => {
     await stack.control('POST', '/faults', { method: 'POST', path: '/data/foundation/flowservice/connections', latencyMs: 1500, count: 1 });
     const pending = await createConnection(stack, uniqueName('Pending'), { wait: false });
     const result = await explore(pending.id, 'CHARGES');
-    assert.equal(result.errors?.[0].extensions?.code, 'PRECONDITION_FAILED');
+    assert.equal(result.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED');
     assert.equal(result.errors?.[0].extensions?.field, 'connectionId');
     assert.equal((await stack.waitForOperation(pending.operationId)).status, 'SUCCEEDED');
     await stack.control('DELETE', '/faults');
@@ -75,7 +75,7 @@ describe('explore through the GraphQL API', () => {
     const { id } = await createConnection(stack, uniqueName('Rejected key'), { accessToken: 'sk_test_short' });
     const first = await explore(id, 'CHARGES');
     assert.equal(first.data, null);
-    assert.equal(first.errors?.[0].extensions?.code, 'PLATFORM_REJECTED');
+    assert.equal(first.errors?.[0]?.extensions?.code, 'PLATFORM_REJECTED');
     assert.equal(first.errors?.[0].extensions?.platformStatus, 400);
     assert.equal(first.errors?.[0].extensions?.platformCode, '1100-400');
     assert.ok(!JSON.stringify(first.errors).includes('sk_test_short'), 'the key is not echoed');
@@ -86,6 +86,6 @@ describe('explore through the GraphQL API', () => {
 
   it('refuses a resource that is not a Stripe resource', async () => {
     const result = await explore(connection.id, 'INVOICES');
-    assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   });
 });

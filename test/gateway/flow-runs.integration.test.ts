@@ -150,7 +150,7 @@ describe('flow runs through the GraphQL API', () => {
 
   it('refuses runs of an unknown dataflow with NOT_FOUND naming dataflowId', async () => {
     const result = await stack.gql('{ flowRuns(dataflowId: "00000000-0000-4000-8000-000000000000") { totalCount } }');
-    assert.equal(result.errors?.[0].extensions?.code, 'NOT_FOUND');
+    assert.equal(result.errors?.[0]?.extensions?.code, 'NOT_FOUND');
     assert.equal(result.errors?.[0].extensions?.field, 'dataflowId');
   });
 

@@ -111,14 +111,14 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
 
     it('fails fast with CONFLICT and the current etag when expectedEtag is stale', async () => {
       const result = await stack.gql(`mutation($id: ID!) { updateConnection(id: $id, input: { name: "x" }, expectedEtag: "\\"stale\\"") { id } }`, { id: ids.connection });
-      assert.equal(result.errors?.[0].extensions?.code, 'CONFLICT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'CONFLICT');
       const { connection } = await stack.data('query($id: ID!) { connection(id: $id) { etag } }', { id: ids.connection });
       assert.equal(result.errors?.[0].extensions?.currentEtag, connection.etag);
     });
 
     it('refuses an update that changes nothing, naming input', async () => {
       const result = await stack.gql(`mutation($id: ID!) { updateConnection(id: $id, input: {}) { id } }`, { id: ids.connection });
-      assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(result.errors?.[0].extensions?.field, 'input');
     });
   });
@@ -126,7 +126,7 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
   describe('deleteConnection', () => {
     it('is refused while a dataflow uses the connection', async () => {
       const result = await stack.gql(`mutation($id: ID!) { deleteConnection(id: $id) { id } }`, { id: ids.connection });
-      assert.equal(result.errors?.[0].extensions?.code, 'PRECONDITION_FAILED');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED');
       assert.equal(result.errors?.[0].extensions?.field, 'cascade');
     });
 
@@ -188,7 +188,7 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
       const none = (await stack.data('query($until: DateTime) { auditEvents(filter: { actor: "apikey:alice", until: $until }) { totalCount } }', { until: before.toISOString() })).auditEvents;
       assert.equal(none.totalCount, 0);
       const wrong = await stack.gql('{ auditEvents(filter: { since: "2030-01-01T00:00:00Z", until: "2020-01-01T00:00:00Z" }) { totalCount } }');
-      assert.equal(wrong.errors?.[0].extensions?.field, 'filter.since');
+      assert.equal(wrong.errors?.[0]?.extensions?.field, 'filter.since');
     });
 
     it('cannot be changed behind the API: the database refuses UPDATE and DELETE on audit events', async () => {

@@ -57,7 +57,7 @@ describe('mappings through the GraphQL API', () => {
 
     it('refuses to generate without a source connection, naming input.sourceConnectionId', async () => {
       const result = await create({ schemaId: upstream.schema.id });
-      assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(result.errors?.[0].extensions?.field, 'input.sourceConnectionId');
     });
   });
@@ -86,7 +86,7 @@ describe('mappings through the GraphQL API', () => {
       assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
       const creates = await loggedRequests(stack, 'POST', MAPPING_SETS_PATH);
       assert.equal(creates.length, 1, 'the lost create is found by name, not sent again');
-      assert.equal(creates[0].fault?.mode, 'commit-then-drop');
+      assert.equal(creates[0]!.fault?.mode, 'commit-then-drop');
       assert.equal((await emulatorCounts(stack)).mappingSets, before.mappingSets + 1);
       assert.equal((await mapping(done.resourceId)).version, 0);
     });
@@ -116,7 +116,7 @@ describe('mappings through the GraphQL API', () => {
         const input = { schemaId: upstream.schema.id, fieldMappings: fieldMappings.map((m) => ({ ...m, destination: m.destination.replace('TENANT', ns) })) };
         const result = await create(input);
         assert.equal(result.data, null);
-        assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+        assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
         assert.equal(result.errors?.[0].extensions?.field, field);
         assert.equal(await countOf(stack, 'operations'), operations);
         assert.equal(await countOf(stack, 'resources'), resources);
@@ -125,14 +125,14 @@ describe('mappings through the GraphQL API', () => {
 
     it('refuses an unknown schema with NOT_FOUND naming input.schemaId', async () => {
       const result = await create({ schemaId: '00000000-0000-4000-8000-000000000000', fieldMappings: [{ source: 'data.id', destination: 'x' }] });
-      assert.equal(result.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'NOT_FOUND');
       assert.equal(result.errors?.[0].extensions?.field, 'input.schemaId');
     });
 
     it('refuses a source connection of another Stripe resource with PRECONDITION_FAILED', async () => {
       const refunds = await mutateAndWait(stack, 'createSourceConnection', 'CreateSourceConnectionInput', { connectionId: upstream.connection.id, resource: 'REFUNDS' });
       const result = await create({ schemaId: upstream.schema.id, sourceConnectionId: refunds.resourceId });
-      assert.equal(result.errors?.[0].extensions?.code, 'PRECONDITION_FAILED');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED');
       assert.equal(result.errors?.[0].extensions?.field, 'input.sourceConnectionId');
     });
   });

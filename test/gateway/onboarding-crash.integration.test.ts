@@ -173,8 +173,11 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
           // A call seen while no worker lives was sent by one already killed.
           if (fleet.pids.length === 0 || !point.at(call)) return false;
           trigger = call;
-          if (lock) locked = lock.lock(point.blockOn!.lock, point.blockOn!.params(onboardingIds()[0]));
-          else if (point.victim === 'holder') frozen = fleet.freeze();
+          if (lock) {
+            const [onboardingId] = onboardingIds();
+            // Before the onboarding is submitted there is no row to lock: `locked` is then 0, which the check after the hit reports.
+            locked = onboardingId === undefined ? Promise.resolve(0) : lock.lock(point.blockOn!.lock, point.blockOn!.params(onboardingId));
+          } else if (point.victim === 'holder') frozen = fleet.freeze();
           else killed = fleet.kill();
           resolve();
           return true;
@@ -197,7 +200,9 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
           assert.equal(await locked, 1, `the row to lock for "${point.label}" exists`);
           if (process.env.CRASH_DEBUG) console.error(`${new Date().toISOString()} locked for ${point.label} (onboarding ${onboardingIds()[0]}) ${JSON.stringify(await lock.peek(`SELECT clock_timestamp() AS now, s.key, r.updated_at, r.state, o.status, o.updated_at AS op_at FROM onboarding_steps s JOIN resources r ON r.id = s.resource_id LEFT JOIN operations o ON o.id = s.operation_id WHERE s.onboarding_id = $1 AND s.status = 'RUNNING'`, [onboardingIds()[0]]))}`);
           const { ready, readyParams } = point.blockOn!;
-          await lock.until(async () => (await lock.waiters()) > 0 && (!ready || (await lock.peek(ready, readyParams!(onboardingIds()[0]))).length > 0), `a worker waits on the lock of "${point.label}"`);
+          // A row was locked (asserted above), so the onboarding is known.
+          const onboardingId = onboardingIds()[0]!;
+          await lock.until(async () => (await lock.waiters()) > 0 && (!ready || (await lock.peek(ready, readyParams!(onboardingId))).length > 0), `a worker waits on the lock of "${point.label}"`);
           killed = fleet.kill();
         } finally {
           await lock.release();
@@ -211,7 +216,7 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
           fleet.thaw(frozen);
           continue;
         }
-        const [{ attempts }] = await stack.sql<{ attempts: number }>('SELECT attempts FROM operations WHERE id = $1', [call.requestId]);
+        const { attempts } = await stack.sqlRow<{ attempts: number }>('SELECT attempts FROM operations WHERE id = $1', [call.requestId]);
         killed = fleet.kill([holder]);
         fleet.thaw(frozen.filter((pid) => pid !== holder));
         const survivors = fleet.pids.length;
@@ -220,7 +225,7 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
             // No new worker until a surviving one has taken the dead one's job over.
             const until = Date.now() + 15_000;
             for (;;) {
-              const [row] = await stack.sql<{ attempts: number; status: string }>('SELECT attempts, status FROM operations WHERE id = $1', [call.requestId]);
+              const row = await stack.sqlRow<{ attempts: number; status: string }>('SELECT attempts, status FROM operations WHERE id = $1', [call.requestId]);
               if (row.attempts > attempts) break;
               assert.ok(Date.now() < until, `a surviving worker took job ${call.requestId} over after "${point.label}" (${JSON.stringify(row)})`);
               await new Promise((resolve) => setTimeout(resolve, 20));
@@ -284,6 +289,7 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
     const onPlatform = new Map<string, any>();
     for (const step of creates) {
       const kind = kinds[step.kind];
+      assert.ok(kind, `step ${step.key} creates a resource of a known kind (${step.kind})`);
       const matches = tagged(inventory[kind.items], step.resourceId, kind.field);
       assert.equal(matches.length, 1, `exactly one ${kind.items} item is tagged with step ${step.key}'s resource ${step.resourceId}`);
       assert.equal(matches[0][kind.id], step.platformId, `step ${step.key} recorded the platform id of the ${kind.items} item that exists`);
@@ -422,10 +428,11 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
       const delay = Math.round(20 + random() * 400);
       const everyone = random() < 0.5;
       await new Promise((resolve) => setTimeout(resolve, delay));
-      const open = await stack.sql<{ n: number }>(`SELECT count(*)::int AS n FROM onboardings WHERE id = ANY($1::uuid[]) AND status <> 'SUCCEEDED'`, [ids]);
-      if (open[0].n === 0) break;
+      const open = await stack.sqlRow<{ n: number }>(`SELECT count(*)::int AS n FROM onboardings WHERE id = ANY($1::uuid[]) AND status <> 'SUCCEEDED'`, [ids]);
+      if (open.n === 0) break;
       const pids = fleet.pids;
-      const killed = fleet.kill(everyone ? pids : [pids[Math.floor(random() * pids.length)]]);
+      // Two workers run here (started above and after each kill), so the random index picks one.
+      const killed = fleet.kill(everyone ? pids : [pids[Math.floor(random() * pids.length)]!]);
       const state = await ledger(ids);
       const running = state.split(' ').filter((s) => s.includes('=RUNNING'));
       fired.push({ label: `random: ${delay} ms after the last restart, ${everyone ? 'every worker' : 'one of two workers'}`, killed, afterMs: delay });

@@ -9,7 +9,7 @@ import {
   injectFaults,
   type Inventory,
   inventory,
-  KIND_OF_STEP,
+  inventoryKindOf,
   onboard,
   ONBOARDING_FIELDS,
   PATHS,
@@ -225,7 +225,7 @@ describe('onboardStripe when a step fails for good', () => {
       assert.match(target.reason, /400/);
 
       const retry = await stack.gql(`mutation($id: ID!) { retryOnboarding(id: $id) { id status } }`, { id: done.id });
-      assert.equal(retry.errors?.[0].extensions?.code, 'PRECONDITION_FAILED', 'a rolled-back onboarding is not resumed');
+      assert.equal(retry.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED', 'a rolled-back onboarding is not resumed');
     });
   });
 
@@ -245,7 +245,7 @@ describe('onboardStripe when a step fails for good', () => {
         const before = platformIds(failed);
         // What was made stays on the Platform.
         const kept = await inventory(stack, name);
-        for (const [key, id] of Object.entries(before)) assert.ok(kept[KIND_OF_STEP[step(failed, key).kind]].includes(id), `${key} (${id}) is still on the Platform`);
+        for (const [key, id] of Object.entries(before)) assert.ok(kept[inventoryKindOf(step(failed, key).kind)].includes(id), `${key} (${id}) is still on the Platform`);
         const lost = failure.lost ? kept[failure.lost] : [];
         if (failure.lost) assert.equal(lost.length, 1, 'the failed step did make its resource');
 
@@ -266,7 +266,7 @@ describe('onboardStripe when a step fails for good', () => {
         // Exactly one of each resource on the Platform, and they are the ledger's.
         const held = await inventory(stack, name);
         assert.deepEqual(counts(held), { connections: 1, sourceConnections: 1, targetConnections: 1, flows: 1, datasets: 1, schemas: 1, fieldGroups: 1, classes: 1, mappingSets: 1 });
-        for (const key of CREATES) assert.deepEqual(held[KIND_OF_STEP[step(done, key).kind]], [afterRetry[key]], key);
+        for (const key of CREATES) assert.deepEqual(held[inventoryKindOf(step(done, key).kind)], [afterRetry[key]], key);
         if (failure.lost) assert.deepEqual(held[failure.lost], lost, 'the resource made by the failed attempt was adopted, not made again');
       });
     }
@@ -283,14 +283,14 @@ describe('onboardStripe when a step fails for good', () => {
 
       for (const finished of [succeeded, rolledBack]) {
         const result = await stack.gql(`mutation($id: ID!) { retryOnboarding(id: $id) { id status } }`, { id: finished.id });
-        assert.equal(result.errors?.[0].extensions?.code, 'PRECONDITION_FAILED', `retry of a ${finished.status} onboarding`);
+        assert.equal(result.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED', `retry of a ${finished.status} onboarding`);
         assert.equal(result.errors?.[0].extensions?.field, 'id');
         const now = await readOnboarding(stack, finished.id);
         assert.equal(now.status, finished.status);
         assert.equal(now.updatedAt, finished.updatedAt);
       }
       const unknown = await stack.gql(`mutation($id: ID!) { retryOnboarding(id: $id) { id } }`, { id: randomUUID() });
-      assert.equal(unknown.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(unknown.errors?.[0]?.extensions?.code, 'NOT_FOUND');
     });
   });
 
@@ -352,7 +352,7 @@ describe('onboardStripe when a step fails for good', () => {
       assert.deepEqual(kept.flows, [], 'no dataflow was made');
       const made = done.steps.filter((s: any) => s.status === 'SUCCEEDED' && s.platformId);
       assert.ok(made.length >= 2);
-      for (const s of made) assert.ok(kept[KIND_OF_STEP[s.kind]].includes(s.platformId), `${s.key} (${s.platformId}) stays on the Platform`);
+      for (const s of made) assert.ok(kept[inventoryKindOf(s.kind)].includes(s.platformId), `${s.key} (${s.platformId}) stays on the Platform`);
       const total = Object.values(counts(kept)).reduce((a, b) => a + b, 0);
       const schemaParts = made.filter((s: any) => s.kind === 'CREATE_XDM_SCHEMA').length * 2; // each schema's class and field group
       assert.equal(total, made.length + schemaParts, 'the Platform holds what the ledger says was made, and nothing else');
@@ -363,11 +363,11 @@ describe('onboardStripe when a step fails for good', () => {
       assert.equal(finished.status, 'SUCCEEDED');
       for (const rollback of [true, false]) {
         const result = await stack.gql(`mutation($id: ID!, $rollback: Boolean!) { cancelOnboarding(id: $id, rollback: $rollback) { id status } }`, { id: finished.id, rollback });
-        assert.equal(result.errors?.[0].extensions?.code, 'PRECONDITION_FAILED');
+        assert.equal(result.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED');
         assert.equal((await readOnboarding(stack, finished.id)).status, 'SUCCEEDED');
       }
       const unknown = await stack.gql(`mutation($id: ID!) { cancelOnboarding(id: $id, rollback: true) { id } }`, { id: randomUUID() });
-      assert.equal(unknown.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(unknown.errors?.[0]?.extensions?.code, 'NOT_FOUND');
       assert.equal(unknown.errors?.[0].extensions?.field, 'id');
     });
   });

@@ -128,12 +128,12 @@ describe('onboardingProgress', () => {
 
     const states = (messages: any[]) => messages.map((m) => JSON.stringify(m.onboardingProgress));
     const [a, b] = [states(onFirst), states(onSecond)];
-    const common = a.findIndex((s) => b.includes(s));
-    assert.ok(common >= 0, 'the two subscribers saw a common state');
-    const fromCommon = (xs: string[]) => xs.slice(xs.indexOf(a[common]));
+    const common = a.find((s) => b.includes(s));
+    assert.ok(common !== undefined, 'the two subscribers saw a common state');
+    const fromCommon = (xs: string[]) => xs.slice(xs.indexOf(common));
     assert.deepEqual(fromCommon(b), fromCommon(a));
     // Both subscribed while the connection test was held, so what they share is the whole rest of the run.
-    const firstCommon = JSON.parse(a[common]);
+    const firstCommon = JSON.parse(common);
     assert.equal(step(firstCommon, 'connection:test').status, 'RUNNING', 'the common sequence starts before the first step after the connection test');
     assert.equal(onSecond[onSecond.length - 1].onboardingProgress.status, 'SUCCEEDED');
     assertNeverBackwards(onSecond);

@@ -63,6 +63,13 @@ const CREATED_BY: Record<string, { query: string; operation: string; name: (onbo
   CREATE_DATAFLOW: { query: 'dataflow', operation: 'CREATE_DATAFLOW', name: (o, p) => `${o} ${p}` },
 };
 
+/** How the resource a create step makes is read and named; fails for a step kind that creates none. */
+function createdBy(stepKind: string): { query: string; operation: string; name: (onboarding: string, path: string) => string } {
+  const entry = CREATED_BY[stepKind];
+  assert.ok(entry, `a ${stepKind} step creates no Flowgate resource`);
+  return entry;
+}
+
 /** The one item of `items` named `name`; fails if there is none or more than one. */
 function one(items: any[], name: string, nameField = 'name'): any {
   const found = items.filter((i) => i[nameField] === name);
@@ -72,7 +79,7 @@ function one(items: any[], name: string, nameField = 'name'): any {
 
 /** Reads the Flowgate resource a create step made, its operation and its audit trail. */
 async function flowgateRecordOf(stack: TestStack, step: any): Promise<{ resource: any; operation: any; audit: any[] }> {
-  const { query } = CREATED_BY[step.kind];
+  const { query } = createdBy(step.kind);
   const data = await stack.data(
     `query($id: ID!, $op: ID!) {
       resource: ${query}(id: $id) { id platformId name state etag }
@@ -227,13 +234,14 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
           for (const step of onboarding.steps.filter((s: any) => CREATED_BY[s.kind])) {
             const { resource, operation, audit } = await flowgateRecordOf(stack, step);
             const p = step.resource ? pathOf(step.resource) : '';
-            assert.ok(resource, `${step.key}: ${CREATED_BY[step.kind].query}(id) finds it`);
+            const by = createdBy(step.kind);
+            assert.ok(resource, `${step.key}: ${by.query}(id) finds it`);
             assert.equal(resource.platformId, step.platformId, step.key);
-            assert.equal(resource.name, CREATED_BY[step.kind].name(name, p), step.key);
+            assert.equal(resource.name, by.name(name, p), step.key);
             assert.ok(['READY', 'ENABLED'].includes(resource.state), `${step.key} is ${resource.state}`);
             assert.deepEqual(
               { type: operation.type, status: operation.status, requestedBy: operation.requestedBy, resourceId: operation.resourceId },
-              { type: CREATED_BY[step.kind].operation, status: 'SUCCEEDED', requestedBy: ACTOR, resourceId: step.resourceId },
+              { type: by.operation, status: 'SUCCEEDED', requestedBy: ACTOR, resourceId: step.resourceId },
               step.key,
             );
             const created = audit.filter((e) => e.action === 'CREATED');
@@ -333,7 +341,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
 
     it('refuses input onboardStripe would refuse, with the same typed error', async () => {
       const result = await stack.gql(PLAN, { input: { name: 'x', accessToken: KEY, resources: ['CHARGES'], schedule: { frequency: 'MINUTE', interval: 5 } } });
-      assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(result.errors?.[0].extensions?.field, 'input.schedule.interval');
     });
   });
@@ -391,7 +399,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
         const mark = await requestLogMark(stack);
         const result = await onboardStripe(stack, { name: 'Refused', accessToken: KEY, resources, schedule: HOURLY, dataset: { existingDatasetId: datasetId() } });
         assert.equal(result.data, null);
-        assert.equal(result.errors?.[0].extensions?.code, code);
+        assert.equal(result.errors?.[0]?.extensions?.code, code);
         assert.equal(result.errors?.[0].extensions?.field, 'input.dataset.existingDatasetId');
         assert.deepEqual(await tableCounts(stack), rowsBefore);
         assert.deepEqual(await requestsSince(stack, mark), []);
@@ -416,7 +424,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
       assert.equal(second.data.onboardStripe.id, firstId);
       const done = await waitForOnboarding(stack, firstId);
       assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
-      const [{ count }] = await stack.sql<{ count: string }>('SELECT count(*) FROM onboardings WHERE idempotency_key = $1', [key]);
+      const { count } = await stack.sqlRow<{ count: string }>('SELECT count(*) FROM onboardings WHERE idempotency_key = $1', [key]);
       assert.equal(Number(count), 1);
       assert.deepEqual(countsGrowth(countsBefore, await emulatorCounts(stack)), expectedCounts(1));
       assert.deepEqual(inventoryCounts(await platformInventory(stack, name)), expectedCounts(1));
@@ -446,7 +454,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
         const mark = await requestLogMark(stack);
         const result = await onboardStripe(stack, { ...input, ...change });
         assert.equal(result.data, null);
-        assert.equal(result.errors?.[0].extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
+        assert.equal(result.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
         assert.equal(result.errors?.[0].extensions?.field, 'idempotencyKey');
         assert.deepEqual(await tableCounts(stack), rowsBefore);
         assert.deepEqual(await requestsSince(stack, mark), []);
@@ -489,7 +497,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
         const result = await onboardStripe(stack, { ...valid, ...change });
         assert.equal(result.data, null);
         assert.equal(result.errors?.length, 1);
-        assert.equal(result.errors?.[0].extensions?.code, code, result.errors?.[0].message);
+        assert.equal(result.errors?.[0]?.extensions?.code, code, result.errors?.[0]?.message);
         assert.equal(result.errors?.[0].extensions?.field, field);
         assert.deepEqual(await tableCounts(stack), rowsBefore);
         assert.deepEqual(await requestsSince(stack, mark), []);

@@ -89,7 +89,7 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
   const waitForWorkInFlight = async () => {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const [row] = await stack.sql<{ running: number; queued: number }>(
+      const row = await stack.sqlRow<{ running: number; queued: number }>(
         `SELECT count(*) FILTER (WHERE status = 'RUNNING')::int AS running, count(*) FILTER (WHERE status = 'QUEUED')::int AS queued FROM operations WHERE type = 'CREATE_CONNECTION'`,
       );
       if (row.running >= 3 && row.queued >= 5) {

@@ -66,13 +66,13 @@ describe('secrets', () => {
         { accessToken: TOKENS.badInput },
       ]) {
         const result = await gql(CREATE, { input });
-        assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(result));
+        assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(result));
       }
       const literal = await gql(`mutation { createConnection(input: { name: "x", accessToken: { v: "${TOKENS.badInput}" } }) { id } }`);
-      assert.equal(literal.errors?.[0].extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+      assert.equal(literal.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
       // And a validation error of our own (a name too long), with the token valid.
       const refused = await gql(CREATE, { input: { name: 'n'.repeat(201), accessToken: TOKENS.badInput } });
-      assert.equal(refused.errors?.[0].extensions?.field, 'input.name');
+      assert.equal(refused.errors?.[0]?.extensions?.field, 'input.name');
     });
     after(async () => {
       monitor?.close();
@@ -86,12 +86,12 @@ describe('secrets', () => {
          WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
       );
       assert.ok(tables.some((t) => t.name === 'secrets') && tables.some((t) => t.name === 'operations'));
-      const [{ n }] = await stack.sql<{ n: string }>('SELECT count(*)::text AS n FROM secrets');
+      const { n } = await stack.sqlRow<{ n: string }>('SELECT count(*)::text AS n FROM secrets');
       assert.ok(Number(n) >= 4, 'the tokens were stored, sealed');
       for (const { schema, name } of tables) {
         const rows = await stack.sql<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${name}" t`);
         const text = rows.map((r) => r.row).join('\n');
-        for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret]]) {
+        for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret] as const]) {
           assert.ok(!text.includes(token), `${schema}.${name} holds the ${kind} token in clear`);
           assert.ok(!text.includes(Buffer.from(token).toString('hex')), `${schema}.${name} holds the ${kind} token as bytes`);
         }
@@ -101,7 +101,7 @@ describe('secrets', () => {
     it('finds no token in any Redis key of the namespace, whatever its type, nor in any Redis command sent meanwhile', async () => {
       const dump = await stack.redisDump();
       assert.ok(dump.size > 0, 'the namespace has keys (queues, events)');
-      for (const [key, value] of dump) for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret]]) assert.ok(!value.includes(token) && !key.includes(token), `Redis key ${key} holds the ${kind} token`);
+      for (const [key, value] of dump) for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret] as const]) assert.ok(!value.includes(token) && !key.includes(token), `Redis key ${key} holds the ${kind} token`);
       // BullMQ job data lives only until the job completes: MONITOR saw every write as it happened.
       assert.deepEqual(redisCommands, []);
       // And it would have seen one: a control value written the same way is caught.
@@ -120,7 +120,7 @@ describe('secrets', () => {
     it('finds no token in any log line', () => {
       assert.ok(stack.logLines.length > 0);
       const text = stack.logLines.join('\n');
-      for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret]]) assert.ok(!text.includes(token), `a log line holds the ${kind} token`);
+      for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret] as const]) assert.ok(!text.includes(token), `a log line holds the ${kind} token`);
     });
 
     it('finds no token in any GraphQL response, nor anywhere a caller can read back', async () => {
@@ -203,7 +203,7 @@ describe('secrets', () => {
       assert.match(first.stdout, /done: 3 secret\(s\) re-encrypted with key "k2", 0 already used it/);
       const after = await gateway.sql<{ id: string; ciphertext: string; key_id: string }>('SELECT id, ciphertext, key_id FROM secrets ORDER BY id');
       assert.deepEqual(after.map((r) => r.id), before.map((r) => r.id), 'secrets keep their ids (operations refer to them)');
-      assert.ok(after.every((r, i) => r.key_id === 'k2' && r.ciphertext !== before[i].ciphertext));
+      assert.ok(after.every((r, i) => r.key_id === 'k2' && r.ciphertext !== before[i]!.ciphertext));
       const second = await rotate(k2AndK1);
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stdout, /done: 0 secret\(s\) re-encrypted with key "k2", 3 already used it/);

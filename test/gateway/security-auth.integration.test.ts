@@ -17,7 +17,7 @@ const CREATE = 'mutation($input: CreateConnectionInput!) { createConnection(inpu
 
 /** Rows a refused request must not have added. */
 async function writtenRows(stack: TestStack): Promise<Record<string, number>> {
-  const [row] = await stack.sql<Record<string, string>>(
+  const row = await stack.sqlRow<Record<string, string>>(
     'SELECT (SELECT count(*) FROM operations) AS operations, (SELECT count(*) FROM resources) AS resources, (SELECT count(*) FROM audit_events) AS audit, (SELECT count(*) FROM api_keys) AS keys',
   );
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
@@ -164,13 +164,13 @@ describe('caller authentication and roles', () => {
       const create = 'mutation { createApiKey(input: { name: "dup", role: OPERATOR }) { key } }';
       assert.equal((await stack.gql(create)).errors, undefined);
       const second = await stack.gql(create);
-      assert.equal(second.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(second.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(second.errors?.[0].extensions?.field, 'input.name');
       const revoked = (await stack.data('mutation { revokeApiKey(name: "dup") { name revokedAt } }')).revokeApiKey;
       assert.ok(revoked.revokedAt);
       assert.equal((await stack.gql(create)).errors, undefined);
       const missing = await stack.gql('mutation { revokeApiKey(name: "never-existed") { name } }');
-      assert.equal(missing.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(missing.errors?.[0]?.extensions?.code, 'NOT_FOUND');
     });
 
     it('writes audit events naming the admin who created and revoked a key, without its secret', async () => {
@@ -228,12 +228,14 @@ describe('caller authentication and roles', () => {
   });
 
   describe('roles', () => {
-    const keys: Record<string, string> = {};
+    const roles = ['viewer', 'operator', 'admin', 'auditor'] as const;
+    /** An API key per role, made by `before`. */
+    const keys = {} as Record<(typeof roles)[number], string>;
     before(async () => {
-      for (const role of ['viewer', 'operator', 'admin', 'auditor'] as const) keys[role] = await stack.createKey(`role-${role}`, role);
+      for (const role of roles) keys[role] = await stack.createKey(`role-${role}`, role);
     });
 
-    const matrix: [string, string, Record<string, unknown>, string[]][] = [
+    const matrix: [string, string, Record<string, unknown>, [string, ...string[]]][] = [
       ['query connections', '{ connections { totalCount } }', {}, ['viewer', 'operator', 'admin']],
       ['query auditEvents', '{ auditEvents(first: 1) { totalCount } }', {}, ['viewer', 'operator', 'admin', 'auditor']],
       ['query whoami', '{ whoami { role } }', {}, ['viewer', 'operator', 'admin', 'auditor']],
@@ -242,7 +244,7 @@ describe('caller authentication and roles', () => {
       ['mutation createConnection', CREATE, { input: { name: 'role matrix', accessToken: KEY } }, ['operator', 'admin']],
     ];
     for (const [label, query, variables, allowed] of matrix) {
-      for (const role of ['viewer', 'operator', 'admin', 'auditor']) {
+      for (const role of roles) {
         const ok = allowed.includes(role);
         it(`${label} as ${role}: ${ok ? 'allowed' : 'FORBIDDEN naming the roles allowed, nothing written'}`, async () => {
           const vars = 'n' in variables ? { n: `k-${role}-${randomBytes(3).toString('hex')}` } : variables;
@@ -332,7 +334,7 @@ describe('caller authentication and roles', () => {
       assert.ok(listed.includes(devConnection) && !listed.includes(connectionId));
       const rowsBefore = await writtenRows(stack);
       const update = await stack.gql('mutation($id: ID!) { updateConnection(id: $id, input: { name: "taken over" }) { id } }', { id: connectionId }, auth);
-      assert.equal(update.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(update.errors?.[0]?.extensions?.code, 'NOT_FOUND');
       assert.deepEqual(await writtenRows(stack), rowsBefore);
       const watched = await subscriptionError(stack.wsClient({ authorization: `Bearer ${devKey}` }), 'subscription($id: ID!) { resourceChanged(type: CONNECTION, id: $id) { resourceId } }', { id: connectionId });
       assert.equal(watched[0].extensions.code, 'NOT_FOUND');

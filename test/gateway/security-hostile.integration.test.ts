@@ -241,7 +241,9 @@ describe('hostile and malformed requests', () => {
     assert.equal(revokedResult.errors, undefined, JSON.stringify(revokedResult.errors));
     const viewer = await stack.createKey('hostile-viewer', 'viewer');
     const valid = (await jwt({}).sign(secret)).split('.');
-    const raised = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(valid[1], 'base64url').toString()), flowgate_role: 'admin', sub: 'root' })).toString('base64url');
+    const payload = valid[1];
+    assert.ok(payload, 'a signed JWT is header.payload.signature');
+    const raised = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), flowgate_role: 'admin', sub: 'root' })).toString('base64url');
     const entries: [string, string][] = [
       ['@revoked', revoked],
       ['@expired', await stack.createKey('hostile-expired', 'admin', { expiresAt: new Date(Date.now() - 60_000) })],
@@ -252,7 +254,7 @@ describe('hostile and malformed requests', () => {
       ['@prodOnly', await stack.createKey('hostile-prod-only', 'admin', { sandboxes: ['prod'] })],
       ['@jwtExpired', await jwt({}, { expires: Math.floor(Date.now() / 1000) - 3600 }).sign(secret)],
       ['@jwtForged', await jwt({}).sign(new TextEncoder().encode('another-secret-entirely-0123456789abcdef'))],
-      ['@jwtNone', `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${valid[1]}.`],
+      ['@jwtNone', `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`],
       ['@jwtTampered', `${valid[0]}.${raised}.${valid[2]}`],
       ['@jwtIssuer', await jwt({}, { issuer: 'https://evil.example' }).sign(secret)],
       ['@jwtAudience', await jwt({}, { audience: 'someone-else' }).sign(secret)],
@@ -343,7 +345,7 @@ describe('hostile and malformed requests', () => {
       const stored = await stack.data('query($id: ID!) { connection(id: $id) { name } }', { id: operation.resourceId });
       assert.equal(stored.connection.name, name);
     }
-    const [{ count }] = await stack.sql<{ count: string }>('SELECT count(*) FROM operations');
+    const { count } = await stack.sqlRow<{ count: string }>('SELECT count(*) FROM operations');
     assert.ok(Number(count) >= names.length, 'the operations table is still there');
   });
 

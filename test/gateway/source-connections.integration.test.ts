@@ -107,7 +107,7 @@ describe('source connections through the GraphQL API', () => {
       const second = (await create(input)).data.createSourceConnection;
       assert.equal(second.id, first.id);
       const other = await create({ ...input, resource: 'CHARGES' });
-      assert.equal(other.errors?.[0].extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
+      assert.equal(other.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
       await stack.waitForOperation(first.id);
     });
 
@@ -126,7 +126,7 @@ describe('source connections through the GraphQL API', () => {
           const before = await operationCount(stack);
           const result = await create(input());
           assert.equal(result.data?.createSourceConnection ?? null, null);
-          assert.equal(result.errors?.[0].extensions?.code, code, JSON.stringify(result.errors));
+          assert.equal(result.errors?.[0]?.extensions?.code, code, JSON.stringify(result.errors));
           if (field) assert.equal(result.errors?.[0].extensions?.field, field);
           assert.equal(await operationCount(stack), before);
         });
@@ -139,7 +139,7 @@ describe('source connections through the GraphQL API', () => {
         await stack.control('DELETE', '/faults');
         const before = await operationCount(stack);
         const result = await create({ connectionId: failed.id, resource: 'CHARGES' });
-        assert.equal(result.errors?.[0].extensions?.code, 'PRECONDITION_FAILED');
+        assert.equal(result.errors?.[0]?.extensions?.code, 'PRECONDITION_FAILED');
         assert.equal(result.errors?.[0].extensions?.field, 'input.connectionId');
         assert.equal(await operationCount(stack), before);
       });
@@ -184,9 +184,9 @@ describe('source connections through the GraphQL API', () => {
 
     it('refuses a connectionId filter that is not an id, and a forged cursor', async () => {
       const badFilter = await stack.gql('{ sourceConnections(filter: {connectionId: "nope"}) { totalCount } }');
-      assert.equal(badFilter.errors?.[0].extensions?.field, 'filter.connectionId');
+      assert.equal(badFilter.errors?.[0]?.extensions?.field, 'filter.connectionId');
       const badCursor = await stack.gql('{ sourceConnections(after: "forged") { totalCount } }');
-      assert.equal(badCursor.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(badCursor.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     });
   });
 

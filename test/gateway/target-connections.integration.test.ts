@@ -56,7 +56,7 @@ describe('target connections through the GraphQL API', () => {
       assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
       const creates = await loggedRequests(stack, 'POST', TARGETS_PATH);
       assert.equal(creates.length, 1, 'the lost create is found by name, not sent again');
-      assert.equal(creates[0].fault?.mode, 'commit-then-drop');
+      assert.equal(creates[0]!.fault?.mode, 'commit-then-drop');
       assert.equal((await emulatorCounts(stack)).targetConnections, before.targetConnections + 1);
       const target = await targetConnection(queued.resourceId);
       assert.equal((await flowServiceResource(stack, 'targetConnections', target.platformId)).name, `Lost answer [fg:${target.id}]`);
@@ -79,7 +79,7 @@ describe('target connections through the GraphQL API', () => {
       ['a malformed idempotency key', 'BAD_KEY', 'BAD_USER_INPUT', 'input.idempotencyKey'],
     ] as const) {
       it(`refuses ${name} with ${code} naming ${field}, writing nothing`, async () => {
-        const inputs: Record<string, Record<string, unknown>> = {
+        const inputs: Record<'SCHEMA_AS_DATASET' | 'EMPTY_NAME' | 'BAD_KEY', Record<string, unknown>> = {
           SCHEMA_AS_DATASET: { datasetId: upstream.schema.id },
           EMPTY_NAME: { datasetId: upstream.dataset.id, name: '  ' },
           BAD_KEY: { datasetId: upstream.dataset.id, idempotencyKey: 'has spaces' },
@@ -87,7 +87,7 @@ describe('target connections through the GraphQL API', () => {
         const [operations, resources] = [await countOf(stack, 'operations'), await countOf(stack, 'resources')];
         const result = await create(typeof input === 'string' ? inputs[input] : input);
         assert.equal(result.data, null);
-        assert.equal(result.errors?.[0].extensions?.code, code);
+        assert.equal(result.errors?.[0]?.extensions?.code, code);
         assert.equal(result.errors?.[0].extensions?.field, field);
         assert.equal(await countOf(stack, 'operations'), operations);
         assert.equal(await countOf(stack, 'resources'), resources);

@@ -235,7 +235,7 @@ describe('XDM schemas through the GraphQL API', () => {
         const before = await operationCount(stack);
         const result = await create(input());
         assert.equal(result.data?.createXdmSchema ?? null, null);
-        assert.equal(result.errors?.[0].extensions?.code, code, JSON.stringify(result.errors));
+        assert.equal(result.errors?.[0]?.extensions?.code, code, JSON.stringify(result.errors));
         assert.equal(result.errors?.[0].extensions?.field, field);
         assert.equal(await operationCount(stack), before);
       });
@@ -244,7 +244,7 @@ describe('XDM schemas through the GraphQL API', () => {
     it('a resource that is not a Stripe resource → BAD_USER_INPUT', async () => {
       const before = await operationCount(stack);
       const result = await create({ name: 'x', resource: 'INVOICES', exploreSchema: GIVEN_SCHEMA });
-      assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(await operationCount(stack), before);
     });
   });

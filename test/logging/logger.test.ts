@@ -16,7 +16,8 @@ describe('createLogger', () => {
       'a request',
     );
     assert.equal(lines.length, 1);
-    assert.doesNotMatch(lines[0], /fgk_secret/);
-    assert.match(lines[0], /\[redacted\]/);
+    const line = lines[0]!;
+    assert.doesNotMatch(line, /fgk_secret/);
+    assert.match(line, /\[redacted\]/);
   });
 });

@@ -180,7 +180,9 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     const flow = await env.client.flowService.getFlow(state.flow.id);
     assert.equal(flow.state, 'enabled');
     assert.deepEqual(flow.schedule, { startTime: state.startTime, frequency: 'minute', interval: 15 });
-    assert.equal(flow.transformations[0].params.mappingId, state.mappingSetId);
+    const [transformation] = flow.transformations;
+    assert.ok(transformation, 'the flow has its mapping transformation');
+    assert.equal(transformation.params.mappingId, state.mappingSetId);
     assert.deepEqual((await env.client.flowService.findFlowsByName(names.flow)).map((f) => f.id), [state.flow.id]);
   });
 
@@ -217,6 +219,8 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     const runs = await env.client.flowService.listRuns(state.flow!.id);
     // Runs at start, +15, +30 and +45 minutes.
     assert.equal(runs.length, 4);
+    const firstRun = runs[0]!;
+    const thirdRun = runs[2]!;
     assert.ok(runs.every((r) => r.flowId === state.flow!.id));
     assert.ok(runs.every((r) => r.status === 'success' || r.status === 'partialSuccess'), runs.map((r) => r.status).join());
     assert.ok(runs.every((r) => typeof r.etag === 'string'));
@@ -226,12 +230,12 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     assert.deepEqual(paged.map((r) => r.id), runs.map((r) => r.id));
     assert.equal((await env.control.requests({ method: 'GET', path: '/data/foundation/flowservice/runs' })).length, 2, 'two pages of at most three');
 
-    const since = runs[2].metrics!.durationSummary!.startedAtUTC!;
+    const since = thirdRun.metrics!.durationSummary!.startedAtUTC!;
     assert.deepEqual((await env.client.flowService.listRuns(state.flow!.id, { since })).map((r) => r.id), runs.slice(2).map((r) => r.id));
-    assert.deepEqual((await env.client.flowService.listRuns(state.flow!.id, { limit: 1 })).map((r) => r.id), [runs[0].id]);
+    assert.deepEqual((await env.client.flowService.listRuns(state.flow!.id, { limit: 1 })).map((r) => r.id), [firstRun.id]);
 
-    const run = await env.client.flowService.getRun(runs[0].id);
-    assert.equal(run.id, runs[0].id);
+    const run = await env.client.flowService.getRun(firstRun.id);
+    assert.equal(run.id, firstRun.id);
     assert.ok((run.metrics?.recordSummary?.outputRecordCount ?? 0) > 0);
   });
 

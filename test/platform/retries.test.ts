@@ -31,7 +31,7 @@ describe('Platform client retries', () => {
       assert.equal(connection.id, connectionId);
       const log = await connectionRequests('GET');
       assert.deepEqual(log.map((r) => r.status), [429, 200]);
-      const gapMs = Date.parse(log[1].time) - Date.parse(log[0].time);
+      const gapMs = Date.parse(log[1]!.time) - Date.parse(log[0]!.time);
       assert.ok(gapMs >= 950, `retried after ${gapMs} ms`);
     });
 
@@ -95,8 +95,8 @@ describe('Platform client retries', () => {
       assert.equal((await env.client.flowService.getConnection(connectionId)).id, connectionId);
       const log = await connectionRequests('GET');
       assert.equal(log.length, 2);
-      assert.equal(log[0].fault?.mode, 'reset');
-      assert.equal(log[1].status, 200);
+      assert.equal(log[0]!.fault?.mode, 'reset');
+      assert.equal(log[1]!.status, 200);
     });
   });
 
@@ -124,7 +124,7 @@ describe('Platform client retries', () => {
       assert.equal((await connectionRequests('POST')).length, 1, 'the client did not repeat the POST');
       const found = await env.client.flowService.findConnectionsByName(name);
       assert.equal(found.length, 1);
-      assert.equal(found[0].name, name);
+      assert.equal(found[0]!.name, name);
     });
   });
 
@@ -137,7 +137,7 @@ describe('Platform client retries', () => {
       // The emulator does not log a request whose client went away, so the client's own log shows the retry.
       const retries = logger.lines.filter((l) => l.message === 'Platform call failed; retrying');
       assert.equal(retries.length, 1);
-      assert.equal(retries[0].fields.reason, 'TIMEOUT');
+      assert.equal(retries[0]!.fields.reason, 'TIMEOUT');
       assert.deepEqual((await connectionRequests('GET')).map((r) => r.status), [200]);
     });
 

@@ -16,6 +16,19 @@ interface Report {
   headSeq: string;
 }
 
+/** The event at `index` of a list the test expects to reach that far. */
+function eventAt<T>(rows: T[], index: number): T {
+  const row = rows[index];
+  assert.ok(row, `there is an event at index ${index} (of ${rows.length})`);
+  return row;
+}
+
+/** Each event paired with the one before it, in chain order. */
+function withPrevious<T>(rows: T[]): [previous: T, event: T][] {
+  // rows[i] is the one before rows[i + 1], the i-th element of the slice.
+  return rows.slice(1).map((event, i) => [rows[i]!, event]);
+}
+
 describe('the tamper-evident audit trail', () => {
   let stack: TestStack;
   /** A connection as the table owner that switches the user triggers off: someone going behind the API’s back. */
@@ -51,8 +64,8 @@ describe('the tamper-evident audit trail', () => {
   it('chains the events of normal use, and verifyAuditChain finds them intact', async () => {
     const rows = await events();
     assert.ok(rows.length >= 4, `expected events from normal use, got ${rows.length}`);
-    assert.ok(rows[0].prev_hash.equals(Buffer.alloc(32)), 'the first event links to 32 zero bytes');
-    for (let i = 1; i < rows.length; i++) assert.ok(rows[i].prev_hash.equals(rows[i - 1].hash), `event ${rows[i].seq} links to the one before`);
+    assert.ok(eventAt(rows, 0).prev_hash.equals(Buffer.alloc(32)), 'the first event links to 32 zero bytes');
+    for (const [previous, event] of withPrevious(rows)) assert.ok(event.prev_hash.equals(previous.hash), `event ${event.seq} links to the one before`);
     const report = await verify();
     assert.equal(report.ok, true, JSON.stringify(report));
     assert.equal(report.checkedEvents, rows.length);
@@ -77,7 +90,7 @@ describe('the tamper-evident audit trail', () => {
   });
 
   it('the database refuses UPDATE, DELETE and TRUNCATE of audit events, and any change of the chain head, through a normal connection', async () => {
-    const [{ id }] = await events();
+    const { id } = eventAt(await events(), 0);
     await assert.rejects(stack.sql(`UPDATE audit_events SET actor = 'mallory' WHERE id = $1`, [id]), /append-only \(UPDATE refused\)/);
     await assert.rejects(stack.sql('DELETE FROM audit_events WHERE id = $1', [id]), /append-only \(DELETE refused\)/);
     await assert.rejects(stack.sql('TRUNCATE audit_events'), /append-only \(TRUNCATE refused\)/);
@@ -89,7 +102,7 @@ describe('the tamper-evident audit trail', () => {
   describe('when someone edits the audit table behind the API’s back', () => {
     it('reports an event whose actor was rewritten as the first broken link, and nothing once it is restored', async () => {
       const rows = await events();
-      const target = rows[1];
+      const target = eventAt(rows, 1);
       const [{ actor }] = (await owner.query('SELECT actor FROM audit_events WHERE id = $1', [target.id])).rows;
       await owner.query(`UPDATE audit_events SET actor = 'mallory' WHERE id = $1`, [target.id]);
       const report = await verify();
@@ -105,7 +118,7 @@ describe('the tamper-evident audit trail', () => {
 
     it('reports an event whose payload was rewritten', async () => {
       const rows = await events();
-      const target = rows[rows.length - 2];
+      const target = eventAt(rows, rows.length - 2);
       const [{ after: original }] = (await owner.query('SELECT after FROM audit_events WHERE id = $1', [target.id])).rows;
       await owner.query(`UPDATE audit_events SET after = jsonb_set(coalesce(after, '{}'), '{name}', '"forged"') WHERE id = $1`, [target.id]);
       const report = await verify();
@@ -116,11 +129,12 @@ describe('the tamper-evident audit trail', () => {
 
     it('reports the event after a deleted one, since it no longer links to its predecessor', async () => {
       const rows = await events();
-      await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [rows[2].id]);
-      await owner.query('DELETE FROM audit_events WHERE id = $1', [rows[2].id]);
+      const [deleted, next] = [eventAt(rows, 2), eventAt(rows, 3)];
+      await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [deleted.id]);
+      await owner.query('DELETE FROM audit_events WHERE id = $1', [deleted.id]);
       const report = await verify();
       assert.equal(report.ok, false);
-      assert.equal(report.firstBrokenEventId, rows[3].id);
+      assert.equal(report.firstBrokenEventId, next.id);
       assert.match(report.reason!, /does not link to the event before it/);
       await owner.query('INSERT INTO audit_events SELECT * FROM removed');
       await owner.query('DROP TABLE removed');
@@ -192,9 +206,9 @@ describe('the tamper-evident audit trail', () => {
     const rows = await events();
     // Per writer: 20 single inserts, 3 committed pairs (6 events), 2 rolled-back pairs.
     assert.equal(rows.length - before, 12 * 26);
-    for (let i = 1; i < rows.length; i++) {
-      assert.ok(BigInt(rows[i].seq) > BigInt(rows[i - 1].seq));
-      assert.ok(rows[i].prev_hash.equals(rows[i - 1].hash), `event ${rows[i].seq} links to event ${rows[i - 1].seq}`);
+    for (const [previous, event] of withPrevious(rows)) {
+      assert.ok(BigInt(event.seq) > BigInt(previous.seq));
+      assert.ok(event.prev_hash.equals(previous.hash), `event ${event.seq} links to event ${previous.seq}`);
     }
     const report = await verify();
     assert.equal(report.ok, true, JSON.stringify(report));

@@ -143,7 +143,7 @@ function orderParam(raw: unknown): { field: string; descending: boolean }[] {
       const [first, second] = part.split(':');
       const direction = second === undefined ? 'asc' : first;
       const field = second === undefined ? first : second;
-      if ((direction !== 'asc' && direction !== 'desc') || !/^[A-Za-z0-9_]+$/.test(field ?? '')) {
+      if ((direction !== 'asc' && direction !== 'desc') || field === undefined || !/^[A-Za-z0-9_]+$/.test(field)) {
         throw catalogFailure('invalidQuery', `The orderBy value '${part}' is invalid: use asc:{property} or desc:{property}.`);
       }
       return { field, descending: direction === 'desc' };

@@ -118,7 +118,8 @@ export function registerDataPrepRoutes(app: FastifyInstance, ctx: EmulatorContex
     });
     const schema = readOutputSchema(partition, mappingSet);
     const { mappings, problems } = checkMappings(mappingSet.mappings, schema.fields);
-    if (problems.length > 0) throw dataPrepFailure(problems[0].kind, `mappingSet.${problems[0].detail}`);
+    const [problem] = problems;
+    if (problem) throw dataPrepFailure(problem.kind, `mappingSet.${problem.detail}`);
     const stored = mappings.map((m, index) => ({ id: String(index), ...m!, sourceAttribute: m!.source, destinationXdmPath: m!.destination })) as unknown as StoredMapping[];
     return records.map((record: Record<string, unknown>) => {
       const result = applyMapping(record, stored, schema.fields);

@@ -189,7 +189,8 @@ export function saveMappingSet(writer: MappingSetWriter, body: unknown, id?: str
   if (!input) throw dataPrepFailure('invalidBody', 'The request body must be a JSON object describing the mapping set.');
   const schema = readOutputSchema(partition, input);
   const { mappings, problems } = checkMappings(input.mappings, schema.fields);
-  if (problems.length > 0) throw dataPrepFailure(problems[0].kind, problems[0].detail);
+  const [problem] = problems;
+  if (problem) throw dataPrepFailure(problem.kind, problem.detail);
   const extras = readSetAttributes(input);
 
   const existing = id ? partition.mappingSets.get(id) : undefined;

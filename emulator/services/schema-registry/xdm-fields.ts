@@ -183,7 +183,7 @@ export function schemaVersionMatches(schema: XdmRecord, versionOrContentType: st
 /** The major version named by `1`, `1.3` or a media type with `version=1.3`; undefined when there is none. */
 export function majorVersionOf(versionOrContentType: string): number | undefined {
   const parameter = /(?:^|;)\s*version\s*=\s*"?([^;"\s]+)"?/i.exec(versionOrContentType);
-  const raw = parameter ? parameter[1] : versionOrContentType.trim();
+  const raw = parameter?.[1] ?? versionOrContentType.trim();
   if (!/^\d+(\.\d+)?$/.test(raw)) return undefined;
   return Number(raw.split('.')[0]);
 }

@@ -229,7 +229,7 @@ function checkSchema(input: Record<string, any>, writer: XdmWriter, existing?: X
   if (classes.length !== 1) {
     throw xdmFailure('invalidAttribute', `A schema must reference exactly one class in 'allOf'; found ${classes.length}.`, nowMs);
   }
-  const classId = classes[0];
+  const classId = classes[0]!;
   const behavior = behaviorOfClass(partition, classId);
   for (const fieldGroupId of fieldGroups) {
     const intended: string[] = partition.xdm.fieldGroups.get(fieldGroupId)!.wire['meta:intendedToExtend'] ?? [];

@@ -42,7 +42,7 @@ interface MediaType {
 
 function parseMediaType(header: string | undefined): MediaType | undefined {
   if (!header || header.trim() === '') return undefined;
-  const [essence, ...rest] = header.split(';');
+  const [essence = '', ...rest] = header.split(';');
   const params: Record<string, string> = {};
   for (const part of rest) {
     const at = part.indexOf('=');
@@ -159,7 +159,8 @@ export function listResources(
     }
     return String(a.$id).localeCompare(String(b.$id));
   });
-  const primary = orderby[0];
+  // split gives at least one key, so there is always a primary one.
+  const primary = orderby[0]!;
   if (typeof query.start === 'string') {
     const start = query.start;
     selected = selected.filter((r) => {
@@ -169,7 +170,7 @@ export function listResources(
   }
   const page = limit === undefined ? selected : selected.slice(0, limit);
   const more = page.length < selected.length;
-  const nextStart = more && page.length > 0 ? String(primary.read(page[page.length - 1])) : null;
+  const nextStart = more && page.length > 0 ? String(primary.read(page[page.length - 1]!)) : null;
   let nextHref: string | null = null;
   if (nextStart !== null) {
     const params = new URLSearchParams();

@@ -154,9 +154,11 @@ describe('Catalog datasets', () => {
   });
 
   describe('GET /dataSets', () => {
-    const ids: Record<string, string> = {};
+    const names = ['Alpha', 'Bravo', 'Charlie', 'Delta'] as const;
+    /** Dataset id by name, filled in by `before`. */
+    const ids = {} as Record<(typeof names)[number], string>;
     before(async () => {
-      for (const [index, name] of ['Alpha', 'Bravo', 'Charlie', 'Delta'].entries()) {
+      for (const [index, name] of names.entries()) {
         await t.client.control('POST', '/clock', { advanceSeconds: 10 });
         const response = await create(dataset(`List ${name}`, { schemaRef: { id: index % 2 ? otherSchemaId : schemaId, contentType: XED_V1 }, tags: { team: [index < 2 ? 'payments' : 'growth'] } }));
         ids[name] = idOf(response);

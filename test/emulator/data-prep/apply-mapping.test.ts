@@ -97,20 +97,20 @@ describe('applyMapping', () => {
       it(`fails for ${label}`, () => {
         const result = applyMapping({ data: { v: value } }, [mapping('data.v', `${T}.charge.${field}`)], FIELDS);
         assert.equal(result.ok, false);
-        assert.equal(result.errors[0].code, 'MAPPER-3700-400');
-        assert.equal(result.errors[0].message, `Mapping source 'data.v' to destination '${T}.charge.${field}' failed: ${reason}.`);
+        assert.equal(result.errors[0]?.code, 'MAPPER-3700-400');
+        assert.equal(result.errors[0]?.message, `Mapping source 'data.v' to destination '${T}.charge.${field}' failed: ${reason}.`);
       });
     }
 
     it('fails an integer outside the field’s bounds', () => {
       const result = applyMapping({ data: { amount: 5000 } }, [mapping('data.amount', `${T}.charge.amount`)], FIELDS);
       assert.equal(result.ok, false);
-      assert.equal(result.errors[0].message, `Mapping source 'data.amount' to destination '${T}.charge.amount' failed: 5000 is outside the range 0..1000 of the integer field.`);
+      assert.equal(result.errors[0]?.message, `Mapping source 'data.amount' to destination '${T}.charge.amount' failed: 5000 is outside the range 0..1000 of the integer field.`);
     });
 
     it('fails a string longer than maxLength', () => {
       const result = applyMapping({ data: { d: 'far too long a text' } }, [mapping('data.d', `${T}.charge.description`)], FIELDS);
-      assert.equal(result.errors[0].message, `Mapping source 'data.d' to destination '${T}.charge.description' failed: the string is 19 characters long, more than maxLength 10.`);
+      assert.equal(result.errors[0]?.message, `Mapping source 'data.d' to destination '${T}.charge.description' failed: the string is 19 characters long, more than maxLength 10.`);
     });
 
     it('fails an array element of the wrong type, naming its index', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { primaryOrgId } from '../../../emulator/config.js';
 import { findSchema, majorVersionOf, schemaFieldPaths, schemaVersionMatches } from '../../../emulator/services/schema-registry/xdm-fields.js';
 import type { SandboxPartition, XdmRecord } from '../../../emulator/state/store.js';
 import { REGISTRY, startTestEmulator, type TestEmulator } from '../support/emulator-client.js';
@@ -13,7 +14,7 @@ describe('xdm-fields (the resolver other services use)', () => {
 
   before(async () => {
     t = await startTestEmulator();
-    partition = t.emulator.context.store.partition(t.emulator.options.orgIds[0], 'prod');
+    partition = t.emulator.context.store.partition(primaryOrgId(t.emulator.options), 'prod');
     const klass = await t.client.post(`${REGISTRY}/tenant/classes`, {
       type: 'object',
       title: 'Events',
@@ -57,7 +58,7 @@ describe('xdm-fields (the resolver other services use)', () => {
       assert.equal(findSchema(partition, schema.$id)?.wire.$id, schema.$id);
       assert.equal(findSchema(partition, schema['meta:altId'])?.wire.$id, schema.$id);
       assert.equal(findSchema(partition, 'https://ns.adobe.com/xdm/context/profile'), undefined);
-      assert.equal(findSchema(t.emulator.context.store.partition(t.emulator.options.orgIds[0], 'dev'), schema.$id), undefined);
+      assert.equal(findSchema(t.emulator.context.store.partition(primaryOrgId(t.emulator.options), 'dev'), schema.$id), undefined);
     });
   });
 

@@ -84,9 +84,10 @@ function anomalyOf(resource: StripeResourcePath, paths: Map<string, ExploreSchem
   const violations = schemaViolations(paths, record);
   if (violations.length === 0) return undefined;
   assert.equal(violations.length, 1, `${String(record.id)} breaks the schema at ${violations.join(', ')}`);
-  const field = violations[0].slice('data.'.length);
+  const violation = violations[0]!;
+  const field = violation.slice('data.'.length);
   assert.ok(EXPANDED_ANOMALY_FIELDS[resource].includes(field), `${String(record.id)}: ${field} is not a documented anomaly field`);
-  const expanded = readPath({ data: record }, violations[0]);
+  const expanded = readPath({ data: record }, violation);
   assert.ok(isPlainObject(expanded), `${String(record.id)}.${field} should be an expanded object`);
   assert.ok(EXPANDED_OBJECT_TYPES[resource].includes(String(expanded.object)), `${String(record.id)}.${field} expands to ${String(expanded.object)}`);
   assert.equal(typeof expanded.id, 'string');
@@ -100,8 +101,10 @@ function loadTutorial(): { mappings: string[]; exploreSchema: ExploreSchemaNode 
     requests: Array<{ body?: { mappings?: Array<{ sourceAttribute: string }> } }>;
     exampleResponses: { explore_charges: { schema: ExploreSchemaNode } };
   };
+  const createMappingSet = tutorial.requests[4];
+  assert.ok(createMappingSet, 'the tutorial has a request #5');
   return {
-    mappings: (tutorial.requests[4].body?.mappings ?? []).map((m) => m.sourceAttribute),
+    mappings: (createMappingSet.body?.mappings ?? []).map((m) => m.sourceAttribute),
     exploreSchema: tutorial.exampleResponses.explore_charges.schema,
   };
 }

@@ -1,4 +1,4 @@
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.js';
+import { firstSandbox, primaryOrgId, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.js';
 import type { RecordedExchange } from '../../support/contract/exchange.js';
 import { createRecordingFetch } from '../../support/contract/recording-fetch.js';
 
@@ -150,8 +150,8 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
   const client = new PlatformTestClient(emulator.url, recording.fetch, {
     clientId: emulator.options.clientId,
     clientSecret: emulator.options.clientSecret,
-    orgId: emulator.options.orgIds[0],
-    sandbox: emulator.options.sandboxes[0],
+    orgId: primaryOrgId(emulator.options),
+    sandbox: firstSandbox(emulator.options),
   });
   return { emulator, client, exchanges: recording.exchanges, stop: () => emulator.stop() };
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { platformGet } from './platform-reads.js';
 import { uniqueName, type TestStack } from './stack.js';
 
@@ -165,3 +166,10 @@ export const KIND_OF_STEP: Record<string, keyof Inventory> = {
   CREATE_XDM_SCHEMA: 'schemas',
   CREATE_MAPPING: 'mappingSets',
 };
+
+/** The inventory kind of a step that creates a Platform resource; fails for a step kind that creates none. */
+export function inventoryKindOf(stepKind: string): keyof Inventory {
+  const kind = KIND_OF_STEP[stepKind];
+  assert.ok(kind, `a ${stepKind} step creates no Platform resource`);
+  return kind;
+}

@@ -139,7 +139,7 @@ export async function tableCounts(stack: TestStack): Promise<Record<string, numb
   const tables = await stack.sql<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name");
   const counts: Record<string, number> = {};
   for (const { table_name } of tables) {
-    const [{ count }] = await stack.sql<{ count: string }>(`SELECT count(*) FROM "${table_name}"`);
+    const { count } = await stack.sqlRow<{ count: string }>(`SELECT count(*) FROM "${table_name}"`);
     counts[table_name] = Number(count);
   }
   return counts;

@@ -1,3 +1,4 @@
+import { primaryOrgId } from '../../../emulator/config.js';
 import type { TestStack } from './stack.js';
 
 /**
@@ -24,7 +25,7 @@ export async function platformGet(stack: TestStack, path: string, accept = 'appl
     headers: {
       authorization: `Bearer ${await tokenFor(stack)}`,
       'x-api-key': stack.emulator.options.clientId,
-      'x-gw-ims-org-id': stack.emulator.options.orgIds[0],
+      'x-gw-ims-org-id': primaryOrgId(stack.emulator.options),
       'x-sandbox-name': 'prod',
       accept,
     },
@@ -61,7 +62,7 @@ export async function emulatorCounts(stack: TestStack): Promise<EmulatorCounts> 
 
 /** How many operations Flowgate has recorded (to show a refused mutation wrote nothing). */
 export async function operationCount(stack: TestStack): Promise<number> {
-  const [{ count }] = await stack.sql<{ count: string }>('SELECT count(*) FROM operations');
+  const { count } = await stack.sqlRow<{ count: string }>('SELECT count(*) FROM operations');
   return Number(count);
 }
 

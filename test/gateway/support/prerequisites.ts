@@ -1,3 +1,4 @@
+import { primaryOrgId } from '../../../emulator/config.js';
 import { createConnection } from './platform-reads.js';
 import { OPERATION_FIELDS, uniqueName, type GraphQLResult, type TestStack } from './stack.js';
 
@@ -101,7 +102,7 @@ export async function platformRequest(stack: TestStack, method: string, path: st
     headers: {
       authorization: `Bearer ${await token}`,
       'x-api-key': stack.emulator.options.clientId,
-      'x-gw-ims-org-id': stack.emulator.options.orgIds[0],
+      'x-gw-ims-org-id': primaryOrgId(stack.emulator.options),
       'x-sandbox-name': 'prod',
       ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...(options.ifMatch !== undefined ? { 'if-match': options.ifMatch } : {}),
@@ -121,6 +122,6 @@ export async function platformMappingSet(stack: TestStack, id: string, version?:
 
 /** Rows in a table: compared before and after a refused mutation, it shows nothing was written. */
 export async function countOf(stack: TestStack, table: 'operations' | 'resources'): Promise<number> {
-  const [{ count }] = await stack.sql<{ count: string }>(`SELECT count(*) FROM ${table}`);
+  const { count } = await stack.sqlRow<{ count: string }>(`SELECT count(*) FROM ${table}`);
   return Number(count);
 }

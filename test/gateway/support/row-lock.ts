@@ -21,7 +21,8 @@ export class RowLock {
     const probe = new Client({ connectionString: stack.config.databaseUrl });
     await Promise.all([client.connect(), probe.connect()]);
     const lock = new RowLock(client, probe);
-    lock.backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    // A SELECT without FROM returns exactly one row.
+    lock.backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await client.query('BEGIN');
     return lock;
   }
@@ -34,7 +35,8 @@ export class RowLock {
   /** Other database sessions waiting for a lock this transaction holds. */
   async waiters(): Promise<number> {
     const { rows } = await this.probe.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [this.backendPid]);
-    return rows[0].n;
+    // count(*) without GROUP BY always returns one row.
+    return rows[0]!.n;
   }
 
   /** A query on the probe session (to check what has been committed meanwhile). */

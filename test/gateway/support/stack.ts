@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.js';
+import { primaryOrgId, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.js';
 import { startProcess, type RunningProcess, type Roles } from '../../../src/app/run.js';
 import { generateApiKey } from '../../../src/auth/api-key-format.js';
 import type { Role } from '../../../src/auth/caller.js';
@@ -70,7 +70,7 @@ export class TestStack {
       AEP_IMS_URL: emulator.url,
       AEP_CLIENT_ID: emulator.options.clientId,
       AEP_CLIENT_SECRET: emulator.options.clientSecret,
-      AEP_ORG_ID: emulator.options.orgIds[0],
+      AEP_ORG_ID: primaryOrgId(emulator.options),
       AEP_SANDBOX: 'prod',
       AEP_TENANT: emulator.options.tenantId,
       FLOWGATE_SECRET_KEY: options.shareWith?.config.secretKey?.key.toString('hex') ?? randomBytes(32).toString('hex'),
@@ -218,6 +218,13 @@ export class TestStack {
     } finally {
       await client.end();
     }
+  }
+
+  /** The first row of a query that must return one (a count, a row looked up by its id); fails when it returns none. */
+  async sqlRow<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T> {
+    const [row] = await this.sql<T>(text, params);
+    if (row === undefined) throw new Error(`The query returned no row: ${text}`);
+    return row;
   }
 
   /** Every Redis key of this stack's namespace, with its value dumped as text. */

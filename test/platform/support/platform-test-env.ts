@@ -1,4 +1,4 @@
-import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
+import { firstSandbox, primaryOrgId, startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { createPlatformClient, type PlatformClient, type PlatformClientOptions } from '../../../src/platform/platform-client.js';
 
 /** One line of the emulator's request log (`GET /__emulator/requests`). */
@@ -108,8 +108,8 @@ export async function startPlatformTestEnv(overrides: Partial<PlatformClientOpti
     imsUrl: emulator.url,
     clientId: emulator.options.clientId,
     clientSecret: emulator.options.clientSecret,
-    orgId: emulator.options.orgIds[0],
-    sandbox: emulator.options.sandboxes[0],
+    orgId: primaryOrgId(emulator.options),
+    sandbox: firstSandbox(emulator.options),
     retry: FAST_RETRY,
     ...overrides,
   };

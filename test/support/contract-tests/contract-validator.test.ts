@@ -62,7 +62,9 @@ describe('ContractValidator.validate', () => {
       assert.equal(tutorial.requests.length, 6);
       for (const request of tutorial.requests) {
         const url = new URL(request.url);
-        const [status, responseBody] = answers[url.pathname.split('/').pop()!];
+        const answer = answers[url.pathname.split('/').pop()!];
+        assert.ok(answer, `the tutorial has an example answer for ${url.pathname}`);
+        const [status, responseBody] = answer;
         const problems = validator.validate(
           exchange({
             method: request.method,
@@ -84,9 +86,10 @@ describe('ContractValidator.validate', () => {
       if (!validator) return;
       const problems = validator.validate({ ...createConnection(), responseBody: { id: 42, etag: ETAG } });
       assert.equal(problems.length, 1);
-      assert.equal(problems[0].where, 'response');
-      assert.equal(problems[0].exchange, `POST ${FLOW}/connections`);
-      assert.match(problems[0].message, /\/id must be string \(got integer 42\)/);
+      const problem = problems[0]!;
+      assert.equal(problem.where, 'response');
+      assert.equal(problem.exchange, `POST ${FLOW}/connections`);
+      assert.match(problem.message, /\/id must be string \(got integer 42\)/);
     });
 
     it('reports a missing required field by its full path', async (t) => {
@@ -105,8 +108,9 @@ describe('ContractValidator.validate', () => {
       if (!validator) return;
       const problems = validator.validate(exchange({ method: 'GET', path: `${FLOW}/connectors`, status: 200, responseBody: {} }));
       assert.equal(problems.length, 1);
-      assert.equal(problems[0].where, 'route');
-      assert.match(problems[0].message, /no path of flow-service\.yaml matches \/connectors/);
+      const problem = problems[0]!;
+      assert.equal(problem.where, 'route');
+      assert.match(problem.message, /no path of flow-service\.yaml matches \/connectors/);
     });
 
     it('reports a method the documented path does not have', async (t) => {
@@ -114,8 +118,9 @@ describe('ContractValidator.validate', () => {
       if (!validator) return;
       const problems = validator.validate(exchange({ method: 'PUT', path: `${FLOW}/flows/${FLOW_ID}`, status: 200, requestBody: {}, responseBody: {} }));
       assert.equal(problems.length, 1);
-      assert.equal(problems[0].where, 'route');
-      assert.match(problems[0].message, /PUT is not documented .*GET \/flows\/\{FLOW_ID\}/);
+      const problem = problems[0]!;
+      assert.equal(problem.where, 'route');
+      assert.match(problem.message, /PUT is not documented .*GET \/flows\/\{FLOW_ID\}/);
     });
 
     it('reports a path outside every service base path', async (t) => {
@@ -198,8 +203,9 @@ describe('ContractValidator.validate', () => {
       if (!validator) return;
       const problems = validator.validate({ ...createConnection(), status: 400, responseBody: { error: 'bad request', code: 7 } });
       assert.equal(problems.length, 1);
-      assert.equal(problems[0].where, 'response');
-      assert.match(problems[0].message, /none of the documented error shapes for flow-service/);
+      const problem = problems[0]!;
+      assert.equal(problem.where, 'response');
+      assert.match(problem.message, /none of the documented error shapes for flow-service/);
     });
 
     it('accepts gateway, placeholder and etag-mismatch bodies where they are documented', async (t) => {
@@ -219,7 +225,8 @@ describe('ContractValidator.validate', () => {
       if (!validator) return;
       const problems = validator.validate(exchange({ method: 'GET', path: `${CATALOG}/dataSets/65e622315f78042c9e8166e8`, status: 404, responseBody: flowErrorBody('1101-404', 'Resource not found') }));
       assert.equal(problems.length, 1);
-      assert.match(problems[0].message, /documented error shapes for catalog/);
+      const problem = problems[0]!;
+      assert.match(problem.message, /documented error shapes for catalog/);
     });
 
     it('reports an error body whose status disagrees with the HTTP status', async (t) => {
@@ -255,8 +262,12 @@ describe('ContractValidator.validate', () => {
       const validator = await sharedValidator(t);
       if (!validator) return;
       const { responseBody: _dropped, ...withoutBody } = createConnection();
-      assert.match(validator.validate(withoutBody)[0].message, /documents a JSON body \(application\/json\); the response has none/);
-      assert.match(validator.validate({ ...withoutBody, unparsedBody: { response: '{"id":' } })[0].message, /does not parse/);
+      const [missing] = validator.validate(withoutBody);
+      assert.ok(missing, 'a missing body is a problem');
+      assert.match(missing.message, /documents a JSON body \(application\/json\); the response has none/);
+      const [unparsable] = validator.validate({ ...withoutBody, unparsedBody: { response: '{"id":' } });
+      assert.ok(unparsable, 'an unparsable body is a problem');
+      assert.match(unparsable.message, /does not parse/);
     });
   });
 

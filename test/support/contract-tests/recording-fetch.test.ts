@@ -41,7 +41,7 @@ describe('createRecordingFetch', () => {
     assert.deepEqual(await response.json(), { received: { name: 'flow' } });
 
     assert.equal(recorder.exchanges.length, 1);
-    const [exchange] = recorder.exchanges;
+    const exchange = recorder.exchanges[0]!;
     assert.equal(exchange.method, 'POST');
     assert.equal(exchange.path, '/data/foundation/flowservice/flows');
     assert.deepEqual(exchange.query, { property: ['a==1', 'b==2'], limit: '5' });
@@ -58,9 +58,11 @@ describe('createRecordingFetch', () => {
     const id = encodeURIComponent('https://ns.adobe.com/t/schemas/abc');
     const response = await recorder.fetch(new Request(`${url}/data/foundation/schemaregistry/tenant/schemas/${id}`));
     await response.text();
-    assert.equal(recorder.exchanges[0].path, `/data/foundation/schemaregistry/tenant/schemas/${id}`);
-    assert.equal(recorder.exchanges[0].method, 'GET');
-    assert.equal(recorder.exchanges[0].requestBody, undefined);
+    const [exchange] = recorder.exchanges;
+    assert.ok(exchange, 'the request was recorded');
+    assert.equal(exchange.path, `/data/foundation/schemaregistry/tenant/schemas/${id}`);
+    assert.equal(exchange.method, 'GET');
+    assert.equal(exchange.requestBody, undefined);
   });
 
   it('keeps a JSON response that does not parse as text, and ignores non-JSON and empty bodies', async () => {
@@ -69,6 +71,7 @@ describe('createRecordingFetch', () => {
     assert.equal(await (await recorder.fetch(`${url}/text`)).text(), 'plain words');
     await recorder.fetch(`${url}/empty`, { method: 'DELETE' });
     const [broken, text, empty] = recorder.exchanges;
+    assert.ok(broken && text && empty, 'the three requests were recorded');
     assert.deepEqual(broken.unparsedBody, { response: '{"id":' });
     assert.equal(broken.responseBody, undefined);
     assert.equal(text.responseBody, undefined);
@@ -86,6 +89,6 @@ describe('createRecordingFetch', () => {
     const recorder = createRecordingFetch({ fetch: inner });
     await recorder.fetch('http://example.invalid/data/foundation/catalog/dataSets');
     assert.deepEqual(calls, ['http://example.invalid/data/foundation/catalog/dataSets']);
-    assert.deepEqual(recorder.exchanges[0].responseBody, { ok: true });
+    assert.deepEqual(recorder.exchanges[0]?.responseBody, { ok: true });
   });
 });

@@ -85,7 +85,7 @@ describe('loadApi', () => {
       );
       const api = await loadApi({ name: 'schema-registry', file: 'mini.yaml', basePath: '/data/foundation/schemaregistry' }, dir);
       assert.equal(api.operations.length, 1);
-      const [op] = api.operations;
+      const op = api.operations[0]!;
       assert.equal(op.key, 'PATCH /data/foundation/schemaregistry/tenant/things/{ID}');
       assert.deepEqual(op.queryParams, [{ name: 'mode', required: true, array: false, enum: ['FAST', 'SLOW'] }]);
       assert.equal(op.request?.required, true);

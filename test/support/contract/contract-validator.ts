@@ -140,7 +140,8 @@ export class ContractValidator {
    */
   validate(exchange: RecordedExchange): ContractProblem[] {
     const label = describeExchange(exchange);
-    const rawPath = exchange.path.split('?')[0];
+    // split always yields at least one element, the path before any query.
+    const rawPath = exchange.path.split('?')[0]!;
     if (IGNORED_PREFIXES.some((prefix) => rawPath === prefix || rawPath.startsWith(`${prefix}/`))) return [];
 
     const method = exchange.method.toUpperCase();
@@ -237,7 +238,7 @@ export class ContractValidator {
     const candidates = onPath.filter((op) => op.method === method);
     if (candidates.length > 0) {
       candidates.sort((a, b) => compareSpecificity(a.template, b.template, hasTrailingSlash));
-      return { kind: 'operation', api, operation: candidates[0] };
+      return { kind: 'operation', api, operation: candidates[0]! };
     }
     const extension = this.extensionRoutes.find((r) => r.extension.api === api.descriptor.name && r.method === method && fits(r.template));
     if (extension) return { kind: 'extension', api, route: extension };
@@ -389,7 +390,8 @@ function findResponse(operation: SpecOperation, status: number): SpecResponse | 
 
 /** The media type the message declares if the spec has it, else `application/json`, else the first JSON one. */
 function pickMediaType(schemas: BodySchema[], contentType: string | undefined): BodySchema | undefined {
-  const essence = contentType?.split(';')[0].trim().toLowerCase();
+  // split always yields at least one element, the media type before any parameter.
+  const essence = contentType?.split(';')[0]!.trim().toLowerCase();
   return (
     schemas.find((s) => s.mediaType.toLowerCase() === essence) ??
     schemas.find((s) => s.mediaType.toLowerCase() === 'application/json') ??

@@ -42,6 +42,7 @@ export function headerValue(headers: Record<string, string>, name: string): stri
 /** True for `application/json`, `application/json-patch+json`, `application/vnd.adobe.xed+json; version=1`, … */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const essence = contentType.split(';')[0].trim().toLowerCase();
+  // split always yields at least one element, the media type before any parameter.
+  const essence = contentType.split(';')[0]!.trim().toLowerCase();
   return essence === 'application/json' || essence.endsWith('+json') || essence.endsWith('/json');
 }

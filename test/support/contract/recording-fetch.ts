@@ -79,7 +79,7 @@ function queryToRecord(params: URLSearchParams): Record<string, string | string[
   const record: Record<string, string | string[]> = {};
   for (const name of new Set(params.keys())) {
     const values = params.getAll(name);
-    record[name] = values.length === 1 ? values[0] : values;
+    record[name] = values.length === 1 ? values[0]! : values;
   }
   return record;
 }
