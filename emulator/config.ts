@@ -84,7 +84,10 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions 
   const list = (name: string): string[] | undefined => {
     const raw = env[name];
     if (!raw) return undefined;
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (items.length === 0) problems.push(`${name} must list at least one value`);
     return items;
   };

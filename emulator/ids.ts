@@ -2,7 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 /** Identifier shapes seen in Adobe's examples, so clients can't get away with assuming one. */
 export const newUuid = (): string => randomUUID();
-export const newHex = (length: number): string => randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+export const newHex = (length: number): string =>
+  randomBytes(Math.ceil(length / 2))
+    .toString('hex')
+    .slice(0, length);
 export const newMappingSetId = (): string => newHex(32);
 export const newDatasetId = (): string => newHex(24);
 export const newSchemaHex = (): string => newHex(48);
@@ -27,7 +30,9 @@ export function newUlid(nowMs: number): string {
  * opaque and the last is the update time in epoch seconds (hex) followed by `0000`.
  */
 export function newEtag(updatedAtMs: number): string {
-  const seconds = Math.floor(updatedAtMs / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(updatedAtMs / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return `"${newHex(8)}-0000-0200-0000-${seconds}0000"`;
 }
 

@@ -129,7 +129,10 @@ async function pacedAcknowledgements(stack: TestStack, gatewayUrl: string) {
       const response = await request(gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` },
-        body: JSON.stringify({ query: 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', variables: { input: { name: `paced ${i}`, accessToken: `sk_test_paced${randomBytes(8).toString('hex')}` } } }),
+        body: JSON.stringify({
+          query: 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+          variables: { input: { name: `paced ${i}`, accessToken: `sk_test_paced${randomBytes(8).toString('hex')}` } },
+        }),
         dispatcher: agent,
       });
       await response.body.json();
@@ -167,13 +170,26 @@ async function listThroughput(stack: TestStack, gatewayUrl: string): Promise<num
     await stack.sql(
       `INSERT INTO resources (id, type, sandbox, name, description, state, platform_id, etag, spec, stripe_resource, source_connection_id, target_connection_id, mapping_id, created_at, updated_at)
        VALUES ($1, 'DATAFLOW', 'prod', $2, $3, 'ENABLED', $4, $5, $6, 'charges', $7, $8, $9, $10, $10)`,
-      [row.id, row.name, row.description, row.platformId, row.etag, JSON.stringify({ schedule: { frequency: 'hour', interval: 1, startTime: 1_900_000_000, backfill: true }, mappingVersion: 0 }), randomUUID(), randomUUID(), randomUUID(), row.createdAt],
+      [
+        row.id,
+        row.name,
+        row.description,
+        row.platformId,
+        row.etag,
+        JSON.stringify({ schedule: { frequency: 'hour', interval: 1, startTime: 1_900_000_000, backfill: true }, mappingVersion: 0 }),
+        randomUUID(),
+        randomUUID(),
+        randomUUID(),
+        row.createdAt,
+      ],
     );
   }
   const flowgate = await hammer(gatewayUrl, DATAFLOWS_QUERY, stack.adminKey);
 
   // The same 50 objects from memory through a bare Apollo Server on the same express integration.
-  const answer = (await (await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` }, body: JSON.stringify({ query: DATAFLOWS_QUERY }) })).json()) as { data: { dataflows: unknown } };
+  const answer = (await (
+    await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` }, body: JSON.stringify({ query: DATAFLOWS_QUERY }) })
+  ).json()) as { data: { dataflows: unknown } };
   const first = answer.data.dataflows;
   const typeDefs = `
     type Schedule { frequency: String! interval: Int startTime: String! }
@@ -201,7 +217,14 @@ async function listThroughput(stack: TestStack, gatewayUrl: string): Promise<num
 
 async function hammer(url: string, query: string, credential?: string): Promise<number> {
   // The bare server takes the same header (and ignores it), so both sides parse the same request.
-  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${credential ?? 'none'}` }, body: JSON.stringify({ query }), connections: 20, duration: QUERY_SECONDS });
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${credential ?? 'none'}` },
+    body: JSON.stringify({ query }),
+    connections: 20,
+    duration: QUERY_SECONDS,
+  });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors against ${url}`);
   return result.requests.average;
 }

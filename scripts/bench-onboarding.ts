@@ -93,7 +93,11 @@ async function main(): Promise<void> {
     await stack.control('POST', '/faults', { path: '/*', latencyMs: LATENCY_MS });
     console.log(`Emulator, gateway and worker in separate processes; ${LATENCY_MS} ms added to every Platform call.`);
     // The machine is shared: the load average says how much else competed for its cores.
-    console.log(`Load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+    console.log(
+      `Load average at start: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n`,
+    );
 
     // One onboarding first, not measured: JIT, connection pools, prepared statements, the IMS token.
     await onboard(client, 'warm-up');
@@ -106,7 +110,11 @@ async function main(): Promise<void> {
 
     const concurrent = await concurrentRuns(stack, client);
     printSummary(runs, concurrent, singleDelays);
-    console.log(`\nLoad average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `\nLoad average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     await client.close();
     await gateway.stop();
@@ -189,7 +197,10 @@ async function singleRun(stack: TestStack, client: GraphQLClient, index: number)
     const depsEnd = Math.max(...step.dependsOn.flatMap((d) => (calls.get(d) ?? []).map(endOf)));
     // own is not empty (checked above), and r is own[i + 1], so own[i] is the call before it.
     if (Number.isFinite(depsEnd)) handOverMs.set(step.key, startOf(own[0]!) - depsEnd);
-    betweenCallsMs.set(step.key, own.slice(1).reduce((sum, r, i) => sum + Math.max(0, startOf(r) - endOf(own[i]!)), 0));
+    betweenCallsMs.set(
+      step.key,
+      own.slice(1).reduce((sum, r, i) => sum + Math.max(0, startOf(r) - endOf(own[i]!)), 0),
+    );
   }
   return {
     handOverMs,
@@ -265,7 +276,11 @@ function printSingleRuns(runs: SingleRun[]): void {
   console.log('  hand-over (last answer of its inputs → its first call) and time between its own calls, ms, medians:');
   printTable(
     ['step', 'hand-over', 'between calls'],
-    chainKeys.map((key) => [key, median(runs.flatMap((r) => (r.handOverMs.has(key) ? [r.handOverMs.get(key)!] : []))).toFixed(0), median(runs.flatMap((r) => (r.betweenCallsMs.has(key) ? [r.betweenCallsMs.get(key)!] : []))).toFixed(0)]),
+    chainKeys.map((key) => [
+      key,
+      median(runs.flatMap((r) => (r.handOverMs.has(key) ? [r.handOverMs.get(key)!] : []))).toFixed(0),
+      median(runs.flatMap((r) => (r.betweenCallsMs.has(key) ? [r.betweenCallsMs.get(key)!] : []))).toFixed(0),
+    ]),
   );
   console.log('');
 }
@@ -294,9 +309,17 @@ function printSummary(runs: SingleRun[], c: Awaited<ReturnType<typeof concurrent
   printTable(
     ['measure', 'result', 'target'],
     [
-      ['(a) wall / critical path', `${(wall / (planned * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${planned} calls × ${LATENCY_MS} ms; the log shows ${observed} calls on the chain)`, '≤ 1.2'],
+      [
+        '(a) wall / critical path',
+        `${(wall / (planned * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${planned} calls × ${LATENCY_MS} ms; the log shows ${observed} calls on the chain)`,
+        '≤ 1.2',
+      ],
       ['(b) wall / one call after another', `${(wall / (calls * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${calls} calls × ${LATENCY_MS} ms)`, '≤ 0.4'],
-      [`(c) ${CONCURRENT} at once`, `${c.walls.length}/${CONCURRENT} succeeded in ${c.totalMs.toFixed(0)} ms; p50 ${percentile(c.walls, 50).toFixed(0)} ms, p99 ${percentile(c.walls, 99).toFixed(0)} ms`, 'all complete'],
+      [
+        `(c) ${CONCURRENT} at once`,
+        `${c.walls.length}/${CONCURRENT} succeeded in ${c.totalMs.toFixed(0)} ms; p50 ${percentile(c.walls, 50).toFixed(0)} ms, p99 ${percentile(c.walls, 99).toFixed(0)} ms`,
+        'all complete',
+      ],
       ['(d) step recorded → subscriber has it', `single runs: ${describeDelays(singleDelays)}; ${CONCURRENT} at once: ${describeDelays(publishDelays.slice(singleDelays.length))}`, '≤ 100 ms'],
     ],
   );

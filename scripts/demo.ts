@@ -72,15 +72,17 @@ async function demo(flowgate: EmbeddedFlowgate, client: GraphQLClient, views: Pr
   console.log(`  onboarding ${onboardStripe.id} ${onboardStripe.status}; live progress (subscription onboardingProgress):\n`);
   const view = new ProgressView(process.stdout, (key) => (callsOf.get(key) ?? 1) * (LATENCY_MS + 5));
   views.push(view);
-  const onboarding = await client.subscribeUntil<{ onboardingProgress: Onboarding }>(
-    `subscription($id: ID!) { onboardingProgress(id: $id) { ${ONBOARDING_FIELDS} } }`,
-    { id: onboardStripe.id },
-    ({ onboardingProgress: o }) => {
-      view.update(o);
-      return ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED'].includes(o.status);
-    },
-    30_000,
-  ).then((m) => m.onboardingProgress);
+  const onboarding = await client
+    .subscribeUntil<{ onboardingProgress: Onboarding }>(
+      `subscription($id: ID!) { onboardingProgress(id: $id) { ${ONBOARDING_FIELDS} } }`,
+      { id: onboardStripe.id },
+      ({ onboardingProgress: o }) => {
+        view.update(o);
+        return ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED'].includes(o.status);
+      },
+      30_000,
+    )
+    .then((m) => m.onboardingProgress);
   view.finish();
   if (onboarding.status !== 'SUCCEEDED') {
     const e = onboarding.error;
@@ -119,7 +121,9 @@ async function demo(flowgate: EmbeddedFlowgate, client: GraphQLClient, views: Pr
   const width = Math.max(...runs.map((r) => r.dataflow.name.length));
   console.log(`  ${'dataflow'.padEnd(width)}  status            read  written  failed`);
   for (const { dataflow, run } of runs) {
-    console.log(`  ${dataflow.name.padEnd(width)}  ${run.status.padEnd(16)} ${String(run.recordsRead).padStart(5)}  ${String(run.recordsWritten).padStart(7)}  ${String(run.recordsFailed).padStart(6)}`);
+    console.log(
+      `  ${dataflow.name.padEnd(width)}  ${run.status.padEnd(16)} ${String(run.recordsRead).padStart(5)}  ${String(run.recordsWritten).padStart(7)}  ${String(run.recordsFailed).padStart(6)}`,
+    );
     for (const error of run.errors) console.log(`  ${''.padEnd(width)}    ${error.code}: ${error.message}${error.recordCount !== null ? ` (${error.recordCount} records)` : ''}`);
   }
   const failedRuns = runs.filter((r) => r.run.status === 'FAILED');
@@ -130,14 +134,16 @@ async function demo(flowgate: EmbeddedFlowgate, client: GraphQLClient, views: Pr
   for (const step of onboarding.steps.filter((s) => s.kind === 'CREATE_DATASET')) {
     const records = await control<{ count: number }>('GET', `/datasets/${step.platformId}/records`);
     const written = runs.find((r) => r.dataflow.resource === step.resource)?.run.recordsWritten;
-    console.log(`  ${String(step.resource).padEnd(10)} dataset ${step.platformId}  ${String(records.count).padStart(5)} records${written === records.count ? '' : `  (the run reported ${written} written)`}`);
+    console.log(
+      `  ${String(step.resource).padEnd(10)} dataset ${step.platformId}  ${String(records.count).padStart(5)} records${written === records.count ? '' : `  (the run reported ${written} written)`}`,
+    );
   }
 
   // ---- 4. the audit trail ---------------------------------------------------------------------
   section('4. Audit trail (auditEvents, oldest first)');
-  const { auditEvents } = await client.request<{ auditEvents: { totalCount: number; edges: { node: { at: string; actor: string; action: string; resourceType: string; platformId: string | null; after: { name?: string } | null } }[] } }>(
-    `{ auditEvents(first: 100) { totalCount edges { node { at actor action resourceType platformId after } } } }`,
-  );
+  const { auditEvents } = await client.request<{
+    auditEvents: { totalCount: number; edges: { node: { at: string; actor: string; action: string; resourceType: string; platformId: string | null; after: { name?: string } | null } }[] };
+  }>(`{ auditEvents(first: 100) { totalCount edges { node { at actor action resourceType platformId after } } } }`);
   for (const { node } of [...auditEvents.edges].reverse()) {
     console.log(`  ${node.at.slice(11, 23)}  ${node.actor.padEnd(9)} ${node.action.padEnd(8)} ${node.resourceType.padEnd(18)} ${node.after?.name ?? ''}`);
   }
@@ -176,7 +182,11 @@ async function main(): Promise<number> {
   } catch (error) {
     for (const view of views) view.finish();
     console.error(`\n${style(31, 'demo failed:')} ${(error as Error).message}`);
-    const problems = (flowgate as EmbeddedFlowgate | null)?.logTail(200).filter((line) => /"level":(40|50|60)/.test(line)).slice(-10) ?? [];
+    const problems =
+      (flowgate as EmbeddedFlowgate | null)
+        ?.logTail(200)
+        .filter((line) => /"level":(40|50|60)/.test(line))
+        .slice(-10) ?? [];
     if (problems.length > 0) console.error(`last warnings and errors of the Flowgate process:\n${problems.join('\n')}`);
   } finally {
     clearTimeout(timer);

@@ -8,6 +8,6 @@ export class PlatformHttpError extends Error {
     readonly body: unknown,
     readonly headers: Record<string, string> = {},
   ) {
-    super(typeof body === 'object' && body && 'title' in body ? String((body as { title: unknown }).title) : `HTTP ${status}`);
+    super(typeof body === 'object' && body && 'title' in body ? String(body.title) : `HTTP ${status}`);
   }
 }

@@ -181,7 +181,10 @@ function asList(raw: unknown): string[] {
 }
 
 function queryFingerprint(properties: string[], orderby: unknown): string {
-  return createHash('sha256').update(JSON.stringify([properties, orderby])).digest('base64url').slice(0, 10);
+  return createHash('sha256')
+    .update(JSON.stringify([properties, orderby]))
+    .digest('base64url')
+    .slice(0, 10);
 }
 
 function encodeToken(offset: number, fingerprint: string): string {

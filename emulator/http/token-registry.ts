@@ -5,9 +5,7 @@ interface IssuedToken {
   expiresAtMs: number;
 }
 
-export type TokenCheck =
-  | { ok: true; clientId: string }
-  | { ok: false; reason: 'unknown' | 'expired' };
+export type TokenCheck = { ok: true; clientId: string } | { ok: false; reason: 'unknown' | 'expired' };
 
 /**
  * Access tokens the emulator's IMS issued. They look like IMS tokens (three base64url parts)

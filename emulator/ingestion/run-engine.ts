@@ -122,7 +122,7 @@ export class RunEngine {
     const startedMs = atSeconds * 1000;
     const runId = newUuid();
     const outcome = this.ingest(partition, flow, windowStart, windowEnd);
-    const durationMs = (BASE_RUN_SECONDS * 1000) + outcome.readCount * MS_PER_RECORD;
+    const durationMs = BASE_RUN_SECONDS * 1000 + outcome.readCount * MS_PER_RECORD;
     const batchId =
       outcome.datasetId === null
         ? null

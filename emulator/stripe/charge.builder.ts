@@ -33,7 +33,13 @@ export function buildCharge(ctx: BuildContext): StripeObject {
   const { rng, world, created, expand } = ctx;
   const sample = ctx.variant === 'sample';
   const account = world.account;
-  const outcome: ChargeOutcome = sample ? 'authorized' : rng.weighted<ChargeOutcome>([['captured', 10], ['authorized', 1], ['failed', 1]]);
+  const outcome: ChargeOutcome = sample
+    ? 'authorized'
+    : rng.weighted<ChargeOutcome>([
+        ['captured', 10],
+        ['authorized', 1],
+        ['failed', 1],
+      ]);
   const captured = outcome === 'captured';
   const failed = outcome === 'failed';
 

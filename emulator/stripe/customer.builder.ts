@@ -70,7 +70,13 @@ export function buildCustomer(ctx: BuildContext): StripeObject {
     // Stripe's fixture keeps this empty; a few customers pick their language.
     preferred_locales: !sample && rng.chance(0.15) ? [country.locale] : [],
     shipping: hasShipping ? { address: rng.chance(0.7) ? address : pickAddress(rng, country), name: person.name, phone: null } : null,
-    tax_exempt: sample ? 'none' : rng.weighted([['none', 97], ['exempt', 2], ['reverse', 1]]),
+    tax_exempt: sample
+      ? 'none'
+      : rng.weighted([
+          ['none', 97],
+          ['exempt', 2],
+          ['reverse', 1],
+        ]),
     test_clock: null,
   };
 }

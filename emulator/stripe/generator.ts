@@ -268,7 +268,11 @@ class AccountWorld implements StripeWorld {
     const home = countryProfile(rng.weighted(COUNTRY_WEIGHTS));
     const merchantName = `${rng.pick(MERCHANT_WORDS[0])} ${rng.pick(MERCHANT_WORDS[1])}`;
     // Stripe descriptors: at most 22 characters, no < > \ ' " *.
-    const statementDescriptor = merchantName.toUpperCase().replace(/[<>\\'"*]/g, '').slice(0, 22).trim();
+    const statementDescriptor = merchantName
+      .toUpperCase()
+      .replace(/[<>\\'"*]/g, '')
+      .slice(0, 22)
+      .trim();
     this.account = { key: accountKey, idTag, home, merchantName, statementDescriptor };
     this.productCount = rng.int(4, 8);
     this.productNameOffset = rng.int(0, PRODUCT_NAMES.length - 1);
@@ -347,13 +351,7 @@ class AccountWorld implements StripeWorld {
    * Empty hours are skipped; if every attempt misses (vanishingly rare at the emulator's rates),
    * a synthetic record just before the current hour stands in, so a reference always resolves.
    */
-  private findBefore(
-    resource: DrawnResource,
-    before: number,
-    rng: SeededRandom,
-    lookbackHours: number,
-    accept: (record: StripeObject) => boolean,
-  ): StripeObject {
+  private findBefore(resource: DrawnResource, before: number, rng: SeededRandom, lookbackHours: number, accept: (record: StripeObject) => boolean): StripeObject {
     const currentBucket = Math.floor(before / HOUR);
     for (let attempt = 0; attempt < LOOKUP_ATTEMPTS; attempt++) {
       const bucket = currentBucket - rng.int(1, lookbackHours);

@@ -50,7 +50,11 @@ export function buildPrice(ctx: BuildContext): StripeObject {
   const account = world.account;
   const product = world.product(rng.int(0, world.productCount - 1));
   const recurring = sample || rng.chance(0.75);
-  const interval = rng.weighted([['month', 70], ['year', 25], ['week', 5]]);
+  const interval = rng.weighted([
+    ['month', 70],
+    ['year', 25],
+    ['week', 5],
+  ]);
   const intervalCount = interval === 'month' && rng.chance(0.08) ? 3 : 1;
   const monthly = rng.pick([500, 900, 1200, 1500, 2000, 2900, 4900, 9900, 19900]);
   const unitAmount = !recurring ? rng.pick([1000, 2500, 5000, 10000]) : interval === 'year' ? monthly * 10 : interval === 'week' ? Math.round(monthly / 4) : monthly * intervalCount;
@@ -80,7 +84,13 @@ export function buildPrice(ctx: BuildContext): StripeObject {
           usage_type: 'licensed',
         }
       : null,
-    tax_behavior: sample ? 'unspecified' : rng.weighted([['unspecified', 60], ['exclusive', 30], ['inclusive', 10]]),
+    tax_behavior: sample
+      ? 'unspecified'
+      : rng.weighted([
+          ['unspecified', 60],
+          ['exclusive', 30],
+          ['inclusive', 10],
+        ]),
     tiers_mode: null,
     transform_quantity: sample || rng.chance(0.03) ? { divide_by: rng.pick([5, 10, 100]), round: rng.pick(['up', 'down']) } : null,
     type: recurring ? 'recurring' : 'one_time',

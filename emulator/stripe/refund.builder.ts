@@ -15,7 +15,12 @@ export function buildRefund(ctx: BuildContext): StripeObject {
   const chargeAmount = charge.amount as number;
   const partial = !sample && chargeAmount > 1 && rng.chance(0.3);
   const amount = partial ? rng.int(1, chargeAmount - 1) : chargeAmount;
-  const status = sample ? 'succeeded' : rng.weighted([['succeeded', 93], ['pending', 7]]);
+  const status = sample
+    ? 'succeeded'
+    : rng.weighted([
+        ['succeeded', 93],
+        ['pending', 7],
+      ]);
   // Refunds within a day of the charge are usually reversals of the authorization.
   const reversal = created - (charge.created as number) < 86400;
 
@@ -41,7 +46,14 @@ export function buildRefund(ctx: BuildContext): StripeObject {
     metadata: {},
     payment_intent: charge.payment_intent,
     payment_method: charge.payment_method,
-    reason: sample ? 'requested_by_customer' : rng.weighted<string | null>([[null, 40], ['requested_by_customer', 45], ['duplicate', 10], ['fraudulent', 5]]),
+    reason: sample
+      ? 'requested_by_customer'
+      : rng.weighted<string | null>([
+          [null, 40],
+          ['requested_by_customer', 45],
+          ['duplicate', 10],
+          ['fraudulent', 5],
+        ]),
     receipt_number: sample || rng.chance(0.2) ? `${rng.digits(4)}-${rng.digits(4)}` : null,
     source_transfer_reversal: null,
     status,

@@ -96,24 +96,74 @@ export function countryProfile(country: string): CountryProfile {
 }
 
 export const FIRST_NAMES = [
-  'Jenny', 'Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Tim', 'Barbara', 'Ken', 'Radia',
-  'Dennis', 'Frances', 'John', 'Hedy', 'Katherine', 'Guido', 'Anita', 'Brendan', 'Sophie', 'Yukihiro',
-  'Leslie', 'Donald', 'Edsger', 'Shafi', 'Niklaus', 'Lynn', 'Bjarne', 'Carol', 'Vint', 'Mary',
+  'Jenny',
+  'Ada',
+  'Grace',
+  'Alan',
+  'Linus',
+  'Margaret',
+  'Tim',
+  'Barbara',
+  'Ken',
+  'Radia',
+  'Dennis',
+  'Frances',
+  'John',
+  'Hedy',
+  'Katherine',
+  'Guido',
+  'Anita',
+  'Brendan',
+  'Sophie',
+  'Yukihiro',
+  'Leslie',
+  'Donald',
+  'Edsger',
+  'Shafi',
+  'Niklaus',
+  'Lynn',
+  'Bjarne',
+  'Carol',
+  'Vint',
+  'Mary',
 ] as const;
 
 export const LAST_NAMES = [
-  'Rosen', 'Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Berners-Lee', 'Liskov',
-  'Thompson', 'Perlman', 'Ritchie', 'Allen', 'McCarthy', 'Lamarr', 'Johnson', 'van Rossum',
-  'Borg', 'Eich', 'Wilson', 'Matsumoto', 'Lamport', 'Knuth', 'Dijkstra', 'Goldwasser', 'Wirth',
-  'Conway', 'Stroustrup', 'Shaw', 'Cerf', 'Keller',
+  'Rosen',
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Torvalds',
+  'Hamilton',
+  'Berners-Lee',
+  'Liskov',
+  'Thompson',
+  'Perlman',
+  'Ritchie',
+  'Allen',
+  'McCarthy',
+  'Lamarr',
+  'Johnson',
+  'van Rossum',
+  'Borg',
+  'Eich',
+  'Wilson',
+  'Matsumoto',
+  'Lamport',
+  'Knuth',
+  'Dijkstra',
+  'Goldwasser',
+  'Wirth',
+  'Conway',
+  'Stroustrup',
+  'Shaw',
+  'Cerf',
+  'Keller',
 ] as const;
 
 export const EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net'] as const;
 
-export const STREETS = [
-  'Market Street', 'Main Street', 'Oak Avenue', 'High Street', 'Church Road', 'King Street',
-  'Elm Street', 'Station Road', 'Harbour Road', 'Park Lane',
-] as const;
+export const STREETS = ['Market Street', 'Main Street', 'Oak Avenue', 'High Street', 'Church Road', 'King Street', 'Elm Street', 'Station Road', 'Harbour Road', 'Park Lane'] as const;
 
 export const MERCHANT_WORDS = [
   ['Northwind', 'Blue Harbor', 'Acme', 'Juniper', 'Fjord', 'Copperleaf', 'Tidewater', 'Silverline', 'Maple & Co', 'Lumen'],
@@ -122,8 +172,18 @@ export const MERCHANT_WORDS = [
 
 /** Products a merchant sells; prices and subscriptions refer to them. */
 export const PRODUCT_NAMES = [
-  'Starter plan', 'Pro plan', 'Team plan', 'Enterprise plan', 'Coffee subscription', 'Monthly box',
-  'Gift card', 'Extra seat', 'Support add-on', 'Annual membership', 'Storage pack', 'Print edition',
+  'Starter plan',
+  'Pro plan',
+  'Team plan',
+  'Enterprise plan',
+  'Coffee subscription',
+  'Monthly box',
+  'Gift card',
+  'Extra seat',
+  'Support add-on',
+  'Annual membership',
+  'Storage pack',
+  'Print edition',
 ] as const;
 
 /** Charge description stems; a number follows each. */
@@ -147,18 +207,65 @@ export const DECLINES: ReadonlyArray<{
   readonly adviceCode: string | null;
   readonly networkDeclineCode: string | null;
 }> = [
-  { declineCode: 'generic_decline', failureCode: 'card_declined', message: 'Your card was declined.', outcomeType: 'issuer_declined', networkStatus: 'declined_by_network', adviceCode: 'try_again_later', networkDeclineCode: '05' },
-  { declineCode: 'insufficient_funds', failureCode: 'card_declined', message: 'Your card has insufficient funds.', outcomeType: 'issuer_declined', networkStatus: 'declined_by_network', adviceCode: 'try_again_later', networkDeclineCode: '51' },
-  { declineCode: 'expired_card', failureCode: 'expired_card', message: 'Your card has expired.', outcomeType: 'issuer_declined', networkStatus: 'declined_by_network', adviceCode: 'confirm_card_data', networkDeclineCode: '54' },
-  { declineCode: 'incorrect_cvc', failureCode: 'incorrect_cvc', message: "Your card's security code is incorrect.", outcomeType: 'issuer_declined', networkStatus: 'declined_by_network', adviceCode: 'confirm_card_data', networkDeclineCode: 'N7' },
-  { declineCode: 'highest_risk_level', failureCode: 'card_declined', message: 'Your card was declined.', outcomeType: 'blocked', networkStatus: 'not_sent_to_network', adviceCode: null, networkDeclineCode: null },
+  {
+    declineCode: 'generic_decline',
+    failureCode: 'card_declined',
+    message: 'Your card was declined.',
+    outcomeType: 'issuer_declined',
+    networkStatus: 'declined_by_network',
+    adviceCode: 'try_again_later',
+    networkDeclineCode: '05',
+  },
+  {
+    declineCode: 'insufficient_funds',
+    failureCode: 'card_declined',
+    message: 'Your card has insufficient funds.',
+    outcomeType: 'issuer_declined',
+    networkStatus: 'declined_by_network',
+    adviceCode: 'try_again_later',
+    networkDeclineCode: '51',
+  },
+  {
+    declineCode: 'expired_card',
+    failureCode: 'expired_card',
+    message: 'Your card has expired.',
+    outcomeType: 'issuer_declined',
+    networkStatus: 'declined_by_network',
+    adviceCode: 'confirm_card_data',
+    networkDeclineCode: '54',
+  },
+  {
+    declineCode: 'incorrect_cvc',
+    failureCode: 'incorrect_cvc',
+    message: "Your card's security code is incorrect.",
+    outcomeType: 'issuer_declined',
+    networkStatus: 'declined_by_network',
+    adviceCode: 'confirm_card_data',
+    networkDeclineCode: 'N7',
+  },
+  {
+    declineCode: 'highest_risk_level',
+    failureCode: 'card_declined',
+    message: 'Your card was declined.',
+    outcomeType: 'blocked',
+    networkStatus: 'not_sent_to_network',
+    adviceCode: null,
+    networkDeclineCode: null,
+  },
 ];
 
 /** A price point in minor units: mostly catalogue-looking amounts, sometimes arbitrary totals. */
 export function pickAmount(rng: SeededRandom): number {
   if (rng.chance(0.35)) return rng.int(300, 60000);
   const base = rng.pick([500, 999, 1299, 1500, 1999, 2499, 2999, 4900, 4999, 7500, 9999, 12900, 19999, 24900, 49900]);
-  return base * rng.weighted([[1, 80], [2, 15], [3, 5]]);
+  return (
+    base *
+    rng.weighted([
+      [1, 80],
+      [2, 15],
+      [3, 5],
+    ])
+  );
 }
 
 /** A plausible person: name, e-mail and phone. */

@@ -30,7 +30,13 @@ export function buildSubscription(ctx: BuildContext): StripeObject {
   const id = stripeId('sub_', rng, account);
   const status: SubscriptionStatus = sample
     ? 'active'
-    : rng.weighted<SubscriptionStatus>([['active', 68], ['trialing', 12], ['past_due', 5], ['canceled', 10], ['incomplete', 5]]);
+    : rng.weighted<SubscriptionStatus>([
+        ['active', 68],
+        ['trialing', 12],
+        ['past_due', 5],
+        ['canceled', 10],
+        ['incomplete', 5],
+      ]);
   const trial = sample || status === 'trialing' || ((status === 'active' || status === 'canceled') && rng.chance(0.25));
   const trialEnd = trial ? created + (recurring.trial_period_days ?? 14) * DAY : null;
   const anchor = trialEnd ?? created;
@@ -39,7 +45,12 @@ export function buildSubscription(ctx: BuildContext): StripeObject {
   const canceledAt = sample || status === 'canceled' ? created + rng.int(1, 60) * DAY : null;
   const cancelAtPeriodEnd = !sample && status === 'active' && rng.chance(0.05);
   const sendInvoice = !sample && rng.chance(0.1);
-  const quantity = rng.weighted([[1, 85], [2, 8], [5, 5], [10, 2]]);
+  const quantity = rng.weighted([
+    [1, 85],
+    [2, 8],
+    [5, 5],
+    [10, 2],
+  ]);
   const card = world.card(customerId, customer.created as number);
   const automaticTax = sample || rng.chance(0.3);
   const flexibleBilling = sample || rng.chance(0.1);
@@ -119,7 +130,13 @@ export function buildSubscription(ctx: BuildContext): StripeObject {
     payment_settings: {
       payment_method_options: sample || rng.chance(0.3) ? { card: { network: null, request_three_d_secure: 'automatic' } } : null,
       payment_method_types: sample || rng.chance(0.3) ? ['card'] : null,
-      save_default_payment_method: sample ? 'on_subscription' : rng.weighted<string | null>([['off', 60], ['on_subscription', 25], [null, 15]]),
+      save_default_payment_method: sample
+        ? 'on_subscription'
+        : rng.weighted<string | null>([
+            ['off', 60],
+            ['on_subscription', 25],
+            [null, 15],
+          ]),
     },
     pending_invoice_item_interval: sample ? { interval: 'month', interval_count: 1 } : null,
     pending_setup_intent: null,
@@ -130,7 +147,17 @@ export function buildSubscription(ctx: BuildContext): StripeObject {
     test_clock: null,
     transfer_data: sample ? { amount_percent: null, destination: `acct_1${rng.alphanumeric(15)}` } : null,
     trial_end: trialEnd,
-    trial_settings: { end_behavior: { missing_payment_method: sample ? 'create_invoice' : rng.weighted([['create_invoice', 70], ['cancel', 20], ['pause', 10]]) } },
+    trial_settings: {
+      end_behavior: {
+        missing_payment_method: sample
+          ? 'create_invoice'
+          : rng.weighted([
+              ['create_invoice', 70],
+              ['cancel', 20],
+              ['pause', 10],
+            ]),
+      },
+    },
     trial_start: trial ? created : null,
   };
 }

@@ -12,7 +12,7 @@ export async function spawnEmulator(): Promise<RunningEmulator> {
   // This file runs from dist/scripts/bench; the emulator entry point is dist/emulator/main.js.
   const child = spawn(process.execPath, [path.resolve(__dirname, '../../emulator/main.js')], { env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       const listening = /listening on (http:\/\/\S+)/.exec(chunk.toString('utf8'))?.[1];
       if (listening) resolve(listening);
     });

@@ -76,7 +76,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
       info: (o: object, m?: string) => logger.info(o, m),
       warn: (o: object, m?: string) => logger.warn(o, m),
       error: (o: object, m?: string) => logger.error(o, m),
-    } as never,
+    },
   });
   // Producers only add jobs (no blocking commands), so their connection can auto-pipeline too.
   const queueOptions = { connection: { ...bullConnection(config.redisUrl), enableAutoPipelining: true }, prefix: config.queuePrefix };

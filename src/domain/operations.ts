@@ -57,7 +57,7 @@ function defineOperation<const T extends string, S extends z.ZodRawShape>(defini
     if (secret === 'required' && value.secretId === undefined) ctx.addIssue({ code: 'custom', path: ['secretId'], message: 'is required: the operation carries a sealed secret' });
     if (secret === 'none' && value.secretId !== undefined) ctx.addIssue({ code: 'custom', path: ['secretId'], message: 'must be absent: the operation carries no secret' });
   });
-  return { type: definition.type, resourceType: definition.resourceType, effect: definition.effect, secret, input: input as unknown as OperationContract<T, S>['input'] };
+  return { type: definition.type, resourceType: definition.resourceType, effect: definition.effect, secret, input: input };
 }
 
 /** The etag the caller saw when it asked (null when the resource has none yet). */

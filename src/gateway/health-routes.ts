@@ -15,7 +15,7 @@ export function healthRoutes(options: { readiness: ReadinessCheck; authenticator
   router.get('/readyz', async (req, res) => {
     const report = await options.readiness.check();
     let authenticated = false;
-    const credential = credentialFromHeaders(req.headers as Record<string, unknown>);
+    const credential = credentialFromHeaders(req.headers);
     if (credential)
       authenticated = await options.authenticator.authenticate(credential).then(
         () => true,

@@ -64,13 +64,13 @@ const pageArgumentRule: ValidationRule = (context) => ({
 export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
   return [
     pageArgumentRule,
-    maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_DEPTH', limits.maxDepth, 'Query depth')] }) as unknown as ValidationRule,
+    maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [armorRejection('GRAPHQL_MAX_DEPTH', limits.maxDepth, 'Query depth')] }),
     maxAliasesRule({
       n: limits.maxAliases,
       allowList: [],
       propagateOnRejection: false,
       onReject: [armorRejection('GRAPHQL_MAX_ALIASES', limits.maxAliases, 'Number of aliases')],
-    }) as unknown as ValidationRule,
+    }),
   ];
 }
 

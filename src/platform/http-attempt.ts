@@ -86,7 +86,7 @@ export async function sendAttempt(dispatcher: Dispatcher, request: AttemptReques
     const response = await dispatcher.request({
       origin: request.origin,
       path: request.path,
-      method: request.method as Dispatcher.HttpMethod,
+      method: request.method,
       headers: request.headers,
       body: request.body,
       signal: controller.signal,

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { exploreLeaves, type ExploreNode } from '../domain/xdm-from-explore.js';
+import { exploreLeaves } from '../domain/xdm-from-explore.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { StripeResource } from '../schema/enums.js';
@@ -25,7 +25,7 @@ export class ExploreResolver {
       connectionId: connection.id,
       resource,
       schema: result.schema,
-      fields: exploreLeaves(result.schema as ExploreNode),
+      fields: exploreLeaves(result.schema),
       rows: withRows ? (result.rows ?? []) : null,
     });
   }

@@ -2,7 +2,6 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation
 import { criticalPathCalls, STEP_CALLS } from '../domain/onboarding-calls.js';
 import { planSteps } from '../domain/onboarding-plan.js';
 import { specOf } from '../domain/resource-specs.js';
-import type { StripeResourcePath } from '../domain/resource-types.js';
 import { checkNewSchedule } from '../domain/schedule-rules.js';
 import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -11,7 +10,7 @@ import { platformName } from '../platform/deterministic-names.js';
 import { onboardingEvent, topics } from '../pubsub/events.js';
 import { idempotencyKey, optionalText, requiredName, stripeAccessToken, uuidField } from '../services/input-rules.js';
 import type { NewOnboardingRequest } from '../services/onboarding-requests.js';
-import { ResourceType, StripeResource } from '../schema/enums.js';
+import { StripeResource } from '../schema/enums.js';
 import { toResource } from '../schema/mappers.js';
 import { toOnboarding } from '../schema/onboarding.mapper.js';
 import { Onboarding, OnboardingPage, OnboardingPlan, OnboardingStatus, PlannedStep } from '../schema/onboarding.type.js';
@@ -75,9 +74,9 @@ export class OnboardingResolver {
       Object.assign(new PlannedStep(), {
         key: s.key,
         kind: s.kind,
-        resource: s.resource as StripeResource | null,
+        resource: s.resource,
         dependsOn: s.dependsOn,
-        resourceType: s.resourceType as ResourceType | null,
+        resourceType: s.resourceType,
         name: s.name,
         // RESOURCE-ID stands for the resource's Flowgate id, fixed when the onboarding is created.
         platformName: s.name ? platformName(s.name, 'RESOURCE-ID') : null,
@@ -135,7 +134,7 @@ export class OnboardingResolver {
   @FieldResolver(() => Connection, { nullable: true, description: 'The base connection it creates.' })
   async connection(@Root() onboarding: Onboarding, @Ctx() ctx: GatewayContext): Promise<Connection | null> {
     const row = await ctx.store.resources.find(onboarding.connectionId, ctx.sandbox);
-    return row ? (toResource(row) as Connection) : null;
+    return row ? toResource(row) : null;
   }
 
   @FieldResolver(() => [Dataflow], { description: 'The dataflows it created so far.' })
@@ -178,7 +177,7 @@ async function validateOnboarding(ctx: GatewayContext, input: OnboardStripeInput
   const accessToken = stripeAccessToken('input.accessToken', input.accessToken);
   if (input.resources.length === 0) throw new ValidationError('input.resources', 'must name at least one Stripe resource');
   if (new Set(input.resources).size !== input.resources.length) throw new ValidationError('input.resources', 'must not name a resource twice');
-  const resources = input.resources.map((r) => r as unknown as StripeResourcePath);
+  const resources = input.resources.map((r) => r);
   const schedule = scheduleRule(() => checkNewSchedule(scheduleRequest(input.schedule), Math.floor(Date.now() / 1000), 'input.schedule'));
   const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
 

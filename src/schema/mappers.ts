@@ -6,7 +6,7 @@ import type { AuditEvent as AuditRow } from '../store/audit.store.js';
 import type { FlowRun as FlowRunRow } from '../store/flow-run.store.js';
 import type { Operation as OperationRow, Resource } from '../store/rows.js';
 import { AuditEvent } from './audit-event.type.js';
-import { FlowRunStatus, type OperationStatus, type OperationType, type ResourceState, type ResourceType, type ScheduleFrequency, type StripeResource } from './enums.js';
+import { FlowRunStatus, type OperationType, type StripeResource } from './enums.js';
 import { FlowRun } from './flow-run.type.js';
 import { Operation, OperationError } from './operation.type.js';
 import type { PlatformResource } from './platform-resource.type.js';
@@ -41,11 +41,11 @@ export function toResource(row: Resource): PlatformResource {
     name: row.name,
     description: row.description,
     etag: row.etag,
-    state: row.state as ResourceState,
+    state: row.state,
     sandbox: row.sandbox,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
-    resourceType: row.type as ResourceType,
+    resourceType: row.type,
   };
   switch (row.type) {
     case 'API_KEY':
@@ -85,7 +85,7 @@ export function toResource(row: Resource): PlatformResource {
         resource: (row.stripeResource as StripeResource | null) ?? null,
         // Before its flow exists, an omitted start time shows the earliest it can be (see startTimeOf).
         schedule: {
-          frequency: schedule.frequency as ScheduleFrequency,
+          frequency: schedule.frequency,
           interval: schedule.interval,
           startTime: new Date(startTimeOf(schedule, Math.floor(row.createdAt.getTime() / 1000)) * 1000),
           backfill: schedule.backfill,
@@ -105,11 +105,11 @@ export function toOperation(row: OperationRow | OperationEvent): Operation {
   return Object.assign(new Operation(), {
     id: row.id,
     type: row.type as OperationType,
-    status: row.status as OperationStatus,
+    status: row.status,
     attempts: row.attempts,
     progress: row.progress,
     message: row.message,
-    resourceType: row.resourceType as ResourceType,
+    resourceType: row.resourceType,
     resourceId: row.resourceId,
     error: toOperationError(row.error),
     requestedBy: row.requestedBy,
@@ -147,7 +147,7 @@ export function toAuditEvent(row: AuditRow): AuditEvent {
     at: row.at,
     actor: row.actor,
     action: row.action,
-    resourceType: row.resourceType as ResourceType,
+    resourceType: row.resourceType,
     resourceId: row.resourceId,
     platformId: row.platformId,
     etagBefore: row.etagBefore,

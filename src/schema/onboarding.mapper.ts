@@ -1,8 +1,8 @@
 import { startTimeOf } from '../domain/schedule-rules.js';
 import type { OnboardingView, StepRow } from '../store/onboarding-rows.js';
-import type { ResourceType, ScheduleFrequency, StripeResource } from './enums.js';
+import type { ResourceType, StripeResource } from './enums.js';
 import { toOperationError } from './mappers.js';
-import { LeftBehindResource, Onboarding, OnboardingStep, type OnboardingStatus, type OnboardingStepKind, type StepStatus } from './onboarding.type.js';
+import { LeftBehindResource, Onboarding, OnboardingStep, type OnboardingStepKind } from './onboarding.type.js';
 
 /** Stored dates, or their ISO strings in an event-bus payload. */
 const date = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
@@ -12,7 +12,7 @@ export function toOnboardingStep(s: Omit<StepRow, 'result'>): OnboardingStep {
     key: s.key,
     kind: s.kind as OnboardingStepKind,
     resource: (s.stripe_resource as StripeResource | null) ?? null,
-    status: s.status as StepStatus,
+    status: s.status,
     attempts: s.attempts,
     dependsOn: s.depends_on,
     undoes: s.undoes,
@@ -34,12 +34,12 @@ export function toOnboarding(state: OnboardingView): Onboarding {
     id: o.id,
     name: o.name,
     description: o.description,
-    status: o.status as OnboardingStatus,
+    status: o.status,
     progress: o.progress,
     currentStep: o.current_step,
     resources: o.resources as StripeResource[],
     schedule: {
-      frequency: o.schedule.frequency as ScheduleFrequency,
+      frequency: o.schedule.frequency,
       interval: o.schedule.interval,
       // An omitted start time is fixed per flow when it is created: the earliest is shown.
       startTime: new Date(startTimeOf(o.schedule, Math.floor(createdAt.getTime() / 1000)) * 1000),

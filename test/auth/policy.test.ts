@@ -12,18 +12,35 @@ describe('the role policy', () => {
   it('names every root field of the schema, and nothing that is not one (deny by default stays deliberate)', async () => {
     const schema = await buildGatewaySchema();
     const fields = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) => Object.keys(type!.getFields()).map((f) => `${type!.name}.${f}`));
-    assert.deepEqual(fields.filter((f) => !(f in POLICY)), [], 'root fields missing from the policy table');
-    assert.deepEqual(Object.keys(POLICY).filter((f) => !fields.includes(f)), [], 'policy entries for fields that do not exist');
+    assert.deepEqual(
+      fields.filter((f) => !(f in POLICY)),
+      [],
+      'root fields missing from the policy table',
+    );
+    assert.deepEqual(
+      Object.keys(POLICY).filter((f) => !fields.includes(f)),
+      [],
+      'policy entries for fields that do not exist',
+    );
   });
 
   it('gives the auditor the audit trail, its verification and whoami only', () => {
-    const auditor = Object.entries(POLICY).filter(([, p]) => p.roles.includes('auditor')).map(([f]) => f).sort();
+    const auditor = Object.entries(POLICY)
+      .filter(([, p]) => p.roles.includes('auditor'))
+      .map(([f]) => f)
+      .sort();
     assert.deepEqual(auditor, ['Query.auditEvents', 'Query.verifyAuditChain', 'Query.whoami']);
   });
 
   it('gives the viewer no mutation, and the operator no API-key management', () => {
-    assert.deepEqual(Object.entries(POLICY).filter(([f, p]) => f.startsWith('Mutation.') && p.roles.includes('viewer')), []);
-    assert.deepEqual(Object.entries(POLICY).filter(([f, p]) => /ApiKey/.test(f) && p.roles.includes('operator')), []);
+    assert.deepEqual(
+      Object.entries(POLICY).filter(([f, p]) => f.startsWith('Mutation.') && p.roles.includes('viewer')),
+      [],
+    );
+    assert.deepEqual(
+      Object.entries(POLICY).filter(([f, p]) => /ApiKey/.test(f) && p.roles.includes('operator')),
+      [],
+    );
   });
 
   it('refuses a field that is not in the table, for every role', async () => {

@@ -59,7 +59,7 @@ describe('npm run apikey', () => {
     assert.equal(row.secret_hash, createHash('sha256').update(keys[0].slice(21)).digest('hex'));
     assert.ok(!JSON.stringify(row).includes(keys[0].slice(21)));
     assert.equal(row.created_by, 'cli:tester');
-    const [audit] = await query(url, "SELECT actor, action, resource_type FROM audit_events WHERE resource_id = $1", [row.id]);
+    const [audit] = await query(url, 'SELECT actor, action, resource_type FROM audit_events WHERE resource_id = $1', [row.id]);
     assert.deepEqual(audit, { actor: 'cli:tester', action: 'CREATED', resource_type: 'API_KEY' });
   });
 
@@ -123,7 +123,9 @@ describe('the first admin key of an embedded start', () => {
     const printed: string[] = [];
     try {
       const keys = await Promise.all(
-        stores.map((store) => ensureFirstAdminKey({ store, apiKeys: new ApiKeyService({ store, bus: null, logger }), sandbox: 'prod', write: (t) => printed.push(t), graphqlUrl: 'http://localhost:4000/graphql' })),
+        stores.map((store) =>
+          ensureFirstAdminKey({ store, apiKeys: new ApiKeyService({ store, bus: null, logger }), sandbox: 'prod', write: (t) => printed.push(t), graphqlUrl: 'http://localhost:4000/graphql' }),
+        ),
       );
       const created = keys.filter((k): k is string => k !== null);
       assert.equal(created.length, 1, 'exactly one process created a key');
@@ -187,11 +189,21 @@ describe('npm start with the embedded emulator', () => {
       const keys: string[] = first.output().match(/fgk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g) ?? [];
       assert.ok(keys.length > 0, first.output());
       key = keys[0]!;
-      assert.ok(keys.every((k) => k === key), 'one key');
-      const logLines = first.output().split('\n').filter((l) => l.startsWith('{'));
+      assert.ok(
+        keys.every((k) => k === key),
+        'one key',
+      );
+      const logLines = first
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
       assert.ok(logLines.length > 0);
       assert.ok(!logLines.some((l) => l.includes(key)), 'no JSON log line carries the key');
-      const response = await fetch(first.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ whoami { id role } }' }) });
+      const response = await fetch(first.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: '{ whoami { id role } }' }),
+      });
       assert.deepEqual(await response.json(), { data: { whoami: { id: 'apikey:local-admin', role: 'ADMIN' } } });
     } finally {
       assert.equal(await first.stop(), 0);
@@ -199,7 +211,11 @@ describe('npm start with the embedded emulator', () => {
     const second = await startEmbedded({ ...env, EMULATOR_PORT: String(await freePort()) }, cwd);
     try {
       assert.doesNotMatch(second.output(), /fgk_/);
-      const response = await fetch(second.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ whoami { id } }' }) });
+      const response = await fetch(second.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: '{ whoami { id } }' }),
+      });
       assert.equal(response.status, 200, 'the printed key still works after a restart');
     } finally {
       assert.equal(await second.stop(), 0);

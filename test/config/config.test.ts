@@ -30,7 +30,10 @@ describe('loadConfig', () => {
 
     it('refuses to start without FLOWGATE_SECRET_KEY', () => {
       const { FLOWGATE_SECRET_KEY: _omit, ...rest } = aep;
-      assert.throws(() => loadConfig(rest), (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('FLOWGATE_SECRET_KEY')));
+      assert.throws(
+        () => loadConfig(rest),
+        (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('FLOWGATE_SECRET_KEY')),
+      );
     });
   });
 
@@ -46,7 +49,10 @@ describe('loadConfig', () => {
   });
 
   it('refuses partial AEP credentials, naming what is missing', () => {
-    assert.throws(() => loadConfig({ AEP_CLIENT_ID: 'abc' }), (error: unknown) => error instanceof ConfigError && /AEP_CLIENT_SECRET, AEP_ORG_ID/.test(error.message));
+    assert.throws(
+      () => loadConfig({ AEP_CLIENT_ID: 'abc' }),
+      (error: unknown) => error instanceof ConfigError && /AEP_CLIENT_SECRET, AEP_ORG_ID/.test(error.message),
+    );
   });
 
   describe('GraphQL limits and rate limits', () => {
@@ -75,7 +81,10 @@ describe('loadConfig', () => {
   });
 
   it('refuses a secret key that is not 32 bytes', () => {
-    assert.throws(() => loadConfig({ FLOWGATE_SECRET_KEY: 'short' }), (error: unknown) => error instanceof ConfigError && /32 bytes/.test(error.message));
+    assert.throws(
+      () => loadConfig({ FLOWGATE_SECRET_KEY: 'short' }),
+      (error: unknown) => error instanceof ConfigError && /32 bytes/.test(error.message),
+    );
   });
   describe('caller authentication', () => {
     const problems = (env: Record<string, string>) => {

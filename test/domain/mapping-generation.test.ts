@@ -55,7 +55,14 @@ describe('destinationFor', () => {
 
 describe('generateFieldMappings', () => {
   it('maps every attribute whose destination the schema defines, and skips the others', () => {
-    const schemaFields = ['_flowgatelocal', '_flowgatelocal.charges_data', '_flowgatelocal.charges_data.id', '_flowgatelocal.charges_data.amount', '_flowgatelocal.charges_data.payment_method_details.card.last4', '_id'];
+    const schemaFields = [
+      '_flowgatelocal',
+      '_flowgatelocal.charges_data',
+      '_flowgatelocal.charges_data.id',
+      '_flowgatelocal.charges_data.amount',
+      '_flowgatelocal.charges_data.payment_method_details.card.last4',
+      '_id',
+    ];
     assert.deepEqual(generateFieldMappings({ exploreSchema: CHARGE, schemaFields, tenantId: 'flowgatelocal', resource: 'charges' }), [
       { source: 'data.id', destination: '_flowgatelocal.charges_data.id', sourceType: 'ATTRIBUTE' },
       { source: 'data.amount', destination: '_flowgatelocal.charges_data.amount', sourceType: 'ATTRIBUTE' },
@@ -73,7 +80,10 @@ describe('xdmFieldPaths', () => {
   it('lists objects and leaves of a resolved schema without descending into arrays', () => {
     const properties = {
       _id: { type: 'string' },
-      _flowgatelocal: { type: 'object', properties: { charges_data: { type: 'object', properties: { amount: { type: 'integer' }, lines: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' } } } } } } } },
+      _flowgatelocal: {
+        type: 'object',
+        properties: { charges_data: { type: 'object', properties: { amount: { type: 'integer' }, lines: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' } } } } } } },
+      },
     };
     assert.deepEqual(xdmFieldPaths(properties as never), ['_id', '_flowgatelocal', '_flowgatelocal.charges_data', '_flowgatelocal.charges_data.amount', '_flowgatelocal.charges_data.lines']);
   });
@@ -82,13 +92,23 @@ describe('xdmFieldPaths', () => {
 describe('destinationsOfFields', () => {
   it('reads tenant-relative paths under the namespace and adds every parent object', () => {
     const paths = destinationsOfFields([{ path: 'charges_data.outcome.type' }, { path: '_flowgatelocal.charges_data.amount' }, { path: '_id' }], '_flowgatelocal');
-    assert.deepEqual([...paths].sort(), ['_flowgatelocal', '_flowgatelocal.charges_data', '_flowgatelocal.charges_data.amount', '_flowgatelocal.charges_data.outcome', '_flowgatelocal.charges_data.outcome.type', '_id']);
+    assert.deepEqual([...paths].sort(), [
+      '_flowgatelocal',
+      '_flowgatelocal.charges_data',
+      '_flowgatelocal.charges_data.amount',
+      '_flowgatelocal.charges_data.outcome',
+      '_flowgatelocal.charges_data.outcome.type',
+      '_id',
+    ]);
   });
 });
 
 describe('generateFieldMappings with fields that name their source', () => {
   it('follows a field renamed to fit XDM back to its explore attribute, and never maps one destination twice', () => {
-    const explore: ExploreNode = { type: 'object', properties: { data: { type: 'object', properties: { 'order id': { type: 'string' }, order_id: { type: 'string' }, amount: { type: 'integer' } } } } };
+    const explore: ExploreNode = {
+      type: 'object',
+      properties: { data: { type: 'object', properties: { 'order id': { type: 'string' }, order_id: { type: 'string' }, amount: { type: 'integer' } } } },
+    };
     const schemaFields = [
       { path: '_flowgatelocal.charges_data.order_id', source: 'data.order id' },
       { path: '_flowgatelocal.charges_data.order_id_2', source: 'data.order_id' },

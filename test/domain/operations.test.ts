@@ -29,7 +29,10 @@ describe('operation contracts', () => {
     assert.match(operationInputProblem('UPDATE_DATAFLOW', { changes: { mappingVersion: 'two' }, ifMatch: null })!, /^input\.changes\.mappingVersion: /);
     assert.match(operationInputProblem('DELETE_CONNECTION', {})!, /^input\.cascade: /);
     assert.match(operationInputProblem('CREATE_DATASET', { schemaJson: '{}' })!, /Unrecognized key.*schemaJson/);
-    assert.match(operationInputProblem('UPDATE_DATAFLOW', { changes: { schedule: { frequency: 'fortnight', interval: 1, startTime: 1, backfill: null } }, ifMatch: null })!, /^input\.changes\.schedule\.frequency: /);
+    assert.match(
+      operationInputProblem('UPDATE_DATAFLOW', { changes: { schedule: { frequency: 'fortnight', interval: 1, startTime: 1, backfill: null } }, ifMatch: null })!,
+      /^input\.changes\.schedule\.frequency: /,
+    );
     assert.equal(operationInputProblem('CREATE_DATASET', {}), null);
   });
 

@@ -43,7 +43,12 @@ describe('checkNewSchedule', () => {
     assert.equal(refusal(() => checkNewSchedule({ frequency: 'once', backfill: true }, NOW)).field, 'input.schedule.backfill');
   });
 
-  for (const [frequency, below] of [['minute', 14], ['hour', 0], ['day', 0], ['week', 0]] as const) {
+  for (const [frequency, below] of [
+    ['minute', 14],
+    ['hour', 0],
+    ['day', 0],
+    ['week', 0],
+  ] as const) {
     it(`refuses a ${frequency} interval of ${below}, below the Platform's minimum`, () => {
       const error = refusal(() => checkNewSchedule({ frequency, interval: below }, NOW));
       assert.equal(error.field, 'input.schedule.interval');
@@ -52,7 +57,12 @@ describe('checkNewSchedule', () => {
   }
 
   it('accepts the minimum intervals: 15 minutes, 1 hour, 1 day, 1 week', () => {
-    for (const [frequency, interval] of [['minute', 15], ['hour', 1], ['day', 1], ['week', 1]] as const) {
+    for (const [frequency, interval] of [
+      ['minute', 15],
+      ['hour', 1],
+      ['day', 1],
+      ['week', 1],
+    ] as const) {
       assert.equal(checkNewSchedule({ frequency, interval }, NOW).interval, interval);
     }
   });

@@ -75,7 +75,10 @@ describe('Platform gotchas (PLATFORM-API.md §14)', () => {
     const [run] = (await t.client.get(`${FLOW}/runs`, { query: { property: `flowId==${flowId}` } })).body.items;
     assert.ok(run, 'a run was produced');
     assert.equal(run.etag, run.eTag);
-    assert.deepEqual(run.activities.map((a: { id: string }) => a.id), ['copyActivity', 'promotionActivity']);
+    assert.deepEqual(
+      run.activities.map((a: { id: string }) => a.id),
+      ['copyActivity', 'promotionActivity'],
+    );
   });
 
   it('#20 with EMULATOR_MISSING_SANDBOX=default a Flow Service call without x-sandbox-name uses the first sandbox', async () => {
@@ -96,13 +99,7 @@ describe('Platform gotchas (PLATFORM-API.md §14)', () => {
     const noHeader = await t.client.patch(path, [{ op: 'replace', path: '/name', value: 'x' }]);
     assert.equal(noHeader.body.type, 'https://ns.adobe.com/aep/errors/FLOW-1403-400');
     assert.equal(noHeader.body.title, 'Header is missing');
-    const toOnce = await t.client.patch(
-      path,
-      [
-        { op: 'replace', path: '/scheduleParams', value: { startTime: NOW + 60, frequency: 'once' } },
-      ],
-      { headers: { 'if-match': await etagOf(path) } },
-    );
+    const toOnce = await t.client.patch(path, [{ op: 'replace', path: '/scheduleParams', value: { startTime: NOW + 60, frequency: 'once' } }], { headers: { 'if-match': await etagOf(path) } });
     assert.equal(toOnce.status, 400);
     assert.equal(toOnce.body.type, 'https://ns.adobe.com/aep/errors/FLOW-1403-400');
     assert.equal(toOnce.body.title, 'Bad Request');

@@ -79,9 +79,7 @@ describe('malformed and hostile requests', () => {
   });
 
   it('many concurrent requests with broken bodies do not take the server down', async () => {
-    const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => t.client.request('POST', `${FLOW}/flows`, { rawBody: i % 2 ? '{' : '[]' })),
-    );
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => t.client.request('POST', `${FLOW}/flows`, { rawBody: i % 2 ? '{' : '[]' })));
     for (const r of responses) assert.ok(r.status >= 400 && r.status < 500, String(r.status));
     assert.equal((await t.client.get(`${FLOW}/flows`)).status, 200);
   });

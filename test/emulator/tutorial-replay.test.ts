@@ -99,9 +99,17 @@ describe('the Stripe tutorial, replayed against the emulator', () => {
       allOf: [{ $ref: '#/definitions/charges' }],
     });
     assert.equal(fieldGroup.status, 201, fieldGroup.text);
-    const schema = await t.client.post(`${REGISTRY}/tenant/schemas`, { type: 'object', title: 'Stripe charges', description: 'charges', allOf: [{ $ref: klass.body.$id }, { $ref: fieldGroup.body.$id }] });
+    const schema = await t.client.post(`${REGISTRY}/tenant/schemas`, {
+      type: 'object',
+      title: 'Stripe charges',
+      description: 'charges',
+      allOf: [{ $ref: klass.body.$id }, { $ref: fieldGroup.body.$id }],
+    });
     assert.equal(schema.status, 201, schema.text);
-    const dataset = await t.client.post(`${CATALOG}/dataSets?requestDataSource=true`, { name: 'Stripe charges', schemaRef: { id: schema.body.$id, contentType: 'application/vnd.adobe.xed+json;version=1' } });
+    const dataset = await t.client.post(`${CATALOG}/dataSets?requestDataSource=true`, {
+      name: 'Stripe charges',
+      schemaRef: { id: schema.body.$id, contentType: 'application/vnd.adobe.xed+json;version=1' },
+    });
     assert.equal(dataset.status, 201, dataset.text);
     const datasetId = dataset.body[0].replace('@/dataSets/', '');
     replacements.push([`https://ns.adobe.com/${TENANT}/schemas/5f76be8c4e4b847fdac13ca42aa6b596a89a5b91dea48b16`, schema.body.$id]);
@@ -145,7 +153,10 @@ describe('the Stripe tutorial, replayed against the emulator', () => {
     const done = response.body.items.filter((r: any) => r.metrics.statusSummary.status !== 'inProgress');
     assert.ok(done.length >= 2);
     const records = await t.client.control('GET', `/datasets/${ids.dataset}/records`);
-    assert.equal(records.body.count, done.reduce((n: number, r: any) => n + r.metrics.recordSummary.outputRecordCount, 0));
+    assert.equal(
+      records.body.count,
+      done.reduce((n: number, r: any) => n + r.metrics.recordSummary.outputRecordCount, 0),
+    );
     assert.ok(records.body.count > 0);
     assert.ok(records.body.records[0].record[`_${TENANT}`].charges_data.payment_method_details.card.last4);
   });

@@ -188,8 +188,16 @@ describe('isDatabaseUnavailable', () => {
     });
 
     it('errors that have nothing to do with the database', () => {
-      for (const error of [new Error('boom'), new TypeError("Cannot read properties of undefined (reading 'id')"), new GraphQLError('Unexpected error'), 'a string', null, undefined, { code: 'E_SOMETHING' }]) {
-        assert.equal(isDatabaseUnavailable(error), false, String(error));
+      for (const error of [
+        new Error('boom'),
+        new TypeError("Cannot read properties of undefined (reading 'id')"),
+        new GraphQLError('Unexpected error'),
+        'a string',
+        null,
+        undefined,
+        { code: 'E_SOMETHING' },
+      ]) {
+        assert.equal(isDatabaseUnavailable(error), false, (error as Error).message);
       }
     });
   });

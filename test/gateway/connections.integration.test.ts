@@ -11,8 +11,7 @@ describe('connections through the GraphQL API', () => {
   });
   after(() => stack.stop());
 
-  const create = (input: Record<string, unknown>) =>
-    stack.gql(`mutation($input: CreateConnectionInput!) { createConnection(input: $input) { ${OPERATION_FIELDS} } }`, { input });
+  const create = (input: Record<string, unknown>) => stack.gql(`mutation($input: CreateConnectionInput!) { createConnection(input: $input) { ${OPERATION_FIELDS} } }`, { input });
 
   describe('createConnection', () => {
     it('answers a QUEUED operation at once, and a worker creates the base connection on the Platform', async () => {
@@ -74,7 +73,9 @@ describe('connections through the GraphQL API', () => {
       }
       for (const [key, value] of await stack.redisDump()) assert.ok(!value.includes(secret), `Redis key ${key} holds the token`);
       assert.ok(!stack.logLines.join('\n').includes(secret), 'a log line holds the token');
-      const everything = await stack.gql('{ connections { edges { node { id name description etag } } } operations { edges { node { message error { message } } } } auditEvents { edges { node { before after changes { after } } } } }');
+      const everything = await stack.gql(
+        '{ connections { edges { node { id name description etag } } } operations { edges { node { message error { message } } } } auditEvents { edges { node { before after changes { after } } } } }',
+      );
       assert.ok(!JSON.stringify(everything).includes(secret));
     });
   });

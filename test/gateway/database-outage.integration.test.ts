@@ -22,10 +22,7 @@ const WS_CLIENTS = 2;
 const MUTATING_CLIENTS = 4;
 const OUTAGE_MS = 3000;
 
-const QUERIES = [
-  `{ connections(first: 5) { totalCount edges { node { id name state } } } }`,
-  `{ operations(first: 5) { totalCount edges { node { id status type } } } }`,
-];
+const QUERIES = [`{ connections(first: 5) { totalCount edges { node { id name state } } } }`, `{ operations(first: 5) { totalCount edges { node { id status type } } } }`];
 const CREATE = `mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id status resourceId } }`;
 
 /** One HTTP answer, as the client saw it. */
@@ -170,7 +167,9 @@ describe('when PostgreSQL drops every connection of the gateway for a few second
     await new Promise((resolve) => setTimeout(resolve, 500));
     stop = true;
     await Promise.all(clients);
-    t.diagnostic(`${terminated} backends terminated; HTTP answers: ${tally.ok} ok, ${tally.unavailable} 503 UNAVAILABLE, ${tally.bad} other; WebSocket: ${wsTally.ok} ok, ${wsTally.unavailable} UNAVAILABLE, ${wsTally.bad} other`);
+    t.diagnostic(
+      `${terminated} backends terminated; HTTP answers: ${tally.ok} ok, ${tally.unavailable} 503 UNAVAILABLE, ${tally.bad} other; WebSocket: ${wsTally.ok} ok, ${wsTally.unavailable} UNAVAILABLE, ${wsTally.bad} other`,
+    );
 
     assert.deepEqual(bad, [], 'every answer is a normal 200 or a 503 UNAVAILABLE with Retry-After');
     assert.equal(tally.bad, 0);

@@ -38,8 +38,7 @@ describe('dataflows through the GraphQL API', () => {
       input: changes,
       etag: expectedEtag ?? null,
     });
-  const action = (mutation: 'enableDataflow' | 'disableDataflow' | 'deleteDataflow', id: string) =>
-    stack.gql(`mutation($id: ID!) { ${mutation}(id: $id) { ${OPERATION_FIELDS} } }`, { id });
+  const action = (mutation: 'enableDataflow' | 'disableDataflow' | 'deleteDataflow', id: string) => stack.gql(`mutation($id: ID!) { ${mutation}(id: $id) { ${OPERATION_FIELDS} } }`, { id });
 
   describe('createDataflow', () => {
     it('creates exactly one enabled flow on the Platform, wired to the stored source, target and mapping', async () => {
@@ -56,10 +55,7 @@ describe('dataflows through the GraphQL API', () => {
       assert.equal(flow.resource, 'CHARGES');
       assert.equal(flow.mappingVersion, 0, 'the mapping’s latest version by default');
       assert.deepEqual(flow.schedule, { frequency: 'MINUTE', interval: 15, startTime, backfill: false });
-      assert.deepEqual(
-        [flow.sourceConnection.id, flow.targetConnection.id, flow.mapping.id, flow.connection.id],
-        [chain.source.id, chain.target.id, chain.mapping.id, chain.connection.id],
-      );
+      assert.deepEqual([flow.sourceConnection.id, flow.targetConnection.id, flow.mapping.id, flow.connection.id], [chain.source.id, chain.target.id, chain.mapping.id, chain.connection.id]);
 
       const platform = await flowServiceResource(stack, 'flows', flow.platformId);
       assert.equal(platform.etag, flow.etag, 'the stored etag is the Platform’s');
@@ -213,7 +209,8 @@ describe('dataflows through the GraphQL API', () => {
     });
 
     it('fails with CONFLICT when the flow was changed behind the gateway’s back, and the audit shows it', async () => {
-      const CONFLICTS = 'query($id: ID!) { auditEvents(filter: { action: "CONFLICT_DETECTED", resourceId: $id }) { totalCount edges { node { action resourceType etagBefore etagAfter operationId } } } }';
+      const CONFLICTS =
+        'query($id: ID!) { auditEvents(filter: { action: "CONFLICT_DETECTED", resourceId: $id }) { totalCount edges { node { action resourceType etagBefore etagAfter operationId } } } }';
       // The race above may have recorded a conflict of its own.
       const conflictsBefore = (await stack.data(CONFLICTS, { id })).auditEvents.totalCount;
       const stored = await dataflow(id);

@@ -23,7 +23,9 @@ describe('datasets through the GraphQL API', () => {
 
   /** Requests an XDM schema from a given explore schema; with `wait`, until it is READY. */
   const createSchema = async (name: string, wait = true) => {
-    const op = (await stack.data('mutation($input: CreateXdmSchemaInput!) { createXdmSchema(input: $input) { id resourceId } }', { input: { name, resource: 'CHARGES', exploreSchema: EXPLORE_SCHEMA } })).createXdmSchema;
+    const op = (
+      await stack.data('mutation($input: CreateXdmSchemaInput!) { createXdmSchema(input: $input) { id resourceId } }', { input: { name, resource: 'CHARGES', exploreSchema: EXPLORE_SCHEMA } })
+    ).createXdmSchema;
     if (wait) assert.equal((await stack.waitForOperation(op.id)).status, 'SUCCEEDED');
     return { id: op.resourceId as string, operationId: op.id as string };
   };
@@ -89,7 +91,11 @@ describe('datasets through the GraphQL API', () => {
       await stack.control('DELETE', '/faults');
       assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
       const posts = await loggedRequests(stack, 'POST', DATASETS_PATH);
-      assert.deepEqual(posts.map((p) => p.fault?.mode), ['commit-then-drop'], 'one create, found by its name afterwards');
+      assert.deepEqual(
+        posts.map((p) => p.fault?.mode),
+        ['commit-then-drop'],
+        'one create, found by its name afterwards',
+      );
       assert.equal((await emulatorCounts(stack)).datasets, before.datasets + 1);
       const row = await dataset(queued.resourceId);
       assert.equal((await catalogDataset(row.platformId)).version, row.etag);
@@ -146,7 +152,10 @@ describe('datasets through the GraphQL API', () => {
       const page2 = (await stack.data('query($a: String) { datasets(first: 3, after: $a) { pageInfo { hasNextPage } edges { node { id } } } }', { a: page1.pageInfo.endCursor })).datasets;
       assert.equal(page1.pageInfo.hasNextPage, true);
       assert.equal(page2.pageInfo.hasNextPage, false);
-      assert.deepEqual([...page1.edges, ...page2.edges].map((e: any) => e.node.id), all.edges.map((e: any) => e.node.id));
+      assert.deepEqual(
+        [...page1.edges, ...page2.edges].map((e: any) => e.node.id),
+        all.edges.map((e: any) => e.node.id),
+      );
     });
 
     it('refuses a schemaId filter that is not an id', async () => {
@@ -157,7 +166,9 @@ describe('datasets through the GraphQL API', () => {
   });
 
   it('resolves its neighbours: its schema, its target connections, and the schema’s datasets', async () => {
-    const { datasets } = await stack.data('query($s: ID) { datasets(filter: {schemaId: $s, state: READY}) { edges { node { id schema { id platformId } targetConnections { id } } } } }', { s: schema.id });
+    const { datasets } = await stack.data('query($s: ID) { datasets(filter: {schemaId: $s, state: READY}) { edges { node { id schema { id platformId } targetConnections { id } } } } }', {
+      s: schema.id,
+    });
     for (const { node } of datasets.edges) {
       assert.deepEqual(node.schema, schema);
       assert.deepEqual(node.targetConnections, []);

@@ -28,10 +28,19 @@ describe('explore through the GraphQL API', () => {
     assert.equal(charges.schema.type, 'object');
     assert.equal(charges.schema.properties.data.properties.amount.type, 'integer');
     assert.equal(charges.rows, null);
-    assert.deepEqual(charges.fields.find((f: { path: string }) => f.path === 'data.amount'), { path: 'data.amount', type: 'integer' });
-    assert.ok(charges.fields.some((f: { path: string }) => f.path === 'data.outcome.type'), 'nested objects are walked');
+    assert.deepEqual(
+      charges.fields.find((f: { path: string }) => f.path === 'data.amount'),
+      { path: 'data.amount', type: 'integer' },
+    );
+    assert.ok(
+      charges.fields.some((f: { path: string }) => f.path === 'data.outcome.type'),
+      'nested objects are walked',
+    );
     assert.ok(charges.fields.every((f: { path: string }) => f.path.startsWith('data.')));
-    assert.ok(charges.fields.some((f: { type: string }) => f.type === 'unknown'), 'a field null in the sample has an unknown type');
+    assert.ok(
+      charges.fields.some((f: { type: string }) => f.type === 'unknown'),
+      'a field null in the sample has an unknown type',
+    );
   });
 
   it('adds sample rows with preview', async () => {

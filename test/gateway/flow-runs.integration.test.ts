@@ -29,7 +29,12 @@ describe('flow runs through the GraphQL API', () => {
   after(() => stack.stop());
 
   const flowRuns = async (variables: Record<string, unknown> = {}) =>
-    (await stack.data(`query($id: ID!, $first: Int, $after: String, $filter: FlowRunFilter) { flowRuns(dataflowId: $id, first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${RUN_FIELDS} } } } }`, { id: dataflowId, ...variables })).flowRuns;
+    (
+      await stack.data(
+        `query($id: ID!, $first: Int, $after: String, $filter: FlowRunFilter) { flowRuns(dataflowId: $id, first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${RUN_FIELDS} } } } }`,
+        { id: dataflowId, ...variables },
+      )
+    ).flowRuns;
   const recordsByRun = async () => {
     const { records } = await stack.control('GET', `/datasets/${chain.dataset.platformId}/records`);
     const counts = new Map<string, number>();
@@ -67,7 +72,11 @@ describe('flow runs through the GraphQL API', () => {
       assert.equal(run.status === 'PARTIAL_SUCCESS', run.recordsFailed > 0);
     }
     assert.ok(runs[3].recordsWritten > runs[0].recordsWritten, 'the first run back-fills a day of history');
-    assert.equal([...written.values()].reduce((a, b) => a + b, 0), runs.reduce((sum: number, r: any) => sum + r.recordsWritten, 0), 'the dataset holds exactly what the runs report');
+    assert.equal(
+      [...written.values()].reduce((a, b) => a + b, 0),
+      runs.reduce((sum: number, r: any) => sum + r.recordsWritten, 0),
+      'the dataset holds exactly what the runs report',
+    );
   });
 
   it('syncing again changes nothing', async () => {
@@ -87,7 +96,10 @@ describe('flow runs through the GraphQL API', () => {
 
     const { dataflow } = await stack.data('query($id: ID!) { dataflow(id: $id) { lastRun { id } runs(first: 2) { totalCount edges { node { id } } } } }', { id: dataflowId });
     assert.equal(dataflow.lastRun.id, all[0]);
-    assert.deepEqual(dataflow.runs.edges.map((e: any) => e.node.id), all.slice(0, 2));
+    assert.deepEqual(
+      dataflow.runs.edges.map((e: any) => e.node.id),
+      all.slice(0, 2),
+    );
     assert.equal(dataflow.runs.totalCount, 4);
   });
 
@@ -121,10 +133,19 @@ describe('flow runs through the GraphQL API', () => {
     const received = (await messages).map((m) => m.flowRunUpdated);
     assert.equal(received[0].id, latest.id, 'the first message is the latest known run');
     const fresh = received.slice(1);
-    assert.deepEqual(fresh.map((r) => Date.parse(r.startedAt) / 1000), [start + 4 * EVERY, start + 5 * EVERY]);
+    assert.deepEqual(
+      fresh.map((r) => Date.parse(r.startedAt) / 1000),
+      [start + 4 * EVERY, start + 5 * EVERY],
+    );
     const stored = (await flowRuns({ first: 2 })).edges.map((e: any) => e.node);
-    assert.deepEqual(fresh.map((r) => r.id).reverse(), stored.map((r: any) => r.id));
-    assert.deepEqual(fresh.map((r) => r.recordsWritten).reverse(), stored.map((r: any) => r.recordsWritten));
+    assert.deepEqual(
+      fresh.map((r) => r.id).reverse(),
+      stored.map((r: any) => r.id),
+    );
+    assert.deepEqual(
+      fresh.map((r) => r.recordsWritten).reverse(),
+      stored.map((r: any) => r.recordsWritten),
+    );
   });
 
   it('finds no new runs while the dataflow is disabled', async () => {

@@ -138,13 +138,19 @@ describe('GraphQL hardening', () => {
     it('applies the same limits to operations sent over WebSocket, answering with an error message', async () => {
       const client = stack.wsClient();
       const errors = await new Promise<any>((resolve, reject) => {
-        client.subscribe({ query: queryOfDepth(13) }, { next: (v) => reject(new Error(`unexpected ${JSON.stringify(v)}`)), error: resolve, complete: () => reject(new Error('completed without error')) });
+        client.subscribe(
+          { query: queryOfDepth(13) },
+          { next: (v) => reject(new Error(`unexpected ${JSON.stringify(v)}`)), error: resolve, complete: () => reject(new Error('completed without error')) },
+        );
       });
       assert.ok(Array.isArray(errors), JSON.stringify(errors));
       assert.equal(errors[0].extensions.code, 'QUERY_TOO_COMPLEX');
       assert.equal(errors[0].extensions.limit, 'GRAPHQL_MAX_DEPTH');
       const costly = await new Promise<any>((resolve, reject) => {
-        client.subscribe({ query: COSTLY, variables: { runs: 24 } }, { next: () => reject(new Error('unexpected data')), error: resolve, complete: () => reject(new Error('completed without error')) });
+        client.subscribe(
+          { query: COSTLY, variables: { runs: 24 } },
+          { next: () => reject(new Error('unexpected data')), error: resolve, complete: () => reject(new Error('completed without error')) },
+        );
       });
       assert.equal(costly[0].extensions.limit, 'GRAPHQL_MAX_COST');
       // The socket still serves.
@@ -206,7 +212,9 @@ describe('GraphQL hardening', () => {
         const enumTypo = firstError((await post(closed.url, { query: '{ dataflows(filter: { resource: CHARGE }) { totalCount } }' }, closed.auth(closed.adminKey))).body);
         assert.doesNotMatch(enumTypo.message, /Did you mean|CHARGES/);
         const overWs = await new Promise<any>((resolve, reject) => {
-          closed.wsClient().subscribe({ query: '{ __schema { types { name } } }' }, { next: () => reject(new Error('unexpected data')), error: resolve, complete: () => reject(new Error('completed')) });
+          closed
+            .wsClient()
+            .subscribe({ query: '{ __schema { types { name } } }' }, { next: () => reject(new Error('unexpected data')), error: resolve, complete: () => reject(new Error('completed')) });
         });
         assert.equal(overWs[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
       } finally {
@@ -220,17 +228,17 @@ describe('GraphQL hardening', () => {
       const search = `?query=${encodeURIComponent('{ __typename }')}`;
       const simpleGet = await fetch(stack.url + search, { headers: defaultCredential });
       assert.equal(simpleGet.status, 400);
-      const getBody = (await simpleGet.json()) as any;
+      const getBody = await simpleGet.json();
       assert.equal(getBody.errors[0].extensions.code, 'BAD_REQUEST');
       assert.match(getBody.errors[0].message, /CSRF/);
       const textPlain = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'text/plain', ...defaultCredential }, body: JSON.stringify({ query: '{ __typename }' }) });
       assert.equal(textPlain.status, 400);
-      assert.match(((await textPlain.json()) as any).errors[0].message, /CSRF/);
+      assert.match((await textPlain.json()).errors[0].message, /CSRF/);
       const form = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...defaultCredential }, body: 'query=%7B__typename%7D' });
       assert.equal(form.status, 400);
       const preflighted = await fetch(stack.url + search, { headers: { 'apollo-require-preflight': 'true', ...defaultCredential } });
       assert.equal(preflighted.status, 200);
-      assert.deepEqual(((await preflighted.json()) as any).data, { __typename: 'Query' });
+      assert.deepEqual((await preflighted.json()).data, { __typename: 'Query' });
     });
   });
 
@@ -256,7 +264,10 @@ describe('GraphQL hardening', () => {
       const text = JSON.stringify(response.body);
       for (const leak of [/resources/i, /relation/i, /select/i, /stack/i, /at .*\.js/, /prisma/i, /postgres/i]) assert.doesNotMatch(text, leak);
       const logged = stack.logLines.filter((l) => l.includes(requestId));
-      assert.ok(logged.some((l) => /unexpected error/.test(l)), 'the log line carries the request id');
+      assert.ok(
+        logged.some((l) => /unexpected error/.test(l)),
+        'the log line carries the request id',
+      );
       const wsError = overWs.errors[0];
       assert.equal(wsError.extensions.code, 'INTERNAL_SERVER_ERROR');
       assert.equal(wsError.message, 'Internal server error');

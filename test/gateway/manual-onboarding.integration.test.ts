@@ -53,7 +53,15 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
   it('leaves exactly those resources on the Platform, with the ids and etags Flowgate stored, wired together', async () => {
     const counts = await emulatorCounts(stack);
     assert.deepEqual(
-      { connections: counts.connections, sourceConnections: counts.sourceConnections, targetConnections: counts.targetConnections, flows: counts.flows, mappingSets: counts.mappingSets, datasets: counts.datasets, schemas: counts.schemas },
+      {
+        connections: counts.connections,
+        sourceConnections: counts.sourceConnections,
+        targetConnections: counts.targetConnections,
+        flows: counts.flows,
+        mappingSets: counts.mappingSets,
+        datasets: counts.datasets,
+        schemas: counts.schemas,
+      },
       { connections: 1, sourceConnections: 1, targetConnections: 1, flows: 1, mappingSets: 1, datasets: 1, schemas: 1 },
     );
     const { dataflow } = await stack.data(
@@ -87,18 +95,27 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
   it('ingests charges once the emulator clock passes the start time, and the runs show up in the API', async () => {
     await stack.control('POST', '/clock', { advanceSeconds: 120 + 3600 + 600 });
     await stack.syncRuns();
-    const { dataflow } = await stack.data(`query($id: ID!) { dataflow(id: $id) { lastRun { status recordsRead recordsWritten recordsFailed } runs { totalCount } targetConnection { dataset { platformId } } } }`, { id: ids.dataflow });
+    const { dataflow } = await stack.data(
+      `query($id: ID!) { dataflow(id: $id) { lastRun { status recordsRead recordsWritten recordsFailed } runs { totalCount } targetConnection { dataset { platformId } } } }`,
+      { id: ids.dataflow },
+    );
     assert.equal(dataflow.runs.totalCount, 2);
     const records = await stack.control('GET', `/datasets/${dataflow.targetConnection.dataset.platformId}/records`);
     const { flowRuns } = await stack.data(`query($id: ID!) { flowRuns(dataflowId: $id) { edges { node { recordsWritten } } } }`, { id: ids.dataflow });
-    assert.equal(records.count, flowRuns.edges.reduce((n: number, e: any) => n + e.node.recordsWritten, 0));
+    assert.equal(
+      records.count,
+      flowRuns.edges.reduce((n: number, e: any) => n + e.node.recordsWritten, 0),
+    );
     assert.ok(records.count > 0);
   });
 
   describe('updateConnection', () => {
     it('renames the connection and rotates its key on the Platform, with a new etag', async () => {
       const { connection: before } = await stack.data('query($id: ID!) { connection(id: $id) { etag } }', { id: ids.connection });
-      const result = await stack.data(`mutation($id: ID!, $etag: String) { updateConnection(id: $id, input: { name: "Acme Stripe (EU)", accessToken: "sk_test_51RotatedManualKey01" }, expectedEtag: $etag) { id } }`, { id: ids.connection, etag: before.etag });
+      const result = await stack.data(
+        `mutation($id: ID!, $etag: String) { updateConnection(id: $id, input: { name: "Acme Stripe (EU)", accessToken: "sk_test_51RotatedManualKey01" }, expectedEtag: $etag) { id } }`,
+        { id: ids.connection, etag: before.etag },
+      );
       const done = await stack.waitForOperation(result.updateConnection.id);
       assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
       const { connection } = await stack.data('query($id: ID!) { connection(id: $id) { name etag platformId } }', { id: ids.connection });
@@ -150,13 +167,34 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
     it('lists every change newest first, filters by resource, type, action and actor, and pages', async () => {
       const all = (await stack.data('{ auditEvents(first: 100) { totalCount edges { node { id at action resourceType resourceId actor } } } }')).auditEvents;
       const times = all.edges.map((e: any) => Date.parse(e.node.at));
-      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+      );
       const actions = all.edges.map((e: any) => `${e.node.resourceType}:${e.node.action}`);
-      for (const expected of ['CONNECTION:CREATED', 'SOURCE_CONNECTION:CREATED', 'XDM_SCHEMA:CREATED', 'DATASET:CREATED', 'TARGET_CONNECTION:CREATED', 'MAPPING:CREATED', 'DATAFLOW:CREATED', 'CONNECTION:UPDATED', 'DATAFLOW:DELETED', 'CONNECTION:DELETED']) {
+      for (const expected of [
+        'CONNECTION:CREATED',
+        'SOURCE_CONNECTION:CREATED',
+        'XDM_SCHEMA:CREATED',
+        'DATASET:CREATED',
+        'TARGET_CONNECTION:CREATED',
+        'MAPPING:CREATED',
+        'DATAFLOW:CREATED',
+        'CONNECTION:UPDATED',
+        'DATAFLOW:DELETED',
+        'CONNECTION:DELETED',
+      ]) {
         assert.ok(actions.includes(expected), `${expected} in ${actions.join(', ')}`);
       }
-      const connectionEvents = (await stack.data('query($id: ID!) { auditEvents(filter: { resourceId: $id }) { edges { node { action resourceId changes { field before after } etagBefore etagAfter } } } }', { id: ids.connection })).auditEvents.edges.map((e: any) => e.node);
-      assert.deepEqual(connectionEvents.map((e: any) => e.action), ['DELETED', 'UPDATED', 'CREATED']);
+      const connectionEvents = (
+        await stack.data('query($id: ID!) { auditEvents(filter: { resourceId: $id }) { edges { node { action resourceId changes { field before after } etagBefore etagAfter } } } }', {
+          id: ids.connection,
+        })
+      ).auditEvents.edges.map((e: any) => e.node);
+      assert.deepEqual(
+        connectionEvents.map((e: any) => e.action),
+        ['DELETED', 'UPDATED', 'CREATED'],
+      );
       const update = connectionEvents[1];
       assert.ok(update.changes.some((c: any) => c.field === 'name' && c.before === 'Acme Stripe' && c.after === 'Acme Stripe (EU)'));
       assert.notEqual(update.etagBefore, update.etagAfter);
@@ -169,7 +207,10 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
       assert.equal(page1.pageInfo.hasNextPage, true);
       const seen = new Set(page1.edges.map((e: any) => e.node.id));
       for (const e of page2.edges) assert.ok(!seen.has(e.node.id), 'pages do not overlap');
-      assert.deepEqual(page1.edges.concat(page2.edges).map((e: any) => e.node.id), all.edges.slice(0, 8).map((e: any) => e.node.id));
+      assert.deepEqual(
+        page1.edges.concat(page2.edges).map((e: any) => e.node.id),
+        all.edges.slice(0, 8).map((e: any) => e.node.id),
+      );
     });
 
     it('records who asked: the authenticated caller of a request, and filters by it and by time', async () => {
@@ -178,11 +219,20 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
       const result = await stack.data('mutation { createConnection(input: { name: "audited", accessToken: "sk_test_51AuditedActorKey01" }) { id resourceId requestedBy } }', {}, stack.auth(alice));
       assert.equal(result.createConnection.requestedBy, 'apikey:alice');
       // A header naming someone else is not trusted: the caller is who the key says.
-      const forged = await stack.data('mutation { createConnection(input: { name: "audited 2", accessToken: "sk_test_51AuditedActorKey02" }) { id requestedBy } }', {}, { ...stack.auth(alice), 'x-flowgate-actor': 'mallory' });
+      const forged = await stack.data(
+        'mutation { createConnection(input: { name: "audited 2", accessToken: "sk_test_51AuditedActorKey02" }) { id requestedBy } }',
+        {},
+        { ...stack.auth(alice), 'x-flowgate-actor': 'mallory' },
+      );
       assert.equal(forged.createConnection.requestedBy, 'apikey:alice');
       await stack.waitForOperation(result.createConnection.id);
       await stack.waitForOperation(forged.createConnection.id);
-      const events = (await stack.data('query($since: DateTime, $id: ID) { auditEvents(filter: { actor: "apikey:alice", since: $since, resourceId: $id }) { totalCount edges { node { actor action } } } }', { since: before.toISOString(), id: result.createConnection.resourceId })).auditEvents;
+      const events = (
+        await stack.data('query($since: DateTime, $id: ID) { auditEvents(filter: { actor: "apikey:alice", since: $since, resourceId: $id }) { totalCount edges { node { actor action } } } }', {
+          since: before.toISOString(),
+          id: result.createConnection.resourceId,
+        })
+      ).auditEvents;
       assert.equal(events.totalCount, 1);
       assert.deepEqual(events.edges[0].node, { actor: 'apikey:alice', action: 'CREATED' });
       const none = (await stack.data('query($until: DateTime) { auditEvents(filter: { actor: "apikey:alice", until: $until }) { totalCount } }', { until: before.toISOString() })).auditEvents;

@@ -42,7 +42,10 @@ describe('mappings through the GraphQL API', () => {
         assert.equal(m.sourceType, 'ATTRIBUTE');
         assert.equal(m.destination, `${ns}.charges_data.${m.source.slice('data.'.length)}`);
       }
-      assert.ok(created.fieldMappings.some((m: any) => m.source === 'data.payment_method_details.card.last4'), 'nested attributes are mapped');
+      assert.ok(
+        created.fieldMappings.some((m: any) => m.source === 'data.payment_method_details.card.last4'),
+        'nested attributes are mapped',
+      );
 
       const set = await platformMappingSet(stack, created.platformId);
       assert.equal(set.version, 0);
@@ -73,9 +76,15 @@ describe('mappings through the GraphQL API', () => {
       const created = await mapping(done.resourceId);
       assert.equal(created.name, 'Three fields');
       assert.equal(created.sourceConnection, null);
-      assert.deepEqual(created.fieldMappings, fieldMappings.map((m) => ({ ...m, sourceType: 'ATTRIBUTE' })));
+      assert.deepEqual(
+        created.fieldMappings,
+        fieldMappings.map((m) => ({ ...m, sourceType: 'ATTRIBUTE' })),
+      );
       const set = await platformMappingSet(stack, created.platformId);
-      assert.deepEqual(set.mappings.map((m: any) => [m.source, m.destination]), fieldMappings.map((m) => [m.source, m.destination]));
+      assert.deepEqual(
+        set.mappings.map((m: any) => [m.source, m.destination]),
+        fieldMappings.map((m) => [m.source, m.destination]),
+      );
     });
 
     it('creates it once when Data Prep commits the create but the answer is lost', async () => {
@@ -105,8 +114,22 @@ describe('mappings through the GraphQL API', () => {
     });
 
     for (const [name, fieldMappings, field] of [
-      ['a destination the schema does not define', [{ source: 'data.id', destination: 'TENANT.charges_data.id' }, { source: 'data.amount', destination: 'TENANT.charges_data.no_such_field' }], 'input.fieldMappings[1].destination'],
-      ['the same destination twice', [{ source: 'data.id', destination: 'TENANT.charges_data.id' }, { source: 'data.amount', destination: 'TENANT.charges_data.id' }], 'input.fieldMappings[1].destination'],
+      [
+        'a destination the schema does not define',
+        [
+          { source: 'data.id', destination: 'TENANT.charges_data.id' },
+          { source: 'data.amount', destination: 'TENANT.charges_data.no_such_field' },
+        ],
+        'input.fieldMappings[1].destination',
+      ],
+      [
+        'the same destination twice',
+        [
+          { source: 'data.id', destination: 'TENANT.charges_data.id' },
+          { source: 'data.amount', destination: 'TENANT.charges_data.id' },
+        ],
+        'input.fieldMappings[1].destination',
+      ],
       ['an empty source', [{ source: ' ', destination: 'TENANT.charges_data.id' }], 'input.fieldMappings[0].source'],
       ['a source that is not a path', [{ source: 'data amount', destination: 'TENANT.charges_data.amount' }], 'input.fieldMappings[0].source'],
       ['an empty list', [], 'input.fieldMappings'],

@@ -88,7 +88,11 @@ const drop = (path: string): Pick<KillPoint, 'at' | 'dropAnswer'> => ({ at: logg
 const stepKey = (key: string) => (onboardingId: string) => [onboardingId, key];
 const theOnboarding = (onboardingId: string) => [onboardingId];
 /** A kill point that takes a row lock when `path` arrives (answered late, so the lock comes first). */
-const blockAt = (method: string, path: string, blockOn: NonNullable<KillPoint['blockOn']>): Pick<KillPoint, 'at' | 'blockOn' | 'slowCall'> => ({ at: arrives(method, path), blockOn, slowCall: { method, path } });
+const blockAt = (method: string, path: string, blockOn: NonNullable<KillPoint['blockOn']>): Pick<KillPoint, 'at' | 'blockOn' | 'slowCall'> => ({
+  at: arrives(method, path),
+  blockOn,
+  slowCall: { method, path },
+});
 /** Blocks the commit of a step's result (the resource row is updated with it). */
 const LOCK_RESOURCE_OF_STEP = 'SELECT 1 FROM resources WHERE id = (SELECT resource_id FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2) FOR UPDATE';
 /** Blocks every advance of the saga (it runs under this row lock). */
@@ -193,12 +197,15 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
         clearTimeout(timer);
         armed = null;
       }
-      const call = trigger! as CallEvent;
+      const call = trigger!;
 
       if (lock) {
         try {
-          assert.equal(await locked, 1, `the row to lock for "${point.label}" exists`);
-          if (process.env.CRASH_DEBUG) console.error(`${new Date().toISOString()} locked for ${point.label} (onboarding ${onboardingIds()[0]}) ${JSON.stringify(await lock.peek(`SELECT clock_timestamp() AS now, s.key, r.updated_at, r.state, o.status, o.updated_at AS op_at FROM onboarding_steps s JOIN resources r ON r.id = s.resource_id LEFT JOIN operations o ON o.id = s.operation_id WHERE s.onboarding_id = $1 AND s.status = 'RUNNING'`, [onboardingIds()[0]]))}`);
+          assert.equal(await (locked as Promise<number> | null), 1, `the row to lock for "${point.label}" exists`);
+          if (process.env.CRASH_DEBUG)
+            console.error(
+              `${new Date().toISOString()} locked for ${point.label} (onboarding ${onboardingIds()[0]}) ${JSON.stringify(await lock.peek(`SELECT clock_timestamp() AS now, s.key, r.updated_at, r.state, o.status, o.updated_at AS op_at FROM onboarding_steps s JOIN resources r ON r.id = s.resource_id LEFT JOIN operations o ON o.id = s.operation_id WHERE s.onboarding_id = $1 AND s.status = 'RUNNING'`, [onboardingIds()[0]]))}`,
+            );
           const { ready, readyParams } = point.blockOn!;
           // A row was locked (asserted above), so the onboarding is known.
           const onboardingId = onboardingIds()[0]!;
@@ -269,7 +276,11 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
     });
     assert.equal(onboarding.status, 'SUCCEEDED', `onboarding ${o.name}: ${JSON.stringify(onboarding.error)}; ledger: ${await ledger([o.id])}`);
     assert.equal(onboarding.progress, 1);
-    assert.deepEqual(onboarding.steps.filter((s: any) => s.status !== 'SUCCEEDED').map((s: any) => s.key), [], 'every step SUCCEEDED, none left RUNNING');
+    assert.deepEqual(
+      onboarding.steps.filter((s: any) => s.status !== 'SUCCEEDED').map((s: any) => s.key),
+      [],
+      'every step SUCCEEDED, none left RUNNING',
+    );
     assert.equal(onboarding.steps.filter((s: any) => s.kind.startsWith('UNDO_')).length, 0, 'nothing was rolled back');
 
     // On the Platform: exactly one of each, and it is the one the ledger recorded.
@@ -306,7 +317,10 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
       assert.equal(onPlatform.get(`${r}:dataset`).schemaRef.id, pid(`${r}:xdm-schema`));
       assert.equal(onPlatform.get(`${r}:target-connection`).params.dataSetId, pid(`${r}:dataset`));
       const flow = onPlatform.get(`${r}:dataflow`);
-      assert.deepEqual([flow.sourceConnectionIds, flow.targetConnectionIds, flow.transformations[0].params.mappingId], [[pid(`${r}:source-connection`)], [pid(`${r}:target-connection`)], pid(`${r}:mapping`)]);
+      assert.deepEqual(
+        [flow.sourceConnectionIds, flow.targetConnectionIds, flow.transformations[0].params.mappingId],
+        [[pid(`${r}:source-connection`)], [pid(`${r}:target-connection`)], pid(`${r}:mapping`)],
+      );
     }
 
     // Flowgate's own tables: each resource created once, by one operation, audited once, nothing in flight.
@@ -459,7 +473,17 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
     );
     const counts = await emulatorCounts(stack);
     assert.deepEqual(
-      { connections: counts.connections, sourceConnections: counts.sourceConnections, targetConnections: counts.targetConnections, flows: counts.flows, datasets: counts.datasets, mappingSets: counts.mappingSets, schemas: counts.schemas, fieldGroups: counts.fieldGroups, classes: counts.classes },
+      {
+        connections: counts.connections,
+        sourceConnections: counts.sourceConnections,
+        targetConnections: counts.targetConnections,
+        flows: counts.flows,
+        datasets: counts.datasets,
+        mappingSets: counts.mappingSets,
+        schemas: counts.schemas,
+        fieldGroups: counts.fieldGroups,
+        classes: counts.classes,
+      },
       expected,
     );
     const doubled = await stack.sql(`SELECT resource_id, count(*) FROM operations WHERE type LIKE 'CREATE_%' AND status = 'SUCCEEDED' GROUP BY resource_id HAVING count(*) > 1`);

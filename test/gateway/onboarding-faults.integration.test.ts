@@ -35,7 +35,13 @@ const FAULTS: { label: string; rule: Record<string, unknown>; hits: number }[] =
   { label: 'it meets a burst of five 503s', rule: { status: 503, count: 5 }, hits: 5 },
 ];
 
-const pattern = (path: string) => new RegExp(`^${path.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+const pattern = (path: string) =>
+  new RegExp(
+    `^${path
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]+')}$`,
+  );
 
 describe('onboardStripe under Platform faults', () => {
   let stack: TestStack;

@@ -27,7 +27,17 @@ import { TestStack, uniqueName } from './support/stack.js';
  * still holds afterwards.
  */
 
-const FORWARD = ['connection:create', 'connection:test', 'charges:explore', 'charges:source-connection', 'charges:xdm-schema', 'charges:dataset', 'charges:target-connection', 'charges:mapping', 'charges:dataflow'];
+const FORWARD = [
+  'connection:create',
+  'connection:test',
+  'charges:explore',
+  'charges:source-connection',
+  'charges:xdm-schema',
+  'charges:dataset',
+  'charges:target-connection',
+  'charges:mapping',
+  'charges:dataflow',
+];
 
 /** Forward steps that create a Platform resource (the ones a rollback undoes). */
 const CREATES = FORWARD.filter((k) => !['connection:test', 'charges:explore'].includes(k));
@@ -55,7 +65,13 @@ const FAILURES: Failure[] = [
   { step: 'connection:create', how: 'the Platform refuses the base connection', faults: [rejected('POST', PATHS.connections)], succeeded: [], platformCode: '1400-400' },
   { step: 'connection:test', how: 'the Platform cannot reach Stripe with the key', faults: [], accessToken: 'sk_test_tooshort', succeeded: ['connection:create'], platformCode: null },
   { step: 'connection:test', how: 'the connection test call is refused', faults: [rejected('GET', PATHS.connectionTest)], succeeded: ['connection:create'], platformCode: '1400-400' },
-  { step: 'charges:explore', how: 'explore is refused', faults: [rejected('GET', PATHS.explore)], succeeded: ['connection:create', 'connection:test', 'charges:source-connection'], platformCode: '1400-400' },
+  {
+    step: 'charges:explore',
+    how: 'explore is refused',
+    faults: [rejected('GET', PATHS.explore)],
+    succeeded: ['connection:create', 'connection:test', 'charges:source-connection'],
+    platformCode: '1400-400',
+  },
   {
     step: 'charges:source-connection',
     how: 'the source connection is refused',
@@ -66,7 +82,13 @@ const FAILURES: Failure[] = [
     platformCode: '1400-400',
   },
   // The class and field group exist when the schema itself is refused: the undo must find them by name.
-  { step: 'charges:xdm-schema', how: 'the schema is refused after its class and field group were made', faults: [rejected('POST', PATHS.schemas)], succeeded: FORWARD.slice(0, 4), platformCode: 'XDM-1400-400' },
+  {
+    step: 'charges:xdm-schema',
+    how: 'the schema is refused after its class and field group were made',
+    faults: [rejected('POST', PATHS.schemas)],
+    succeeded: FORWARD.slice(0, 4),
+    platformCode: 'XDM-1400-400',
+  },
   { step: 'charges:dataset', how: 'the dataset is refused', faults: [rejected('POST', PATHS.datasets)], succeeded: FORWARD.slice(0, 5), platformCode: 'CAT-1400-400' },
   { step: 'charges:target-connection', how: 'the target connection is refused', faults: [rejected('POST', PATHS.targetConnections)], succeeded: FORWARD.slice(0, 6), platformCode: '1400-400' },
   { step: 'charges:mapping', how: 'the mapping set is refused', faults: [rejected('POST', PATHS.mappingSets)], succeeded: FORWARD.slice(0, 7), platformCode: 'MAPPER-1400-400' },
@@ -75,7 +97,10 @@ const FAILURES: Failure[] = [
   {
     step: 'charges:dataflow',
     how: 'the dataflow is made but its answer is lost and the lookup for it refused',
-    faults: [{ method: 'POST', path: PATHS.flows, mode: 'commit-then-drop', count: 1 }, { method: 'GET', path: PATHS.flows, status: 400, count: 1 }],
+    faults: [
+      { method: 'POST', path: PATHS.flows, mode: 'commit-then-drop', count: 1 },
+      { method: 'GET', path: PATHS.flows, status: 400, count: 1 },
+    ],
     succeeded: FORWARD.slice(0, 8),
     platformCode: '1400-400',
     lost: 'flows',
@@ -153,7 +178,10 @@ describe('onboardStripe when a step fails for good', () => {
         }
 
         // One recorded undo step per resource made (or maybe made: the failed create may have written part of it).
-        const undone = done.steps.filter((s: any) => s.undoes).map((s: any) => s.undoes).sort();
+        const undone = done.steps
+          .filter((s: any) => s.undoes)
+          .map((s: any) => s.undoes)
+          .sort();
         assert.deepEqual(undone, CREATES.filter((k) => k === failure.step || succeeded.includes(k)).sort());
         for (const u of done.steps.filter((s: any) => s.undoes)) {
           assert.equal(u.kind, `UNDO_${step(done, u.undoes).kind}`);
@@ -165,7 +193,10 @@ describe('onboardStripe when a step fails for good', () => {
         // On the Platform nothing of it remains, except the mapping sets the rollback says it left.
         const left = await inventory(stack, name);
         assert.deepEqual({ ...left, mappingSets: [] }, EMPTY_INVENTORY);
-        assert.ok(done.leftBehind.every((l: any) => l.resourceType === 'MAPPING' && /no delete/.test(l.reason)), JSON.stringify(done.leftBehind));
+        assert.ok(
+          done.leftBehind.every((l: any) => l.resourceType === 'MAPPING' && /no delete/.test(l.reason)),
+          JSON.stringify(done.leftBehind),
+        );
         assert.deepEqual(done.leftBehind.map((l: any) => l.platformId).sort(), left.mappingSets);
         const ids = platformIds(done);
         for (const key of succeeded.filter((k) => CREATES.includes(k))) assert.ok(ids[key], `${key} had made its Platform resource before it was undone`);
@@ -198,7 +229,10 @@ describe('onboardStripe when a step fails for good', () => {
 
       const left = await inventory(stack, name);
       assert.deepEqual({ ...left, mappingSets: [] }, EMPTY_INVENTORY);
-      assert.deepEqual(done.leftBehind.map((l: any) => l.resourceType), ['MAPPING']);
+      assert.deepEqual(
+        done.leftBehind.map((l: any) => l.resourceType),
+        ['MAPPING'],
+      );
     });
 
     it('ends FAILED when an undo is refused for good, lists in leftBehind exactly what stays on the Platform, and cannot be retried', async () => {
@@ -212,7 +246,8 @@ describe('onboardStripe when a step fails for good', () => {
       assert.equal(refused.status, 'FAILED');
       assert.equal(refused.error.platformCode, '1400-400');
       // The other undos still ran, in order.
-      for (const key of ['undo:charges:dataflow', 'undo:charges:dataset', 'undo:charges:xdm-schema', 'undo:charges:source-connection', 'undo:connection:create']) assert.equal(step(done, key).status, 'SUCCEEDED', key);
+      for (const key of ['undo:charges:dataflow', 'undo:charges:dataset', 'undo:charges:xdm-schema', 'undo:charges:source-connection', 'undo:connection:create'])
+        assert.equal(step(done, key).status, 'SUCCEEDED', key);
       assertUndoOrder(done);
 
       const ids = platformIds(done);
@@ -319,7 +354,14 @@ describe('onboardStripe when a step fails for good', () => {
       for (const key of notStarted) assert.equal(step(done, key).attempts, 0, `${key} never ran`);
       const made = done.steps.filter((s: any) => !s.undoes && s.status === 'SUCCEEDED' && s.resourceId).map((s: any) => s.key);
       assert.ok(made.length >= 2, `the cancel came after some resources were made (${made})`);
-      assert.deepEqual(done.steps.filter((s: any) => s.undoes).map((s: any) => s.undoes).sort(), made.sort(), 'each resource made is undone');
+      assert.deepEqual(
+        done.steps
+          .filter((s: any) => s.undoes)
+          .map((s: any) => s.undoes)
+          .sort(),
+        made.sort(),
+        'each resource made is undone',
+      );
       for (const u of done.steps.filter((s: any) => s.undoes)) {
         assert.equal(u.status, u.kind === 'UNDO_CREATE_MAPPING' ? 'FAILED' : 'SUCCEEDED', u.key);
       }
@@ -346,7 +388,11 @@ describe('onboardStripe when a step fails for good', () => {
       assert.equal(done.status, 'CANCELLED');
       assert.equal(done.steps.filter((s: any) => s.undoes).length, 0, 'nothing was undone');
       for (const key of notStarted) assert.equal(step(done, key).status, 'CANCELLED', `${key} never ran`);
-      assert.deepEqual(done.steps.map((s: any) => s.status), settled.steps.map((s: any) => s.status), 'nothing started after the steps in flight finished');
+      assert.deepEqual(
+        done.steps.map((s: any) => s.status),
+        settled.steps.map((s: any) => s.status),
+        'nothing started after the steps in flight finished',
+      );
 
       const kept = await inventory(stack, name);
       assert.deepEqual(kept.flows, [], 'no dataflow was made');

@@ -119,7 +119,10 @@ describe('onboardingProgress', () => {
     }
     const last = messages[messages.length - 1].onboardingProgress;
     assert.match(last.error.message, /charges:dataflow/);
-    assert.deepEqual(last.leftBehind.map((l: any) => l.resourceType), ['MAPPING']);
+    assert.deepEqual(
+      last.leftBehind.map((l: any) => l.resourceType),
+      ['MAPPING'],
+    );
   });
 
   it('gives two subscribers on two gateway processes the same sequence of states', async () => {
@@ -163,6 +166,9 @@ describe('onboardingProgress', () => {
     assert.equal(only.onboardingProgress.status, 'SUCCEEDED');
     assert.equal(only.onboardingProgress.updatedAt, done.updatedAt);
 
-    await assert.rejects(stack.collect(PROGRESS, { id: randomUUID() }, () => true), (error: Error) => /"code":"NOT_FOUND"/.test(error.message));
+    await assert.rejects(
+      stack.collect(PROGRESS, { id: randomUUID() }, () => true),
+      (error: Error) => /"code":"NOT_FOUND"/.test(error.message),
+    );
   });
 });

@@ -32,7 +32,9 @@ const pathOf = (resource: string) => resource.toLowerCase();
 
 /** Step keys of an onboarding that creates its own schemas and datasets, as issue 4 lists them. */
 function expectedStepKeys(resources: string[], withSchemas = true): string[] {
-  const perResource = withSchemas ? ['explore', 'source-connection', 'xdm-schema', 'dataset', 'target-connection', 'mapping', 'dataflow'] : ['explore', 'source-connection', 'target-connection', 'mapping', 'dataflow'];
+  const perResource = withSchemas
+    ? ['explore', 'source-connection', 'xdm-schema', 'dataset', 'target-connection', 'mapping', 'dataflow']
+    : ['explore', 'source-connection', 'target-connection', 'mapping', 'dataflow'];
   return ['connection:create', 'connection:test', ...resources.flatMap((r) => perResource.map((s) => `${pathOf(r)}:${s}`))].sort();
 }
 
@@ -149,7 +151,10 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
               assert.equal(step.resourceId, null, `${step.key} creates nothing`);
             }
             for (const dependency of step.dependsOn) {
-              assert.ok(Date.parse(step.startedAt) >= Date.parse(stepOf(onboarding, dependency).finishedAt), `${step.key} started (${step.startedAt}) before ${dependency} finished (${stepOf(onboarding, dependency).finishedAt})`);
+              assert.ok(
+                Date.parse(step.startedAt) >= Date.parse(stepOf(onboarding, dependency).finishedAt),
+                `${step.key} started (${step.startedAt}) before ${dependency} finished (${stepOf(onboarding, dependency).finishedAt})`,
+              );
             }
           }
           // The order issue 4 prescribes, whatever the ledger says each step depends on.
@@ -157,10 +162,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
             assert.ok(Date.parse(stepOf(onboarding, then).startedAt) >= Date.parse(stepOf(onboarding, first).finishedAt), `${then} started before ${first} finished`);
           }
           assert.equal(onboarding.connection.platformId, stepOf(onboarding, 'connection:create').platformId);
-          assert.deepEqual(
-            onboarding.dataflows.map((d: any) => d.id).sort(),
-            resources.map((r) => stepOf(onboarding, `${pathOf(r)}:dataflow`).resourceId).sort(),
-          );
+          assert.deepEqual(onboarding.dataflows.map((d: any) => d.id).sort(), resources.map((r) => stepOf(onboarding, `${pathOf(r)}:dataflow`).resourceId).sort());
         });
 
         it('leaves exactly one base connection and, per resource, one source connection, schema, dataset, target connection, mapping set and dataflow on the Platform', async () => {
@@ -293,12 +295,18 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
     it('answers the plan without a single Platform call and without writing a row anywhere', async () => {
       const rowsBefore = await tableCounts(stack);
       const mark = await requestLogMark(stack);
-      const { planOnboarding } = await stack.data(PLAN, { input: { name: uniqueName('Planned'), accessToken: KEY, resources: ['CHARGES', 'REFUNDS'], schedule: HOURLY, idempotencyKey: 'plan-only-1' } });
+      const { planOnboarding } = await stack.data(PLAN, {
+        input: { name: uniqueName('Planned'), accessToken: KEY, resources: ['CHARGES', 'REFUNDS'], schedule: HOURLY, idempotencyKey: 'plan-only-1' },
+      });
       assert.deepEqual(planOnboarding.steps.map((s: any) => s.key).sort(), expectedStepKeys(['CHARGES', 'REFUNDS']));
       assert.ok(planOnboarding.totalCalls > planOnboarding.criticalPathCalls);
       assert.deepEqual(await tableCounts(stack), rowsBefore);
       const requests = await requestsSince(stack, mark);
-      assert.deepEqual(requests.map((r) => `${r.method} ${r.path}`), [], 'the emulator was called');
+      assert.deepEqual(
+        requests.map((r) => `${r.method} ${r.path}`),
+        [],
+        'the emulator was called',
+      );
       // The idempotency key was not taken either: onboardStripe may use it with another input.
       const { onboardings } = await stack.data(`{ onboardings(first: 100) { edges { node { name } } } }`);
       assert.ok(!onboardings.edges.some((e: any) => e.node.name.startsWith('Planned')));
@@ -316,7 +324,9 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
       assert.deepEqual(plan.steps.map((s: any) => s.key).sort(), onboarding.steps.map((s: any) => s.key).sort());
       const inventory = await platformInventory(stack, input.name);
       const platformNames = new Map<string, string>([
-        ...[...inventory.connections, ...inventory.sourceConnections, ...inventory.targetConnections, ...inventory.flows, ...inventory.datasets, ...inventory.mappingSets].map((r) => [r.id, r.name] as [string, string]),
+        ...[...inventory.connections, ...inventory.sourceConnections, ...inventory.targetConnections, ...inventory.flows, ...inventory.datasets, ...inventory.mappingSets].map(
+          (r) => [r.id, r.name] as [string, string],
+        ),
         ...inventory.schemas.map((s) => [s.$id, s.title] as [string, string]),
       ]);
       for (const planned of plan.steps) {
@@ -335,7 +345,11 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
         assert.equal(planned.platformName.replace('RESOURCE-ID', step.resourceId), platformNames.get(step.platformId), `${planned.key}: Platform name`);
       }
       // Every write the onboarding made was planned, and every planned write was made.
-      const writes = (calls: { method: string; path: string }[]) => calls.filter((c) => c.method !== 'GET' && c.path !== '/ims/token/v3').map((c) => `${c.method} ${c.path}`).sort();
+      const writes = (calls: { method: string; path: string }[]) =>
+        calls
+          .filter((c) => c.method !== 'GET' && c.path !== '/ims/token/v3')
+          .map((c) => `${c.method} ${c.path}`)
+          .sort();
       assert.deepEqual(writes(made), writes(plan.steps.flatMap((s: any) => s.calls)));
     });
 
@@ -387,7 +401,10 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
       const records = await stack.control('GET', `/datasets/${upstream.dataset.platformId}/records`);
       const { flowRuns } = await stack.data(`query($id: ID!) { flowRuns(dataflowId: $id) { edges { node { recordsWritten } } } }`, { id: onboarding.dataflows[0].id });
       assert.ok(records.count > 0, 'the existing dataset received records');
-      assert.equal(records.count, flowRuns.edges.reduce((n: number, e: any) => n + e.node.recordsWritten, 0));
+      assert.equal(
+        records.count,
+        flowRuns.edges.reduce((n: number, e: any) => n + e.node.recordsWritten, 0),
+      );
     });
 
     for (const [label, resources, datasetId, code] of [

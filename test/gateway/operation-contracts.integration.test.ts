@@ -38,7 +38,11 @@ describe('operation contracts', () => {
       assert.equal(done.error.retryable, false);
       assert.equal(done.attempts, 1, 'a malformed operation is not retried');
       const { requests } = (await stack.control('GET', '/requests')) as { requests: { method: string; path: string }[] };
-      assert.deepEqual(requests.filter((r) => r.path.startsWith('/data/')), [], 'the Platform was not called');
+      assert.deepEqual(
+        requests.filter((r) => r.path.startsWith('/data/')),
+        [],
+        'the Platform was not called',
+      );
       const connection = await stack.data('query($id: ID!) { connection(id: $id) { name state } }', { id: connectionId });
       assert.deepEqual(connection.connection, { name: 'contract subject', state: 'ENABLED' });
     });
@@ -47,7 +51,7 @@ describe('operation contracts', () => {
   describe('when a job does not carry an operation id', () => {
     it('fails the job on its first attempt, naming its payload schema', async () => {
       const queue = stack.process.deps.operationsQueue;
-      const job = await queue.add('operation', { operationId: 'not-an-id' } as never, { jobId: `malformed-${randomUUID()}`, attempts: 5, removeOnFail: false });
+      const job = await queue.add('operation', { operationId: 'not-an-id' }, { jobId: `malformed-${randomUUID()}`, attempts: 5, removeOnFail: false });
       const deadline = Date.now() + 15_000;
       let state = await job.getState();
       while (state !== 'failed' && Date.now() < deadline) {
@@ -66,7 +70,17 @@ describe('operation contracts', () => {
       const id = randomUUID();
       await assert.rejects(
         stack.process.deps.store.ledger.record(
-          { id, type: 'DELETE_CONNECTION', resourceId: connectionId, sandbox: 'prod', input: { cascade: 'yes' }, requestedBy: 'apikey:test-admin', requestId: null, idempotencyKey: null, inputHash: null },
+          {
+            id,
+            type: 'DELETE_CONNECTION',
+            resourceId: connectionId,
+            sandbox: 'prod',
+            input: { cascade: 'yes' },
+            requestedBy: 'apikey:test-admin',
+            requestId: null,
+            idempotencyKey: null,
+            inputHash: null,
+          },
           null,
           null,
         ),

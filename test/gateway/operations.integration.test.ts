@@ -20,7 +20,9 @@ describe('operations', () => {
     const token = ((await (await fetch(`${stack.emulator.url}/ims/token/v3`, { method: 'POST', body: form })).json()) as { access_token: string }).access_token;
     const url = new URL(`${stack.emulator.url}${FLOW}/connections`);
     url.searchParams.set('property', `name~^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\[fg:`);
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'x-api-key': 'flowgate-local', 'x-gw-ims-org-id': 'FLOWGATE0000000000000000@AdobeOrg', 'x-sandbox-name': 'prod' } });
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, 'x-api-key': 'flowgate-local', 'x-gw-ims-org-id': 'FLOWGATE0000000000000000@AdobeOrg', 'x-sandbox-name': 'prod' },
+    });
     return ((await response.json()) as { items: unknown[] }).items.length;
   };
 
@@ -45,7 +47,10 @@ describe('operations', () => {
     });
 
     it('answers NOT_FOUND for an unknown operation', async () => {
-      await assert.rejects(stack.collect(WATCH, { id: '00000000-0000-4000-8000-000000000000' }, () => true, 5000), /NOT_FOUND|not found/);
+      await assert.rejects(
+        stack.collect(WATCH, { id: '00000000-0000-4000-8000-000000000000' }, () => true, 5000),
+        /NOT_FOUND|not found/,
+      );
     });
   });
 
@@ -123,11 +128,16 @@ describe('operations', () => {
 
   describe('operations query', () => {
     it('filters by status and type and pages newest first', async () => {
-      const { operations } = await stack.data('{ operations(first: 3, filter: { status: SUCCEEDED, type: CREATE_CONNECTION }) { totalCount pageInfo { hasNextPage endCursor } edges { node { status type createdAt } } } }');
+      const { operations } = await stack.data(
+        '{ operations(first: 3, filter: { status: SUCCEEDED, type: CREATE_CONNECTION }) { totalCount pageInfo { hasNextPage endCursor } edges { node { status type createdAt } } } }',
+      );
       assert.ok(operations.totalCount >= 3);
       for (const { node } of operations.edges) assert.deepEqual([node.status, node.type], ['SUCCEEDED', 'CREATE_CONNECTION']);
       const times = operations.edges.map((e: any) => Date.parse(e.node.createdAt));
-      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+      );
       const forged = await stack.gql('{ operations(after: "bm90LWEtY3Vyc29y") { totalCount } }');
       assert.equal(forged.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       const huge = await stack.gql('{ operations(first: 1000) { totalCount } }');
@@ -139,14 +149,13 @@ describe('operations', () => {
     it('/healthz answers ok and /readyz checks database, Redis and the Platform', async () => {
       const base = stack.url.replace('/graphql', '');
       assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: 'ok' });
-      const ready = (await (await fetch(`${base}/readyz`, { headers: stack.auth(stack.adminKey) })).json()) as any;
+      const ready = await (await fetch(`${base}/readyz`, { headers: stack.auth(stack.adminKey) })).json();
       assert.equal(ready.ready, true);
       assert.deepEqual(Object.keys(ready.checks).sort(), ['database', 'platform', 'redis']);
       // A load balancer (no credential) gets the verdict only, not what is behind it.
       assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), { ready: true });
     });
   });
-
 });
 
 describe('several processes of one deployment', () => {

@@ -117,7 +117,10 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
     const statuses = new Map<string, string>();
     let after: string | null = null;
     do {
-      const { operations } = (await stack.data(`query($after: String) { operations(first: 100, after: $after) { edges { node { id status } } pageInfo { hasNextPage endCursor } } }`, { after })) as any;
+      type Page = { operations: { edges: { node: { id: string; status: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+      const { operations }: Page = await stack.data<Page>(`query($after: String) { operations(first: 100, after: $after) { edges { node { id status } } pageInfo { hasNextPage endCursor } } }`, {
+        after,
+      });
       for (const { node } of operations.edges) statuses.set(node.id, node.status);
       after = operations.pageInfo.hasNextPage ? operations.pageInfo.endCursor : null;
     } while (after);
@@ -181,7 +184,9 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
     await fleet.start(1);
     const tookMs = await waitUntilAllFinished(batch, flushedAt);
     await fleet.stop();
-    t.diagnostic(`flushed with ${inFlight.running} connection creates RUNNING and ${inFlight.queued} QUEUED; schedulers back after ${schedulersMs} ms, everything finished ${tookMs} ms after the flush`);
+    t.diagnostic(
+      `flushed with ${inFlight.running} connection creates RUNNING and ${inFlight.queued} QUEUED; schedulers back after ${schedulersMs} ms, everything finished ${tookMs} ms after the flush`,
+    );
     await assertDoneExactlyOnce(batch, before);
   });
 
@@ -195,7 +200,9 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
     await fleet.start(1);
     const tookMs = await waitUntilAllFinished(batch, killedAt);
     await fleet.stop();
-    t.diagnostic(`restarted with ${inFlight.running} connection creates RUNNING and ${inFlight.queued} QUEUED; schedulers back after ${schedulersMs} ms, everything finished ${tookMs} ms after the kill`);
+    t.diagnostic(
+      `restarted with ${inFlight.running} connection creates RUNNING and ${inFlight.queued} QUEUED; schedulers back after ${schedulersMs} ms, everything finished ${tookMs} ms after the kill`,
+    );
     await assertDoneExactlyOnce(batch, before);
   });
 });

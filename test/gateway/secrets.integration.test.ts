@@ -101,7 +101,9 @@ describe('secrets', () => {
     it('finds no token in any Redis key of the namespace, whatever its type, nor in any Redis command sent meanwhile', async () => {
       const dump = await stack.redisDump();
       assert.ok(dump.size > 0, 'the namespace has keys (queues, events)');
-      for (const [key, value] of dump) for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret] as const]) assert.ok(!value.includes(token) && !key.includes(token), `Redis key ${key} holds the ${kind} token`);
+      for (const [key, value] of dump)
+        for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret] as const])
+          assert.ok(!value.includes(token) && !key.includes(token), `Redis key ${key} holds the ${kind} token`);
       // BullMQ job data lives only until the job completes: MONITOR saw every write as it happened.
       assert.deepEqual(redisCommands, []);
       // And it would have seen one: a control value written the same way is caught.
@@ -120,7 +122,8 @@ describe('secrets', () => {
     it('finds no token in any log line', () => {
       assert.ok(stack.logLines.length > 0);
       const text = stack.logLines.join('\n');
-      for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret] as const]) assert.ok(!text.includes(token), `a log line holds the ${kind} token`);
+      for (const [kind, token] of [...Object.entries(TOKENS), ['AEP client secret', stack.config.platform.clientSecret] as const])
+        assert.ok(!text.includes(token), `a log line holds the ${kind} token`);
     });
 
     it('finds no token in any GraphQL response, nor anywhere a caller can read back', async () => {
@@ -202,7 +205,11 @@ describe('secrets', () => {
       assert.equal(first.code, 0, first.stderr);
       assert.match(first.stdout, /done: 3 secret\(s\) re-encrypted with key "k2", 0 already used it/);
       const after = await gateway.sql<{ id: string; ciphertext: string; key_id: string }>('SELECT id, ciphertext, key_id FROM secrets ORDER BY id');
-      assert.deepEqual(after.map((r) => r.id), before.map((r) => r.id), 'secrets keep their ids (operations refer to them)');
+      assert.deepEqual(
+        after.map((r) => r.id),
+        before.map((r) => r.id),
+        'secrets keep their ids (operations refer to them)',
+      );
       assert.ok(after.every((r, i) => r.key_id === 'k2' && r.ciphertext !== before[i]!.ciphertext));
       const second = await rotate(k2AndK1);
       assert.equal(second.code, 0, second.stderr);

@@ -26,12 +26,18 @@ async function writtenRows(stack: TestStack): Promise<Record<string, number>> {
 /** A raw POST, to see the HTTP status and headers. */
 async function post(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-  return { status: response.status, wwwAuthenticate: response.headers.get('www-authenticate'), body: (await response.json()) as any };
+  return { status: response.status, wwwAuthenticate: response.headers.get('www-authenticate'), body: await response.json() };
 }
 
 function hs256(claims: Record<string, unknown>, options: { secret?: string; issuer?: string; audience?: string; expiresIn?: string | number } = {}) {
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(String(claims.sub ?? 'user-1')).setIssuedAt();
-  jwt = jwt.setIssuer(options.issuer ?? ISSUER).setAudience(options.audience ?? AUDIENCE).setExpirationTime(options.expiresIn ?? '5m');
+  let jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(typeof claims.sub === 'string' ? claims.sub : 'user-1')
+    .setIssuedAt();
+  jwt = jwt
+    .setIssuer(options.issuer ?? ISSUER)
+    .setAudience(options.audience ?? AUDIENCE)
+    .setExpirationTime(options.expiresIn ?? '5m');
   return jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
 }
 
@@ -131,7 +137,10 @@ describe('caller authentication and roles', () => {
       ).createApiKey;
       assert.match(created.key, /^fgk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
       assert.equal(created.apiKey.prefix, created.key.slice(0, 20));
-      assert.deepEqual({ ...created.apiKey, id: undefined, prefix: undefined }, { id: undefined, prefix: undefined, name: 'frontend-team', role: 'VIEWER', sandboxes: ['prod'], expiresAt, createdBy: `apikey:${stack.adminKeyName}`, revokedAt: null });
+      assert.deepEqual(
+        { ...created.apiKey, id: undefined, prefix: undefined },
+        { id: undefined, prefix: undefined, name: 'frontend-team', role: 'VIEWER', sandboxes: ['prod'], expiresAt, createdBy: `apikey:${stack.adminKeyName}`, revokedAt: null },
+      );
       assert.equal((await stack.data('{ whoami { id role } }', {}, stack.auth(created.key))).whoami.role, 'VIEWER');
 
       const listed = await stack.gql('{ apiKeys { id name prefix role sandboxes expiresAt createdAt createdBy lastUsedAt revokedAt } }');
@@ -176,9 +185,9 @@ describe('caller authentication and roles', () => {
     it('writes audit events naming the admin who created and revoked a key, without its secret', async () => {
       const created = (await stack.data('mutation { createApiKey(input: { name: "audited-key", role: AUDITOR }) { key apiKey { id } } }')).createApiKey;
       await stack.data('mutation($id: ID) { revokeApiKey(id: $id) { id } }', { id: created.apiKey.id });
-      const events = (await stack.data('query($id: ID) { auditEvents(filter: { resourceId: $id }) { edges { node { actor action resourceType after } } } }', { id: created.apiKey.id })).auditEvents.edges.map(
-        (e: any) => e.node,
-      );
+      const events = (
+        await stack.data('query($id: ID) { auditEvents(filter: { resourceId: $id }) { edges { node { actor action resourceType after } } } }', { id: created.apiKey.id })
+      ).auditEvents.edges.map((e: any) => e.node);
       assert.deepEqual(
         events.map((e: any) => [e.actor, e.action, e.resourceType]),
         [
@@ -267,7 +276,12 @@ describe('caller authentication and roles', () => {
     }
 
     it('hides no field from the check behind a fragment: a viewer cannot mutate through a spread', async () => {
-      const result = await post(stack.url, 'mutation { ...M } fragment M on Mutation { createConnection(input: { name: "via fragment", accessToken: "sk_test_51ViaFragment0001" }) { id } }', {}, stack.auth(keys.viewer));
+      const result = await post(
+        stack.url,
+        'mutation { ...M } fragment M on Mutation { createConnection(input: { name: "via fragment", accessToken: "sk_test_51ViaFragment0001" }) { id } }',
+        {},
+        stack.auth(keys.viewer),
+      );
       assert.equal(result.status, 403);
       assert.equal(result.body.errors[0].extensions.code, 'FORBIDDEN');
     });
@@ -336,7 +350,9 @@ describe('caller authentication and roles', () => {
       const update = await stack.gql('mutation($id: ID!) { updateConnection(id: $id, input: { name: "taken over" }) { id } }', { id: connectionId }, auth);
       assert.equal(update.errors?.[0]?.extensions?.code, 'NOT_FOUND');
       assert.deepEqual(await writtenRows(stack), rowsBefore);
-      const watched = await subscriptionError(stack.wsClient({ authorization: `Bearer ${devKey}` }), 'subscription($id: ID!) { resourceChanged(type: CONNECTION, id: $id) { resourceId } }', { id: connectionId });
+      const watched = await subscriptionError(stack.wsClient({ authorization: `Bearer ${devKey}` }), 'subscription($id: ID!) { resourceChanged(type: CONNECTION, id: $id) { resourceId } }', {
+        id: connectionId,
+      });
       assert.equal(watched[0].extensions.code, 'NOT_FOUND');
     });
 
@@ -387,7 +403,9 @@ describe('caller authentication and roles', () => {
         const client = createClient({ url: gatewayB.url!.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization: `Bearer ${key}` } });
         await new Promise<void>((resolve) => client.on('connected', () => resolve()));
         const closed = closeCode(client);
-        const watching = stack.collect('subscription($id: ID!) { resourceChanged(type: CONNECTION, id: $id) { resourceId } }', { id: connectionId }, () => false, 10_000, client).catch(() => undefined);
+        const watching = stack
+          .collect('subscription($id: ID!) { resourceChanged(type: CONNECTION, id: $id) { resourceId } }', { id: connectionId }, () => false, 10_000, client)
+          .catch(() => undefined);
         await new Promise((r) => setTimeout(r, 200));
         const started = Date.now();
         await stack.data('mutation { revokeApiKey(name: "revoked-while-open") { id } }');
@@ -403,7 +421,7 @@ describe('caller authentication and roles', () => {
   });
 });
 
-describe('JWT bearer tokens when the identity provider\'s key set cannot be fetched', () => {
+describe("JWT bearer tokens when the identity provider's key set cannot be fetched", () => {
   let idp: Server;
   let stack: TestStack;
   before(async () => {
@@ -422,23 +440,38 @@ describe('JWT bearer tokens when the identity provider\'s key set cannot be fetc
 
   it('answers 503 UNAVAILABLE (try again), not 401, writes nothing, and API keys keep working', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const token = await new SignJWT({ flowgate_role: 'operator' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setSubject('u').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(privateKey);
+    const token = await new SignJWT({ flowgate_role: 'operator' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+      .setSubject('u')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(privateKey);
     const before = await writtenRows(stack);
     const result = await post(stack.url, CREATE, { input: { name: 'idp down', accessToken: KEY } }, stack.auth(token));
     assert.equal(result.status, 503);
     assert.equal(result.body.errors[0].extensions.code, 'UNAVAILABLE');
     assert.deepEqual(await writtenRows(stack), before);
-    assert.ok(stack.logLines.some((line) => /JWKS could not be fetched/.test(line)), 'the cause is logged');
+    assert.ok(
+      stack.logLines.some((line) => /JWKS could not be fetched/.test(line)),
+      'the cause is logged',
+    );
     assert.equal((await stack.data('{ whoami { id } }')).whoami.id, `apikey:${stack.adminKeyName}`);
   });
 
   it('tells the client when to try again (Retry-After, retryable) and closes a WebSocket with 1013 Try Again Later, not 4403 Forbidden', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const token = await new SignJWT({ flowgate_role: 'operator' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setSubject('u').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(privateKey);
+    const token = await new SignJWT({ flowgate_role: 'operator' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+      .setSubject('u')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(privateKey);
     const response = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', ...stack.auth(token) }, body: JSON.stringify({ query: '{ whoami { id } }' }) });
     assert.equal(response.status, 503);
     assert.match(response.headers.get('retry-after') ?? '', /^\d+$/);
-    const { errors } = (await response.json()) as any;
+    const { errors } = await response.json();
     assert.equal(errors[0].extensions.code, 'UNAVAILABLE');
     assert.equal(errors[0].extensions.retryable, true);
     assert.equal(errors[0].extensions.requestId, response.headers.get('x-request-id'));

@@ -33,7 +33,8 @@ const b64 = (text: string) => Buffer.from(text).toString('base64url');
 export interface HostileCase {
   name: string;
   /** A GraphQL request (JSON-encoded), or a raw body. */
-  request: { query: string; variables?: Record<string, unknown>; operationName?: string } | { raw: string | Buffer; contentType?: string; method?: string; headers?: Record<string, string> } | unknown[];
+  request:
+    { query: string; variables?: Record<string, unknown>; operationName?: string } | { raw: string | Buffer; contentType?: string; method?: string; headers?: Record<string, string> } | unknown[];
   /** The error's extensions.code; null when the request is answered without error (e.g. an injection-like filter that matches nothing). */
   code: string | null;
   /** The field the error names (extensions.field), when it has one. */
@@ -55,11 +56,21 @@ const CASES: HostileCase[] = [
   { name: 'variables is a string', request: { raw: '{"query": "{ __typename }", "variables": "x"}' }, code: 'BAD_REQUEST', status: 400 },
   { name: 'a batch of numbers', request: [1, 2], code: 'BAD_REQUEST', status: 400 },
   { name: 'an unsupported charset', request: { raw: '{"query": "{ __typename }"}', contentType: 'application/json; charset=latin-9' }, code: 'BAD_REQUEST', status: 415 },
-  { name: 'a gzip bomb (5 MB inflated from a few kB)', request: { raw: gzipSync(JSON.stringify({ query: '{ __typename }', pad: '0'.repeat(5_000_000) })), headers: { 'content-encoding': 'gzip' } }, code: 'PAYLOAD_TOO_LARGE', status: 413 },
+  {
+    name: 'a gzip bomb (5 MB inflated from a few kB)',
+    request: { raw: gzipSync(JSON.stringify({ query: '{ __typename }', pad: '0'.repeat(5_000_000) })), headers: { 'content-encoding': 'gzip' } },
+    code: 'PAYLOAD_TOO_LARGE',
+    status: 413,
+  },
   { name: 'gzip that is not gzip', request: { raw: 'not gzip at all', headers: { 'content-encoding': 'gzip' } }, code: 'BAD_REQUEST', status: 400 },
   { name: 'an unknown content-encoding', request: { raw: '{"query": "{ __typename }"}', headers: { 'content-encoding': 'compress' } }, code: 'BAD_REQUEST', status: 415 },
   { name: 'a mutation over GET', request: { raw: '', method: 'GET', headers: { 'apollo-require-preflight': 'true' } }, code: 'BAD_REQUEST', status: 405 },
-  { name: 'a persisted query whose hash does not match', request: { raw: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }) }, code: 'BAD_REQUEST', status: 400 },
+  {
+    name: 'a persisted query whose hash does not match',
+    request: { raw: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }) },
+    code: 'BAD_REQUEST',
+    status: 400,
+  },
   { name: 'an unknown operationName', request: { query: 'query A { __typename }', operationName: 'B' }, code: 'OPERATION_RESOLUTION_FAILURE', status: 400 },
   { name: 'a syntax error', request: { query: '{ connections { totalCount }' }, code: 'GRAPHQL_PARSE_FAILED', status: 400 },
   { name: 'a NUL byte in the query text', request: { query: '{ connections\u0000 { totalCount } }' }, code: 'GRAPHQL_PARSE_FAILED', status: 400 },
@@ -76,10 +87,25 @@ const CASES: HostileCase[] = [
   { name: 'an unknown enum value in variables', request: { query: ONBOARD, variables: { input: onboarding({ resources: ['BITCOIN'] }) } }, code: 'BAD_USER_INPUT', field: 'input.resources[0]' },
   { name: 'an unknown enum literal', request: { query: '{ dataflows(filter: { resource: BITCOIN }) { totalCount } }' }, code: 'GRAPHQL_VALIDATION_FAILED', status: 400 },
   { name: 'an enum given as a string literal', request: { query: '{ dataflows(filter: { resource: "CHARGES" }) { totalCount } }' }, code: 'GRAPHQL_VALIDATION_FAILED', status: 400 },
-  { name: 'a lower-case frequency', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ frequency: 'hour' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.frequency' },
+  {
+    name: 'a lower-case frequency',
+    request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ frequency: 'hour' }) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.frequency',
+  },
   { name: 'a fractional interval', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ interval: 1.5 }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
-  { name: 'an interval as a string', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ interval: '1' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
-  { name: 'a startTime that is not a date', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ startTime: 'tomorrow' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.startTime' },
+  {
+    name: 'an interval as a string',
+    request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ interval: '1' }) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.interval',
+  },
+  {
+    name: 'a startTime that is not a date',
+    request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ startTime: 'tomorrow' }) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.startTime',
+  },
   { name: 'a boolean given as "yes"', request: { query: ONBOARD, variables: { input: onboarding({ rollbackOnFailure: 'yes' }) } }, code: 'BAD_USER_INPUT', field: 'input.rollbackOnFailure' },
   { name: 'an id given as an object', request: { query: UPDATE_CONNECTION, variables: { id: { id: UNKNOWN }, input: { name: 'x' } } }, code: 'BAD_USER_INPUT', field: 'id' },
   { name: 'first as a string', request: { query: CONNECTIONS, variables: { first: '10' } }, code: 'BAD_USER_INPUT', field: 'first' },
@@ -92,23 +118,54 @@ const CASES: HostileCase[] = [
   { name: 'first a billion', request: { query: CONNECTIONS, variables: { first: 1_000_000_000 } }, code: 'BAD_USER_INPUT', field: 'first' },
   { name: 'first beyond 32 bits', request: { query: CONNECTIONS, variables: { first: 2 ** 53 } }, code: 'BAD_USER_INPUT', field: 'first' },
   { name: 'first beyond 32 bits as a literal', request: { query: '{ connections(first: 99999999999) { totalCount } }' }, code: 'BAD_USER_INPUT', field: 'first', status: 400 },
-  { name: 'a negative first as a literal', request: { query: '{ dataflows(first: -5) { edges { node { runs(first: 1000) { totalCount } } } } }' }, code: 'BAD_USER_INPUT', field: 'first', status: 400 },
+  {
+    name: 'a negative first as a literal',
+    request: { query: '{ dataflows(first: -5) { edges { node { runs(first: 1000) { totalCount } } } } }' },
+    code: 'BAD_USER_INPUT',
+    field: 'first',
+    status: 400,
+  },
 
   // Forged cursors
   { name: 'a cursor that is not base64', request: { query: CONNECTIONS, variables: { after: '!!not a cursor!!' } }, code: 'BAD_USER_INPUT', field: 'after' },
   { name: 'a base64 cursor of garbage JSON', request: { query: CONNECTIONS, variables: { after: b64('{"a":1}') } }, code: 'BAD_USER_INPUT', field: 'after' },
   { name: 'an audit cursor on connections', request: { query: CONNECTIONS, variables: { after: b64('a:5') } }, code: 'BAD_USER_INPUT', field: 'after' },
   { name: 'a resource cursor on audit events', request: { query: AUDIT, variables: { after: b64(JSON.stringify(['2026-01-01T00:00:00.000Z', UNKNOWN])) } }, code: 'BAD_USER_INPUT', field: 'after' },
-  { name: 'a cursor carrying SQL', request: { query: CONNECTIONS, variables: { after: b64(JSON.stringify(['2026-01-01T00:00:00Z', "'; DROP TABLE resources; --"])) } }, code: 'BAD_USER_INPUT', field: 'after' },
+  {
+    name: 'a cursor carrying SQL',
+    request: { query: CONNECTIONS, variables: { after: b64(JSON.stringify(['2026-01-01T00:00:00Z', "'; DROP TABLE resources; --"])) } },
+    code: 'BAD_USER_INPUT',
+    field: 'after',
+  },
   { name: 'a 100 kB cursor', request: { query: CONNECTIONS, variables: { after: 'A'.repeat(100_000) } }, code: 'BAD_USER_INPUT', field: 'after' },
 
   // Oversized strings and lists
   { name: 'a 201-character name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: 'n'.repeat(201) }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
   { name: 'a 500 kB name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: 'n'.repeat(500_000) }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
-  { name: 'a 513-character access token', request: { query: CREATE_CONNECTION, variables: { input: connection({ accessToken: 's'.repeat(513) }) } }, code: 'BAD_USER_INPUT', field: 'input.accessToken' },
-  { name: 'a 1001-character description', request: { query: CREATE_CONNECTION, variables: { input: connection({ description: 'd'.repeat(1001) }) } }, code: 'BAD_USER_INPUT', field: 'input.description' },
-  { name: 'a 129-character idempotency key', request: { query: CREATE_CONNECTION, variables: { input: connection({ idempotencyKey: 'k'.repeat(129) }) } }, code: 'BAD_USER_INPUT', field: 'input.idempotencyKey' },
-  { name: '20,000 resources', request: { query: ONBOARD, variables: { input: onboarding({ resources: Array.from({ length: 20_000 }, () => 'CHARGES') }) } }, code: 'BAD_USER_INPUT', field: 'input.resources' },
+  {
+    name: 'a 513-character access token',
+    request: { query: CREATE_CONNECTION, variables: { input: connection({ accessToken: 's'.repeat(513) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.accessToken',
+  },
+  {
+    name: 'a 1001-character description',
+    request: { query: CREATE_CONNECTION, variables: { input: connection({ description: 'd'.repeat(1001) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.description',
+  },
+  {
+    name: 'a 129-character idempotency key',
+    request: { query: CREATE_CONNECTION, variables: { input: connection({ idempotencyKey: 'k'.repeat(129) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.idempotencyKey',
+  },
+  {
+    name: '20,000 resources',
+    request: { query: ONBOARD, variables: { input: onboarding({ resources: Array.from({ length: 20_000 }, () => 'CHARGES') }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.resources',
+  },
   { name: 'an empty resource list', request: { query: ONBOARD, variables: { input: onboarding({ resources: [] }) } }, code: 'BAD_USER_INPUT', field: 'input.resources' },
   {
     name: '10,000 field mappings',
@@ -118,7 +175,9 @@ const CASES: HostileCase[] = [
   },
   {
     name: 'an explore schema nested 5,000 deep',
-    request: { raw: JSON.stringify({ query: CREATE_XDM, variables: { input: { name: 'Deep', resource: 'CHARGES', exploreSchema: '@deep' } } }).replace('"@deep"', '{"a":'.repeat(5000) + '1' + '}'.repeat(5000)) },
+    request: {
+      raw: JSON.stringify({ query: CREATE_XDM, variables: { input: { name: 'Deep', resource: 'CHARGES', exploreSchema: '@deep' } } }).replace('"@deep"', '{"a":'.repeat(5000) + '1' + '}'.repeat(5000)),
+    },
     code: 'BAD_USER_INPUT',
     field: 'input.exploreSchema',
   },
@@ -129,26 +188,93 @@ const CASES: HostileCase[] = [
   { name: 'a bidi isolate in a name', request: { query: ONBOARD, variables: { input: onboarding({ name: 'a\u2066b\u2069' }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
   { name: 'an ANSI escape in a name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: '\u001b[31mred' }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
   { name: 'a C1 control in a description', request: { query: CREATE_CONNECTION, variables: { input: connection({ description: 'x\u0085y' }) } }, code: 'BAD_USER_INPUT', field: 'input.description' },
-  { name: 'a lone surrogate in a name', request: { raw: '{"query": "mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }", "variables": {"input": {"name": "bad \\ud800 text", "accessToken": "sk_test_x"}}}' }, code: 'BAD_USER_INPUT', field: 'input.name' },
+  {
+    name: 'a lone surrogate in a name',
+    request: {
+      raw: '{"query": "mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }", "variables": {"input": {"name": "bad \\ud800 text", "accessToken": "sk_test_x"}}}',
+    },
+    code: 'BAD_USER_INPUT',
+    field: 'input.name',
+  },
   { name: 'a whitespace-only name', request: { query: CREATE_CONNECTION, variables: { input: connection({ name: ' \t \n ' }) } }, code: 'BAD_USER_INPUT', field: 'input.name' },
-  { name: 'a newline in an access token', request: { query: CREATE_CONNECTION, variables: { input: connection({ accessToken: 'sk_test_a\nb' }) } }, code: 'BAD_USER_INPUT', field: 'input.accessToken' },
+  {
+    name: 'a newline in an access token',
+    request: { query: CREATE_CONNECTION, variables: { input: connection({ accessToken: 'sk_test_a\nb' }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.accessToken',
+  },
 
   // SQL- and JSON-path-like strings where ids and paths go
   { name: 'SQL in an id', request: { query: UPDATE_CONNECTION, variables: { id: "' OR 1=1 --", input: { name: 'x' } } }, code: 'BAD_USER_INPUT', field: 'id' },
   { name: 'a JSON path in an id', request: { query: 'mutation($id: ID!) { deleteConnection(id: $id) { id } }', variables: { id: '$.resources[*]' } }, code: 'BAD_USER_INPUT', field: 'id' },
-  { name: 'a path traversal as explore connectionId', request: { query: 'query($c: ID!) { explore(connectionId: $c, resource: CHARGES) { connectionId } }', variables: { c: '../../etc/passwd' } }, code: 'NOT_FOUND', field: 'connectionId' },
-  { name: 'SQL in an audit filter matches nothing', request: { query: AUDIT, variables: { filter: { actor: "' OR ''='", action: "x'; DELETE FROM audit_events; --" } } }, code: null, data: { auditEvents: { totalCount: 0 } } },
-  { name: 'a JSON path as a mapping source', request: { query: CREATE_MAPPING, variables: { input: { schemaId: '@schema', fieldMappings: [{ source: '$..password', destination: '_x.y' }] } } }, code: 'BAD_USER_INPUT', field: 'input.fieldMappings[0].source' },
-  { name: 'a __proto__ key in an explore schema', request: { raw: JSON.stringify({ query: CREATE_XDM, variables: { input: { name: 'Proto', resource: 'CHARGES' } } }).replace('"resource":"CHARGES"', '"resource":"CHARGES","exploreSchema":{"__proto__":{"polluted":true}}') }, code: 'BAD_USER_INPUT', field: 'input.exploreSchema' },
+  {
+    name: 'a path traversal as explore connectionId',
+    request: { query: 'query($c: ID!) { explore(connectionId: $c, resource: CHARGES) { connectionId } }', variables: { c: '../../etc/passwd' } },
+    code: 'NOT_FOUND',
+    field: 'connectionId',
+  },
+  {
+    name: 'SQL in an audit filter matches nothing',
+    request: { query: AUDIT, variables: { filter: { actor: "' OR ''='", action: "x'; DELETE FROM audit_events; --" } } },
+    code: null,
+    data: { auditEvents: { totalCount: 0 } },
+  },
+  {
+    name: 'a JSON path as a mapping source',
+    request: { query: CREATE_MAPPING, variables: { input: { schemaId: '@schema', fieldMappings: [{ source: '$..password', destination: '_x.y' }] } } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.fieldMappings[0].source',
+  },
+  {
+    name: 'a __proto__ key in an explore schema',
+    request: {
+      raw: JSON.stringify({ query: CREATE_XDM, variables: { input: { name: 'Proto', resource: 'CHARGES' } } }).replace(
+        '"resource":"CHARGES"',
+        '"resource":"CHARGES","exploreSchema":{"__proto__":{"polluted":true}}',
+      ),
+    },
+    code: 'BAD_USER_INPUT',
+    field: 'input.exploreSchema',
+  },
 
   // Invalid schedules
-  { name: 'ONCE with an interval', request: { query: ONBOARD, variables: { input: onboarding({ schedule: { frequency: 'ONCE', interval: 1 } }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
-  { name: 'ONCE with backfill', request: { query: ONBOARD, variables: { input: onboarding({ schedule: { frequency: 'ONCE', backfill: true } }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.backfill' },
-  { name: 'every 5 minutes', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ frequency: 'MINUTE', interval: 5 }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
+  {
+    name: 'ONCE with an interval',
+    request: { query: ONBOARD, variables: { input: onboarding({ schedule: { frequency: 'ONCE', interval: 1 } }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.interval',
+  },
+  {
+    name: 'ONCE with backfill',
+    request: { query: ONBOARD, variables: { input: onboarding({ schedule: { frequency: 'ONCE', backfill: true } }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.backfill',
+  },
+  {
+    name: 'every 5 minutes',
+    request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ frequency: 'MINUTE', interval: 5 }) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.interval',
+  },
   { name: 'interval 0', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ interval: 0 }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
-  { name: 'a negative interval on a dataflow', request: { query: CREATE_DATAFLOW, variables: { input: dataflow({ schedule: schedule({ interval: -1 }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.interval' },
-  { name: 'a start time in 2000', request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ startTime: '2000-01-01T00:00:00Z' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.startTime' },
-  { name: 'a start time in the year 9999', request: { query: CREATE_DATAFLOW, variables: { input: dataflow({ schedule: schedule({ startTime: '9999-12-31T23:59:59Z' }) }) } }, code: 'BAD_USER_INPUT', field: 'input.schedule.startTime' },
+  {
+    name: 'a negative interval on a dataflow',
+    request: { query: CREATE_DATAFLOW, variables: { input: dataflow({ schedule: schedule({ interval: -1 }) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.interval',
+  },
+  {
+    name: 'a start time in 2000',
+    request: { query: ONBOARD, variables: { input: onboarding({ schedule: schedule({ startTime: '2000-01-01T00:00:00Z' }) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.startTime',
+  },
+  {
+    name: 'a start time in the year 9999',
+    request: { query: CREATE_DATAFLOW, variables: { input: dataflow({ schedule: schedule({ startTime: '9999-12-31T23:59:59Z' }) }) } },
+    code: 'BAD_USER_INPUT',
+    field: 'input.schedule.startTime',
+  },
 
   // Invalid ids
   { name: 'a non-uuid connection id', request: { query: UPDATE_CONNECTION, variables: { id: 'not-a-uuid', input: { name: 'x' } } }, code: 'BAD_USER_INPUT', field: 'id' },
@@ -157,13 +283,25 @@ const CASES: HostileCase[] = [
   { name: 'retrying an unknown operation', request: { query: 'mutation($id: ID!) { retryOperation(id: $id) { id } }', variables: { id: UNKNOWN } }, code: 'NOT_FOUND', field: 'id' },
   { name: 'cancelling a non-uuid onboarding', request: { query: 'mutation($id: ID!) { cancelOnboarding(id: $id) { id } }', variables: { id: 'x' } }, code: 'BAD_USER_INPUT', field: 'id' },
   { name: 'a dataflow on unknown resources', request: { query: CREATE_DATAFLOW, variables: { input: dataflow() } }, code: 'NOT_FOUND', field: 'input.sourceConnectionId' },
-  { name: 'a source connection on a non-uuid connection', request: { query: CREATE_SOURCE, variables: { input: { connectionId: 'nope', resource: 'CHARGES' } } }, code: 'NOT_FOUND', field: 'input.connectionId' },
+  {
+    name: 'a source connection on a non-uuid connection',
+    request: { query: CREATE_SOURCE, variables: { input: { connectionId: 'nope', resource: 'CHARGES' } } },
+    code: 'NOT_FOUND',
+    field: 'input.connectionId',
+  },
   { name: 'an id given as a huge number', request: { query: 'mutation($id: ID!) { deleteDataflow(id: $id) { id } }', variables: { id: 1e21 } }, code: 'BAD_USER_INPUT', field: 'id' },
 
   // Expensive shapes
   { name: 'a query 60 deep', request: { query: `{ __type(name: "Query") { ${'ofType { '.repeat(58)}name${' }'.repeat(58)} } }` }, code: 'QUERY_TOO_COMPLEX', status: 400 },
   { name: '200 aliases', request: { query: `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: __typename`).join(' ')} }` }, code: 'QUERY_TOO_COMPLEX', status: 400 },
-  { name: 'a fragment fan-out bomb', request: { query: `{ ...F0 } ${Array.from({ length: 8 }, (_, i) => `fragment F${i} on Query { ${i === 7 ? 'connections(first: 100) { totalCount }' : `...F${i + 1} c${i}: connections(first: 100) { totalCount }`} }`).join(' ')}` }, code: 'QUERY_TOO_COMPLEX', status: 400 },
+  {
+    name: 'a fragment fan-out bomb',
+    request: {
+      query: `{ ...F0 } ${Array.from({ length: 8 }, (_, i) => `fragment F${i} on Query { ${i === 7 ? 'connections(first: 100) { totalCount }' : `...F${i + 1} c${i}: connections(first: 100) { totalCount }`} }`).join(' ')}`,
+    },
+    code: 'QUERY_TOO_COMPLEX',
+    status: 400,
+  },
   { name: '5,000 directives', request: { query: `{ __typename ${'@include(if: true) '.repeat(5000)}}` }, code: 'QUERY_TOO_COMPLEX', status: 400 },
   { name: 'a batch of 1,000 operations', request: Array.from({ length: 1000 }, () => ({ query: '{ __typename }' })), code: 'QUERY_TOO_COMPLEX', status: 400 },
 ];
@@ -185,7 +323,12 @@ const asCaller = (placeholder: string, query: string, variables: Record<string, 
 export const AUTH_CASES: HostileCase[] = [
   { name: 'no credential at all', request: { raw: JSON.stringify({ query: CONNECTIONS }), headers: { authorization: '' } }, code: 'UNAUTHENTICATED', status: 401 },
   { name: 'an empty bearer token', request: { raw: JSON.stringify({ query: CONNECTIONS }), headers: { authorization: 'Bearer ' } }, code: 'UNAUTHENTICATED', status: 401 },
-  { name: 'a Basic credential', request: { raw: JSON.stringify({ query: CONNECTIONS }), headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` } }, code: 'UNAUTHENTICATED', status: 401 },
+  {
+    name: 'a Basic credential',
+    request: { raw: JSON.stringify({ query: CONNECTIONS }), headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` } },
+    code: 'UNAUTHENTICATED',
+    status: 401,
+  },
   { name: 'garbage as a bearer token', request: asCaller('not-a-key-or-a-token', CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
   { name: 'an API key that is shaped right but unknown', request: asCaller(`fgk_${'0'.repeat(16)}_${'A'.repeat(43)}`, CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
   { name: 'an API key with SQL in it', request: asCaller("fgk_' OR '1'='1' --_x", CONNECTIONS), code: 'UNAUTHENTICATED', status: 401 },
@@ -204,12 +347,37 @@ export const AUTH_CASES: HostileCase[] = [
   { name: 'a viewer creating a connection', request: asCaller('@viewer', CREATE_CONNECTION, { input: connection() }), code: 'FORBIDDEN', status: 403 },
   { name: 'an auditor reading connections', request: asCaller('@auditor', CONNECTIONS), code: 'FORBIDDEN', status: 403 },
   { name: 'an operator creating an API key', request: asCaller('@operator', 'mutation { createApiKey(input: { name: "sneaky", role: ADMIN }) { key } }'), code: 'FORBIDDEN', status: 403 },
-  { name: 'an operator deleting with cascade', request: asCaller('@operator', 'mutation($id: ID!) { deleteConnection(id: $id, cascade: true) { id } }', { id: UNKNOWN }), code: 'FORBIDDEN', status: 403 },
+  {
+    name: 'an operator deleting with cascade',
+    request: asCaller('@operator', 'mutation($id: ID!) { deleteConnection(id: $id, cascade: true) { id } }', { id: UNKNOWN }),
+    code: 'FORBIDDEN',
+    status: 403,
+  },
   { name: 'a prod-bound key asking for sandbox dev', request: asCaller('@prodOnly', CONNECTIONS, {}, { 'x-sandbox-name': 'dev' }), code: 'FORBIDDEN', status: 403 },
-  { name: 'a prod-bound key updating a connection of sandbox dev', request: asCaller('@prodOnly', UPDATE_CONNECTION, { id: '@devConnection', input: { name: 'taken over' } }), code: 'NOT_FOUND', field: 'id' },
-  { name: 'a prod-bound key deleting a connection of sandbox dev', request: asCaller('@prodOnly', 'mutation($id: ID!) { deleteConnection(id: $id) { id } }', { id: '@devConnection' }), code: 'NOT_FOUND', field: 'id' },
-  { name: 'a prod-bound key building a source connection on a connection of sandbox dev', request: asCaller('@prodOnly', CREATE_SOURCE, { input: { connectionId: '@devConnection', resource: 'CHARGES' } }), code: 'NOT_FOUND', field: 'input.connectionId' },
-  { name: 'a prod-bound key reading a connection of sandbox dev', request: asCaller('@prodOnly', 'query($id: ID!) { connection(id: $id) { id } }', { id: '@devConnection' }), code: null, data: { connection: null } },
+  {
+    name: 'a prod-bound key updating a connection of sandbox dev',
+    request: asCaller('@prodOnly', UPDATE_CONNECTION, { id: '@devConnection', input: { name: 'taken over' } }),
+    code: 'NOT_FOUND',
+    field: 'id',
+  },
+  {
+    name: 'a prod-bound key deleting a connection of sandbox dev',
+    request: asCaller('@prodOnly', 'mutation($id: ID!) { deleteConnection(id: $id) { id } }', { id: '@devConnection' }),
+    code: 'NOT_FOUND',
+    field: 'id',
+  },
+  {
+    name: 'a prod-bound key building a source connection on a connection of sandbox dev',
+    request: asCaller('@prodOnly', CREATE_SOURCE, { input: { connectionId: '@devConnection', resource: 'CHARGES' } }),
+    code: 'NOT_FOUND',
+    field: 'input.connectionId',
+  },
+  {
+    name: 'a prod-bound key reading a connection of sandbox dev',
+    request: asCaller('@prodOnly', 'query($id: ID!) { connection(id: $id) { id } }', { id: '@devConnection' }),
+    code: null,
+    data: { connection: null },
+  },
 ];
 
 interface Snapshot {
@@ -232,7 +400,10 @@ describe('hostile and malformed requests', () => {
     const secret = new TextEncoder().encode(JWT_SECRET);
     const jwt = (claims: Record<string, unknown>, over: { issuer?: string; audience?: string; expires?: string | number; notBefore?: string } = {}) => {
       let token = new SignJWT({ flowgate_role: 'admin', ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject('hostile-user').setIssuedAt();
-      token = token.setIssuer(over.issuer ?? ISSUER).setAudience(over.audience ?? AUDIENCE).setExpirationTime(over.expires ?? '5m');
+      token = token
+        .setIssuer(over.issuer ?? ISSUER)
+        .setAudience(over.audience ?? AUDIENCE)
+        .setExpirationTime(over.expires ?? '5m');
       if (over.notBefore) token = token.setNotBefore(over.notBefore);
       return token;
     };
@@ -290,9 +461,17 @@ describe('hostile and malformed requests', () => {
     let url = stack.url;
     // The admin key unless the case sends its own credential (an empty value sends none).
     const withCredential = (headers: Record<string, string> = {}) =>
-      Object.fromEntries(Object.entries({ authorization: `Bearer ${stack.adminKey}`, ...headers }).map(([k, v]) => [k, fill(v)]).filter(([, v]) => v !== ''));
+      Object.fromEntries(
+        Object.entries({ authorization: `Bearer ${stack.adminKey}`, ...headers })
+          .map(([k, v]) => [k, fill(v)])
+          .filter(([, v]) => v !== ''),
+      );
     if (!Array.isArray(request) && 'raw' in request) {
-      init = { method: request.method ?? 'POST', headers: withCredential({ 'content-type': request.contentType ?? 'application/json', ...request.headers }), body: request.method === 'GET' ? undefined : typeof request.raw === 'string' ? fill(request.raw) : new Uint8Array(request.raw) };
+      init = {
+        method: request.method ?? 'POST',
+        headers: withCredential({ 'content-type': request.contentType ?? 'application/json', ...request.headers }),
+        body: request.method === 'GET' ? undefined : typeof request.raw === 'string' ? fill(request.raw) : new Uint8Array(request.raw),
+      };
       if (request.method === 'GET') url += `?query=${encodeURIComponent(`mutation { deleteConnection(id: "${UNKNOWN}") { id } }`)}`;
     } else {
       init = { method: 'POST', headers: withCredential({ 'content-type': 'application/json' }), body: fill(JSON.stringify(request)) };
@@ -355,13 +534,14 @@ describe('hostile and malformed requests', () => {
       return new Promise((resolve, reject) => {
         const socket = new WebSocket(stack.wsUrl, 'graphql-transport-ws');
         const timer = setTimeout(() => reject(new Error('the socket was not closed')), 5000);
-        socket.on('open', async () => {
+        const sendAll = async () => {
           // A number waits that many ms (e.g. for connection_ack); frames between waits go out together.
           for (const frame of frames) {
             if (typeof frame === 'number') await new Promise((r) => setTimeout(r, frame));
             else socket.send(typeof frame === 'string' ? fill(frame.replace('@init', JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${stack.adminKey}` } }))) : frame);
           }
-        });
+        };
+        socket.on('open', () => void sendAll().catch(reject));
         socket.on('close', (code) => {
           clearTimeout(timer);
           resolve(code);
@@ -388,7 +568,11 @@ describe('hostile and malformed requests', () => {
       { name: 'connection_init with an expired JWT', frames: [initWith({ authorization: 'Bearer @jwtExpired' })], code: 4403 },
       { name: 'connection_init with a forged JWT', frames: [initWith({ authorization: 'Bearer @jwtForged' })], code: 4403 },
       { name: 'connection_init of a prod-bound key asking for sandbox dev', frames: [initWith({ authorization: 'Bearer @prodOnly', sandbox: 'dev' })], code: 4403 },
-      { name: 'a frame over GRAPHQL_MAX_REQUEST_BYTES', frames: [init, 100, JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename } #${'x'.repeat(1_100_000)}` } })], code: 1009 },
+      {
+        name: 'a frame over GRAPHQL_MAX_REQUEST_BYTES',
+        frames: [init, 100, JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename } #${'x'.repeat(1_100_000)}` } })],
+        code: 1009,
+      },
     ];
 
     for (const c of wsCases) {

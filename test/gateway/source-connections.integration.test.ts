@@ -19,8 +19,7 @@ describe('source connections through the GraphQL API', () => {
   });
   after(() => stack.stop());
 
-  const create = (input: Record<string, unknown>) =>
-    stack.gql(`mutation($input: CreateSourceConnectionInput!) { createSourceConnection(input: $input) { ${OPERATION_FIELDS} } }`, { input });
+  const create = (input: Record<string, unknown>) => stack.gql(`mutation($input: CreateSourceConnectionInput!) { createSourceConnection(input: $input) { ${OPERATION_FIELDS} } }`, { input });
   const sourceConnection = async (id: string) => (await stack.data(`query($id: ID!) { sourceConnection(id: $id) { ${SOURCE_FIELDS} } }`, { id })).sourceConnection;
 
   describe('createSourceConnection', () => {
@@ -94,7 +93,11 @@ describe('source connections through the GraphQL API', () => {
       const done = await stack.waitForOperation(queued.id);
       assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
       const posts = await loggedRequests(stack, 'POST', SOURCE_CONNECTIONS_PATH);
-      assert.deepEqual(posts.map((p) => p.fault?.mode), ['commit-then-drop'], 'one create, whose answer was dropped; the worker found it instead of posting again');
+      assert.deepEqual(
+        posts.map((p) => p.fault?.mode),
+        ['commit-then-drop'],
+        'one create, whose answer was dropped; the worker found it instead of posting again',
+      );
       await stack.control('DELETE', '/faults');
       assert.equal((await emulatorCounts(stack)).sourceConnections, before.sourceConnections + 1);
       const source = await sourceConnection(queued.resourceId);
@@ -155,9 +158,14 @@ describe('source connections through the GraphQL API', () => {
 
       const byConnection = (await stack.data('query($c: ID) { sourceConnections(filter: {connectionId: $c}) { totalCount edges { node { id resource } } } }', { c: other.id })).sourceConnections;
       assert.equal(byConnection.totalCount, 3);
-      assert.deepEqual(byConnection.edges.map((e: any) => e.node.id), ops.map((o) => o.resourceId).reverse(), 'newest first');
+      assert.deepEqual(
+        byConnection.edges.map((e: any) => e.node.id),
+        ops.map((o) => o.resourceId).reverse(),
+        'newest first',
+      );
 
-      const charges = (await stack.data('query($c: ID) { sourceConnections(filter: {connectionId: $c, resource: CHARGES}) { totalCount edges { node { resource } } } }', { c: other.id })).sourceConnections;
+      const charges = (await stack.data('query($c: ID) { sourceConnections(filter: {connectionId: $c, resource: CHARGES}) { totalCount edges { node { resource } } } }', { c: other.id }))
+        .sourceConnections;
       assert.equal(charges.totalCount, 2);
       assert.ok(charges.edges.every((e: any) => e.node.resource === 'CHARGES'));
 
@@ -174,12 +182,16 @@ describe('source connections through the GraphQL API', () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const page: any = (await stack.data('query($after: String) { sourceConnections(first: 2, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }', { after })).sourceConnections;
+        const page: any = (await stack.data('query($after: String) { sourceConnections(first: 2, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }', { after }))
+          .sourceConnections;
         seen.push(...page.edges.map((e: any) => e.node.id));
         if (!page.pageInfo.hasNextPage) break;
         after = page.pageInfo.endCursor;
       }
-      assert.deepEqual(seen, all.edges.map((e: any) => e.node.id));
+      assert.deepEqual(
+        seen,
+        all.edges.map((e: any) => e.node.id),
+      );
     });
 
     it('refuses a connectionId filter that is not an id, and a forged cursor', async () => {

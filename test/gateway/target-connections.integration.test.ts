@@ -98,14 +98,16 @@ describe('target connections through the GraphQL API', () => {
   describe('targetConnections', () => {
     it('lists the target connections of one dataset, newest first, and is empty for another', async () => {
       const other = await mutateAndWait(stack, 'createDataset', 'CreateDatasetInput', { name: 'Unused dataset', schemaId: upstream.schema.id });
-      const { targetConnections } = await stack.data(
-        'query($d: ID!) { targetConnections(filter: { datasetId: $d, state: READY }) { totalCount edges { node { name createdAt dataset { id } } } } }',
-        { d: upstream.dataset.id },
-      );
+      const { targetConnections } = await stack.data('query($d: ID!) { targetConnections(filter: { datasetId: $d, state: READY }) { totalCount edges { node { name createdAt dataset { id } } } } }', {
+        d: upstream.dataset.id,
+      });
       assert.ok(targetConnections.totalCount >= 2);
       assert.ok(targetConnections.edges.every((e: any) => e.node.dataset.id === upstream.dataset.id));
       const times = targetConnections.edges.map((e: any) => Date.parse(e.node.createdAt));
-      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+      );
       const none = await stack.data('query($d: ID!) { targetConnections(filter: { datasetId: $d }) { totalCount } }', { d: other.resourceId });
       assert.equal(none.targetConnections.totalCount, 0);
     });

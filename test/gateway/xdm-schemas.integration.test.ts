@@ -103,7 +103,10 @@ describe('XDM schemas through the GraphQL API', () => {
       assert.equal(record.properties.amount.minimum, -9007199254740992, 'integers keep their bounds');
       const nullInSample = explore.fields.find((f: { type: string }) => f.type === 'unknown');
       assert.ok(nullInSample, 'the charge sample has a null field');
-      const leaf = nullInSample.path.split('.').slice(1).reduce((node: any, key: string) => node.properties[key], record);
+      const leaf = nullInSample.path
+        .split('.')
+        .slice(1)
+        .reduce((node: any, key: string) => node.properties[key], record);
       assert.equal(leaf.type, 'string', `${nullInSample.path} (null in the sample) becomes a string`);
     });
 
@@ -127,7 +130,11 @@ describe('XDM schemas through the GraphQL API', () => {
       const updates = messages.map((m) => m.operationUpdated);
       assert.equal(updates.at(-1)?.status, 'SUCCEEDED');
       const progress = updates.map((u) => u.progress);
-      assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress only grows');
+      assert.deepEqual(
+        progress,
+        [...progress].sort((a, b) => a - b),
+        'progress only grows',
+      );
       const said = updates.map((u) => u.message).join(' | ');
       for (const step of ['class created', 'field group created', 'schema created']) assert.match(said, new RegExp(step), said);
     } finally {
@@ -178,7 +185,11 @@ describe('XDM schemas through the GraphQL API', () => {
       await stack.control('DELETE', '/faults');
       assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
       const posts = await loggedRequests(stack, 'POST', `${REGISTRY}/tenant/${segment}`);
-      assert.deepEqual(posts.map((p) => p.fault?.mode), ['commit-then-drop'], `one ${kind} create, found by its title afterwards`);
+      assert.deepEqual(
+        posts.map((p) => p.fault?.mode),
+        ['commit-then-drop'],
+        `one ${kind} create, found by its title afterwards`,
+      );
       const counts = await emulatorCounts(stack);
       assert.deepEqual([counts.classes, counts.fieldGroups, counts.schemas], [before.classes + 1, before.fieldGroups + 1, before.schemas + 1]);
       const schema = await xdmSchema(id);
@@ -222,7 +233,12 @@ describe('XDM schemas through the GraphQL API', () => {
       ['a schema that is not an object', () => ({ name: 'x', resource: 'CHARGES', exploreSchema: [1, 2] }), 'BAD_USER_INPUT', 'input.exploreSchema'],
       ['a schema with no record under data', () => ({ name: 'x', resource: 'CHARGES', exploreSchema: { type: 'object', properties: { rows: {} } } }), 'BAD_USER_INPUT', 'input.exploreSchema'],
       ['a schema with an unknown type', () => ({ name: 'x', resource: 'CHARGES', exploreSchema: record({ a: { type: 'date' } }) }), 'BAD_USER_INPUT', 'input.exploreSchema'],
-      ['a schema of more than 256 KiB', () => ({ name: 'x', resource: 'CHARGES', exploreSchema: record({ a: { type: 'string', description: 'x'.repeat(300_000) } }) }), 'BAD_USER_INPUT', 'input.exploreSchema'],
+      [
+        'a schema of more than 256 KiB',
+        () => ({ name: 'x', resource: 'CHARGES', exploreSchema: record({ a: { type: 'string', description: 'x'.repeat(300_000) } }) }),
+        'BAD_USER_INPUT',
+        'input.exploreSchema',
+      ],
       ['an unknown source connection', () => ({ name: 'x', sourceConnectionId: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND', 'input.sourceConnectionId'],
       ['a source connection id that names a connection', () => ({ name: 'x', sourceConnectionId: connectionId }), 'NOT_FOUND', 'input.sourceConnectionId'],
       ['an empty name', () => ({ name: '', sourceConnectionId }), 'BAD_USER_INPUT', 'input.name'],
@@ -251,7 +267,9 @@ describe('XDM schemas through the GraphQL API', () => {
 
   describe('xdmSchemas', () => {
     it('filters by resource, source connection and state', async () => {
-      const bySource = (await stack.data('query($s: ID) { xdmSchemas(filter: {sourceConnectionId: $s}) { totalCount edges { node { resource sourceConnection { id } } } } }', { s: sourceConnectionId })).xdmSchemas;
+      const bySource = (
+        await stack.data('query($s: ID) { xdmSchemas(filter: {sourceConnectionId: $s}) { totalCount edges { node { resource sourceConnection { id } } } } }', { s: sourceConnectionId })
+      ).xdmSchemas;
       assert.equal(bySource.totalCount, 2, 'the first schema and the progress one');
       assert.ok(bySource.edges.every((e: any) => e.node.sourceConnection.id === sourceConnectionId));
 
@@ -267,11 +285,17 @@ describe('XDM schemas through the GraphQL API', () => {
       const all = (await stack.data('{ xdmSchemas(first: 100) { totalCount edges { node { id createdAt } } } }')).xdmSchemas;
       assert.equal(all.edges.length, all.totalCount);
       const times = all.edges.map((e: any) => Date.parse(e.node.createdAt));
-      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+      );
       const first = (await stack.data('{ xdmSchemas(first: 3) { pageInfo { hasNextPage endCursor } edges { node { id } } } }')).xdmSchemas;
       assert.equal(first.pageInfo.hasNextPage, true);
       const rest = (await stack.data('query($a: String) { xdmSchemas(first: 100, after: $a) { edges { node { id } } } }', { a: first.pageInfo.endCursor })).xdmSchemas;
-      assert.deepEqual([...first.edges, ...rest.edges].map((e: any) => e.node.id), all.edges.map((e: any) => e.node.id));
+      assert.deepEqual(
+        [...first.edges, ...rest.edges].map((e: any) => e.node.id),
+        all.edges.map((e: any) => e.node.id),
+      );
     });
   });
 });

@@ -32,13 +32,18 @@ describe('formatError', () => {
 describe('redactValues', () => {
   it('drops the value from a variable coercion message and keeps the path and the type', () => {
     assert.equal(
-      redactValues('Variable "$input" got invalid value { name: "a; b at \\"input.x\\"", accessToken: 5 } at "input.accessToken"; Expected type "String". String cannot represent a non string value: 5'),
+      redactValues(
+        'Variable "$input" got invalid value { name: "a; b at \\"input.x\\"", accessToken: 5 } at "input.accessToken"; Expected type "String". String cannot represent a non string value: 5',
+      ),
       'Variable "$input" got an invalid value at "input.accessToken"; Expected type "String". String cannot represent this value.',
     );
   });
 
   it('replaces a reason it does not know (a custom scalar quoting the value) with "Invalid value."', () => {
-    assert.equal(redactValues('Variable "$d" got invalid value "sk_live_1"; DateTime cannot represent an invalid date-time-string sk_live_1.'), 'Variable "$d" got an invalid value; DateTime cannot represent this value.');
+    assert.equal(
+      redactValues('Variable "$d" got invalid value "sk_live_1"; DateTime cannot represent an invalid date-time-string sk_live_1.'),
+      'Variable "$d" got an invalid value; DateTime cannot represent this value.',
+    );
     assert.equal(redactValues('Variable "$d" got invalid value "x; y"; Expected type "UUID". Value is not a valid UUID: x; y'), 'Variable "$d" got an invalid value; Invalid value.');
   });
 

@@ -7,12 +7,16 @@ import type { GatewayContext } from '../../src/graphql/context.js';
 
 describe('limitedFieldCounts', () => {
   it('counts every mutation field, aliases and fragments included, but not __typename', () => {
-    const document = parse('mutation M { a: deleteDataflow(id: "1") { id } b: deleteDataflow(id: "2") { id } ...F ... on Mutation { retryOperation(id: "3") { id } } __typename } fragment F on Mutation { enableDataflow(id: "4") { id } }');
+    const document = parse(
+      'mutation M { a: deleteDataflow(id: "1") { id } b: deleteDataflow(id: "2") { id } ...F ... on Mutation { retryOperation(id: "3") { id } } __typename } fragment F on Mutation { enableDataflow(id: "4") { id } }',
+    );
     assert.deepEqual(limitedFieldCounts(document, 'M'), { mutations: 4, explore: 0 });
   });
 
   it('counts explore fields of the chosen query only', () => {
-    const document = parse('query A { x: explore(connectionId: "1", resource: CHARGES) { connectionId } y: explore(connectionId: "1", resource: PRICES) { connectionId } connections { totalCount } } query B { connections { totalCount } }');
+    const document = parse(
+      'query A { x: explore(connectionId: "1", resource: CHARGES) { connectionId } y: explore(connectionId: "1", resource: PRICES) { connectionId } connections { totalCount } } query B { connections { totalCount } }',
+    );
     assert.deepEqual(limitedFieldCounts(document, 'A'), { mutations: 0, explore: 2 });
     assert.deepEqual(limitedFieldCounts(document, 'B'), { mutations: 0, explore: 0 });
   });

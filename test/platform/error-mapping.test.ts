@@ -3,14 +3,7 @@ import { inspect } from 'node:util';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { platformName } from '../../src/platform/deterministic-names.js';
 import { ImsTokenProvider } from '../../src/platform/ims-token-provider.js';
-import {
-  PlatformConflictError,
-  PlatformError,
-  PlatformNetworkError,
-  PlatformNotFoundError,
-  PlatformRejectedError,
-  PlatformUnavailableError,
-} from '../../src/platform/platform-errors.js';
+import { PlatformConflictError, PlatformError, PlatformNetworkError, PlatformNotFoundError, PlatformRejectedError, PlatformUnavailableError } from '../../src/platform/platform-errors.js';
 import { PlatformHttp } from '../../src/platform/platform-http.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { caught, FLOW, startPlatformTestEnv, type PlatformTestEnv } from './support/platform-test-env.js';
@@ -76,9 +69,7 @@ describe('Platform client error mapping', () => {
     });
 
     it('keep their service prefix: MAPPER- for Data Prep', async () => {
-      const error = await caught(() =>
-        env.client.dataPrep.createMappingSet({ schemaId: 'https://ns.adobe.com/flowgatelocal/schemas/0000', mappings: [{ source: 'data.id', destination: '_x.id' }] }),
-      );
+      const error = await caught(() => env.client.dataPrep.createMappingSet({ schemaId: 'https://ns.adobe.com/flowgatelocal/schemas/0000', mappings: [{ source: 'data.id', destination: '_x.id' }] }));
       assert.ok(error instanceof PlatformRejectedError, String(error));
       assert.equal(error.platformCode, 'MAPPER-1002-400');
     });
@@ -160,10 +151,7 @@ describe('Platform client error mapping', () => {
     it('is a PlatformError with a literal code and a retryable flag', async () => {
       const error = await caught(() => env.client.flowService.getFlow('00000000-0000-4000-8000-00000000abcd'));
       assert.ok(error instanceof PlatformError);
-      assert.deepEqual(
-        { code: error.code, retryable: error.retryable, name: error.name },
-        { code: 'PLATFORM_NOT_FOUND', retryable: false, name: 'PlatformNotFoundError' },
-      );
+      assert.deepEqual({ code: error.code, retryable: error.retryable, name: error.name }, { code: 'PLATFORM_NOT_FOUND', retryable: false, name: 'PlatformNotFoundError' });
       assert.equal(JSON.parse(JSON.stringify(error)).code, 'PLATFORM_NOT_FOUND');
     });
   });
@@ -180,10 +168,16 @@ describe('Platform client calls per sandbox', () => {
     const { flowService } = env.client;
     const name = platformName('dev account', 'op-dev');
     const created = await flowService.createConnection({ name, accessToken: 'sk_test_51FlowgateSandbox00001' }, { sandbox: 'dev' });
-    assert.deepEqual((await flowService.findConnectionsByName(name, { sandbox: 'dev' })).map((c) => c.id), [created.id]);
+    assert.deepEqual(
+      (await flowService.findConnectionsByName(name, { sandbox: 'dev' })).map((c) => c.id),
+      [created.id],
+    );
     assert.deepEqual(await flowService.findConnectionsByName(name), []);
     const log = await env.control.requests({ path: `${FLOW}/connections` });
-    assert.deepEqual(log.map((r) => r.sandbox), ['dev', 'dev', 'prod']);
+    assert.deepEqual(
+      log.map((r) => r.sandbox),
+      ['dev', 'dev', 'prod'],
+    );
   });
 });
 
@@ -200,10 +194,16 @@ describe('Platform client lookups by name', () => {
     const wanted = await flowService.createConnection({ name: tricky, accessToken: 'sk_test_51FlowgateNames000001' });
     // `name==Acme, Inc…` means "Acme" OR " Inc…" on the Platform: a naive lookup would find this one.
     await flowService.createConnection({ name: 'Acme', accessToken: 'sk_test_51FlowgateNames000001' });
-    assert.deepEqual((await flowService.findConnectionsByName(tricky)).map((c) => c.id), [wanted.id]);
+    assert.deepEqual(
+      (await flowService.findConnectionsByName(tricky)).map((c) => c.id),
+      [wanted.id],
+    );
     const plain = platformName('Acme Inc & Co + 50% #1 a==b', 'op-plain');
     const plainRef = await flowService.createConnection({ name: plain, accessToken: 'sk_test_51FlowgateNames000001' });
-    assert.deepEqual((await flowService.findConnectionsByName(plain)).map((c) => c.id), [plainRef.id]);
+    assert.deepEqual(
+      (await flowService.findConnectionsByName(plain)).map((c) => c.id),
+      [plainRef.id],
+    );
   });
 
   it('follow continuation pages when many resources match', async () => {
@@ -222,6 +222,9 @@ describe('Platform client lookups by name', () => {
     const schema = await schemaRegistry.createSchema({ title: 'lookup schema', description: 'd', classId: klass.$id });
     const starred = await catalog.createDataset({ name: 'charges * all', schemaId: schema.$id });
     await catalog.createDataset({ name: 'charges - all', schemaId: schema.$id });
-    assert.deepEqual((await catalog.findDatasetsByName('charges * all')).map((d) => d.id), [starred]);
+    assert.deepEqual(
+      (await catalog.findDatasetsByName('charges * all')).map((d) => d.id),
+      [starred],
+    );
   });
 });

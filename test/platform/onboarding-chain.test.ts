@@ -63,7 +63,10 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
 
   it('finds the connection by its deterministic name', async () => {
     const found = await env.client.flowService.findConnectionsByName(names.connection);
-    assert.deepEqual(found.map((c) => c.id), [state.connection!.id]);
+    assert.deepEqual(
+      found.map((c) => c.id),
+      [state.connection!.id],
+    );
   });
 
   it('tests the connection and explores the charges schema with preview rows', async () => {
@@ -84,7 +87,10 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     assert.equal(source.baseConnectionId, state.connection!.id);
     assert.equal(source.params.resourcePath, 'charges');
     assert.equal(source.data.format, 'json');
-    assert.deepEqual((await env.client.flowService.findSourceConnectionsByName(names.source)).map((s) => s.id), [ref.id]);
+    assert.deepEqual(
+      (await env.client.flowService.findSourceConnectionsByName(names.source)).map((s) => s.id),
+      [ref.id],
+    );
   });
 
   it('reads the tenant id once and then from its cache', async () => {
@@ -110,9 +116,18 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     state.schema = await registry.createSchema({ title: names.schema, description: 'Stripe charges', classId: state.klass.$id, fieldGroupIds: [state.fieldGroup.$id] });
     assert.equal(state.schema['meta:class'], state.klass.$id);
 
-    assert.deepEqual((await registry.findClassesByTitle(names.klass)).map((r) => r.$id), [state.klass.$id]);
-    assert.deepEqual((await registry.findFieldGroupsByTitle(names.fieldGroup)).map((r) => r.$id), [state.fieldGroup.$id]);
-    assert.deepEqual((await registry.findSchemasByTitle(names.schema)).map((r) => r.$id), [state.schema.$id]);
+    assert.deepEqual(
+      (await registry.findClassesByTitle(names.klass)).map((r) => r.$id),
+      [state.klass.$id],
+    );
+    assert.deepEqual(
+      (await registry.findFieldGroupsByTitle(names.fieldGroup)).map((r) => r.$id),
+      [state.fieldGroup.$id],
+    );
+    assert.deepEqual(
+      (await registry.findSchemasByTitle(names.schema)).map((r) => r.$id),
+      [state.schema.$id],
+    );
     assert.deepEqual(await registry.findSchemasByTitle('no such schema'), []);
   });
 
@@ -134,7 +149,10 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     assert.equal(dataset.id, state.datasetId);
     assert.equal(dataset.name, names.dataset);
     assert.equal(dataset.schemaRef?.id, state.schema!.$id);
-    assert.deepEqual((await env.client.catalog.findDatasetsByName(names.dataset)).map((d) => d.id), [state.datasetId]);
+    assert.deepEqual(
+      (await env.client.catalog.findDatasetsByName(names.dataset)).map((d) => d.id),
+      [state.datasetId],
+    );
   });
 
   it('creates a target connection into the dataset', async () => {
@@ -148,7 +166,10 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     const target = await env.client.flowService.getTargetConnection(ref.id);
     assert.equal(target.params.dataSetId, state.datasetId);
     assert.equal(target.data.format, 'parquet_xdm');
-    assert.deepEqual((await env.client.flowService.findTargetConnectionsByName(names.target)).map((t) => t.id), [ref.id]);
+    assert.deepEqual(
+      (await env.client.flowService.findTargetConnectionsByName(names.target)).map((t) => t.id),
+      [ref.id],
+    );
   });
 
   it('creates a mapping set (HTTP 200), reads version 0 and finds it by name', async () => {
@@ -164,7 +185,10 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     const set = await env.client.dataPrep.getMappingSet(ref.id, 0);
     assert.equal(set.mappings.length, state.mappings.length);
     assert.equal(set.outputSchema?.schemaRef?.id, state.schema!.$id);
-    assert.deepEqual((await env.client.dataPrep.findMappingSetsByName(names.mappingSet)).map((s) => s.id), [ref.id]);
+    assert.deepEqual(
+      (await env.client.dataPrep.findMappingSetsByName(names.mappingSet)).map((s) => s.id),
+      [ref.id],
+    );
   });
 
   it('creates a flow, which starts enabled, and reads its schedule as numbers', async () => {
@@ -183,7 +207,10 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     const [transformation] = flow.transformations;
     assert.ok(transformation, 'the flow has its mapping transformation');
     assert.equal(transformation.params.mappingId, state.mappingSetId);
-    assert.deepEqual((await env.client.flowService.findFlowsByName(names.flow)).map((f) => f.id), [state.flow.id]);
+    assert.deepEqual(
+      (await env.client.flowService.findFlowsByName(names.flow)).map((f) => f.id),
+      [state.flow.id],
+    );
   });
 
   it('disables and enables the flow, each time with a new etag', async () => {
@@ -222,17 +249,29 @@ describe('Platform client: onboarding a Stripe charges flow end to end', () => {
     const firstRun = runs[0]!;
     const thirdRun = runs[2]!;
     assert.ok(runs.every((r) => r.flowId === state.flow!.id));
-    assert.ok(runs.every((r) => r.status === 'success' || r.status === 'partialSuccess'), runs.map((r) => r.status).join());
+    assert.ok(
+      runs.every((r) => r.status === 'success' || r.status === 'partialSuccess'),
+      runs.map((r) => r.status).join(),
+    );
     assert.ok(runs.every((r) => typeof r.etag === 'string'));
 
     await env.control.clearRequests();
     const paged = await env.client.flowService.listAll<{ id: string }>('/runs', { property: [`flowId==${state.flow!.id}`] }, { pageSize: 3 });
-    assert.deepEqual(paged.map((r) => r.id), runs.map((r) => r.id));
+    assert.deepEqual(
+      paged.map((r) => r.id),
+      runs.map((r) => r.id),
+    );
     assert.equal((await env.control.requests({ method: 'GET', path: '/data/foundation/flowservice/runs' })).length, 2, 'two pages of at most three');
 
     const since = thirdRun.metrics!.durationSummary!.startedAtUTC!;
-    assert.deepEqual((await env.client.flowService.listRuns(state.flow!.id, { since })).map((r) => r.id), runs.slice(2).map((r) => r.id));
-    assert.deepEqual((await env.client.flowService.listRuns(state.flow!.id, { limit: 1 })).map((r) => r.id), [firstRun.id]);
+    assert.deepEqual(
+      (await env.client.flowService.listRuns(state.flow!.id, { since })).map((r) => r.id),
+      runs.slice(2).map((r) => r.id),
+    );
+    assert.deepEqual(
+      (await env.client.flowService.listRuns(state.flow!.id, { limit: 1 })).map((r) => r.id),
+      [firstRun.id],
+    );
 
     const run = await env.client.flowService.getRun(firstRun.id);
     assert.equal(run.id, firstRun.id);

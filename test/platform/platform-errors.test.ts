@@ -24,7 +24,7 @@ describe('parsePlatformErrorBody', () => {
     });
   });
 
-  it('takes the current etag from the troubleshooting page\'s errorMessage when no field names it', () => {
+  it("takes the current etag from the troubleshooting page's errorMessage when no field names it", () => {
     const parsed = parsePlatformErrorBody({ errorMessage: 'Supplied version=["1a"] does not match the current version on entity=["2b-0000"]' });
     assert.equal(parsed.currentEtag, '"2b-0000"');
   });
@@ -59,9 +59,7 @@ describe('parsePlatformErrorBody', () => {
 
 describe('redactSecrets', () => {
   it('removes Stripe keys, bearer tokens, JWTs and secret-named values', () => {
-    const text = redactSecrets(
-      'key sk_live_abcDEF123 rk_test_x1 auth Bearer abc.def-ghi token eyJhbGciOiJSUzI1NiJ9.eyJ0eXBlIjoiYWNjZXNzIn0.c2ln client_secret=hunter2hunter2 "accessToken": "xyz123"',
-    );
+    const text = redactSecrets('key sk_live_abcDEF123 rk_test_x1 auth Bearer abc.def-ghi token eyJhbGciOiJSUzI1NiJ9.eyJ0eXBlIjoiYWNjZXNzIn0.c2ln client_secret=hunter2hunter2 "accessToken": "xyz123"');
     for (const secret of ['sk_live_abcDEF123', 'rk_test_x1', 'abc.def-ghi', 'eyJhbGciOiJSUzI1NiJ9', 'hunter2hunter2', 'xyz123']) {
       assert.ok(!text.includes(secret), `${secret} in ${text}`);
     }

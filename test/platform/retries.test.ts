@@ -30,7 +30,10 @@ describe('Platform client retries', () => {
       const connection = await env.client.flowService.getConnection(connectionId);
       assert.equal(connection.id, connectionId);
       const log = await connectionRequests('GET');
-      assert.deepEqual(log.map((r) => r.status), [429, 200]);
+      assert.deepEqual(
+        log.map((r) => r.status),
+        [429, 200],
+      );
       const gapMs = Date.parse(log[1]!.time) - Date.parse(log[0]!.time);
       assert.ok(gapMs >= 950, `retried after ${gapMs} ms`);
     });
@@ -39,8 +42,14 @@ describe('Platform client retries', () => {
       const name = platformName('429 on create', 'op-429');
       await env.control.addFault({ method: 'POST', path: `${FLOW}/connections`, status: 429, count: 1 });
       const created = await env.client.flowService.createConnection({ name, accessToken: STRIPE_KEY });
-      assert.deepEqual((await connectionRequests('POST')).map((r) => r.status), [429, 201]);
-      assert.deepEqual((await env.client.flowService.findConnectionsByName(name)).map((c) => c.id), [created.id]);
+      assert.deepEqual(
+        (await connectionRequests('POST')).map((r) => r.status),
+        [429, 201],
+      );
+      assert.deepEqual(
+        (await env.client.flowService.findConnectionsByName(name)).map((c) => c.id),
+        [created.id],
+      );
     });
   });
 
@@ -62,7 +71,10 @@ describe('Platform client retries', () => {
     it('retries with backoff and succeeds on the third attempt', async () => {
       await env.control.addFault({ method: 'GET', path: `${FLOW}/connections/*`, status: 503, count: 2 });
       assert.equal((await env.client.flowService.getConnection(connectionId)).id, connectionId);
-      assert.deepEqual((await connectionRequests('GET')).map((r) => r.status), [503, 503, 200]);
+      assert.deepEqual(
+        (await connectionRequests('GET')).map((r) => r.status),
+        [503, 503, 200],
+      );
     });
   });
 
@@ -138,7 +150,10 @@ describe('Platform client retries', () => {
       const retries = logger.lines.filter((l) => l.message === 'Platform call failed; retrying');
       assert.equal(retries.length, 1);
       assert.equal(retries[0]!.fields.reason, 'TIMEOUT');
-      assert.deepEqual((await connectionRequests('GET')).map((r) => r.status), [200]);
+      assert.deepEqual(
+        (await connectionRequests('GET')).map((r) => r.status),
+        [200],
+      );
     });
 
     it('fails a POST after one attempt with a timeout that may have committed', async () => {

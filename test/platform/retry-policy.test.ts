@@ -30,14 +30,29 @@ describe('backoffDelayMs', () => {
   const options = { baseDelayMs: 100, maxDelayMs: 5000 };
 
   it('draws uniformly below a ceiling that doubles per attempt (full jitter)', () => {
-    assert.equal(backoffDelayMs(1, options, () => 0), 0);
-    assert.equal(backoffDelayMs(1, options, () => 0.5), 50);
-    assert.equal(backoffDelayMs(2, options, () => 0.5), 100);
-    assert.equal(backoffDelayMs(3, options, () => 0.999), 399);
+    assert.equal(
+      backoffDelayMs(1, options, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelayMs(1, options, () => 0.5),
+      50,
+    );
+    assert.equal(
+      backoffDelayMs(2, options, () => 0.5),
+      100,
+    );
+    assert.equal(
+      backoffDelayMs(3, options, () => 0.999),
+      399,
+    );
   });
 
   it('never exceeds the cap', () => {
-    assert.equal(backoffDelayMs(20, options, () => 0.999), 4995);
+    assert.equal(
+      backoffDelayMs(20, options, () => 0.999),
+      4995,
+    );
   });
 });
 

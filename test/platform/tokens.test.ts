@@ -43,7 +43,10 @@ describe('IMS tokens', () => {
       assert.equal((await client.flowService.getConnection(connectionId)).id, connectionId);
       assert.equal(await imsCalls(), 2);
       const gets = await env.control.requests({ method: 'GET', path: `${FLOW}/connections/` });
-      assert.deepEqual(gets.map((r) => r.status), [200, 401, 200]);
+      assert.deepEqual(
+        gets.map((r) => r.status),
+        [200, 401, 200],
+      );
     });
 
     it('refreshes once even when several calls hit the expiry together', async () => {
@@ -122,7 +125,10 @@ describe('IMS tokens', () => {
       const client = env.newClient();
       await env.control.addFault({ method: 'POST', path: IMS, status: 503, count: 1 });
       assert.equal((await client.flowService.getConnection(connectionId)).id, connectionId);
-      assert.deepEqual((await env.control.requests({ method: 'POST', path: IMS })).map((r) => r.status), [503, 200]);
+      assert.deepEqual(
+        (await env.control.requests({ method: 'POST', path: IMS })).map((r) => r.status),
+        [503, 200],
+      );
     });
 
     it('fails with a retryable ImsAuthError once the attempts are used up', async () => {

@@ -85,11 +85,7 @@ export function completeBatch(
   noteOnDataset(partition, record.datasetId, batchId, update.status);
 }
 
-function applyOutcome(
-  wire: Record<string, any>,
-  outcome: Pick<NewBatch, 'recordsRead' | 'recordsWritten' | 'failedRecords' | 'errors' | 'outputBytes'>,
-  completedMs: number | undefined,
-): void {
+function applyOutcome(wire: Record<string, any>, outcome: Pick<NewBatch, 'recordsRead' | 'recordsWritten' | 'failedRecords' | 'errors' | 'outputBytes'>, completedMs: number | undefined): void {
   wire.recordCount = outcome.recordsRead;
   wire.failedRecordCount = outcome.failedRecords;
   wire.size = outcome.outputBytes;

@@ -15,11 +15,7 @@ export interface CatalogListOptions {
 
 type Condition = (wire: Record<string, any>) => boolean;
 
-export function listCatalogObjects(
-  entries: [string, Record<string, any>][],
-  query: Record<string, unknown>,
-  options: CatalogListOptions,
-): Record<string, Record<string, unknown>> {
+export function listCatalogObjects(entries: [string, Record<string, any>][], query: Record<string, unknown>, options: CatalogListOptions): Record<string, Record<string, unknown>> {
   const limit = integerParam(query.limit, 'limit', 20, 1, 100);
   const start = integerParam(query.start, 'start', 0, 0, Number.MAX_SAFE_INTEGER);
   const conditions: Condition[] = [

@@ -74,12 +74,8 @@ export function readDatasetBody(partition: SandboxPartition, body: unknown): Rec
 
 function checkTags(tags: unknown): void {
   if (tags === undefined) return;
-  const valid =
-    typeof tags === 'object' &&
-    tags !== null &&
-    !Array.isArray(tags) &&
-    Object.values(tags).every((values) => Array.isArray(values) && values.every((v) => typeof v === 'string'));
-  if (!valid) throw catalogFailure('invalidField', "'tags' must be an object whose values are arrays of strings, e.g. {\"unifiedProfile\": [\"enabled:true\"]}.");
+  const valid = typeof tags === 'object' && tags !== null && !Array.isArray(tags) && Object.values(tags).every((values) => Array.isArray(values) && values.every((v) => typeof v === 'string'));
+  if (!valid) throw catalogFailure('invalidField', '\'tags\' must be an object whose values are arrays of strings, e.g. {"unifiedProfile": ["enabled:true"]}.');
 }
 
 function checkSchemaRef(partition: SandboxPartition, schemaRef: unknown, legacySchema: unknown): void {

@@ -51,9 +51,7 @@ export function applyMapping(source: Record<string, unknown>, mappings: StoredMa
     if (value === null || value === undefined) continue;
     const mismatches: Mismatch[] = [];
     const info = fields.get(mapping.destination);
-    const written = info
-      ? conform(value, info, mapping.destination, fields, mismatches)
-      : fail(mismatches, mapping.destination, 'the destination is not a field of the target schema');
+    const written = info ? conform(value, info, mapping.destination, fields, mismatches) : fail(mismatches, mapping.destination, 'the destination is not a field of the target schema');
     for (const mismatch of mismatches) {
       if (reported.has(mismatch.path)) continue;
       reported.add(mismatch.path);
@@ -86,7 +84,7 @@ function conform(value: unknown, info: XdmFieldInfo, path: string, fields: Map<s
     case 'integer':
       if (actual !== 'integer') return wrongType();
       if ((info.minimum !== undefined && (value as number) < info.minimum) || (info.maximum !== undefined && (value as number) > info.maximum)) {
-        return fail(mismatches, path, `${value} is outside the range ${info.minimum ?? '-∞'}..${info.maximum ?? '∞'} of the integer field`);
+        return fail(mismatches, path, `${value as number} is outside the range ${info.minimum ?? '-∞'}..${info.maximum ?? '∞'} of the integer field`);
       }
       return value;
     case 'number':

@@ -139,7 +139,10 @@ export function checkMappings(raw: unknown, fields: Map<string, XdmFieldInfo>): 
     if (!sourceType) return problem('invalidSourceType', `sourceType ${JSON.stringify(m.sourceType)} is not one of ATTRIBUTE, EXPRESSION, STATIC.`);
     const source = pick(m, 'source', 'sourceAttribute');
     const destination = pick(m, 'destination', 'destinationXdmPath');
-    for (const [name, value] of [['source', source], ['destination', destination]] as const) {
+    for (const [name, value] of [
+      ['source', source],
+      ['destination', destination],
+    ] as const) {
       if (value === CONFLICT) return problem('invalidMapping', `${name} and its legacy twin (${name === 'source' ? 'sourceAttribute' : 'destinationXdmPath'}) differ.`);
       if (value !== undefined && typeof value !== 'string') return problem('invalidMapping', `${name} must be a string.`);
     }

@@ -141,7 +141,9 @@ function readStripeAuth(body: Record<string, unknown>): Record<string, unknown> 
   const auth = readObject(body, 'auth', 'auth', true);
   const specName = readString(auth, 'specName', 'auth.specName', true);
   if (specName !== STRIPE_CONNECTION_SPEC.authSpec[0].name) {
-    throw catalogueError(FLOW.authSpecNotFound, `auth.specName '${specName}' is not an auth spec of connection spec Stripe. Use '${STRIPE_CONNECTION_SPEC.authSpec[0].name}'.`, { field: 'auth.specName' });
+    throw catalogueError(FLOW.authSpecNotFound, `auth.specName '${specName}' is not an auth spec of connection spec Stripe. Use '${STRIPE_CONNECTION_SPEC.authSpec[0].name}'.`, {
+      field: 'auth.specName',
+    });
   }
   return validateStripeAuthParams(auth.params, 'auth.params');
 }
@@ -160,7 +162,7 @@ function validateStripeAuthParams(params: unknown, field: string): Record<string
 
 function decodeSourceParams(raw: string | undefined): (typeof STRIPE_RESOURCE_PATHS)[number] {
   if (raw === undefined || raw === '') {
-    throw catalogueError(SOURCES.exploreParamEmptyForObjectType, "The parameter 'sourceParams' is required for objectType rest: base64 of {\"resourcePath\": \"...\"}.", { field: 'sourceParams' });
+    throw catalogueError(SOURCES.exploreParamEmptyForObjectType, 'The parameter \'sourceParams\' is required for objectType rest: base64 of {"resourcePath": "..."}.', { field: 'sourceParams' });
   }
   let decoded: unknown;
   try {
@@ -172,7 +174,9 @@ function decodeSourceParams(raw: string | undefined): (typeof STRIPE_RESOURCE_PA
   }
   const resourcePath = (decoded as { resourcePath?: unknown } | null)?.resourcePath;
   if (!isStripeResourcePath(resourcePath)) {
-    throw catalogueError(SOURCES.invalidParamValue, `The resourcePath '${String(resourcePath)}' is not supported. Use one of ${STRIPE_RESOURCE_PATHS.join(', ')}.`, { field: 'sourceParams.resourcePath' });
+    throw catalogueError(SOURCES.invalidParamValue, `The resourcePath '${String(resourcePath)}' is not supported. Use one of ${STRIPE_RESOURCE_PATHS.join(', ')}.`, {
+      field: 'sourceParams.resourcePath',
+    });
   }
   return resourcePath;
 }

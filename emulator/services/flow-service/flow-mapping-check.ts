@@ -24,10 +24,13 @@ export function readMappingTransformation(raw: unknown): MappingTransformation {
   const params = (mappings[0] as { params?: unknown }).params;
   if (!params || typeof params !== 'object' || Array.isArray(params)) throw invalidField('transformations[0].params', 'must be an object with mappingId and mappingVersion');
   const { mappingId, mappingVersion } = params as Record<string, unknown>;
-  if (typeof mappingId !== 'string' || mappingId === '') throw catalogueError(SOURCES.mandatoryFieldMissing, { field: 'transformations[0].params.mappingId' }, { field: 'transformations[0].params.mappingId' });
+  if (typeof mappingId !== 'string' || mappingId === '')
+    throw catalogueError(SOURCES.mandatoryFieldMissing, { field: 'transformations[0].params.mappingId' }, { field: 'transformations[0].params.mappingId' });
   const version = typeof mappingVersion === 'number' ? mappingVersion : typeof mappingVersion === 'string' && /^\d+$/.test(mappingVersion) ? Number(mappingVersion) : NaN;
   if (!Number.isSafeInteger(version) || version < 0) {
-    throw catalogueError(FLOW.invalidMappingVersion, `The mapping version '${String(mappingVersion)}' is not valid. Send an existing mapping version.`, { field: 'transformations[0].params.mappingVersion' });
+    throw catalogueError(FLOW.invalidMappingVersion, `The mapping version '${String(mappingVersion)}' is not valid. Send an existing mapping version.`, {
+      field: 'transformations[0].params.mappingVersion',
+    });
   }
   return { mappingId, mappingVersion: version };
 }
@@ -45,7 +48,9 @@ export function checkFlowMapping(ctx: EmulatorContext, partition: SandboxPartiti
   }
   const atVersion = getMappingSet(partition, mapping.mappingId, mapping.mappingVersion);
   if (!atVersion) {
-    throw catalogueError(FLOW.invalidMappingVersion, `Mapping set ${mapping.mappingId} has no version ${mapping.mappingVersion} (latest is ${mappingSet.version}).`, { field: 'transformations[0].params.mappingVersion' });
+    throw catalogueError(FLOW.invalidMappingVersion, `Mapping set ${mapping.mappingId} has no version ${mapping.mappingVersion} (latest is ${mappingSet.version}).`, {
+      field: 'transformations[0].params.mappingVersion',
+    });
   }
 
   const mappingSchemaId: string | undefined = atVersion.outputSchema?.schemaRef?.id ?? atVersion.xdmSchema;

@@ -83,7 +83,7 @@ export function registerFlowRoutes(app: FastifyInstance, ctx: EmulatorContext): 
       },
       scheduleParams: scheduleToWire(schedule),
       transformations: [{ name: 'Mapping', params: { mappingId: mapping.mappingId, mappingVersion: String(mapping.mappingVersion) } }],
-      runs: `/runs?property=flowId==${meta.id}`,
+      runs: `/runs?property=flowId==${String(meta.id)}`,
       lastOperation: { started: nowMs, updated: nowMs, percentCompleted: 100.0, status: { value: 'completed', errors: [] }, ops: [], operation: 'create' },
     };
     const flow: FlowRecord = { wire, nextRunAtSeconds: null, runCount: 0 };

@@ -70,7 +70,7 @@ export function registerSourceConnectionRoutes(app: FastifyInstance, ctx: Emulat
     const patched = applyPatch({ name: source.wire.name, description: source.wire.description, params: source.wire.params }, operations);
     if (typeof patched.name !== 'string' || patched.name.trim() === '') throw invalidField('name', 'must be a non-empty string');
     if (patched.description !== undefined && typeof patched.description !== 'string') throw invalidField('description', 'must be a string');
-    const params = readStripeParams(patched as Record<string, unknown>);
+    const params = readStripeParams(patched);
     source.wire.name = patched.name;
     if (patched.description === undefined) delete source.wire.description;
     else source.wire.description = patched.description;
@@ -110,7 +110,9 @@ function readStripeParams(body: Record<string, unknown>): { resourcePath: string
   for (const key of Object.keys(params)) if (key !== 'resourcePath') throw invalidField(`params.${key}`, 'is not a parameter of the Stripe source spec');
   const resourcePath = readString(params, 'resourcePath', 'params.resourcePath', true);
   if (!isStripeResourcePath(resourcePath)) {
-    throw catalogueError(SOURCES.invalidParamValue, `'${resourcePath}' is not a valid value for params.resourcePath. Use one of ${STRIPE_RESOURCE_PATHS.join(', ')}.`, { field: 'params.resourcePath' });
+    throw catalogueError(SOURCES.invalidParamValue, `'${resourcePath}' is not a valid value for params.resourcePath. Use one of ${STRIPE_RESOURCE_PATHS.join(', ')}.`, {
+      field: 'params.resourcePath',
+    });
   }
   return { resourcePath };
 }

@@ -98,7 +98,9 @@ function readTargetData(partition: SandboxPartition, body: Record<string, unknow
   const schema = findSchema(partition, schemaId);
   if (!schema) throw unknownReference('data.schema.id', schemaId);
   if (!schemaVersionMatches(schema, version)) {
-    throw catalogueError(SOURCES.invalidParamValue, `'${version}' is not a valid value for data.schema.version: schema ${schemaId} is at version ${schema.wire.version}.`, { field: 'data.schema.version' });
+    throw catalogueError(SOURCES.invalidParamValue, `'${version}' is not a valid value for data.schema.version: schema ${schemaId} is at version ${schema.wire.version}.`, {
+      field: 'data.schema.version',
+    });
   }
   return { format, schema: { id: schema.wire.$id, version } };
 }
@@ -111,7 +113,9 @@ function readTargetParams(partition: SandboxPartition, body: Record<string, unkn
   const dataset = partition.datasets.get(dataSetId);
   if (!dataset) throw unknownReference('params.dataSetId', dataSetId);
   if (dataset.wire.schemaRef?.id !== schemaId) {
-    throw catalogueError(FLOW.mappingSchemaMismatch, `Dataset ${dataSetId} uses schema ${dataset.wire.schemaRef?.id}, not ${schemaId}. The target schema and the dataset's schema must be the same.`, { field: 'params.dataSetId' });
+    throw catalogueError(FLOW.mappingSchemaMismatch, `Dataset ${dataSetId} uses schema ${dataset.wire.schemaRef?.id}, not ${schemaId}. The target schema and the dataset's schema must be the same.`, {
+      field: 'params.dataSetId',
+    });
   }
   return { dataSetId };
 }

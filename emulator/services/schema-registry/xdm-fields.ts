@@ -57,12 +57,7 @@ export function findSchema(partition: SandboxPartition, idOrAltId: string): XdmR
  * or field group of this partition. Schemas are never referenced by other resources.
  */
 export function findReferencedResource(partition: SandboxPartition, ref: string): Record<string, any> | undefined {
-  return (
-    findGlobalBehavior(ref) ??
-    findGlobalClass(ref) ??
-    partition.xdm.classes.get(ref)?.wire ??
-    partition.xdm.fieldGroups.get(ref)?.wire
-  );
+  return findGlobalBehavior(ref) ?? findGlobalClass(ref) ?? partition.xdm.classes.get(ref)?.wire ?? partition.xdm.fieldGroups.get(ref)?.wire;
 }
 
 /** A resource's merged fields, plus what went wrong while merging. */

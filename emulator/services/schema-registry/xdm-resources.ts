@@ -113,7 +113,7 @@ export function bumpMinor(version: string): string {
 
 function checkCommonAttributes(kind: XdmResourceKind, input: Record<string, any>, writer: XdmWriter, existing?: XdmRecord): void {
   const { nowMs } = writer;
-  if (input.type === undefined) throw xdmFailure('missingAttribute', "The attribute 'type' is required and must be \"object\".", nowMs);
+  if (input.type === undefined) throw xdmFailure('missingAttribute', 'The attribute \'type\' is required and must be "object".', nowMs);
   if (input.type !== 'object') throw xdmFailure('invalidAttribute', `The attribute 'type' must be "object", not ${JSON.stringify(input.type)}.`, nowMs);
   if (input.title === undefined || input.title === null || (typeof input.title === 'string' && input.title.trim() === '')) {
     throw xdmFailure('missingAttribute', "The attribute 'title' is required.", nowMs);
@@ -148,7 +148,7 @@ function readAllOf(input: Record<string, any>, writer: XdmWriter, required: bool
     if (required) throw xdmFailure('missingAttribute', "The attribute 'allOf' is required.", nowMs);
     return [];
   }
-  if (!Array.isArray(input.allOf)) throw xdmFailure('invalidAttribute', "The attribute 'allOf' must be an array of {\"$ref\": …} objects.", nowMs);
+  if (!Array.isArray(input.allOf)) throw xdmFailure('invalidAttribute', 'The attribute \'allOf\' must be an array of {"$ref": …} objects.', nowMs);
   if (required && input.allOf.length === 0) throw xdmFailure('missingAttribute', "The attribute 'allOf' must reference at least one resource.", nowMs);
   return input.allOf.map((entry: unknown, index: number) => {
     const ref = typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>).$ref : undefined;
@@ -234,11 +234,7 @@ function checkSchema(input: Record<string, any>, writer: XdmWriter, existing?: X
   for (const fieldGroupId of fieldGroups) {
     const intended: string[] = partition.xdm.fieldGroups.get(fieldGroupId)!.wire['meta:intendedToExtend'] ?? [];
     if (!intended.includes(classId) && !(behavior && intended.includes(behavior))) {
-      throw xdmFailure(
-        'fieldGroupIncompatible',
-        `Field group ${fieldGroupId} is not compatible with class ${classId}: its meta:intendedToExtend is [${intended.join(', ')}].`,
-        nowMs,
-      );
+      throw xdmFailure('fieldGroupIncompatible', `Field group ${fieldGroupId} is not compatible with class ${classId}: its meta:intendedToExtend is [${intended.join(', ')}].`, nowMs);
     }
   }
   const { conflicts } = resolveProperties(partition, { $id: existing?.wire.$id ?? 'new-schema', allOf: refs.map(($ref) => ({ $ref })) });

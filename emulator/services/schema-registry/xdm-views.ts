@@ -46,7 +46,11 @@ function parseMediaType(header: string | undefined): MediaType | undefined {
   const params: Record<string, string> = {};
   for (const part of rest) {
     const at = part.indexOf('=');
-    if (at > 0) params[part.slice(0, at).trim().toLowerCase()] = part.slice(at + 1).trim().replace(/^"|"$/g, '');
+    if (at > 0)
+      params[part.slice(0, at).trim().toLowerCase()] = part
+        .slice(at + 1)
+        .trim()
+        .replace(/^"|"$/g, '');
   }
   return { essence: essence.trim().toLowerCase(), params };
 }
@@ -56,11 +60,7 @@ export function listViewFor(accept: string | undefined, nowMs: number): ListView
   const media = parseMediaType(accept);
   const view = media ? LIST_TYPES[media.essence] : undefined;
   if (!media || !view || media.params.version !== undefined) {
-    throw xdmFailure(
-      'listAcceptInvalid',
-      `The supplied Accept header is not valid: ${accept ?? '(none)'} - A valid Accept value should look like application/vnd.adobe.{xed|xdm}+json`,
-      nowMs,
-    );
+    throw xdmFailure('listAcceptInvalid', `The supplied Accept header is not valid: ${accept ?? '(none)'} - A valid Accept value should look like application/vnd.adobe.{xed|xdm}+json`, nowMs);
   }
   return view;
 }

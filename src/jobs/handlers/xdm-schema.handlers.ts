@@ -107,7 +107,7 @@ async function exploredSchema(ctx: HandlerContext<OperationInput<'CREATE_XDM_SCH
   const explored = await ctx.deps.platform.flowService.explore(connection.platformId, resource, {}, callOptions(ctx));
   const problem = exploreSchemaProblem(explored.schema);
   if (problem) throw new PreconditionError(`the Platform's explore schema of ${resource} cannot be mirrored: ${problem.path} ${problem.message}`.trim(), 'input.sourceConnectionId');
-  return explored.schema as ExploreNode;
+  return explored.schema;
 }
 
 async function rollBack(ctx: HandlerContext, undo: { what: string; run: () => Promise<void> }[]): Promise<void> {

@@ -195,7 +195,13 @@ describe('Catalog batches', () => {
 
   describe('GET /batches/{id} for an unknown id', () => {
     it('answers 404 CAT-1004-404', async () => {
-      assertCatalogError(await t.client.get(`${CATALOG}/batches/01HZZZZZZZZZZZZZZZZZZZZZZZ`), 404, '1004-404', 'Not Found', "Batch '01HZZZZZZZZZZZZZZZZZZZZZZZ' was not found in this organization and sandbox.");
+      assertCatalogError(
+        await t.client.get(`${CATALOG}/batches/01HZZZZZZZZZZZZZZZZZZZZZZZ`),
+        404,
+        '1004-404',
+        'Not Found',
+        "Batch '01HZZZZZZZZZZZZZZZZZZZZZZZ' was not found in this organization and sandbox.",
+      );
     });
   });
 

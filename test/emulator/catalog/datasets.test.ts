@@ -140,7 +140,13 @@ describe('Catalog datasets', () => {
 
     describe('when an attribute has the wrong type or is read-only', () => {
       it('answers 400 CAT-1002-400 naming the attribute', async () => {
-        assertCatalogError(await create(dataset('x', { tags: { a: 'b' } })), 400, '1002-400', 'Invalid field value', "'tags' must be an object whose values are arrays of strings, e.g. {\"unifiedProfile\": [\"enabled:true\"]}.");
+        assertCatalogError(
+          await create(dataset('x', { tags: { a: 'b' } })),
+          400,
+          '1002-400',
+          'Invalid field value',
+          '\'tags\' must be an object whose values are arrays of strings, e.g. {"unifiedProfile": ["enabled:true"]}.',
+        );
         assertCatalogError(await create(dataset('x', { created: 1 })), 400, '1002-400', 'Invalid field value', "'created' is assigned by Catalog and cannot be set.");
         assertCatalogError(await create(dataset(42 as unknown as string)), 400, '1002-400', 'Invalid field value', "'name' must be a string.");
       });

@@ -50,14 +50,24 @@ describe('applyMapping', () => {
     it('writes each source value at its destination path, creating the nested objects', () => {
       const result = applyMapping(
         { data: { id: 'ch_1', amount: 250, ratio: 0.5, paid: true, tags: ['a', 'b'] } },
-        [mapping('data.id', `${T}.charge.id`), mapping('data.amount', `${T}.charge.amount`), mapping('data.ratio', `${T}.charge.ratio`), mapping('data.paid', `${T}.charge.paid`), mapping('data.tags', `${T}.charge.tags`)],
+        [
+          mapping('data.id', `${T}.charge.id`),
+          mapping('data.amount', `${T}.charge.amount`),
+          mapping('data.ratio', `${T}.charge.ratio`),
+          mapping('data.paid', `${T}.charge.paid`),
+          mapping('data.tags', `${T}.charge.tags`),
+        ],
         FIELDS,
       );
       assert.deepEqual(result, { ok: true, record: { [T]: { charge: { id: 'ch_1', amount: 250, ratio: 0.5, paid: true, tags: ['a', 'b'] } } }, errors: [] });
     });
 
     it('converts numbers and booleans for a string field, and takes an integer for a number field', () => {
-      const result = applyMapping({ data: { n: 42, b: false, i: 3 } }, [mapping('data.n', `${T}.charge.id`), mapping('data.b', `${T}.charge.outcome.type`), mapping('data.i', `${T}.charge.ratio`)], FIELDS);
+      const result = applyMapping(
+        { data: { n: 42, b: false, i: 3 } },
+        [mapping('data.n', `${T}.charge.id`), mapping('data.b', `${T}.charge.outcome.type`), mapping('data.i', `${T}.charge.ratio`)],
+        FIELDS,
+      );
       assert.equal(result.ok, true);
       assert.deepEqual(result.record, { [T]: { charge: { id: '42', outcome: { type: 'false' }, ratio: 3 } } });
     });
@@ -65,7 +75,11 @@ describe('applyMapping', () => {
 
   describe('with null and missing source values', () => {
     it('skips them without an error', () => {
-      const result = applyMapping({ data: { id: null, amount: 5 } }, [mapping('data.id', `${T}.charge.id`), mapping('data.amount', `${T}.charge.amount`), mapping('data.missing.deep', `${T}.charge.paid`)], FIELDS);
+      const result = applyMapping(
+        { data: { id: null, amount: 5 } },
+        [mapping('data.id', `${T}.charge.id`), mapping('data.amount', `${T}.charge.amount`), mapping('data.missing.deep', `${T}.charge.paid`)],
+        FIELDS,
+      );
       assert.deepEqual(result, { ok: true, record: { [T]: { charge: { amount: 5 } } }, errors: [] });
     });
   });
@@ -163,23 +177,27 @@ describe('applyMapping', () => {
   describe('with the Stripe tutorial’s 36 mappings and Stripe’s example charge', () => {
     const shared = path.resolve(process.cwd(), '../shared/reference');
     const available = existsSync(path.join(shared, 'stripe-tutorial.json')) && existsSync(path.join(shared, 'stripe-fixtures3.json'));
-    it('maps every leaf and fails on the three card objects (installments, three_d_secure, wallet) the explore schema saw as null', { skip: available ? false : '../shared/reference is not present' }, () => {
-      const tutorial = JSON.parse(readFileSync(path.join(shared, 'stripe-tutorial.json'), 'utf8'));
-      const charge = JSON.parse(readFileSync(path.join(shared, 'stripe-fixtures3.json'), 'utf8')).resources.charge;
-      const fields = fieldPathsOf({ [T]: { type: 'object', properties: { charges_data: xdmFromExplore(tutorial.exampleResponses.explore_charges.schema.properties.data) } } });
-      const request = tutorial.requests.find((r: { url: string }) => r.url.endsWith('/mappingSets'));
-      const mappings = request.body.mappings.map((m: { sourceAttribute: string; destinationXdmPath: string }) => mapping(m.sourceAttribute, m.destinationXdmPath.replace('_{ORG_ID}', T)));
-      const result = applyMapping({ data: charge }, mappings, fields);
-      assert.equal(result.ok, false);
-      assert.deepEqual(
-        result.errors.map((e) => [e.source, e.destination]),
-        ['installments', 'three_d_secure', 'wallet'].map((key) => [`data.payment_method_details.card.${key}`, `${T}.charges_data.payment_method_details.card.${key}`]),
-      );
-      const data = (result.record[T] as any).charges_data;
-      assert.equal(data.id, charge.id);
-      assert.equal(data.amount, charge.amount);
-      assert.equal(data.payment_method_details.card.brand, charge.payment_method_details.card.brand);
-      assert.equal(data.payment_method_details.card.checks.cvc_check, 'pass');
-    });
+    it(
+      'maps every leaf and fails on the three card objects (installments, three_d_secure, wallet) the explore schema saw as null',
+      { skip: available ? false : '../shared/reference is not present' },
+      () => {
+        const tutorial = JSON.parse(readFileSync(path.join(shared, 'stripe-tutorial.json'), 'utf8'));
+        const charge = JSON.parse(readFileSync(path.join(shared, 'stripe-fixtures3.json'), 'utf8')).resources.charge;
+        const fields = fieldPathsOf({ [T]: { type: 'object', properties: { charges_data: xdmFromExplore(tutorial.exampleResponses.explore_charges.schema.properties.data) } } });
+        const request = tutorial.requests.find((r: { url: string }) => r.url.endsWith('/mappingSets'));
+        const mappings = request.body.mappings.map((m: { sourceAttribute: string; destinationXdmPath: string }) => mapping(m.sourceAttribute, m.destinationXdmPath.replace('_{ORG_ID}', T)));
+        const result = applyMapping({ data: charge }, mappings, fields);
+        assert.equal(result.ok, false);
+        assert.deepEqual(
+          result.errors.map((e) => [e.source, e.destination]),
+          ['installments', 'three_d_secure', 'wallet'].map((key) => [`data.payment_method_details.card.${key}`, `${T}.charges_data.payment_method_details.card.${key}`]),
+        );
+        const data = (result.record[T] as any).charges_data;
+        assert.equal(data.id, charge.id);
+        assert.equal(data.amount, charge.amount);
+        assert.equal(data.payment_method_details.card.brand, charge.payment_method_details.card.brand);
+        assert.equal(data.payment_method_details.card.checks.cvc_check, 'pass');
+      },
+    );
   });
 });

@@ -242,7 +242,13 @@ describe('Data Prep mapping sets', { skip: SKIP }, () => {
       const destination = `_${TENANT}.charges_data.id`;
       for (const [label, mapping, code, title, detail] of [
         ['not an object', 'data.id', '1011-400', 'Invalid mapping', 'mappings[1]: must be an object.'],
-        ['an unknown sourceType', { sourceType: 'COLUMN', source: 'data.id', destination }, '1012-400', 'Invalid source type', 'mappings[1]: sourceType "COLUMN" is not one of ATTRIBUTE, EXPRESSION, STATIC.'],
+        [
+          'an unknown sourceType',
+          { sourceType: 'COLUMN', source: 'data.id', destination },
+          '1012-400',
+          'Invalid source type',
+          'mappings[1]: sourceType "COLUMN" is not one of ATTRIBUTE, EXPRESSION, STATIC.',
+        ],
         ['without a source', { sourceType: 'ATTRIBUTE', destination }, '1013-400', 'Source missing', 'mappings[1]: source (sourceAttribute) is required.'],
         ['without a destination', { sourceType: 'ATTRIBUTE', source: 'data.id' }, '1014-400', 'Destination missing', 'mappings[1]: destination (destinationXdmPath) is required.'],
         [
@@ -372,13 +378,7 @@ describe('Data Prep mapping sets', { skip: SKIP }, () => {
     });
 
     it('is a 404 from sandbox dev', async () => {
-      assertMapperError(
-        await t.client.get(`${CONVERSION}/mappingSets/${id}`, { sandbox: 'dev' }),
-        404,
-        '1004-404',
-        'Not Found',
-        `Mapping set '${id}' was not found in this organization and sandbox.`,
-      );
+      assertMapperError(await t.client.get(`${CONVERSION}/mappingSets/${id}`, { sandbox: 'dev' }), 404, '1004-404', 'Not Found', `Mapping set '${id}' was not found in this organization and sandbox.`);
     });
   });
 
@@ -394,11 +394,17 @@ describe('Data Prep mapping sets', { skip: SKIP }, () => {
     it('pages with limit and start, and filters by name', async () => {
       const all = (await t.client.get(`${CONVERSION}/mappingSets`, { query: { limit: '100', orderBy: 'createdDate' } })).body.data;
       const page = (await t.client.get(`${CONVERSION}/mappingSets`, { query: { limit: '2', start: '1', orderBy: 'createdDate' } })).body;
-      assert.deepEqual(page.data.map((s: any) => s.id), all.slice(1, 3).map((s: any) => s.id));
+      assert.deepEqual(
+        page.data.map((s: any) => s.id),
+        all.slice(1, 3).map((s: any) => s.id),
+      );
       assert.deepEqual(page._page, { count: 2, limit: 2 });
       assert.equal(page._links.next.href, `${CONVERSION}/mappingSets?limit=2&start=3&orderBy=createdDate`);
       const named = (await t.client.get(`${CONVERSION}/mappingSets`, { query: { name: 'Charges mapping' } })).body.data;
-      assert.deepEqual(named.map((s: any) => s.name), ['Charges mapping']);
+      assert.deepEqual(
+        named.map((s: any) => s.name),
+        ['Charges mapping'],
+      );
     });
 
     it('answers 400 MAPPER-1020-400 for limit=0 and for an unknown orderBy field', async () => {

@@ -209,7 +209,10 @@ describe('Flow Service base connections', () => {
     it('with objectType=root lists the six resources in the spec’s listing shape', async () => {
       const response = await explore({ objectType: 'root' });
       assert.equal(response.status, 200);
-      assert.deepEqual(response.body.map((e: { name: string }) => e.name), ['charges', 'subscriptions', 'refunds', 'balance_transactions', 'customers', 'prices']);
+      assert.deepEqual(
+        response.body.map((e: { name: string }) => e.name),
+        ['charges', 'subscriptions', 'refunds', 'balance_transactions', 'customers', 'prices'],
+      );
     });
 
     const bad: [string, Record<string, string>, string][] = [

@@ -19,8 +19,7 @@ describe('Flow Service flows and runs', () => {
     chain = await buildStripeChain(t.client);
   });
 
-  const createFlow = (scheduleParams: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
-    t.client.post(`${FLOW}/flows`, { ...flowBody(chain, scheduleParams), ...overrides });
+  const createFlow = (scheduleParams: Record<string, unknown>, overrides: Record<string, unknown> = {}) => t.client.post(`${FLOW}/flows`, { ...flowBody(chain, scheduleParams), ...overrides });
   const getFlow = async (id: string) => (await t.client.get(`${FLOW}/flows/${id}`)).body.items[0];
   const runsOf = async (flowId: string) => (await t.client.get(`${FLOW}/runs`, { query: { property: `flowId==${flowId}`, orderby: 'createdAt' } })).body.items;
   const advance = (seconds: number) => t.client.control('POST', '/clock', { advanceSeconds: seconds });
@@ -129,7 +128,10 @@ describe('Flow Service flows and runs', () => {
       const runs = await runsOf(created.body.id);
       assert.equal(runs.length, 4);
       const starts = runs.map((r: any) => r.metrics.durationSummary.startedAtUTC);
-      assert.deepEqual(starts, [0, 1, 2, 3].map((k) => (NOW + 60 + k * 900) * 1000));
+      assert.deepEqual(
+        starts,
+        [0, 1, 2, 3].map((k) => (NOW + 60 + k * 900) * 1000),
+      );
       for (const run of runs) {
         assert.equal(run.flowId, created.body.id);
         assert.match(run.etag, /^"[0-9a-f-]+"$/);
@@ -209,11 +211,9 @@ describe('Flow Service flows and runs', () => {
 
     it('a flow whose Stripe key is rejected produces failed runs with the connector error', async () => {
       const badChain = await buildStripeChain(t.client, { resource: 'customers' });
-      const patched = await t.client.patch(
-        `${FLOW}/connections/${badChain.connectionId}`,
-        [{ op: 'replace', path: '/auth/params', value: { accessToken: 'revoked-key' } }],
-        { headers: { 'if-match': (await t.client.get(`${FLOW}/connections/${badChain.connectionId}`)).body.items[0].etag } },
-      );
+      const patched = await t.client.patch(`${FLOW}/connections/${badChain.connectionId}`, [{ op: 'replace', path: '/auth/params', value: { accessToken: 'revoked-key' } }], {
+        headers: { 'if-match': (await t.client.get(`${FLOW}/connections/${badChain.connectionId}`)).body.items[0].etag },
+      });
       assert.equal(patched.status, 200);
       const created = await t.client.post(`${FLOW}/flows`, flowBody(badChain, { startTime: NOW + 60, frequency: 'hour', interval: 1 }));
       await advance(3600);
@@ -249,7 +249,10 @@ describe('Flow Service flows and runs', () => {
       assert.equal(flow.name, 'Renamed flow');
       assert.deepEqual(flow.scheduleParams, { startTime: String(NOW + 600), frequency: 'day', interval: '2' });
       assert.equal(flow.lastOperation.operation, 'update');
-      assert.deepEqual(flow.lastOperation.ops.map((o: any) => o.path), ops.map((o) => o.path));
+      assert.deepEqual(
+        flow.lastOperation.ops.map((o: any) => o.path),
+        ops.map((o) => o.path),
+      );
     });
 
     it('refuses a start time change after the start has passed (1366-400)', async () => {

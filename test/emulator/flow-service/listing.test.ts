@@ -83,7 +83,7 @@ describe('Flow Service list parameters', () => {
     ['a huge limit', { limit: '100000' }, 'FLOW-1453-400'],
   ] as const) {
     it(`answers 400 ${code} for ${name}`, async () => {
-      const response = await list(query as Record<string, string>);
+      const response = await list(query);
       assert.equal(response.status, 400);
       assert.equal(response.body.type, `https://ns.adobe.com/aep/errors/${code}`);
     });

@@ -25,8 +25,7 @@ describe('Schema Registry: lookups, listings and the Accept header', () => {
   let classId: string;
   let fieldGroupId: string;
   let schema: Record<string, any>;
-  const get = (path: string, accept?: string, extra: { query?: Record<string, string | string[]>; sandbox?: string } = {}) =>
-    t.client.get(`${REGISTRY}${path}`, { headers: { accept }, ...extra });
+  const get = (path: string, accept?: string, extra: { query?: Record<string, string | string[]>; sandbox?: string } = {}) => t.client.get(`${REGISTRY}${path}`, { headers: { accept }, ...extra });
 
   before(async () => {
     t = await startTestEmulator();
@@ -76,7 +75,12 @@ describe('Schema Registry: lookups, listings and the Accept header', () => {
       assert.deepEqual(response.body.counts, { schemas: 1, mixins: 1, datatypes: 0, classes: 1, unions: 0 });
       assert.equal(response.body.recentlyCreatedResources.length, 3);
       for (const item of response.body.recentlyCreatedResources) {
-        assert.deepEqual(Object.keys(item).filter((k) => ['$id', 'meta:altId', 'title', 'version'].includes(k)).sort(), ['$id', 'meta:altId', 'title', 'version']);
+        assert.deepEqual(
+          Object.keys(item)
+            .filter((k) => ['$id', 'meta:altId', 'title', 'version'].includes(k))
+            .sort(),
+          ['$id', 'meta:altId', 'title', 'version'],
+        );
       }
       assert.ok(response.body.recentlyUpdatedResources.some((r: any) => r.$id === schema.$id && r['meta:class'] === classId && r['meta:classTitle'] === 'Payments'));
       assert.deepEqual(response.body.classUsage, [
@@ -185,29 +189,44 @@ describe('Schema Registry: lookups, listings and the Accept header', () => {
     it('orders by title and pages with start = the last title seen', async () => {
       const first = await get('/tenant/classes', XED_ID, { query: { orderby: 'title', limit: '2' } });
       assert.equal(first.status, 200, first.text);
-      assert.deepEqual(first.body.results.map((r: any) => r.title), ['Alpha', 'Bravo']);
+      assert.deepEqual(
+        first.body.results.map((r: any) => r.title),
+        ['Alpha', 'Bravo'],
+      );
       assert.deepEqual(first.body._page, { orderby: 'title', next: 'Bravo', count: 2 });
       assert.equal(first.body._links.next, `${REGISTRY}/tenant/classes?orderby=title&start=Bravo&limit=2`);
       const second = await get('/tenant/classes', XED_ID, { query: { orderby: 'title', limit: '2', start: 'Bravo' } });
-      assert.deepEqual(second.body.results.map((r: any) => r.title), ['Charlie', 'Payments']);
+      assert.deepEqual(
+        second.body.results.map((r: any) => r.title),
+        ['Charlie', 'Payments'],
+      );
       assert.deepEqual(second.body._page, { orderby: 'title', next: null, count: 2 });
     });
 
     it('orders descending with a leading -', async () => {
       const response = await get('/tenant/classes', XED_ID, { query: { orderby: '-title' } });
-      assert.deepEqual(response.body.results.map((r: any) => r.title), ['Payments', 'Charlie', 'Bravo', 'Alpha']);
+      assert.deepEqual(
+        response.body.results.map((r: any) => r.title),
+        ['Payments', 'Charlie', 'Bravo', 'Alpha'],
+      );
     });
 
     it('filters with property=meta:intendedToExtend==<class>', async () => {
       const response = await get('/tenant/fieldgroups', XED_ID, { query: { property: `meta:intendedToExtend==${classId}` } });
-      assert.deepEqual(response.body.results.map((r: any) => r.$id), [fieldGroupId]);
+      assert.deepEqual(
+        response.body.results.map((r: any) => r.$id),
+        [fieldGroupId],
+      );
       const none = await get('/tenant/fieldgroups', XED_ID, { query: { property: 'meta:intendedToExtend==https://ns.adobe.com/xdm/context/profile' } });
       assert.deepEqual(none.body.results, []);
     });
 
     it('filters with property=title!=… and an existence check', async () => {
       const response = await get('/tenant/classes', XED_ID, { query: { property: ['title!=Alpha', 'description'], orderby: 'title' } });
-      assert.deepEqual(response.body.results.map((r: any) => r.title), ['Bravo', 'Charlie', 'Payments']);
+      assert.deepEqual(
+        response.body.results.map((r: any) => r.title),
+        ['Bravo', 'Charlie', 'Payments'],
+      );
     });
 
     describe('when limit is given without orderby', () => {
@@ -326,7 +345,13 @@ describe('Schema Registry: lookups, listings and the Accept header', () => {
 
   describe('looking up a class or field group that does not exist', () => {
     it('answers 404 XDM-1010-404 for a class and XDM-1011-404 for a field group', async () => {
-      assertXdmError(await get('/tenant/classes/_flowgatelocal.classes.00', XED_V1), 404, '1010-404', 'Resource not found', 'The requested class resource _flowgatelocal.classes.00 with version 1 is not found.');
+      assertXdmError(
+        await get('/tenant/classes/_flowgatelocal.classes.00', XED_V1),
+        404,
+        '1010-404',
+        'Resource not found',
+        'The requested class resource _flowgatelocal.classes.00 with version 1 is not found.',
+      );
       assertXdmError(
         await get('/tenant/fieldgroups/_flowgatelocal.mixins.00', XED_V1),
         404,

@@ -112,7 +112,7 @@ describe('Schema Registry: creating tenant resources', () => {
     describe('when a required attribute is missing', () => {
       for (const [attribute, detail] of [
         ['title', "The attribute 'title' is required."],
-        ['type', "The attribute 'type' is required and must be \"object\"."],
+        ['type', 'The attribute \'type\' is required and must be "object".'],
         ['description', "The attribute 'description' is required."],
         ['allOf', "The attribute 'allOf' is required."],
       ] as const) {
@@ -136,13 +136,7 @@ describe('Schema Registry: creating tenant resources', () => {
         const first = await t.client.post(`${REGISTRY}/tenant/fieldgroups`, fieldGroupBody(classId, { a: { type: 'string' } }, { title: 'Shared title' }));
         assert.equal(first.status, 201, first.text);
         const response = await t.client.post(`${REGISTRY}/tenant/classes`, classBody({ title: 'Shared title' }));
-        assertXdmError(
-          response,
-          400,
-          '1521-400',
-          'Title not unique',
-          `Object titles must be unique. An object ${first.body.$id} already exists with the same title`,
-        );
+        assertXdmError(response, 400, '1521-400', 'Title not unique', `Object titles must be unique. An object ${first.body.$id} already exists with the same title`);
       });
     });
 
@@ -221,13 +215,7 @@ describe('Schema Registry: creating tenant resources', () => {
       it('answers 400 XDM-1005-400 naming the entry', async () => {
         const missing = `https://ns.adobe.com/${TENANT}/classes/0000`;
         const response = await t.client.post(`${REGISTRY}/tenant/fieldgroups`, fieldGroupBody(missing, { a: { type: 'string' } }));
-        assertXdmError(
-          response,
-          400,
-          '1005-400',
-          'Referenced resource not found',
-          `meta:intendedToExtend[0] references '${missing}', which is not a class of this sandbox or the global container.`,
-        );
+        assertXdmError(response, 400, '1005-400', 'Referenced resource not found', `meta:intendedToExtend[0] references '${missing}', which is not a class of this sandbox or the global container.`);
       });
     });
 
@@ -370,13 +358,7 @@ describe('Schema Registry: creating tenant resources', () => {
     describe('when a field group is not compatible with the class', () => {
       it('answers 400 XDM-1522-400 listing what the field group extends', async () => {
         const response = await t.client.post(`${REGISTRY}/tenant/schemas`, { type: 'object', title: unique('S'), description: 'x', allOf: [{ $ref: PROFILE }, { $ref: fieldGroupId }] });
-        assertXdmError(
-          response,
-          400,
-          '1522-400',
-          'Field group not compatible',
-          `Field group ${fieldGroupId} is not compatible with class ${PROFILE}: its meta:intendedToExtend is [${classId}].`,
-        );
+        assertXdmError(response, 400, '1522-400', 'Field group not compatible', `Field group ${fieldGroupId} is not compatible with class ${PROFILE}: its meta:intendedToExtend is [${classId}].`);
       });
     });
 
@@ -404,13 +386,7 @@ describe('Schema Registry: creating tenant resources', () => {
           description: 'x',
           allOf: [{ $ref: classId }, { $ref: a.body.$id }, { $ref: b.body.$id }],
         });
-        assertXdmError(
-          response,
-          400,
-          '1413-400',
-          'Merge Schema Error',
-          `Cannot merge incompatible data types. These paths are defined with different types: _${TENANT}.amount (string, integer).`,
-        );
+        assertXdmError(response, 400, '1413-400', 'Merge Schema Error', `Cannot merge incompatible data types. These paths are defined with different types: _${TENANT}.amount (string, integer).`);
       });
     });
 
@@ -423,13 +399,7 @@ describe('Schema Registry: creating tenant resources', () => {
           allOf: [{ $ref: classId }],
           definitions: { own: { properties: {} } },
         });
-        assertXdmError(
-          response,
-          400,
-          '1002-400',
-          'Invalid attribute value',
-          "A schema cannot define fields itself ('definitions'/'properties'); add them through a field group in 'allOf'.",
-        );
+        assertXdmError(response, 400, '1002-400', 'Invalid attribute value', "A schema cannot define fields itself ('definitions'/'properties'); add them through a field group in 'allOf'.");
       });
     });
   });

@@ -156,9 +156,7 @@ describe('Schema Registry: updating and deleting tenant resources', () => {
     it('validates the patched fields: a field without a type answers 400 XDM-1004-400', async () => {
       const classId = await createClass();
       const group = await createFieldGroup(classId, { a: { type: 'string' } });
-      const response = await t.client.patch(`${REGISTRY}/tenant/fieldgroups/${group['meta:altId']}`, [
-        { op: 'add', path: `/definitions/f/properties/_${TENANT}/properties/c`, value: { title: 'C' } },
-      ]);
+      const response = await t.client.patch(`${REGISTRY}/tenant/fieldgroups/${group['meta:altId']}`, [{ op: 'add', path: `/definitions/f/properties/_${TENANT}/properties/c`, value: { title: 'C' } }]);
       assertXdmError(response, 400, '1004-400', 'Invalid field type', `The field _${TENANT}.c has no 'type'. Every field needs one of: string, integer, number, boolean, object, array.`);
     });
   });

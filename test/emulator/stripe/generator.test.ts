@@ -311,7 +311,7 @@ describe('StripeDataGenerator', () => {
           assert.match(String(record.id), new RegExp(`^${prefix}[0-9A-Za-z]{24}$`));
           if ('livemode' in record) assert.equal(record.livemode, false);
           if ('amount' in record) assert.ok(Number.isInteger(record.amount), `${String(record.id)} amount`);
-          if ('currency' in record && record.currency !== null) assert.match(String(record.currency), /^[a-z]{3}$/);
+          if ('currency' in record && record.currency !== null) assert.match(record.currency as string, /^[a-z]{3}$/);
         }
       }
     });
@@ -389,10 +389,14 @@ describe('StripeDataGenerator', () => {
 
   describe('ratePerHour', () => {
     it('returns the documented constants', () => {
-      assert.deepEqual(
-        Object.fromEntries(STRIPE_RESOURCE_PATHS.map((r) => [r, generator.ratePerHour(r)])),
-        { charges: 12, subscriptions: 2, refunds: 2, balance_transactions: 12, customers: 4, prices: 1 },
-      );
+      assert.deepEqual(Object.fromEntries(STRIPE_RESOURCE_PATHS.map((r) => [r, generator.ratePerHour(r)])), {
+        charges: 12,
+        subscriptions: 2,
+        refunds: 2,
+        balance_transactions: 12,
+        customers: 4,
+        prices: 1,
+      });
       assert.deepEqual(RATE_PER_HOUR, { charges: 12, balance_transactions: 12, refunds: 2, customers: 4, subscriptions: 2, prices: 1 });
     });
   });

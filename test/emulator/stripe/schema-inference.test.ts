@@ -90,15 +90,7 @@ describe('schemaPaths', () => {
   const schema = inferExploreSchema({ id: 'ch_1', balance_transaction: null, outcome: { type: 'authorized' }, refunds: { data: [{ id: 're_1' }] } });
 
   it('lists every object and leaf path, dot-separated, starting at data', () => {
-    assert.deepEqual([...schemaPaths(schema).keys()], [
-      'data',
-      'data.id',
-      'data.balance_transaction',
-      'data.outcome',
-      'data.outcome.type',
-      'data.refunds',
-      'data.refunds.data',
-    ]);
+    assert.deepEqual([...schemaPaths(schema).keys()], ['data', 'data.id', 'data.balance_transaction', 'data.outcome', 'data.outcome.type', 'data.refunds', 'data.refunds.data']);
   });
 
   it("maps each path to its node and lists an array's own path but not its items'", () => {

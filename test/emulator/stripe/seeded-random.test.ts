@@ -50,7 +50,14 @@ describe('SeededRandom', () => {
 
   it('never picks a zero-weight entry', () => {
     const rng = new SeededRandom('weights');
-    for (let i = 0; i < 500; i++) assert.notEqual(rng.weighted([['never', 0], ['always', 1]]), 'never');
+    for (let i = 0; i < 500; i++)
+      assert.notEqual(
+        rng.weighted([
+          ['never', 0],
+          ['always', 1],
+        ]),
+        'never',
+      );
   });
 
   it('rejects picking from an empty list', () => {

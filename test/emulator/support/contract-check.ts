@@ -18,9 +18,7 @@ export async function checkContract(exchanges: RecordedExchange[], skip: (messag
     return;
   }
   assert.ok(exchanges.length > 0, 'no exchanges were recorded');
-  const problems = exchanges.flatMap((exchange) =>
-    validator.validate(exchange).filter((problem) => problem.where !== 'request' || exchange.status < 400),
-  );
+  const problems = exchanges.flatMap((exchange) => validator.validate(exchange).filter((problem) => problem.where !== 'request' || exchange.status < 400));
   assert.deepEqual(
     problems.map((p) => `${p.exchange} [${p.where}] ${p.message}`),
     [],

@@ -54,65 +54,91 @@ export interface StripeChain {
  * base connection, explore, source connection, XDM class + tenant field group + schema,
  * dataset, target connection and a mapping set (`data.x` → `_{tenant}.{resource}_data.x`).
  */
-export async function buildStripeChain(client: PlatformTestClient, options: { resource?: string; tenant?: string; accessToken?: string; sandbox?: string; suffix?: string } = {}): Promise<StripeChain> {
+export async function buildStripeChain(
+  client: PlatformTestClient,
+  options: { resource?: string; tenant?: string; accessToken?: string; sandbox?: string; suffix?: string } = {},
+): Promise<StripeChain> {
   const resource = options.resource ?? 'charges';
   const tenant = options.tenant ?? 'flowgatelocal';
   const suffix = options.suffix ?? `${resource}-${Math.random().toString(36).slice(2, 8)}`;
   const req = { sandbox: options.sandbox };
   const ok = (response: { status: number; text: string }, status: number, what: string) => assert.equal(response.status, status, `${what}: ${response.text}`);
 
-  const connection = await client.post(`${FLOW}/connections`, {
-    name: `Stripe ${suffix}`,
-    connectionSpec: { id: STRIPE_SPEC, version: '1.0' },
-    auth: { specName: 'OAuth2 Refresh Code', params: { accessToken: options.accessToken ?? VALID_STRIPE_KEY } },
-  }, req);
+  const connection = await client.post(
+    `${FLOW}/connections`,
+    {
+      name: `Stripe ${suffix}`,
+      connectionSpec: { id: STRIPE_SPEC, version: '1.0' },
+      auth: { specName: 'OAuth2 Refresh Code', params: { accessToken: options.accessToken ?? VALID_STRIPE_KEY } },
+    },
+    req,
+  );
   ok(connection, 201, 'create connection');
   const connectionId = connection.body.id;
 
-  const explore = await client.get(`${FLOW}/connections/${connectionId}/explore`, { ...req, query: { objectType: 'rest', object: 'json', fileType: 'json', preview: 'false', sourceParams: sourceParams(resource) } });
+  const explore = await client.get(`${FLOW}/connections/${connectionId}/explore`, {
+    ...req,
+    query: { objectType: 'rest', object: 'json', fileType: 'json', preview: 'false', sourceParams: sourceParams(resource) },
+  });
   ok(explore, 200, 'explore');
 
-  const source = await client.post(`${FLOW}/sourceConnections`, {
-    name: `Stripe source ${suffix}`,
-    baseConnectionId: connectionId,
-    connectionSpec: { id: STRIPE_SPEC, version: '1.0' },
-    data: { format: 'json' },
-    params: { resourcePath: resource },
-  }, req);
+  const source = await client.post(
+    `${FLOW}/sourceConnections`,
+    {
+      name: `Stripe source ${suffix}`,
+      baseConnectionId: connectionId,
+      connectionSpec: { id: STRIPE_SPEC, version: '1.0' },
+      data: { format: 'json' },
+      params: { resourcePath: resource },
+    },
+    req,
+  );
   ok(source, 201, 'create source connection');
 
-  const klass = await client.post(`${REGISTRY}/tenant/classes`, {
-    type: 'object',
-    title: `Stripe ${suffix} class`,
-    description: 'Class for Stripe records',
-    allOf: [{ $ref: RECORD_BEHAVIOR }],
-  }, req);
+  const klass = await client.post(
+    `${REGISTRY}/tenant/classes`,
+    {
+      type: 'object',
+      title: `Stripe ${suffix} class`,
+      description: 'Class for Stripe records',
+      allOf: [{ $ref: RECORD_BEHAVIOR }],
+    },
+    req,
+  );
   ok(klass, 201, 'create class');
   const classId = klass.body.$id;
 
-  const fieldGroup = await client.post(`${REGISTRY}/tenant/fieldgroups`, {
-    type: 'object',
-    title: `Stripe ${suffix} fields`,
-    description: 'Stripe fields',
-    'meta:intendedToExtend': [classId],
-    definitions: {
-      stripe: {
-        properties: {
-          [`_${tenant}`]: { type: 'object', properties: { [`${resource}_data`]: xdmFromExplore(explore.body.schema.properties.data) } },
+  const fieldGroup = await client.post(
+    `${REGISTRY}/tenant/fieldgroups`,
+    {
+      type: 'object',
+      title: `Stripe ${suffix} fields`,
+      description: 'Stripe fields',
+      'meta:intendedToExtend': [classId],
+      definitions: {
+        stripe: {
+          properties: {
+            [`_${tenant}`]: { type: 'object', properties: { [`${resource}_data`]: xdmFromExplore(explore.body.schema.properties.data) } },
+          },
         },
       },
+      allOf: [{ $ref: '#/definitions/stripe' }],
     },
-    allOf: [{ $ref: '#/definitions/stripe' }],
-  }, req);
+    req,
+  );
   ok(fieldGroup, 201, 'create field group');
   const fieldGroupId = fieldGroup.body.$id;
 
-  const schema = await client.post(`${REGISTRY}/tenant/schemas`, {
-    type: 'object',
-    title: `Stripe ${suffix} schema`,
-    description: 'Stripe schema',
-    allOf: [{ $ref: classId }, { $ref: fieldGroupId }],
-  }, req);
+  const schema = await client.post(
+    `${REGISTRY}/tenant/schemas`,
+    {
+      type: 'object',
+      title: `Stripe ${suffix} schema`,
+      description: 'Stripe schema',
+      allOf: [{ $ref: classId }, { $ref: fieldGroupId }],
+    },
+    req,
+  );
   ok(schema, 201, 'create schema');
   const schemaId = schema.body.$id;
 
@@ -120,12 +146,16 @@ export async function buildStripeChain(client: PlatformTestClient, options: { re
   ok(dataset, 201, 'create dataset');
   const datasetId = (dataset.body[0] as string).replace('@/dataSets/', '');
 
-  const target = await client.post(`${FLOW}/targetConnections`, {
-    name: `Stripe target ${suffix}`,
-    connectionSpec: { id: DATA_LAKE_SPEC, version: '1.0' },
-    data: { format: 'parquet_xdm', schema: { id: schemaId, version: XDM_FULL_V1 } },
-    params: { dataSetId: datasetId },
-  }, req);
+  const target = await client.post(
+    `${FLOW}/targetConnections`,
+    {
+      name: `Stripe target ${suffix}`,
+      connectionSpec: { id: DATA_LAKE_SPEC, version: '1.0' },
+      data: { format: 'parquet_xdm', schema: { id: schemaId, version: XDM_FULL_V1 } },
+      params: { dataSetId: datasetId },
+    },
+    req,
+  );
   ok(target, 201, 'create target connection');
 
   const mappings = exploreLeafPaths(explore.body.schema.properties.data, 'data').map((path) => ({

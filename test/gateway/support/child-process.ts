@@ -63,8 +63,8 @@ export async function spawnFlowgate(
         if (role === 'worker' && line.includes('worker processing operations')) resolve();
       }
     };
-    child.stdout!.on('data', onLine);
-    child.stderr!.on('data', onLine);
+    child.stdout.on('data', onLine);
+    child.stderr.on('data', onLine);
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready:\n${output.join('\n')}`)));
   });
   await ready;

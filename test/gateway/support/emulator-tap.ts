@@ -12,7 +12,7 @@ export type TappedRequest = Omit<LoggedRequest, 'seq'>;
  */
 export function tapEmulatorRequests(emulator: RunningEmulator, listener: (request: TappedRequest) => void): () => void {
   const log = emulator.context.requestLog;
-  const original = log.add;
+  const original = log.add.bind(log);
   const tapped = function (this: typeof log, entry: TappedRequest) {
     original.call(this, entry);
     listener(entry);
@@ -25,7 +25,17 @@ export function tapEmulatorRequests(emulator: RunningEmulator, listener: (reques
 
 /** Matches a request by method and a path pattern (`*` = any characters within one path segment, `**` = across segments). */
 export function requestMatcher(method: string, pattern: string): (request: { method: string; path: string }) => boolean {
-  const regex = new RegExp(`^${pattern.split('**').map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('**')
+      .map((part) =>
+        part
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('[^/]*'),
+      )
+      .join('.*')}$`,
+  );
   return (request) => request.method === method.toUpperCase() && regex.test(request.path);
 }
 
@@ -36,7 +46,7 @@ export function requestMatcher(method: string, pattern: string): (request: { met
  */
 export function tapEmulatorArrivals(emulator: RunningEmulator, listener: (request: { method: string; path: string }) => void): () => void {
   const faults = emulator.context.faults;
-  const original = faults.decide;
+  const original = faults.decide.bind(faults);
   const tapped = function (this: typeof faults, method: string, path: string) {
     listener({ method: method.toUpperCase(), path });
     return original.call(this, method, path);

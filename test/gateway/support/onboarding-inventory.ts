@@ -120,14 +120,17 @@ export async function inventory(stack: TestStack, name: string): Promise<Invento
   const datasets = async () => {
     const ids: string[] = [];
     for (let start = 0; ; start += 100) {
-      const page = Object.entries(await get(`${PATHS.datasets}?limit=100&start=${start}`)) as [string, any][];
+      const page = Object.entries<any>(await get(`${PATHS.datasets}?limit=100&start=${start}`));
       ids.push(...page.filter(([, d]) => ours(d.name)).map(([id]) => id));
       if (page.length < 100) return ids.sort();
     }
   };
   const registry = async (segment: string) => {
     const body = await get(`/data/foundation/schemaregistry/tenant/${segment}`, 'application/vnd.adobe.xed-id+json');
-    return (body.results as any[]).filter((r) => ours(r.title)).map((r) => r.$id as string).sort();
+    return (body.results as any[])
+      .filter((r) => ours(r.title))
+      .map((r) => r.$id as string)
+      .sort();
   };
   const mappingSets = async () => {
     const ids: string[] = [];

@@ -98,7 +98,15 @@ export class TestStack {
    */
   async createKey(name: string, role: Role, options: { sandboxes?: string[]; expiresAt?: Date | null } = {}): Promise<string> {
     const generated = generateApiKey();
-    await this.process.deps.store.apiKeys.create({ name, role, sandboxes: options.sandboxes ?? [], expiresAt: options.expiresAt ?? null, createdBy: 'test', keyId: generated.keyId, secretHash: generated.secretHash });
+    await this.process.deps.store.apiKeys.create({
+      name,
+      role,
+      sandboxes: options.sandboxes ?? [],
+      expiresAt: options.expiresAt ?? null,
+      createdBy: 'test',
+      keyId: generated.keyId,
+      secretHash: generated.secretHash,
+    });
     return generated.key;
   }
 
@@ -261,7 +269,8 @@ function withoutEmpty(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== ''));
 }
 
-export const OPERATION_FIELDS = 'id type status attempts progress message resourceType resourceId requestedBy createdAt updatedAt finishedAt error { code message field platformStatus platformCode retryable }';
+export const OPERATION_FIELDS =
+  'id type status attempts progress message resourceType resourceId requestedBy createdAt updatedAt finishedAt error { code message field platformStatus platformCode retryable }';
 
 export { withDatabase };
 

@@ -3,20 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ContractValidator, type ContractProblem } from '../contract/contract-validator.js';
-import {
-  CATALOG,
-  CONNECTION_ID,
-  connectionItem,
-  DATA_PREP,
-  ETAG,
-  exchange,
-  FLOW,
-  FLOW_ID,
-  flowErrorBody,
-  freshValidator,
-  sharedValidator,
-  XDM,
-} from './exchanges.fixture.js';
+import { CATALOG, CONNECTION_ID, connectionItem, DATA_PREP, ETAG, exchange, FLOW, FLOW_ID, flowErrorBody, freshValidator, sharedValidator, XDM } from './exchanges.fixture.js';
 
 const messages = (problems: ContractProblem[]) => problems.map((p) => `${p.where}: ${p.message}`);
 
@@ -127,7 +114,10 @@ describe('ContractValidator.validate', () => {
       const validator = await sharedValidator(t);
       if (!validator) return;
       const problems = validator.validate(exchange({ method: 'GET', path: '/data/foundation/export/batches/01EF01X41KJD82Y9ZX6ET54PCZ/meta', status: 200 }));
-      assert.deepEqual(problems.map((p) => p.where), ['route']);
+      assert.deepEqual(
+        problems.map((p) => p.where),
+        ['route'],
+      );
     });
 
     it('accepts an error answer for an undocumented route when its body is a documented error shape', async (t) => {
@@ -138,7 +128,10 @@ describe('ContractValidator.validate', () => {
       assert.deepEqual(refused(`${FLOW}/widgets`, gateway404), []);
       assert.deepEqual(refused('/data/foundation/nonexistent/things', gateway404), []);
       assert.deepEqual(validator.validate(exchange({ method: 'GET', path: `${FLOW}/widgets`, status: 403, responseBody: { error_code: '403010', message: 'Oauth token is missing.' } })), []);
-      assert.deepEqual(refused(`${FLOW}/widgets`, { message: 'not here' }).map((p) => p.where), ['response']);
+      assert.deepEqual(
+        refused(`${FLOW}/widgets`, { message: 'not here' }).map((p) => p.where),
+        ['response'],
+      );
       // Outside every API only the gateway answers: a Flow Service body there is wrong.
       assert.equal(refused('/data/foundation/nonexistent/things', flowErrorBody('1101-404', 'Resource not found')).length, 1);
     });
@@ -185,7 +178,10 @@ describe('ContractValidator.validate', () => {
       if (!validator) return;
       assert.deepEqual(validator.validate(exchange({ method: 'GET', path: `${FLOW}/flows/${FLOW_ID}/runs`, status: 200, responseBody: { items: [] } })), []);
       const bad = validator.validate(exchange({ method: 'GET', path: `${FLOW}/flows/${FLOW_ID}/runs`, status: 404, responseBody: { oops: true } }));
-      assert.deepEqual(bad.map((p) => p.where), ['response']);
+      assert.deepEqual(
+        bad.map((p) => p.where),
+        ['response'],
+      );
       assert.deepEqual(validator.coverage(), [{ operation: `GET ${FLOW}/flows/{FLOW_ID}/runs (emulator extension)`, count: 2 }]);
     });
   });
@@ -223,7 +219,9 @@ describe('ContractValidator.validate', () => {
     it('reports a Flow Service error body on a Catalog route', async (t) => {
       const validator = await sharedValidator(t);
       if (!validator) return;
-      const problems = validator.validate(exchange({ method: 'GET', path: `${CATALOG}/dataSets/65e622315f78042c9e8166e8`, status: 404, responseBody: flowErrorBody('1101-404', 'Resource not found') }));
+      const problems = validator.validate(
+        exchange({ method: 'GET', path: `${CATALOG}/dataSets/65e622315f78042c9e8166e8`, status: 404, responseBody: flowErrorBody('1101-404', 'Resource not found') }),
+      );
       assert.equal(problems.length, 1);
       const problem = problems[0]!;
       assert.match(problem.message, /documented error shapes for catalog/);
@@ -285,9 +283,7 @@ describe('ContractValidator.validate', () => {
     it('reports a value outside the documented enum', async (t) => {
       const validator = await sharedValidator(t);
       if (!validator) return;
-      assert.deepEqual(messages(validator.validate(action({ op: 'pause' }))), [
-        "request: query parameter 'op' is 'pause', not one of ENABLE, DISABLE, FINALIZE_UPDATE, FINALIZE, PUBLISH",
-      ]);
+      assert.deepEqual(messages(validator.validate(action({ op: 'pause' }))), ["request: query parameter 'op' is 'pause', not one of ENABLE, DISABLE, FINALIZE_UPDATE, FINALIZE, PUBLISH"]);
       assert.equal(validator.validate(action({ op: 'enable', subOp: 'UNDO' })).length, 1);
     });
 
@@ -361,15 +357,15 @@ describe('ContractValidator.validate', () => {
         exchange({
           method: 'PATCH',
           path: `${FLOW}/flows/${FLOW_ID}`,
-          requestBody: [{ op: 'move', from: '/name', path: '/description', value: {} }, { op: 'add', path: '/labels' }],
+          requestBody: [
+            { op: 'move', from: '/name', path: '/description', value: {} },
+            { op: 'add', path: '/labels' },
+          ],
           status: 200,
           responseBody: { id: FLOW_ID, etag: ETAG },
         }),
       );
-      assert.deepEqual(messages(problems), [
-        'request: request body /0/op must be one of "ADD", "REPLACE", "REMOVE" (got "move")',
-        'request: request body /1/value is required but missing',
-      ]);
+      assert.deepEqual(messages(problems), ['request: request body /0/op must be one of "ADD", "REPLACE", "REMOVE" (got "move")', 'request: request body /1/value is required but missing']);
     });
 
     it('checks each item of a PATCH /connections/{id} array against the spec PatchInstruction', async (t) => {
@@ -515,7 +511,10 @@ describe('ContractValidator.validate', () => {
           exchange({
             method: 'POST',
             path: `${DATA_PREP}/mappingSets`,
-            requestBody: { outputSchema: { schemaRef: { id: 'https://ns.adobe.com/x/schemas/y', contentType: 'application/vnd.adobe.xed-full+json;version=1' } }, mappings: [{ sourceType: 'ATTRIBUTE', source: 'data.id', destination: '_x.id' }] },
+            requestBody: {
+              outputSchema: { schemaRef: { id: 'https://ns.adobe.com/x/schemas/y', contentType: 'application/vnd.adobe.xed-full+json;version=1' } },
+              mappings: [{ sourceType: 'ATTRIBUTE', source: 'data.id', destination: '_x.id' }],
+            },
             status: 200,
             responseBody: { id: 'f4aad280fdec4770b7e33066945919d8', version: 0, createdDate, modifiedDate: 1709860257007, createdBy: 'a', modifiedBy: 'a' },
           }),
@@ -535,7 +534,19 @@ describe('ContractValidator.validate', () => {
             method: 'GET',
             path: `${FLOW}/flows/${FLOW_ID}`,
             status: 200,
-            responseBody: { items: [{ id: FLOW_ID, name: 'Stripe flow', state: 'enabled', etag: ETAG, version: ETAG, scheduleParams, transformations: [{ name: 'Mapping', params: { mappingId: 'f4aad280fdec4770b7e33066945919d8', mappingVersion: '0' } }] }] },
+            responseBody: {
+              items: [
+                {
+                  id: FLOW_ID,
+                  name: 'Stripe flow',
+                  state: 'enabled',
+                  etag: ETAG,
+                  version: ETAG,
+                  scheduleParams,
+                  transformations: [{ name: 'Mapping', params: { mappingId: 'f4aad280fdec4770b7e33066945919d8', mappingVersion: '0' } }],
+                },
+              ],
+            },
           }),
         );
       assert.deepEqual(getFlow({ startTime: '1612310466', frequency: 'week', interval: '15', backfill: 'true' }), []);
@@ -562,17 +573,16 @@ describe('ContractValidator.validate', () => {
         );
       assert.deepEqual(list(null), []);
       assert.deepEqual(list('/data/foundation/schemaregistry/tenant/schemas?start=abc'), []);
-      assert.deepEqual(messages(list(2)), [
-        'response: response body /_page/next must be string (got integer 2)',
-        'response: response body /_links/next must be string (got integer 2)',
-      ]);
+      assert.deepEqual(messages(list(2)), ['response: response body /_page/next must be string (got integer 2)', 'response: response body /_links/next must be string (got integer 2)']);
     });
 
     it('accepts a flow spec whose transformationSpecs is an array of named entries', async (t) => {
       const validator = await sharedValidator(t);
       if (!validator) return;
       const flowSpecs = (transformationSpecs: unknown) =>
-        validator.validate(exchange({ method: 'GET', path: `${FLOW}/flowSpecs`, status: 200, responseBody: { items: [{ id: '6499120c-0b15-42dc-936e-847ea3c24d72', name: 'RestStorageToAEP', transformationSpecs }] } }));
+        validator.validate(
+          exchange({ method: 'GET', path: `${FLOW}/flowSpecs`, status: 200, responseBody: { items: [{ id: '6499120c-0b15-42dc-936e-847ea3c24d72', name: 'RestStorageToAEP', transformationSpecs }] } }),
+        );
       assert.deepEqual(flowSpecs([{ name: 'Mapping', spec: { type: 'object' } }]), []);
       assert.deepEqual(flowSpecs({ name: 'Mapping', spec: { type: 'object' } }), []);
       assert.equal(flowSpecs(['Mapping']).length, 1);
@@ -587,7 +597,12 @@ describe('ContractValidator.validate', () => {
           path: `${DATA_PREP}/mappingSets/validate`,
           requestBody: { mappings: [] },
           status: 200,
-          responseBody: { validationResponse: [{ status: 'SUCCESS', errors: null }, { status: 'FAILED', errors: [{ destination: 'x', exception: 'boom' }] }] },
+          responseBody: {
+            validationResponse: [
+              { status: 'SUCCESS', errors: null },
+              { status: 'FAILED', errors: [{ destination: 'x', exception: 'boom' }] },
+            ],
+          },
         }),
       );
       assert.deepEqual(problems, []);
@@ -660,8 +675,14 @@ describe('ContractValidator.coverage', () => {
     validator.validate(createConnection());
     const all = validator.coverage({ includeUnseen: true });
     assert.ok(all.length > 100, `${all.length} operations`);
-    assert.deepEqual(all.find((row) => row.operation === `POST ${FLOW}/connections`), { operation: `POST ${FLOW}/connections`, count: 1 });
-    assert.deepEqual(all.find((row) => row.operation === `GET ${CATALOG}`), { operation: `GET ${CATALOG}`, count: 0 });
+    assert.deepEqual(
+      all.find((row) => row.operation === `POST ${FLOW}/connections`),
+      { operation: `POST ${FLOW}/connections`, count: 1 },
+    );
+    assert.deepEqual(
+      all.find((row) => row.operation === `GET ${CATALOG}`),
+      { operation: `GET ${CATALOG}`, count: 0 },
+    );
     validator.resetCoverage();
     assert.deepEqual(validator.coverage(), []);
   });

@@ -30,10 +30,16 @@ describe('compareSpecificity', () => {
   it('puts a literal segment before a parameter at the first place they differ', () => {
     const tenant = parseTemplate('/tenant/schemas/{SCHEMA_ID}');
     const container = parseTemplate('/{CONTAINER_ID}/schemas/{SCHEMA_ID}');
-    assert.deepEqual([container, tenant].sort((a, b) => compareSpecificity(a, b, false)), [tenant, container]);
+    assert.deepEqual(
+      [container, tenant].sort((a, b) => compareSpecificity(a, b, false)),
+      [tenant, container],
+    );
     const search = parseTemplate('/connections/search');
     const byId = parseTemplate('/connections/{BASE_CONNECTION_ID}');
-    assert.deepEqual([byId, search].sort((a, b) => compareSpecificity(a, b, false)), [search, byId]);
+    assert.deepEqual(
+      [byId, search].sort((a, b) => compareSpecificity(a, b, false)),
+      [search, byId],
+    );
   });
 
   it('prefers the template whose trailing slash matches the request', () => {
@@ -90,7 +96,13 @@ describe('loadApi', () => {
       assert.deepEqual(op.queryParams, [{ name: 'mode', required: true, array: false, enum: ['FAST', 'SLOW'] }]);
       assert.equal(op.request?.required, true);
       assert.equal(op.request?.schemas.length, 1);
-      assert.deepEqual(op.responses.map((r) => [r.key, r.schemas.length]), [['200', 1], ['400', 0]]);
+      assert.deepEqual(
+        op.responses.map((r) => [r.key, r.schemas.length]),
+        [
+          ['200', 1],
+          ['400', 0],
+        ],
+      );
       assert.deepEqual(api.document.definitions, { op: { type: 'object' } }, 'examples and x- keywords are stripped');
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -2,14 +2,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  DEVIATIONS,
-  EMULATOR_EXTENSIONS,
-  operationPatternMatches,
-  type Deviation,
-  type DeviationAspect,
-  type EmulatorExtension,
-} from './deviations.js';
+import { DEVIATIONS, EMULATOR_EXTENSIONS, operationPatternMatches, type Deviation, type DeviationAspect, type EmulatorExtension } from './deviations.js';
 import { ERROR_SHAPE_SCHEMAS, errorShapesFor, errorStatusMismatch, type ErrorShapeName } from './error-shapes.js';
 import { describeExchange, headerValue, isJsonMediaType, type RecordedExchange } from './exchange.js';
 import {
@@ -57,9 +50,7 @@ interface ExtensionRoute {
 }
 
 type RouteMatch =
-  | { kind: 'operation'; api: LoadedApi; operation: SpecOperation }
-  | { kind: 'extension'; api: LoadedApi; route: ExtensionRoute }
-  | { kind: 'problem'; api: LoadedApi | null; message: string };
+  { kind: 'operation'; api: LoadedApi; operation: SpecOperation } | { kind: 'extension'; api: LoadedApi; route: ExtensionRoute } | { kind: 'problem'; api: LoadedApi | null; message: string };
 
 /**
  * Validates recorded HTTP exchanges against Adobe's OpenAPI specs for Flow Service, Data Prep,
@@ -78,9 +69,7 @@ export class ContractValidator {
     private readonly deviations: readonly Deviation[],
     extensions: readonly EmulatorExtension[],
   ) {
-    this.errorShapeValidators = Object.fromEntries(
-      Object.entries(ERROR_SHAPE_SCHEMAS).map(([name, { schema }]) => [name, ajv.compile(schema)]),
-    ) as Record<ErrorShapeName, ValidateFunction>;
+    this.errorShapeValidators = Object.fromEntries(Object.entries(ERROR_SHAPE_SCHEMAS).map(([name, { schema }]) => [name, ajv.compile(schema)])) as Record<ErrorShapeName, ValidateFunction>;
     this.ignoreTrailingSlash = deviations.some((d) => d.aspect === 'route' && d.rule.ignoreTrailingSlash);
     this.extensionRoutes = extensions.map((extension) => {
       const [method, specPath] = splitOperation(extension.operation);
@@ -231,8 +220,7 @@ export class ContractValidator {
     }
     const relative = rawPath.slice(api.descriptor.basePath.length) || '/';
     const hasTrailingSlash = relative.length > 1 && relative.endsWith('/');
-    const fits = (template: PathTemplate) =>
-      templateMatches(template, relative) && (this.ignoreTrailingSlash || template.trailingSlash === hasTrailingSlash);
+    const fits = (template: PathTemplate) => templateMatches(template, relative) && (this.ignoreTrailingSlash || template.trailingSlash === hasTrailingSlash);
 
     const onPath = api.operations.filter((op) => fits(op.template));
     const candidates = onPath.filter((op) => op.method === method);
@@ -266,7 +254,9 @@ export class ContractValidator {
 
   private checkQuery(operation: SpecOperation, exchange: RecordedExchange): string[] {
     const messages: string[] = [];
-    const relaxations = this.applicable(operation, 'query').map((d) => d.rule.query).filter((q) => q !== undefined);
+    const relaxations = this.applicable(operation, 'query')
+      .map((d) => d.rule.query)
+      .filter((q) => q !== undefined);
     for (const param of operation.queryParams) {
       const relaxed = relaxations.filter((q) => q.params.includes(param.name));
       const optional = relaxed.some((q) => q.optional);
@@ -326,7 +316,10 @@ export class ContractValidator {
     }
     // Name the closest shape so the message says what to fix.
     const closest = results.reduce((best, r) => (r.errors.length < best.errors.length ? r : best));
-    const details = closest.errors.slice(0, 5).map((e) => describeError(e, body)).join('; ');
+    const details = closest.errors
+      .slice(0, 5)
+      .map((e) => describeError(e, body))
+      .join('; ');
     const titles = shapes.map((s) => ERROR_SHAPE_SCHEMAS[s].title).join(' | ');
     return [`error body (status ${exchange.status}) is none of the documented error shapes for ${api ?? 'a path outside the specs'} (${titles}); closest is ${closest.name}: ${details}`];
   }
@@ -392,11 +385,7 @@ function findResponse(operation: SpecOperation, status: number): SpecResponse | 
 function pickMediaType(schemas: BodySchema[], contentType: string | undefined): BodySchema | undefined {
   // split always yields at least one element, the media type before any parameter.
   const essence = contentType?.split(';')[0]!.trim().toLowerCase();
-  return (
-    schemas.find((s) => s.mediaType.toLowerCase() === essence) ??
-    schemas.find((s) => s.mediaType.toLowerCase() === 'application/json') ??
-    schemas.find((s) => isJsonMediaType(s.mediaType))
-  );
+  return schemas.find((s) => s.mediaType.toLowerCase() === essence) ?? schemas.find((s) => s.mediaType.toLowerCase() === 'application/json') ?? schemas.find((s) => isJsonMediaType(s.mediaType));
 }
 
 /**

@@ -67,10 +67,14 @@ export const GENERAL_ERROR_STATUSES: readonly number[] = [400, 401, 403, 404, 41
 const isDigitString = (value: unknown): boolean => typeof value === 'string' && /^\d+$/.test(value);
 const isBooleanString = (value: unknown): boolean => value === 'true' || value === 'false';
 const isInteger = (value: unknown): boolean => Number.isInteger(value);
-const isPatchOpOf = (ops: readonly string[]) => (value: unknown): boolean => typeof value === 'string' && ops.includes(value.toUpperCase());
+const isPatchOpOf =
+  (ops: readonly string[]) =>
+  (value: unknown): boolean =>
+    typeof value === 'string' && ops.includes(value.toUpperCase());
 const isRemoveOperation = (value: unknown, error: ErrorObject): boolean =>
   error.params.missingProperty === 'value' &&
-  typeof value === 'object' && value !== null &&
+  typeof value === 'object' &&
+  value !== null &&
   typeof (value as { op?: unknown }).op === 'string' &&
   (value as { op: string }).op.toLowerCase() === 'remove';
 
@@ -117,7 +121,7 @@ export const DEVIATIONS: readonly Deviation[] = [
     operation: '*',
     aspect: 'status',
     reason:
-      'The specs list mostly 200/201 plus 403/503 (Flow Service) or 400/401/500/503 (Data Prep), while Adobe\'s troubleshooting guide and error catalogues define 400/401/403/404/412/500/503 answers on any call, and the gateway answers 413 (body too large) and 429 (rate limited). These statuses are accepted on every operation; the body, when present, must be one of the documented error shapes of that API (see error shapes).',
+      "The specs list mostly 200/201 plus 403/503 (Flow Service) or 400/401/500/503 (Data Prep), while Adobe's troubleshooting guide and error catalogues define 400/401/403/404/412/500/503 answers on any call, and the gateway answers 413 (body too large) and 429 (rate limited). These statuses are accepted on every operation; the body, when present, must be one of the documented error shapes of that API (see error shapes).",
     source: 'help/landing/troubleshooting.md (API status codes, request header errors); help/sources/errors/flow-service-errors.md; PLATFORM-API.md §1.3, §11, §14.4',
     rule: { acceptStatuses: GENERAL_ERROR_STATUSES },
   },
@@ -203,11 +207,10 @@ export const DEVIATIONS: readonly Deviation[] = [
     operation: 'PATCH /connections/{BASE_CONNECTION_ID}/',
     aspect: 'requestBody',
     reason:
-      'Spec takes a single `PatchInstruction` object for PATCH `/connections/{id}/`; the docs (and every other Flow Service PATCH in the spec) send a JSON Patch array. An array body is checked item by item against the spec\'s `PatchInstruction`.',
+      "Spec takes a single `PatchInstruction` object for PATCH `/connections/{id}/`; the docs (and every other Flow Service PATCH in the spec) send a JSON Patch array. An array body is checked item by item against the spec's `PatchInstruction`.",
     source: 'help/sources/tutorials/api/update.md; PLATFORM-API.md §13, §14.12',
     rule: {
-      replaceSchema: (body, specRef) =>
-        Array.isArray(body) ? { variant: 'patch-array', schema: { type: 'array', minItems: 1, items: { $ref: specRef } } } : undefined,
+      replaceSchema: (body, specRef) => (Array.isArray(body) ? { variant: 'patch-array', schema: { type: 'array', minItems: 1, items: { $ref: specRef } } } : undefined),
     },
   },
   {
@@ -266,7 +269,8 @@ export const DEVIATIONS: readonly Deviation[] = [
     api: 'schema-registry',
     operation: 'GET *',
     aspect: 'responseBody',
-    reason: 'On the last page a listing answers `_page.next: null` and `_links.next: null`; the spec types `next` as a string while its own description ("Contains `null` if this is the last or only page") and examples say null.',
+    reason:
+      'On the last page a listing answers `_page.next: null` and `_links.next: null`; the spec types `next` as a string while its own description ("Contains `null` if this is the last or only page") and examples say null.',
     source: 'schema-registry.yaml definitions listResponseBasic / linksBasic (description and examples); help/xdm/api/schemas.md (list schemas)',
     rule: { statuses: [200], exempt: [{ at: /^\/(_page|_links)\/next$/, keyword: 'type', when: (v) => v === null }] },
   },
@@ -294,7 +298,7 @@ export const DEVIATIONS: readonly Deviation[] = [
     api: 'data-prep',
     operation: 'POST /mappingSets/validate',
     aspect: 'responseBody',
-    reason: 'A successful validation reports `errors: null` per mapping (spec: array). The spec\'s own example shows `null`.',
+    reason: "A successful validation reports `errors: null` per mapping (spec: array). The spec's own example shows `null`.",
     source: 'data-prep.yaml POST /mappingSets/validate example; help/data-prep/api/mapping-set.md; PLATFORM-API.md §8.2',
     rule: { statuses: [200], exempt: [{ at: /^\/validationResponse\/\d+\/errors$/, keyword: 'type', when: (v) => v === null }] },
   },
@@ -303,7 +307,8 @@ export const DEVIATIONS: readonly Deviation[] = [
     api: 'data-prep',
     operation: 'POST /mappingSets/preview',
     aspect: 'responseBody',
-    reason: 'The docs answer a preview with an array `[{data, errors: null}]`, one entry per record; the spec documents a single `PreviewResponse`. An array body is checked item by item against `PreviewResponse`, with `errors: null` allowed.',
+    reason:
+      'The docs answer a preview with an array `[{data, errors: null}]`, one entry per record; the spec documents a single `PreviewResponse`. An array body is checked item by item against `PreviewResponse`, with `errors: null` allowed.',
     source: 'help/data-prep/api/mapping-set.md (preview data); PLATFORM-API.md §8.2',
     rule: {
       statuses: [200],
@@ -316,7 +321,7 @@ export const DEVIATIONS: readonly Deviation[] = [
     api: 'data-prep',
     operation: 'GET /mappingSets/{MAPPING_SET_ID}/mappings',
     aspect: 'responseBody',
-    reason: 'The docs answer the mappings of a set with a bare JSON array of mappings; the spec documents a single MappingOperation. An array body is checked item by item against the spec\'s schema.',
+    reason: "The docs answer the mappings of a set with a bare JSON array of mappings; the spec documents a single MappingOperation. An array body is checked item by item against the spec's schema.",
     source: 'help/data-prep/api/mapping-set.md (list mappings of a mapping set); PLATFORM-API.md §8.2',
     rule: {
       statuses: [200],
@@ -328,7 +333,7 @@ export const DEVIATIONS: readonly Deviation[] = [
     api: 'data-prep',
     operation: 'GET /mappingSets/{MAPPING_SET_ID}',
     aspect: 'responseBody',
-    reason: 'With `expandSchema=true` the resolved output schema is JSON Schema, whose `minimum`/`maximum` are numbers; the spec\'s `JsonSchema` model types them as objects.',
+    reason: "With `expandSchema=true` the resolved output schema is JSON Schema, whose `minimum`/`maximum` are numbers; the spec's `JsonSchema` model types them as objects.",
     source: 'data-prep.yaml JsonSchema definition; JSON Schema validation vocabulary (minimum, maximum)',
     rule: { statuses: [200], exempt: [{ at: /^\/outputSchema\/jsonSchema\/.*\/(minimum|maximum)$/, keyword: 'type', when: (v) => typeof v === 'number' }] },
   },
@@ -337,7 +342,8 @@ export const DEVIATIONS: readonly Deviation[] = [
     api: 'catalog',
     operation: 'PATCH /dataSets/{DATASET_ID}',
     aspect: 'requestBody',
-    reason: 'The spec offers `application/json-patch+json` but gives it the partial-object schema; Catalog accepts an RFC 6902 JSON Patch array as well as a partial object. An array body is checked as JSON Patch.',
+    reason:
+      'The spec offers `application/json-patch+json` but gives it the partial-object schema; Catalog accepts an RFC 6902 JSON Patch array as well as a partial object. An array body is checked as JSON Patch.',
     source: 'catalog.yaml PATCH /dataSets/{DATASET_ID} requestBody; PLATFORM-API.md §9.2',
     rule: { replaceSchema: (body) => (Array.isArray(body) ? { variant: 'json-patch', schema: JSON_PATCH_SCHEMA } : undefined) },
   },
@@ -380,7 +386,12 @@ export const SPEC_AGREEMENTS: readonly SpecAgreement[] = [
   { api: 'catalog', operation: 'DELETE /dataSets/{DATASET_ID}', behaviour: 'answers 200 with `["@/dataSets/<id>"]`', why: 'the spec documents 200 with an array of strings' },
   { api: 'catalog', operation: 'POST /dataSets', behaviour: 'answers 201 with `["@/dataSets/<id>"]`', why: 'the spec documents 201 with an array of strings' },
   { api: 'catalog', operation: 'GET /dataSets/{DATASET_ID}', behaviour: 'answers an object keyed by dataset id', why: 'the spec schema is `additionalProperties: <DataSet>`' },
-  { api: 'flow-service', operation: 'GET /runs*', behaviour: 'run objects carry `etag` and `activities` (docs) instead of `eTag` and `activites` (spec)', why: 'the run schema requires neither and does not forbid other properties, so both spellings pass (and neither is checked)' },
+  {
+    api: 'flow-service',
+    operation: 'GET /runs*',
+    behaviour: 'run objects carry `etag` and `activities` (docs) instead of `eTag` and `activites` (spec)',
+    why: 'the run schema requires neither and does not forbid other properties, so both spellings pass (and neither is checked)',
+  },
   { api: 'flow-service', operation: 'GET /flows*', behaviour: '`scheduleParams.interval` and `transformations[].params.mappingVersion` echoed as strings', why: 'the spec types both as strings' },
   { api: 'flow-service', operation: 'GET /connections/{BASE_CONNECTION_ID}', behaviour: 'single-resource GETs answer `{items: [resource]}`', why: 'the spec documents the list envelope' },
 ];

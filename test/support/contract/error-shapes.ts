@@ -5,14 +5,7 @@ import type { ApiName } from './spec-catalog.js';
  * §14.28). The specs themselves mostly document error statuses without a body, so the
  * general error-status deviation checks error bodies against these shapes instead.
  */
-export type ErrorShapeName =
-  | 'gateway'
-  | 'placeholder'
-  | 'flowService'
-  | 'flowVersionMismatch'
-  | 'schemaRegistry'
-  | 'catalog'
-  | 'dataPrep';
+export type ErrorShapeName = 'gateway' | 'placeholder' | 'flowService' | 'flowVersionMismatch' | 'schemaRegistry' | 'catalog' | 'dataPrep';
 
 const problemStatus = { type: 'integer', minimum: 400, maximum: 599 } as const;
 

@@ -55,7 +55,7 @@ export function createRecordingFetch(options: RecordingFetchOptions = {}): Recor
     return response;
   };
 
-  return { fetch: recordingFetch as typeof fetch, exchanges };
+  return { fetch: recordingFetch, exchanges };
 }
 
 function parseBody(text: string | undefined, contentType: string | undefined): { body?: unknown; unparsed?: string } {

@@ -153,7 +153,7 @@ function declaredBasePath(document: Record<string, unknown>): string | undefined
   if (typeof url !== 'string') return undefined;
   // `//{environment}.adobe.io/data/foundation/flowservice` → `/data/foundation/flowservice`
   const match = /^(?:[a-z]+:)?\/\/[^/]+(\/.*)?$/i.exec(url);
-  return (match ? match[1] ?? '/' : url).replace(/\/+$/, '');
+  return (match ? (match[1] ?? '/') : url).replace(/\/+$/, '');
 }
 
 function queryParams(itemParams: unknown[], opParams: unknown[]): QueryParamSpec[] {
