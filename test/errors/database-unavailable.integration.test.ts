@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -197,7 +198,7 @@ describe('isDatabaseUnavailable', () => {
         undefined,
         { code: 'E_SOMETHING' },
       ]) {
-        assert.equal(isDatabaseUnavailable(error), false, (error as Error).message);
+        assert.equal(isDatabaseUnavailable(error), false, inspect(error));
       }
     });
   });
