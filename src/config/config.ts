@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PlatformClientOptions } from '../platform/platform-client.js';
 
 /**
  * Process configuration, parsed once at start from the environment. Every problem is listed
@@ -96,14 +97,9 @@ export interface JwtConfig {
   clockToleranceSeconds: number;
 }
 
-export interface PlatformConfig {
+/** Where the Platform is and who Flowgate is there (the Platform client's options), and how it runs. */
+export interface PlatformConfig extends Pick<PlatformClientOptions, 'platformUrl' | 'imsUrl' | 'clientId' | 'clientSecret' | 'orgId' | 'sandbox'> {
   mode: 'embedded' | 'remote';
-  platformUrl: string;
-  imsUrl: string;
-  clientId: string;
-  clientSecret: string;
-  orgId: string;
-  sandbox: string;
   tenant: string | null;
   /** Port of the embedded emulator. */
   emulatorPort: number;

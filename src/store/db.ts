@@ -7,15 +7,26 @@ export type Db = PrismaClient | Prisma.TransactionClient;
 /** Where a hand-written SQL statement runs: the pool, or one client inside a transaction. */
 export type Sql = pg.Pool | pg.PoolClient;
 
+/** A transaction's rollback on purpose: `inTransaction` resolves with `value` instead of throwing. */
+export class Rollback<T> {
+  constructor(readonly value: T) {}
+}
+
 /**
- * Runs `work` in one transaction on a client of the pool (BEGIN … COMMIT, ROLLBACK on error).
- * The client is passed to every statement that must be part of it.
+ * Runs `work` in one transaction on a client of the pool (BEGIN … COMMIT, ROLLBACK on error or
+ * when `work` returns a `Rollback`). The client is passed to every statement that must be part of
+ * it. `begin` replaces the plain BEGIN: a multi-statement text starting with BEGIN sends the
+ * transaction's first reads in the same round trip; its results are given to `work`.
  */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | Rollback<T>>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
+    const begun = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+    const result = await work(client, Array.isArray(begun) ? begun : [begun]);
+    if (result instanceof Rollback) {
+      await client.query('ROLLBACK');
+      return result.value;
+    }
     await client.query('COMMIT');
     return result;
   } catch (error) {

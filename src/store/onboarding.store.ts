@@ -3,7 +3,7 @@ import { isUuid } from '../domain/ids.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
 import type { RequestedSchedule } from '../domain/schedule-rules.js';
 import { encodeCursor, type Page } from './cursor.js';
-import { inTransaction, type Sql } from './db.js';
+import { inTransaction, Rollback, type Sql } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
 import type { NewResource, NewSecret, OperationLedger } from './operation-ledger.js';
@@ -140,28 +140,18 @@ export class OnboardingStore {
     // The simple query protocol that allows several statements takes no parameters, so the id
     // is checked to be a UUID before it is written in.
     if (!isUuid(onboardingId)) throw new Error(`not an onboarding id: ${JSON.stringify(onboardingId)}`);
-    const client = await this.pool.connect();
-    try {
-      const [, locked, ledger, running] = (await client.query(
-        `BEGIN;
-         SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
-         SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
-         SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
-      )) as unknown as [pg.QueryResult, pg.QueryResult<OnboardingRow>, pg.QueryResult<StepRow>, pg.QueryResult<{ n: number }>];
-      const onboarding = locked.rows[0];
-      if (!onboarding) {
-        await client.query('ROLLBACK');
-        return null;
-      }
-      const result = await work(client, { onboarding, steps: ledger.rows, runningSteps: running.rows[0]!.n });
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return inTransaction<T | null>(
+      this.pool,
+      async (client, [, locked, ledger, running]) => {
+        const onboarding = (locked as pg.QueryResult<OnboardingRow>).rows[0];
+        if (!onboarding) return new Rollback(null);
+        return work(client, { onboarding, steps: (ledger as pg.QueryResult<StepRow>).rows, runningSteps: (running as pg.QueryResult<{ n: number }>).rows[0]!.n });
+      },
+      `BEGIN;
+       SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
+       SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
+       SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
+    );
   }
 
   /**
@@ -342,7 +332,7 @@ export class OnboardingStore {
     return inTransaction(this.pool, async (client) => {
       const row = (await client.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1 FOR UPDATE', [id])).rows[0];
       const undone = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM onboarding_steps WHERE onboarding_id = $1 AND undoes IS NOT NULL', [id])).rows[0]!.n;
-      if (!row || row.status !== 'FAILED' || undone > 0) return false;
+      if (!row || row.status !== 'FAILED' || undone > 0) return new Rollback(false);
       await client.query(
         `UPDATE onboarding_steps SET status = 'PENDING', error = NULL, finished_at = NULL, updated_at = now() WHERE onboarding_id = $1 AND undoes IS NULL AND status IN ('FAILED', 'CANCELLED')`,
         [id],
@@ -356,7 +346,7 @@ export class OnboardingStore {
   async cancel(id: string, rollback: boolean): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
       const row = (await client.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1 FOR UPDATE', [id])).rows[0];
-      if (!row || ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED', 'ROLLING_BACK'].includes(row.status)) return false;
+      if (!row || ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED', 'ROLLING_BACK'].includes(row.status)) return new Rollback(false);
       await client.query(`UPDATE onboarding_steps SET status = 'CANCELLED', updated_at = now() WHERE onboarding_id = $1 AND status = 'PENDING'`, [id]);
       await client.query(
         `UPDATE onboardings SET status = $2::"OnboardingStatus", error = $3::jsonb, finished_at = CASE WHEN $2 = 'CANCELLED' THEN now() ELSE NULL END, updated_at = now() WHERE id = $1`,
