@@ -11,8 +11,11 @@ import { HANDLERS } from '../jobs/handlers/index.js';
 import type { WorkerDeps } from '../jobs/operation-handler.js';
 import { syncFlowRuns } from '../jobs/sync-runs.job.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { applyMigrations, ensureDatabase } from '../store/migrations.js';
 import { startWorker, type RunningWorker } from '../worker/worker.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startingResponder } from '../gateway/starting-responder.js';
+import { waitForDatabase, waitForRedis, type StartupState } from './dependencies.js';
 import { bullConnection, buildProcessDeps, type ProcessDeps } from './process.js';
 
 export interface Roles {
@@ -38,6 +41,8 @@ export interface RunningProcess {
 export interface StartOptions {
   /** Where a fresh embedded start prints its first admin key; default stdout (never the logger). */
   printFirstKey?: (text: string) => void;
+  /** Stops waiting for PostgreSQL or Redis (a shutdown signal before the process started). */
+  signal?: AbortSignal;
 }
 
 export async function startProcess(roles: Roles, config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningProcess> {
@@ -47,9 +52,19 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     logger.info({ url: emulator.url }, 'embedded AEP emulator started (no AEP credentials configured)');
   }
 
-  if (await ensureDatabase(config.databaseUrl)) logger.info('database created');
-  const migrations = await applyMigrations(config.databaseUrl);
-  if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrations applied');
+  // A gateway answers on its port at once (503 while it waits), so probes and early clients get
+  // an answer; the process then waits for PostgreSQL and Redis instead of exiting without them.
+  const state: StartupState = { database: 'waiting', redis: 'waiting' };
+  const waitingFor = () => [state.database === 'waiting' && 'database', state.redis === 'waiting' && 'redis'].filter((d): d is string => typeof d === 'string');
+  const starting = roles.gateway ? await listenWhileStarting(config, waitingFor) : null;
+  if (starting) logger.info({ port: (starting.address() as AddressInfo).port }, 'listening while starting: answering 503 until PostgreSQL and Redis are reachable');
+  try {
+    await Promise.all([waitForDatabase({ config, logger, state, signal: options.signal }), waitForRedis({ config, logger, state, signal: options.signal })]);
+  } catch (error) {
+    starting?.close();
+    await emulator?.stop();
+    throw error;
+  }
 
   const deps = buildProcessDeps(config, logger);
   const workerDeps: WorkerDeps = {
@@ -71,6 +86,8 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys, authenticator },
         sandbox: config.platform.sandbox,
         port: config.port,
+        httpServer: starting ?? undefined,
+        requestTimeoutSeconds: config.requestTimeoutSeconds,
         readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
         introspection: config.graphql.introspection,
         limits: config.graphql,
@@ -131,17 +148,18 @@ export async function main(roles: Roles): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel, base: { role: [roles.gateway && 'gateway', roles.worker && 'worker'].filter(Boolean).join('+') } });
-  const running = await startProcess(roles, config, logger);
-  if (running.gateway) logger.info({ url: running.gateway.url }, `GraphQL API on ${running.gateway.url} (subscriptions: ws on the same URL)`);
-  if (running.worker) logger.info({ concurrency: config.workerConcurrency }, 'worker processing operations');
-
+  // Signals are handled from the start: one that arrives while the process still waits for
+  // PostgreSQL or Redis stops the wait (and the process) at once.
+  const starting = new AbortController();
+  let running: RunningProcess | null = null;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight work');
+    logger.info({ signal }, running ? 'shutting down: finishing in-flight work' : 'shutting down before the process started');
+    starting.abort();
     try {
-      await running.stop();
+      await running?.stop();
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
@@ -150,6 +168,29 @@ export async function main(roles: Roles): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    running = await startProcess(roles, config, logger, { signal: starting.signal });
+  } catch (error) {
+    if (stopping) return;
+    logger.fatal({ err: error }, 'the process could not start');
+    process.exit(1);
+  }
+  if (running.gateway) logger.info({ url: running.gateway.url }, `GraphQL API on ${running.gateway.url} (subscriptions: ws on the same URL)`);
+  if (running.worker) logger.info({ concurrency: config.workerConcurrency }, 'worker processing operations');
+}
+
+/** Opens the gateway's port with the starting responder (see gateway/starting-responder.ts). */
+async function listenWhileStarting(config: AppConfig, waitingFor: () => string[]): Promise<Server> {
+  const server = createServer(startingResponder(waitingFor));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }
 
 async function isServing(baseUrl: string): Promise<boolean> {

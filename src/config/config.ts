@@ -24,6 +24,10 @@ export interface AppConfig {
    * them and re-enqueues the unfinished work at once. Default 5.
    */
   maintenanceCheckSeconds: number;
+  /** Seconds between two attempts to reach PostgreSQL and Redis while the process starts. Default 2. */
+  startupRetrySeconds: number;
+  /** Seconds a GraphQL request over HTTP may take before it is answered 503 UNAVAILABLE. Default 30. */
+  requestTimeoutSeconds: number;
   /** PostgreSQL connections per process. */
   databasePoolSize: number;
   /** Milliseconds a query waits for a pooled PostgreSQL connection before it fails (UNAVAILABLE). Default 5000. */
@@ -127,6 +131,8 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   MAINTENANCE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  STARTUP_RETRY_SECONDS: z.coerce.number().min(0.1).max(300).default(2),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   ONBOARDING_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
@@ -266,6 +272,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockSeconds: e.WORKER_LOCK_SECONDS,
     maintenanceCheckSeconds: e.MAINTENANCE_CHECK_SECONDS,
+    startupRetrySeconds: e.STARTUP_RETRY_SECONDS,
+    requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,

@@ -15,7 +15,7 @@ import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { healthRoutes } from './health-routes.js';
-import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, securityHeaders } from './http-guards.js';
+import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, requestTimeout, securityHeaders } from './http-guards.js';
 import { httpAuthentication, httpContext } from './http-authentication.js';
 import type { ReadinessCheck } from './readiness.js';
 import { buildGatewaySchema } from './schema.js';
@@ -28,6 +28,11 @@ export interface GatewayOptions {
   port: number;
   /** Interface to listen on. Default all (`0.0.0.0`). */
   host?: string;
+  /**
+   * A server already listening on the port (it answered 503 while the process started): the
+   * gateway takes its requests over instead of opening the port again.
+   */
+  httpServer?: Server;
   readiness: ReadinessCheck;
   /** Apollo's introspection; default on outside production. */
   introspection?: boolean;
@@ -40,6 +45,8 @@ export interface GatewayOptions {
   bus: EventBus;
   /** Seconds between re-checks of every open socket's credential. Default 60. */
   socketRecheckSeconds?: number;
+  /** Seconds an HTTP request may take before it is answered 503 UNAVAILABLE (REQUEST_TIMEOUT_SECONDS). Default 30. */
+  requestTimeoutSeconds?: number;
 }
 
 export interface RunningGateway {
@@ -68,7 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // GraphQL answers are POSTs that no cache revalidates: hashing every body for an ETag was pure cost.
   app.set('etag', false);
   app.use(requestIdMiddleware(), securityHeaders({ landingPage: introspection }));
-  const httpServer = createServer(app);
+  const httpServer = options.httpServer ?? createServer();
 
   const subscriptions = await startSubscriptionServer({
     httpServer,
@@ -112,13 +119,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use(healthRoutes({ readiness: options.readiness, authenticator }));
   app.use(
     '/graphql',
+    requestTimeout(options.requestTimeoutSeconds ?? 30, logger),
     httpAuthentication({ authenticator, defaultSandbox: options.sandbox, logger }),
     ...graphqlBody(limits),
     expressMiddleware(apollo, { context: httpContext(services) }),
     graphqlErrorResponder(logger, limits),
   );
 
-  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  // Requests go to the app from here on (replacing the starting responder, when there was one).
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', app);
+  if (!httpServer.listening) await new Promise<void>((resolve) => httpServer.listen(options.port, options.host ?? '0.0.0.0', resolve));
   const port = (httpServer.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/graphql`,

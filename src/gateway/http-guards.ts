@@ -80,6 +80,38 @@ export function graphqlBody(limits: Pick<GraphQLLimitsConfig, 'maxRequestBytes' 
   ];
 }
 
+/**
+ * Bounds how long a GraphQL request over HTTP may take: one that has not been answered within
+ * `seconds` (REQUEST_TIMEOUT_SECONDS) gets 503 UNAVAILABLE with Retry-After and its request id,
+ * and whatever it produces later is dropped — a client never hangs on a stuck dependency. Work
+ * already committed stays committed; a mutation retried with its idempotency key is recorded once.
+ */
+export function requestTimeout(seconds: number, logger: Logger): RequestHandler {
+  return (_req, res, next) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      const requestId = requestScope.getStore()?.requestId;
+      logger.warn({ requestId, timeoutSeconds: seconds }, 'a request took longer than REQUEST_TIMEOUT_SECONDS; answering UNAVAILABLE');
+      res.setHeader('Retry-After', String(ServiceUnavailableError.RETRY_AFTER_SECONDS));
+      const error = new ServiceUnavailableError(`The request took longer than ${seconds} s (REQUEST_TIMEOUT_SECONDS); try again`);
+      sendError(res, 503, error.message, { code: error.code, ...error.details(), ...(requestId ? { requestId } : {}) });
+      muteLaterWrites(res);
+    }, seconds * 1000);
+    const done = () => clearTimeout(timer);
+    res.once('finish', done);
+    res.once('close', done);
+    next();
+  };
+}
+
+/** After a timeout answered the request, the request's own late answer has nowhere to go. */
+function muteLaterWrites(res: express.Response): void {
+  res.setHeader = () => res;
+  res.writeHead = () => res;
+  res.write = () => true;
+  res.end = () => res;
+}
+
 /** Turns body-parser's errors (too large, bad JSON, bad charset) and anything unexpected into GraphQL-shaped JSON. */
 export function graphqlErrorResponder(logger: Logger, limits: Pick<GraphQLLimitsConfig, 'maxRequestBytes'>): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {

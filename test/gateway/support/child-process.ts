@@ -22,6 +22,20 @@ export async function spawnFlowgate(
   /** Called as soon as the process exists — before it is ready, it may already be taking jobs. */
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<ChildFlowgate> {
+  const started = launchFlowgate(role, stack, env, onSpawn);
+  await started.ready;
+  return started;
+}
+
+/** A launched process, not yet (or never) ready: `ready` resolves once it serves; `waitForLine` watches its log. */
+export interface LaunchedFlowgate extends ChildFlowgate {
+  ready: Promise<void>;
+  /** Resolves with the first log line (already printed or to come) that matches. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Like `spawnFlowgate`, without waiting for the process to serve (it may be waiting for its dependencies). */
+export function launchFlowgate(role: 'gateway' | 'worker', stack: TestStack, env: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): LaunchedFlowgate {
   // This file runs from dist/test/gateway/support; the entry points are in dist/src.
   const entry = path.resolve(__dirname, '../../../src', role === 'gateway' ? 'gateway/main.js' : 'worker/main.js');
   const c = stack.config;
@@ -67,11 +81,25 @@ export async function spawnFlowgate(
     child.stderr.on('data', onLine);
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready:\n${output.join('\n')}`)));
   });
-  await ready;
+  ready.catch(() => undefined); // observed by whoever awaits it
+  const waitForLine = async (pattern: RegExp, timeoutMs = 30_000): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = output.find((l) => pattern.test(l));
+      if (line) return line;
+      if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode} before logging ${String(pattern)}:\n${output.join('\n')}`);
+      if (Date.now() > deadline) throw new Error(`${role} did not log ${String(pattern)} within ${timeoutMs} ms:\n${output.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   return {
     child,
     output,
-    url,
+    ready,
+    waitForLine,
+    get url() {
+      return url;
+    },
     stop: (signal: NodeJS.Signals = 'SIGTERM') =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);

@@ -15,6 +15,11 @@ export class PrivateRedis {
 
   private constructor(readonly port: number) {}
 
+  /** A free port for a server started later with `launch()` (a Redis that is down when a process starts). */
+  static async reserve(): Promise<PrivateRedis> {
+    return new PrivateRedis(await freePort());
+  }
+
   /** Starts a server on a free port; resolves once it answers PING. */
   static async start(): Promise<PrivateRedis> {
     const redis = new PrivateRedis(await freePort());
@@ -58,7 +63,8 @@ export class PrivateRedis {
     });
   }
 
-  private async launch(): Promise<void> {
+  /** Starts the server on its port (empty); resolves once it answers PING. */
+  async launch(): Promise<void> {
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const collect = (chunk: Buffer) => this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
