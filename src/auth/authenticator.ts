@@ -57,6 +57,11 @@ export class Authenticator {
     for (const [key, entry] of this.cache) if (entry.caller.apiKeyId === apiKeyId) this.cache.delete(key);
   }
 
+  /** Revocations may have been missed (the event bus lost its connection): verify every credential again. */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   private async apiKey(credential: string): Promise<Caller> {
     const parsed = parseApiKey(credential);
     if (!parsed) throw new UnauthenticatedError('Invalid API key');

@@ -15,7 +15,7 @@ import { requestScope } from '../graphql/format-error.js';
 import { checkDocument } from '../graphql/query-limits.js';
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import type { Logger } from '../logging/logger.js';
-import type { EventBus } from '../pubsub/event-bus.js';
+import { GAP, type EventBus } from '../pubsub/event-bus.js';
 import { topics } from '../pubsub/events.js';
 
 export interface SubscriptionServerOptions {
@@ -147,9 +147,15 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
   recheckTimer.unref();
 
   // A key revoked anywhere (this process, another gateway, the CLI): forget it, close its sockets.
-  const revocations = await options.bus.subscribe(topics.credentialsRevoked());
+  // After a gap (the bus reconnected to Redis) a revocation may have been lost: check every socket now.
+  const revocations = await options.bus.subscribeWithGaps(topics.credentialsRevoked());
   void (async () => {
     for await (const message of revocations) {
+      if (message === GAP) {
+        authenticator.forgetAll();
+        for (const auth of sockets.values()) void recheck(auth);
+        continue;
+      }
       authenticator.forgetApiKey(message.apiKeyId);
       for (const auth of sockets.values()) if (auth.caller.apiKeyId === message.apiKeyId) closeForbidden(auth, `API key ${message.name} was revoked`);
     }

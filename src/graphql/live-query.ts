@@ -1,14 +1,28 @@
+import { isDeepStrictEqual } from 'node:util';
+import { GAP, type Gap } from '../pubsub/event-bus.js';
+
+export interface LiveQueryOptions<T> {
+  /** Subscribes to the changes (resolves once the subscription is confirmed). */
+  subscribe: () => Promise<AsyncIterableIterator<T | Gap>>;
+  /** Reads the state as it is now (`null`: nothing yet). */
+  loadCurrent: () => Promise<T | null>;
+  /** A message older than what was last sent, dropped. */
+  isStale?: (message: T, last: T) => boolean;
+  /** The same state as what was last sent (a re-read after a gap that found nothing new). Default: deep equality. */
+  isSame?: (current: T, last: T) => boolean;
+}
+
 /**
  * A subscription stream that starts with the current state: it subscribes first, then reads
  * the current value, so a change committed in between is either in the value or in the stream
- * — a late subscriber misses nothing. `isStale` drops stream messages older than what was sent.
+ * — a late subscriber misses nothing. Where the bus reports a gap (its Redis connection dropped
+ * and messages published meanwhile are lost) the current state is read again and sent if it
+ * differs from what was last sent, so a subscriber ends up at the true state after a Redis
+ * outage instead of waiting forever on a change it missed.
  */
-export async function currentThenLive<T>(
-  subscribe: () => Promise<AsyncIterableIterator<T>>,
-  loadCurrent: () => Promise<T | null>,
-  isStale: (message: T, last: T) => boolean = () => false,
-): Promise<AsyncIterableIterator<T>> {
-  const live = await subscribe();
+export async function currentThenLive<T>(options: LiveQueryOptions<T>): Promise<AsyncIterableIterator<T>> {
+  const { loadCurrent, isStale = () => false, isSame = isDeepStrictEqual } = options;
+  const live = await options.subscribe();
   const current = await loadCurrent();
   let last: T | null = current;
   let sentCurrent = current === null;
@@ -24,9 +38,17 @@ export async function currentThenLive<T>(
       for (;;) {
         const result = await live.next();
         if (result.done) return result;
-        if (last !== null && isStale(result.value, last)) continue;
-        last = result.value;
-        return result;
+        let value: T;
+        if (result.value === GAP) {
+          const reread = await loadCurrent().catch(() => null);
+          if (reread === null || (last !== null && (isStale(reread, last) || isSame(reread, last)))) continue;
+          value = reread;
+        } else {
+          value = result.value;
+          if (last !== null && isStale(value, last)) continue;
+        }
+        last = value;
+        return { value, done: false };
       }
     },
     async return(): Promise<IteratorResult<T>> {

@@ -8,6 +8,14 @@ export interface TopicMessage {
   payload: unknown;
 }
 
+/**
+ * Yielded by `subscribeWithGaps` where the stream may have lost messages: the subscriber's
+ * connection to Redis dropped, and whatever was published until it came back is gone (pub/sub
+ * keeps nothing). A consumer re-reads the current state when it sees one.
+ */
+export const GAP: unique symbol = Symbol('event-bus-gap');
+export type Gap = typeof GAP;
+
 /** Pairs a topic with its payload, checked by the compiler. */
 export function message<T>(topic: Topic<T>, payload: T): TopicMessage {
   return { channel: topic.channel, payload };
@@ -33,6 +41,10 @@ export interface EventBusOptions {
  */
 export class EventBus {
   private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  /** Called once per reconnection, after every channel is subscribed again. */
+  private readonly gapListeners = new Set<() => void>();
+  /** The subscriber lost its connection and has not been subscribed again since. */
+  private disconnected = false;
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
@@ -54,6 +66,30 @@ export class EventBus {
       }
       for (const listener of set) listener(payload);
     });
+    // ioredis reconnects and re-subscribes by itself, but only sends the commands; subscribing
+    // again here (a no-op for Redis) and awaiting it is what lets a listener re-read the current
+    // state knowing that every later change will reach it.
+    this.subscriber.on('close', () => {
+      if (!this.closed) this.disconnected = true;
+    });
+    this.subscriber.on('ready', () => {
+      if (!this.disconnected || this.closed) return;
+      this.disconnected = false;
+      void this.resubscribeAfterGap();
+    });
+  }
+
+  private async resubscribeAfterGap(): Promise<void> {
+    const channels = [...this.listeners.keys()];
+    try {
+      if (channels.length > 0) await this.subscriber.subscribe(...channels);
+    } catch (error) {
+      // The connection dropped again; the next 'ready' tries again.
+      this.options.logger.warn({ err: (error as Error).message }, 'could not subscribe again after reconnecting to Redis');
+      return;
+    }
+    this.options.logger.info({ channels: channels.length }, 'event subscriptions restored after a Redis reconnection; subscribers re-read the current state');
+    for (const listener of this.gapListeners) listener();
   }
 
   /** Publishes one message; rejects when Redis does not take it. */
@@ -76,33 +112,60 @@ export class EventBus {
   }
 
   /** Subscribes to one topic; the iterator ends when `return()` is called (the client unsubscribed). */
-  async subscribe<T>(topic: Topic<T>): Promise<AsyncIterableIterator<T>> {
+  subscribe<T>(topic: Topic<T>): Promise<AsyncIterableIterator<T>> {
+    return this.open<T, never>(topic, false);
+  }
+
+  /**
+   * Like `subscribe`, and yields `GAP` where messages may have been lost (after a reconnection,
+   * once the channel is subscribed again), in order with the messages around it.
+   */
+  subscribeWithGaps<T>(topic: Topic<T>): Promise<AsyncIterableIterator<T | Gap>> {
+    return this.open<T, Gap>(topic, true);
+  }
+
+  private async open<T, G>(topic: Topic<T>, reportGaps: boolean): Promise<AsyncIterableIterator<T | G>> {
     const full = this.prefix + topic.channel;
-    const queue: T[] = [];
+    const queue: (T | G)[] = [];
     let wake: (() => void) | null = null;
     let done = false;
     const listener = (payload: unknown) => {
       queue.push(payload as T);
       wake?.();
     };
+    const onGap = () => {
+      // One marker is enough however many reconnections happened before it was read.
+      if (queue[queue.length - 1] === GAP) return;
+      queue.push(GAP as G);
+      wake?.();
+    };
+    if (reportGaps) this.gapListeners.add(onGap);
     let set = this.listeners.get(full);
     if (!set) {
       set = new Set();
       this.listeners.set(full, set);
     }
     set.add(listener);
-    if (set.size === 1) {
-      const subscribing = this.subscriber.subscribe(full);
-      this.pending.set(full, subscribing);
-      await subscribing.finally(() => this.pending.delete(full));
-    } else {
-      await this.pending.get(full);
+    try {
+      if (set.size === 1) {
+        const subscribing = this.subscriber.subscribe(full);
+        this.pending.set(full, subscribing);
+        await subscribing.finally(() => this.pending.delete(full));
+      } else {
+        await this.pending.get(full);
+      }
+    } catch (error) {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(full);
+      this.gapListeners.delete(onGap);
+      throw error;
     }
 
     const stop = async () => {
       if (done) return;
       done = true;
       wake?.();
+      this.gapListeners.delete(onGap);
       const current = this.listeners.get(full);
       current?.delete(listener);
       if (current && current.size === 0) {
@@ -111,17 +174,17 @@ export class EventBus {
       }
     };
 
-    const iterator: AsyncIterableIterator<T> = {
+    const iterator: AsyncIterableIterator<T | G> = {
       [Symbol.asyncIterator]() {
         return iterator;
       },
-      async next(): Promise<IteratorResult<T>> {
+      async next(): Promise<IteratorResult<T | G>> {
         while (queue.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
         if (queue.length > 0) return { value: queue.shift()!, done: false };
         return { value: undefined, done: true };
       },
-      async return(): Promise<IteratorResult<T>> {
+      async return(): Promise<IteratorResult<T | G>> {
         await stop();
         return { value: undefined, done: true };
       },
@@ -137,5 +200,6 @@ export class EventBus {
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
+    this.gapListeners.clear();
   }
 }

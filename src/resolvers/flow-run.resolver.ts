@@ -55,14 +55,15 @@ export class FlowRunResolver {
       const ctx = context as GatewayContext;
       // Checked before subscribing, so an unknown id leaves no subscription behind.
       const dataflow = await dataflowOf(ctx, String((args as { dataflowId: unknown }).dataflowId), 'dataflowId');
-      return currentThenLive<FlowRunEvent>(
-        () => ctx.bus.subscribe(topics.flowRuns(dataflow.id)),
-        async () => {
+      return currentThenLive<FlowRunEvent>({
+        subscribe: () => ctx.bus.subscribeWithGaps(topics.flowRuns(dataflow.id)),
+        loadCurrent: async () => {
           const row = await ctx.store.runs.latest(dataflow.id);
           return row ? flowRunEvent(row) : null;
         },
-        (message, last) => message.id === last.id && Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
-      );
+        isStale: (message, last) => message.id === last.id && Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
+        isSame: (current, last) => current.id === last.id && current.updatedAt === last.updatedAt,
+      });
     },
   })
   flowRunUpdated(@Root() payload: FlowRunEvent, @Arg('dataflowId', () => ID) _dataflowId: string): FlowRun {

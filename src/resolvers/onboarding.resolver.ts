@@ -149,15 +149,18 @@ export class OnboardingResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const id = String((args as { id: unknown }).id);
-      return currentThenLive<OnboardingView>(
-        () => ctx.bus.subscribe(topics.onboarding(id)),
-        async () => {
+      const updatedAt = (view: OnboardingView) => Date.parse(String(view.onboarding.updated_at));
+      const stepsOf = (view: OnboardingView) => view.steps.map((s) => `${String(s.key)}:${String(s.status)}:${String(s.attempts)}`).join();
+      return currentThenLive<OnboardingView>({
+        subscribe: () => ctx.bus.subscribeWithGaps(topics.onboarding(id)),
+        loadCurrent: async () => {
           const state = await ctx.store.onboardings.load(id, ctx.sandbox);
           if (!state) throw new NotFoundError('Onboarding', id, 'id');
           return onboardingEvent(state);
         },
-        (message, last) => Date.parse(String(message.onboarding.updated_at)) < Date.parse(String(last.onboarding.updated_at)),
-      );
+        isStale: (message, last) => updatedAt(message) < updatedAt(last),
+        isSame: (current, last) => updatedAt(current) === updatedAt(last) && stepsOf(current) === stepsOf(last),
+      });
     },
   })
   onboardingProgress(@Root() state: OnboardingView, @Arg('id', () => ID) _id: string): Onboarding {

@@ -63,15 +63,16 @@ export class OperationResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const id = String((args as { id: unknown }).id);
-      return currentThenLive<OperationEvent>(
-        () => ctx.bus.subscribe(topics.operation(id)),
-        async () => {
+      return currentThenLive<OperationEvent>({
+        subscribe: () => ctx.bus.subscribeWithGaps(topics.operation(id)),
+        loadCurrent: async () => {
           const row = await ctx.store.operations.find(id, ctx.sandbox);
           if (!row) throw new NotFoundError('Operation', id, 'id');
           return operationEvent(row);
         },
-        (message, last) => Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
-      );
+        isStale: (message, last) => Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
+        isSame: (current, last) => current.status === last.status && current.updatedAt === last.updatedAt,
+      });
     },
   })
   operationUpdated(@Root() payload: OperationEvent, @Arg('id', () => ID) _id: string): Operation {

@@ -21,14 +21,16 @@ export class ResourceChangeResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const { type, id } = args as { type: ResourceType; id: string };
-      return currentThenLive<ResourceChangeEvent>(
-        () => ctx.bus.subscribe(topics.resource(type, id)),
-        async () => {
+      return currentThenLive<ResourceChangeEvent>({
+        subscribe: () => ctx.bus.subscribeWithGaps(topics.resource(type, id)),
+        loadCurrent: async () => {
           const row = await ctx.store.resources.find(id, ctx.sandbox);
           if (!row || row.type !== type) throw new NotFoundError(type, id, 'id');
           return resourceChangeEvent(row, 'CURRENT', null, row.updatedAt);
         },
-      );
+        // A re-read carries no action; it is news only if the resource itself changed.
+        isSame: (current, last) => current.state === last.state && current.etag === last.etag && current.platformId === last.platformId,
+      });
     },
   })
   resourceChanged(@Root() message: ResourceChangeEvent, @Arg('type', () => ResourceType) _type: ResourceType, @Arg('id', () => ID) _id: string): ResourceChange {
