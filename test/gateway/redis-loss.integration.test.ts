@@ -28,10 +28,13 @@ const LOCK_SECONDS = 1;
  */
 const CONNECTION_CREATE_MS = 4000;
 const FLOW = '/data/foundation/flowservice';
-/** Generous: the work itself takes about 10 s on a 2-core machine; recovery adds a check interval. */
-const RECOVERY_BOUND_MS = 45_000;
-const ONBOARDINGS = 3;
-const CONNECTIONS = 30;
+/** Generous: the work itself takes about 20 s on a 2-core machine; recovery adds a check interval. */
+const RECOVERY_BOUND_MS = 90_000;
+/** The scale the issue names: 20 onboardings and 200 mutations acknowledged and unfinished. */
+const ONBOARDINGS = 20;
+const CONNECTIONS = 200;
+/** The first creates are slow (they are RUNNING when Redis goes); the rest queue behind them. */
+const SLOW_CREATES = 15;
 
 interface Batch {
   operationIds: string[];
@@ -49,9 +52,6 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
     redis = await PrivateRedis.start();
     stack = await TestStack.start({ env: { REDIS_URL: redis.url, ...env } });
     fleet = new WorkerFleet(stack, env);
-    // Every Platform call is slow, creating a base connection slower than a job lock lasts.
-    await stack.control('POST', '/faults', { method: 'POST', path: `${FLOW}/connections`, latencyMs: CONNECTION_CREATE_MS });
-    await stack.control('POST', '/faults', { path: '*', latencyMs: 100 });
   });
   after(async () => {
     await fleet?.stop();
@@ -61,6 +61,11 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
 
   /** Sends the onboardings and connection creates at once; returns what was acknowledged. */
   const submit = async (label: string): Promise<Batch> => {
+    // The first creates of a base connection are slower than a job lock lasts; every other Platform call is a little slow.
+    // (The first matching rule applies: the specific one goes first.)
+    await stack.control('DELETE', '/faults');
+    await stack.control('POST', '/faults', { method: 'POST', path: `${FLOW}/connections`, latencyMs: CONNECTION_CREATE_MS, count: SLOW_CREATES });
+    await stack.control('POST', '/faults', { path: '*', latencyMs: 100 });
     const connectionNames = Array.from({ length: CONNECTIONS }, (_, i) => uniqueName(`${label} connection ${i}`));
     const [onboardings, operations] = await Promise.all([
       Promise.all(
@@ -144,6 +149,33 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
     }
   };
 
+  const PROGRESS = 'subscription($id: ID!) { onboardingProgress(id: $id) { id status progress updatedAt } }';
+
+  /** One live subscription per onboarding, opened before Redis goes; each resolves with every message it got. */
+  const watchOnboardings = (batch: Batch) =>
+    Promise.all(
+      batch.onboardingIds.map((id) =>
+        stack.collect(PROGRESS, { id }, (m: any) => ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED'].includes(m.onboardingProgress.status), RECOVERY_BOUND_MS + 30_000),
+      ),
+    );
+
+  /**
+   * The subscriptions open through the loss ended at the state the onboardings are in; a client
+   * that subscribes now gets the current state as its first message.
+   */
+  const assertSubscribersCaughtUp = async (batch: Batch, watched: any[][]) => {
+    for (const [i, messages] of watched.entries()) {
+      const last = messages[messages.length - 1].onboardingProgress;
+      assert.equal(last.status, 'SUCCEEDED', `the subscription to onboarding ${i} ended at ${last.status}`);
+      for (let j = 1; j < messages.length; j++) assert.ok(messages[j].onboardingProgress.progress >= messages[j - 1].onboardingProgress.progress, 'progress never goes back');
+    }
+    for (const id of batch.onboardingIds.slice(0, 5)) {
+      const [first] = await stack.collect(PROGRESS, { id }, () => true, 10_000);
+      const { onboarding } = await stack.data(`query($id: ID!) { onboarding(id: $id) { id status progress updatedAt } }`, { id });
+      assert.deepEqual(first.onboardingProgress, onboarding);
+    }
+  };
+
   /** Every operation SUCCEEDED, every onboarding SUCCEEDED, and the Platform got each resource once. */
   const assertDoneExactlyOnce = async (batch: Batch, before: Awaited<ReturnType<typeof emulatorCounts>>) => {
     const statuses = await operationStatuses();
@@ -168,8 +200,17 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
     };
     assert.deepEqual(growth, expected, 'the Platform holds each resource exactly once');
     // And each connection Flowgate reports is bound to a Platform resource of its own.
-    const { connections } = await stack.data(`{ connections(first: 100) { edges { node { name platformId state } } } }`);
-    const ours = connections.edges.map((e: any) => e.node).filter((c: any) => batch.connectionNames.includes(c.name));
+    const all: any[] = [];
+    for (let after: string | null = null; ;) {
+      const { connections }: any = await stack.data(
+        `query($after: String) { connections(first: 100, after: $after) { edges { node { name platformId state } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      all.push(...connections.edges.map((e: any) => e.node));
+      if (!connections.pageInfo.hasNextPage) break;
+      after = connections.pageInfo.endCursor;
+    }
+    const ours = all.filter((c: any) => batch.connectionNames.includes(c.name));
     assert.equal(ours.length, CONNECTIONS);
     assert.equal(new Set(ours.map((c: any) => c.platformId)).size, CONNECTIONS);
   };
@@ -177,6 +218,7 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
   it('after FLUSHALL: re-creates the maintenance schedulers, finishes every acknowledged operation and onboarding, and creates each Platform resource exactly once', async (t: TestContext) => {
     const before = await emulatorCounts(stack);
     const batch = await submit('flush');
+    const watching = watchOnboardings(batch);
     const inFlight = await waitForWorkInFlight();
     const flushedAt = Date.now();
     await redis.flushAll();
@@ -188,11 +230,13 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
       `flushed with ${inFlight.running} connection creates RUNNING and ${inFlight.queued} QUEUED; schedulers back after ${schedulersMs} ms, everything finished ${tookMs} ms after the flush`,
     );
     await assertDoneExactlyOnce(batch, before);
+    await assertSubscribersCaughtUp(batch, await watching);
   });
 
   it('after a restart that comes back empty: finishes every acknowledged operation and onboarding, and creates each Platform resource exactly once', async (t: TestContext) => {
     const before = await emulatorCounts(stack);
     const batch = await submit('restart');
+    const watching = watchOnboardings(batch);
     const inFlight = await waitForWorkInFlight();
     const killedAt = Date.now();
     await redis.restart(500);
@@ -204,5 +248,6 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
       `restarted with ${inFlight.running} connection creates RUNNING and ${inFlight.queued} QUEUED; schedulers back after ${schedulersMs} ms, everything finished ${tookMs} ms after the kill`,
     );
     await assertDoneExactlyOnce(batch, before);
+    await assertSubscribersCaughtUp(batch, await watching);
   });
 });
