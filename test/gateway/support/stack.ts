@@ -29,6 +29,8 @@ export interface StackOptions {
   /** Reuse another stack's database and Redis namespace (a second gateway or worker of the same deployment). */
   shareWith?: TestStack;
   env?: Record<string, string>;
+  /** The PostgreSQL server to create the database on (default: the shared one, `PG_ADMIN_URL`). */
+  pgAdminUrl?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export class TestStack {
     readonly process: RunningProcess,
     readonly emulator: RunningEmulator,
     readonly databaseName: string,
+    private readonly pgAdminUrl: string,
     private readonly ownsEmulator: boolean,
     private readonly ownsNamespace: boolean,
     logStream: PassThrough,
@@ -59,7 +62,8 @@ export class TestStack {
   static async start(options: StackOptions = {}): Promise<TestStack> {
     const emulator = options.sharedEmulator ?? options.shareWith?.emulator ?? (await startEmulator({ port: 0, ...options.emulator }));
     const databaseName = options.shareWith?.databaseName ?? `fg_test_${randomBytes(6).toString('hex')}`;
-    const databaseUrl = withDatabase(PG_ADMIN_URL, databaseName);
+    const pgAdminUrl = options.pgAdminUrl ?? options.shareWith?.pgAdminUrl ?? PG_ADMIN_URL;
+    const databaseUrl = withDatabase(pgAdminUrl, databaseName);
     const env: Record<string, string> = {
       DATABASE_URL: databaseUrl,
       REDIS_URL: REDIS_URL,
@@ -86,7 +90,7 @@ export class TestStack {
     const logStream = new PassThrough();
     const logger = createLogger({ level: 'info', destination: logStream });
     const running = await startProcess(options.roles ?? { gateway: true, worker: true }, config, logger);
-    const stack = new TestStack(config, running, emulator, databaseName, !options.sharedEmulator && !options.shareWith, !options.shareWith, logStream);
+    const stack = new TestStack(config, running, emulator, databaseName, pgAdminUrl, !options.sharedEmulator && !options.shareWith, !options.shareWith, logStream);
     stack.adminKeyName = options.shareWith ? `test-admin-${randomBytes(3).toString('hex')}` : 'test-admin';
     stack.adminKey = await stack.createKey(stack.adminKeyName, 'admin');
     return stack;
@@ -258,7 +262,7 @@ export class TestStack {
     await this.process.stop();
     if (this.ownsEmulator) await this.emulator.stop();
     if (this.ownsNamespace) {
-      await dropDatabase(this.databaseName);
+      await dropDatabaseOn(this.pgAdminUrl, this.databaseName);
       await deleteKeys(this.config.redisUrl, `${this.config.queuePrefix}*`);
     }
   }
