@@ -22,8 +22,10 @@ export interface LiveQueryOptions<T> {
  */
 export async function currentThenLive<T>(options: LiveQueryOptions<T>): Promise<AsyncIterableIterator<T>> {
   const { loadCurrent, isStale = () => false, isSame = isDeepStrictEqual } = options;
+  // The state read here goes out as the bus's messages do, as JSON: one form to compare and to resolve.
+  const read = async () => asMessage(await loadCurrent());
   const live = await options.subscribe();
-  const current = await loadCurrent();
+  const current = await read();
   let last: T | null = current;
   let sentCurrent = current === null;
   const iterator: AsyncIterableIterator<T> = {
@@ -40,12 +42,13 @@ export async function currentThenLive<T>(options: LiveQueryOptions<T>): Promise<
         if (result.done) return result;
         let value: T;
         if (result.value === GAP) {
-          const reread = await loadCurrent().catch(() => null);
+          const reread = await read().catch(() => null);
           if (reread === null || (last !== null && (isStale(reread, last) || isSame(reread, last)))) continue;
           value = reread;
         } else {
           value = result.value;
-          if (last !== null && isStale(value, last)) continue;
+          // A message can repeat the state just read (committed before the read, published after it).
+          if (last !== null && (isStale(value, last) || isDeepStrictEqual(value, last))) continue;
         }
         last = value;
         return { value, done: false };
@@ -57,4 +60,9 @@ export async function currentThenLive<T>(options: LiveQueryOptions<T>): Promise<
     },
   };
   return iterator;
+}
+
+/** A value as a subscriber would get it over the bus (dates as ISO strings). */
+function asMessage<T>(value: T | null): T | null {
+  return value === null ? null : (JSON.parse(JSON.stringify(value)) as T);
 }

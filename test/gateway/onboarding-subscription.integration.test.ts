@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { clearFaults, injectFaults, onboard, PATHS, readOnboarding, step, TERMINAL, waitForOnboarding } from './support/onboarding-inventory.js';
+import { assertNeverBackwards, clearFaults, injectFaults, onboard, PATHS, readOnboarding, statusesOf, step, TERMINAL, waitForOnboarding } from './support/onboarding-inventory.js';
 import { TestStack } from './support/stack.js';
 
 /**
@@ -22,32 +22,6 @@ const SLOW_PLATFORM = { path: '/data/*', latencyMs: 60 };
 
 /** The connection test takes 1.5 s: long enough to subscribe while nothing changes. */
 const HELD_CONNECTION_TEST = { method: 'GET', path: PATHS.connectionTest, latencyMs: 1500, count: 1 };
-
-const LIFECYCLE = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
-
-/** The statuses a step went through as the messages show them, repeats collapsed. */
-function statusesOf(messages: any[], key: string): string[] {
-  const seen: string[] = [];
-  for (const m of messages) {
-    const s = m.onboardingProgress.steps.find((x: any) => x.key === key);
-    if (s && seen[seen.length - 1] !== s.status) seen.push(s.status);
-  }
-  return seen;
-}
-
-/** Progress and the time of the recorded state never go back. */
-function assertNeverBackwards(messages: any[]): void {
-  for (let i = 1; i < messages.length; i++) {
-    const [previous, current] = [messages[i - 1].onboardingProgress, messages[i].onboardingProgress];
-    assert.ok(current.progress >= previous.progress, `progress went back from ${previous.progress} to ${current.progress} (message ${i})`);
-    assert.ok(Date.parse(current.updatedAt) >= Date.parse(previous.updatedAt), `message ${i} is older than the one before`);
-  }
-  for (const key of messages[messages.length - 1].onboardingProgress.steps.map((s: any) => s.key)) {
-    const seen = statusesOf(messages, key);
-    const ranks = seen.map((s) => Math.min(LIFECYCLE.indexOf(s), 2));
-    assert.deepEqual([...ranks].sort(), ranks, `${key} went ${seen.join(' → ')}`);
-  }
-}
 
 describe('onboardingProgress', () => {
   let stack: TestStack;

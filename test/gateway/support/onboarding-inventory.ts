@@ -176,3 +176,29 @@ export function inventoryKindOf(stepKind: string): keyof Inventory {
   assert.ok(kind, `a ${stepKind} step creates no Platform resource`);
   return kind;
 }
+
+const LIFECYCLE = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** The statuses a step went through as the messages show them, repeats collapsed. */
+export function statusesOf(messages: any[], key: string): string[] {
+  const seen: string[] = [];
+  for (const m of messages) {
+    const s = m.onboardingProgress.steps.find((x: any) => x.key === key);
+    if (s && seen[seen.length - 1] !== s.status) seen.push(s.status);
+  }
+  return seen;
+}
+
+/** Progress and the time of the recorded state never go back. */
+export function assertNeverBackwards(messages: any[]): void {
+  for (let i = 1; i < messages.length; i++) {
+    const [previous, current] = [messages[i - 1].onboardingProgress, messages[i].onboardingProgress];
+    assert.ok(current.progress >= previous.progress, `progress went back from ${previous.progress} to ${current.progress} (message ${i})`);
+    assert.ok(Date.parse(current.updatedAt) >= Date.parse(previous.updatedAt), `message ${i} is older than the one before`);
+  }
+  for (const key of messages[messages.length - 1].onboardingProgress.steps.map((s: any) => s.key)) {
+    const seen = statusesOf(messages, key);
+    const ranks = seen.map((s) => Math.min(LIFECYCLE.indexOf(s), 2));
+    assert.deepEqual([...ranks].sort(), ranks, `${key} went ${seen.join(' → ')}`);
+  }
+}
