@@ -25,8 +25,8 @@ describe('a slow Platform', () => {
     return (body as { items: unknown[] }).items.length;
   };
 
-  it('keeps acknowledging mutations and answering queries while every Platform call takes 3 s, and the operations finish', async () => {
-    await stack.control('POST', '/faults', { path: '/data/*', latencyMs: 3000 });
+  it('keeps acknowledging mutations and answering queries while every Platform call takes 5 s, and the operations finish', async () => {
+    await stack.control('POST', '/faults', { path: '/data/*', latencyMs: 5000 });
     try {
       const queued = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.data(CREATE, { input: { name: `slow ${i}`, accessToken: KEY } })));
       assert.ok(queued.every((q) => q.createConnection.status === 'QUEUED'));
