@@ -70,6 +70,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     ? await startGateway({
         services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys, authenticator },
         sandbox: config.platform.sandbox,
+        knownSandboxes: () => config.platform.sandboxes,
         port: config.port,
         readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
         introspection: config.graphql.introspection,
@@ -78,6 +79,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         authenticator,
         bus: deps.bus,
         socketRecheckSeconds: config.auth.socketRecheckSeconds,
+        corsOrigins: config.cors.origins,
       })
     : null;
   // The quick start: a fresh embedded deployment has no keys, so nobody could call it yet.

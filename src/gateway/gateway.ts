@@ -14,6 +14,7 @@ import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
 import type { EventBus } from '../pubsub/event-bus.js';
+import { corsMiddleware } from './cors.js';
 import { healthRoutes } from './health-routes.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, securityHeaders } from './http-guards.js';
 import { httpAuthentication, httpContext } from './http-authentication.js';
@@ -21,10 +22,18 @@ import type { ReadinessCheck } from './readiness.js';
 import { buildGatewaySchema } from './schema.js';
 import { startSubscriptionServer } from './subscription-server.js';
 
+/**
+ * Headers whose presence shows that a browser preflighted the request (none of them is
+ * CORS-safelisted): Apollo's two, plus the credential headers every Flowgate request carries.
+ */
+export const CSRF_PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name', 'authorization', 'x-api-key'];
+
 export interface GatewayOptions {
   services: GatewayServices;
   /** Sandbox a request acts in when it names none (AEP_SANDBOX). */
   sandbox: string;
+  /** The sandboxes requests may name (AEP_SANDBOXES); null or absent: any well-formed name. */
+  knownSandboxes?: () => readonly string[] | null;
   port: number;
   /** Interface to listen on. Default all (`0.0.0.0`). */
   host?: string;
@@ -40,6 +49,8 @@ export interface GatewayOptions {
   bus: EventBus;
   /** Seconds between re-checks of every open socket's credential. Default 60. */
   socketRecheckSeconds?: number;
+  /** Browser origins allowed to call the API and open its WebSocket (CORS_ORIGINS). Default none. */
+  corsOrigins?: readonly string[];
 }
 
 export interface RunningGateway {
@@ -67,7 +78,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.disable('x-powered-by');
   // GraphQL answers are POSTs that no cache revalidates: hashing every body for an ETag was pure cost.
   app.set('etag', false);
-  app.use(requestIdMiddleware(), securityHeaders({ landingPage: introspection }));
+  const corsOrigins = options.corsOrigins ?? [];
+  // CORS first: a preflight carries no credential and must be answered before authentication.
+  app.use(requestIdMiddleware(), corsMiddleware({ origins: corsOrigins }), securityHeaders({ landingPage: introspection }));
   const httpServer = createServer(app);
 
   const subscriptions = await startSubscriptionServer({
@@ -76,12 +89,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     services,
     authenticator,
     defaultSandbox: options.sandbox,
+    knownSandboxes: options.knownSandboxes,
     limits,
     introspection,
     rateLimiter,
     formatError,
     bus: options.bus,
     socketRecheckSeconds: options.socketRecheckSeconds,
+    corsOrigins,
     logger,
   });
 
@@ -89,7 +104,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schema,
     introspection,
     formatError,
-    csrfPrevention: true,
+    // A request that carries a credential header is never a browser "simple request" (the header
+    // forces a preflight, which CORS answers), so it counts as preflighted: urql's GET queries work.
+    // Mutations over GET stay refused by Apollo itself.
+    csrfPrevention: { requestHeaders: CSRF_PREFLIGHT_HEADERS },
     allowBatchedHttpRequests: true,
     parseOptions: queryParseOptions(limits),
     validationRules: queryLimitRules(limits),
@@ -112,7 +130,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use(healthRoutes({ readiness: options.readiness, authenticator }));
   app.use(
     '/graphql',
-    httpAuthentication({ authenticator, defaultSandbox: options.sandbox, logger }),
+    httpAuthentication({ authenticator, defaultSandbox: options.sandbox, knownSandboxes: options.knownSandboxes, logger }),
     ...graphqlBody(limits),
     expressMiddleware(apollo, { context: httpContext(services) }),
     graphqlErrorResponder(logger, limits),

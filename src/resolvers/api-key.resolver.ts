@@ -1,9 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { API_KEY_PREFIX } from '../auth/api-key-format.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { uuidField } from '../services/input-rules.js';
 import { ApiKey, Caller, CallerKind, CreateApiKeyInput, CreatedApiKey, RoleName } from '../schema/api-key.type.js';
-import type { ApiKey as ApiKeyRow } from '../store/api-key.store.js';
+import { toApiKey } from '../schema/mappers.js';
 
 /** The caller itself, and API-key management (admins; see auth/policy.ts). */
 @Resolver()
@@ -35,17 +34,3 @@ export class ApiKeyResolver {
   }
 }
 
-function toApiKey(row: ApiKeyRow): ApiKey {
-  return Object.assign(new ApiKey(), {
-    id: row.id,
-    name: row.name,
-    prefix: `${API_KEY_PREFIX}${row.keyId}`,
-    role: row.role as RoleName,
-    sandboxes: row.sandboxes,
-    expiresAt: row.expiresAt,
-    createdAt: row.createdAt,
-    createdBy: row.createdBy,
-    lastUsedAt: row.lastUsedAt,
-    revokedAt: row.revokedAt,
-  });
-}

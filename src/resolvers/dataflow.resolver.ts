@@ -13,7 +13,7 @@ import { Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { Connection, Dataflow, DataflowPage, Mapping, SourceConnection, TargetConnection } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
 import { createFields, findResource, NamedCreateInput, PageArgs, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
@@ -72,7 +72,7 @@ export class DataflowResolver extends ResourceResolver({
 
   @FieldResolver(() => FlowRunPage, { description: 'Its runs as last synced from the Platform, newest first.' })
   async runs(@Root() dataflow: Dataflow, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GatewayContext) {
-    const page = await ctx.store.runs.list(dataflow.id, pageSize(args.first), args.after);
+    const page = await ctx.store.runs.list(dataflow.id, pageWindow(args));
     return toPage(page, toFlowRun, flowRunCursor);
   }
 

@@ -9,7 +9,7 @@ import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
 import { toFlowRun } from '../schema/mappers.js';
 import { toPage } from '../schema/page.type.js';
 import { Dataflow } from '../schema/resource-types.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
 import type { Resource } from '../store/rows.js';
 import { findResource, PageArgs } from './resource-resolver.js';
@@ -30,7 +30,7 @@ export class FlowRunResolver {
   @Query(() => FlowRunPage, { description: 'Runs of a dataflow as last synced from the Platform, newest first.' })
   async flowRuns(@Args(() => FlowRunsArgs) args: FlowRunsArgs, @Ctx() ctx: GatewayContext) {
     const dataflow = await dataflowOf(ctx, args.dataflowId, 'dataflowId');
-    const page = await ctx.store.runs.list(dataflow.id, pageSize(args.first), args.after, args.filter?.status ?? null);
+    const page = await ctx.store.runs.list(dataflow.id, pageWindow(args), args.filter?.status ?? null);
     return toPage(page, toFlowRun, flowRunCursor);
   }
 

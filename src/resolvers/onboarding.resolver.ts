@@ -17,7 +17,7 @@ import { Onboarding, OnboardingPage, OnboardingPlan, OnboardingStatus, PlannedSt
 import { toPage } from '../schema/page.type.js';
 import { Connection, Dataflow } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import type { OnboardingView } from '../store/onboarding-rows.js';
 import { onboardingCursor } from '../store/onboarding.store.js';
 import { PageArgs } from './resource-resolver.js';
@@ -111,7 +111,7 @@ export class OnboardingResolver {
 
   @Query(() => OnboardingPage, { description: 'Onboardings, newest first.' })
   async onboardings(@Args(() => OnboardingsArgs) args: OnboardingsArgs, @Ctx() ctx: GatewayContext) {
-    const page = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: args.filter?.status ?? null }, pageSize(args.first), args.after);
+    const page = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: args.filter?.status ?? null }, pageWindow(args));
     return toPage(page, toOnboarding, onboardingCursor);
   }
 

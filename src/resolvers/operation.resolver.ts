@@ -9,7 +9,7 @@ import { toOperation, toResource } from '../schema/mappers.js';
 import { Operation, OperationPage } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { PlatformResource } from '../schema/platform-resource.type.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import { operationCursor } from '../store/operation.store.js';
 import { PageArgs } from './resource-resolver.js';
 
@@ -38,8 +38,7 @@ export class OperationResolver {
     if (args.filter?.type && !isOperationType(args.filter.type)) throw new ValidationError('filter.type', 'is not an operation type');
     const page = await ctx.store.operations.list(
       { sandbox: ctx.sandbox, status: args.filter?.status ?? null, type: args.filter?.type ?? null, resourceId: args.filter?.resourceId ?? null },
-      pageSize(args.first),
-      args.after,
+      pageWindow(args),
     );
     return toPage(page, toOperation, operationCursor);
   }

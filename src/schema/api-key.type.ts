@@ -1,3 +1,4 @@
+import { Node } from './node.type.js';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum RoleName {
@@ -28,7 +29,7 @@ export class Caller {
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
 }
 
-@ObjectType({ description: 'An API key. The key itself is shown only once, by createApiKey.' })
+@ObjectType({ implements: Node, description: 'An API key. The key itself is shown only once, by createApiKey.' })
 export class ApiKey {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;

@@ -1,5 +1,6 @@
+import { Node } from './node.type.js';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { ResourceType } from './enums.js';
+import { AuditAction, ResourceType } from './enums.js';
 import { PageOf } from './page.type.js';
 import { JSON } from './scalars.js';
 
@@ -11,12 +12,12 @@ export class FieldChange {
 }
 
 /** Who changed what, when. Append-only; secrets are redacted. */
-@ObjectType()
+@ObjectType({ implements: Node })
 export class AuditEvent {
   @Field(() => ID) id!: string;
   @Field(() => Date) at!: Date;
   @Field(() => String) actor!: string;
-  @Field(() => String, { description: 'e.g. CREATED, UPDATED, DELETED, ENABLED, DISABLED, CREATE_FAILED, CONFLICT_DETECTED.' }) action!: string;
+  @Field(() => AuditAction, { description: 'What happened.' }) action!: AuditAction;
   @Field(() => ResourceType) resourceType!: ResourceType;
   @Field(() => ID) resourceId!: string;
   @Field(() => String, { nullable: true }) platformId!: string | null;

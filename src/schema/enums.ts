@@ -1,5 +1,7 @@
 import { registerEnumType } from 'type-graphql';
+import { AUDIT_ACTIONS, RESOURCE_CHANGE_ACTIONS, type AuditAction as AuditActionValue, type ResourceChangeAction as ResourceChangeActionValue } from '../domain/audit-actions.js';
 import { FLOW_RUN_STATUSES } from '../domain/flow-runs.js';
+import { PUBLIC_ERROR_CODES } from '../domain/operation-error.js';
 import { ONBOARDING_STATUSES, STEP_KINDS, STEP_STATUSES } from '../domain/onboarding.js';
 import { OPERATION_STATUSES, OPERATION_TYPES } from '../domain/operations.js';
 import { MAPPING_SOURCE_TYPES } from '../domain/resource-specs.js';
@@ -54,6 +56,15 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 export const OnboardingStepKind = sameNames(STEP_KINDS);
 export type OnboardingStepKind = (typeof STEP_KINDS)[number];
 
+export const AuditAction = sameNames(AUDIT_ACTIONS);
+export type AuditAction = AuditActionValue;
+
+export const ResourceChangeAction = sameNames(RESOURCE_CHANGE_ACTIONS);
+export type ResourceChangeAction = ResourceChangeActionValue;
+
+export const ErrorCode = sameNames(PUBLIC_ERROR_CODES);
+export type ErrorCode = (typeof PUBLIC_ERROR_CODES)[number];
+
 registerEnumType(ResourceType, { name: 'ResourceType', description: 'The kinds of Platform resources Flowgate manages.' });
 registerEnumType(ResourceState, {
   name: 'ResourceState',
@@ -67,4 +78,10 @@ registerEnumType(FlowRunStatus, { name: 'FlowRunStatus' });
 registerEnumType(MappingSourceType, { name: 'MappingSourceType', description: 'ATTRIBUTE copies a source path, EXPRESSION evaluates a Data Prep expression, STATIC writes a constant.' });
 registerEnumType(OnboardingStatus, { name: 'OnboardingStatus' });
 registerEnumType(StepStatus, { name: 'OnboardingStepStatus' });
+registerEnumType(AuditAction, { name: 'AuditAction', description: 'What an audit event records. `<OPERATION_TYPE>_FAILED`: that operation failed; the resource is unchanged (a create leaves it FAILED).' });
+registerEnumType(ResourceChangeAction, {
+  name: 'ResourceChangeAction',
+  description: 'What a resourceChanged message reports: an audit action, FAILED (an operation on it failed), or CURRENT (the first message: the resource as it is).',
+});
+registerEnumType(ErrorCode, { name: 'ErrorCode', description: 'Flowgate’s public error codes: `extensions.code` of a GraphQL error, and `code` of a recorded operation or step error.' });
 registerEnumType(OnboardingStepKind, { name: 'OnboardingStepKind', description: 'What a step does; UNDO_* steps remove what a create made (rollback).' });

@@ -1,3 +1,4 @@
+import { Node } from './node.type.js';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { FlowRunStatus } from './enums.js';
 import { PageOf } from './page.type.js';
@@ -10,7 +11,7 @@ export class FlowRunError {
 }
 
 /** One run of a dataflow, as last synced from the Platform. */
-@ObjectType()
+@ObjectType({ implements: Node })
 export class FlowRun {
   @Field(() => ID) id!: string;
   @Field(() => String) platformId!: string;

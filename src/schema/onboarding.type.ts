@@ -1,3 +1,4 @@
+import { Node } from './node.type.js';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { OnboardingStatus, OnboardingStepKind, ResourceType, StepStatus, StripeResource } from './enums.js';
 import { OperationError } from './operation.type.js';
@@ -33,7 +34,7 @@ export class LeftBehindResource {
 }
 
 /** A one-call Stripe onboarding: every resource, for several Stripe resources, as one resumable saga. */
-@ObjectType()
+@ObjectType({ implements: Node })
 export class Onboarding {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;

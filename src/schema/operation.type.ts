@@ -1,10 +1,11 @@
+import { Node } from './node.type.js';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { OperationStatus, OperationType, ResourceType } from './enums.js';
+import { ErrorCode, OperationStatus, OperationType, ResourceType } from './enums.js';
 import { PageOf } from './page.type.js';
 
 @ObjectType({ description: 'Why an operation failed or is retrying.' })
 export class OperationError {
-  @Field(() => String, { description: 'Flowgate error code, e.g. PLATFORM_REJECTED, CONFLICT, PLATFORM_UNAVAILABLE.' }) code!: string;
+  @Field(() => ErrorCode, { description: 'Flowgate error code, e.g. PLATFORM_REJECTED, CONFLICT, PLATFORM_UNAVAILABLE.' }) code!: ErrorCode;
   @Field(() => String) message!: string;
   @Field(() => String, { nullable: true, description: 'The input field at fault, when known.' }) field!: string | null;
   @Field(() => Int, { nullable: true, description: 'HTTP status the Platform answered.' }) platformStatus!: number | null;
@@ -13,7 +14,7 @@ export class OperationError {
 }
 
 /** A requested change, carried out asynchronously by a worker. */
-@ObjectType()
+@ObjectType({ implements: Node })
 export class Operation {
   @Field(() => ID) id!: string;
   @Field(() => OperationType) type!: OperationType;

@@ -1,8 +1,11 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
 import { ResourceState, ResourceType } from './enums.js';
+import { Node } from './node.type.js';
 
 /** What every Platform resource Flowgate manages has. */
 @InterfaceType('PlatformResource', {
+  implements: Node,
+  description: 'What every Platform resource Flowgate manages has.',
   resolveType: (value: { resourceType?: ResourceType }) => RESOURCE_TYPE_NAMES[value.resourceType ?? ResourceType.CONNECTION],
 })
 export abstract class PlatformResource {

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { ResourceState, ResourceType } from './enums.js';
+import { ResourceChangeAction, ResourceState, ResourceType } from './enums.js';
 
 @ObjectType({ description: 'A resource changed: created, updated, enabled, deleted, failed, or found changed on the Platform.' })
 export class ResourceChange {
@@ -8,7 +8,7 @@ export class ResourceChange {
   @Field(() => ResourceState) state!: ResourceState;
   @Field(() => String, { nullable: true }) etag!: string | null;
   @Field(() => String, { nullable: true }) platformId!: string | null;
-  @Field(() => String, { description: 'What happened, e.g. CREATED, UPDATED, CONFLICT_DETECTED; CURRENT for the first message.' }) action!: string;
+  @Field(() => ResourceChangeAction, { description: 'What happened; CURRENT for the first message.' }) action!: ResourceChangeAction;
   @Field(() => ID, { nullable: true }) operationId!: string | null;
   @Field(() => Date) at!: Date;
 }

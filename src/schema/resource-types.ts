@@ -1,14 +1,15 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { ScheduleFrequency, StripeResource } from './enums.js';
+import { MappingSourceType, ScheduleFrequency, StripeResource } from './enums.js';
+import { Node } from './node.type.js';
 import { PageOf } from './page.type.js';
 import { PlatformResource } from './platform-resource.type.js';
 
 /** A Stripe base connection (an "account"): Stripe credentials known to the Platform. The access token is never returned. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ implements: [Node, PlatformResource] })
 export class Connection extends PlatformResource {}
 
 /** Which Stripe resource of a base connection a dataflow reads. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ implements: [Node, PlatformResource] })
 export class SourceConnection extends PlatformResource {
   @Field(() => StripeResource) resource!: StripeResource;
 
@@ -23,7 +24,7 @@ export class XdmField {
 }
 
 /** A custom XDM schema whose tenant field group mirrors a Stripe resource. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ implements: [Node, PlatformResource] })
 export class XdmSchema extends PlatformResource {
   @Field(() => StripeResource, { nullable: true }) resource!: StripeResource | null;
   @Field(() => String, { nullable: true, description: 'Schema Registry version, e.g. "1.0".' }) version!: string | null;
@@ -34,13 +35,13 @@ export class XdmSchema extends PlatformResource {
 }
 
 /** A Catalog dataset for one XDM schema. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ implements: [Node, PlatformResource] })
 export class Dataset extends PlatformResource {
   schemaId!: string;
 }
 
 /** Where a dataflow writes: a dataset (and its schema) in the data lake. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ implements: [Node, PlatformResource] })
 export class TargetConnection extends PlatformResource {
   datasetId!: string;
   schemaId!: string;
@@ -50,11 +51,11 @@ export class TargetConnection extends PlatformResource {
 export class FieldMapping {
   @Field(() => String, { description: 'Source attribute, e.g. "data.amount".' }) source!: string;
   @Field(() => String, { description: 'XDM destination path, e.g. "_tenant.charges_data.amount".' }) destination!: string;
-  @Field(() => String, { description: 'ATTRIBUTE, EXPRESSION or STATIC.' }) sourceType!: string;
+  @Field(() => MappingSourceType, { description: 'What the source is: a path, an expression or a constant.' }) sourceType!: MappingSourceType;
 }
 
 /** A Data Prep mapping set with its field mappings. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ implements: [Node, PlatformResource] })
 export class Mapping extends PlatformResource {
   @Field(() => Int, { nullable: true, description: 'The mapping set version on the Platform.' }) version!: number | null;
   @Field(() => [FieldMapping]) fieldMappings!: FieldMapping[];
@@ -72,7 +73,7 @@ export class Schedule {
 }
 
 /** A dataflow: reads a Stripe resource through a source connection, maps it, writes a dataset. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ implements: [Node, PlatformResource] })
 export class Dataflow extends PlatformResource {
   @Field(() => StripeResource, { nullable: true }) resource!: StripeResource | null;
   @Field(() => Schedule) schedule!: Schedule;
