@@ -9,10 +9,10 @@ import { pageWindow } from '../store/cursor.js';
 import { optionalText } from '../services/input-rules.js';
 import { PageArgs } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'Narrows the audit trail.' })
 class AuditEventFilter {
-  @Field(() => ResourceType, { nullable: true }) resourceType?: ResourceType | null;
-  @Field(() => ID, { nullable: true }) resourceId?: string | null;
+  @Field(() => ResourceType, { description: 'Only events of this kind of resource.', nullable: true }) resourceType?: ResourceType | null;
+  @Field(() => ID, { description: 'Only events of this resource.', nullable: true }) resourceId?: string | null;
   @Field(() => String, { nullable: true, description: 'Who made the change.' }) actor?: string | null;
   @Field(() => AuditAction, { nullable: true, description: 'Only events with this action.' }) action?: AuditAction | null;
   @Field(() => Date, { nullable: true, description: 'At or after this time.' }) since?: Date | null;
@@ -21,7 +21,7 @@ class AuditEventFilter {
 
 @ArgsType()
 class AuditEventsArgs extends PageArgs {
-  @Field(() => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null;
+  @Field(() => AuditEventFilter, { nullable: true, description: 'Narrows the list.' }) filter?: AuditEventFilter | null;
 }
 
 @Resolver(() => AuditEvent)

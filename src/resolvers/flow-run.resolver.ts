@@ -14,15 +14,15 @@ import { flowRunCursor } from '../store/flow-run.store.js';
 import type { Resource } from '../store/rows.js';
 import { findResource, PageArgs } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'Narrows a dataflow’s runs.' })
 class FlowRunFilter {
-  @Field(() => FlowRunStatus, { nullable: true }) status?: FlowRunStatus | null;
+  @Field(() => FlowRunStatus, { description: 'Only runs with this status.', nullable: true }) status?: FlowRunStatus | null;
 }
 
 @ArgsType()
 class FlowRunsArgs extends PageArgs {
-  @Field(() => ID) dataflowId!: string;
-  @Field(() => FlowRunFilter, { nullable: true }) filter?: FlowRunFilter | null;
+  @Field(() => ID, { description: 'The dataflow whose runs to list.' }) dataflowId!: string;
+  @Field(() => FlowRunFilter, { nullable: true, description: 'Narrows the list.' }) filter?: FlowRunFilter | null;
 }
 
 @Resolver(() => FlowRun)
@@ -35,7 +35,7 @@ export class FlowRunResolver {
   }
 
   @Query(() => FlowRun, { nullable: true, description: 'One run by its Flowgate id; null if it does not exist.' })
-  async flowRun(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<FlowRun | null> {
+  async flowRun(@Arg('id', () => ID, { description: 'The run’s Flowgate id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<FlowRun | null> {
     if (!isUuid(id)) return null;
     const row = await ctx.store.runs.find(id);
     if (!row) return null;
@@ -65,7 +65,7 @@ export class FlowRunResolver {
       );
     },
   })
-  flowRunUpdated(@Root() payload: FlowRunEvent, @Arg('dataflowId', () => ID) _dataflowId: string): FlowRun {
+  flowRunUpdated(@Root() payload: FlowRunEvent, @Arg('dataflowId', () => ID, { description: 'The dataflow whose runs to watch.' }) _dataflowId: string): FlowRun {
     return toFlowRun(payload);
   }
 }

@@ -36,14 +36,14 @@ export class PageArgs {
 /** The fields every create input has besides its name. */
 @InputType()
 export abstract class CreateInputBase {
-  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { description: 'Free text shown with the resource.', nullable: true }) description?: string | null;
   @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' }) idempotencyKey?: string | null;
 }
 
 /** A create input whose name is required. */
 @InputType()
 export abstract class NamedCreateInput extends CreateInputBase {
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'The resource’s name (1–255 characters).' }) name!: string;
 }
 
 /** The filter every resource list has; resource types add their own fields. */
@@ -157,8 +157,8 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
       return state ? toOnboarding(state) : null;
     }
 
-    @Query(() => options.objectType, { name: options.one, nullable: true })
-    one(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<T | null> {
+    @Query(() => options.objectType, { name: options.one, nullable: true, description: `One ${options.objectType.name} by id; null when it does not exist or lives in another sandbox.` })
+    one(@Arg('id', () => ID, { description: 'Its Flowgate id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<T | null> {
       return findResource<T>(ctx, options.type, id);
     }
 
