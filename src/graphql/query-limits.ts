@@ -24,7 +24,7 @@ const PAGE_ARGUMENTS = ['first', 'last'];
  */
 const pageEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
   if (!field.args.some((a) => a.name === 'first')) return undefined;
-  const given = typeof args.first === 'number' ? args.first : args.last;
+  const given: unknown = typeof args.first === 'number' ? args.first : args.last;
   const size = typeof given === 'number' && Number.isFinite(given) ? Math.min(Math.max(Math.trunc(given), 1), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
   return size * (1 + childComplexity);
 };

@@ -25,7 +25,11 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => ApiKey, { description: 'Revokes a key by id or name: requests with it fail at once and its open WebSockets are closed, on every gateway.' })
-  async revokeApiKey(@Arg('id', () => ID, { description: 'The key’s id (or give its name).', nullable: true }) id: string | null, @Arg('name', () => String, { description: 'The key’s name (or give its id).', nullable: true }) name: string | null, @Ctx() ctx: GatewayContext): Promise<ApiKey> {
+  async revokeApiKey(
+    @Arg('id', () => ID, { description: 'The key’s id (or give its name).', nullable: true }) id: string | null,
+    @Arg('name', () => String, { description: 'The key’s name (or give its id).', nullable: true }) name: string | null,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<ApiKey> {
     if (id) uuidField('id', id);
     const row = await ctx.apiKeys.revoke({ id, name }, { actor: ctx.actor, sandbox: ctx.sandbox, requestId: ctx.requestId });
     // Other processes hear it on the event bus; this one must not answer the next request from its cache.
@@ -33,4 +37,3 @@ export class ApiKeyResolver {
     return toApiKey(row);
   }
 }
-

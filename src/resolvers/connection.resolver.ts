@@ -77,7 +77,11 @@ export class ConnectionResolver extends ResourceResolver({
   }
 
   @Mutation(() => Operation, { description: 'Deletes a base connection; refused while dataflows use it unless cascade (which deletes them first).' })
-  async deleteConnection(@Arg('id', () => ID, { description: 'The base connection to delete.' }) id: string, @Arg('cascade', () => Boolean, { description: 'Delete the dataflows that use it first (admins only).', defaultValue: false }) cascade: boolean, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async deleteConnection(
+    @Arg('id', () => ID, { description: 'The base connection to delete.' }) id: string,
+    @Arg('cascade', () => Boolean, { description: 'Delete the dataflows that use it first (admins only).', defaultValue: false }) cascade: boolean,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Operation> {
     const connection = await deletableResource(ctx, id, 'CONNECTION', 'id');
     const dataflows = await ctx.store.resources.dependents(connection.id, 'DATAFLOW', 'connectionId');
     if (dataflows.length > 0 && !cascade) {

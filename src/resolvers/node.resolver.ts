@@ -33,7 +33,7 @@ async function loadNodes(ctx: GatewayContext, ids: readonly string[]): Promise<(
   return Promise.all(
     ids.map((id) => {
       const kind = kinds.get(id.toLowerCase());
-      return kind && NODE_READERS[kind].includes(ctx.caller.role) ? loadNode(ctx, kind, id.toLowerCase()) : null;
+      return kind && NODE_READERS[kind].includes(ctx.caller.role) ? loadNode(ctx, kind, id.toLowerCase()) : Promise.resolve(null);
     }),
   );
 }

@@ -65,7 +65,10 @@ export class OnboardingResolver {
   }
 
   @Query(() => OnboardingPlan, { description: 'What onboardStripe would create and call, validated, without writing anything anywhere.' })
-  async planOnboarding(@Arg('input', () => OnboardStripeInput, { description: 'The onboarding to plan (as onboardStripe takes it).' }) input: OnboardStripeInput, @Ctx() ctx: GatewayContext): Promise<OnboardingPlan> {
+  async planOnboarding(
+    @Arg('input', () => OnboardStripeInput, { description: 'The onboarding to plan (as onboardStripe takes it).' }) input: OnboardStripeInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<OnboardingPlan> {
     const request = await validateOnboarding(ctx, input);
     // The ids are the onboarding's own once it exists; the plan shows the shape with a stand-in.
     const steps = planSteps({ onboardingId: '00000000-0000-5000-8000-000000000000', name: request.name, resources: request.resources, existingDataset: request.existingDataset });
@@ -124,7 +127,11 @@ export class OnboardingResolver {
   }
 
   @Mutation(() => Onboarding, { description: 'Stops an unfinished onboarding. With rollback (default) what it created is removed; without, it stays.' })
-  async cancelOnboarding(@Arg('id', () => ID, { description: 'The onboarding to stop.' }) id: string, @Arg('rollback', () => Boolean, { description: 'Remove what it created (default true).', defaultValue: true }) rollback: boolean, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
+  async cancelOnboarding(
+    @Arg('id', () => ID, { description: 'The onboarding to stop.' }) id: string,
+    @Arg('rollback', () => Boolean, { description: 'Remove what it created (default true).', defaultValue: true }) rollback: boolean,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Onboarding> {
     await this.owned(ctx, id);
     if (!(await ctx.store.onboardings.cancel(id, rollback))) throw new PreconditionError('the onboarding has already finished', 'id');
     await ctx.onboardings.kick(id);

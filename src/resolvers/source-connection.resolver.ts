@@ -40,7 +40,10 @@ export class SourceConnectionResolver extends ResourceResolver({
   }
 
   @Mutation(() => Operation, { description: 'Creates a source connection reading one Stripe resource through a base connection.' })
-  async createSourceConnection(@Arg('input', () => CreateSourceConnectionInput, { description: 'What to create.' }) input: CreateSourceConnectionInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async createSourceConnection(
+    @Arg('input', () => CreateSourceConnectionInput, { description: 'What to create.' }) input: CreateSourceConnectionInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Operation> {
     const fields = createFields(input);
     const connection = await referencedResource(ctx, input.connectionId, 'CONNECTION', 'input.connectionId');
     return submitOperation(ctx, {

@@ -38,7 +38,10 @@ export class TargetConnectionResolver extends ResourceResolver({
   }
 
   @Mutation(() => Operation, { description: 'Creates a data lake target connection (parquet_xdm) into a dataset, with the dataset’s schema.' })
-  async createTargetConnection(@Arg('input', () => CreateTargetConnectionInput, { description: 'What to create.' }) input: CreateTargetConnectionInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async createTargetConnection(
+    @Arg('input', () => CreateTargetConnectionInput, { description: 'What to create.' }) input: CreateTargetConnectionInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Operation> {
     const dataset = await referencedResource(ctx, input.datasetId, 'DATASET', 'input.datasetId');
     const fields = createFields(input);
     if (!dataset.schemaId) throw new PreconditionError(`dataset ${dataset.id} has no schema`, 'input.datasetId');

@@ -96,7 +96,10 @@ const CHANGE_ACTION_DESCRIPTIONS: Record<(typeof CHANGE_ACTIONS)[number], string
 };
 const AUDIT_ACTION_DESCRIPTIONS: Record<AuditAction, string> = {
   ...CHANGE_ACTION_DESCRIPTIONS,
-  ...describeEach(OPERATION_TYPES.map((t) => `${t}_FAILED` as const), (a) => `A ${a.slice(0, -'_FAILED'.length)} operation failed; nothing changed on the Platform (a failed create leaves the resource FAILED).`),
+  ...describeEach(
+    OPERATION_TYPES.map((t) => `${t}_FAILED` as const),
+    (a) => `A ${a.slice(0, -'_FAILED'.length)} operation failed; nothing changed on the Platform (a failed create leaves the resource FAILED).`,
+  ),
 };
 
 const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
@@ -211,10 +214,17 @@ const STEP_KIND_DESCRIPTIONS: Record<OnboardingStepKind, string> = {
   CREATE_TARGET_CONNECTION: 'Creates the target connection to that dataset.',
   CREATE_MAPPING: 'Creates the mapping set generated from explore and schema.',
   CREATE_DATAFLOW: 'Creates (and enables) the dataflow.',
-  ...describeEach(STEP_KINDS.filter((k): k is Extract<OnboardingStepKind, `UNDO_${string}`> => k.startsWith('UNDO_')), (k) => `Rollback: removes what ${k.slice('UNDO_'.length)} made.`),
+  ...describeEach(
+    STEP_KINDS.filter((k): k is Extract<OnboardingStepKind, `UNDO_${string}`> => k.startsWith('UNDO_')),
+    (k) => `Rollback: removes what ${k.slice('UNDO_'.length)} made.`,
+  ),
 };
 
-registerEnumType(ResourceType, { name: 'ResourceType', description: 'The kinds of resources Flowgate manages (and API keys, in audit events).', valuesConfig: valuesConfig(RESOURCE_TYPE_DESCRIPTIONS) });
+registerEnumType(ResourceType, {
+  name: 'ResourceType',
+  description: 'The kinds of resources Flowgate manages (and API keys, in audit events).',
+  valuesConfig: valuesConfig(RESOURCE_TYPE_DESCRIPTIONS),
+});
 registerEnumType(ResourceState, {
   name: 'ResourceState',
   description: 'Where a resource is in its life.',
@@ -222,7 +232,11 @@ registerEnumType(ResourceState, {
 });
 registerEnumType(StripeResource, { name: 'StripeResource', description: 'The Stripe objects Flowgate can ingest.', valuesConfig: valuesConfig(STRIPE_RESOURCE_DESCRIPTIONS) });
 registerEnumType(ScheduleFrequency, { name: 'ScheduleFrequency', description: 'The unit of a schedule’s interval.', valuesConfig: valuesConfig(FREQUENCY_DESCRIPTIONS) });
-registerEnumType(OperationStatus, { name: 'OperationStatus', description: 'Where an operation is: QUEUED → RUNNING (→ RETRYING → RUNNING …) → SUCCEEDED, FAILED or CANCELLED.', valuesConfig: valuesConfig(OPERATION_STATUS_DESCRIPTIONS) });
+registerEnumType(OperationStatus, {
+  name: 'OperationStatus',
+  description: 'Where an operation is: QUEUED → RUNNING (→ RETRYING → RUNNING …) → SUCCEEDED, FAILED or CANCELLED.',
+  valuesConfig: valuesConfig(OPERATION_STATUS_DESCRIPTIONS),
+});
 registerEnumType(OperationType, { name: 'OperationType', description: 'What an operation changes on the Platform.', valuesConfig: valuesConfig(OPERATION_TYPE_DESCRIPTIONS) });
 registerEnumType(FlowRunStatus, { name: 'FlowRunStatus', description: 'How a dataflow run went.', valuesConfig: valuesConfig(FLOW_RUN_STATUS_DESCRIPTIONS) });
 registerEnumType(MappingSourceType, { name: 'MappingSourceType', description: 'What a field mapping’s source is.', valuesConfig: valuesConfig(MAPPING_SOURCE_TYPE_DESCRIPTIONS) });
@@ -243,4 +257,8 @@ registerEnumType(ErrorCode, {
   description: 'Flowgate’s public error codes: `extensions.code` of a GraphQL error, and `code` of a recorded operation or step error.',
   valuesConfig: valuesConfig(ERROR_CODE_DESCRIPTIONS),
 });
-registerEnumType(OnboardingStepKind, { name: 'OnboardingStepKind', description: 'What a step does; UNDO_* steps remove what a create made (rollback).', valuesConfig: valuesConfig(STEP_KIND_DESCRIPTIONS) });
+registerEnumType(OnboardingStepKind, {
+  name: 'OnboardingStepKind',
+  description: 'What a step does; UNDO_* steps remove what a create made (rollback).',
+  valuesConfig: valuesConfig(STEP_KIND_DESCRIPTIONS),
+});

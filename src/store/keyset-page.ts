@@ -56,7 +56,11 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
   const beyond = window.backward ? window.before && { cursor: window.before, field: 'before', op: '<=' } : window.after && { cursor: window.after, field: 'after', op: '>=' };
   const [rows, count, beyondExists] = await Promise.all([
     pool.query<C>({ name: `fg_page_${shape}`, text: `SELECT * FROM ${table} WHERE ${pageWhere} ORDER BY created_at ${order}, id ${order} LIMIT $${params.length}`, values: params }),
-    pool.query<{ n: number }>({ name: `fg_count_${createHash('sha1').update(`${table} ${where}`).digest('hex').slice(0, 16)}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: filter.params }),
+    pool.query<{ n: number }>({
+      name: `fg_count_${createHash('sha1').update(`${table} ${where}`).digest('hex').slice(0, 16)}`,
+      text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`,
+      values: filter.params,
+    }),
     beyond ? rowsBeyond(pool, table, filter, beyond) : Promise.resolve(false),
   ]);
   const mapped = rows.rows.map(map);

@@ -162,7 +162,12 @@ export function finishedState(
         return { after, write: 'etag-and-snapshot', action: 'CONFLICT_DETECTED', auditBefore: auditView(before) };
       }
       const createFailed = OPERATIONS[operation.type as OperationType]?.effect === 'create' && before.state === 'PENDING';
-      return { after: createFailed ? { ...before, state: 'FAILED' } : before, write: createFailed ? 'state' : 'none', action: failedAction(operation.type as OperationType), auditBefore: auditView(before) };
+      return {
+        after: createFailed ? { ...before, state: 'FAILED' } : before,
+        write: createFailed ? 'state' : 'none',
+        action: failedAction(operation.type as OperationType),
+        auditBefore: auditView(before),
+      };
     }
   }
 }

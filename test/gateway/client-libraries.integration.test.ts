@@ -5,6 +5,7 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition, relayStylePagination } from '@apollo/client/utilities';
 import { Client as UrqlClient, cacheExchange, fetchExchange, subscriptionExchange, type CombinedError } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { Kind, OperationTypeNode } from 'graphql';
 import WebSocket from 'ws';
 import { createConnection } from './support/platform-reads.js';
 import { TestStack, uniqueName } from './support/stack.js';
@@ -18,7 +19,8 @@ import { TestStack, uniqueName } from './support/stack.js';
  */
 
 const WHOAMI = 'query Whoami { whoami { id role sandbox } }';
-const CONNECTIONS = 'query Connections($first: Int, $after: String, $last: Int, $before: String) { connections(first: $first, after: $after, last: $last, before: $before) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id name } } } }';
+const CONNECTIONS =
+  'query Connections($first: Int, $after: String, $last: Int, $before: String) { connections(first: $first, after: $after, last: $last, before: $before) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id name } } } }';
 const CREATE = 'mutation Create($input: CreateConnectionInput!) { createConnection(input: $input) { id status resourceId } }';
 const WATCH = 'subscription Watch($id: ID!) { operationUpdated(id: $id) { id status } }';
 const RETRY = 'mutation Retry($id: ID!) { retryOperation(id: $id) { id } }';
@@ -37,7 +39,8 @@ describe('client libraries against Flowgate', () => {
   let stack: TestStack;
   const wsClients: WsClient[] = [];
   /** The connections now, newest first (each test's mutation adds one). */
-  const listed = async (): Promise<string[]> => (await stack.data<{ connections: { edges: { node: { id: string } }[] } }>('{ connections(first: 100) { edges { node { id } } } }')).connections.edges.map((e) => e.node.id);
+  const listed = async (): Promise<string[]> =>
+    (await stack.data<{ connections: { edges: { node: { id: string } }[] } }>('{ connections(first: 100) { edges { node { id } } } }')).connections.edges.map((e) => e.node.id);
 
   before(async () => {
     stack = await TestStack.start({ env: { GRAPHQL_MAX_REQUEST_BYTES: '20000', RATE_LIMIT_MUTATIONS_PER_MINUTE: '6' } });
@@ -62,7 +65,7 @@ describe('client libraries against Flowgate', () => {
       const link = ApolloLink.split(
         ({ query }) => {
           const definition = getMainDefinition(query);
-          return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
+          return definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION;
         },
         new GraphQLWsLink(ws(key)),
         http,
@@ -89,7 +92,14 @@ describe('client libraries against Flowgate', () => {
       type Page = { connections: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string; startCursor: string; hasPreviousPage: boolean } } };
       const forward = client.watchQuery<Page>({ query: gql(CONNECTIONS), variables: { first: 2 } });
       const firstPage = await new Promise<Page>((resolve, reject) => {
-        const sub = forward.subscribe({ next: (r) => r.dataState === 'complete' && (sub.unsubscribe(), resolve(r.data as Page)), error: reject });
+        const sub = forward.subscribe({
+          next: (r) => {
+            if (r.dataState !== 'complete') return;
+            sub.unsubscribe();
+            resolve(r.data);
+          },
+          error: reject,
+        });
       });
       await forward.fetchMore({ variables: { after: firstPage.connections.pageInfo.endCursor } });
       const merged = forward.getCurrentResult().data as Page;
@@ -111,7 +121,9 @@ describe('client libraries against Flowgate', () => {
         const sub = client.subscribe<{ operationUpdated: { status: string } }>({ query: gql(WATCH), variables: { id: created!.createConnection.id } }).subscribe({
           next: (r) => {
             seen.push(r.data!.operationUpdated.status);
-            if (r.data!.operationUpdated.status === 'SUCCEEDED') (sub.unsubscribe(), resolve(seen));
+            if (r.data!.operationUpdated.status !== 'SUCCEEDED') return;
+            sub.unsubscribe();
+            resolve(seen);
           },
           error: reject,
         });
@@ -163,7 +175,10 @@ describe('client libraries against Flowgate', () => {
       type Page = { connections: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string; startCursor: string; hasPreviousPage: boolean } } };
       const page1 = (await client.query(CONNECTIONS, { first: 2 }).toPromise()).data as Page;
       const page2 = (await client.query(CONNECTIONS, { first: 2, after: page1.connections.pageInfo.endCursor }).toPromise()).data as Page;
-      assert.deepEqual([...page1.connections.edges, ...page2.connections.edges].map((e) => e.node.id), ids.slice(0, 4));
+      assert.deepEqual(
+        [...page1.connections.edges, ...page2.connections.edges].map((e) => e.node.id),
+        ids.slice(0, 4),
+      );
       const back = (await client.query(CONNECTIONS, { last: 2, before: page2.connections.pageInfo.startCursor }).toPromise()).data as Page;
       assert.deepEqual(
         back.connections.edges.map((e) => e.node.id),
@@ -175,9 +190,11 @@ describe('client libraries against Flowgate', () => {
       assert.equal(created.error, undefined);
       const operationId = (created.data as { createConnection: { id: string } }).createConnection.id;
       const status = await new Promise<string>((resolve) => {
-        const { unsubscribe } = client.subscription(WATCH, { id: operationId }).subscribe((result) => {
+        const subscription = client.subscription(WATCH, { id: operationId }).subscribe((result) => {
           const current = (result.data as { operationUpdated?: { status: string } } | undefined)?.operationUpdated?.status;
-          if (current === 'SUCCEEDED' || result.error) (unsubscribe(), resolve(current ?? String(result.error)));
+          if (current !== 'SUCCEEDED' && !result.error) return;
+          subscription.unsubscribe();
+          resolve(current ?? String(result.error));
         });
       });
       assert.equal(status, 'SUCCEEDED');
@@ -225,7 +242,10 @@ describe('client libraries against Flowgate', () => {
       type Page = { connections: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string; startCursor: string } } };
       const page1 = await gr.request<Page>(CONNECTIONS, { first: 1 });
       const page2 = await gr.request<Page>(CONNECTIONS, { first: 2, after: page1.connections.pageInfo.endCursor });
-      assert.deepEqual([...page1.connections.edges, ...page2.connections.edges].map((e) => e.node.id), ids.slice(0, 3));
+      assert.deepEqual(
+        [...page1.connections.edges, ...page2.connections.edges].map((e) => e.node.id),
+        ids.slice(0, 3),
+      );
       const back = await gr.request<Page>(CONNECTIONS, { last: 1, before: page2.connections.pageInfo.startCursor });
       assert.deepEqual(
         back.connections.edges.map((e) => e.node.id),

@@ -67,7 +67,10 @@ describe('Relay, enums and navigation', () => {
     it('pages forward with first/after and back with last/before over the same items', async () => {
       const all = (await stack.data(`{ connections(first: 100) { ${PAGE} } }`)).connections;
       const ids = all.edges.map((e: { node: { id: string } }) => e.node.id);
-      assert.deepEqual(ids, [...connections].reverse().map((c) => c.id));
+      assert.deepEqual(
+        ids,
+        [...connections].reverse().map((c) => c.id),
+      );
       assert.deepEqual(all.pageInfo, { hasNextPage: false, hasPreviousPage: false, startCursor: all.edges[0].cursor, endCursor: all.edges[4].cursor });
 
       const first = (await stack.data(`{ connections(first: 2) { ${PAGE} } }`)).connections;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { Kind, parse, print, type DefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, type DefinitionNode, type OperationDefinitionNode } from 'graphql';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SCHEMA = path.join(ROOT, 'schema.graphql');
@@ -27,7 +27,7 @@ function readmeDefinitions(): DefinitionNode[] {
     parse(block).definitions.map((d) => {
       if (d.kind !== Kind.OPERATION_DEFINITION) return d;
       n += 1;
-      const suffix = d.operation === 'query' ? 'Query' : d.operation === 'mutation' ? 'Mutation' : 'Subscription';
+      const suffix = d.operation === OperationTypeNode.QUERY ? 'Query' : d.operation === OperationTypeNode.MUTATION ? 'Mutation' : 'Subscription';
       const name = `Readme${n}${d.name ? d.name.value : ''}${suffix}`;
       return { ...d, name: { kind: Kind.NAME, value: name } } satisfies OperationDefinitionNode;
     }),
@@ -99,7 +99,8 @@ describe('client codegen over schema.graphql', () => {
       assert.fail(`relay-compiler refused the documents:\n${error.stderr ?? ''}${error.stdout ?? ''}`),
     );
     const artifacts = readdirSync(path.join(src, '__generated__'));
-    for (const expected of ['RelayAppDataflowsPaginationQuery.graphql.ts', 'RelayAppDataflowRefetchQuery.graphql.ts', 'RelayAppOperationRefetchQuery.graphql.ts']) assert.ok(artifacts.includes(expected), expected);
+    for (const expected of ['RelayAppDataflowsPaginationQuery.graphql.ts', 'RelayAppDataflowRefetchQuery.graphql.ts', 'RelayAppOperationRefetchQuery.graphql.ts'])
+      assert.ok(artifacts.includes(expected), expected);
     assert.ok(artifacts.filter((a) => a.startsWith('Readme')).length >= 20, `${artifacts.length} artifacts`);
   });
 });
