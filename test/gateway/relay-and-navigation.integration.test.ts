@@ -162,5 +162,13 @@ describe('Relay, enums and navigation', () => {
       assert.match(body.errors[0]!.message, /prdo/);
       assert.deepEqual(await stack.sqlRow('SELECT count(*)::int AS n FROM operations'), before);
     });
+
+    it('closes a WebSocket asking for an unknown sandbox with 4400 (final, like a bad credential)', async () => {
+      const client = stack.wsClient({ sandbox: 'prdo' });
+      const error = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query: '{ whoami { id } }' }, { next: () => undefined, error: resolve, complete: () => resolve(null) });
+      });
+      assert.equal((error as { code?: number }).code, 4400);
+    });
   });
 });
