@@ -19,10 +19,11 @@ const PAGE_ARGUMENTS = ['first', 'last'];
 
 /**
  * Cost of a field: 1, plus its selections; a field taking `first` costs that many times (1 +
- * its selections). `first` is clamped to 1..100 here so that an out-of-range value is refused
+ * its selections), and `nodes(ids:)` as many times as it names ids. `first` is clamped to 1..100 here so that an out-of-range value is refused
  * by the resolver with an error naming `first`, not by the cost limit.
  */
 const pageEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (field.args.some((a) => a.name === 'ids') && Array.isArray(args.ids)) return Math.max(args.ids.length, 1) * (1 + childComplexity);
   if (!field.args.some((a) => a.name === 'first')) return undefined;
   const given: unknown = typeof args.first === 'number' ? args.first : args.last;
   const size = typeof given === 'number' && Number.isFinite(given) ? Math.min(Math.max(Math.trunc(given), 1), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;

@@ -56,6 +56,14 @@ describe('Relay, enums and navigation', () => {
       assert.equal(keyAsAdmin.node.__typename, 'ApiKey');
     });
 
+    it('counts every id of nodes(ids:) in the query cost', async () => {
+      const ids = Array.from({ length: 100 }, () => connections[0]!.id);
+      const selection = '... on Dataflow { auditEvents(first: 100) { totalCount } }';
+      const result = await stack.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id ${selection} } }`, { ids });
+      assert.equal(result.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+      assert.equal(result.errors?.[0]?.extensions?.limit, 'GRAPHQL_MAX_COST');
+    });
+
     it('refuses more than 100 ids, naming the argument', async () => {
       const result = await stack.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 101 }, () => connections[0]!.id) });
       assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
