@@ -15,7 +15,8 @@ export function chooseSandbox(caller: Caller, requested: unknown, defaultSandbox
   if (raw !== undefined && raw !== null && raw !== '') {
     if (typeof raw !== 'string' || !SANDBOX_NAME.test(raw)) throw new ValidationError('x-sandbox-name', 'must be a sandbox name (lower-case letters, digits, hyphens)');
     sandbox = raw;
-    if (known !== null && !known.includes(sandbox)) throw new UnknownSandboxError(sandbox, known);
+    // The answer lists only the sandboxes this caller may use: a bound key learns nothing about the others.
+    if (known !== null && !known.includes(sandbox)) throw new UnknownSandboxError(sandbox, caller.sandboxes.length === 0 ? known : known.filter((s) => caller.sandboxes.includes(s)));
   }
   if (caller.sandboxes.length > 0 && !caller.sandboxes.includes(sandbox)) {
     throw new ForbiddenError(`${caller.id} may not act in sandbox ${sandbox} (allowed: ${caller.sandboxes.join(', ')})`, [], sandbox);

@@ -353,7 +353,8 @@ function parseOrigins(raw: string, problems: string[]): string[] {
     } catch {
       url = null;
     }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== entry) {
+    // A host of letters, digits, dots and hyphens (or an IPv6 literal): `https://*.example.com` is not an origin a browser sends.
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== entry || !/^([a-z0-9.-]+|\[[0-9a-f:.]+\])$/.test(url.hostname)) {
       problems.push(`CORS_ORIGINS: "${entry}" is not an origin (scheme://host[:port], no path or trailing slash; or http://localhost:* for any local port)`);
       continue;
     }

@@ -135,8 +135,8 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
             ctx.extra.socket.close(closeCodeFor(error), CLOSE_REASONS[closeCodeFor(error)]);
             return false;
           }
-          // The credential could not be checked (database or JWKS unreachable): not Forbidden
-          // (4403, which clients take as final) but 1013 Try Again Later, as HTTP answers 503.
+          // The credential could not be checked (database or JWKS unreachable): not Unauthorized
+          // (4401, which clients take as final) but 1013 Try Again Later, as HTTP answers 503.
           logger.warn({ err: (error as Error).message }, 'could not authenticate a WebSocket');
           ctx.extra.socket.close(1013, 'UNAVAILABLE: try again');
           return false;
