@@ -85,6 +85,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     ? await startGateway({
         services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys, authenticator },
         sandbox: config.platform.sandbox,
+        knownSandboxes: () => config.platform.sandboxes,
         port: config.port,
         httpServer: starting ?? undefined,
         requestTimeoutSeconds: config.requestTimeoutSeconds,
@@ -95,6 +96,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         authenticator,
         bus: deps.bus,
         socketRecheckSeconds: config.auth.socketRecheckSeconds,
+        corsOrigins: config.cors.origins,
       })
     : null;
   // The quick start: a fresh embedded deployment has no keys, so nobody could call it yet.

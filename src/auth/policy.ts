@@ -11,6 +11,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { ForbiddenError } from '../errors/app-errors.js';
+import type { NodeKind } from '../store/node.store.js';
 import type { Caller, Role } from './caller.js';
 
 /** Who may call a root field, and optionally a narrower set when an argument has a value. */
@@ -60,6 +61,9 @@ export const POLICY: Readonly<Record<string, FieldPolicy>> = {
   'Query.onboardings': { roles: READ },
   'Query.explore': { roles: WRITE },
   'Query.planOnboarding': { roles: WRITE },
+  // What node/nodes return is narrowed per object kind by NODE_READERS.
+  'Query.node': { roles: EVERYONE },
+  'Query.nodes': { roles: EVERYONE },
   // Mutations
   'Mutation.createConnection': { roles: WRITE },
   'Mutation.updateConnection': { roles: WRITE },
@@ -85,6 +89,20 @@ export const POLICY: Readonly<Record<string, FieldPolicy>> = {
   'Subscription.resourceChanged': { roles: READ },
   'Subscription.flowRunUpdated': { roles: READ },
   'Subscription.onboardingProgress': { roles: READ },
+};
+
+/**
+ * Who may read each kind of object through `node(id:)` / `nodes(ids:)`: the same roles as the
+ * queries that list it, so the generic lookup opens nothing the specific queries keep closed.
+ * For any other role the object is simply null, like another sandbox's.
+ */
+export const NODE_READERS: Readonly<Record<NodeKind, readonly Role[]>> = {
+  resource: POLICY['Query.connection']!.roles,
+  operation: POLICY['Query.operation']!.roles,
+  onboarding: POLICY['Query.onboarding']!.roles,
+  flowRun: POLICY['Query.flowRun']!.roles,
+  auditEvent: POLICY['Query.auditEvents']!.roles,
+  apiKey: POLICY['Query.apiKeys']!.roles,
 };
 
 /**

@@ -51,6 +51,18 @@ export interface AppConfig {
   /** Per-caller limits, counted in Redis so they hold across gateway processes. */
   rateLimits: RateLimitsConfig;
   auth: AuthConfig;
+  /** Browser origins allowed to call the API (CORS) and to open its WebSocket. */
+  cors: CorsConfig;
+}
+
+/**
+ * Which browser origins may call the API from another origin (CORS) and open a WebSocket to it.
+ * Each entry is an exact origin (`https://app.example.com`) or a development wildcard for any
+ * port of a loopback host (`http://localhost:*`, `http://127.0.0.1:*`).
+ */
+export interface CorsConfig {
+  /** CORS_ORIGINS; default the loopback wildcards in the embedded mode, none otherwise. */
+  origins: string[];
 }
 
 export interface GraphQLLimitsConfig {
@@ -104,6 +116,11 @@ export interface JwtConfig {
 /** Where the Platform is and who Flowgate is there (the Platform client's options), and how it runs. */
 export interface PlatformConfig extends Pick<PlatformClientOptions, 'platformUrl' | 'imsUrl' | 'clientId' | 'clientSecret' | 'orgId' | 'sandbox'> {
   mode: 'embedded' | 'remote';
+  /**
+   * The sandboxes requests may act in (AEP_SANDBOXES): the emulator's in the embedded mode; null
+   * when not configured for a remote Platform (any well-formed name is then passed on).
+   */
+  sandboxes: string[] | null;
   tenant: string | null;
   /** Port of the embedded emulator. */
   emulatorPort: number;
@@ -149,6 +166,10 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]+$/, 'lower-case sandbox name')
     .default('prod'),
+  AEP_SANDBOXES: z
+    .string()
+    .regex(/^\s*[a-z0-9-]+\s*(,\s*[a-z0-9-]+\s*)*$/, 'comma-separated lower-case sandbox names')
+    .optional(),
   AEP_TENANT: z
     .string()
     .regex(/^[a-z0-9]+$/, 'lower-case letters and digits')
@@ -190,7 +211,17 @@ const envSchema = z.object({
     .default('flowgate_sandboxes'),
   AUTH_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   AUTH_SOCKET_RECHECK_SECONDS: z.coerce.number().min(0.1).max(86400).default(60),
+  CORS_ORIGINS: z.string().optional(),
 });
+
+/** `http://localhost:*`-style entries: any port of a loopback host, for local development only. */
+const LOOPBACK_WILDCARD = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\]):\*$/;
+
+/** The embedded emulator's sandboxes (its EMULATOR_SANDBOXES default). */
+const EMBEDDED_SANDBOXES = ['prod', 'dev'];
+
+/** The development default of the embedded mode: a frontend dev server on any local port. */
+export const EMBEDDED_CORS_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
 
 /** Parses the environment; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
@@ -222,6 +253,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE: required with AUTH_JWKS_URL');
   }
   const previousSecretKeys = e.FLOWGATE_PREVIOUS_SECRET_KEYS === undefined ? [] : parsePreviousKeys(e.FLOWGATE_PREVIOUS_SECRET_KEYS, secretKey, problems);
+  const sandboxes = e.AEP_SANDBOXES === undefined ? (remote ? null : EMBEDDED_SANDBOXES) : e.AEP_SANDBOXES.split(',').map((s) => s.trim());
+  if (sandboxes !== null && !sandboxes.includes(e.AEP_SANDBOX)) problems.push(`AEP_SANDBOX: "${e.AEP_SANDBOX}" is not one of AEP_SANDBOXES (${sandboxes.join(', ')})`);
+  const corsOrigins = e.CORS_ORIGINS === undefined ? (remote ? [] : EMBEDDED_CORS_ORIGINS) : parseOrigins(e.CORS_ORIGINS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const jwtEnabled = e.AUTH_JWKS_URL !== undefined || e.AUTH_JWT_SECRET !== undefined;
@@ -249,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
         clientSecret: e.AEP_CLIENT_SECRET!,
         orgId: e.AEP_ORG_ID!,
         sandbox: e.AEP_SANDBOX,
+        sandboxes,
         tenant: e.AEP_TENANT ?? null,
         emulatorPort: e.EMULATOR_PORT,
       }
@@ -260,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
         clientSecret: 'flowgate-local-secret',
         orgId: 'FLOWGATE0000000000000000@AdobeOrg',
         sandbox: e.AEP_SANDBOX,
+        sandboxes,
         tenant: e.AEP_TENANT ?? 'flowgatelocal',
         emulatorPort: e.EMULATOR_PORT,
       };
@@ -298,7 +334,37 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       explorePerMinute: e.RATE_LIMIT_EXPLORE_PER_MINUTE,
     },
     auth,
+    cors: { origins: corsOrigins },
   };
+}
+
+/**
+ * `CORS_ORIGINS`: comma-separated origins, each `scheme://host[:port]` exactly as a browser sends
+ * it (no path, no trailing slash), or a loopback wildcard (`http://localhost:*`). A general `*` is
+ * refused: the API's answers carry a caller's data, and no deployment should hand them to any page.
+ */
+function parseOrigins(raw: string, problems: string[]): string[] {
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    if (LOOPBACK_WILDCARD.test(entry)) {
+      origins.push(entry);
+      continue;
+    }
+    let url: URL | null = null;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = null;
+    }
+    // A host of letters, digits, dots and hyphens (or an IPv6 literal): `https://*.example.com` is not an origin a browser sends.
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== entry || !/^([a-z0-9.-]+|\[[0-9a-f:.]+\])$/.test(url.hostname)) {
+      problems.push(`CORS_ORIGINS: "${entry}" is not an origin (scheme://host[:port], no path or trailing slash; or http://localhost:* for any local port)`);
+      continue;
+    }
+    origins.push(entry);
+  }
+  return origins;
 }
 
 /**

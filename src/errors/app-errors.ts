@@ -149,6 +149,24 @@ export class UnauthenticatedError extends AppError {
 }
 
 /**
+ * A request names a sandbox (`x-sandbox-name`, or `sandbox` in a WebSocket's `connection_init`)
+ * that this deployment does not know (a typo such as `prdo`). Refused before anything is read or
+ * written; final.
+ */
+export class UnknownSandboxError extends AppError {
+  readonly code = 'BAD_REQUEST' as const;
+  constructor(
+    readonly sandbox: string,
+    readonly known: readonly string[],
+  ) {
+    super(`Unknown sandbox "${sandbox}" (x-sandbox-name); this deployment acts in: ${known.join(', ')}`);
+  }
+  override details() {
+    return { field: 'x-sandbox-name', sandbox: this.sandbox, knownSandboxes: [...this.known] };
+  }
+}
+
+/**
  * The caller is known but its role may not do this, or it asked for a sandbox it is not bound
  * to; final. Names what is missing (the roles allowed, or the sandbox).
  */

@@ -14,6 +14,7 @@ import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
 import type { EventBus } from '../pubsub/event-bus.js';
+import { corsMiddleware } from './cors.js';
 import { healthRoutes } from './health-routes.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, requestTimeout, securityHeaders } from './http-guards.js';
 import { httpAuthentication, httpContext } from './http-authentication.js';
@@ -21,10 +22,18 @@ import type { ReadinessCheck } from './readiness.js';
 import { buildGatewaySchema } from './schema.js';
 import { startSubscriptionServer } from './subscription-server.js';
 
+/**
+ * Headers whose presence shows that a browser preflighted the request (none of them is
+ * CORS-safelisted): Apollo's two, plus the credential headers every Flowgate request carries.
+ */
+export const CSRF_PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name', 'authorization', 'x-api-key'];
+
 export interface GatewayOptions {
   services: GatewayServices;
   /** Sandbox a request acts in when it names none (AEP_SANDBOX). */
   sandbox: string;
+  /** The sandboxes requests may name (AEP_SANDBOXES); null or absent: any well-formed name. */
+  knownSandboxes?: () => readonly string[] | null;
   port: number;
   /** Interface to listen on. Default all (`0.0.0.0`). */
   host?: string;
@@ -47,6 +56,8 @@ export interface GatewayOptions {
   socketRecheckSeconds?: number;
   /** Seconds an HTTP request may take before it is answered 503 UNAVAILABLE (REQUEST_TIMEOUT_SECONDS). Default 30. */
   requestTimeoutSeconds?: number;
+  /** Browser origins allowed to call the API and open its WebSocket (CORS_ORIGINS). Default none. */
+  corsOrigins?: readonly string[];
 }
 
 export interface RunningGateway {
@@ -74,7 +85,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.disable('x-powered-by');
   // GraphQL answers are POSTs that no cache revalidates: hashing every body for an ETag was pure cost.
   app.set('etag', false);
-  app.use(requestIdMiddleware(), securityHeaders({ landingPage: introspection }));
+  const corsOrigins = options.corsOrigins ?? [];
+  // CORS first: a preflight carries no credential and must be answered before authentication.
+  app.use(requestIdMiddleware(), corsMiddleware({ origins: corsOrigins }), securityHeaders({ landingPage: introspection }));
   const httpServer = options.httpServer ?? createServer();
 
   const subscriptions = await startSubscriptionServer({
@@ -83,12 +96,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     services,
     authenticator,
     defaultSandbox: options.sandbox,
+    knownSandboxes: options.knownSandboxes,
     limits,
     introspection,
     rateLimiter,
     formatError,
     bus: options.bus,
     socketRecheckSeconds: options.socketRecheckSeconds,
+    corsOrigins,
     logger,
   });
 
@@ -96,7 +111,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schema,
     introspection,
     formatError,
-    csrfPrevention: true,
+    // A request that carries a credential header is never a browser "simple request" (the header
+    // forces a preflight, which CORS answers), so it counts as preflighted: urql's GET queries work.
+    // Mutations over GET stay refused by Apollo itself.
+    csrfPrevention: { requestHeaders: CSRF_PREFLIGHT_HEADERS },
     allowBatchedHttpRequests: true,
     parseOptions: queryParseOptions(limits),
     validationRules: queryLimitRules(limits),
@@ -120,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use(
     '/graphql',
     requestTimeout(options.requestTimeoutSeconds ?? 30, logger),
-    httpAuthentication({ authenticator, defaultSandbox: options.sandbox, logger }),
+    httpAuthentication({ authenticator, defaultSandbox: options.sandbox, knownSandboxes: options.knownSandboxes, logger }),
     ...graphqlBody(limits),
     expressMiddleware(apollo, { context: httpContext(services) }),
     graphqlErrorResponder(logger, limits),

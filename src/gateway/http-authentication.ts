@@ -6,6 +6,7 @@ import { chooseSandbox } from '../auth/request-scope.js';
 import { AppError, ServiceUnavailableError } from '../errors/app-errors.js';
 import type { GatewayContext, GatewayServices } from '../graphql/context.js';
 import type { Logger } from '../logging/logger.js';
+import { sendError } from './http-guards.js';
 
 /** What the authentication middleware leaves for the GraphQL context (in `res.locals.auth`). */
 interface HttpAuth {
@@ -17,17 +18,19 @@ export interface HttpAuthenticationOptions {
   authenticator: Authenticator;
   /** Sandbox a request acts in when it names none (AEP_SANDBOX). */
   defaultSandbox: string;
+  /** The sandboxes the deployment knows, now (null: unchecked). */
+  knownSandboxes?: () => readonly string[] | null;
   logger: Logger;
 }
 
-/** A GraphQL-shaped error body for a request refused before GraphQL runs. */
-export function refuse(res: Response, error: AppError): void {
+/** A GraphQL-shaped error answer for a request refused before GraphQL runs (in the media type the client accepts). */
+export function refuse(req: Request, res: Response, error: AppError): void {
   const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : error.code === 'UNAVAILABLE' ? 503 : 400;
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="flowgate"');
   // The same answer as an UNAVAILABLE error inside GraphQL (see unavailableStatusPlugin): 503, Retry-After, the request id.
   const requestId = status === 503 ? res.getHeader('x-request-id') : undefined;
   if (status === 503) res.setHeader('Retry-After', String(ServiceUnavailableError.RETRY_AFTER_SECONDS));
-  res.status(status).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details(), ...(requestId ? { requestId: String(requestId) } : {}) } }] });
+  sendError(req, res, status, error.message, { code: error.code, ...error.details(), ...(requestId ? { requestId: String(requestId) } : {}) });
 }
 
 /**
@@ -39,19 +42,20 @@ export function refuse(res: Response, error: AppError): void {
  */
 export function httpAuthentication(options: HttpAuthenticationOptions): RequestHandler {
   const { authenticator, defaultSandbox, logger } = options;
+  const knownSandboxes = options.knownSandboxes ?? (() => null);
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'GET' && req.query['query'] === undefined && req.accepts(['application/json', 'text/html']) === 'text/html') return next();
     try {
       const headers = req.headers as Record<string, unknown>;
       const caller = await authenticator.authenticate(credentialFromHeaders(headers));
-      const sandbox = chooseSandbox(caller, headers['x-sandbox-name'], defaultSandbox);
+      const sandbox = chooseSandbox(caller, headers['x-sandbox-name'], defaultSandbox, knownSandboxes());
       res.locals.auth = { caller, sandbox } satisfies HttpAuth;
       next();
     } catch (error) {
-      if (error instanceof AppError) return refuse(res, error);
+      if (error instanceof AppError) return refuse(req, res, error);
       // The credential could not be checked (database or identity provider unreachable): try again.
       logger.error({ err: error }, 'authentication failed unexpectedly');
-      refuse(res, new ServiceUnavailableError('Authentication is unavailable; try again'));
+      refuse(req, res, new ServiceUnavailableError('Authentication is unavailable; try again'));
     }
   };
 }

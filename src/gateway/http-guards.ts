@@ -1,3 +1,5 @@
+import accepts from 'accepts';
+import type { IncomingMessage } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
@@ -49,11 +51,26 @@ export function securityHeaders(options: { landingPage: boolean }): RequestHandl
   };
 }
 
-/** One GraphQL-shaped error response. */
-function sendError(res: express.Response, status: number, message: string, extensions: Record<string, unknown>): void {
+/** GraphQL over HTTP's media type: clients that accept it read a non-2xx answer in it as a GraphQL response. */
+export const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
+
+/**
+ * The media type of an answer Flowgate writes itself (a refusal before Apollo runs):
+ * `application/graphql-response+json` when the client accepts it before `application/json`
+ * (Apollo Client 4, urql and graphql-request all do), else `application/json` (also when the
+ * request has no Accept header, as the GraphQL-over-HTTP spec asks). Clients read a 4xx/5xx in
+ * the former as a GraphQL response with `errors[].extensions.code`; in the latter many treat it as
+ * a transport failure.
+ */
+export function errorMediaType(req: IncomingMessage): string {
+  return accepts(req).type(['application/json', GRAPHQL_RESPONSE_TYPE]) === GRAPHQL_RESPONSE_TYPE ? GRAPHQL_RESPONSE_TYPE : 'application/json';
+}
+
+/** One GraphQL-shaped error response, in the media type the client accepts. */
+export function sendError(req: express.Request, res: express.Response, status: number, message: string, extensions: Record<string, unknown>): void {
   res
     .status(status)
-    .type('application/json')
+    .type(`${errorMediaType(req)}; charset=utf-8`)
     .send(JSON.stringify({ errors: [{ message, extensions }] }));
 }
 
@@ -73,7 +90,7 @@ export function graphqlBody(limits: Pick<GraphQLLimitsConfig, 'maxRequestBytes' 
     (req, res, next) => {
       if (Array.isArray(req.body) && req.body.length > limits.maxBatch) {
         const error = new QueryLimitError('GRAPHQL_MAX_BATCH', limits.maxBatch, req.body.length, 'Number of operations in the batch');
-        return sendError(res, 400, error.message, { code: error.code, ...error.details() });
+        return sendError(req, res, 400, error.message, { code: error.code, ...error.details() });
       }
       next();
     },
@@ -87,14 +104,14 @@ export function graphqlBody(limits: Pick<GraphQLLimitsConfig, 'maxRequestBytes' 
  * already committed stays committed; a mutation retried with its idempotency key is recorded once.
  */
 export function requestTimeout(seconds: number, logger: Logger): RequestHandler {
-  return (_req, res, next) => {
+  return (req, res, next) => {
     const timer = setTimeout(() => {
       if (res.headersSent) return;
       const requestId = requestScope.getStore()?.requestId;
       logger.warn({ requestId, timeoutSeconds: seconds }, 'a request took longer than REQUEST_TIMEOUT_SECONDS; answering UNAVAILABLE');
       res.setHeader('Retry-After', String(ServiceUnavailableError.RETRY_AFTER_SECONDS));
       const error = new ServiceUnavailableError(`The request took longer than ${seconds} s (REQUEST_TIMEOUT_SECONDS); try again`);
-      sendError(res, 503, error.message, { code: error.code, ...error.details(), ...(requestId ? { requestId } : {}) });
+      sendError(req, res, 503, error.message, { code: error.code, ...error.details(), ...(requestId ? { requestId } : {}) });
       muteLaterWrites(res);
     }, seconds * 1000);
     const done = () => clearTimeout(timer);
@@ -114,16 +131,16 @@ function muteLaterWrites(res: express.Response): void {
 
 /** Turns body-parser's errors (too large, bad JSON, bad charset) and anything unexpected into GraphQL-shaped JSON. */
 export function graphqlErrorResponder(logger: Logger, limits: Pick<GraphQLLimitsConfig, 'maxRequestBytes'>): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
+  return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     const e = error as { type?: string; status?: number };
     if (e.type === 'entity.too.large') {
       const message = `Request body exceeds the limit of ${limits.maxRequestBytes} bytes (GRAPHQL_MAX_REQUEST_BYTES)`;
-      return sendError(res, 413, message, { code: 'PAYLOAD_TOO_LARGE', limit: 'GRAPHQL_MAX_REQUEST_BYTES', max: limits.maxRequestBytes, actual: null });
+      return sendError(req, res, 413, message, { code: 'PAYLOAD_TOO_LARGE', limit: 'GRAPHQL_MAX_REQUEST_BYTES', max: limits.maxRequestBytes, actual: null });
     }
-    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'The request body is not valid JSON', { code: 'BAD_REQUEST' });
+    if (e.type === 'entity.parse.failed') return sendError(req, res, 400, 'The request body is not valid JSON', { code: 'BAD_REQUEST' });
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      return sendError(res, e.status, 'The request body cannot be read (unsupported charset or encoding, or it ended early)', { code: 'BAD_REQUEST' });
+      return sendError(req, res, e.status, 'The request body cannot be read (unsupported charset or encoding, or it ended early)', { code: 'BAD_REQUEST' });
     }
     const requestId = requestScope.getStore()?.requestId;
     if (isDatabaseUnavailable(error)) {
@@ -131,9 +148,9 @@ export function graphqlErrorResponder(logger: Logger, limits: Pick<GraphQLLimits
       logger.warn({ err: (error as Error).message, requestId }, 'the database is unreachable; answering UNAVAILABLE');
       const unavailable = new ServiceUnavailableError();
       res.setHeader('Retry-After', String(ServiceUnavailableError.RETRY_AFTER_SECONDS));
-      return sendError(res, 503, unavailable.message, { code: unavailable.code, ...unavailable.details(), ...(requestId ? { requestId } : {}) });
+      return sendError(req, res, 503, unavailable.message, { code: unavailable.code, ...unavailable.details(), ...(requestId ? { requestId } : {}) });
     }
     logger.error({ err: error, requestId }, 'unexpected error serving an HTTP request');
-    return sendError(res, 500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) });
+    return sendError(req, res, 500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) });
   };
 }

@@ -6,6 +6,13 @@ import { DateTime } from '../schema/scalars.js';
 
 let cached: Promise<GraphQLSchema> | null = null;
 
+/** type-graphql makes the root types without descriptions; these are the API's front page. */
+const ROOT_DESCRIPTIONS = {
+  query: 'Reads: Flowgate’s records in PostgreSQL (only `explore` asks the Platform). Every read is scoped to the request’s sandbox.',
+  mutation: 'Changes: each records an Operation (or an Onboarding) and answers at once; a worker carries it out on the Platform.',
+  subscription: 'Live updates over graphql-ws: the current state first, then every change.',
+};
+
 /**
  * The executable GraphQL schema. Built once per process (type-graphql's metadata is global);
  * subscriptions use each resolver's own `subscribe`, so no PubSub is registered here.
@@ -24,6 +31,11 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
         throw new Error('every Flowgate subscription defines its own subscribe function');
       },
     },
+  }).then((schema) => {
+    schema.getQueryType()!.description = ROOT_DESCRIPTIONS.query;
+    schema.getMutationType()!.description = ROOT_DESCRIPTIONS.mutation;
+    schema.getSubscriptionType()!.description = ROOT_DESCRIPTIONS.subscription;
+    return schema;
   });
   return cached;
 }

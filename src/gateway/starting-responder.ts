@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServiceUnavailableError } from '../errors/app-errors.js';
+import { errorMediaType } from './http-guards.js';
 
 /**
  * What the gateway's port answers while the process waits for PostgreSQL or Redis: `/healthz`
@@ -12,13 +13,20 @@ export function startingResponder(waitingFor: () => string[]): (req: IncomingMes
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
       res.end(JSON.stringify(body));
     };
     if (path === '/healthz') return json(200, { status: 'starting' });
     const waiting = waitingFor();
     if (path === '/readyz') return json(503, { ready: false, starting: true, waitingFor: waiting });
     const error = new ServiceUnavailableError(`Flowgate is starting: waiting for ${waiting.join(' and ') || 'its dependencies'}; try again shortly`);
-    json(503, { errors: [{ message: error.message, extensions: { code: error.code, ...error.details() } }] }, { 'retry-after': String(ServiceUnavailableError.RETRY_AFTER_SECONDS) });
+    json(
+      503,
+      { errors: [{ message: error.message, extensions: { code: error.code, ...error.details() } }] },
+      {
+        'retry-after': String(ServiceUnavailableError.RETRY_AFTER_SECONDS),
+        'content-type': `${errorMediaType(req)}; charset=utf-8`,
+      },
+    );
   };
 }

@@ -2,7 +2,7 @@ import { execute as graphqlExecute, GraphQLError, NoSchemaIntrospectionCustomRul
 import { CloseCode, type Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { credentialFromParams, type Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
@@ -17,6 +17,7 @@ import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import type { Logger } from '../logging/logger.js';
 import { GAP, type EventBus } from '../pubsub/event-bus.js';
 import { topics } from '../pubsub/events.js';
+import { requestOriginAllowed } from './cors.js';
 
 export interface SubscriptionServerOptions {
   /** The HTTP server whose upgrades on `/graphql` become graphql-ws connections. */
@@ -26,6 +27,8 @@ export interface SubscriptionServerOptions {
   authenticator: Authenticator;
   /** Sandbox a connection acts in when it names none (AEP_SANDBOX). */
   defaultSandbox: string;
+  /** The sandboxes the deployment knows, now (null: unchecked). */
+  knownSandboxes?: () => readonly string[] | null;
   /** The same limits as over HTTP (graphql-ws would parse and validate without them). */
   limits: Omit<GraphQLLimitsConfig, 'introspection'>;
   introspection: boolean;
@@ -35,8 +38,26 @@ export interface SubscriptionServerOptions {
   bus: EventBus;
   /** Seconds between re-checks of every open socket's credential. Default 60. */
   socketRecheckSeconds?: number;
+  /** Browser origins that may open a socket (CORS_ORIGINS); an upgrade from any other Origin is refused. */
+  corsOrigins?: readonly string[];
   logger: Logger;
 }
+
+/**
+ * The close code for a credential or sandbox refused: 4401 Unauthorized when the credential is
+ * missing, invalid, expired or revoked (graphql-ws clients treat it as final and report it at
+ * once), 4403 Forbidden when the caller is known but may not act there (role, sandbox).
+ */
+export function closeCodeFor(error: AppError): RefusalCloseCode {
+  if (error.code === 'UNAUTHENTICATED') return CloseCode.Unauthorized;
+  // A malformed or unknown sandbox name: 4400 Bad Request (final too).
+  if (error.code === 'BAD_REQUEST' || error.code === 'BAD_USER_INPUT') return CloseCode.BadRequest;
+  return CloseCode.Forbidden;
+}
+
+type RefusalCloseCode = CloseCode.Unauthorized | CloseCode.Forbidden | CloseCode.BadRequest;
+
+const CLOSE_REASONS: Record<RefusalCloseCode, string> = { [CloseCode.Unauthorized]: 'Unauthorized', [CloseCode.Forbidden]: 'Forbidden', [CloseCode.BadRequest]: 'Bad Request' };
 
 export interface RunningSubscriptionServer {
   /** Closes every socket and the WebSocket server (called while Apollo drains the HTTP server). */
@@ -55,7 +76,7 @@ interface SocketAuth {
 
 /**
  * GraphQL over WebSocket (graphql-ws) on the HTTP server's `/graphql`. The credential comes in
- * `connection_init` (refused: closed with 4403); each operation re-checks it (revoked or expired
+ * `connection_init` (a bad credential: closed with 4401; a sandbox it may not use: 4403); each operation re-checks it (revoked or expired
  * since connecting?) and the caller's role, under the same document limits and rate limits as
  * HTTP. Open sockets are re-checked periodically, and closed at once when their API key is
  * revoked on any gateway (the event bus carries revocations).
@@ -63,11 +84,12 @@ interface SocketAuth {
 export async function startSubscriptionServer(options: SubscriptionServerOptions): Promise<RunningSubscriptionServer> {
   const { schema, services, authenticator, defaultSandbox, limits, logger, formatError } = options;
   const sockets = new Map<WsContext, SocketAuth>();
-  const closeForbidden = (auth: SocketAuth, why: string) => {
+  const knownSandboxes = options.knownSandboxes ?? (() => null);
+  const closeRefused = (auth: SocketAuth, code: RefusalCloseCode, why: string) => {
     logger.info({ caller: auth.caller.id, why }, 'closing a WebSocket whose credential is no longer valid');
-    auth.socket.close(CloseCode.Forbidden, 'Forbidden');
+    auth.socket.close(code, CLOSE_REASONS[code]);
   };
-  /** Re-verifies a socket's credential; closes the socket (4403) and returns null when it no longer holds. */
+  /** Re-verifies a socket's credential; closes the socket (4401, or 4403 for a sandbox no longer allowed) and returns null when it no longer holds. */
   const recheck = async (auth: SocketAuth): Promise<Caller | null> => {
     try {
       auth.caller = await authenticator.authenticate(auth.credential);
@@ -79,12 +101,21 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
         logger.warn({ err: (error as Error).message }, 'could not re-check a WebSocket credential');
         return auth.caller;
       }
-      closeForbidden(auth, error.message);
+      closeRefused(auth, closeCodeFor(error), error.message);
       return null;
     }
   };
 
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: limits.maxRequestBytes });
+  const corsOrigins = options.corsOrigins ?? [];
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxRequestBytes,
+    // Cross-site WebSocket hijacking: browsers send their page's Origin and no CORS applies to
+    // WebSockets, so an upgrade from an origin outside CORS_ORIGINS is refused (HTTP 403).
+    verifyClient: (info: { req: IncomingMessage }, answer: (ok: boolean, status?: number, message?: string) => void) =>
+      requestOriginAllowed(info.req.headers, corsOrigins) ? answer(true) : answer(false, 403, 'Origin not allowed'),
+  });
   const cleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -93,15 +124,19 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
         try {
           const caller = await authenticator.authenticate(credential);
           const params = ctx.connectionParams ?? {};
-          const sandbox = chooseSandbox(caller, params['sandbox'] ?? params['x-sandbox-name'], defaultSandbox);
+          const sandbox = chooseSandbox(caller, params['sandbox'] ?? params['x-sandbox-name'], defaultSandbox, knownSandboxes());
           const socket = ctx.extra.socket;
           sockets.set(ctx, { credential: credential!, caller, sandbox, socket });
           socket.once('close', () => sockets.delete(ctx));
           return true;
         } catch (error) {
-          if (error instanceof AppError) return false;
-          // The credential could not be checked (database or JWKS unreachable): not Forbidden
-          // (4403, which clients take as final) but 1013 Try Again Later, as HTTP answers 503.
+          if (error instanceof AppError) {
+            // graphql-ws would close with 4403, which its clients retry; a bad credential is final (4401).
+            ctx.extra.socket.close(closeCodeFor(error), CLOSE_REASONS[closeCodeFor(error)]);
+            return false;
+          }
+          // The credential could not be checked (database or JWKS unreachable): not Unauthorized
+          // (4401, which clients take as final) but 1013 Try Again Later, as HTTP answers 503.
           logger.warn({ err: (error as Error).message }, 'could not authenticate a WebSocket');
           ctx.extra.socket.close(1013, 'UNAVAILABLE: try again');
           return false;
@@ -157,7 +192,7 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
         continue;
       }
       authenticator.forgetApiKey(message.apiKeyId);
-      for (const auth of sockets.values()) if (auth.caller.apiKeyId === message.apiKeyId) closeForbidden(auth, `API key ${message.name} was revoked`);
+      for (const auth of sockets.values()) if (auth.caller.apiKeyId === message.apiKeyId) closeRefused(auth, CloseCode.Unauthorized, `API key ${message.name} was revoked`);
     }
   })();
 

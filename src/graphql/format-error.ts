@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
+import { inputPathAt } from './input-path.js';
 import { AppError, ServiceUnavailableError } from '../errors/app-errors.js';
 import { isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import { publicErrorOf } from '../errors/public-errors.js';
@@ -64,6 +65,16 @@ export function createFormatError(logger: Logger, options: FormatErrorOptions = 
     const tokens = tokenLimitError(formatted.message);
     if (tokens) return { message: tokens.message, extensions: { code: tokens.code, ...tokens.details() } };
     const code = formatted.extensions?.code;
+    const unknownEnum = code === 'GRAPHQL_VALIDATION_FAILED' && error instanceof GraphQLError ? unknownEnumValue(error) : null;
+    if (unknownEnum) {
+      const hint = options.hideSuggestions ? '' : (/ Did you mean [\s\S]*\?$/.exec(formatted.message)?.[0] ?? '');
+      return {
+        message: `${unknownEnum.field}: not a value of the ${unknownEnum.enumName} enum.${hint}`,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'BAD_USER_INPUT', field: unknownEnum.field },
+      };
+    }
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       return { message: clean(redactValues(formatted.message)), path: formatted.path, locations: formatted.locations, extensions: { code, ...fieldOf(formatted.message) } };
     }
@@ -84,6 +95,22 @@ export function createFormatError(logger: Logger, options: FormatErrorOptions = 
     logger.error({ err: original, path: formatted.path, requestId }, 'unexpected error in a resolver');
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) } };
   };
+}
+
+/** graphql-js's validation messages for a literal that is not a value of the enum the argument expects. */
+const UNKNOWN_ENUM = /(?:does not exist in "(\w+)" enum|Enum "(\w+)" cannot represent non-enum value)/;
+
+/**
+ * For a literal enum argument that names no value of its enum (`filter: { action: "updated" }`):
+ * the enum and the argument path (`filter.action`), so the client gets BAD_USER_INPUT naming the
+ * field, as it does when the same value comes in a variable.
+ */
+function unknownEnumValue(error: GraphQLError): { field: string; enumName: string } | null {
+  const match = UNKNOWN_ENUM.exec(error.message);
+  const position = error.positions?.[0];
+  if (!match || !error.source || position === undefined) return null;
+  const field = inputPathAt(error.source.body, position);
+  return field ? { field, enumName: (match[1] ?? match[2])! } : null;
 }
 
 function isClientStatus(http: unknown): boolean {

@@ -10,20 +10,24 @@ import { QueryLimitError, type QueryLimitName } from '../errors/limit-errors.js'
 /** The limits a GraphQL document is checked against (see GraphQLLimitsConfig for the env vars). */
 export type QueryLimits = Pick<GraphQLLimitsConfig, 'maxDepth' | 'maxAliases' | 'maxCost' | 'maxTokens'>;
 
-/** What a list field costs when `first` is omitted (the resolvers' default page size). */
+/** What a list field costs when `first`/`last` is omitted (the resolvers' default page size). */
 const DEFAULT_PAGE_SIZE = 20;
-/** The resolvers refuse a larger `first` (a BAD_USER_INPUT naming `first`), so cost never counts more. */
+/** The resolvers refuse a larger `first`/`last` (a BAD_USER_INPUT naming it), so cost never counts more. */
 const MAX_PAGE_SIZE = 100;
+/** The arguments that size a page. */
+const PAGE_ARGUMENTS = ['first', 'last'];
 
 /**
  * Cost of a field: 1, plus its selections; a field taking `first` costs that many times (1 +
- * its selections). `first` is clamped to 1..100 here so that an out-of-range value is refused
+ * its selections), and `nodes(ids:)` as many times as it names ids. `first` is clamped to 1..100 here so that an out-of-range value is refused
  * by the resolver with an error naming `first`, not by the cost limit.
  */
 const pageEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (field.args.some((a) => a.name === 'ids') && Array.isArray(args.ids)) return Math.max(args.ids.length, 1) * (1 + childComplexity);
   if (!field.args.some((a) => a.name === 'first')) return undefined;
-  const first = typeof args.first === 'number' && Number.isFinite(args.first) ? Math.min(Math.max(Math.trunc(args.first), 1), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
-  return first * (1 + childComplexity);
+  const given: unknown = typeof args.first === 'number' ? args.first : args.last;
+  const size = typeof given === 'number' && Number.isFinite(given) ? Math.min(Math.max(Math.trunc(given), 1), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+  return size * (1 + childComplexity);
 };
 
 const ESTIMATORS = [pageEstimator, simpleEstimator({ defaultComplexity: 1 })];
@@ -47,13 +51,14 @@ function armorRejection(limit: QueryLimitName, max: number, what: string) {
  */
 const pageArgumentRule: ValidationRule = (context) => ({
   Argument(node) {
-    if (node.name.value !== 'first' || node.value.kind !== Kind.INT || !context.getFieldDef()?.args.some((a) => a.name === 'first')) return;
-    const first = Number(node.value.value);
-    if (first < 1 || first > MAX_PAGE_SIZE) {
+    const name = node.name.value;
+    if (!PAGE_ARGUMENTS.includes(name) || node.value.kind !== Kind.INT || !context.getFieldDef()?.args.some((a) => a.name === name)) return;
+    const size = Number(node.value.value);
+    if (size < 1 || size > MAX_PAGE_SIZE) {
       context.reportError(
-        new GraphQLError(`first: must be an integer between 1 and ${MAX_PAGE_SIZE}`, {
+        new GraphQLError(`${name}: must be an integer between 1 and ${MAX_PAGE_SIZE}`, {
           nodes: [node],
-          originalError: new ValidationError('first', `must be an integer between 1 and ${MAX_PAGE_SIZE}`),
+          originalError: new ValidationError(name, `must be an integer between 1 and ${MAX_PAGE_SIZE}`),
         }),
       );
     }

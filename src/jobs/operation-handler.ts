@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import type { OperationInput, OperationType } from '../domain/operations.js';
 import type { Logger } from '../logging/logger.js';
 import type { PlatformClient } from '../platform/platform-client.js';
@@ -36,7 +37,7 @@ export interface HandlerContext<I = unknown> {
 export interface HandlerOutcome {
   resource: ResourceChanges;
   /** e.g. CREATED, UPDATED, DELETED, ENABLED, DISABLED. */
-  action: string;
+  action: AuditAction;
   message: string;
 }
 

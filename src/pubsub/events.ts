@@ -1,3 +1,4 @@
+import type { ResourceChangeAction } from '../domain/audit-actions.js';
 import type { ResourceState, ResourceType } from '../domain/resource-types.js';
 import type { FlowRun, SyncedRun } from '../store/flow-run.store.js';
 import type { OnboardingState, OnboardingView } from '../store/onboarding-rows.js';
@@ -33,7 +34,7 @@ export interface ResourceChangeEvent {
   etag: string | null;
   platformId: string | null;
   /** What happened, e.g. CREATED, UPDATED, CONFLICT_DETECTED (CURRENT for a subscription's first message). */
-  action: string;
+  action: ResourceChangeAction;
   operationId: string | null;
   at: string;
 }
@@ -82,7 +83,7 @@ export function operationEvent(row: Operation): OperationEvent {
   };
 }
 
-export function resourceChangeEvent(resource: Resource, action: string, operationId: string | null, at: Date = new Date()): ResourceChangeEvent {
+export function resourceChangeEvent(resource: Resource, action: ResourceChangeAction, operationId: string | null, at: Date = new Date()): ResourceChangeEvent {
   return { resourceType: resource.type, resourceId: resource.id, state: resource.state, etag: resource.etag, platformId: resource.platformId, action, operationId, at: at.toISOString() };
 }
 

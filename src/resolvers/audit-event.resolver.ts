@@ -1,27 +1,27 @@
 import { Args, ArgsType, Ctx, Field, ID, InputType, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { AuditChainReport, AuditEvent, AuditEventPage } from '../schema/audit-event.type.js';
-import { ResourceType } from '../schema/enums.js';
+import { AuditAction, ResourceType } from '../schema/enums.js';
 import { toAuditEvent } from '../schema/mappers.js';
 import { toPage } from '../schema/page.type.js';
 import { auditCursor } from '../store/audit.store.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import { optionalText } from '../services/input-rules.js';
 import { PageArgs } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'Narrows the audit trail.' })
 class AuditEventFilter {
-  @Field(() => ResourceType, { nullable: true }) resourceType?: ResourceType | null;
-  @Field(() => ID, { nullable: true }) resourceId?: string | null;
+  @Field(() => ResourceType, { description: 'Only events of this kind of resource.', nullable: true }) resourceType?: ResourceType | null;
+  @Field(() => ID, { description: 'Only events of this resource.', nullable: true }) resourceId?: string | null;
   @Field(() => String, { nullable: true, description: 'Who made the change.' }) actor?: string | null;
-  @Field(() => String, { nullable: true, description: 'e.g. CREATED, UPDATED, DELETED, CONFLICT_DETECTED.' }) action?: string | null;
+  @Field(() => AuditAction, { nullable: true, description: 'Only events with this action.' }) action?: AuditAction | null;
   @Field(() => Date, { nullable: true, description: 'At or after this time.' }) since?: Date | null;
   @Field(() => Date, { nullable: true, description: 'At or before this time.' }) until?: Date | null;
 }
 
 @ArgsType()
 class AuditEventsArgs extends PageArgs {
-  @Field(() => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null;
+  @Field(() => AuditEventFilter, { nullable: true, description: 'Narrows the list.' }) filter?: AuditEventFilter | null;
 }
 
 @Resolver(() => AuditEvent)
@@ -35,12 +35,11 @@ export class AuditEventResolver {
         resourceType: f.resourceType ?? null,
         resourceId: f.resourceId ?? null,
         actor: optionalText('filter.actor', f.actor, 200),
-        action: optionalText('filter.action', f.action, 100),
+        action: f.action ?? null,
         since: f.since ?? null,
         until: f.until ?? null,
       },
-      pageSize(args.first),
-      args.after,
+      pageWindow(args),
     );
     return toPage(page, toAuditEvent, auditCursor);
   }

@@ -7,19 +7,19 @@ import { Operation } from '../schema/operation.type.js';
 import { Connection, ConnectionPage, Dataflow, SourceConnection } from '../schema/resource-types.js';
 import { createFields, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'A new Stripe base connection.' })
 class CreateConnectionInput extends NamedCreateInput {
   @Field(() => String, { description: 'Stripe secret key. Stored encrypted; never returned.' }) accessToken!: string;
 }
 
-@InputType()
+@InputType({ description: 'What to change on a base connection (at least one field).' })
 class UpdateConnectionInput {
-  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { description: 'A new name.', nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true, description: 'Empty string clears it.' }) description?: string | null;
   @Field(() => String, { nullable: true, description: 'A new Stripe key. Stored encrypted; never returned.' }) accessToken?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the list of base connections.' })
 class ConnectionFilter extends ResourceFilterBase {}
 
 @Resolver(() => Connection)
@@ -32,18 +32,18 @@ export class ConnectionResolver extends ResourceResolver({
   list: 'connections',
   listDescription: 'Stripe base connections, newest first.',
 }) {
-  @FieldResolver(() => [SourceConnection])
+  @FieldResolver(() => [SourceConnection], { description: 'Its live source connections (not deleted or failed), oldest first.' })
   sourceConnections(@Root() connection: Connection, @Ctx() ctx: GatewayContext): Promise<SourceConnection[]> {
     return linkedResources<SourceConnection>(ctx, 'SOURCE_CONNECTION', 'connectionId', connection.id);
   }
 
-  @FieldResolver(() => [Dataflow])
+  @FieldResolver(() => [Dataflow], { description: 'The live dataflows reading through it, oldest first.' })
   dataflows(@Root() connection: Connection, @Ctx() ctx: GatewayContext): Promise<Dataflow[]> {
     return linkedResources<Dataflow>(ctx, 'DATAFLOW', 'connectionId', connection.id);
   }
 
   @Mutation(() => Operation, { description: 'Creates a Stripe base connection on the Platform.' })
-  createConnection(@Arg('input', () => CreateConnectionInput) input: CreateConnectionInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  createConnection(@Arg('input', () => CreateConnectionInput, { description: 'What to create.' }) input: CreateConnectionInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);
     const accessToken = stripeAccessToken('input.accessToken', input.accessToken);
     return submitOperation(ctx, { type: 'CREATE_CONNECTION', resourceId: ctx.requests.newId(), create: { name, description }, secret: accessToken, input: {}, idempotencyKey });
@@ -51,8 +51,8 @@ export class ConnectionResolver extends ResourceResolver({
 
   @Mutation(() => Operation, { description: 'Changes name, description or the Stripe key, with If-Match on the Platform.' })
   async updateConnection(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateConnectionInput) input: UpdateConnectionInput,
+    @Arg('id', () => ID, { description: 'The base connection to change.' }) id: string,
+    @Arg('input', () => UpdateConnectionInput, { description: 'What to change.' }) input: UpdateConnectionInput,
     @Arg('expectedEtag', () => String, { nullable: true, description: 'Fail with CONFLICT unless the connection still has this etag.' }) expectedEtag: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<Operation> {
@@ -77,7 +77,11 @@ export class ConnectionResolver extends ResourceResolver({
   }
 
   @Mutation(() => Operation, { description: 'Deletes a base connection; refused while dataflows use it unless cascade (which deletes them first).' })
-  async deleteConnection(@Arg('id', () => ID) id: string, @Arg('cascade', () => Boolean, { defaultValue: false }) cascade: boolean, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async deleteConnection(
+    @Arg('id', () => ID, { description: 'The base connection to delete.' }) id: string,
+    @Arg('cascade', () => Boolean, { description: 'Delete the dataflows that use it first (admins only).', defaultValue: false }) cascade: boolean,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Operation> {
     const connection = await deletableResource(ctx, id, 'CONNECTION', 'id');
     const dataflows = await ctx.store.resources.dependents(connection.id, 'DATAFLOW', 'connectionId');
     if (dataflows.length > 0 && !cascade) {

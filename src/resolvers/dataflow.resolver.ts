@@ -13,28 +13,28 @@ import { Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { Connection, Dataflow, DataflowPage, Mapping, SourceConnection, TargetConnection } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
 import { createFields, findResource, NamedCreateInput, PageArgs, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'A new dataflow: what it reads, where it writes, with which mapping, when.' })
 class CreateDataflowInput extends NamedCreateInput {
-  @Field(() => ID) sourceConnectionId!: string;
-  @Field(() => ID) targetConnectionId!: string;
+  @Field(() => ID, { description: 'The source connection it reads.' }) sourceConnectionId!: string;
+  @Field(() => ID, { description: 'The target connection it writes.' }) targetConnectionId!: string;
   @Field(() => ID, { description: 'A mapping that writes the target connection’s schema.' }) mappingId!: string;
   @Field(() => Int, { nullable: true, description: 'The mapping set version to use; default its latest.' }) mappingVersion?: number | null;
-  @Field(() => ScheduleInput) schedule!: ScheduleInput;
+  @Field(() => ScheduleInput, { description: 'When it runs.' }) schedule!: ScheduleInput;
 }
 
-@InputType()
+@InputType({ description: 'What to change on a dataflow (at least one field).' })
 class UpdateDataflowInput {
-  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { description: 'A new name.', nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true, description: 'Empty string clears it.' }) description?: string | null;
   @Field(() => ScheduleInput, { nullable: true, description: 'The whole new schedule (an omitted startTime keeps the current one).' }) schedule?: ScheduleInput | null;
-  @Field(() => Int, { nullable: true }) mappingVersion?: number | null;
+  @Field(() => Int, { description: 'Use this version of its mapping set from now on.', nullable: true }) mappingVersion?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the list of dataflows.' })
 class DataflowFilter extends ResourceFilterBase {
   @Field(() => StripeResource, { nullable: true, description: 'Only dataflows reading this Stripe resource.' }) resource?: StripeResource | null;
   @Field(() => ID, { nullable: true, description: 'Only dataflows reading through this base connection.' }) connectionId?: string | null;
@@ -50,17 +50,17 @@ export class DataflowResolver extends ResourceResolver({
   list: 'dataflows',
   listDescription: 'Dataflows, newest first.',
 }) {
-  @FieldResolver(() => SourceConnection)
+  @FieldResolver(() => SourceConnection, { description: 'The source connection it reads.' })
   sourceConnection(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
     return findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', dataflow.sourceConnectionId);
   }
 
-  @FieldResolver(() => TargetConnection)
+  @FieldResolver(() => TargetConnection, { description: 'The target connection it writes.' })
   targetConnection(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<TargetConnection | null> {
     return findResource<TargetConnection>(ctx, 'TARGET_CONNECTION', dataflow.targetConnectionId);
   }
 
-  @FieldResolver(() => Mapping)
+  @FieldResolver(() => Mapping, { description: 'The mapping set it applies.' })
   mapping(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<Mapping | null> {
     return findResource<Mapping>(ctx, 'MAPPING', dataflow.mappingId);
   }
@@ -72,7 +72,7 @@ export class DataflowResolver extends ResourceResolver({
 
   @FieldResolver(() => FlowRunPage, { description: 'Its runs as last synced from the Platform, newest first.' })
   async runs(@Root() dataflow: Dataflow, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GatewayContext) {
-    const page = await ctx.store.runs.list(dataflow.id, pageSize(args.first), args.after);
+    const page = await ctx.store.runs.list(dataflow.id, pageWindow(args));
     return toPage(page, toFlowRun, flowRunCursor);
   }
 
@@ -83,7 +83,7 @@ export class DataflowResolver extends ResourceResolver({
   }
 
   @Mutation(() => Operation, { description: 'Creates a Stripe → data lake dataflow on the Platform; it starts ENABLED.' })
-  async createDataflow(@Arg('input', () => CreateDataflowInput) input: CreateDataflowInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async createDataflow(@Arg('input', () => CreateDataflowInput, { description: 'What to create.' }) input: CreateDataflowInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);
     const mappingVersion = optionalMappingVersion('input.mappingVersion', input.mappingVersion);
     const schedule = scheduleRule(() => checkNewSchedule(scheduleRequest(input.schedule), nowSeconds()));
@@ -124,8 +124,8 @@ export class DataflowResolver extends ResourceResolver({
 
   @Mutation(() => Operation, { description: 'Changes name, description, schedule or mapping version, with If-Match on the Platform.' })
   async updateDataflow(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateDataflowInput) input: UpdateDataflowInput,
+    @Arg('id', () => ID, { description: 'The dataflow to change.' }) id: string,
+    @Arg('input', () => UpdateDataflowInput, { description: 'What to change.' }) input: UpdateDataflowInput,
     @Arg('expectedEtag', () => String, { nullable: true, description: 'Fail with CONFLICT unless the dataflow still has this etag.' }) expectedEtag: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<Operation> {
@@ -152,17 +152,17 @@ export class DataflowResolver extends ResourceResolver({
   }
 
   @Mutation(() => Operation, { description: 'Enables a dataflow: it runs on its schedule again. Enabling an enabled dataflow succeeds without a change.' })
-  enableDataflow(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  enableDataflow(@Arg('id', () => ID, { description: 'The dataflow to enable.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
     return this.submitAction(ctx, id, 'ENABLE_DATAFLOW');
   }
 
   @Mutation(() => Operation, { description: 'Disables a dataflow: no runs until it is enabled. Disabling a disabled dataflow succeeds without a change.' })
-  disableDataflow(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  disableDataflow(@Arg('id', () => ID, { description: 'The dataflow to disable.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
     return this.submitAction(ctx, id, 'DISABLE_DATAFLOW');
   }
 
   @Mutation(() => Operation, { description: 'Deletes a dataflow on the Platform. Its runs stay queryable.' })
-  async deleteDataflow(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async deleteDataflow(@Arg('id', () => ID, { description: 'The dataflow to delete.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const dataflow = await deletableResource(ctx, id, 'DATAFLOW', 'id');
     if (dataflow.state === 'PENDING') throw new PreconditionError('the dataflow is still being created; wait for its create operation', 'id');
     return submitOperation(ctx, { type: 'DELETE_DATAFLOW', resourceId: dataflow.id, input: { ifMatch: dataflow.etag } });

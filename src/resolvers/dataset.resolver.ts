@@ -5,14 +5,14 @@ import { Operation } from '../schema/operation.type.js';
 import { Dataset, DatasetPage, TargetConnection, XdmSchema } from '../schema/resource-types.js';
 import { createFields, linkedResource, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'A new Catalog dataset for an XDM schema.' })
 class CreateDatasetInput extends NamedCreateInput {
   @Field(() => ID, { description: 'The Flowgate id of the XDM schema (it may still be PENDING).' }) schemaId!: string;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the list of datasets.' })
 class DatasetFilter extends ResourceFilterBase {
-  @Field(() => ID, { nullable: true }) schemaId?: string | null;
+  @Field(() => ID, { description: 'Only datasets of this XDM schema.', nullable: true }) schemaId?: string | null;
 }
 
 @Resolver(() => Dataset)
@@ -30,13 +30,13 @@ export class DatasetResolver extends ResourceResolver({
     return linkedResource<XdmSchema>(ctx, 'XDM_SCHEMA', dataset.schemaId);
   }
 
-  @FieldResolver(() => [TargetConnection])
+  @FieldResolver(() => [TargetConnection], { description: 'The live target connections writing it, oldest first.' })
   targetConnections(@Root() dataset: Dataset, @Ctx() ctx: GatewayContext): Promise<TargetConnection[]> {
     return linkedResources<TargetConnection>(ctx, 'TARGET_CONNECTION', 'datasetId', dataset.id);
   }
 
   @Mutation(() => Operation, { description: 'Creates a Catalog dataset for an XDM schema.' })
-  async createDataset(@Arg('input', () => CreateDatasetInput) input: CreateDatasetInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async createDataset(@Arg('input', () => CreateDatasetInput, { description: 'What to create.' }) input: CreateDatasetInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);
     const schema = await referencedResource(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');
     return submitOperation(ctx, { type: 'CREATE_DATASET', resourceId: ctx.requests.newId(), create: { name, description, schemaId: schema.id }, input: {}, idempotencyKey });

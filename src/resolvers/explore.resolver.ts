@@ -13,8 +13,8 @@ export class ExploreResolver {
    */
   @Query(() => ExploreResult, { description: 'Explores a Stripe resource through a base connection (cached briefly).' })
   async explore(
-    @Arg('connectionId', () => ID) connectionId: string,
-    @Arg('resource', () => StripeResource) resource: StripeResource,
+    @Arg('connectionId', () => ID, { description: 'The base connection to read through.' }) connectionId: string,
+    @Arg('resource', () => StripeResource, { description: 'The Stripe resource to explore.' }) resource: StripeResource,
     @Arg('preview', () => Boolean, { nullable: true, defaultValue: false, description: 'Also return sample rows.' }) preview: boolean | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<ExploreResult> {

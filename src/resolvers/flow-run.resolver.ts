@@ -9,20 +9,20 @@ import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
 import { toFlowRun } from '../schema/mappers.js';
 import { toPage } from '../schema/page.type.js';
 import { Dataflow } from '../schema/resource-types.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
 import type { Resource } from '../store/rows.js';
 import { findResource, PageArgs } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'Narrows a dataflow’s runs.' })
 class FlowRunFilter {
-  @Field(() => FlowRunStatus, { nullable: true }) status?: FlowRunStatus | null;
+  @Field(() => FlowRunStatus, { description: 'Only runs with this status.', nullable: true }) status?: FlowRunStatus | null;
 }
 
 @ArgsType()
 class FlowRunsArgs extends PageArgs {
-  @Field(() => ID) dataflowId!: string;
-  @Field(() => FlowRunFilter, { nullable: true }) filter?: FlowRunFilter | null;
+  @Field(() => ID, { description: 'The dataflow whose runs to list.' }) dataflowId!: string;
+  @Field(() => FlowRunFilter, { nullable: true, description: 'Narrows the list.' }) filter?: FlowRunFilter | null;
 }
 
 @Resolver(() => FlowRun)
@@ -30,12 +30,12 @@ export class FlowRunResolver {
   @Query(() => FlowRunPage, { description: 'Runs of a dataflow as last synced from the Platform, newest first.' })
   async flowRuns(@Args(() => FlowRunsArgs) args: FlowRunsArgs, @Ctx() ctx: GatewayContext) {
     const dataflow = await dataflowOf(ctx, args.dataflowId, 'dataflowId');
-    const page = await ctx.store.runs.list(dataflow.id, pageSize(args.first), args.after, args.filter?.status ?? null);
+    const page = await ctx.store.runs.list(dataflow.id, pageWindow(args), args.filter?.status ?? null);
     return toPage(page, toFlowRun, flowRunCursor);
   }
 
   @Query(() => FlowRun, { nullable: true, description: 'One run by its Flowgate id; null if it does not exist.' })
-  async flowRun(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<FlowRun | null> {
+  async flowRun(@Arg('id', () => ID, { description: 'The run’s Flowgate id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<FlowRun | null> {
     if (!isUuid(id)) return null;
     const row = await ctx.store.runs.find(id);
     if (!row) return null;
@@ -66,7 +66,7 @@ export class FlowRunResolver {
       });
     },
   })
-  flowRunUpdated(@Root() payload: FlowRunEvent, @Arg('dataflowId', () => ID) _dataflowId: string): FlowRun {
+  flowRunUpdated(@Root() payload: FlowRunEvent, @Arg('dataflowId', () => ID, { description: 'The dataflow whose runs to watch.' }) _dataflowId: string): FlowRun {
     return toFlowRun(payload);
   }
 }

@@ -7,6 +7,7 @@ import { DatasetResolver } from './dataset.resolver.js';
 import { ExploreResolver } from './explore.resolver.js';
 import { FlowRunResolver } from './flow-run.resolver.js';
 import { MappingResolver } from './mapping.resolver.js';
+import { NodeResolver } from './node.resolver.js';
 import { OnboardingResolver } from './onboarding.resolver.js';
 import { OperationResolver } from './operation.resolver.js';
 import { ResourceChangeResolver } from './resource-change.resolver.js';
@@ -30,4 +31,5 @@ export const RESOLVERS: NonEmptyArray<ClassType> = [
   FlowRunResolver,
   OnboardingResolver,
   ApiKeyResolver,
+  NodeResolver,
 ];

@@ -14,14 +14,14 @@ import { createFields, CreateInputBase, findResource, ResourceFilterBase, Resour
 export const MAX_FIELD_MAPPINGS = 2000;
 const PATH = /^[A-Za-z0-9_$@-]+(\.[A-Za-z0-9_$@-]+)*$/;
 
-@InputType()
+@InputType({ description: 'One field mapping: a source written to an XDM path.' })
 class FieldMappingInput {
   @Field(() => String, { description: 'Source attribute (e.g. "data.amount"), expression or constant, per sourceType.' }) source!: string;
   @Field(() => String, { description: 'XDM path the value is written to, e.g. "_tenant.charges_data.amount".' }) destination!: string;
-  @Field(() => MappingSourceType, { nullable: true, defaultValue: MappingSourceType.ATTRIBUTE }) sourceType?: MappingSourceType | null;
+  @Field(() => MappingSourceType, { description: 'What `source` is; default ATTRIBUTE.', nullable: true, defaultValue: MappingSourceType.ATTRIBUTE }) sourceType?: MappingSourceType | null;
 }
 
-@InputType()
+@InputType({ description: 'A new Data Prep mapping set (generated from the source connection when no mappings are given).' })
 class CreateMappingInput extends CreateInputBase {
   @Field(() => ID, { description: 'The XDM schema the mappings write.' }) schemaId!: string;
   @Field(() => ID, { nullable: true, description: 'The source connection whose explored schema the mappings read; required to generate them.' }) sourceConnectionId?: string | null;
@@ -34,9 +34,9 @@ class CreateMappingInput extends CreateInputBase {
   fieldMappings?: FieldMappingInput[] | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the list of mappings.' })
 class MappingFilter extends ResourceFilterBase {
-  @Field(() => ID, { nullable: true }) schemaId?: string | null;
+  @Field(() => ID, { description: 'Only mappings that write this XDM schema.', nullable: true }) schemaId?: string | null;
 }
 
 @Resolver(() => Mapping)
@@ -60,7 +60,7 @@ export class MappingResolver extends ResourceResolver({
   }
 
   @Mutation(() => Operation, { description: 'Creates a Data Prep mapping set from explicit field mappings, or generates them from the explored source and the schema.' })
-  async createMapping(@Arg('input', () => CreateMappingInput) input: CreateMappingInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async createMapping(@Arg('input', () => CreateMappingInput, { description: 'What to create.' }) input: CreateMappingInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const schema = await referencedResource(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');
     const source = input.sourceConnectionId ? await referencedResource(ctx, input.sourceConnectionId, 'SOURCE_CONNECTION', 'input.sourceConnectionId') : null;
     const fields = createFields(input);

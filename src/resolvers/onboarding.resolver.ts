@@ -17,12 +17,12 @@ import { Onboarding, OnboardingPage, OnboardingPlan, OnboardingStatus, PlannedSt
 import { toPage } from '../schema/page.type.js';
 import { Connection, Dataflow } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import type { OnboardingView } from '../store/onboarding-rows.js';
 import { onboardingCursor } from '../store/onboarding.store.js';
 import { PageArgs } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'Where an onboarding writes, when not into datasets it creates.' })
 class OnboardingDatasetInput {
   @Field(() => ID, {
     nullable: true,
@@ -34,23 +34,23 @@ class OnboardingDatasetInput {
 @InputType({ description: 'Everything needed to bring Stripe resources into AEP in one go.' })
 class OnboardStripeInput {
   @Field(() => String, { description: 'Names the base connection; every other resource is named after it.' }) name!: string;
-  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { description: 'Free text shown with the onboarding and its resources.', nullable: true }) description?: string | null;
   @Field(() => String, { description: 'Stripe secret key. Stored encrypted; never returned.' }) accessToken!: string;
   @Field(() => [StripeResource], { description: 'The Stripe resources to ingest (each once).' }) resources!: StripeResource[];
-  @Field(() => ScheduleInput) schedule!: ScheduleInput;
-  @Field(() => OnboardingDatasetInput, { nullable: true }) dataset?: OnboardingDatasetInput | null;
+  @Field(() => ScheduleInput, { description: 'When every dataflow it creates runs.' }) schedule!: ScheduleInput;
+  @Field(() => OnboardingDatasetInput, { description: 'Write into an existing dataset instead of creating schemas and datasets.', nullable: true }) dataset?: OnboardingDatasetInput | null;
   @Field(() => Boolean, { defaultValue: true, description: 'On final failure, remove what was created (in reverse order).' }) rollbackOnFailure!: boolean;
   @Field(() => String, { nullable: true, description: 'Same key + same input returns the same onboarding.' }) idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the list of onboardings.' })
 class OnboardingFilter {
-  @Field(() => OnboardingStatus, { nullable: true }) status?: OnboardingStatus | null;
+  @Field(() => OnboardingStatus, { description: 'Only onboardings in this status.', nullable: true }) status?: OnboardingStatus | null;
 }
 
 @ArgsType()
 class OnboardingsArgs extends PageArgs {
-  @Field(() => OnboardingFilter, { nullable: true }) filter?: OnboardingFilter | null;
+  @Field(() => OnboardingFilter, { nullable: true, description: 'Narrows the list.' }) filter?: OnboardingFilter | null;
 }
 
 @Resolver(() => Onboarding)
@@ -58,14 +58,17 @@ export class OnboardingResolver {
   @Mutation(() => Onboarding, {
     description: 'Onboards Stripe end to end: connection, then per resource source connection, schema, dataset, target connection, mapping and dataflow — as one resumable saga.',
   })
-  async onboardStripe(@Arg('input', () => OnboardStripeInput) input: OnboardStripeInput, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
+  async onboardStripe(@Arg('input', () => OnboardStripeInput, { description: 'What to onboard.' }) input: OnboardStripeInput, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
     const request = await validateOnboarding(ctx, input);
     const { onboardingId } = await ctx.onboardings.submit(ctx, request);
     return toOnboarding((await ctx.store.onboardings.load(onboardingId))!);
   }
 
   @Query(() => OnboardingPlan, { description: 'What onboardStripe would create and call, validated, without writing anything anywhere.' })
-  async planOnboarding(@Arg('input', () => OnboardStripeInput) input: OnboardStripeInput, @Ctx() ctx: GatewayContext): Promise<OnboardingPlan> {
+  async planOnboarding(
+    @Arg('input', () => OnboardStripeInput, { description: 'The onboarding to plan (as onboardStripe takes it).' }) input: OnboardStripeInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<OnboardingPlan> {
     const request = await validateOnboarding(ctx, input);
     // The ids are the onboarding's own once it exists; the plan shows the shape with a stand-in.
     const steps = planSteps({ onboardingId: '00000000-0000-5000-8000-000000000000', name: request.name, resources: request.resources, existingDataset: request.existingDataset });
@@ -103,20 +106,20 @@ export class OnboardingResolver {
     });
   }
 
-  @Query(() => Onboarding, { nullable: true })
-  async onboarding(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Onboarding | null> {
+  @Query(() => Onboarding, { nullable: true, description: 'One onboarding by id; null when it does not exist or lives in another sandbox.' })
+  async onboarding(@Arg('id', () => ID, { description: 'The onboarding’s id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Onboarding | null> {
     const state = await ctx.store.onboardings.load(id, ctx.sandbox);
     return state ? toOnboarding(state) : null;
   }
 
   @Query(() => OnboardingPage, { description: 'Onboardings, newest first.' })
   async onboardings(@Args(() => OnboardingsArgs) args: OnboardingsArgs, @Ctx() ctx: GatewayContext) {
-    const page = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: args.filter?.status ?? null }, pageSize(args.first), args.after);
+    const page = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: args.filter?.status ?? null }, pageWindow(args));
     return toPage(page, toOnboarding, onboardingCursor);
   }
 
   @Mutation(() => Onboarding, { description: 'Resumes a FAILED onboarding (one without rollback) from its failed steps, reusing everything already created.' })
-  async retryOnboarding(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
+  async retryOnboarding(@Arg('id', () => ID, { description: 'A FAILED onboarding that was not rolled back.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
     await this.owned(ctx, id);
     if (!(await ctx.store.onboardings.resume(id))) throw new PreconditionError('only a FAILED onboarding that was not rolled back can be retried', 'id');
     await ctx.onboardings.kick(id);
@@ -124,7 +127,11 @@ export class OnboardingResolver {
   }
 
   @Mutation(() => Onboarding, { description: 'Stops an unfinished onboarding. With rollback (default) what it created is removed; without, it stays.' })
-  async cancelOnboarding(@Arg('id', () => ID) id: string, @Arg('rollback', () => Boolean, { defaultValue: true }) rollback: boolean, @Ctx() ctx: GatewayContext): Promise<Onboarding> {
+  async cancelOnboarding(
+    @Arg('id', () => ID, { description: 'The onboarding to stop.' }) id: string,
+    @Arg('rollback', () => Boolean, { description: 'Remove what it created (default true).', defaultValue: true }) rollback: boolean,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Onboarding> {
     await this.owned(ctx, id);
     if (!(await ctx.store.onboardings.cancel(id, rollback))) throw new PreconditionError('the onboarding has already finished', 'id');
     await ctx.onboardings.kick(id);
@@ -163,7 +170,7 @@ export class OnboardingResolver {
       });
     },
   })
-  onboardingProgress(@Root() state: OnboardingView, @Arg('id', () => ID) _id: string): Onboarding {
+  onboardingProgress(@Root() state: OnboardingView, @Arg('id', () => ID, { description: 'The onboarding to watch.' }) _id: string): Onboarding {
     return toOnboarding(state);
   }
 

@@ -9,26 +9,26 @@ import { toOperation, toResource } from '../schema/mappers.js';
 import { Operation, OperationPage } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { PlatformResource } from '../schema/platform-resource.type.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import { operationCursor } from '../store/operation.store.js';
 import { PageArgs } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'Narrows the list of operations.' })
 class OperationFilter {
-  @Field(() => OperationStatus, { nullable: true }) status?: OperationStatus | null;
-  @Field(() => OperationType, { nullable: true }) type?: OperationType | null;
+  @Field(() => OperationStatus, { description: 'Only operations in this status.', nullable: true }) status?: OperationStatus | null;
+  @Field(() => OperationType, { description: 'Only operations of this type.', nullable: true }) type?: OperationType | null;
   @Field(() => ID, { nullable: true, description: 'Only operations on this resource.' }) resourceId?: string | null;
 }
 
 @ArgsType()
 class OperationsArgs extends PageArgs {
-  @Field(() => OperationFilter, { nullable: true }) filter?: OperationFilter | null;
+  @Field(() => OperationFilter, { nullable: true, description: 'Narrows the list.' }) filter?: OperationFilter | null;
 }
 
 @Resolver(() => Operation)
 export class OperationResolver {
   @Query(() => Operation, { nullable: true, description: 'One operation by id; null if it does not exist.' })
-  async operation(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Operation | null> {
+  async operation(@Arg('id', () => ID, { description: 'The operation’s id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Operation | null> {
     const row = await ctx.store.operations.find(id, ctx.sandbox);
     return row ? toOperation(row) : null;
   }
@@ -38,8 +38,7 @@ export class OperationResolver {
     if (args.filter?.type && !isOperationType(args.filter.type)) throw new ValidationError('filter.type', 'is not an operation type');
     const page = await ctx.store.operations.list(
       { sandbox: ctx.sandbox, status: args.filter?.status ?? null, type: args.filter?.type ?? null, resourceId: args.filter?.resourceId ?? null },
-      pageSize(args.first),
-      args.after,
+      pageWindow(args),
     );
     return toPage(page, toOperation, operationCursor);
   }
@@ -51,7 +50,7 @@ export class OperationResolver {
   }
 
   @Mutation(() => Operation, { description: 'Runs a FAILED or CANCELLED operation again, reusing what it already created.' })
-  async retryOperation(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async retryOperation(@Arg('id', () => ID, { description: 'A FAILED or CANCELLED operation.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const row = await ctx.store.operations.find(id, ctx.sandbox);
     if (!row) throw new NotFoundError('Operation', id, 'id');
     if (row.status !== 'FAILED' && row.status !== 'CANCELLED') throw new PreconditionError(`operation ${id} is ${row.status}; only FAILED or CANCELLED operations can be retried`, 'id');
@@ -75,7 +74,7 @@ export class OperationResolver {
       });
     },
   })
-  operationUpdated(@Root() payload: OperationEvent, @Arg('id', () => ID) _id: string): Operation {
+  operationUpdated(@Root() payload: OperationEvent, @Arg('id', () => ID, { description: 'The operation to watch.' }) _id: string): Operation {
     return toOperation(payload);
   }
 }

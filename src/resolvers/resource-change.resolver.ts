@@ -33,7 +33,11 @@ export class ResourceChangeResolver {
       });
     },
   })
-  resourceChanged(@Root() message: ResourceChangeEvent, @Arg('type', () => ResourceType) _type: ResourceType, @Arg('id', () => ID) _id: string): ResourceChange {
+  resourceChanged(
+    @Root() message: ResourceChangeEvent,
+    @Arg('type', () => ResourceType, { description: 'The kind of resource (must match the id).' }) _type: ResourceType,
+    @Arg('id', () => ID, { description: 'The resource’s id.' }) _id: string,
+  ): ResourceChange {
     return Object.assign(new ResourceChange(), {
       resourceType: message.resourceType,
       resourceId: message.resourceId,

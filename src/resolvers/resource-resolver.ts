@@ -1,16 +1,20 @@
-import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Int, Query, Resolver, type ClassType } from 'type-graphql';
-import type { OperationType } from '../domain/operations.js';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, type ClassType } from 'type-graphql';
 import type { PlatformResourceType, ResourceType } from '../domain/resource-types.js';
 import { NotFoundError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { idempotencyKey, optionalText, requiredName, uuidField } from '../services/input-rules.js';
 import type { OperationRequest } from '../services/operation-requests.js';
-import { ResourceState } from '../schema/enums.js';
-import { toOperation, toResource } from '../schema/mappers.js';
-import type { Operation } from '../schema/operation.type.js';
+import { AuditEventPage } from '../schema/audit-event.type.js';
+import { AuditAction, OperationStatus, OperationType, ResourceState } from '../schema/enums.js';
+import { toAuditEvent, toOperation, toResource } from '../schema/mappers.js';
+import { toOnboarding } from '../schema/onboarding.mapper.js';
+import { Onboarding } from '../schema/onboarding.type.js';
+import { OperationPage, type Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
+import { auditCursor } from '../store/audit.store.js';
+import { operationCursor } from '../store/operation.store.js';
 import type { PlatformResource } from '../schema/platform-resource.type.js';
-import { pageSize } from '../store/cursor.js';
+import { pageWindow } from '../store/cursor.js';
 import { resourceCursor, type ResourceFilter, type ResourceLink } from '../store/resource.store.js';
 
 /**
@@ -20,30 +24,58 @@ import { resourceCursor, type ResourceFilter, type ResourceLink } from '../store
  * and rules (type-graphql's resolver-inheritance pattern).
  */
 
-/** `first`/`after` of every list. */
+/** The Relay arguments of every list: `first`/`after` forward, `last`/`before` backward. */
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: '1..100, default 20' }) first?: number | null;
-  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' }) after?: string | null;
+  @Field(() => Int, { nullable: true, description: 'How many items from the start of the range: 1..100, default 20 (when `last` is not given).' }) first?: number | null;
+  @Field(() => String, { nullable: true, description: 'Only items after this cursor (a page’s `endCursor`).' }) after?: string | null;
+  @Field(() => Int, { nullable: true, description: 'How many items from the end of the range: 1..100; not together with `first`.' }) last?: number | null;
+  @Field(() => String, { nullable: true, description: 'Only items before this cursor (a page’s `startCursor`).' }) before?: string | null;
 }
 
 /** The fields every create input has besides its name. */
 @InputType()
 export abstract class CreateInputBase {
-  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { description: 'Free text shown with the resource.', nullable: true }) description?: string | null;
   @Field(() => String, { nullable: true, description: 'Same key + same input returns the same operation.' }) idempotencyKey?: string | null;
 }
 
 /** A create input whose name is required. */
 @InputType()
 export abstract class NamedCreateInput extends CreateInputBase {
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'The resource’s name (1–255 characters).' }) name!: string;
 }
 
 /** The filter every resource list has; resource types add their own fields. */
 @InputType()
 export abstract class ResourceFilterBase {
   @Field(() => ResourceState, { nullable: true, description: 'Only resources in this state (default: all but DELETED).' }) state?: ResourceState | null;
+}
+
+/** What a resource's own audit trail can be narrowed by. */
+@InputType({ description: 'Narrows a resource’s audit events.' })
+export class ResourceAuditEventFilter {
+  @Field(() => AuditAction, { nullable: true, description: 'Only events with this action.' }) action?: AuditAction | null;
+  @Field(() => String, { nullable: true, description: 'Only changes made by this caller (`apikey:<name>` or `jwt:<sub>`).' }) actor?: string | null;
+  @Field(() => Date, { nullable: true, description: 'At or after this time.' }) since?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'At or before this time.' }) until?: Date | null;
+}
+
+@ArgsType()
+class ResourceAuditEventsArgs extends PageArgs {
+  @Field(() => ResourceAuditEventFilter, { nullable: true, description: 'Narrows the events.' }) filter?: ResourceAuditEventFilter | null;
+}
+
+/** What a resource's own operations can be narrowed by. */
+@InputType({ description: 'Narrows a resource’s operations.' })
+export class ResourceOperationFilter {
+  @Field(() => OperationStatus, { nullable: true, description: 'Only operations in this status.' }) status?: OperationStatus | null;
+  @Field(() => OperationType, { nullable: true, description: 'Only operations of this type.' }) type?: OperationType | null;
+}
+
+@ArgsType()
+class ResourceOperationsArgs extends PageArgs {
+  @Field(() => ResourceOperationFilter, { nullable: true, description: 'Narrows the operations.' }) filter?: ResourceOperationFilter | null;
 }
 
 /** Filter fields a resource type may add, and the resource columns they select by. */
@@ -83,23 +115,56 @@ export interface ResourceResolverOptions<T extends PlatformResource> {
   listDescription: string;
 }
 
-/** The base class of a resource's resolver: its `one` and `list` queries. */
+/**
+ * The base class of a resource's resolver: its `one` and `list` queries, and the navigation every
+ * resource has — its audit trail, its operations and the onboarding that made it.
+ */
 export function ResourceResolver<T extends PlatformResource>(options: ResourceResolverOptions<T>) {
   @ArgsType()
   class ListArgs extends PageArgs {
-    @Field(() => options.filterType, { nullable: true }) filter?: ResourceFilterFields | null;
+    @Field(() => options.filterType, { nullable: true, description: 'Narrows the list.' }) filter?: ResourceFilterFields | null;
   }
 
-  @Resolver()
+  @Resolver(() => options.objectType)
   abstract class ResourceResolverBase {
-    @Query(() => options.objectType, { name: options.one, nullable: true })
-    one(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<T | null> {
+    @FieldResolver(() => AuditEventPage, { description: 'Its audit trail, newest first.' })
+    async auditEvents(@Root() resource: PlatformResource, @Args(() => ResourceAuditEventsArgs) args: ResourceAuditEventsArgs, @Ctx() ctx: GatewayContext) {
+      const f = args.filter ?? {};
+      const page = await ctx.store.audit.list(
+        {
+          sandbox: ctx.sandbox,
+          resourceType: resource.resourceType,
+          resourceId: resource.id,
+          actor: optionalText('filter.actor', f.actor, 200),
+          action: f.action ?? null,
+          since: f.since ?? null,
+          until: f.until ?? null,
+        },
+        pageWindow(args),
+      );
+      return toPage(page, toAuditEvent, auditCursor);
+    }
+
+    @FieldResolver(() => OperationPage, { description: 'The operations requested on it, newest first.' })
+    async operations(@Root() resource: PlatformResource, @Args(() => ResourceOperationsArgs) args: ResourceOperationsArgs, @Ctx() ctx: GatewayContext) {
+      const page = await ctx.store.operations.list({ sandbox: ctx.sandbox, resourceId: resource.id, status: args.filter?.status ?? null, type: args.filter?.type ?? null }, pageWindow(args));
+      return toPage(page, toOperation, operationCursor);
+    }
+
+    @FieldResolver(() => Onboarding, { nullable: true, description: 'The onboarding that made it; null when it was made on its own.' })
+    async onboarding(@Root() resource: PlatformResource, @Ctx() ctx: GatewayContext): Promise<Onboarding | null> {
+      const state = await ctx.store.onboardings.madeResource(resource.id, ctx.sandbox);
+      return state ? toOnboarding(state) : null;
+    }
+
+    @Query(() => options.objectType, { name: options.one, nullable: true, description: `One ${options.objectType.name} by id; null when it does not exist or lives in another sandbox.` })
+    one(@Arg('id', () => ID, { description: 'Its Flowgate id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<T | null> {
       return findResource<T>(ctx, options.type, id);
     }
 
     @Query(() => options.pageType, { name: options.list, description: options.listDescription })
     async list(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GatewayContext) {
-      const page = await ctx.store.resources.list({ ...resourceFilterOf(options.type, args.filter), sandbox: ctx.sandbox }, pageSize(args.first), args.after);
+      const page = await ctx.store.resources.list({ ...resourceFilterOf(options.type, args.filter), sandbox: ctx.sandbox }, pageWindow(args));
       return toPage(page, toResource, resourceCursor);
     }
   }

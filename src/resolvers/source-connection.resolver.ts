@@ -6,17 +6,17 @@ import { Operation } from '../schema/operation.type.js';
 import { Connection, Dataflow, SourceConnection, SourceConnectionPage } from '../schema/resource-types.js';
 import { createFields, CreateInputBase, linkedResource, linkedResources, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'A new source connection: one Stripe resource of a base connection.' })
 class CreateSourceConnectionInput extends CreateInputBase {
   @Field(() => ID, { description: 'The Flowgate id of the base connection (it may still be PENDING).' }) connectionId!: string;
-  @Field(() => StripeResource) resource!: StripeResource;
+  @Field(() => StripeResource, { description: 'The Stripe resource to read.' }) resource!: StripeResource;
   @Field(() => String, { nullable: true, description: 'Default: "<connection name> <resource>".' }) name?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the list of source connections.' })
 class SourceConnectionFilter extends ResourceFilterBase {
-  @Field(() => ID, { nullable: true }) connectionId?: string | null;
-  @Field(() => StripeResource, { nullable: true }) resource?: StripeResource | null;
+  @Field(() => ID, { description: 'Only source connections of this base connection.', nullable: true }) connectionId?: string | null;
+  @Field(() => StripeResource, { description: 'Only source connections reading this Stripe resource.', nullable: true }) resource?: StripeResource | null;
 }
 
 @Resolver(() => SourceConnection)
@@ -34,13 +34,16 @@ export class SourceConnectionResolver extends ResourceResolver({
     return linkedResource<Connection>(ctx, 'CONNECTION', source.connectionId);
   }
 
-  @FieldResolver(() => [Dataflow])
+  @FieldResolver(() => [Dataflow], { description: 'The live dataflows reading it, oldest first.' })
   dataflows(@Root() source: SourceConnection, @Ctx() ctx: GatewayContext): Promise<Dataflow[]> {
     return linkedResources<Dataflow>(ctx, 'DATAFLOW', 'sourceConnectionId', source.id);
   }
 
   @Mutation(() => Operation, { description: 'Creates a source connection reading one Stripe resource through a base connection.' })
-  async createSourceConnection(@Arg('input', () => CreateSourceConnectionInput) input: CreateSourceConnectionInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async createSourceConnection(
+    @Arg('input', () => CreateSourceConnectionInput, { description: 'What to create.' }) input: CreateSourceConnectionInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Operation> {
     const fields = createFields(input);
     const connection = await referencedResource(ctx, input.connectionId, 'CONNECTION', 'input.connectionId');
     return submitOperation(ctx, {

@@ -6,15 +6,15 @@ import { Operation } from '../schema/operation.type.js';
 import { Dataset, TargetConnection, TargetConnectionPage, XdmSchema } from '../schema/resource-types.js';
 import { createFields, CreateInputBase, findResource, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
-@InputType()
+@InputType({ description: 'A new target connection: a dataset to write to.' })
 class CreateTargetConnectionInput extends CreateInputBase {
   @Field(() => ID, { description: 'The dataset the dataflow writes into; the schema is the dataset’s.' }) datasetId!: string;
   @Field(() => String, { nullable: true, description: 'Default: "<dataset name> (data lake)".' }) name?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the list of target connections.' })
 class TargetConnectionFilter extends ResourceFilterBase {
-  @Field(() => ID, { nullable: true }) datasetId?: string | null;
+  @Field(() => ID, { description: 'Only target connections writing this dataset.', nullable: true }) datasetId?: string | null;
 }
 
 @Resolver(() => TargetConnection)
@@ -38,7 +38,10 @@ export class TargetConnectionResolver extends ResourceResolver({
   }
 
   @Mutation(() => Operation, { description: 'Creates a data lake target connection (parquet_xdm) into a dataset, with the dataset’s schema.' })
-  async createTargetConnection(@Arg('input', () => CreateTargetConnectionInput) input: CreateTargetConnectionInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async createTargetConnection(
+    @Arg('input', () => CreateTargetConnectionInput, { description: 'What to create.' }) input: CreateTargetConnectionInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Operation> {
     const dataset = await referencedResource(ctx, input.datasetId, 'DATASET', 'input.datasetId');
     const fields = createFields(input);
     if (!dataset.schemaId) throw new PreconditionError(`dataset ${dataset.id} has no schema`, 'input.datasetId');

@@ -20,10 +20,10 @@ class CreateXdmSchemaInput extends NamedCreateInput {
   @Field(() => JSONScalar, { nullable: true, description: 'An explore-style schema the caller already has: {type: "object", properties: {data: {...}}}.' }) exploreSchema?: unknown;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the list of XDM schemas.' })
 class XdmSchemaFilter extends ResourceFilterBase {
-  @Field(() => StripeResource, { nullable: true }) resource?: StripeResource | null;
-  @Field(() => ID, { nullable: true }) sourceConnectionId?: string | null;
+  @Field(() => StripeResource, { description: 'Only schemas mirroring this Stripe resource.', nullable: true }) resource?: StripeResource | null;
+  @Field(() => ID, { description: 'Only schemas made from this source connection.', nullable: true }) sourceConnectionId?: string | null;
 }
 
 @Resolver(() => XdmSchema)
@@ -41,13 +41,13 @@ export class XdmSchemaResolver extends ResourceResolver({
     return schema.sourceConnectionId ? findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', schema.sourceConnectionId) : Promise.resolve(null);
   }
 
-  @FieldResolver(() => [Dataset])
+  @FieldResolver(() => [Dataset], { description: 'The live datasets of this schema, oldest first.' })
   datasets(@Root() schema: XdmSchema, @Ctx() ctx: GatewayContext): Promise<Dataset[]> {
     return linkedResources<Dataset>(ctx, 'DATASET', 'schemaId', schema.id);
   }
 
   @Mutation(() => Operation, { description: 'Creates a tenant class, a field group mirroring the explored Stripe record, and the schema joining them.' })
-  async createXdmSchema(@Arg('input', () => CreateXdmSchemaInput) input: CreateXdmSchemaInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
+  async createXdmSchema(@Arg('input', () => CreateXdmSchemaInput, { description: 'What to create.' }) input: CreateXdmSchemaInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);
     const hasSource = input.sourceConnectionId !== undefined && input.sourceConnectionId !== null;
     const hasResource = input.resource !== undefined && input.resource !== null;

@@ -1,44 +1,45 @@
+import { Node } from './node.type.js';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { ResourceType } from './enums.js';
+import { AuditAction, ResourceType } from './enums.js';
 import { PageOf } from './page.type.js';
 import { JSON } from './scalars.js';
 
 @ObjectType({ description: 'One changed field (dotted path).' })
 export class FieldChange {
-  @Field(() => String) field!: string;
-  @Field(() => JSON, { nullable: true }) before!: unknown;
-  @Field(() => JSON, { nullable: true }) after!: unknown;
+  @Field(() => String, { description: 'Dotted path of the field, e.g. `schedule.interval`.' }) field!: string;
+  @Field(() => JSON, { description: 'The value before (secrets redacted).', nullable: true }) before!: unknown;
+  @Field(() => JSON, { description: 'The value after (secrets redacted).', nullable: true }) after!: unknown;
 }
 
 /** Who changed what, when. Append-only; secrets are redacted. */
-@ObjectType()
+@ObjectType({ description: 'Who changed what, when. Append-only; secrets are redacted.', implements: Node })
 export class AuditEvent {
-  @Field(() => ID) id!: string;
-  @Field(() => Date) at!: Date;
-  @Field(() => String) actor!: string;
-  @Field(() => String, { description: 'e.g. CREATED, UPDATED, DELETED, ENABLED, DISABLED, CREATE_FAILED, CONFLICT_DETECTED.' }) action!: string;
-  @Field(() => ResourceType) resourceType!: ResourceType;
-  @Field(() => ID) resourceId!: string;
-  @Field(() => String, { nullable: true }) platformId!: string | null;
-  @Field(() => String, { nullable: true }) etagBefore!: string | null;
-  @Field(() => String, { nullable: true }) etagAfter!: string | null;
-  @Field(() => [FieldChange]) changes!: FieldChange[];
-  @Field(() => JSON, { nullable: true }) before!: unknown;
-  @Field(() => JSON, { nullable: true }) after!: unknown;
-  @Field(() => ID, { nullable: true }) operationId!: string | null;
-  @Field(() => String, { nullable: true }) requestId!: string | null;
+  @Field(() => ID, { description: 'The event’s id (a UUID).' }) id!: string;
+  @Field(() => Date, { description: 'When the change was recorded.' }) at!: Date;
+  @Field(() => String, { description: 'Who made the change (`apikey:<name>` or `jwt:<sub>`).' }) actor!: string;
+  @Field(() => AuditAction, { description: 'What happened.' }) action!: AuditAction;
+  @Field(() => ResourceType, { description: 'What kind of resource changed.' }) resourceType!: ResourceType;
+  @Field(() => ID, { description: 'Flowgate id of the changed resource (or API key).' }) resourceId!: string;
+  @Field(() => String, { description: 'Adobe’s id of the resource, when it has one.', nullable: true }) platformId!: string | null;
+  @Field(() => String, { description: 'The Platform etag before the change.', nullable: true }) etagBefore!: string | null;
+  @Field(() => String, { description: 'The Platform etag after the change.', nullable: true }) etagAfter!: string | null;
+  @Field(() => [FieldChange], { description: 'The fields that changed, with their values before and after.' }) changes!: FieldChange[];
+  @Field(() => JSON, { description: 'The resource before the change, secrets redacted; null for a creation.', nullable: true }) before!: unknown;
+  @Field(() => JSON, { description: 'The resource after the change, secrets redacted.', nullable: true }) after!: unknown;
+  @Field(() => ID, { description: 'The operation that made the change; null for API-key management.', nullable: true }) operationId!: string | null;
+  @Field(() => String, { description: 'The request id (`x-request-id`) of the request that asked for the change.', nullable: true }) requestId!: string | null;
   @Field(() => String, { nullable: true, description: 'Hex sha256 of the previous event’s hash and this event’s content (the audit hash chain).' }) hash!: string | null;
   @Field(() => String, { nullable: true, description: 'Hex hash of the previous event in the chain.' }) prevHash!: string | null;
 }
 
 /** The result of re-checking the audit hash chain, oldest event first. */
-@ObjectType()
+@ObjectType({ description: 'The result of re-checking the audit hash chain, oldest event first.' })
 export class AuditChainReport {
   @Field(() => Boolean, { description: 'True when every event links to the one before it and matches its hash, up to the chain head.' }) ok!: boolean;
   @Field(() => Int, { description: 'Events examined (up to and including the first broken one).' }) checkedEvents!: number;
   @Field(() => ID, { nullable: true, description: 'The first event whose link is broken.' }) firstBrokenEventId!: string | null;
   @Field(() => String, { nullable: true, description: 'Its position in the chain (append sequence), as a decimal string.' }) firstBrokenSeq!: string | null;
-  @Field(() => Date, { nullable: true }) firstBrokenAt!: Date | null;
+  @Field(() => Date, { description: 'When the first broken event was recorded.', nullable: true }) firstBrokenAt!: Date | null;
   @Field(() => String, { nullable: true, description: 'Why the link is broken.' }) reason!: string | null;
   @Field(() => String, { description: 'Hex hash of the chain head; keep a copy elsewhere to detect a rewrite of the newest events.' }) headHash!: string;
   @Field(() => String, { description: 'Append sequence of the chain head, as a decimal string.' }) headSeq!: string;

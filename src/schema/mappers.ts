@@ -1,3 +1,6 @@
+import { API_KEY_PREFIX } from '../auth/api-key-format.js';
+import type { ApiKey as ApiKeyRow } from '../store/api-key.store.js';
+import { ApiKey, type RoleName } from './api-key.type.js';
 import { specOf } from '../domain/resource-specs.js';
 import { startTimeOf } from '../domain/schedule-rules.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
@@ -159,5 +162,21 @@ export function toAuditEvent(row: AuditRow): AuditEvent {
     requestId: row.requestId,
     hash: row.hash ? Buffer.from(row.hash).toString('hex') : null,
     prevHash: row.prevHash ? Buffer.from(row.prevHash).toString('hex') : null,
+  });
+}
+
+/** An API key row as the API shows it (never its secret hash). */
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  return Object.assign(new ApiKey(), {
+    id: row.id,
+    name: row.name,
+    prefix: `${API_KEY_PREFIX}${row.keyId}`,
+    role: row.role as RoleName,
+    sandboxes: row.sandboxes,
+    expiresAt: row.expiresAt,
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
   });
 }

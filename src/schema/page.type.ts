@@ -1,9 +1,11 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 
-@ObjectType({ description: 'Cursor pagination state.' })
+@ObjectType({ description: 'Where a page sits in its list (Relay cursor connections).' })
 export class PageInfo {
-  @Field(() => Boolean) hasNextPage!: boolean;
-  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' }) endCursor!: string | null;
+  @Field(() => Boolean, { description: 'More items follow the last one of this page (ask with `first` and `after: endCursor`).' }) hasNextPage!: boolean;
+  @Field(() => Boolean, { description: 'More items precede the first one of this page (ask with `last` and `before: startCursor`).' }) hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item; pass as `before` for the page before. Null when the page is empty.' }) startCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'Cursor of the last item; pass as `after` for the page after. Null when the page is empty.' }) endCursor!: string | null;
 }
 
 export interface Edge<T> {
@@ -22,23 +24,27 @@ export interface PageShape<T> {
  * `totalCount`). type-graphql needs a concrete class per node type, hence the factory.
  */
 export function PageOf<T extends object>(node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class EdgeType {
-    @Field(() => String) cursor!: string;
-    @Field(() => node) node!: T;
+    @Field(() => String, { description: 'Where this item sits in the list; pass as `after` or `before`.' }) cursor!: string;
+    @Field(() => node, { description: `The ${name}.` }) node!: T;
   }
 
-  @ObjectType(`${name}Page`)
+  @ObjectType(`${name}Page`, { description: `A page of ${name} items (a Relay connection).` })
   class PageType {
-    @Field(() => [EdgeType]) edges!: EdgeType[];
-    @Field(() => PageInfo) pageInfo!: PageInfo;
+    @Field(() => [EdgeType], { description: 'The items of this page, in list order.' }) edges!: EdgeType[];
+    @Field(() => PageInfo, { description: 'Cursors and whether more items lie on either side.' }) pageInfo!: PageInfo;
     @Field(() => Int, { description: 'All items matching the filter, across pages.' }) totalCount!: number;
   }
   return PageType;
 }
 
-/** Builds a page from store rows. */
-export function toPage<R, T>(page: { rows: R[]; hasNextPage: boolean; totalCount: number }, map: (row: R) => T, cursor: (row: R) => string): PageShape<T> {
+/** Builds a page from store rows (in list order). */
+export function toPage<R, T>(page: { rows: R[]; hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number }, map: (row: R) => T, cursor: (row: R) => string): PageShape<T> {
   const edges = page.rows.map((row) => ({ cursor: cursor(row), node: map(row) }));
-  return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.totalCount };
+  return {
+    edges,
+    pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: page.totalCount,
+  };
 }

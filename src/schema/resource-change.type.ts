@@ -1,14 +1,14 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { ResourceState, ResourceType } from './enums.js';
+import { ResourceChangeAction, ResourceState, ResourceType } from './enums.js';
 
 @ObjectType({ description: 'A resource changed: created, updated, enabled, deleted, failed, or found changed on the Platform.' })
 export class ResourceChange {
-  @Field(() => ResourceType) resourceType!: ResourceType;
-  @Field(() => ID) resourceId!: string;
-  @Field(() => ResourceState) state!: ResourceState;
-  @Field(() => String, { nullable: true }) etag!: string | null;
-  @Field(() => String, { nullable: true }) platformId!: string | null;
-  @Field(() => String, { description: 'What happened, e.g. CREATED, UPDATED, CONFLICT_DETECTED; CURRENT for the first message.' }) action!: string;
-  @Field(() => ID, { nullable: true }) operationId!: string | null;
-  @Field(() => Date) at!: Date;
+  @Field(() => ResourceType, { description: 'The kind of resource.' }) resourceType!: ResourceType;
+  @Field(() => ID, { description: 'Flowgate id of the resource.' }) resourceId!: string;
+  @Field(() => ResourceState, { description: 'Its state after the change.' }) state!: ResourceState;
+  @Field(() => String, { description: 'The Platform etag after the change.', nullable: true }) etag!: string | null;
+  @Field(() => String, { description: 'Adobe’s id of the resource, once it has one.', nullable: true }) platformId!: string | null;
+  @Field(() => ResourceChangeAction, { description: 'What happened; CURRENT for the first message.' }) action!: ResourceChangeAction;
+  @Field(() => ID, { description: 'The operation that made the change; null for the first message.', nullable: true }) operationId!: string | null;
+  @Field(() => Date, { description: 'When the change was recorded.' }) at!: Date;
 }

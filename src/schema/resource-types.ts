@@ -1,31 +1,32 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { ScheduleFrequency, StripeResource } from './enums.js';
+import { MappingSourceType, ScheduleFrequency, StripeResource } from './enums.js';
+import { Node } from './node.type.js';
 import { PageOf } from './page.type.js';
 import { PlatformResource } from './platform-resource.type.js';
 
 /** A Stripe base connection (an "account"): Stripe credentials known to the Platform. The access token is never returned. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ description: 'A Stripe base connection (an “account”): Stripe credentials known to the Platform. The access token is never returned.', implements: [Node, PlatformResource] })
 export class Connection extends PlatformResource {}
 
 /** Which Stripe resource of a base connection a dataflow reads. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ description: 'Which Stripe resource of a base connection a dataflow reads.', implements: [Node, PlatformResource] })
 export class SourceConnection extends PlatformResource {
-  @Field(() => StripeResource) resource!: StripeResource;
+  @Field(() => StripeResource, { description: 'The Stripe resource it reads.' }) resource!: StripeResource;
 
   connectionId!: string;
 }
 
 @ObjectType({ description: 'One field of an XDM schema (dotted path under the tenant namespace).' })
 export class XdmField {
-  @Field(() => String) path!: string;
-  @Field(() => String) type!: string;
+  @Field(() => String, { description: 'Dotted path, e.g. "_flowgatelocal.charges_data.amount".' }) path!: string;
+  @Field(() => String, { description: 'XDM type, e.g. string, integer, number, boolean, object.' }) type!: string;
   @Field(() => String, { nullable: true, description: 'The explore path the field mirrors, e.g. "data.amount" (the mapping source); null if unknown.' }) source?: string | null;
 }
 
 /** A custom XDM schema whose tenant field group mirrors a Stripe resource. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ description: 'A custom XDM schema whose tenant field group mirrors a Stripe resource.', implements: [Node, PlatformResource] })
 export class XdmSchema extends PlatformResource {
-  @Field(() => StripeResource, { nullable: true }) resource!: StripeResource | null;
+  @Field(() => StripeResource, { description: 'The Stripe resource the schema mirrors.', nullable: true }) resource!: StripeResource | null;
   @Field(() => String, { nullable: true, description: 'Schema Registry version, e.g. "1.0".' }) version!: string | null;
   @Field(() => String, { nullable: true, description: 'The tenant namespace fields live under, e.g. "_flowgatelocal".' }) tenantNamespace!: string | null;
   @Field(() => [XdmField], { description: 'Leaf fields the schema defines (empty until created).' }) fields!: XdmField[];
@@ -34,13 +35,13 @@ export class XdmSchema extends PlatformResource {
 }
 
 /** A Catalog dataset for one XDM schema. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ description: 'A Catalog dataset for one XDM schema.', implements: [Node, PlatformResource] })
 export class Dataset extends PlatformResource {
   schemaId!: string;
 }
 
 /** Where a dataflow writes: a dataset (and its schema) in the data lake. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ description: 'Where a dataflow writes: a dataset (and its schema) in the data lake.', implements: [Node, PlatformResource] })
 export class TargetConnection extends PlatformResource {
   datasetId!: string;
   schemaId!: string;
@@ -50,14 +51,14 @@ export class TargetConnection extends PlatformResource {
 export class FieldMapping {
   @Field(() => String, { description: 'Source attribute, e.g. "data.amount".' }) source!: string;
   @Field(() => String, { description: 'XDM destination path, e.g. "_tenant.charges_data.amount".' }) destination!: string;
-  @Field(() => String, { description: 'ATTRIBUTE, EXPRESSION or STATIC.' }) sourceType!: string;
+  @Field(() => MappingSourceType, { description: 'What the source is: a path, an expression or a constant.' }) sourceType!: MappingSourceType;
 }
 
 /** A Data Prep mapping set with its field mappings. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ description: 'A Data Prep mapping set with its field mappings.', implements: [Node, PlatformResource] })
 export class Mapping extends PlatformResource {
   @Field(() => Int, { nullable: true, description: 'The mapping set version on the Platform.' }) version!: number | null;
-  @Field(() => [FieldMapping]) fieldMappings!: FieldMapping[];
+  @Field(() => [FieldMapping], { description: 'What it writes where.' }) fieldMappings!: FieldMapping[];
 
   schemaId!: string;
   sourceConnectionId!: string | null;
@@ -65,17 +66,17 @@ export class Mapping extends PlatformResource {
 
 @ObjectType({ description: 'When a dataflow runs.' })
 export class Schedule {
-  @Field(() => ScheduleFrequency) frequency!: ScheduleFrequency;
+  @Field(() => ScheduleFrequency, { description: 'The unit of the interval (ONCE: a single run).' }) frequency!: ScheduleFrequency;
   @Field(() => Int, { nullable: true, description: 'Frequency units between runs; null for ONCE.' }) interval!: number | null;
   @Field(() => Date, { description: 'First run.' }) startTime!: Date;
   @Field(() => Boolean, { nullable: true, description: 'Whether the first run reads history.' }) backfill!: boolean | null;
 }
 
 /** A dataflow: reads a Stripe resource through a source connection, maps it, writes a dataset. */
-@ObjectType({ implements: PlatformResource })
+@ObjectType({ description: 'A dataflow: reads a Stripe resource through a source connection, maps it, writes a dataset.', implements: [Node, PlatformResource] })
 export class Dataflow extends PlatformResource {
-  @Field(() => StripeResource, { nullable: true }) resource!: StripeResource | null;
-  @Field(() => Schedule) schedule!: Schedule;
+  @Field(() => StripeResource, { description: 'The Stripe resource it reads.', nullable: true }) resource!: StripeResource | null;
+  @Field(() => Schedule, { description: 'When it runs.' }) schedule!: Schedule;
   @Field(() => Int, { description: 'The mapping set version the flow uses.' }) mappingVersion!: number;
 
   sourceConnectionId!: string;

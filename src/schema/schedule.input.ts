@@ -5,7 +5,7 @@ import { ScheduleFrequency } from './enums.js';
 
 @InputType({ description: 'When a dataflow runs. The Platform’s rules apply: ONCE takes no interval and no backfill; MINUTE needs interval ≥ 15, the others ≥ 1.' })
 export class ScheduleInput {
-  @Field(() => ScheduleFrequency) frequency!: ScheduleFrequency;
+  @Field(() => ScheduleFrequency, { description: 'The unit of the interval (ONCE: a single run).' }) frequency!: ScheduleFrequency;
   @Field(() => Int, { nullable: true, description: 'Frequency units between runs; omit for ONCE.' }) interval?: number | null;
   @Field(() => Date, { nullable: true, description: 'First run; default 60 s from now on create, unchanged on update. At most 60 s in the past.' }) startTime?: Date | null;
   @Field(() => Boolean, { nullable: true, description: 'Whether the first run reads history (Platform default: true); omit for ONCE.' }) backfill?: boolean | null;

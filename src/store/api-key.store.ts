@@ -1,3 +1,4 @@
+import { isUuid } from '../domain/ids.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ValidationError } from '../errors/app-errors.js';
@@ -52,6 +53,13 @@ export class ApiKeyStore {
       if ((error as { code?: string }).code === '23505') throw nameTaken(nameField);
       throw error;
     }
+  }
+
+  /** One key by its row id (revoked ones included), or null. */
+  async findById(id: string): Promise<ApiKey | null> {
+    if (!isUuid(id)) return null;
+    const result = await this.pool.query<ApiKeyColumns>({ name: 'fg_api_key_by_id', text: 'SELECT * FROM api_keys WHERE id = $1::uuid', values: [id] });
+    return result.rows[0] ? apiKeyFromRow(result.rows[0]) : null;
   }
 
   async findByKeyId(keyId: string): Promise<ApiKey | null> {

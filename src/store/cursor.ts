@@ -27,16 +27,55 @@ export function decodeCursor(cursor: string, field = 'after'): CursorPosition {
   throw new ValidationError(field, 'is not a cursor this API issued');
 }
 
-/** A page of rows plus whether more follow. */
+/** A page of rows (in list order) plus whether more follow in either direction. */
 export interface Page<T> {
   rows: T[];
+  /** More rows after the last one (in list order). */
   hasNextPage: boolean;
+  /** More rows before the first one (in list order). */
+  hasPreviousPage: boolean;
   totalCount: number;
 }
 
-/** `first` rules shared by every list: 1..100, default 20. */
+/** The Relay arguments of every list. */
+export interface PageArguments {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/**
+ * Which slice of a list to read: `size` rows after `after` and before `before` (both optional),
+ * taken from the start of that range (forward: `first`) or from its end (backward: `last`).
+ */
+export interface PageWindow {
+  size: number;
+  after: string | null;
+  before: string | null;
+  backward: boolean;
+}
+
+/** The default page size and the largest `first`/`last` (the cost estimate counts the same). */
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** `first`/`last` rules shared by every list: 1..100, default 20 forward; not both at once. */
 export function pageSize(first: number | null | undefined, field = 'first'): number {
-  if (first === null || first === undefined) return 20;
-  if (!Number.isInteger(first) || first < 1 || first > 100) throw new ValidationError(field, 'must be an integer between 1 and 100');
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw new ValidationError(field, `must be an integer between 1 and ${MAX_PAGE_SIZE}`);
   return first;
+}
+
+/** The window a list's Relay arguments ask for (errors name the argument). */
+export function pageWindow(args: PageArguments): PageWindow {
+  const hasFirst = args.first !== null && args.first !== undefined;
+  const hasLast = args.last !== null && args.last !== undefined;
+  if (hasFirst && hasLast) throw new ValidationError('last', 'cannot be combined with first; page forward with first/after or backward with last/before');
+  return {
+    size: hasLast ? pageSize(args.last, 'last') : pageSize(args.first, 'first'),
+    after: args.after ?? null,
+    before: args.before ?? null,
+    backward: hasLast,
+  };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeCursor, encodeCursor, type Page } from './cursor.js';
+import { decodeCursor, encodeCursor, type CursorPosition, type Page, type PageWindow } from './cursor.js';
 import type { FlowRun, Prisma } from './generated/client.js';
 import type { Db } from './db.js';
 
@@ -50,12 +50,24 @@ export class FlowRunStore {
   }
 
   /** Newest first by start time (when the run ran, not when the sync first saw it). */
-  async list(dataflowId: string, first: number, after?: string | null, status?: string | null): Promise<Page<FlowRun>> {
+  async list(dataflowId: string, window: PageWindow, status?: string | null): Promise<Page<FlowRun>> {
     const where: Prisma.FlowRunWhereInput = { dataflowId, ...(status ? { status } : {}) };
-    const position = after ? decodeCursor(after) : null;
-    const pageWhere: Prisma.FlowRunWhereInput = position ? { AND: [where, { OR: [{ startedAt: { lt: position.at } }, { startedAt: position.at, id: { lt: position.id } }] }] } : where;
-    const [rows, totalCount] = await Promise.all([this.db.flowRun.findMany({ where: pageWhere, orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: first + 1 }), this.db.flowRun.count({ where })]);
-    return { rows: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+    const after = window.after ? decodeCursor(window.after, 'after') : null;
+    const before = window.before ? decodeCursor(window.before, 'before') : null;
+    const older = (p: CursorPosition, orEqual = false): Prisma.FlowRunWhereInput => ({ OR: [{ startedAt: { lt: p.at } }, { startedAt: p.at, id: orEqual ? { lte: p.id } : { lt: p.id } }] });
+    const newer = (p: CursorPosition, orEqual = false): Prisma.FlowRunWhereInput => ({ OR: [{ startedAt: { gt: p.at } }, { startedAt: p.at, id: orEqual ? { gte: p.id } : { gt: p.id } }] });
+    const range = [where, ...(after ? [older(after)] : []), ...(before ? [newer(before)] : [])];
+    const beyond = window.backward ? (before ? older(before, true) : null) : after ? newer(after, true) : null;
+    const direction = window.backward ? 'asc' : 'desc';
+    const [rows, totalCount, beyondCount] = await Promise.all([
+      this.db.flowRun.findMany({ where: { AND: range }, orderBy: [{ startedAt: direction }, { id: direction }], take: window.size + 1 }),
+      this.db.flowRun.count({ where }),
+      beyond ? this.db.flowRun.count({ where: { AND: [where, beyond] }, take: 1 }) : Promise.resolve(0),
+    ]);
+    const more = rows.length > window.size;
+    const page = rows.slice(0, window.size);
+    if (window.backward) page.reverse();
+    return { rows: page, hasNextPage: window.backward ? beyondCount > 0 : more, hasPreviousPage: window.backward ? more : beyondCount > 0, totalCount };
   }
 
   async latest(dataflowId: string): Promise<FlowRun | null> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { decodeCursor, type Page } from './cursor.js';
+import { decodeCursor, type Page, type PageWindow } from './cursor.js';
 
 /** The WHERE clause of a list, built condition by condition; `?` in a condition is its value's placeholder. */
 export class ListFilter {
@@ -26,31 +26,60 @@ export class ListFilter {
 
 /**
  * One page of a table's rows, newest first by (created_at, id) — keyset pagination that stays
- * stable while rows are added — and how many rows match in all. The statement text depends only
- * on which conditions are set, so each shape is a named (prepared once per connection) statement.
+ * stable while rows are added — and how many rows match in all. Forward pages read down from
+ * `after`, backward pages read up from `before` (and are returned in list order). Whether rows
+ * lie beyond the cursor on the other side is one more indexed EXISTS, asked only when that
+ * cursor is given. The statement text depends only on which conditions are set, so each shape
+ * is a named (prepared once per connection) statement.
  */
 export async function newestFirst<C extends pg.QueryResultRow, R>(
   pool: pg.Pool,
   table: 'resources' | 'operations' | 'onboardings',
   filter: ListFilter,
-  first: number,
-  after: string | null | undefined,
+  window: PageWindow,
   map: (row: C) => R,
 ): Promise<Page<R>> {
   const where = filter.conditions.join(' AND ');
   const params = [...filter.params];
   let pageWhere = where;
-  if (after) {
-    const position = decodeCursor(after);
+  const cursorCondition = (cursor: string, field: string, op: string) => {
+    const position = decodeCursor(cursor, field);
     params.push(position.at, position.id);
-    pageWhere += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
-  }
-  params.push(first + 1);
-  const shape = createHash('sha1').update(`${table} ${pageWhere}`).digest('hex').slice(0, 16);
-  const [rows, count] = await Promise.all([
-    pool.query<C>({ name: `fg_page_${shape}`, text: `SELECT * FROM ${table} WHERE ${pageWhere} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, values: params }),
-    pool.query<{ n: number }>({ name: `fg_count_${shape}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: filter.params }),
+    return ` AND (created_at, id) ${op} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  };
+  if (window.after) pageWhere += cursorCondition(window.after, 'after', '<');
+  if (window.before) pageWhere += cursorCondition(window.before, 'before', '>');
+  params.push(window.size + 1);
+  const order = window.backward ? 'ASC' : 'DESC';
+  const shape = createHash('sha1').update(`${table} ${pageWhere} ${order}`).digest('hex').slice(0, 16);
+  // Beyond the page on the side it did not read towards: newer than `after` (forward), older than `before` (backward).
+  const beyond = window.backward ? window.before && { cursor: window.before, field: 'before', op: '<=' } : window.after && { cursor: window.after, field: 'after', op: '>=' };
+  const [rows, count, beyondExists] = await Promise.all([
+    pool.query<C>({ name: `fg_page_${shape}`, text: `SELECT * FROM ${table} WHERE ${pageWhere} ORDER BY created_at ${order}, id ${order} LIMIT $${params.length}`, values: params }),
+    pool.query<{ n: number }>({
+      name: `fg_count_${createHash('sha1').update(`${table} ${where}`).digest('hex').slice(0, 16)}`,
+      text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`,
+      values: filter.params,
+    }),
+    beyond ? rowsBeyond(pool, table, filter, beyond) : Promise.resolve(false),
   ]);
   const mapped = rows.rows.map(map);
-  return { rows: mapped.slice(0, first), hasNextPage: mapped.length > first, totalCount: count.rows[0]!.n };
+  const more = mapped.length > window.size;
+  const page = mapped.slice(0, window.size);
+  if (window.backward) page.reverse();
+  return {
+    rows: page,
+    hasNextPage: window.backward ? beyondExists : more,
+    hasPreviousPage: window.backward ? more : beyondExists,
+    totalCount: count.rows[0]!.n,
+  };
+}
+
+async function rowsBeyond(pool: pg.Pool, table: string, filter: ListFilter, beyond: { cursor: string; field: string; op: string }): Promise<boolean> {
+  const position = decodeCursor(beyond.cursor, beyond.field);
+  const params = [...filter.params, position.at, position.id];
+  const text = `SELECT EXISTS (SELECT 1 FROM ${table} WHERE ${filter.conditions.join(' AND ')} AND (created_at, id) ${beyond.op} ($${params.length - 1}::timestamptz, $${params.length}::uuid)) AS found`;
+  const shape = createHash('sha1').update(text).digest('hex').slice(0, 16);
+  const result = await pool.query<{ found: boolean }>({ name: `fg_beyond_${shape}`, text, values: params });
+  return result.rows[0]!.found;
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { isUuid } from '../domain/ids.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
 import type { RequestedSchedule } from '../domain/schedule-rules.js';
-import { encodeCursor, type Page } from './cursor.js';
+import { encodeCursor, type Page, type PageWindow } from './cursor.js';
 import { inTransaction, Rollback, type Sql } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
@@ -87,12 +87,27 @@ export class OnboardingStore {
   }
 
   /** One page of a sandbox's onboardings with their steps, newest first. */
-  async list(filter: { sandbox: string; status?: OnboardingStatus | null }, first: number, after?: string | null): Promise<Page<OnboardingState>> {
+  async list(filter: { sandbox: string; status?: OnboardingStatus | null }, window: PageWindow): Promise<Page<OnboardingState>> {
     const where = new ListFilter().where('sandbox = ?', filter.sandbox).whereGiven('status = ?::"OnboardingStatus"', filter.status);
-    const page = await newestFirst(this.pool, 'onboardings', where, first, after, (row: OnboardingRow) => row);
+    const page = await newestFirst(this.pool, 'onboardings', where, window, (row: OnboardingRow) => row);
     const steps =
       page.rows.length === 0 ? [] : (await this.pool.query<StepRow>('SELECT * FROM onboarding_steps WHERE onboarding_id = ANY($1::uuid[]) ORDER BY position, key', [page.rows.map((o) => o.id)])).rows;
     return { ...page, rows: page.rows.map((onboarding) => ({ onboarding, steps: steps.filter((s) => s.onboarding_id === onboarding.id) })) };
+  }
+
+  /**
+   * The onboarding that made a resource (through the operation one of its steps recorded), in a
+   * sandbox; null for resources made one by one. Walks the two indexed links operation → step.
+   */
+  async madeResource(resourceId: string, sandbox: string): Promise<OnboardingState | null> {
+    const result = await this.pool.query<{ onboarding_id: string }>({
+      name: 'fg_onboarding_of_resource',
+      text: `SELECT s.onboarding_id FROM operations op JOIN onboarding_steps s ON s.operation_id = op.id
+             WHERE op.resource_id = $1::uuid AND op.sandbox = $2 ORDER BY op.created_at ASC LIMIT 1`,
+      values: [resourceId, sandbox],
+    });
+    const row = result.rows[0];
+    return row ? this.load(row.onboarding_id, sandbox) : null;
   }
 
   /** The onboarding a caller submitted under an idempotency key, if any. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { failedAction, type AuditAction } from '../domain/audit-actions.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
 import { OPERATIONS, parseOperationInput, type OperationType } from '../domain/operations.js';
 import { checkSpec } from '../domain/resource-specs.js';
@@ -99,7 +100,7 @@ export interface ResourceChanges {
 
 /** How an operation ended: its one way out of RUNNING (see `finish`). */
 export type OperationOutcome =
-  | { status: 'SUCCEEDED'; changes: ResourceChanges; /** The audit action, e.g. CREATED, UPDATED, ENABLED. */ action: string; message: string }
+  | { status: 'SUCCEEDED'; changes: ResourceChanges; /** The audit action, e.g. CREATED, UPDATED, ENABLED. */ action: AuditAction; message: string }
   | {
       status: 'FAILED';
       error: OperationErrorInfo;
@@ -110,7 +111,7 @@ export type OperationOutcome =
 export interface NewAuditEvent {
   sandbox: string;
   actor: string;
-  action: string;
+  action: AuditAction;
   resourceType: ResourceType;
   resourceId: string;
   platformId?: string | null;
@@ -135,7 +136,7 @@ export function finishedState(
   operation: Operation,
   before: Resource,
   outcome: OperationOutcome,
-): { after: Resource; write: ResourceWrite; action: string; auditBefore: Record<string, unknown> | null } {
+): { after: Resource; write: ResourceWrite; action: AuditAction; auditBefore: Record<string, unknown> | null } {
   switch (outcome.status) {
     case 'SUCCEEDED': {
       const c = outcome.changes;
@@ -161,7 +162,12 @@ export function finishedState(
         return { after, write: 'etag-and-snapshot', action: 'CONFLICT_DETECTED', auditBefore: auditView(before) };
       }
       const createFailed = OPERATIONS[operation.type as OperationType]?.effect === 'create' && before.state === 'PENDING';
-      return { after: createFailed ? { ...before, state: 'FAILED' } : before, write: createFailed ? 'state' : 'none', action: `${operation.type}_FAILED`, auditBefore: auditView(before) };
+      return {
+        after: createFailed ? { ...before, state: 'FAILED' } : before,
+        write: createFailed ? 'state' : 'none',
+        action: failedAction(operation.type as OperationType),
+        auditBefore: auditView(before),
+      };
     }
   }
 }
@@ -345,7 +351,7 @@ export class OperationLedger {
    * (see `finishedState`), the operation's final status, and its audit event (CREATED, UPDATED…,
    * `<TYPE>_FAILED` or CONFLICT_DETECTED). The one way out of RUNNING.
    */
-  async finish(operation: Operation, before: Resource | null, outcome: OperationOutcome): Promise<{ operation: Operation; resource: Resource | null; action: string | null }> {
+  async finish(operation: Operation, before: Resource | null, outcome: OperationOutcome): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
     const succeeded = outcome.status === 'SUCCEEDED';
     const message = succeeded ? outcome.message : outcome.error.message;
     const error = succeeded ? null : JSON.stringify(outcome.error);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { isUuid } from '../domain/ids.js';
 import type { OperationStatus } from '../domain/operations.js';
-import { encodeCursor, type Page } from './cursor.js';
+import { encodeCursor, type Page, type PageWindow } from './cursor.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import { operationFromRow, type Operation, type OperationColumns } from './rows.js';
 
@@ -37,13 +37,13 @@ export class OperationStore {
   }
 
   /** One page of a sandbox's operations, newest first. */
-  list(filter: OperationFilter, first: number, after?: string | null): Promise<Page<Operation>> {
+  list(filter: OperationFilter, window: PageWindow): Promise<Page<Operation>> {
     const where = new ListFilter()
       .where('sandbox = ?', filter.sandbox)
       .whereGiven('status = ?::"OperationStatus"', filter.status)
       .whereGiven('type = ?', filter.type)
       .whereGiven('resource_id = ?::uuid', filter.resourceId);
-    return newestFirst(this.pool, 'operations', where, first, after, operationFromRow);
+    return newestFirst(this.pool, 'operations', where, window, operationFromRow);
   }
 
   /**

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { isUuid } from '../domain/ids.js';
 import type { ResourceState, ResourceType } from '../domain/resource-types.js';
 import { NotFoundError } from '../errors/app-errors.js';
-import { encodeCursor, type Page } from './cursor.js';
+import { encodeCursor, type Page, type PageWindow } from './cursor.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
 
@@ -63,7 +63,7 @@ export class ResourceStore {
   }
 
   /** One page of a type's resources in a sandbox, newest first; deleted ones only when asked for (by state or `includeDeleted`). */
-  list(filter: ResourceFilter, first: number, after?: string | null): Promise<Page<Resource>> {
+  list(filter: ResourceFilter, window: PageWindow): Promise<Page<Resource>> {
     const where = new ListFilter().where('type = ?::"ResourceType"', filter.type).where('sandbox = ?', filter.sandbox);
     if (filter.state) where.where('state = ?::"ResourceState"', filter.state);
     else if (!filter.includeDeleted) where.where(`state <> 'DELETED'`);
@@ -73,7 +73,7 @@ export class ResourceStore {
       .whereGiven('source_connection_id = ?::uuid', filter.sourceConnectionId)
       .whereGiven('schema_id = ?::uuid', filter.schemaId)
       .whereGiven('dataset_id = ?::uuid', filter.datasetId);
-    return newestFirst(this.pool, 'resources', where, first, after, resourceFromRow);
+    return newestFirst(this.pool, 'resources', where, window, resourceFromRow);
   }
 
   /** Live (not deleted or failed) resources of `type` pointing at `id` through one of the link columns, oldest first. */

@@ -3,6 +3,7 @@ import { ApiKeyStore } from './api-key.store.js';
 import { AuditChainVerifier } from './audit-chain.js';
 import { AuditStore } from './audit.store.js';
 import { FlowRunStore } from './flow-run.store.js';
+import { NodeStore } from './node.store.js';
 import { OnboardingStore } from './onboarding.store.js';
 import { OperationLedger } from './operation-ledger.js';
 import { OperationStore } from './operation.store.js';
@@ -28,6 +29,8 @@ export class Store {
   readonly runs: FlowRunStore;
   readonly secrets: SecretStore;
   readonly apiKeys: ApiKeyStore;
+  /** Which table holds an id (`node(id:)`). */
+  readonly nodes: NodeStore;
   /** The connections every store shares (for a caller's own transaction: `inTransaction`). */
   readonly pool: pg.Pool;
 
@@ -46,6 +49,7 @@ export class Store {
     this.runs = new FlowRunStore(prisma);
     this.secrets = new SecretStore(secretBox);
     this.apiKeys = new ApiKeyStore(pool);
+    this.nodes = new NodeStore(pool);
   }
 
   async ping(): Promise<void> {

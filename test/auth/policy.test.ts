@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'graphql';
 import type { Caller, Role } from '../../src/auth/caller.js';
-import { authorizeOperation, POLICY } from '../../src/auth/policy.js';
+import { authorizeOperation, NODE_READERS, POLICY } from '../../src/auth/policy.js';
 import { buildGatewaySchema } from '../../src/gateway/schema.js';
 
 const caller = (role: Role): Caller => ({ id: `apikey:${role}`, kind: 'API_KEY', role, sandboxes: [], apiKeyId: null, expiresAt: null });
@@ -24,12 +24,24 @@ describe('the role policy', () => {
     );
   });
 
-  it('gives the auditor the audit trail, its verification and whoami only', () => {
+  it('gives the auditor the audit trail, its verification, whoami and node lookups that return audit events only', () => {
     const auditor = Object.entries(POLICY)
       .filter(([, p]) => p.roles.includes('auditor'))
       .map(([f]) => f)
       .sort();
-    assert.deepEqual(auditor, ['Query.auditEvents', 'Query.verifyAuditChain', 'Query.whoami']);
+    assert.deepEqual(auditor, ['Query.auditEvents', 'Query.node', 'Query.nodes', 'Query.verifyAuditChain', 'Query.whoami']);
+    assert.deepEqual(
+      Object.entries(NODE_READERS)
+        .filter(([, roles]) => roles.includes('auditor'))
+        .map(([kind]) => kind),
+      ['auditEvent'],
+    );
+  });
+
+  it('lets node/nodes return each kind to exactly the roles of the query that reads it (API keys: admins)', () => {
+    assert.deepEqual(NODE_READERS.apiKey, ['admin']);
+    assert.deepEqual(NODE_READERS.resource, POLICY['Query.dataflow']!.roles);
+    assert.deepEqual(NODE_READERS.operation, POLICY['Query.operations']!.roles);
   });
 
   it('gives the viewer no mutation, and the operator no API-key management', () => {

@@ -164,4 +164,36 @@ describe('loadConfig', () => {
       );
     });
   });
+
+  describe('CORS_ORIGINS and AEP_SANDBOXES', () => {
+    const aep = { AEP_CLIENT_ID: 'abc', AEP_CLIENT_SECRET: 'shh', AEP_ORG_ID: 'ABC123@AdobeOrg', FLOWGATE_SECRET_KEY: KEY };
+
+    it('allows local dev servers and the emulator’s sandboxes in the embedded mode, nothing and no check with a real Platform', () => {
+      const embedded = loadConfig({});
+      assert.deepEqual(embedded.cors.origins, ['http://localhost:*', 'http://127.0.0.1:*']);
+      assert.deepEqual(embedded.platform.sandboxes, ['prod', 'dev']);
+      const remote = loadConfig(aep);
+      assert.deepEqual(remote.cors.origins, []);
+      assert.equal(remote.platform.sandboxes, null);
+    });
+
+    it('takes exact origins and loopback wildcards, and refuses anything else, naming it', () => {
+      assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:*' }).cors.origins, ['https://app.example.com', 'http://localhost:*']);
+      for (const bad of ['*', 'https://app.example.com/', 'app.example.com', 'https://*.example.com', 'ftp://example.com']) {
+        assert.throws(
+          () => loadConfig({ CORS_ORIGINS: bad }),
+          (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('CORS_ORIGINS') && p.includes(bad)),
+          bad,
+        );
+      }
+    });
+
+    it('takes AEP_SANDBOXES, which must include AEP_SANDBOX', () => {
+      assert.deepEqual(loadConfig({ ...aep, AEP_SANDBOXES: 'prod, stage' }).platform.sandboxes, ['prod', 'stage']);
+      assert.throws(
+        () => loadConfig({ ...aep, AEP_SANDBOXES: 'stage', AEP_SANDBOX: 'prod' }),
+        (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('AEP_SANDBOX:')),
+      );
+    });
+  });
 });

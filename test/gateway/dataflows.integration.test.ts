@@ -210,7 +210,7 @@ describe('dataflows through the GraphQL API', () => {
 
     it('fails with CONFLICT when the flow was changed behind the gateway’s back, and the audit shows it', async () => {
       const CONFLICTS =
-        'query($id: ID!) { auditEvents(filter: { action: "CONFLICT_DETECTED", resourceId: $id }) { totalCount edges { node { action resourceType etagBefore etagAfter operationId } } } }';
+        'query($id: ID!) { auditEvents(filter: { action: CONFLICT_DETECTED, resourceId: $id }) { totalCount edges { node { action resourceType etagBefore etagAfter operationId } } } }';
       // The race above may have recorded a conflict of its own.
       const conflictsBefore = (await stack.data(CONFLICTS, { id })).auditEvents.totalCount;
       const stored = await dataflow(id);

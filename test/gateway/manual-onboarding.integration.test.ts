@@ -200,7 +200,7 @@ describe('manual Stripe onboarding through the GraphQL API', () => {
       assert.notEqual(update.etagBefore, update.etagAfter);
       const byType = (await stack.data('{ auditEvents(filter: { resourceType: DATASET }) { totalCount edges { node { resourceType } } } }')).auditEvents;
       assert.equal(byType.totalCount, 1);
-      const byAction = (await stack.data('{ auditEvents(filter: { action: "DELETED" }) { totalCount } }')).auditEvents;
+      const byAction = (await stack.data('{ auditEvents(filter: { action: DELETED }) { totalCount } }')).auditEvents;
       assert.equal(byAction.totalCount, 3);
       const page1 = (await stack.data('{ auditEvents(first: 4) { pageInfo { hasNextPage endCursor } edges { node { id } } } }')).auditEvents;
       const page2 = (await stack.data('query($after: String) { auditEvents(first: 4, after: $after) { edges { node { id } } } }', { after: page1.pageInfo.endCursor })).auditEvents;

@@ -370,12 +370,12 @@ describe('caller authentication and roles', () => {
   });
 
   describe('WebSocket', () => {
-    it('closes a connection without a credential, or with an unknown one, with 4403 Forbidden', async () => {
+    it('closes a connection without a credential, or with an unknown one, with 4401 Unauthorized (final for graphql-ws clients)', async () => {
       for (const params of [{ authorization: '' }, { authorization: 'Bearer garbage' }, { apiKey: `fgk_${'0'.repeat(16)}_${'A'.repeat(43)}`, authorization: '' }]) {
         const client = stack.wsClient(params);
         const closed = closeCode(client);
         await subscriptionError(client, '{ whoami { id } }');
-        assert.equal(await closed, 4403, JSON.stringify(params));
+        assert.equal(await closed, 4401, JSON.stringify(params));
       }
     });
 
@@ -385,13 +385,13 @@ describe('caller authentication and roles', () => {
       assert.equal(message.whoami.id, `apikey:${stack.adminKeyName}`);
     });
 
-    it('closes a socket with 4403 once its key expires (periodic re-check)', async () => {
+    it('closes a socket with 4401 once its key expires (periodic re-check)', async () => {
       const key = await stack.createKey('short-lived', 'viewer', { expiresAt: new Date(Date.now() + 1500) });
       const client = stack.wsClient({ authorization: `Bearer ${key}` });
       const closed = closeCode(client);
       const started = Date.now();
       void subscriptionError(client, 'subscription($id: ID!) { resourceChanged(type: CONNECTION, id: $id) { resourceId } }', { id: connectionId });
-      assert.equal(await closed, 4403);
+      assert.equal(await closed, 4401);
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= 1000 && elapsed < 4000, `closed after ${elapsed} ms`);
     });
@@ -409,7 +409,7 @@ describe('caller authentication and roles', () => {
         await new Promise((r) => setTimeout(r, 200));
         const started = Date.now();
         await stack.data('mutation { revokeApiKey(name: "revoked-while-open") { id } }');
-        assert.equal(await closed, 4403);
+        assert.equal(await closed, 4401);
         const elapsed = Date.now() - started;
         assert.ok(elapsed < 2000, `closed after ${elapsed} ms`);
         await watching;
@@ -459,7 +459,7 @@ describe("JWT bearer tokens when the identity provider's key set cannot be fetch
     assert.equal((await stack.data('{ whoami { id } }')).whoami.id, `apikey:${stack.adminKeyName}`);
   });
 
-  it('tells the client when to try again (Retry-After, retryable) and closes a WebSocket with 1013 Try Again Later, not 4403 Forbidden', async () => {
+  it('tells the client when to try again (Retry-After, retryable) and closes a WebSocket with 1013 Try Again Later, not 4401 Unauthorized', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const token = await new SignJWT({ flowgate_role: 'operator' })
       .setProtectedHeader({ alg: 'ES256', kid: 'k' })
@@ -549,7 +549,7 @@ describe('JWT bearer tokens verified against a JWKS', () => {
     const asked = Date.now();
     const answer = await Promise.race([subscriptionError(client, '{ whoami { id } }'), new Promise((r) => setTimeout(() => r('no answer'), 3000))]);
     assert.notEqual(answer, null, 'the operation did not run');
-    assert.equal(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open'), 3000))]), 4403);
+    assert.equal(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open'), 3000))]), 4401);
     assert.ok(closedAt - asked < 1000, 'closed by the new operation, not by a later periodic check');
     await held;
   });

@@ -60,6 +60,14 @@ describe('starting before PostgreSQL or Redis is reachable', () => {
       assert.equal(early.retryAfter, '2');
       assert.equal(early.body.errors[0].extensions.code, 'UNAVAILABLE');
       assert.match(early.body.errors[0].message, /starting: waiting for database/);
+      // In the GraphQL-over-HTTP media type when the client prefers it, as every other refusal.
+      const negotiated = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9' },
+        body: JSON.stringify({ query: '{ whoami { id } }' }),
+      });
+      assert.equal(negotiated.status, 503);
+      assert.equal(negotiated.headers.get('content-type'), 'application/graphql-response+json; charset=utf-8');
 
       await proxy.open();
       try {

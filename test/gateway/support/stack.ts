@@ -76,6 +76,7 @@ export class TestStack {
       AEP_CLIENT_SECRET: emulator.options.clientSecret,
       AEP_ORG_ID: primaryOrgId(emulator.options),
       AEP_SANDBOX: 'prod',
+      AEP_SANDBOXES: emulator.options.sandboxes.join(','),
       AEP_TENANT: emulator.options.tenantId,
       FLOWGATE_SECRET_KEY: options.shareWith?.config.secretKey?.key.toString('hex') ?? randomBytes(32).toString('hex'),
       RUN_SYNC_INTERVAL_SECONDS: '3600',
