@@ -23,8 +23,10 @@ export interface RunEngineOptions {
 /** Final run statuses, as `metrics.statusSummary.status` reports them. */
 export type RunStatus = 'inProgress' | 'success' | 'partialSuccess' | 'failed';
 
-interface PendingRun {
-  partition: SandboxPartition;
+/** A run whose ingestion is done and whose simulated duration has not yet passed. */
+export interface PendingRun {
+  orgId: string;
+  sandboxName: string;
   runId: string;
   flowId: string;
   completeAtMs: number;
@@ -36,6 +38,26 @@ interface PendingRun {
   readCount: number;
   failedCount: number;
   outputBytes: number;
+  /** How the run came about, as `copyActivity.statusSummary.extensions.type` reports it. */
+  kind: 'scheduled' | 'one-time';
+}
+
+/** An on-demand run (`POST /runs`) waiting for its start time. */
+export interface RequestedRun {
+  orgId: string;
+  sandboxName: string;
+  runId: string;
+  flowId: string;
+  startAtSeconds: number;
+  windowStartSeconds: number;
+  windowEndSeconds: number;
+}
+
+/** What `POST /runs` asks for, checked by the route. */
+export interface RunRequest {
+  startAtSeconds: number;
+  windowStartSeconds: number;
+  windowEndSeconds: number;
 }
 
 const BASE_RUN_SECONDS = 20;
@@ -51,6 +73,7 @@ const MAX_SAMPLE_ERRORS = 20;
  */
 export class RunEngine {
   private readonly pending = new Map<string, PendingRun>();
+  private readonly requested = new Map<string, RequestedRun>();
   private readonly maxRunsPerCatchUp: number;
 
   constructor(private readonly options: RunEngineOptions) {
@@ -97,6 +120,12 @@ export class RunEngine {
         started += produced;
       }
     }
+    for (const run of [...this.requested.values()].sort((a, b) => a.startAtSeconds - b.startAtSeconds)) {
+      if (run.startAtSeconds > nowSeconds) continue;
+      this.requested.delete(run.runId);
+      this.startRequestedRun(run);
+      started++;
+    }
     const nowMs = this.options.clock.nowMs();
     for (const run of [...this.pending.values()].sort((a, b) => a.completeAtMs - b.completeAtMs)) {
       if (run.completeAtMs <= nowMs) this.completeRun(run);
@@ -104,9 +133,41 @@ export class RunEngine {
     return started;
   }
 
-  /** Forgets runs in progress (the store is reset separately). */
+  /**
+   * An on-demand run of a flow (`POST /runs`): recorded at once as `scheduled`, it reads its
+   * window when its start time comes and then runs like a scheduled run. It does not move the
+   * flow's schedule. Returns the run as stored.
+   */
+  requestRun(partition: SandboxPartition, flow: FlowRecord, request: RunRequest): Record<string, any> {
+    const nowMs = this.options.clock.nowMs();
+    const runId = newUuid();
+    flow.onDemandRunCount = (flow.onDemandRunCount ?? 0) + 1;
+    const etag = newEtag(nowMs);
+    const wire: Record<string, any> = {
+      ...this.runIdentity(partition, flow, runId, nowMs, `M-${flow.wire.id}-ondemand-${flow.onDemandRunCount - 1}:${runId}`),
+      etag,
+      eTag: etag,
+      params: { startTime: request.startAtSeconds, windowStartTime: request.windowStartSeconds, windowEndTime: request.windowEndSeconds },
+      metrics: { statusSummary: { status: 'scheduled', errors: [], activityRefs: [] } },
+      activities: [],
+    };
+    partition.runs.set(runId, { wire });
+    this.requested.set(runId, {
+      orgId: partition.orgId,
+      sandboxName: partition.sandboxName,
+      runId,
+      flowId: flow.wire.id,
+      startAtSeconds: request.startAtSeconds,
+      windowStartSeconds: request.windowStartSeconds,
+      windowEndSeconds: request.windowEndSeconds,
+    });
+    return wire;
+  }
+
+  /** Forgets runs in progress and requested runs (the store is reset separately). */
   reset(): void {
     this.pending.clear();
+    this.requested.clear();
   }
 
   private startRun(partition: SandboxPartition, flow: FlowRecord, atSeconds: number): void {
@@ -118,9 +179,68 @@ export class RunEngine {
     flow.runCount++;
     flow.lastRunAtSeconds = atSeconds;
     flow.lastWindowEndSeconds = windowEnd;
-
-    const startedMs = atSeconds * 1000;
     const runId = newUuid();
+    const wire: Record<string, any> = this.runIdentity(partition, flow, runId, atSeconds * 1000, `M-${flow.wire.id}-scheduled-${flow.runCount - 1}:${runId}`);
+    wire.params = { windowStartTime: windowStart, windowEndTime: windowEnd };
+    partition.runs.set(runId, { wire });
+    this.beginRun(partition, flow, wire, atSeconds, windowStart, windowEnd, 'scheduled');
+  }
+
+  /** A requested run whose start time has come: it reads its window now (up to its start: later records do not exist yet). */
+  private startRequestedRun(run: RequestedRun): void {
+    const partition = this.options.store.partition(run.orgId, run.sandboxName);
+    const stored = partition.runs.get(run.runId);
+    if (!stored) return;
+    const flow = partition.flows.get(run.flowId);
+    const windowEnd = Math.min(run.windowEndSeconds, run.startAtSeconds);
+    if (!flow) {
+      this.failWithoutIngesting(stored.wire, run.startAtSeconds, 'CONNECTOR-2001-500', `The flow ${run.flowId} no longer exists.`);
+      return;
+    }
+    this.beginRun(partition, flow, stored.wire, run.startAtSeconds, run.windowStartSeconds, windowEnd, 'one-time');
+  }
+
+  /** The attributes every run carries from its flow. */
+  private runIdentity(partition: SandboxPartition, flow: FlowRecord, runId: string, createdMs: number, providerRefId: string): Record<string, any> {
+    return {
+      id: runId,
+      createdAt: createdMs,
+      updatedAt: createdMs,
+      createdBy: flow.wire.createdBy,
+      updatedBy: flow.wire.createdBy,
+      createdClient: flow.wire.createdClient,
+      updatedClient: flow.wire.createdClient,
+      sandboxId: partition.sandboxId,
+      sandboxName: partition.sandboxName,
+      imsOrgId: partition.orgId,
+      flowId: flow.wire.id,
+      flowSpec: flow.wire.flowSpec,
+      providerRefId,
+      sourceInfo: [{ id: flow.wire.sourceConnectionIds[0], type: 'SourceConnection' }],
+      targetInfo: [{ id: flow.wire.targetConnectionIds[0], type: 'TargetConnection' }],
+    };
+  }
+
+  /** A requested run whose flow is gone: it fails at once, reading nothing. */
+  private failWithoutIngesting(wire: Record<string, any>, atSeconds: number, code: string, message: string): void {
+    const atMs = atSeconds * 1000;
+    const etag = newEtag(atMs);
+    Object.assign(wire, {
+      updatedAt: atMs,
+      etag,
+      eTag: etag,
+      metrics: {
+        durationSummary: { startedAtUTC: atMs, completedAtUTC: atMs },
+        recordSummary: { inputRecordCount: 0, outputRecordCount: 0, failedRecordCount: 0 },
+        statusSummary: { status: 'failed', errors: [{ code, message }], activityRefs: [] },
+      },
+    });
+  }
+
+  /** Reads the window, maps the records, opens the batch; the run completes when its simulated duration has passed. */
+  private beginRun(partition: SandboxPartition, flow: FlowRecord, wire: Record<string, any>, atSeconds: number, windowStart: number, windowEnd: number, kind: 'scheduled' | 'one-time'): void {
+    const startedMs = atSeconds * 1000;
+    const runId: string = wire.id;
     const outcome = this.ingest(partition, flow, windowStart, windowEnd);
     const durationMs = BASE_RUN_SECONDS * 1000 + outcome.readCount * MS_PER_RECORD;
     const batchId =
@@ -137,28 +257,12 @@ export class RunEngine {
             createdMs: startedMs,
             outputBytes: 0,
           });
-
-    const sourceConnectionId: string = flow.wire.sourceConnectionIds[0];
-    const targetConnectionId: string = flow.wire.targetConnectionIds[0];
     const etag = newEtag(startedMs);
-    const wire: Record<string, any> = {
-      id: runId,
-      createdAt: startedMs,
+    Object.assign(wire, {
       updatedAt: startedMs,
-      createdBy: flow.wire.createdBy,
-      updatedBy: flow.wire.createdBy,
-      createdClient: flow.wire.createdClient,
-      updatedClient: flow.wire.createdClient,
-      sandboxId: partition.sandboxId,
-      sandboxName: partition.sandboxName,
-      imsOrgId: partition.orgId,
-      flowId: flow.wire.id,
-      flowSpec: flow.wire.flowSpec,
-      providerRefId: `M-${flow.wire.id}-scheduled-${flow.runCount - 1}:${runId}`,
       // Adobe's docs show `etag`, the spec `eTag`; both are sent so either reader works.
       etag,
       eTag: etag,
-      params: { windowStartTime: windowStart, windowEndTime: windowEnd },
       metrics: {
         durationSummary: { startedAtUTC: startedMs },
         sizeSummary: { inputBytes: outcome.inputBytes, outputBytes: 0 },
@@ -167,12 +271,12 @@ export class RunEngine {
         statusSummary: { status: 'inProgress', errors: [], activityRefs: [] },
       },
       activities: [],
-      sourceInfo: [{ id: sourceConnectionId, type: 'SourceConnection' }],
-      targetInfo: [{ id: targetConnectionId, type: 'TargetConnection', ...(batchId ? { reference: { type: 'Batch', ids: [batchId] } } : {}) }],
-    };
-    partition.runs.set(runId, { wire });
+    });
+    wire.params = { ...wire.params, windowStartTime: windowStart, windowEndTime: windowEnd };
+    if (batchId) wire.targetInfo = [{ ...wire.targetInfo[0], reference: { type: 'Batch', ids: [batchId] } }];
     this.pending.set(runId, {
-      partition,
+      orgId: partition.orgId,
+      sandboxName: partition.sandboxName,
       runId,
       flowId: flow.wire.id,
       completeAtMs: startedMs + durationMs,
@@ -184,6 +288,7 @@ export class RunEngine {
       readCount: outcome.readCount,
       failedCount: outcome.failedCount,
       outputBytes: outcome.outputBytes,
+      kind,
     });
   }
 
@@ -254,7 +359,8 @@ export class RunEngine {
 
   private completeRun(run: PendingRun): void {
     this.pending.delete(run.runId);
-    const stored = run.partition.runs.get(run.runId);
+    const partition = this.options.store.partition(run.orgId, run.sandboxName);
+    const stored = partition.runs.get(run.runId);
     if (!stored) return;
     const wire = stored.wire;
     const completedMs = run.completeAtMs;
@@ -262,10 +368,10 @@ export class RunEngine {
     const writtenCount = run.written.length;
 
     if (run.datasetId && run.batchId) {
-      const rows = run.partition.datasetRecords.get(run.datasetId) ?? [];
+      const rows = partition.datasetRecords.get(run.datasetId) ?? [];
       for (const record of run.written) rows.push({ batchId: run.batchId, runId: run.runId, record });
-      run.partition.datasetRecords.set(run.datasetId, rows);
-      completeBatch(run.partition, run.batchId, {
+      partition.datasetRecords.set(run.datasetId, rows);
+      completeBatch(partition, run.batchId, {
         status: run.status === 'failed' ? 'failed' : 'success',
         recordsWritten: writtenCount,
         failedRecords: run.failedCount,
@@ -307,7 +413,7 @@ export class RunEngine {
             completedAtUTC: startedMs + Math.round((completedMs - startedMs) / 2),
             extensions: { windowStart: wire.params.windowStartTime * 1000, windowEnd: wire.params.windowEndTime * 1000 },
           },
-          statusSummary: { status: run.errors.length > 0 && run.readCount === 0 ? 'failed' : 'success', extensions: { type: 'scheduled' } },
+          statusSummary: { status: run.errors.length > 0 && run.readCount === 0 ? 'failed' : 'success', extensions: { type: run.kind } },
           sourceInfo: wire.sourceInfo,
         },
         {
@@ -321,10 +427,12 @@ export class RunEngine {
       ],
     });
 
-    const flow = run.partition.flows.get(run.flowId);
+    const flow = partition.flows.get(run.flowId);
     if (flow) {
-      // A run finishing does not change the flow's etag (undocumented; we keep updates predictable for If-Match users).
-      flow.wire.lastRunDetails = { id: run.runId, state: run.status === 'failed' ? 'failed' : 'success', startedAtUTC: startedMs, completedAtUTC: completedMs };
+      // A run finishing does not change the flow's etag (undocumented; we keep updates predictable
+      // for If-Match users). The state is the run's own, `partialSuccess` included, so a client
+      // reading only the flow sees what its runs show.
+      flow.wire.lastRunDetails = { id: run.runId, state: run.status, startedAtUTC: startedMs, completedAtUTC: completedMs };
     }
   }
 }

@@ -47,6 +47,10 @@ export interface FlowRecord extends WireRecord {
   /** Epoch seconds of the latest run's scheduled time, and the end of the data window it read. */
   lastRunAtSeconds?: number;
   lastWindowEndSeconds?: number;
+  /** On-demand runs (`POST /runs`) requested so far. */
+  onDemandRunCount?: number;
+  /** The delta column the first on-demand run named; later runs may not name another. */
+  deltaColumn?: string;
 }
 
 export interface MappingSetRecord {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext, PlatformCall } from '../../context.js';
+import { queryBoolean } from '../../http/query-values.js';
 import { JsonPatchError, applyJsonPatch, parseJsonPatch } from '../schema-registry/json-patch-rfc6902.js';
 import type { BatchRecord } from './batches.js';
 import { catalogFailure } from './catalog-errors.js';
@@ -7,8 +8,8 @@ import { integerParam, listCatalogObjects, projectProperties } from './catalog-l
 import { DATASET_READ_ONLY, newDataset, readDatasetBody, updateDataset, writableAttributes, type DatasetWriter } from './datasets.js';
 
 /**
- * Catalog (`/data/foundation/catalog`): datasets (create, read, list, PATCH, PUT, DELETE) and the
- * batches the run engine records. Error codes: see `catalog-errors.ts`.
+ * Catalog (`/data/foundation/catalog`): datasets (create, read, list, PATCH, PUT, DELETE), the
+ * batches the run engine records and the last batches per dataset. Error codes: see `catalog-errors.ts`.
  *
  * Deleting a dataset removes it and its ingested records; its batches stay readable with status
  * `deleted` (a value of the spec's batch status enum), so run history still resolves.
@@ -17,6 +18,7 @@ export const CATALOG_BASE = '/data/foundation/catalog';
 
 /** Simple `attr=value` filters Catalog's spec lists for each list endpoint. */
 const DATASET_FILTERS = ['name', 'description', 'version', 'created', 'updated', 'createdClient', 'createdUser', 'updatedUser', 'enableErrorDiagnostics'] as const;
+const LAST_BATCH_FILTERS = ['lastBatchId', 'lastBatchStatus', 'lastSuccessfulBatchId', 'lastFailedBatchId', 'created', 'updated'] as const;
 const BATCH_FILTERS = ['status', 'version', 'created', 'updated', 'createdClient', 'createdUser', 'updatedUser', 'recordCount', 'failedRecordCount', 'size', 'started', 'completed'] as const;
 
 /** Registers the Catalog routes; every handler runs after the gateway checks (`request.platform` is set). */
@@ -39,7 +41,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
     const writer = writerFor(request);
     const attributes = readDatasetBody(writer.partition, request.body);
     const query = request.query as Record<string, unknown>;
-    const { id, wire } = newDataset(writer, attributes, query.requestDataSource === 'true');
+    const { id, wire } = newDataset(writer, attributes, queryBoolean(query.requestDataSource) === true);
     writer.partition.datasets.set(id, { wire });
     reply.code(201).header('location', `${base}/dataSets/${id}`);
     return ref(id);
@@ -123,6 +125,34 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
         (batchId === undefined || id === batchId) &&
         (dataSet === undefined || (wire.relatedObjects ?? []).some((o: { type?: string; id?: string }) => o.type === 'dataSet' && o.id === dataSet)),
     });
+  });
+
+  // catalog.yaml `GET /lastBatches`: per dataset that has batches, its last, last successful and
+  // last failed batch, keyed by dataset id (the spec's `lastBatchesResponse`).
+  app.get(`${base}/lastBatches`, async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const partition = platform(request).partition;
+    const wanted = typeof query.dataSetId === 'string' && query.dataSetId !== '' ? new Set(query.dataSetId.split(',').map((id) => id.trim())) : undefined;
+    const entries: [string, Record<string, any>][] = [];
+    for (const [id, record] of partition.datasets) {
+      const dataset = record.wire;
+      const last = typeof dataset.lastBatchId === 'string' ? partition.batches.get(dataset.lastBatchId) : undefined;
+      if (!last || (wanted && !wanted.has(id))) continue;
+      entries.push([
+        id,
+        {
+          lastBatchId: dataset.lastBatchId,
+          lastBatchStatus: dataset.lastBatchStatus,
+          ...(dataset.lastSuccessfulBatch ? { lastSuccessfulBatchId: dataset.lastSuccessfulBatch } : {}),
+          ...(dataset.lastFailedBatch ? { lastFailedBatchId: dataset.lastFailedBatch } : {}),
+          imsOrg: partition.orgId,
+          sandboxId: partition.sandboxId,
+          created: last.wire.created,
+          updated: last.wire.updated,
+        },
+      ]);
+    }
+    return listCatalogObjects(entries, query, { simpleFilters: LAST_BATCH_FILTERS });
   });
 
   app.get(`${base}/batches/:id`, async (request) => {

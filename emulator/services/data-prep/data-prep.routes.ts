@@ -27,6 +27,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext, PlatformCall } from '../../context.js';
 import type { SandboxPartition } from '../../state/store.js';
+import { queryBoolean } from '../../http/query-values.js';
 import { findSchema, resolveProperties } from '../schema-registry/xdm-fields.js';
 import { applyMapping } from './apply-mapping.js';
 import { dataPrepFailure, mapperCode } from './data-prep-errors.js';
@@ -209,9 +210,9 @@ function versionParam(raw: unknown): number | undefined {
 }
 
 function booleanParam(raw: unknown, name: string): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw dataPrepFailure('invalidQuery', `Query parameter '${name}' must be true or false, not '${String(raw)}'.`);
+  const value = queryBoolean(raw);
+  if (value === null) throw dataPrepFailure('invalidQuery', `Query parameter '${name}' must be true or false (any case), not '${String(raw)}'.`);
+  return value ?? false;
 }
 
 function orderParam(raw: unknown): { field: 'createdDate' | 'modifiedDate'; descending: boolean } {

@@ -4,6 +4,7 @@ import { catalogueError } from '../../errors/error-bodies.js';
 import { FLOW_SERVICE_ERRORS as FLOW, SOURCES_ERRORS as SOURCES } from '../../errors/error-catalogue.js';
 import { familyErrors } from '../../http/family-errors.js';
 import { listFlowItems } from '../../http/flow-listing.js';
+import { queryBoolean } from '../../http/query-values.js';
 import { applyPatch, parseFlowPatch } from '../../http/json-patch.js';
 import type { ConnectionRecord } from '../../state/store.js';
 import { inferExploreSchema } from '../../stripe/schema-inference.js';
@@ -118,7 +119,8 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: EmulatorCont
       throw catalogueError(SOURCES.invalidParamValue, `The fileType '${fileType}' is not supported by Stripe. Use json.`, { field: 'fileType' });
     }
     const resourcePath = decodeSourceParams(query.sourceParams);
-    const preview = query.preview === undefined ? false : parsePreview(query.preview);
+    const preview = queryBoolean(query.preview);
+    if (preview === null) throw catalogueError(SOURCES.invalidParamValue, "The parameter 'preview' must be true or false (any case).", { field: 'preview' });
     const sample = ctx.stripe.sample(resourcePath);
     const response: Record<string, unknown> = { format: 'hierarchical', schema: inferExploreSchema(sample) };
     if (preview) response.data = ctx.stripe.preview(resourcePath, PREVIEW_ROWS).map((record) => ({ data: record }));
@@ -179,12 +181,6 @@ function decodeSourceParams(raw: string | undefined): (typeof STRIPE_RESOURCE_PA
     });
   }
   return resourcePath;
-}
-
-function parsePreview(raw: string): boolean {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw catalogueError(SOURCES.invalidParamValue, "The parameter 'preview' must be true or false.", { field: 'preview' });
 }
 
 function stripeRejectedKey(): Error {
