@@ -5,6 +5,7 @@ import type { TokenRegistry } from './http/token-registry.js';
 import type { FaultRegistry } from './http/fault-registry.js';
 import type { RequestLog } from './http/request-log.js';
 import type { StripeDataGenerator } from './stripe/generator.js';
+import type { StripeAccounts } from './stripe/stripe-accounts.js';
 import type { RunEngine } from './ingestion/run-engine.js';
 
 /** Everything the emulator's routes share, built once in `startEmulator`. */
@@ -16,6 +17,8 @@ export interface EmulatorContext {
   readonly faults: FaultRegistry;
   readonly requestLog: RequestLog;
   readonly stripe: StripeDataGenerator;
+  /** The Stripe accounts runs and explore read: generated records plus added ones. */
+  readonly accounts: StripeAccounts;
   readonly runs: RunEngine;
 }
 

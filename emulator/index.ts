@@ -10,6 +10,7 @@ import { RunEngine } from './ingestion/run-engine.js';
 import { registerPlatformRoutes } from './services/routes.js';
 import { EmulatorStore } from './state/store.js';
 import { StripeDataGenerator } from './stripe/generator.js';
+import { StripeAccounts } from './stripe/stripe-accounts.js';
 
 export type { EmulatorOptions } from './config.js';
 export { emulatorOptionsFromEnv, EMULATOR_DEFAULTS, primaryOrgId, firstSandbox } from './config.js';
@@ -34,6 +35,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const clock = new EmulatorClock();
   const store = new EmulatorStore({ orgIds: resolved.orgIds, sandboxes: resolved.sandboxes });
   const stripe = new StripeDataGenerator({ seed: resolved.seed });
+  const accounts = new StripeAccounts(stripe);
   const context: EmulatorContext = {
     options: resolved,
     clock,
@@ -42,7 +44,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     faults: new FaultRegistry(resolved.seed),
     requestLog: new RequestLog(),
     stripe,
-    runs: new RunEngine({ store, clock, stripe, backfillHours: resolved.backfillHours }),
+    accounts,
+    runs: new RunEngine({ store, clock, accounts, backfillHours: resolved.backfillHours }),
   };
   const app = buildHttpApp(context);
   registerPlatformRoutes(app, context);

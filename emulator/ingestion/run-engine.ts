@@ -5,15 +5,17 @@ import { applyMapping, type StoredMapping } from '../services/data-prep/apply-ma
 import { getMappingSet } from '../services/data-prep/mapping-sets.js';
 import { periodSeconds, scheduleFromWire, START_TIME_GRACE_SECONDS } from '../services/flow-service/schedule-rules.js';
 import { isAcceptedStripeKey } from '../services/flow-service/stripe-credentials.js';
-import { schemaFieldPaths } from '../services/schema-registry/xdm-fields.js';
+import { schemaFieldPaths, schemaRecordShape } from '../services/schema-registry/xdm-fields.js';
+import { validateXdmRecord } from '../services/schema-registry/xdm-validate.js';
 import type { EmulatorStore, FlowRecord, SandboxPartition } from '../state/store.js';
-import type { StripeDataGenerator } from '../stripe/generator.js';
+import type { StripeAccounts } from '../stripe/stripe-accounts.js';
 import type { StripeResourcePath } from '../stripe/stripe-resources.js';
 
 export interface RunEngineOptions {
   store: EmulatorStore;
   clock: EmulatorClock;
-  stripe: StripeDataGenerator;
+  /** Where runs read Stripe records. */
+  accounts: StripeAccounts;
   /** Hours of history a backfilling first run reads. */
   backfillHours: number;
   /** Safety valve: at most this many runs per flow per catch-up (a year of 15-minute runs is 35,040). */
@@ -319,38 +321,65 @@ export class RunEngine {
     const mappingSet = getMappingSet(partition, mappingId, Number(mappingVersion));
     const fields = schemaFieldPaths(partition, target.wire.data.schema.id);
     if (!mappingSet || !fields) return failed('MAPPER-2200-400', `The mapping set ${mappingId} version ${mappingVersion} or its schema no longer exists.`, datasetId);
+    // Every record is checked against the dataset's schema as it is now, as batch ingestion does.
+    const datasetSchemaId: unknown = partition.datasets.get(datasetId)!.wire.schemaRef?.id;
+    const shape = typeof datasetSchemaId === 'string' ? schemaRecordShape(partition, datasetSchemaId) : undefined;
+    if (!shape) return failed('INGEST-1212-400', `The schema of dataset ${datasetId} no longer exists.`, datasetId);
 
     const resource = source.wire.params.resourcePath as StripeResourcePath;
     // The Stripe account is whatever the API key opens, so the key (not the connection) picks the data:
     // two connections with the same key read the same records.
-    const records = this.options.stripe.recordsBetween(resource, fromSeconds, toSeconds, String(connection.authParams.accessToken));
+    const records = this.options.accounts.recordsBetween(resource, fromSeconds, toSeconds, String(connection.authParams.accessToken));
     const written: Record<string, unknown>[] = [];
     const errorCounts = new Map<string, { code: string; message: string; recordCount: number }>();
     let inputBytes = 0;
     let outputBytes = 0;
+    const count = (code: string, message: string, recordId: unknown) => {
+      const key = `${code}|${message}`;
+      const entry = errorCounts.get(key) ?? { code, message: `${message} (record ${String(recordId ?? '?')})`, recordCount: 0 };
+      entry.recordCount++;
+      errorCounts.set(key, entry);
+    };
+    const nowMs = this.options.clock.nowMs();
     for (const record of records) {
       inputBytes += Buffer.byteLength(JSON.stringify(record));
-      const result = applyMapping({ data: record }, mappingSet.mappings as StoredMapping[], fields);
-      if (result.ok) {
-        written.push(result.record);
-        outputBytes += Buffer.byteLength(JSON.stringify(result.record));
+      const result = applyMapping({ data: record }, mappingSet.mappings as StoredMapping[], fields, { nowMs });
+      if (!result.ok) {
+        for (const error of result.errors) count(error.code, error.message, record.id);
         continue;
       }
-      for (const error of result.errors) {
-        const key = `${error.code}|${error.message}`;
-        const entry = errorCounts.get(key) ?? { code: error.code, message: `${error.message} (record ${String(record.id ?? '?')})`, recordCount: 0 };
-        entry.recordCount++;
-        errorCounts.set(key, entry);
+      const problems = validateXdmRecord(result.record, shape);
+      if (problems.length > 0) {
+        for (const problem of problems) {
+          // Adobe's row-error codes: 1555 a required field is missing, 1401 the row cannot be read as the schema says.
+          const required = problem.reason === 'the field is required';
+          count(required ? 'INGEST-1555-400' : 'INGEST-1401-400', `The record does not fit the dataset's schema at ${problem.path}: ${problem.reason}.`, record.id);
+        }
+        continue;
       }
+      written.push(result.record);
+      outputBytes += Buffer.byteLength(JSON.stringify(result.record));
     }
     const failedCount = records.length - written.length;
+    if (failedCount > 0) {
+      // The batch-level summary Adobe's failed-batch examples lead with.
+      errorCounts.set('summary', {
+        code: 'INGEST-1212-400',
+        message: `Encountered ${failedCount} errors in the data. Successfully ingested ${written.length} rows. Review the associated diagnostic files for additional details.`,
+        recordCount: failedCount,
+      });
+    }
     const status: PendingRun['status'] = failedCount === 0 ? 'success' : written.length === 0 ? 'failed' : 'partialSuccess';
     return {
       status,
       readCount: records.length,
       failedCount,
       written,
-      errors: [...errorCounts.values()].slice(0, MAX_SAMPLE_ERRORS),
+      // The summary first, then the row errors (at most MAX_SAMPLE_ERRORS of them).
+      errors: [...(errorCounts.has('summary') ? [errorCounts.get('summary')!] : []), ...[...errorCounts.entries()].filter(([key]) => key !== 'summary').map(([, e]) => e)].slice(
+        0,
+        MAX_SAMPLE_ERRORS + 1,
+      ),
       datasetId,
       inputBytes,
       outputBytes,

@@ -19,6 +19,7 @@
  * | MAPPER-1014-400 | Destination missing | `mappings[i].destination` (`destinationXdmPath`) absent or empty |
  * | MAPPER-1015-400 | Destination not in schema | `mappings[i].destination` is not a field path of the output schema |
  * | MAPPER-1016-400 | Duplicate destination | `mappings[i].destination` already mapped by an earlier mapping |
+ * | MAPPER-1017-400 | Invalid expression | an EXPRESSION mapping does not parse, or names a function the emulator does not evaluate |
  * | MAPPER-1020-400 | Invalid query parameter | `limit`, `start`, `orderBy`, `version`, `expandSchema` malformed |
  * | MAPPER-3700-400 | Type mismatch | a mapped value does not fit its field (preview results, run errors; Adobe's code) |
  *
@@ -123,10 +124,17 @@ export function registerDataPrepRoutes(app: FastifyInstance, ctx: EmulatorContex
     if (problem) throw dataPrepFailure(problem.kind, `mappingSet.${problem.detail}`);
     const stored = mappings.map((m, index) => ({ id: String(index), ...m!, sourceAttribute: m!.source, destinationXdmPath: m!.destination })) as unknown as StoredMapping[];
     return records.map((record: Record<string, unknown>) => {
-      const result = applyMapping(record, stored, schema.fields);
+      const result = applyMapping(record, stored, schema.fields, { nowMs: ctx.clock.nowMs() });
       return {
         data: result.record,
-        errors: result.ok ? null : result.errors.map((e) => ({ destination: e.destination, source: e.source, sourceType: 'ATTRIBUTE', exception: `${e.code}: ${e.message}` })),
+        errors: result.ok
+          ? null
+          : result.errors.map((e) => ({
+              destination: e.destination,
+              source: e.source,
+              sourceType: stored.find((m) => m.destination === e.destination)?.sourceType ?? 'ATTRIBUTE',
+              exception: `${e.code}: ${e.message}`,
+            })),
       };
     });
   });

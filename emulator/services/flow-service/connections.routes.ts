@@ -7,7 +7,6 @@ import { listFlowItems } from '../../http/flow-listing.js';
 import { queryBoolean } from '../../http/query-values.js';
 import { applyPatch, parseFlowPatch } from '../../http/json-patch.js';
 import type { ConnectionRecord } from '../../state/store.js';
-import { inferExploreSchema } from '../../stripe/schema-inference.js';
 import { isStripeResourcePath, STRIPE_RESOURCE_PATHS } from '../../stripe/stripe-resources.js';
 import { checkIfMatch, invalidField, readObject, readString, requireObjectBody } from './request-checks.js';
 import { FLOW_SERVICE_BASE, newResourceMeta, touchResource } from './resource-meta.js';
@@ -121,8 +120,8 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: EmulatorCont
     const resourcePath = decodeSourceParams(query.sourceParams);
     const preview = queryBoolean(query.preview);
     if (preview === null) throw catalogueError(SOURCES.invalidParamValue, "The parameter 'preview' must be true or false (any case).", { field: 'preview' });
-    const sample = ctx.stripe.sample(resourcePath);
-    const response: Record<string, unknown> = { format: 'hierarchical', schema: inferExploreSchema(sample) };
+    // The account's schema: the generator's sample and any record added to the account.
+    const response: Record<string, unknown> = { format: 'hierarchical', schema: ctx.accounts.exploreSchema(resourcePath, String(connection.authParams.accessToken)) };
     if (preview) response.data = ctx.stripe.preview(resourcePath, PREVIEW_ROWS).map((record) => ({ data: record }));
     return response;
   });
