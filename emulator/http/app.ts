@@ -102,6 +102,15 @@ export function buildHttpApp(ctx: EmulatorContext): FastifyInstance {
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
+    // The answer leaves only once the state it reports is saved, so a restart never forgets what
+    // a client was told exists. A failed save is logged and retried with the next request.
+    if (ctx.persistence) {
+      try {
+        await ctx.persistence.saveAfter(request.method);
+      } catch (error) {
+        console.error(`[emulator] saving the state to the ${ctx.persistence.description} failed (retried with the next request): ${(error as Error).message}`);
+      }
+    }
     if (request.dropAfterCommit) {
       // The handler has already changed state; the client just never hears about it.
       logRequest(ctx, request, reply.statusCode, reply.elapsedTime);

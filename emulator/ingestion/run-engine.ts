@@ -76,6 +76,8 @@ const MAX_SAMPLE_ERRORS = 20;
 export class RunEngine {
   private readonly pending = new Map<string, PendingRun>();
   private readonly requested = new Map<string, RequestedRun>();
+  /** Counts every run started or completed, so a caller can tell whether a catch-up changed anything. */
+  changes = 0;
   private readonly maxRunsPerCatchUp: number;
 
   constructor(private readonly options: RunEngineOptions) {
@@ -166,6 +168,17 @@ export class RunEngine {
     return wire;
   }
 
+  /** Runs in progress and requested runs, for persistence. */
+  snapshot(): { pending: PendingRun[]; requested: RequestedRun[] } {
+    return { pending: [...this.pending.values()], requested: [...this.requested.values()] };
+  }
+
+  restore(state: { pending: PendingRun[]; requested: RequestedRun[] }): void {
+    this.reset();
+    for (const run of state.pending) this.pending.set(run.runId, run);
+    for (const run of state.requested) this.requested.set(run.runId, run);
+  }
+
   /** Forgets runs in progress and requested runs (the store is reset separately). */
   reset(): void {
     this.pending.clear();
@@ -173,6 +186,7 @@ export class RunEngine {
   }
 
   private startRun(partition: SandboxPartition, flow: FlowRecord, atSeconds: number): void {
+    this.changes++;
     const schedule = scheduleFromWire(flow.wire.scheduleParams);
     const firstRun = flow.runCount === 0;
     const backfill = schedule.backfill !== false;
@@ -190,6 +204,7 @@ export class RunEngine {
 
   /** A requested run whose start time has come: it reads its window now (up to its start: later records do not exist yet). */
   private startRequestedRun(run: RequestedRun): void {
+    this.changes++;
     const partition = this.options.store.partition(run.orgId, run.sandboxName);
     const stored = partition.runs.get(run.runId);
     if (!stored) return;
@@ -387,6 +402,7 @@ export class RunEngine {
   }
 
   private completeRun(run: PendingRun): void {
+    this.changes++;
     this.pending.delete(run.runId);
     const partition = this.options.store.partition(run.orgId, run.sandboxName);
     const stored = partition.runs.get(run.runId);

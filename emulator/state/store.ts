@@ -81,15 +81,15 @@ export class EmulatorStore {
     return this.options.sandboxes.includes(name);
   }
 
-  /** The partition of an org and sandbox, created on first use. The caller checks both exist. */
-  partition(orgId: string, sandboxName: string): SandboxPartition {
+  /** The partition of an org and sandbox, created on first use (with `sandboxId` when restoring one). The caller checks both exist. */
+  partition(orgId: string, sandboxName: string, sandboxId?: string): SandboxPartition {
     const key = `${orgId}\u0000${sandboxName}`;
     let partition = this.partitions.get(key);
     if (!partition) {
       partition = {
         orgId,
         sandboxName,
-        sandboxId: randomUUID(),
+        sandboxId: sandboxId ?? randomUUID(),
         connections: new Map(),
         sourceConnections: new Map(),
         targetConnections: new Map(),

@@ -4,6 +4,7 @@ import { ensureFirstAdminKey } from '../auth/bootstrap-key.js';
 import { JwtVerifier } from '../auth/jwt-verifier.js';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
+import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.js';
 import { ReadinessCheck } from '../gateway/readiness.js';
 import { CallerRateLimiter } from '../graphql/rate-limits.js';
@@ -14,6 +15,9 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { applyMigrations, ensureDatabase } from '../store/migrations.js';
 import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { bullConnection, buildProcessDeps, type ProcessDeps } from './process.js';
+
+/** The schema of Flowgate's database where the embedded emulator keeps its state. */
+export const EMULATOR_STATE_SCHEMA = 'aep_emulator';
 
 export interface Roles {
   gateway: boolean;
@@ -41,13 +45,17 @@ export interface StartOptions {
 }
 
 export async function startProcess(roles: Roles, config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningProcess> {
+  if (await ensureDatabase(config.databaseUrl)) logger.info('database created');
   let emulator: RunningEmulator | null = null;
   if (config.platform.mode === 'embedded' && !(await isServing(config.platform.platformUrl))) {
-    emulator = await startEmulator({ port: config.platform.emulatorPort });
-    logger.info({ url: emulator.url }, 'embedded AEP emulator started (no AEP credentials configured)');
+    // The local Platform keeps its state beside Flowgate's own records (schema aep_emulator of the
+    // same database), so a restart finds every resource Flowgate knows; its secrets are sealed
+    // under Flowgate's secret key.
+    const secretKey = config.secretKey ?? embeddedSecretKey(logger)!;
+    emulator = await startEmulator({ port: config.platform.emulatorPort, state: { kind: 'postgres', url: config.databaseUrl, schema: EMULATOR_STATE_SCHEMA, key: secretKey.key } });
+    logger.info({ url: emulator.url, state: `schema ${EMULATOR_STATE_SCHEMA}` }, 'embedded AEP emulator started (no AEP credentials configured)');
   }
 
-  if (await ensureDatabase(config.databaseUrl)) logger.info('database created');
   const migrations = await applyMigrations(config.databaseUrl);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrations applied');
 
