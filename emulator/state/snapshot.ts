@@ -31,9 +31,9 @@ function mapOf(partition: SandboxPartition, kind: Kind): Map<string, unknown> {
     case 'classes':
     case 'fieldGroups':
     case 'schemas':
-      return partition.xdm[kind] as Map<string, unknown>;
+      return partition.xdm[kind];
     default:
-      return partition[kind] as Map<string, unknown>;
+      return partition[kind];
   }
 }
 

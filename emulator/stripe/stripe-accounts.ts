@@ -55,7 +55,7 @@ export class StripeAccounts {
   /** The added records, for persistence: account key → resource → records. */
   snapshot(): Record<string, Partial<Record<StripeResourcePath, StripeObject[]>>> {
     const out: Record<string, Partial<Record<StripeResourcePath, StripeObject[]>>> = {};
-    for (const [key, account] of this.added) out[key] = Object.fromEntries(account) as Partial<Record<StripeResourcePath, StripeObject[]>>;
+    for (const [key, account] of this.added) out[key] = Object.fromEntries(account);
     return out;
   }
 

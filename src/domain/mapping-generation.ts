@@ -6,7 +6,7 @@
  * schema holds (a Unix timestamp into a date-time, an id-or-object reference into its id) the
  * mapping is a Data Prep expression (`stripe-fields.ts`). Pure: the caller fetches both schemas.
  */
-import { expandedReference, referenceId, stripeAttributes, unixSecondsToDateTime, type StripeAttribute, type StripeExploreNode } from './stripe-fields.js';
+import { expandedReference, referenceId, stripeAttributes, unixSecondsToDateTime, type StripeAttribute } from './stripe-fields.js';
 
 /** A node of the hierarchical schema `explore` answers (only what generation reads). */
 export interface ExploreNode {
@@ -91,7 +91,7 @@ export function generateFieldMappings(input: { exploreSchema: ExploreNode; schem
   }
   const used = new Set<string>();
   const out: GeneratedMapping[] = [];
-  for (const attribute of stripeAttributes(input.exploreSchema as StripeExploreNode, input.resource)) {
+  for (const attribute of stripeAttributes(input.exploreSchema, input.resource)) {
     const byRule = destinationFor(attribute.source, input.tenantId, input.resource);
     const destinations = bySource.get(attribute.source) ?? (byRule !== null && types.has(byRule) ? [byRule] : []);
     for (const destination of destinations) {
