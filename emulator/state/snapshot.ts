@@ -45,6 +45,21 @@ const key = (...parts: string[]) => JSON.stringify(parts);
  */
 export class SnapshotCache {
   private readonly batches = new Map<string, string>();
+  private readonly finished = new WeakMap<object, string>();
+
+  /**
+   * A record's JSON, reused while it is finished: a completed run's and a completed batch's
+   * objects are never changed in place again (a deleted dataset's batches get new objects).
+   */
+  recordText(record: { wire: Record<string, unknown> }, finished: boolean): string {
+    if (!finished) return JSON.stringify(record);
+    let text = this.finished.get(record.wire);
+    if (text === undefined) {
+      text = JSON.stringify(record);
+      this.finished.set(record.wire, text);
+    }
+    return text;
+  }
 
   batchText(batchId: string, rows: readonly DatasetRecord[]): string {
     const id = `${batchId}:${rows.length}`;
@@ -56,10 +71,29 @@ export class SnapshotCache {
     return text;
   }
 
+  private readonly seals = new Map<string, { plain: string; sealed: string }>();
+
+  /** A connection's sealed auth params, sealed again only when they change (sealing is randomised). */
+  sealed(connectionId: string, authParams: unknown, sealer: Sealer): string {
+    const plain = JSON.stringify(authParams);
+    const known = this.seals.get(connectionId);
+    if (known?.plain === plain) return known.sealed;
+    const sealed = sealer.seal(authParams);
+    this.seals.set(connectionId, { plain, sealed });
+    return sealed;
+  }
+
   /** Forgets batches no longer in the state. */
   retain(ids: ReadonlySet<string>): void {
     for (const id of this.batches.keys()) if (!ids.has(id)) this.batches.delete(id);
   }
+}
+
+/** A run no longer pending, or a batch no longer loading: its object does not change again. */
+function isFinished(kind: 'runs' | 'batches', record: { wire: Record<string, unknown> }, pendingIds: ReadonlySet<string>): boolean {
+  if (kind === 'batches') return record.wire.status !== 'loading';
+  const status = (record.wire.metrics as { statusSummary?: { status?: string } } | undefined)?.statusSummary?.status;
+  return (status === 'success' || status === 'partialSuccess' || status === 'failed') && !pendingIds.has(String(record.wire.id));
 }
 
 /** Every entry of the state now. */
@@ -72,14 +106,22 @@ export function captureState(parts: StateParts, cache: SnapshotCache): Map<strin
   for (const run of runs.pending) out.set(key('pending', run.runId), JSON.stringify(run));
   for (const run of runs.requested) out.set(key('requested', run.runId), JSON.stringify(run));
   const batchIds = new Set<string>();
+  const pendingIds = new Set(runs.pending.map((run) => run.runId));
   for (const partition of parts.store.allPartitions()) {
     const { orgId, sandboxName } = partition;
     out.set(key('partition', orgId, sandboxName), JSON.stringify({ sandboxId: partition.sandboxId }));
     for (const kind of KINDS) {
       for (const [id, record] of mapOf(partition, kind)) {
-        // A connection's auth params (the Stripe key) are kept sealed, never in clear.
-        const stored = kind === 'connections' ? { ...(record as { authParams: unknown }), authParams: parts.sealer.seal((record as { authParams: unknown }).authParams) } : record;
-        out.set(key(orgId, sandboxName, kind, id), JSON.stringify(stored));
+        let text: string;
+        if (kind === 'connections') {
+          // A connection's auth params (the Stripe key) are kept sealed, never in clear.
+          text = JSON.stringify({ ...(record as { authParams: unknown }), authParams: cache.sealed(id, (record as { authParams: unknown }).authParams, parts.sealer) });
+        } else if (kind === 'runs' || kind === 'batches') {
+          text = cache.recordText(record as { wire: Record<string, unknown> }, isFinished(kind, record as { wire: Record<string, unknown> }, pendingIds));
+        } else {
+          text = JSON.stringify(record);
+        }
+        out.set(key(orgId, sandboxName, kind, id), text);
       }
     }
     for (const [datasetId, rows] of partition.datasetRecords) {

@@ -103,8 +103,9 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
     for (const record of partition.batches.values()) {
       const batch = record as BatchRecord;
       if (batch.datasetId === id && batch.wire.status !== 'deleted') {
-        batch.wire.status = 'deleted';
-        batch.wire.updated = ctx.clock.nowMs();
+        // A new object rather than a change in place: a finished batch is otherwise never
+        // modified, and the state snapshot reuses what it serialised for it.
+        batch.wire = { ...batch.wire, status: 'deleted', updated: ctx.clock.nowMs() };
       }
     }
     return ref(id);
