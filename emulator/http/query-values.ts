@@ -33,3 +33,10 @@ export function parseQueryString(text: string): Record<string, string | string[]
   }
   return out;
 }
+
+/** A query value as text for a message: a repeated parameter's values joined with commas. */
+export function queryText(raw: unknown): string {
+  if (typeof raw === 'string') return raw;
+  if (Array.isArray(raw)) return raw.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',');
+  return JSON.stringify(raw) ?? '';
+}

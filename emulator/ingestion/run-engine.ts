@@ -142,7 +142,7 @@ export class RunEngine {
    * window when its start time comes and then runs like a scheduled run. It does not move the
    * flow's schedule. Returns the run as stored.
    */
-  requestRun(partition: SandboxPartition, flow: FlowRecord, request: RunRequest): Record<string, any> {
+  requestRun(partition: SandboxPartition, flow: FlowRecord, request: RunRequest): { id: string; etag: string } {
     const nowMs = this.options.clock.nowMs();
     const runId = newUuid();
     flow.onDemandRunCount = (flow.onDemandRunCount ?? 0) + 1;
@@ -156,6 +156,7 @@ export class RunEngine {
       activities: [],
     };
     partition.runs.set(runId, { wire });
+    const created = { id: runId, etag };
     this.requested.set(runId, {
       orgId: partition.orgId,
       sandboxName: partition.sandboxName,
@@ -165,7 +166,7 @@ export class RunEngine {
       windowStartSeconds: request.windowStartSeconds,
       windowEndSeconds: request.windowEndSeconds,
     });
-    return wire;
+    return created;
   }
 
   /** Runs in progress and requested runs, for persistence. */

@@ -48,7 +48,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
   });
 
   app.get(`${base}/dataSets`, async (request) => {
-    const entries = [...platform(request).partition.datasets].map(([id, record]) => [id, record.wire] as [string, Record<string, any>]);
+    const entries = [...platform(request).partition.datasets].map(([id, record]) => [id, record.wire] as [string, Record<string, unknown>]);
     return listCatalogObjects(entries, request.query as Record<string, unknown>, { simpleFilters: DATASET_FILTERS });
   });
 
@@ -117,14 +117,19 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
     const before = timestampParam(query.createdBefore, 'createdBefore');
     const dataSet = typeof query.dataSet === 'string' && query.dataSet !== '' ? query.dataSet : undefined;
     const batchId = typeof query.batch === 'string' && query.batch !== '' ? query.batch : undefined;
-    const entries = [...platform(request).partition.batches].map(([id, record]) => [id, record.wire] as [string, Record<string, any>]);
+    const entries = [...platform(request).partition.batches].map(([id, record]) => [id, record.wire] as [string, Record<string, unknown>]);
     return listCatalogObjects(entries, query, {
       simpleFilters: BATCH_FILTERS,
-      extraFilter: (wire, id) =>
-        (after === undefined || wire.created > after) &&
-        (before === undefined || wire.created < before) &&
-        (batchId === undefined || id === batchId) &&
-        (dataSet === undefined || (wire.relatedObjects ?? []).some((o: { type?: string; id?: string }) => o.type === 'dataSet' && o.id === dataSet)),
+      extraFilter: (wire: Record<string, unknown>, id: string) => {
+        const created = wire.created as number;
+        const related = (wire.relatedObjects ?? []) as { type?: string; id?: string }[];
+        return (
+          (after === undefined || created > after) &&
+          (before === undefined || created < before) &&
+          (batchId === undefined || id === batchId) &&
+          (dataSet === undefined || related.some((o) => o.type === 'dataSet' && o.id === dataSet))
+        );
+      },
     });
   });
 
@@ -134,9 +139,9 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
     const query = request.query as Record<string, unknown>;
     const partition = platform(request).partition;
     const wanted = typeof query.dataSetId === 'string' && query.dataSetId !== '' ? new Set(query.dataSetId.split(',').map((id) => id.trim())) : undefined;
-    const entries: [string, Record<string, any>][] = [];
+    const entries: [string, Record<string, unknown>][] = [];
     for (const [id, record] of partition.datasets) {
-      const dataset = record.wire;
+      const dataset = record.wire as { lastBatchId?: string; lastBatchStatus?: string; lastSuccessfulBatch?: string; lastFailedBatch?: string };
       const last = typeof dataset.lastBatchId === 'string' ? partition.batches.get(dataset.lastBatchId) : undefined;
       if (!last || (wanted && !wanted.has(id))) continue;
       entries.push([
@@ -148,8 +153,8 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
           ...(dataset.lastFailedBatch ? { lastFailedBatchId: dataset.lastFailedBatch } : {}),
           imsOrg: partition.orgId,
           sandboxId: partition.sandboxId,
-          created: last.wire.created,
-          updated: last.wire.updated,
+          created: last.wire.created as number,
+          updated: last.wire.updated as number,
         },
       ]);
     }

@@ -52,14 +52,14 @@ const FUNCTIONS: Record<string, Fn> = {
   get_keys: ([value]) => (isPlainObject(value) ? Object.keys(value) : null),
   // Arrays
   coalesce: (args) => args.find((value) => value !== null && value !== undefined) ?? null,
-  first: (args) => (args.length === 1 && Array.isArray(args[0]) ? (args[0][0] ?? null) : (args[0] ?? null)),
+  first: (args) => (args.length === 1 && Array.isArray(args[0]) ? ((args[0] as unknown[])[0] ?? null) : (args[0] ?? null)),
   last: (args) => {
     const list = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
     return list[list.length - 1] ?? null;
   },
   to_array: ([includeNulls, ...values]) => (includeNulls === true ? values : values.filter((v) => v !== null && v !== undefined)),
   // Strings
-  concat: (args) => (args.some((a) => a === null || a === undefined) ? null : args.map((a) => String(a)).join('')),
+  concat: (args) => (args.some((a) => a === null || a === undefined) ? null : args.map(text).join('')),
   lower: stringFn((s) => s.toLowerCase()),
   lcase: stringFn((s) => s.toLowerCase()),
   upper: stringFn((s) => s.toUpperCase()),
@@ -101,12 +101,19 @@ const FUNCTIONS: Record<string, Fn> = {
 export const SUPPORTED_FUNCTIONS: readonly string[] = Object.keys(FUNCTIONS);
 
 function stringFn(f: (s: string) => string): Fn {
-  return ([s]) => (s === null || s === undefined ? null : f(String(s)));
+  return ([s]) => (s === null || s === undefined ? null : f(text(s)));
+}
+
+/** A value as the language turns it into text: strings as they are, scalars as written, objects as JSON. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? 'null';
 }
 
 function toNumber(value: unknown, integer: boolean): number | null {
   if (value === null || value === undefined) return null;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  const n = typeof value === 'number' ? value : Number(text(value).trim());
   if (!Number.isFinite(n)) throw new ExpressionError(`${describe(value)} is not a number`);
   return integer ? Math.trunc(n) : n;
 }
@@ -137,8 +144,8 @@ export function evaluate(expression: Expression, context: EvaluationContext): un
       const target = evaluate(expression.target, context);
       const [arg] = expression.args.map((a) => evaluate(a, context));
       if (target === null || target === undefined) return false;
-      if (expression.name === 'equals') return String(target) === String(arg);
-      return String(target).toLowerCase() === String(arg).toLowerCase();
+      if (expression.name === 'equals') return text(target) === text(arg);
+      return text(target).toLowerCase() === text(arg).toLowerCase();
     }
     case 'unary': {
       const value = evaluate(expression.operand, context);
@@ -171,7 +178,7 @@ function binary(operator: string, leftExpression: Expression, rightExpression: E
     }
     case '+':
       if (left === null || right === null) return null;
-      return typeof left === 'number' && typeof right === 'number' ? left + right : `${String(left)}${String(right)}`;
+      return typeof left === 'number' && typeof right === 'number' ? left + right : `${text(left)}${text(right)}`;
     default: {
       if (left === null || right === null) return null;
       if (typeof left !== 'number' || typeof right !== 'number') throw new ExpressionError(`'${operator}' needs numbers, not ${describe(left)} and ${describe(right)}`);

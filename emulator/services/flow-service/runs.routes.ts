@@ -44,7 +44,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: EmulatorContext): v
     const flowId = readString(body, 'flowId', 'flowId', true);
     const flow = call.partition.flows.get(flowId);
     if (!flow) throw unknownReference('flowId', flowId);
-    const schedule = scheduleFromWire(flow.wire.scheduleParams);
+    const schedule = scheduleFromWire(flow.wire.scheduleParams as Record<string, unknown>);
     if (schedule.frequency !== 'once') {
       throw catalogueError(SOURCES.flowRunFrequencyNotSupported, { flowId, frequency: schedule.frequency }, { field: 'flowId' });
     }
@@ -53,7 +53,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: EmulatorContext): v
     }
     const runRequest = readRunParams(body, flow, ctx.clock.nowSeconds());
     const run = ctx.runs.requestRun(call.partition, flow, runRequest);
-    reply.code(201).header('location', `${base}/${String(run.id)}`);
+    reply.code(201).header('location', `${base}/${run.id}`);
     return { id: run.id, etag: run.etag, items: [{ id: run.id, etag: run.etag }] };
   });
 }
