@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import type { EmulatorStateOptions } from '../../emulator/index.js';
 import { dropDatabase, withDatabase } from '../support/local-services.js';
+import { checkContract } from './support/contract-check.js';
 import { CATALOG, FLOW, REGISTRY, startTestEmulator, type TestEmulator } from './support/emulator-client.js';
 import { buildStripeChain, flowBody, VALID_STRIPE_KEY, type StripeChain } from './support/stripe-setup.js';
 
@@ -26,6 +27,8 @@ for (const backend of ['file', 'postgres'] as const) {
     let chain: StripeChain;
     let flowId: string;
     let token: string;
+    /** Every exchange of every emulator this suite started (each restart brings a new client). */
+    const exchanges: TestEmulator['exchanges'] = [];
 
     before(async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'emulator-state-'));
@@ -55,6 +58,7 @@ for (const backend of ['file', 'postgres'] as const) {
 
     /** Stops the emulator and starts another on the same state, the client keeping its token. */
     async function restart(): Promise<void> {
+      exchanges.push(...t.exchanges);
       await t.stop();
       t = await startTestEmulator({ state });
     }
@@ -118,6 +122,10 @@ for (const backend of ['file', 'postgres'] as const) {
       const resources = (await t.client.control('GET', '/resources')).body;
       assert.deepEqual(resources.partitions, []);
       assert.equal((await t.client.control('GET', '/clock')).body.controlled, false);
+    });
+
+    it('every exchange conformed to the published contract', async (ctx) => {
+      await checkContract([...exchanges, ...t.exchanges], (m) => ctx.skip(m));
     });
   });
 }

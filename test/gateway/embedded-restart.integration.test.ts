@@ -97,7 +97,7 @@ describe('restarting the embedded stack (npm start)', () => {
       input: { name: 'Restart', accessToken: stripeKey, resources: ['CHARGES'], schedule: { frequency: 'HOUR', interval: 1 } },
     });
     onboarding = await waitFor(
-      async () => (await gql(`query($id: ID!) { onboarding(id: $id) { status connection { id } dataflows { id } error { message } } }`, { id: onboardStripe.id })).onboarding,
+      async () => (await gql(`query($id: ID!) { onboarding(id: $id) { status connection { id } dataflows { id } steps { key resourceId } error { message } } }`, { id: onboardStripe.id })).onboarding,
       (o) => ['SUCCEEDED', 'FAILED', 'ROLLED_BACK'].includes(o.status),
       'onboarding',
     );
@@ -144,13 +144,32 @@ describe('restarting the embedded stack (npm start)', () => {
     }
   });
 
+  it('makes a second dataflow of the source connection, target connection and mapping the onboarding made before the restart', async () => {
+    const step = (key: string) => onboarding.steps.find((s: { key: string }) => s.key === key).resourceId as string;
+    // The emulator's clock is ahead of real time by now: start after it.
+    const startTime = new Date(((await control('GET', '/clock')).now + 60) * 1000).toISOString();
+    const done = await succeeded(`mutation($input: CreateDataflowInput!) { createDataflow(input: $input) { id } }`, {
+      input: {
+        name: 'Charges again',
+        sourceConnectionId: step('charges:source-connection'),
+        targetConnectionId: step('charges:target-connection'),
+        mappingId: step('charges:mapping'),
+        schedule: { frequency: 'ONCE', startTime },
+      },
+    });
+    const { dataflow: second } = await gql(`query($id: ID!) { dataflow(id: $id) { platformId state } }`, { id: done.resourceId });
+    assert.equal(second.state, 'ENABLED');
+    assert.ok(second.platformId);
+    assert.equal((await control('GET', '/resources')).partitions[0].flows, 2);
+  });
+
   it('disables and deletes the dataflow, then deletes the connection with what uses it', async () => {
     await succeeded(`mutation($id: ID!) { disableDataflow(id: $id) { id } }`, { id: dataflowId });
     assert.equal((await dataflow()).state, 'DISABLED');
     await succeeded(`mutation($id: ID!) { deleteDataflow(id: $id) { id } }`, { id: dataflowId });
     await succeeded(`mutation($id: ID!) { deleteConnection(id: $id, cascade: true) { id } }`, { id: connectionId });
     const partition = (await control('GET', '/resources')).partitions[0];
-    assert.equal(partition.flows, 0);
+    assert.equal(partition.flows, 0, 'the cascade took the second dataflow too');
     assert.equal(partition.connections, 0);
   });
 
