@@ -63,9 +63,20 @@ describe('every Stripe record arrives (issue 12)', () => {
     loaderConnectionId = loader.body.id;
     const fixtures = (JSON.parse(readFileSync(FIXTURES, 'utf8')) as { resources: Record<string, Record<string, Json>> }).resources;
     for (const [resource, name] of Object.entries(FIXTURE_OF)) {
-      const fixture = { ...fixtures[name]!, created: now - 3600 };
-      const added = await stack.control('POST', `/connections/${loaderConnectionId}/stripe/${resource}`, { records: [fixture] });
-      assert.equal(added.added, 1, JSON.stringify(added));
+      const records: Json[] = [{ ...fixtures[name]!, created: now - 3600 }];
+      // A charge as Stripe lists it once refunded: its refunds list holds Stripe's refund fixture.
+      if (resource === 'charges') {
+        const refund = { ...fixtures.refund!, created: now - 1800 };
+        records.push({
+          ...fixtures.charge!,
+          id: `${idOf(fixtures.charge!)}R`,
+          created: now - 1800,
+          refunded: true,
+          refunds: { ...(fixtures.charge!.refunds as Record<string, Json>), data: [refund], total_count: 1 },
+        });
+      }
+      const added = await stack.control('POST', `/connections/${loaderConnectionId}/stripe/${resource}`, { records });
+      assert.equal(added.added, records.length, JSON.stringify(added));
     }
     onboarding = await onboardAndWait(stack, {
       name: 'Every record',
@@ -111,6 +122,10 @@ describe('every Stripe record arrives (issue 12)', () => {
           source.some((r) => idOf(r) === fixtureId(p)),
           "Stripe's fixture object is among the records read",
         );
+        if (p === 'charges') {
+          const refunded = source.find((r) => idOf(r) === `${fixtureId(p)}R`);
+          assert.equal(((refunded?.refunds as Record<string, Json>).data as Json[]).length, 1, 'a charge whose refunds list is filled (a nested list)');
+        }
         if (p === 'charges' || p === 'balance_transactions') {
           // The day holds records whose reference Stripe expanded (charge.customer, balance transaction source).
           const field = p === 'charges' ? 'customer' : 'source';
