@@ -37,8 +37,8 @@ describe('npm run emulator and EMULATOR_STATE', () => {
         output += chunk.toString('utf8');
         if (output.includes('  state ')) resolve();
       };
-      running.stdout!.on('data', onData);
-      running.stderr!.on('data', onData);
+      running.stdout.on('data', onData);
+      running.stderr.on('data', onData);
       running.once('exit', (code) => reject(new Error(`the emulator exited with ${code}:\n${output}`)));
     });
     return { output };
