@@ -31,4 +31,13 @@ export class EmulatorClock {
   release(): void {
     this.frozenMs = null;
   }
+
+  /** The frozen time in epoch milliseconds, or null while the clock follows real time (for persistence). */
+  snapshot(): number | null {
+    return this.frozenMs;
+  }
+
+  restore(frozenMs: number | null): void {
+    this.frozenMs = frozenMs;
+  }
 }

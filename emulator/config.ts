@@ -1,3 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { StateBackendOptions } from './state/persistence.js';
+
 /**
  * Emulator configuration: who may call it and how it behaves.
  * Every field has a documented default so `startEmulator()` works with no arguments.
@@ -30,7 +35,15 @@ export interface EmulatorOptions {
   missingSandboxPolicy?: 'reject' | 'default';
   /** Hours of history the first run of a backfilling flow ingests. Default 24. */
   backfillHours?: number;
+  /**
+   * Where the state is kept across restarts, and the 32-byte key that seals the secrets in it
+   * (a connection's Stripe key). Default none: in memory only.
+   */
+  state?: EmulatorStateOptions | null;
 }
+
+/** A persisted state: where it lives and the key its secrets are sealed with. */
+export type EmulatorStateOptions = StateBackendOptions & { key: Buffer };
 
 export type ResolvedEmulatorOptions = Required<EmulatorOptions>;
 
@@ -47,6 +60,7 @@ export const EMULATOR_DEFAULTS: ResolvedEmulatorOptions = {
   bodyLimitBytes: 1024 * 1024,
   missingSandboxPolicy: 'reject',
   backfillHours: 24,
+  state: null,
 };
 
 export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
@@ -104,6 +118,11 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions 
     bodyLimitBytes: int('EMULATOR_BODY_LIMIT_BYTES', 1024, 100 * 1024 * 1024),
     backfillHours: int('EMULATOR_BACKFILL_HOURS', 0, 24 * 365),
   };
+  const statePath = env.EMULATOR_STATE;
+  if (statePath) {
+    if (/^postgres(ql)?:\/\//.test(statePath)) problems.push('EMULATOR_STATE must be a file path (the PostgreSQL state is for the emulator embedded in npm start)');
+    else options.state = { kind: 'file', path: path.resolve(statePath), key: stateKeyFor(path.resolve(statePath)) };
+  }
   const policy = env.EMULATOR_MISSING_SANDBOX;
   if (policy) {
     if (policy === 'reject' || policy === 'default') options.missingSandboxPolicy = policy;
@@ -117,4 +136,17 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions 
   }
   if (problems.length > 0) throw new Error(`Invalid emulator configuration:\n- ${problems.join('\n- ')}`);
   return options;
+}
+
+/**
+ * The key that seals the secrets of a state file: `<file>.key` beside it (32 random bytes, hex,
+ * mode 0600), made on first use, so the state file alone holds no Stripe key.
+ */
+function stateKeyFor(file: string): Buffer {
+  const keyFile = `${file}.key`;
+  if (!existsSync(keyFile)) {
+    mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+    writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex');
 }

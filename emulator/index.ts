@@ -8,10 +8,13 @@ import { RequestLog } from './http/request-log.js';
 import { TokenRegistry } from './http/token-registry.js';
 import { RunEngine } from './ingestion/run-engine.js';
 import { registerPlatformRoutes } from './services/routes.js';
+import { openBackend, StatePersister } from './state/persistence.js';
+import { Sealer } from './state/sealing.js';
 import { EmulatorStore } from './state/store.js';
 import { StripeDataGenerator } from './stripe/generator.js';
+import { StripeAccounts } from './stripe/stripe-accounts.js';
 
-export type { EmulatorOptions } from './config.js';
+export type { EmulatorOptions, EmulatorStateOptions } from './config.js';
 export { emulatorOptionsFromEnv, EMULATOR_DEFAULTS, primaryOrgId, firstSandbox } from './config.js';
 
 /** A running emulator. */
@@ -34,6 +37,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const clock = new EmulatorClock();
   const store = new EmulatorStore({ orgIds: resolved.orgIds, sandboxes: resolved.sandboxes });
   const stripe = new StripeDataGenerator({ seed: resolved.seed });
+  const accounts = new StripeAccounts(stripe);
   const context: EmulatorContext = {
     options: resolved,
     clock,
@@ -42,11 +46,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     faults: new FaultRegistry(resolved.seed),
     requestLog: new RequestLog(),
     stripe,
-    runs: new RunEngine({ store, clock, stripe, backfillHours: resolved.backfillHours }),
+    accounts,
+    runs: new RunEngine({ store, clock, accounts, backfillHours: resolved.backfillHours }),
   };
+  if (resolved.state) {
+    const { key, ...backend } = resolved.state;
+    const warn = (message: string) => console.warn(`[emulator] ${message}`);
+    context.persistence = new StatePersister({ store, clock, tokens: context.tokens, runs: context.runs, accounts, sealer: new Sealer(key) }, openBackend(backend), warn);
+    try {
+      await context.persistence.load();
+    } catch (error) {
+      await context.persistence.close().catch(() => undefined);
+      throw new Error(`The emulator could not load its saved state from the ${context.persistence.description}: ${(error as Error).message}`);
+    }
+  }
   const app = buildHttpApp(context);
   registerPlatformRoutes(app, context);
-  await app.listen({ port: resolved.port, host: resolved.host });
+  try {
+    await app.listen({ port: resolved.port, host: resolved.host });
+  } catch (error) {
+    await context.persistence?.close();
+    throw error;
+  }
   const port = (app.server.address() as AddressInfo).port;
   const url = `http://${resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host}:${port}`;
   return {
@@ -54,6 +75,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port,
     options: resolved,
     context,
-    stop: () => app.close(),
+    stop: async () => {
+      await app.close();
+      await context.persistence?.close();
+    },
   };
 }

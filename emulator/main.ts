@@ -9,7 +9,13 @@ async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(2);
   }
-  const emulator = await startEmulator(options);
+  let emulator;
+  try {
+    emulator = await startEmulator(options);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
   const o = emulator.options;
   console.log(`Flowgate AEP emulator listening on ${emulator.url}`);
   console.log(`  Platform base URL   ${emulator.url}  (e.g. ${emulator.url}/data/foundation/flowservice)`);
@@ -20,6 +26,7 @@ async function main(): Promise<void> {
   console.log(`  sandboxes           ${o.sandboxes.join(', ')}`);
   console.log(`  tenant id           ${o.tenantId}`);
   console.log(`  control API         ${emulator.url}/__emulator/`);
+  console.log(`  state               ${emulator.context.persistence ? `kept in the ${emulator.context.persistence.description}` : 'in memory (set EMULATOR_STATE=<file> to keep it)'}`);
   const shutdown = async () => {
     await emulator.stop();
     process.exit(0);

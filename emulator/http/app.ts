@@ -5,6 +5,7 @@ import type { EmulatorContext, PlatformCall } from '../context.js';
 import { PlatformHttpError } from '../errors/platform-error.js';
 import { familyErrors } from './family-errors.js';
 import { checkPlatformCall } from './gateway-checks.js';
+import { parseQueryString } from './query-values.js';
 import { redactQuery } from './request-log.js';
 import { isPlatformFamily, serviceFamilyOf, type ServiceFamily } from './service-family.js';
 
@@ -34,7 +35,8 @@ export function buildHttpApp(ctx: EmulatorContext): FastifyInstance {
     logger: false,
     bodyLimit: ctx.options.bodyLimitBytes,
     // Flow Service documents `/connections/{id}/` (trailing slash) next to `/connections/{id}`.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // A repeated parameter with the same value counts once (see query-values.ts).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500, querystringParser: parseQueryString },
     // Echo the caller's x-request-id (Adobe's gateway does) so client and emulator logs correlate.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -100,6 +102,15 @@ export function buildHttpApp(ctx: EmulatorContext): FastifyInstance {
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
+    // The answer leaves only once the state it reports is saved, so a restart never forgets what
+    // a client was told exists. A failed save is logged and retried with the next request.
+    if (ctx.persistence) {
+      try {
+        await ctx.persistence.saveAfter(request.method);
+      } catch (error) {
+        console.error(`[emulator] saving the state to the ${ctx.persistence.description} failed (retried with the next request): ${(error as Error).message}`);
+      }
+    }
     if (request.dropAfterCommit) {
       // The handler has already changed state; the client just never hears about it.
       logRequest(ctx, request, reply.statusCode, reply.elapsedTime);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { catalogueError } from '../errors/error-bodies.js';
 import { FLOW_SERVICE_ERRORS as FLOW } from '../errors/error-catalogue.js';
+import { queryBoolean } from './query-values.js';
 
 /**
  * Flow Service list semantics (PLATFORM-API.md §12): `property` filters (ANDed, comma = OR of
@@ -25,14 +25,24 @@ const OPERATORS: Operator[] = ['==', '!=', '>=', '<=', '~', '>', '<'];
 const MAX_LIMIT = 1000;
 
 export function listFlowItems(items: Record<string, any>[], query: Record<string, unknown>, options: FlowListOptions): Record<string, unknown> {
-  const properties = asList(query.property);
-  const filters = properties.map(parseFilter);
-  const orderby = typeof query.orderby === 'string' && query.orderby !== '' ? parseOrderBy(query.orderby) : null;
-  const count = parseBoolean(query.count, 'count');
+  const count = parseCount(query.count);
   const limitRaw = query.limit;
   if (count && limitRaw !== undefined) {
     throw catalogueError(FLOW.limitWithCount, 'The limit and count parameters cannot be given together in the same request.');
   }
+  // A continuation token carries the query it continues, so `_links.next.href` needs nothing
+  // else (the spec's example is `/connections?continuationToken=…`). Parameters sent beside it
+  // must agree with it; a `limit` sent beside it sets the next page's size.
+  const continued = typeof query.continuationToken === 'string' ? decodeToken(query.continuationToken) : null;
+  const properties = asList(query.property);
+  const orderbyRaw = typeof query.orderby === 'string' && query.orderby !== '' ? query.orderby : null;
+  if (continued && ((properties.length > 0 && !sameList(properties, continued.p)) || (orderbyRaw !== null && orderbyRaw !== continued.ob))) {
+    throw catalogueError(FLOW.invalidQueryValue, 'The continuationToken does not belong to this query: send it alone, or with the same property and orderby parameters.');
+  }
+  const effectiveProperties = continued ? continued.p : properties;
+  const effectiveOrderby = continued ? continued.ob : orderbyRaw;
+  const filters = effectiveProperties.map(parseFilter);
+  const orderby = effectiveOrderby === null ? null : parseOrderBy(effectiveOrderby);
 
   let selected = items.filter((item) => filters.every((f) => matches(item, f)));
   if (count) return { count: selected.length };
@@ -46,18 +56,13 @@ export function listFlowItems(items: Record<string, any>[], query: Record<string
     return (a.createdAt ?? 0) - (b.createdAt ?? 0) || String(a.id).localeCompare(String(b.id));
   });
 
-  const limit = limitRaw === undefined ? (options.defaultLimit ?? 100) : parseLimit(limitRaw);
-  const fingerprint = queryFingerprint(properties, orderby);
-  const offset = typeof query.continuationToken === 'string' ? decodeToken(query.continuationToken, fingerprint) : 0;
+  const limit = limitRaw !== undefined ? parseLimit(limitRaw) : (continued?.l ?? options.defaultLimit ?? 100);
+  const offset = continued?.o ?? 0;
   const page = selected.slice(offset, offset + limit);
   const links: Record<string, unknown> = {};
   if (offset + limit < selected.length) {
-    const next = new URLSearchParams();
-    for (const p of properties) next.append('property', p);
-    if (typeof query.orderby === 'string' && query.orderby !== '') next.set('orderby', query.orderby);
-    next.set('limit', String(limit));
-    next.set('continuationToken', encodeToken(offset + limit, fingerprint));
-    links.next = { href: `${options.selfPath}?${next.toString()}` };
+    const token = encodeToken({ o: offset + limit, l: limit, p: effectiveProperties, ob: effectiveOrderby });
+    links.next = { href: `${options.selfPath}?continuationToken=${token}` };
   }
   return { items: page, _links: links };
 }
@@ -168,11 +173,10 @@ function parseLimit(raw: unknown): number {
   return n;
 }
 
-function parseBoolean(raw: unknown, name: string): boolean {
-  if (raw === undefined) return false;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw catalogueError(FLOW.invalidQueryValue, `The ${name} parameter must be true or false.`);
+function parseCount(raw: unknown): boolean {
+  const value = queryBoolean(raw);
+  if (value === null) throw catalogueError(FLOW.invalidQueryValue, `The count parameter must be true or false (any case), not '${String(raw)}'.`);
+  return value ?? false;
 }
 
 function asList(raw: unknown): string[] {
@@ -180,23 +184,43 @@ function asList(raw: unknown): string[] {
   return (Array.isArray(raw) ? raw : [raw]).map(String).filter((s) => s !== '');
 }
 
-function queryFingerprint(properties: string[], orderby: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify([properties, orderby]))
-    .digest('base64url')
-    .slice(0, 10);
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-function encodeToken(offset: number, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint })).toString('base64url');
+/** What a continuation token holds: the next offset, the page size, the filters and the order. */
+interface ContinuedQuery {
+  o: number;
+  l: number;
+  p: string[];
+  ob: string | null;
 }
 
-function decodeToken(token: string, fingerprint: string): number {
+// base64url has no `=`, so a client that takes "everything after the =" of the href gets the token whole.
+function encodeToken(query: ContinuedQuery): string {
+  return Buffer.from(JSON.stringify(query)).toString('base64url');
+}
+
+function decodeToken(token: string): ContinuedQuery {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown; f?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.f === fingerprint) return parsed.o;
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<ContinuedQuery>;
+    const { o, l, p, ob } = parsed;
+    if (
+      typeof o === 'number' &&
+      Number.isInteger(o) &&
+      o >= 0 &&
+      typeof l === 'number' &&
+      Number.isInteger(l) &&
+      l >= 1 &&
+      l <= MAX_LIMIT &&
+      Array.isArray(p) &&
+      p.every((x) => typeof x === 'string') &&
+      (ob === null || typeof ob === 'string')
+    ) {
+      return { o, l, p, ob };
+    }
   } catch {
     // fall through to the error below
   }
-  throw catalogueError(FLOW.invalidQueryValue, 'The continuationToken is invalid or does not belong to this query.');
+  throw catalogueError(FLOW.invalidQueryValue, 'The continuationToken is invalid. Use the _links.next.href of the previous page as it is.');
 }

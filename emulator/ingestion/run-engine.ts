@@ -5,15 +5,17 @@ import { applyMapping, type StoredMapping } from '../services/data-prep/apply-ma
 import { getMappingSet } from '../services/data-prep/mapping-sets.js';
 import { periodSeconds, scheduleFromWire, START_TIME_GRACE_SECONDS } from '../services/flow-service/schedule-rules.js';
 import { isAcceptedStripeKey } from '../services/flow-service/stripe-credentials.js';
-import { schemaFieldPaths } from '../services/schema-registry/xdm-fields.js';
+import { schemaFieldPaths, schemaRecordShape } from '../services/schema-registry/xdm-fields.js';
+import { validateXdmRecord } from '../services/schema-registry/xdm-validate.js';
 import type { EmulatorStore, FlowRecord, SandboxPartition } from '../state/store.js';
-import type { StripeDataGenerator } from '../stripe/generator.js';
+import type { StripeAccounts } from '../stripe/stripe-accounts.js';
 import type { StripeResourcePath } from '../stripe/stripe-resources.js';
 
 export interface RunEngineOptions {
   store: EmulatorStore;
   clock: EmulatorClock;
-  stripe: StripeDataGenerator;
+  /** Where runs read Stripe records. */
+  accounts: StripeAccounts;
   /** Hours of history a backfilling first run reads. */
   backfillHours: number;
   /** Safety valve: at most this many runs per flow per catch-up (a year of 15-minute runs is 35,040). */
@@ -23,8 +25,10 @@ export interface RunEngineOptions {
 /** Final run statuses, as `metrics.statusSummary.status` reports them. */
 export type RunStatus = 'inProgress' | 'success' | 'partialSuccess' | 'failed';
 
-interface PendingRun {
-  partition: SandboxPartition;
+/** A run whose ingestion is done and whose simulated duration has not yet passed. */
+export interface PendingRun {
+  orgId: string;
+  sandboxName: string;
   runId: string;
   flowId: string;
   completeAtMs: number;
@@ -36,6 +40,26 @@ interface PendingRun {
   readCount: number;
   failedCount: number;
   outputBytes: number;
+  /** How the run came about, as `copyActivity.statusSummary.extensions.type` reports it. */
+  kind: 'scheduled' | 'one-time';
+}
+
+/** An on-demand run (`POST /runs`) waiting for its start time. */
+export interface RequestedRun {
+  orgId: string;
+  sandboxName: string;
+  runId: string;
+  flowId: string;
+  startAtSeconds: number;
+  windowStartSeconds: number;
+  windowEndSeconds: number;
+}
+
+/** What `POST /runs` asks for, checked by the route. */
+export interface RunRequest {
+  startAtSeconds: number;
+  windowStartSeconds: number;
+  windowEndSeconds: number;
 }
 
 const BASE_RUN_SECONDS = 20;
@@ -51,6 +75,9 @@ const MAX_SAMPLE_ERRORS = 20;
  */
 export class RunEngine {
   private readonly pending = new Map<string, PendingRun>();
+  private readonly requested = new Map<string, RequestedRun>();
+  /** Counts every run started or completed, so a caller can tell whether a catch-up changed anything. */
+  changes = 0;
   private readonly maxRunsPerCatchUp: number;
 
   constructor(private readonly options: RunEngineOptions) {
@@ -97,6 +124,12 @@ export class RunEngine {
         started += produced;
       }
     }
+    for (const run of [...this.requested.values()].sort((a, b) => a.startAtSeconds - b.startAtSeconds)) {
+      if (run.startAtSeconds > nowSeconds) continue;
+      this.requested.delete(run.runId);
+      this.startRequestedRun(run);
+      started++;
+    }
     const nowMs = this.options.clock.nowMs();
     for (const run of [...this.pending.values()].sort((a, b) => a.completeAtMs - b.completeAtMs)) {
       if (run.completeAtMs <= nowMs) this.completeRun(run);
@@ -104,12 +137,57 @@ export class RunEngine {
     return started;
   }
 
-  /** Forgets runs in progress (the store is reset separately). */
+  /**
+   * An on-demand run of a flow (`POST /runs`): recorded at once as `scheduled`, it reads its
+   * window when its start time comes and then runs like a scheduled run. It does not move the
+   * flow's schedule. Returns the run as stored.
+   */
+  requestRun(partition: SandboxPartition, flow: FlowRecord, request: RunRequest): { id: string; etag: string } {
+    const nowMs = this.options.clock.nowMs();
+    const runId = newUuid();
+    flow.onDemandRunCount = (flow.onDemandRunCount ?? 0) + 1;
+    const etag = newEtag(nowMs);
+    const wire: Record<string, any> = {
+      ...this.runIdentity(partition, flow, runId, nowMs, `M-${flow.wire.id}-ondemand-${flow.onDemandRunCount - 1}:${runId}`),
+      etag,
+      eTag: etag,
+      params: { startTime: request.startAtSeconds, windowStartTime: request.windowStartSeconds, windowEndTime: request.windowEndSeconds },
+      metrics: { statusSummary: { status: 'scheduled', errors: [], activityRefs: [] } },
+      activities: [],
+    };
+    partition.runs.set(runId, { wire });
+    const created = { id: runId, etag };
+    this.requested.set(runId, {
+      orgId: partition.orgId,
+      sandboxName: partition.sandboxName,
+      runId,
+      flowId: flow.wire.id,
+      startAtSeconds: request.startAtSeconds,
+      windowStartSeconds: request.windowStartSeconds,
+      windowEndSeconds: request.windowEndSeconds,
+    });
+    return created;
+  }
+
+  /** Runs in progress and requested runs, for persistence. */
+  snapshot(): { pending: PendingRun[]; requested: RequestedRun[] } {
+    return { pending: [...this.pending.values()], requested: [...this.requested.values()] };
+  }
+
+  restore(state: { pending: PendingRun[]; requested: RequestedRun[] }): void {
+    this.reset();
+    for (const run of state.pending) this.pending.set(run.runId, run);
+    for (const run of state.requested) this.requested.set(run.runId, run);
+  }
+
+  /** Forgets runs in progress and requested runs (the store is reset separately). */
   reset(): void {
     this.pending.clear();
+    this.requested.clear();
   }
 
   private startRun(partition: SandboxPartition, flow: FlowRecord, atSeconds: number): void {
+    this.changes++;
     const schedule = scheduleFromWire(flow.wire.scheduleParams);
     const firstRun = flow.runCount === 0;
     const backfill = schedule.backfill !== false;
@@ -118,9 +196,69 @@ export class RunEngine {
     flow.runCount++;
     flow.lastRunAtSeconds = atSeconds;
     flow.lastWindowEndSeconds = windowEnd;
-
-    const startedMs = atSeconds * 1000;
     const runId = newUuid();
+    const wire: Record<string, any> = this.runIdentity(partition, flow, runId, atSeconds * 1000, `M-${flow.wire.id}-scheduled-${flow.runCount - 1}:${runId}`);
+    wire.params = { windowStartTime: windowStart, windowEndTime: windowEnd };
+    partition.runs.set(runId, { wire });
+    this.beginRun(partition, flow, wire, atSeconds, windowStart, windowEnd, 'scheduled');
+  }
+
+  /** A requested run whose start time has come: it reads its window now (up to its start: later records do not exist yet). */
+  private startRequestedRun(run: RequestedRun): void {
+    this.changes++;
+    const partition = this.options.store.partition(run.orgId, run.sandboxName);
+    const stored = partition.runs.get(run.runId);
+    if (!stored) return;
+    const flow = partition.flows.get(run.flowId);
+    const windowEnd = Math.min(run.windowEndSeconds, run.startAtSeconds);
+    if (!flow) {
+      this.failWithoutIngesting(stored.wire, run.startAtSeconds, 'CONNECTOR-2001-500', `The flow ${run.flowId} no longer exists.`);
+      return;
+    }
+    this.beginRun(partition, flow, stored.wire, run.startAtSeconds, run.windowStartSeconds, windowEnd, 'one-time');
+  }
+
+  /** The attributes every run carries from its flow. */
+  private runIdentity(partition: SandboxPartition, flow: FlowRecord, runId: string, createdMs: number, providerRefId: string): Record<string, any> {
+    return {
+      id: runId,
+      createdAt: createdMs,
+      updatedAt: createdMs,
+      createdBy: flow.wire.createdBy,
+      updatedBy: flow.wire.createdBy,
+      createdClient: flow.wire.createdClient,
+      updatedClient: flow.wire.createdClient,
+      sandboxId: partition.sandboxId,
+      sandboxName: partition.sandboxName,
+      imsOrgId: partition.orgId,
+      flowId: flow.wire.id,
+      flowSpec: flow.wire.flowSpec,
+      providerRefId,
+      sourceInfo: [{ id: flow.wire.sourceConnectionIds[0], type: 'SourceConnection' }],
+      targetInfo: [{ id: flow.wire.targetConnectionIds[0], type: 'TargetConnection' }],
+    };
+  }
+
+  /** A requested run whose flow is gone: it fails at once, reading nothing. */
+  private failWithoutIngesting(wire: Record<string, any>, atSeconds: number, code: string, message: string): void {
+    const atMs = atSeconds * 1000;
+    const etag = newEtag(atMs);
+    Object.assign(wire, {
+      updatedAt: atMs,
+      etag,
+      eTag: etag,
+      metrics: {
+        durationSummary: { startedAtUTC: atMs, completedAtUTC: atMs },
+        recordSummary: { inputRecordCount: 0, outputRecordCount: 0, failedRecordCount: 0 },
+        statusSummary: { status: 'failed', errors: [{ code, message }], activityRefs: [] },
+      },
+    });
+  }
+
+  /** Reads the window, maps the records, opens the batch; the run completes when its simulated duration has passed. */
+  private beginRun(partition: SandboxPartition, flow: FlowRecord, wire: Record<string, any>, atSeconds: number, windowStart: number, windowEnd: number, kind: 'scheduled' | 'one-time'): void {
+    const startedMs = atSeconds * 1000;
+    const runId: string = wire.id;
     const outcome = this.ingest(partition, flow, windowStart, windowEnd);
     const durationMs = BASE_RUN_SECONDS * 1000 + outcome.readCount * MS_PER_RECORD;
     const batchId =
@@ -137,28 +275,12 @@ export class RunEngine {
             createdMs: startedMs,
             outputBytes: 0,
           });
-
-    const sourceConnectionId: string = flow.wire.sourceConnectionIds[0];
-    const targetConnectionId: string = flow.wire.targetConnectionIds[0];
     const etag = newEtag(startedMs);
-    const wire: Record<string, any> = {
-      id: runId,
-      createdAt: startedMs,
+    Object.assign(wire, {
       updatedAt: startedMs,
-      createdBy: flow.wire.createdBy,
-      updatedBy: flow.wire.createdBy,
-      createdClient: flow.wire.createdClient,
-      updatedClient: flow.wire.createdClient,
-      sandboxId: partition.sandboxId,
-      sandboxName: partition.sandboxName,
-      imsOrgId: partition.orgId,
-      flowId: flow.wire.id,
-      flowSpec: flow.wire.flowSpec,
-      providerRefId: `M-${flow.wire.id}-scheduled-${flow.runCount - 1}:${runId}`,
       // Adobe's docs show `etag`, the spec `eTag`; both are sent so either reader works.
       etag,
       eTag: etag,
-      params: { windowStartTime: windowStart, windowEndTime: windowEnd },
       metrics: {
         durationSummary: { startedAtUTC: startedMs },
         sizeSummary: { inputBytes: outcome.inputBytes, outputBytes: 0 },
@@ -167,12 +289,12 @@ export class RunEngine {
         statusSummary: { status: 'inProgress', errors: [], activityRefs: [] },
       },
       activities: [],
-      sourceInfo: [{ id: sourceConnectionId, type: 'SourceConnection' }],
-      targetInfo: [{ id: targetConnectionId, type: 'TargetConnection', ...(batchId ? { reference: { type: 'Batch', ids: [batchId] } } : {}) }],
-    };
-    partition.runs.set(runId, { wire });
+    });
+    wire.params = { ...wire.params, windowStartTime: windowStart, windowEndTime: windowEnd };
+    if (batchId) wire.targetInfo = [{ ...wire.targetInfo[0], reference: { type: 'Batch', ids: [batchId] } }];
     this.pending.set(runId, {
-      partition,
+      orgId: partition.orgId,
+      sandboxName: partition.sandboxName,
       runId,
       flowId: flow.wire.id,
       completeAtMs: startedMs + durationMs,
@@ -184,6 +306,7 @@ export class RunEngine {
       readCount: outcome.readCount,
       failedCount: outcome.failedCount,
       outputBytes: outcome.outputBytes,
+      kind,
     });
   }
 
@@ -214,38 +337,65 @@ export class RunEngine {
     const mappingSet = getMappingSet(partition, mappingId, Number(mappingVersion));
     const fields = schemaFieldPaths(partition, target.wire.data.schema.id);
     if (!mappingSet || !fields) return failed('MAPPER-2200-400', `The mapping set ${mappingId} version ${mappingVersion} or its schema no longer exists.`, datasetId);
+    // Every record is checked against the dataset's schema as it is now, as batch ingestion does.
+    const datasetSchemaId: unknown = partition.datasets.get(datasetId)!.wire.schemaRef?.id;
+    const shape = typeof datasetSchemaId === 'string' ? schemaRecordShape(partition, datasetSchemaId) : undefined;
+    if (!shape) return failed('INGEST-1212-400', `The schema of dataset ${datasetId} no longer exists.`, datasetId);
 
     const resource = source.wire.params.resourcePath as StripeResourcePath;
     // The Stripe account is whatever the API key opens, so the key (not the connection) picks the data:
     // two connections with the same key read the same records.
-    const records = this.options.stripe.recordsBetween(resource, fromSeconds, toSeconds, String(connection.authParams.accessToken));
+    const records = this.options.accounts.recordsBetween(resource, fromSeconds, toSeconds, String(connection.authParams.accessToken));
     const written: Record<string, unknown>[] = [];
     const errorCounts = new Map<string, { code: string; message: string; recordCount: number }>();
     let inputBytes = 0;
     let outputBytes = 0;
+    const count = (code: string, message: string, recordId: unknown) => {
+      const key = `${code}|${message}`;
+      const entry = errorCounts.get(key) ?? { code, message: `${message} (record ${String(recordId ?? '?')})`, recordCount: 0 };
+      entry.recordCount++;
+      errorCounts.set(key, entry);
+    };
+    const nowMs = this.options.clock.nowMs();
     for (const record of records) {
       inputBytes += Buffer.byteLength(JSON.stringify(record));
-      const result = applyMapping({ data: record }, mappingSet.mappings as StoredMapping[], fields);
-      if (result.ok) {
-        written.push(result.record);
-        outputBytes += Buffer.byteLength(JSON.stringify(result.record));
+      const result = applyMapping({ data: record }, mappingSet.mappings as StoredMapping[], fields, { nowMs });
+      if (!result.ok) {
+        for (const error of result.errors) count(error.code, error.message, record.id);
         continue;
       }
-      for (const error of result.errors) {
-        const key = `${error.code}|${error.message}`;
-        const entry = errorCounts.get(key) ?? { code: error.code, message: `${error.message} (record ${String(record.id ?? '?')})`, recordCount: 0 };
-        entry.recordCount++;
-        errorCounts.set(key, entry);
+      const problems = validateXdmRecord(result.record, shape);
+      if (problems.length > 0) {
+        for (const problem of problems) {
+          // Adobe's row-error codes: 1555 a required field is missing, 1401 the row cannot be read as the schema says.
+          const required = problem.reason === 'the field is required';
+          count(required ? 'INGEST-1555-400' : 'INGEST-1401-400', `The record does not fit the dataset's schema at ${problem.path}: ${problem.reason}.`, record.id);
+        }
+        continue;
       }
+      written.push(result.record);
+      outputBytes += Buffer.byteLength(JSON.stringify(result.record));
     }
     const failedCount = records.length - written.length;
+    if (failedCount > 0) {
+      // The batch-level summary Adobe's failed-batch examples lead with.
+      errorCounts.set('summary', {
+        code: 'INGEST-1212-400',
+        message: `Encountered ${failedCount} errors in the data. Successfully ingested ${written.length} rows. Review the associated diagnostic files for additional details.`,
+        recordCount: failedCount,
+      });
+    }
     const status: PendingRun['status'] = failedCount === 0 ? 'success' : written.length === 0 ? 'failed' : 'partialSuccess';
     return {
       status,
       readCount: records.length,
       failedCount,
       written,
-      errors: [...errorCounts.values()].slice(0, MAX_SAMPLE_ERRORS),
+      // The summary first, then the row errors (at most MAX_SAMPLE_ERRORS of them).
+      errors: [...(errorCounts.has('summary') ? [errorCounts.get('summary')!] : []), ...[...errorCounts.entries()].filter(([key]) => key !== 'summary').map(([, e]) => e)].slice(
+        0,
+        MAX_SAMPLE_ERRORS + 1,
+      ),
       datasetId,
       inputBytes,
       outputBytes,
@@ -253,8 +403,10 @@ export class RunEngine {
   }
 
   private completeRun(run: PendingRun): void {
+    this.changes++;
     this.pending.delete(run.runId);
-    const stored = run.partition.runs.get(run.runId);
+    const partition = this.options.store.partition(run.orgId, run.sandboxName);
+    const stored = partition.runs.get(run.runId);
     if (!stored) return;
     const wire = stored.wire;
     const completedMs = run.completeAtMs;
@@ -262,10 +414,10 @@ export class RunEngine {
     const writtenCount = run.written.length;
 
     if (run.datasetId && run.batchId) {
-      const rows = run.partition.datasetRecords.get(run.datasetId) ?? [];
+      const rows = partition.datasetRecords.get(run.datasetId) ?? [];
       for (const record of run.written) rows.push({ batchId: run.batchId, runId: run.runId, record });
-      run.partition.datasetRecords.set(run.datasetId, rows);
-      completeBatch(run.partition, run.batchId, {
+      partition.datasetRecords.set(run.datasetId, rows);
+      completeBatch(partition, run.batchId, {
         status: run.status === 'failed' ? 'failed' : 'success',
         recordsWritten: writtenCount,
         failedRecords: run.failedCount,
@@ -307,7 +459,7 @@ export class RunEngine {
             completedAtUTC: startedMs + Math.round((completedMs - startedMs) / 2),
             extensions: { windowStart: wire.params.windowStartTime * 1000, windowEnd: wire.params.windowEndTime * 1000 },
           },
-          statusSummary: { status: run.errors.length > 0 && run.readCount === 0 ? 'failed' : 'success', extensions: { type: 'scheduled' } },
+          statusSummary: { status: run.errors.length > 0 && run.readCount === 0 ? 'failed' : 'success', extensions: { type: run.kind } },
           sourceInfo: wire.sourceInfo,
         },
         {
@@ -321,10 +473,12 @@ export class RunEngine {
       ],
     });
 
-    const flow = run.partition.flows.get(run.flowId);
+    const flow = partition.flows.get(run.flowId);
     if (flow) {
-      // A run finishing does not change the flow's etag (undocumented; we keep updates predictable for If-Match users).
-      flow.wire.lastRunDetails = { id: run.runId, state: run.status === 'failed' ? 'failed' : 'success', startedAtUTC: startedMs, completedAtUTC: completedMs };
+      // A run finishing does not change the flow's etag (undocumented; we keep updates predictable
+      // for If-Match users). The state is the run's own, `partialSuccess` included, so a client
+      // reading only the flow sees what its runs show.
+      flow.wire.lastRunDetails = { id: run.runId, state: run.status, startedAtUTC: startedMs, completedAtUTC: completedMs };
     }
   }
 }

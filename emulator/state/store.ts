@@ -47,6 +47,10 @@ export interface FlowRecord extends WireRecord {
   /** Epoch seconds of the latest run's scheduled time, and the end of the data window it read. */
   lastRunAtSeconds?: number;
   lastWindowEndSeconds?: number;
+  /** On-demand runs (`POST /runs`) requested so far. */
+  onDemandRunCount?: number;
+  /** The delta column the first on-demand run named; later runs may not name another. */
+  deltaColumn?: string;
 }
 
 export interface MappingSetRecord {
@@ -77,15 +81,15 @@ export class EmulatorStore {
     return this.options.sandboxes.includes(name);
   }
 
-  /** The partition of an org and sandbox, created on first use. The caller checks both exist. */
-  partition(orgId: string, sandboxName: string): SandboxPartition {
+  /** The partition of an org and sandbox, created on first use (with `sandboxId` when restoring one). The caller checks both exist. */
+  partition(orgId: string, sandboxName: string, sandboxId?: string): SandboxPartition {
     const key = `${orgId}\u0000${sandboxName}`;
     let partition = this.partitions.get(key);
     if (!partition) {
       partition = {
         orgId,
         sandboxName,
-        sandboxId: randomUUID(),
+        sandboxId: sandboxId ?? randomUUID(),
         connections: new Map(),
         sourceConnections: new Map(),
         targetConnections: new Map(),

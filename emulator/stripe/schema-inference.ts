@@ -70,8 +70,8 @@ export function inferSchemaNode(value: unknown): ExploreSchemaNode {
   return {};
 }
 
-/** Combines the schemas of two array elements (see the module header). */
-function mergeSchemaNodes(first: ExploreSchemaNode, second: ExploreSchemaNode): ExploreSchemaNode {
+/** Combines two schemas of the same value: of two array elements, or of one field in two records (see the module header). */
+export function mergeSchemaNodes(first: ExploreSchemaNode, second: ExploreSchemaNode): ExploreSchemaNode {
   if (first.type === undefined) return second;
   if (second.type === undefined) return first;
   if (first.type === 'object' && second.type === 'object') {

@@ -24,6 +24,11 @@ export function buildSubscription(ctx: BuildContext): StripeObject {
   const price = expandedCopy(world.recurringPriceBefore(created, rng));
   // An embedded price names its product by id, even when that price record itself was expanded.
   price.product = refId(price.product);
+  // The sample shows every optional object a record's embedded price may carry.
+  if (sample) {
+    price.transform_quantity ??= { divide_by: 10, round: 'up' };
+    (price.recurring as Record<string, unknown>).trial_period_days ??= 14;
+  }
   const recurring = price.recurring as { interval: string; interval_count: number; trial_period_days: number | null };
   const periodSeconds = (INTERVAL_SECONDS[recurring.interval] ?? 30 * DAY) * recurring.interval_count;
 

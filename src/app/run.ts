@@ -4,6 +4,7 @@ import { ensureFirstAdminKey } from '../auth/bootstrap-key.js';
 import { JwtVerifier } from '../auth/jwt-verifier.js';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
+import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.js';
 import { ReadinessCheck } from '../gateway/readiness.js';
 import { CallerRateLimiter } from '../graphql/rate-limits.js';
@@ -17,6 +18,9 @@ import type { AddressInfo } from 'node:net';
 import { startingResponder } from '../gateway/starting-responder.js';
 import { waitForDatabase, waitForRedis, type StartupState } from './dependencies.js';
 import { bullConnection, buildProcessDeps, type ProcessDeps } from './process.js';
+
+/** The schema of Flowgate's database where the embedded emulator keeps its state. */
+export const EMULATOR_STATE_SCHEMA = 'aep_emulator';
 
 export interface Roles {
   gateway: boolean;
@@ -34,10 +38,6 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-/**
- * Starts the roles asked for, in order: configuration, the embedded emulator (when no AEP
- * credentials are configured and it is not already running), migrations, then gateway/worker.
- */
 export interface StartOptions {
   /** Where a fresh embedded start prints its first admin key; default stdout (never the logger). */
   printFirstKey?: (text: string) => void;
@@ -45,15 +45,15 @@ export interface StartOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Starts the roles asked for, in order: the gateway's port (503 while starting), PostgreSQL
+ * (created and migrated) and Redis once reachable, the embedded emulator (when no AEP
+ * credentials are configured and it is not already running), then gateway/worker.
+ */
 export async function startProcess(roles: Roles, config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningProcess> {
-  let emulator: RunningEmulator | null = null;
-  if (config.platform.mode === 'embedded' && !(await isServing(config.platform.platformUrl))) {
-    emulator = await startEmulator({ port: config.platform.emulatorPort });
-    logger.info({ url: emulator.url }, 'embedded AEP emulator started (no AEP credentials configured)');
-  }
-
   // A gateway answers on its port at once (503 while it waits), so probes and early clients get
-  // an answer; the process then waits for PostgreSQL and Redis instead of exiting without them.
+  // an answer; the process then waits for PostgreSQL (created and migrated) and Redis instead of
+  // exiting without them.
   const state: StartupState = { database: 'waiting', redis: 'waiting' };
   const waitingFor = () => [state.database === 'waiting' && 'database', state.redis === 'waiting' && 'redis'].filter((d): d is string => typeof d === 'string');
   const starting = roles.gateway ? await listenWhileStarting(config, waitingFor) : null;
@@ -62,8 +62,22 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     await Promise.all([waitForDatabase({ config, logger, state, signal: options.signal }), waitForRedis({ config, logger, state, signal: options.signal })]);
   } catch (error) {
     starting?.close();
-    await emulator?.stop();
     throw error;
+  }
+
+  let emulator: RunningEmulator | null = null;
+  if (config.platform.mode === 'embedded' && !(await isServing(config.platform.platformUrl))) {
+    // The local Platform keeps its state beside Flowgate's own records (schema aep_emulator of the
+    // same database, which is why it starts once the database is there), so a restart finds every
+    // resource Flowgate knows; its secrets are sealed under Flowgate's secret key.
+    const secretKey = config.secretKey ?? embeddedSecretKey(logger)!;
+    emulator = await startEmulator({ port: config.platform.emulatorPort, state: { kind: 'postgres', url: config.databaseUrl, schema: EMULATOR_STATE_SCHEMA, key: secretKey.key } }).catch(
+      (error: unknown) => {
+        starting?.close();
+        throw error;
+      },
+    );
+    logger.info({ url: emulator.url, state: `schema ${EMULATOR_STATE_SCHEMA}` }, 'embedded AEP emulator started (no AEP credentials configured)');
   }
 
   const deps = buildProcessDeps(config, logger);

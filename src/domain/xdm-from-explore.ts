@@ -8,14 +8,19 @@
  * - Integers keep their `minimum`/`maximum` (Adobe's ±2^53 bounds), so the registry types them `long`.
  * - Arrays keep their item type; items with no known type become strings. Paths stop at arrays
  *   (mappings address whole arrays), so the fields inside array items are not listed as leaves.
- * - Empty objects (`metadata: {}` in Stripe) stay empty objects and are listed as leaves of type
- *   `object`, so a mapping can copy them whole.
+ * - Empty objects (`shipping: {}` in Stripe's fixtures) stay empty objects and are listed as
+ *   leaves of type `object`, so a mapping can copy them whole.
  * - XDM field names must match `^[A-Za-z0-9][A-Za-z0-9_-]*$`. A key that does not is renamed:
  *   every other character becomes `_` and leading `_`/`-` are removed. A key left empty by that is
  *   dropped. Names that are already valid keep their name; a renamed key that would collide with a
  *   sibling gets `_2`, `_3`… (siblings in schema order). Every rename and drop is reported, and
  *   each leaf carries the explore path it mirrors (`source`), so mappings never guess.
+ * - Stripe's own conventions (`stripe-fields.ts`) decide a field's type before the sample does:
+ *   metadata is a map of strings, Unix timestamps are date-times, amounts are integers, and an
+ *   expandable reference is its id (plus `<name>_expanded` when the sample shows the expansion).
+ *   Inside array items values are copied as Stripe sends them (only metadata is still a map).
  */
+import { knownListItems, stripeFieldRole } from './stripe-fields.js';
 
 /** One node of an explore schema (what `GET /connections/{id}/explore` answers under `schema`). */
 export interface ExploreNode {
@@ -33,13 +38,20 @@ export interface XdmFieldDefinition {
   items?: XdmFieldDefinition;
   minimum?: number;
   maximum?: number;
+  /** `date-time` for Stripe's Unix timestamps. */
+  format?: 'date-time';
+  /** `map` for Stripe's metadata (with `additionalProperties`). */
+  'meta:xdmType'?: 'map';
+  additionalProperties?: XdmFieldDefinition;
+  description?: string;
 }
 
 /** One leaf of the resulting schema: its XDM path, XDM type, and the explore path it mirrors. */
 export interface XdmLeaf {
   /** e.g. `_flowgatelocal.charges_data.amount`. */
   path: string;
-  type: XdmFieldDefinition['type'];
+  /** The JSON type, or the XDM type where it says more: `date-time` (a Unix timestamp), `map` (metadata). */
+  type: XdmFieldDefinition['type'] | 'date-time' | 'map';
   /** e.g. `data.amount` (the mapping source). */
   source: string;
 }
@@ -122,9 +134,10 @@ export function exploreSchemaProblem(value: unknown): { path: string; message: s
 
 /**
  * The field group properties and the flat leaf list for the record of an explore schema (see the
- * module header for the rules). `schema` must pass `exploreSchemaProblem`; `tenantId` is the
- * registry's tenant id without the underscore; `resource` names the record field (`charges` →
- * `charges_data`).
+ * module header for the rules, and `stripe-fields.ts` for what Stripe's records need beyond the
+ * sample: references, timestamps, amounts, metadata maps). `schema` must pass
+ * `exploreSchemaProblem`; `tenantId` is the registry's tenant id without the underscore;
+ * `resource` names the record field (`charges` → `charges_data`) and picks the Stripe rules.
  */
 export function xdmFromExplore(schema: ExploreNode, options: { tenantId: string; resource: string }): XdmFromExplore {
   const record = schema.properties?.data;
@@ -134,48 +147,112 @@ export function xdmFromExplore(schema: ExploreNode, options: { tenantId: string;
   const renamed: FieldRename[] = [];
   const fields: XdmLeaf[] = [];
 
-  const convert = (node: ExploreNode, xdmPath: string | null, source: string): XdmFieldDefinition => {
+  /** The children of an object node under XDM names; each renamed key is reported. */
+  const namedChildren = (node: ExploreNode, source: string): [key: string, name: string, child: ExploreNode][] => {
+    const children = Object.entries(node.properties ?? {});
+    const names = xdmNames(children.map(([key]) => key));
+    const out: [string, string, ExploreNode][] = [];
+    for (const [key, child] of children) {
+      const name = names.get(key) ?? null;
+      if (name !== key) renamed.push({ source: `${source}.${key}`, name });
+      if (name !== null) out.push([key, name, child]);
+    }
+    return out;
+  };
+
+  /**
+   * A value copied whole (array items, an expanded reference): typed as the sample shows it, with
+   * only the map rule applied inside (timestamps stay the integers Stripe sends).
+   */
+  const raw = (node: ExploreNode, keys: string[], source: string): XdmFieldDefinition => {
+    if (stripeFieldRole(options.resource, keys, node, true) === 'map') return mapField();
     switch (node.type) {
       case 'object': {
         const properties: Record<string, XdmFieldDefinition> = {};
-        const names = xdmNames(Object.keys(node.properties ?? {}));
-        for (const [key, child] of Object.entries(node.properties ?? {})) {
-          const name = names.get(key) ?? null;
-          const childSource = `${source}.${key}`;
-          if (name !== key) renamed.push({ source: childSource, name });
-          if (name === null) continue;
-          properties[name] = convert(child, xdmPath === null ? null : `${xdmPath}.${name}`, childSource);
-        }
-        if (xdmPath !== null && Object.keys(properties).length === 0) fields.push({ path: xdmPath, type: 'object', source });
+        for (const [key, name, child] of namedChildren(node, source)) properties[name] = raw(child, [...keys, key], `${source}.${key}`);
         return { type: 'object', properties };
       }
-      case 'array': {
-        // Fields inside items are not leaves of their own (paths stop at arrays), hence `null`.
-        const items = node.items?.type === undefined ? ({ type: 'string' } as const) : convert(node.items, null, `${source}[]`);
-        if (xdmPath !== null) fields.push({ path: xdmPath, type: 'array', source });
-        return { type: 'array', items };
-      }
-      case 'integer': {
-        if (xdmPath !== null) fields.push({ path: xdmPath, type: 'integer', source });
-        return {
-          type: 'integer',
-          ...(node.minimum !== undefined ? { minimum: node.minimum } : {}),
-          ...(node.maximum !== undefined ? { maximum: node.maximum } : {}),
-        };
-      }
+      case 'array':
+        return { type: 'array', items: node.items?.type === undefined ? { type: 'string' } : raw(node.items, [...keys, '[]'], `${source}[]`) };
+      case 'integer':
+        return integerField(node);
       case 'number':
       case 'boolean':
       case 'string':
-        if (xdmPath !== null) fields.push({ path: xdmPath, type: node.type, source });
         return { type: node.type };
       default:
         // Null in the sample: nothing is known, and a string holds any scalar Stripe sends.
-        if (xdmPath !== null) fields.push({ path: xdmPath, type: 'string', source });
         return { type: 'string' };
     }
   };
 
-  const recordField = convert(record, `${tenantNamespace}.${recordFieldName}`, 'data');
+  /** The fields of an object of the record, each by its Stripe role; leaves are listed as they are made. */
+  const objectFields = (node: ExploreNode, keys: string[], xdmPath: string, source: string): Record<string, XdmFieldDefinition> => {
+    const properties: Record<string, XdmFieldDefinition> = {};
+    const children = namedChildren(node, source);
+    const taken = new Set(children.map(([, name]) => name));
+    for (const [key, name, child] of children) {
+      const childKeys = [...keys, key];
+      const childSource = `${source}.${key}`;
+      const childPath = `${xdmPath}.${name}`;
+      const leaf = (definition: XdmFieldDefinition, type: XdmLeaf['type'], path = childPath) => {
+        fields.push({ path, type, source: childSource });
+        return definition;
+      };
+      switch (stripeFieldRole(options.resource, childKeys, child)) {
+        case 'map':
+          properties[name] = leaf(mapField(), 'map');
+          break;
+        case 'timestamp':
+          properties[name] = leaf({ type: 'string', format: 'date-time', description: `Stripe's ${key} (a Unix timestamp), as a date-time.` }, 'date-time');
+          break;
+        case 'amount':
+          properties[name] = leaf({ ...integerField({ ...LONG_BOUNDS, ...child }), description: "In the smallest unit of the record's currency (e.g. cents for usd)." }, 'integer');
+          break;
+        case 'reference': {
+          properties[name] = leaf({ type: 'string', description: `The id of the ${key}, whether Stripe sent the id or the expanded object.` }, 'string');
+          if (child.type === 'object' && Object.keys(child.properties ?? {}).length > 0) {
+            let expanded = `${name}_expanded`;
+            for (let n = 2; taken.has(expanded); n++) expanded = `${name}_expanded_${n}`;
+            taken.add(expanded);
+            properties[expanded] = leaf({ ...raw(child, childKeys, childSource), description: `The ${key} as Stripe expanded it (absent when it sent the id).` }, 'object', `${xdmPath}.${expanded}`);
+          }
+          break;
+        }
+        case 'plain':
+          properties[name] = plainField(child, childKeys, childPath, childSource, leaf);
+          break;
+      }
+    }
+    return properties;
+  };
+
+  const plainField = (node: ExploreNode, keys: string[], xdmPath: string, source: string, leaf: (definition: XdmFieldDefinition, type: XdmLeaf['type']) => XdmFieldDefinition): XdmFieldDefinition => {
+    switch (node.type) {
+      case 'object': {
+        const properties = objectFields(node, keys, xdmPath, source);
+        // An object with no fields in the sample is copied whole, so it is a leaf of its own.
+        return Object.keys(node.properties ?? {}).length === 0 ? leaf({ type: 'object', properties }, 'object') : { type: 'object', properties };
+      }
+      case 'array': {
+        // Fields inside items are not leaves of their own (paths stop at arrays). A list Stripe
+        // fills later (a charge's refunds) gets the items Stripe documents for it.
+        const items = node.items?.type === undefined ? (knownListItems(options.resource, keys, node) as ExploreNode | undefined) : node.items;
+        return leaf({ type: 'array', items: items === undefined ? { type: 'string' } : raw(items, [...keys, '[]'], `${source}[]`) }, 'array');
+      }
+      case 'integer':
+        return leaf(integerField(node), 'integer');
+      case 'number':
+      case 'boolean':
+      case 'string':
+        return leaf({ type: node.type }, node.type);
+      default:
+        // Null in the sample: nothing is known, and a string holds any scalar Stripe sends.
+        return leaf({ type: 'string' }, 'string');
+    }
+  };
+
+  const recordField: XdmFieldDefinition = { type: 'object', properties: objectFields(record, [], `${tenantNamespace}.${recordFieldName}`, 'data') };
   return {
     tenantNamespace,
     recordFieldName,
@@ -184,6 +261,22 @@ export function xdmFromExplore(schema: ExploreNode, options: { tenantId: string;
     renamed,
   };
 }
+
+/** An XDM map of strings (Stripe's metadata): `meta:xdmType: map`, no properties. */
+function mapField(): XdmFieldDefinition {
+  return { type: 'object', 'meta:xdmType': 'map', additionalProperties: { type: 'string' } };
+}
+
+function integerField(node: ExploreNode): XdmFieldDefinition {
+  return {
+    type: 'integer',
+    ...(node.minimum !== undefined ? { minimum: node.minimum } : {}),
+    ...(node.maximum !== undefined ? { maximum: node.maximum } : {}),
+  };
+}
+
+/** Adobe's explore bounds for integers (−2^53, 2^53 − 1): an amount that was null in the sample gets them too. */
+const LONG_BOUNDS = { minimum: -9007199254740992, maximum: 9007199254740991 } as const;
 
 /** One explore leaf: its path (`data.amount`) and explore type (`unknown` for `{}`: null in the sample). */
 export interface ExploreLeaf {

@@ -109,7 +109,7 @@ export interface Flow extends FlowServiceResource {
   transformations: FlowTransformation[];
   inheritedAttributes?: Record<string, unknown>;
   lastOperation?: Record<string, unknown>;
-  lastRunDetails?: { id: string; state: 'success' | 'failed'; startedAtUTC?: number; completedAtUTC?: number };
+  lastRunDetails?: { id: string; state: 'success' | 'partialSuccess' | 'failed'; startedAtUTC?: number; completedAtUTC?: number };
   labels?: string[];
   runs?: string;
 }

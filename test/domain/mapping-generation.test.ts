@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { destinationFor, destinationsOfFields, exploreAttributePaths, generateFieldMappings, inTenantNamespace, xdmFieldPaths, type ExploreNode } from '../../src/domain/mapping-generation.js';
+import {
+  destinationFor,
+  destinationsOfFields,
+  exploreAttributePaths,
+  generateFieldMappings,
+  inTenantNamespace,
+  xdmFieldPaths,
+  xdmFields,
+  type ExploreNode,
+} from '../../src/domain/mapping-generation.js';
+import { xdmFromExplore } from '../../src/domain/xdm-from-explore.js';
 
 const INT = { type: 'integer', minimum: -9007199254740992, maximum: 9007199254740991 };
 
@@ -128,5 +138,74 @@ describe('inTenantNamespace', () => {
     assert.equal(inTenantNamespace('_flowgatelocal', '_flowgatelocal'), true);
     assert.equal(inTenantNamespace('_id', 'flowgatelocal'), false);
     assert.equal(inTenantNamespace('_flowgatelocalx.a', 'flowgatelocal'), false);
+  });
+});
+
+describe('generateFieldMappings for what Stripe sends beyond the sample', () => {
+  const explore: ExploreNode = {
+    type: 'object',
+    properties: {
+      data: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          created: INT,
+          customer: { type: 'string' },
+          metadata: { type: 'object', properties: {} },
+          transfer_data: { type: 'object', properties: { destination: { type: 'object', properties: { id: { type: 'string' } } } } },
+        },
+      },
+    },
+  };
+
+  it('converts timestamps for date-time fields and references for their id and expanded fields, and copies the rest', () => {
+    const { fields } = xdmFromExplore(explore as never, { tenantId: 't', resource: 'charges' });
+    assert.deepEqual(generateFieldMappings({ exploreSchema: explore, schemaFields: fields, tenantId: 't', resource: 'charges' }), [
+      { source: 'data.id', destination: '_t.charges_data.id', sourceType: 'ATTRIBUTE' },
+      { source: `iif(data.created == null, null, dformat(data.created * 1000, "yyyy-MM-dd'T'HH:mm:ss'Z'"))`, destination: '_t.charges_data.created', sourceType: 'EXPRESSION' },
+      { source: 'iif(contains_key("data.customer.id"), data.customer.id, data.customer)', destination: '_t.charges_data.customer', sourceType: 'EXPRESSION' },
+      { source: 'data.metadata', destination: '_t.charges_data.metadata', sourceType: 'ATTRIBUTE' },
+      {
+        source: 'iif(contains_key("data.transfer_data.destination.id"), data.transfer_data.destination.id, data.transfer_data.destination)',
+        destination: '_t.charges_data.transfer_data.destination',
+        sourceType: 'EXPRESSION',
+      },
+      {
+        source: 'iif(contains_key("data.transfer_data.destination.id"), data.transfer_data.destination, null)',
+        destination: '_t.charges_data.transfer_data.destination_expanded',
+        sourceType: 'EXPRESSION',
+      },
+    ]);
+  });
+
+  it('copies a timestamp as it is into a schema that types it an integer (a schema made before date-times)', () => {
+    const mappings = generateFieldMappings({
+      exploreSchema: explore,
+      schemaFields: [{ path: '_t.charges_data.created', type: 'integer', source: 'data.created' }],
+      tenantId: 't',
+      resource: 'charges',
+    });
+    assert.deepEqual(mappings, [{ source: 'data.created', destination: '_t.charges_data.created', sourceType: 'ATTRIBUTE' }]);
+  });
+});
+
+describe('xdmFields', () => {
+  it('lists the registry’s fields with date-time and map types where XDM says so', () => {
+    const properties = {
+      _t: {
+        type: 'object',
+        properties: {
+          created: { type: 'string', format: 'date-time' },
+          metadata: { type: 'object', 'meta:xdmType': 'map', additionalProperties: { type: 'string' } },
+          amount: { type: 'integer' },
+        },
+      },
+    };
+    assert.deepEqual(xdmFields(properties), [
+      { path: '_t', type: 'object' },
+      { path: '_t.created', type: 'date-time' },
+      { path: '_t.metadata', type: 'map' },
+      { path: '_t.amount', type: 'integer' },
+    ]);
   });
 });

@@ -50,7 +50,7 @@ describe('xdmFromExplore', () => {
   });
 
   it('keeps the bounds of integers and the type of numbers and booleans', () => {
-    assert.deepEqual(record.properties!.amount, INT);
+    assert.deepEqual(record.properties!.amount, { ...INT, description: "In the smallest unit of the record's currency (e.g. cents for usd)." });
     assert.deepEqual(record.properties!.fee_rate, { type: 'number' });
     assert.deepEqual(record.properties!.paid, { type: 'boolean' });
   });
@@ -68,7 +68,7 @@ describe('xdmFromExplore', () => {
       { path: '_flowgatelocal.charges_data.paid', type: 'boolean', source: 'data.paid' },
       { path: '_flowgatelocal.charges_data.fee_rate', type: 'number', source: 'data.fee_rate' },
       { path: '_flowgatelocal.charges_data.failure_code', type: 'string', source: 'data.failure_code' },
-      { path: '_flowgatelocal.charges_data.metadata', type: 'object', source: 'data.metadata' },
+      { path: '_flowgatelocal.charges_data.metadata', type: 'map', source: 'data.metadata' },
       { path: '_flowgatelocal.charges_data.outcome.type', type: 'string', source: 'data.outcome.type' },
       { path: '_flowgatelocal.charges_data.outcome.risk_score', type: 'integer', source: 'data.outcome.risk_score' },
       { path: '_flowgatelocal.charges_data.refunds', type: 'array', source: 'data.refunds' },
@@ -176,5 +176,111 @@ describe('exploreSchemaProblem', () => {
     for (let i = 0; i < 40; i++) node = { type: 'object', properties: { n: node } };
     const problem = exploreSchemaProblem({ type: 'object', properties: { data: node } });
     assert.match(problem?.message ?? '', /deeper/);
+  });
+});
+
+describe('xdmFromExplore with what Stripe sends beyond the sample', () => {
+  /** A charge whose sample had nulls where Stripe later sends values, and an expanded transfer destination. */
+  const charge: ExploreNode = {
+    type: 'object',
+    properties: {
+      data: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          created: INT,
+          canceled_at: {},
+          amount: INT,
+          application_fee_amount: {},
+          currency: { type: 'string' },
+          customer: { type: 'string' },
+          review: {},
+          metadata: { type: 'object', properties: {} },
+          transfer_data: {
+            type: 'object',
+            properties: { amount: {}, destination: { type: 'object', properties: { id: { type: 'string' }, object: { type: 'string' }, created: INT } } },
+          },
+          refunds: {
+            type: 'object',
+            properties: {
+              data: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, created: INT, metadata: { type: 'object', properties: {} } } } },
+              has_more: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
+  };
+  const mirror = xdmFromExplore(charge, { tenantId: 't', resource: 'charges' });
+  const record = fieldOf(mirror.tenantProperties._t, 'charges_data');
+  const typeOf = (path: string) => mirror.fields.find((f) => f.path === `_t.charges_data.${path}`)?.type;
+
+  it('makes Unix timestamps date-times, also those null in the sample (Stripe: created, canceled_at are seconds)', () => {
+    assert.equal(fieldOf(record, 'created').format, 'date-time');
+    assert.equal(fieldOf(record, 'canceled_at').format, 'date-time');
+    assert.equal(typeOf('created'), 'date-time');
+    assert.equal(typeOf('canceled_at'), 'date-time');
+  });
+
+  it('keeps amounts integers in minor units, also those null in the sample, and says the currency field tells the unit', () => {
+    for (const name of ['amount', 'application_fee_amount']) {
+      assert.equal(fieldOf(record, name).type, 'integer');
+      assert.equal(fieldOf(record, name).maximum, INT.maximum);
+      assert.match(fieldOf(record, name).description ?? '', /smallest unit of the record's currency/);
+    }
+    assert.equal(fieldOf(fieldOf(record, 'transfer_data'), 'amount').type, 'integer');
+  });
+
+  it('makes metadata a map of strings, inside list items too', () => {
+    assert.deepEqual(fieldOf(record, 'metadata'), { type: 'object', 'meta:xdmType': 'map', additionalProperties: { type: 'string' } });
+    const item = fieldOf(fieldOf(record, 'refunds'), 'data').items!;
+    assert.deepEqual(item.properties!.metadata, { type: 'object', 'meta:xdmType': 'map', additionalProperties: { type: 'string' } });
+  });
+
+  it('copies list items as Stripe sends them: a timestamp inside an item stays an integer', () => {
+    const item = fieldOf(fieldOf(record, 'refunds'), 'data').items!;
+    assert.deepEqual(item.properties!.created, INT);
+    assert.equal(typeOf('refunds.data'), 'array');
+  });
+
+  it('keeps a reference as its id, and its expanded object beside it when the sample shows one', () => {
+    assert.equal(fieldOf(record, 'customer').type, 'string');
+    assert.equal(fieldOf(record, 'review').type, 'string');
+    assert.equal(record.properties!.customer_expanded, undefined, 'a sample with the id shows no structure to keep');
+    const transfer = fieldOf(record, 'transfer_data');
+    assert.equal(fieldOf(transfer, 'destination').type, 'string');
+    const expanded = fieldOf(transfer, 'destination_expanded');
+    assert.equal(expanded.type, 'object');
+    assert.deepEqual(Object.keys(expanded.properties!), ['id', 'object', 'created']);
+    assert.deepEqual(
+      mirror.fields.filter((f) => f.source === 'data.transfer_data.destination'),
+      [
+        { path: '_t.charges_data.transfer_data.destination', type: 'string', source: 'data.transfer_data.destination' },
+        { path: '_t.charges_data.transfer_data.destination_expanded', type: 'object', source: 'data.transfer_data.destination' },
+      ],
+    );
+  });
+});
+
+describe('xdmFromExplore with a list the sample shows empty', () => {
+  it("gives a balance transaction's empty fee_details the items Stripe documents, and a charge's refunds.data refund items", () => {
+    const empty = { type: 'array', items: {} } as const;
+    const txn = xdmFromExplore({ type: 'object', properties: { data: { type: 'object', properties: { fee_details: empty } } } }, { tenantId: 't', resource: 'balance_transactions' });
+    const fees = fieldOf(txn.tenantProperties._t, 'balance_transactions_data').properties!.fee_details!;
+    assert.deepEqual(Object.keys(fees.items!.properties!), ['amount', 'application', 'currency', 'description', 'type']);
+    assert.equal(fees.items!.properties!.amount!.type, 'integer');
+    const charge = xdmFromExplore(
+      { type: 'object', properties: { data: { type: 'object', properties: { refunds: { type: 'object', properties: { data: empty, has_more: { type: 'boolean' } } } } } } },
+      { tenantId: 't', resource: 'charges' },
+    );
+    const refunds = fieldOf(fieldOf(charge.tenantProperties._t, 'charges_data'), 'refunds').properties!.data!;
+    assert.equal(refunds.items!.type, 'object');
+    assert.deepEqual(refunds.items!.properties!.metadata, { type: 'object', 'meta:xdmType': 'map', additionalProperties: { type: 'string' } });
+    assert.deepEqual(refunds.items!.properties!.created, { type: 'integer' }, 'inside a list, a timestamp stays what Stripe sends');
+  });
+
+  it('keeps string items for a list it knows nothing about', () => {
+    const other = xdmFromExplore({ type: 'object', properties: { data: { type: 'object', properties: { discounts: { type: 'array', items: {} } } } } }, { tenantId: 't', resource: 'subscriptions' });
+    assert.deepEqual(fieldOf(other.tenantProperties._t, 'subscriptions_data').properties!.discounts, { type: 'array', items: { type: 'string' } });
   });
 });

@@ -39,9 +39,14 @@ describe('mappings through the GraphQL API', () => {
       assert.deepEqual(created.sourceConnection, { id: upstream.source.id });
       assert.equal(created.fieldMappings.length, upstream.schema.fields.length, 'every field the schema mirrors is filled');
       for (const m of created.fieldMappings) {
-        assert.equal(m.sourceType, 'ATTRIBUTE');
-        assert.equal(m.destination, `${ns}.charges_data.${m.source.slice('data.'.length)}`);
+        if (m.sourceType === 'ATTRIBUTE') assert.equal(m.destination, `${ns}.charges_data.${m.source.slice('data.'.length)}`);
+        else assert.equal(m.sourceType, 'EXPRESSION');
       }
+      // Issue 12: a Unix timestamp is written as a date-time, a reference as its id whichever form Stripe sends.
+      const sourceOf = (destination: string) => created.fieldMappings.find((m: any) => m.destination === destination)?.source;
+      assert.equal(sourceOf(`${ns}.charges_data.created`), `iif(data.created == null, null, dformat(data.created * 1000, "yyyy-MM-dd'T'HH:mm:ss'Z'"))`);
+      assert.equal(sourceOf(`${ns}.charges_data.customer`), 'iif(contains_key("data.customer.id"), data.customer.id, data.customer)');
+      assert.equal(sourceOf(`${ns}.charges_data.amount`), 'data.amount');
       assert.ok(
         created.fieldMappings.some((m: any) => m.source === 'data.payment_method_details.card.last4'),
         'nested attributes are mapped',

@@ -37,6 +37,33 @@ export default tseslint.config(
     },
   },
   {
+    // Emulator modules that type what they read as `unknown` and narrow it: the exemption above
+    // does not apply to them (the list grows as modules are reworked; issue 12 started it).
+    files: [
+      'emulator/http/query-values.ts',
+      'emulator/services/catalog/catalog.routes.ts',
+      'emulator/services/control/control.routes.ts',
+      'emulator/services/data-prep/apply-mapping.ts',
+      'emulator/services/data-prep/data-prep.routes.ts',
+      'emulator/services/data-prep/expressions.ts',
+      'emulator/services/flow-service/runs.routes.ts',
+      'emulator/services/schema-registry/xdm-validate.ts',
+      'emulator/state/persistence.ts',
+      'emulator/state/sealing.ts',
+      'emulator/state/snapshot.ts',
+      'emulator/stripe/stripe-accounts.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unsafe-assignment': 'error',
+      '@typescript-eslint/no-unsafe-member-access': 'error',
+      '@typescript-eslint/no-unsafe-argument': 'error',
+      '@typescript-eslint/no-unsafe-call': 'error',
+      '@typescript-eslint/no-unsafe-return': 'error',
+      '@typescript-eslint/no-base-to-string': 'error',
+    },
+  },
+  {
     // Tests read the API's untyped JSON answers (GraphQL results, Platform bodies, log lines) and
     // check their shape with assertions: typing every answer would say nothing the assertions don't.
     files: ['test/**/*.ts'],

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext, PlatformCall } from '../../context.js';
+import { queryBoolean } from '../../http/query-values.js';
 import { JsonPatchError, applyJsonPatch, parseJsonPatch } from '../schema-registry/json-patch-rfc6902.js';
 import type { BatchRecord } from './batches.js';
 import { catalogFailure } from './catalog-errors.js';
@@ -7,8 +8,8 @@ import { integerParam, listCatalogObjects, projectProperties } from './catalog-l
 import { DATASET_READ_ONLY, newDataset, readDatasetBody, updateDataset, writableAttributes, type DatasetWriter } from './datasets.js';
 
 /**
- * Catalog (`/data/foundation/catalog`): datasets (create, read, list, PATCH, PUT, DELETE) and the
- * batches the run engine records. Error codes: see `catalog-errors.ts`.
+ * Catalog (`/data/foundation/catalog`): datasets (create, read, list, PATCH, PUT, DELETE), the
+ * batches the run engine records and the last batches per dataset. Error codes: see `catalog-errors.ts`.
  *
  * Deleting a dataset removes it and its ingested records; its batches stay readable with status
  * `deleted` (a value of the spec's batch status enum), so run history still resolves.
@@ -17,6 +18,7 @@ export const CATALOG_BASE = '/data/foundation/catalog';
 
 /** Simple `attr=value` filters Catalog's spec lists for each list endpoint. */
 const DATASET_FILTERS = ['name', 'description', 'version', 'created', 'updated', 'createdClient', 'createdUser', 'updatedUser', 'enableErrorDiagnostics'] as const;
+const LAST_BATCH_FILTERS = ['lastBatchId', 'lastBatchStatus', 'lastSuccessfulBatchId', 'lastFailedBatchId', 'created', 'updated'] as const;
 const BATCH_FILTERS = ['status', 'version', 'created', 'updated', 'createdClient', 'createdUser', 'updatedUser', 'recordCount', 'failedRecordCount', 'size', 'started', 'completed'] as const;
 
 /** Registers the Catalog routes; every handler runs after the gateway checks (`request.platform` is set). */
@@ -39,14 +41,14 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
     const writer = writerFor(request);
     const attributes = readDatasetBody(writer.partition, request.body);
     const query = request.query as Record<string, unknown>;
-    const { id, wire } = newDataset(writer, attributes, query.requestDataSource === 'true');
+    const { id, wire } = newDataset(writer, attributes, queryBoolean(query.requestDataSource) === true);
     writer.partition.datasets.set(id, { wire });
     reply.code(201).header('location', `${base}/dataSets/${id}`);
     return ref(id);
   });
 
   app.get(`${base}/dataSets`, async (request) => {
-    const entries = [...platform(request).partition.datasets].map(([id, record]) => [id, record.wire] as [string, Record<string, any>]);
+    const entries = [...platform(request).partition.datasets].map(([id, record]) => [id, record.wire] as [string, Record<string, unknown>]);
     return listCatalogObjects(entries, request.query as Record<string, unknown>, { simpleFilters: DATASET_FILTERS });
   });
 
@@ -101,8 +103,9 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
     for (const record of partition.batches.values()) {
       const batch = record as BatchRecord;
       if (batch.datasetId === id && batch.wire.status !== 'deleted') {
-        batch.wire.status = 'deleted';
-        batch.wire.updated = ctx.clock.nowMs();
+        // A new object rather than a change in place: a finished batch is otherwise never
+        // modified, and the state snapshot reuses what it serialised for it.
+        batch.wire = { ...batch.wire, status: 'deleted', updated: ctx.clock.nowMs() };
       }
     }
     return ref(id);
@@ -114,15 +117,48 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: EmulatorContext
     const before = timestampParam(query.createdBefore, 'createdBefore');
     const dataSet = typeof query.dataSet === 'string' && query.dataSet !== '' ? query.dataSet : undefined;
     const batchId = typeof query.batch === 'string' && query.batch !== '' ? query.batch : undefined;
-    const entries = [...platform(request).partition.batches].map(([id, record]) => [id, record.wire] as [string, Record<string, any>]);
+    const entries = [...platform(request).partition.batches].map(([id, record]) => [id, record.wire] as [string, Record<string, unknown>]);
     return listCatalogObjects(entries, query, {
       simpleFilters: BATCH_FILTERS,
-      extraFilter: (wire, id) =>
-        (after === undefined || wire.created > after) &&
-        (before === undefined || wire.created < before) &&
-        (batchId === undefined || id === batchId) &&
-        (dataSet === undefined || (wire.relatedObjects ?? []).some((o: { type?: string; id?: string }) => o.type === 'dataSet' && o.id === dataSet)),
+      extraFilter: (wire: Record<string, unknown>, id: string) => {
+        const created = wire.created as number;
+        const related = (wire.relatedObjects ?? []) as { type?: string; id?: string }[];
+        return (
+          (after === undefined || created > after) &&
+          (before === undefined || created < before) &&
+          (batchId === undefined || id === batchId) &&
+          (dataSet === undefined || related.some((o) => o.type === 'dataSet' && o.id === dataSet))
+        );
+      },
     });
+  });
+
+  // catalog.yaml `GET /lastBatches`: per dataset that has batches, its last, last successful and
+  // last failed batch, keyed by dataset id (the spec's `lastBatchesResponse`).
+  app.get(`${base}/lastBatches`, async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const partition = platform(request).partition;
+    const wanted = typeof query.dataSetId === 'string' && query.dataSetId !== '' ? new Set(query.dataSetId.split(',').map((id) => id.trim())) : undefined;
+    const entries: [string, Record<string, unknown>][] = [];
+    for (const [id, record] of partition.datasets) {
+      const dataset = record.wire as { lastBatchId?: string; lastBatchStatus?: string; lastSuccessfulBatch?: string; lastFailedBatch?: string };
+      const last = typeof dataset.lastBatchId === 'string' ? partition.batches.get(dataset.lastBatchId) : undefined;
+      if (!last || (wanted && !wanted.has(id))) continue;
+      entries.push([
+        id,
+        {
+          lastBatchId: dataset.lastBatchId,
+          lastBatchStatus: dataset.lastBatchStatus,
+          ...(dataset.lastSuccessfulBatch ? { lastSuccessfulBatchId: dataset.lastSuccessfulBatch } : {}),
+          ...(dataset.lastFailedBatch ? { lastFailedBatchId: dataset.lastFailedBatch } : {}),
+          imsOrg: partition.orgId,
+          sandboxId: partition.sandboxId,
+          created: last.wire.created as number,
+          updated: last.wire.updated as number,
+        },
+      ]);
+    }
+    return listCatalogObjects(entries, query, { simpleFilters: LAST_BATCH_FILTERS });
   });
 
   app.get(`${base}/batches/:id`, async (request) => {

@@ -1,5 +1,6 @@
 import { newDatasetId, newHex } from '../../ids.js';
 import type { SandboxPartition } from '../../state/store.js';
+import { behaviorOfClass } from '../schema-registry/xdm-resources.js';
 import { findSchema, schemaVersionMatches } from '../schema-registry/xdm-fields.js';
 import { catalogFailure } from './catalog-errors.js';
 
@@ -98,6 +99,21 @@ function checkSchemaRef(partition: SandboxPartition, schemaRef: unknown, legacyS
   }
 }
 
+/**
+ * Tags Catalog adds to every dataset it creates (catalog.yaml `datasetPatchRequestV2.tags`): the
+ * Query Service table name and the data lake's table format (the spec's example value).
+ */
+export const SYSTEM_TAGS = { table: 'adobe/pqs/table', format: 'adobe/siphon/table/format' } as const;
+
+/** The Query Service table name of a dataset: its name in lower case, other characters as `_`. */
+export function tableNameOf(name: string): string {
+  const base = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return base === '' ? 'dataset' : base;
+}
+
 /** A new dataset object from checked attributes. */
 export function newDataset(writer: DatasetWriter, attributes: Record<string, unknown>, requestDataSource: boolean): { id: string; wire: Record<string, any> } {
   const id = newDatasetId();
@@ -107,7 +123,10 @@ export function newDataset(writer: DatasetWriter, attributes: Record<string, unk
     imsOrg: writer.orgId,
     sandboxId: writer.partition.sandboxId,
     ...attributes,
-    tags: attributes.tags ?? {},
+    tags: withSystemTags(attributes.tags, tableNameOf(String(attributes.name))),
+    // Catalog's documented dataset objects carry their classification (catalog.yaml
+    // `datasetPatchRequestV2.classification`): the schema's behaviour, managed by the customer.
+    classification: { dataBehavior: dataBehaviorOf(writer.partition, attributes.schemaRef), managedBy: 'CUSTOMER' },
     created: writer.nowMs,
     updated: writer.nowMs,
     createdClient: writer.clientId,
@@ -122,11 +141,29 @@ export function newDataset(writer: DatasetWriter, attributes: Record<string, unk
   return { id, wire };
 }
 
+/** The client's tags plus Catalog's own (which a client may not remove: they name the dataset's table). */
+function withSystemTags(tags: unknown, tableName: string, existing?: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = { ...((tags as Record<string, string[]> | undefined) ?? {}) };
+  out[SYSTEM_TAGS.table] = existing?.[SYSTEM_TAGS.table] ?? [tableName];
+  out[SYSTEM_TAGS.format] = existing?.[SYSTEM_TAGS.format] ?? ['parquet'];
+  return out;
+}
+
+/** `record`, `time-series` or `adhoc`: the behaviour of the dataset schema's class. */
+function dataBehaviorOf(partition: SandboxPartition, schemaRef: unknown): string {
+  const schemaId = (schemaRef as { id?: unknown } | undefined)?.id;
+  const schema = typeof schemaId === 'string' ? findSchema(partition, schemaId) : undefined;
+  const classId = schema?.wire['meta:class'];
+  const behavior = typeof classId === 'string' ? behaviorOfClass(partition, classId) : undefined;
+  return behavior?.split('/').pop() ?? 'record';
+}
+
 /** Replaces a dataset's writable attributes, keeping what Catalog owns, and bumps its patch version. */
 export function updateDataset(wire: Record<string, any>, attributes: Record<string, unknown>, writer: Pick<DatasetWriter, 'clientId' | 'nowMs'>): void {
+  const systemTags = wire.tags as Record<string, string[]> | undefined;
   for (const key of WRITABLE) delete wire[key];
   Object.assign(wire, attributes);
-  wire.tags ??= {};
+  wire.tags = withSystemTags(attributes.tags, tableNameOf(String(wire.name)), systemTags);
   wire.observableSchema ??= {};
   wire.updated = writer.nowMs;
   wire.updatedUser = `${writer.clientId}@AdobeID`;

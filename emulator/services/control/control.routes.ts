@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from '../../context.js';
+import { isStripeResourcePath, STRIPE_RESOURCE_PATHS } from '../../stripe/stripe-resources.js';
+
+/** The longest window `GET /__emulator/connections/{id}/stripe/{resource}` lists (charges: ≈ 9,000 records). */
+const MAX_LISTED_WINDOW_SECONDS = 31 * 86400;
 
 interface ControlError {
   error: string;
@@ -29,6 +33,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
   app.post('/__emulator/reset', { config: { bodyOptional: true } }, async () => {
     ctx.store.reset();
     ctx.runs.reset();
+    ctx.accounts.reset();
     ctx.faults.clear();
     ctx.requestLog.clear();
     ctx.clock.release();
@@ -114,6 +119,60 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
     }
     reply.code(404);
     return { error: `no dataset with id ${id} in any org or sandbox` };
+  });
+
+  /** The base connection `id` in any org and sandbox: its Stripe key opens the account. */
+  const stripeKeyOf = (id: string): string | undefined => {
+    for (const partition of ctx.store.allPartitions()) {
+      const connection = partition.connections.get(id);
+      if (connection) return String(connection.authParams.accessToken);
+    }
+    return undefined;
+  };
+
+  // Records added to the Stripe account a base connection opens: runs and explore read them with
+  // the generated ones (e.g. Stripe's own fixture objects, to see them ingested).
+  app.post('/__emulator/connections/:id/stripe/:resource', async (request, reply) => {
+    const { id, resource } = request.params as { id: string; resource: string };
+    const key = stripeKeyOf(id);
+    if (key === undefined) {
+      reply.code(404);
+      return { error: `no base connection with id ${id} in any org or sandbox` };
+    }
+    if (!isStripeResourcePath(resource)) return bad(reply, { error: `resource must be one of ${STRIPE_RESOURCE_PATHS.join(', ')}` });
+    const body = request.body as { records?: unknown } | undefined;
+    const records = body?.records;
+    if (!Array.isArray(records) || records.length === 0) return bad(reply, { error: 'body must be {"records": [Stripe objects]}' });
+    const problems = records.flatMap((record: unknown, index) => {
+      const r = record as Record<string, unknown> | null;
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) return [`records[${index}] must be an object`];
+      const out: string[] = [];
+      if (typeof r.id !== 'string' || r.id === '') out.push(`records[${index}].id must be a non-empty string`);
+      if (!Number.isSafeInteger(r.created) || (r.created as number) < 0) out.push(`records[${index}].created must be epoch seconds`);
+      return out;
+    });
+    if (problems.length > 0) return bad(reply, { error: 'invalid records', problems });
+    const total = ctx.accounts.add(key, resource, records as Record<string, unknown>[]);
+    reply.code(201);
+    return { added: records.length, total };
+  });
+
+  app.get('/__emulator/connections/:id/stripe/:resource', async (request, reply) => {
+    const { id, resource } = request.params as { id: string; resource: string };
+    const key = stripeKeyOf(id);
+    if (key === undefined) {
+      reply.code(404);
+      return { error: `no base connection with id ${id} in any org or sandbox` };
+    }
+    if (!isStripeResourcePath(resource)) return bad(reply, { error: `resource must be one of ${STRIPE_RESOURCE_PATHS.join(', ')}` });
+    const query = request.query as Record<string, string | undefined>;
+    const from = Number(query.from);
+    const to = Number(query.to);
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to <= from || to - from > MAX_LISTED_WINDOW_SECONDS) {
+      return bad(reply, { error: `from and to must be epoch seconds, from < to, at most ${MAX_LISTED_WINDOW_SECONDS / 86400} days apart` });
+    }
+    const records = ctx.accounts.recordsBetween(resource, from, to, key);
+    return { resource, from, to, count: records.length, records };
   });
 
   app.get('/__emulator/resources', async () => {

@@ -19,6 +19,7 @@ export const DATA_PREP_CODES = {
   destinationMissing: { code: '1014-400', title: 'Destination missing' },
   destinationNotInSchema: { code: '1015-400', title: 'Destination not in schema' },
   duplicateDestination: { code: '1016-400', title: 'Duplicate destination' },
+  invalidExpression: { code: '1017-400', title: 'Invalid expression' },
   invalidQuery: { code: '1020-400', title: 'Invalid query parameter' },
   typeMismatch: { code: '3700-400', title: 'Type mismatch' },
 } as const;

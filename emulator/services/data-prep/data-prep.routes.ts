@@ -19,6 +19,7 @@
  * | MAPPER-1014-400 | Destination missing | `mappings[i].destination` (`destinationXdmPath`) absent or empty |
  * | MAPPER-1015-400 | Destination not in schema | `mappings[i].destination` is not a field path of the output schema |
  * | MAPPER-1016-400 | Duplicate destination | `mappings[i].destination` already mapped by an earlier mapping |
+ * | MAPPER-1017-400 | Invalid expression | an EXPRESSION mapping does not parse, or names a function the emulator does not evaluate |
  * | MAPPER-1020-400 | Invalid query parameter | `limit`, `start`, `orderBy`, `version`, `expandSchema` malformed |
  * | MAPPER-3700-400 | Type mismatch | a mapped value does not fit its field (preview results, run errors; Adobe's code) |
  *
@@ -27,6 +28,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext, PlatformCall } from '../../context.js';
 import type { SandboxPartition } from '../../state/store.js';
+import { queryBoolean, queryText } from '../../http/query-values.js';
 import { findSchema, resolveProperties } from '../schema-registry/xdm-fields.js';
 import { applyMapping } from './apply-mapping.js';
 import { dataPrepFailure, mapperCode } from './data-prep-errors.js';
@@ -122,10 +124,17 @@ export function registerDataPrepRoutes(app: FastifyInstance, ctx: EmulatorContex
     if (problem) throw dataPrepFailure(problem.kind, `mappingSet.${problem.detail}`);
     const stored = mappings.map((m, index) => ({ id: String(index), ...m!, sourceAttribute: m!.source, destinationXdmPath: m!.destination })) as unknown as StoredMapping[];
     return records.map((record: Record<string, unknown>) => {
-      const result = applyMapping(record, stored, schema.fields);
+      const result = applyMapping(record, stored, schema.fields, { nowMs: ctx.clock.nowMs() });
       return {
         data: result.record,
-        errors: result.ok ? null : result.errors.map((e) => ({ destination: e.destination, source: e.source, sourceType: 'ATTRIBUTE', exception: `${e.code}: ${e.message}` })),
+        errors: result.ok
+          ? null
+          : result.errors.map((e) => ({
+              destination: e.destination,
+              source: e.source,
+              sourceType: stored.find((m) => m.destination === e.destination)?.sourceType ?? 'ATTRIBUTE',
+              exception: `${e.code}: ${e.message}`,
+            })),
       };
     });
   });
@@ -162,7 +171,7 @@ export function registerDataPrepRoutes(app: FastifyInstance, ctx: EmulatorContex
 }
 
 /** The create response: `{id, version, createdDate, modifiedDate, createdBy, modifiedBy}`. */
-function summaryOf(stored: Record<string, any>): Record<string, unknown> {
+function summaryOf(stored: Record<string, unknown>): Record<string, unknown> {
   const { id, version, createdDate, modifiedDate, createdBy, modifiedBy } = stored;
   return { id, version, createdDate, modifiedDate, createdBy, modifiedBy };
 }
@@ -172,7 +181,7 @@ function summaryOf(stored: Record<string, any>): Record<string, unknown> {
  * answer the latest, which is what a client that has PUT a new version expects. Pass `version`
  * explicitly to be independent of either reading.)
  */
-function findSet(partition: SandboxPartition, id: string, version: number | undefined): Record<string, any> {
+function findSet(partition: SandboxPartition, id: string, version: number | undefined): Record<string, unknown> {
   if (!partition.mappingSets.has(id)) throw dataPrepFailure('notFound', `Mapping set '${id}' was not found in this organization and sandbox.`);
   const set = getMappingSet(partition, id, version);
   if (!set) throw dataPrepFailure('notFound', `Mapping set '${id}' has no version ${version}.`);
@@ -180,17 +189,13 @@ function findSet(partition: SandboxPartition, id: string, version: number | unde
 }
 
 /** `expandSchema=true`: the output schema, resolved, under `outputSchema.jsonSchema`. */
-function withJsonSchema(partition: SandboxPartition, set: Record<string, any>): Record<string, any> {
+function withJsonSchema(partition: SandboxPartition, set: Record<string, unknown>): Record<string, unknown> {
   const out = structuredClone(set);
-  const schema = findSchema(partition, set.outputSchema.schemaRef.id);
+  const outputSchema = out.outputSchema as { schemaRef: { id: string }; jsonSchema?: unknown };
+  const schema = findSchema(partition, outputSchema.schemaRef.id);
   if (schema) {
-    out.outputSchema.jsonSchema = {
-      id: schema.wire.$id,
-      title: schema.wire.title,
-      type: 'object',
-      xdmVersion: schema.wire.version,
-      properties: resolveProperties(partition, schema.wire).properties,
-    };
+    const wire = schema.wire as { $id: string; title: string; version: string };
+    outputSchema.jsonSchema = { id: wire.$id, title: wire.title, type: 'object', xdmVersion: wire.version, properties: resolveProperties(partition, schema.wire).properties };
   }
   return out;
 }
@@ -199,7 +204,7 @@ function integerParam(raw: unknown, name: string, fallback: number, min: number,
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < min || n > max) {
-    throw dataPrepFailure('invalidQuery', `Query parameter '${name}' must be an integer between ${min} and ${max}, not '${String(raw)}'.`);
+    throw dataPrepFailure('invalidQuery', `Query parameter '${name}' must be an integer between ${min} and ${max}, not '${queryText(raw)}'.`);
   }
   return n;
 }
@@ -209,15 +214,15 @@ function versionParam(raw: unknown): number | undefined {
 }
 
 function booleanParam(raw: unknown, name: string): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw dataPrepFailure('invalidQuery', `Query parameter '${name}' must be true or false, not '${String(raw)}'.`);
+  const value = queryBoolean(raw);
+  if (value === null) throw dataPrepFailure('invalidQuery', `Query parameter '${name}' must be true or false (any case), not '${queryText(raw)}'.`);
+  return value ?? false;
 }
 
 function orderParam(raw: unknown): { field: 'createdDate' | 'modifiedDate'; descending: boolean } {
   if (raw === undefined || raw === '') return { field: 'modifiedDate', descending: false };
   // An unencoded `+` arrives as a space; either way it means ascending.
-  const text = String(raw).trim();
+  const text = queryText(raw).trim();
   const descending = text.startsWith('-');
   const field = ORDER_FIELDS[text.replace(/^[+-]/, '')];
   if (!field) {
@@ -226,8 +231,8 @@ function orderParam(raw: unknown): { field: 'createdDate' | 'modifiedDate'; desc
   return { field, descending };
 }
 
-function asObject(value: unknown): Record<string, any> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, any>) : undefined;
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function stringOr(value: unknown): string | undefined {

@@ -2,6 +2,7 @@ import { newHex, newMappingSetId } from '../../ids.js';
 import type { SandboxPartition } from '../../state/store.js';
 import { findSchema, schemaFieldPaths, schemaVersionMatches, type XdmFieldInfo } from '../schema-registry/xdm-fields.js';
 import { dataPrepFailure, type DataPrepErrorKind } from './data-prep-errors.js';
+import { ExpressionError, parseExpression } from './expressions.js';
 
 /**
  * Mapping sets as Data Prep stores them (PLATFORM-API.md §8.3): every version of a set is kept,
@@ -150,6 +151,14 @@ export function checkMappings(raw: unknown, fields: Map<string, XdmFieldInfo>): 
     if (typeof source !== 'string' || source.trim() === '') return problem('sourceMissing', 'source (sourceAttribute) is required.', context);
     if (sourceType === 'ATTRIBUTE' && !/^[^.\s]+(\.[^.\s]+)*$/.test(source)) {
       return problem('invalidMapping', `source '${source}' is not a valid attribute path.`, context);
+    }
+    if (sourceType === 'EXPRESSION') {
+      try {
+        parseExpression(source);
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        return problem('invalidExpression', `the expression '${source}' cannot be evaluated: ${error.message}.`, context);
+      }
     }
     if (typeof destination !== 'string' || destination.trim() === '') return problem('destinationMissing', 'destination (destinationXdmPath) is required.', context);
     if (!fields.has(destination)) return problem('destinationNotInSchema', `destination '${destination}' is not a field of the output schema.`, context);

@@ -4,9 +4,9 @@ import { catalogueError } from '../../errors/error-bodies.js';
 import { FLOW_SERVICE_ERRORS as FLOW, SOURCES_ERRORS as SOURCES } from '../../errors/error-catalogue.js';
 import { familyErrors } from '../../http/family-errors.js';
 import { listFlowItems } from '../../http/flow-listing.js';
+import { queryBoolean } from '../../http/query-values.js';
 import { applyPatch, parseFlowPatch } from '../../http/json-patch.js';
 import type { ConnectionRecord } from '../../state/store.js';
-import { inferExploreSchema } from '../../stripe/schema-inference.js';
 import { isStripeResourcePath, STRIPE_RESOURCE_PATHS } from '../../stripe/stripe-resources.js';
 import { checkIfMatch, invalidField, readObject, readString, requireObjectBody } from './request-checks.js';
 import { FLOW_SERVICE_BASE, newResourceMeta, touchResource } from './resource-meta.js';
@@ -118,9 +118,10 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: EmulatorCont
       throw catalogueError(SOURCES.invalidParamValue, `The fileType '${fileType}' is not supported by Stripe. Use json.`, { field: 'fileType' });
     }
     const resourcePath = decodeSourceParams(query.sourceParams);
-    const preview = query.preview === undefined ? false : parsePreview(query.preview);
-    const sample = ctx.stripe.sample(resourcePath);
-    const response: Record<string, unknown> = { format: 'hierarchical', schema: inferExploreSchema(sample) };
+    const preview = queryBoolean(query.preview);
+    if (preview === null) throw catalogueError(SOURCES.invalidParamValue, "The parameter 'preview' must be true or false (any case).", { field: 'preview' });
+    // The account's schema: the generator's sample and any record added to the account.
+    const response: Record<string, unknown> = { format: 'hierarchical', schema: ctx.accounts.exploreSchema(resourcePath, String(connection.authParams.accessToken)) };
     if (preview) response.data = ctx.stripe.preview(resourcePath, PREVIEW_ROWS).map((record) => ({ data: record }));
     return response;
   });
@@ -179,12 +180,6 @@ function decodeSourceParams(raw: string | undefined): (typeof STRIPE_RESOURCE_PA
     });
   }
   return resourcePath;
-}
-
-function parsePreview(raw: string): boolean {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw catalogueError(SOURCES.invalidParamValue, "The parameter 'preview' must be true or false.", { field: 'preview' });
 }
 
 function stripeRejectedKey(): Error {

@@ -2,7 +2,7 @@ import type { EmulatorContext } from '../../context.js';
 import { catalogueError } from '../../errors/error-bodies.js';
 import { FLOW_SERVICE_ERRORS as FLOW, SOURCES_ERRORS as SOURCES } from '../../errors/error-catalogue.js';
 import type { SandboxPartition, WireRecord } from '../../state/store.js';
-import { inferExploreSchema, schemaPaths } from '../../stripe/schema-inference.js';
+import { schemaPaths } from '../../stripe/schema-inference.js';
 import type { StripeResourcePath } from '../../stripe/stripe-resources.js';
 import { getMappingSet } from '../data-prep/mapping-sets.js';
 import { findSchema, schemaFieldPaths, schemaVersionMatches } from '../schema-registry/xdm-fields.js';
@@ -67,7 +67,8 @@ export function checkFlowMapping(ctx: EmulatorContext, partition: SandboxPartiti
 
   const destinations = schemaFieldPaths(partition, targetSchemaId) ?? new Map();
   const resource = source.wire.params.resourcePath as StripeResourcePath;
-  const sources = schemaPaths(inferExploreSchema(ctx.stripe.sample(resource)));
+  const base = partition.connections.get(source.wire.baseConnectionId);
+  const sources = schemaPaths(ctx.accounts.exploreSchema(resource, String(base?.authParams.accessToken ?? '')));
   const problems: string[] = [];
   (atVersion.mappings as Record<string, any>[]).forEach((m, index) => {
     const destination: string = m.destination ?? m.destinationXdmPath;

@@ -80,6 +80,8 @@ export function registerFlowRoutes(app: FastifyInstance, ctx: EmulatorContext): 
           },
         ],
         targetConnections: [{ id: targetId, connectionSpec: target.wire.connectionSpec }],
+        // Adobe's flow GET examples carry the flow spec's kind here; clients filter source flows by it.
+        properties: { isSourceFlow: REST_FLOW_SPEC.attributes.isSourceFlow },
       },
       scheduleParams: scheduleToWire(schedule),
       transformations: [{ name: 'Mapping', params: { mappingId: mapping.mappingId, mappingVersion: String(mapping.mappingVersion) } }],

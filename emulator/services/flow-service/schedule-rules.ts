@@ -8,7 +8,12 @@ export interface FlowSchedule {
   frequency: Frequency;
   interval: number | null;
   backfill: boolean | null;
+  /** Other parameters a client sent (e.g. `foldernameTemplate` for file sources), kept and echoed as given. */
+  extra: Record<string, unknown>;
 }
+
+/** The parameters the flow spec's `scheduleSpec` defines; any other key is kept as it came. */
+const SCHEDULE_KEYS = ['startTime', 'frequency', 'interval', 'backfill'];
 
 /** How far in the past a start time may be, to absorb clock skew between client and Platform. */
 export const START_TIME_GRACE_SECONDS = 60;
@@ -30,11 +35,9 @@ export function parseSchedule(raw: unknown, nowSeconds: number, options: { check
     throw catalogueError(SOURCES.invalidParamValue, "'scheduleParams' must be an object.", { field: 'scheduleParams' });
   }
   const params = raw as Record<string, unknown>;
-  for (const key of Object.keys(params)) {
-    if (!['startTime', 'frequency', 'interval', 'backfill'].includes(key)) {
-      throw catalogueError(SOURCES.invalidParamValue, `'${key}' is not a schedule parameter. Use startTime, frequency, interval and backfill.`, { field: `scheduleParams.${key}` });
-    }
-  }
+  // The scheduleSpec schema does not forbid other properties, and clients add some (file
+  // sources' `foldernameTemplate`); they are kept, not refused.
+  const extra = Object.fromEntries(Object.entries(params).filter(([key]) => !SCHEDULE_KEYS.includes(key)));
 
   const frequency = params.frequency;
   if (typeof frequency !== 'string' || !(FREQUENCIES as readonly string[]).includes(frequency)) {
@@ -49,7 +52,7 @@ export function parseSchedule(raw: unknown, nowSeconds: number, options: { check
   if (frequency === 'once') {
     if (params.interval !== undefined) throw catalogueError(SOURCES.intervalWithOnce, undefined, { field: 'scheduleParams.interval' });
     if (params.backfill !== undefined) throw catalogueError(SOURCES.backfillWithOnce, undefined, { field: 'scheduleParams.backfill' });
-    return { startTime, frequency, interval: null, backfill: null };
+    return { startTime, frequency, interval: null, backfill: null, extra };
   }
 
   const minimum = MIN_INTERVAL[frequency as Exclude<Frequency, 'once'>];
@@ -69,12 +72,13 @@ export function parseSchedule(raw: unknown, nowSeconds: number, options: { check
     else if (params.backfill === false || params.backfill === 'false') backfill = false;
     else throw catalogueError(SOURCES.invalidParamValue, `'${String(params.backfill)}' is not a valid value for scheduleParams.backfill. Use true or false.`, { field: 'scheduleParams.backfill' });
   }
-  return { startTime, frequency: frequency as Frequency, interval, backfill };
+  return { startTime, frequency: frequency as Frequency, interval, backfill, extra };
 }
 
-/** The schedule as GET returns it: every value as a string, as Adobe's docs show. */
-export function scheduleToWire(schedule: FlowSchedule): Record<string, string> {
+/** The schedule as GET returns it: every value as a string, as Adobe's docs show (other parameters as they came). */
+export function scheduleToWire(schedule: FlowSchedule): Record<string, unknown> {
   return {
+    ...structuredClone(schedule.extra),
     startTime: String(schedule.startTime),
     frequency: schedule.frequency,
     ...(schedule.interval !== null ? { interval: String(schedule.interval) } : {}),
@@ -83,12 +87,13 @@ export function scheduleToWire(schedule: FlowSchedule): Record<string, string> {
 }
 
 /** Reads back a stored wire schedule. */
-export function scheduleFromWire(wire: Record<string, string>): FlowSchedule {
+export function scheduleFromWire(wire: Record<string, unknown>): FlowSchedule {
   return {
     startTime: Number(wire.startTime),
     frequency: wire.frequency as Frequency,
     interval: wire.interval === undefined ? null : Number(wire.interval),
     backfill: wire.backfill === undefined ? null : wire.backfill === 'true',
+    extra: Object.fromEntries(Object.entries(wire).filter(([key]) => !SCHEDULE_KEYS.includes(key))),
   };
 }
 

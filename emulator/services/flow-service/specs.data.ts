@@ -126,7 +126,8 @@ export const REST_FLOW_SPEC = {
       },
     },
   },
-  attributes: { isSourceFlow: true, flacValidationSupported: true },
+  // flow-service.yaml's flow spec example: a batch source flow whose runs notify the sources category.
+  attributes: { isSourceFlow: true, flacValidationSupported: true, frequency: 'batch', notification: { category: 'sources', flowRun: { enabled: true } } },
 } as const;
 
 export const CONNECTION_SPECS = [STRIPE_CONNECTION_SPEC, DATA_LAKE_CONNECTION_SPEC] as const;

@@ -10,12 +10,23 @@ import { findGlobalBehavior, findGlobalClass } from './global-container.data.js'
 /** What a service needs to know about one field of a resolved schema. */
 export interface XdmFieldInfo {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
+  /** `meta:xdmType` when the field has a special one: `map`, `date-time`, `date`. */
+  xdmType?: 'map' | 'date-time' | 'date';
   /** for arrays */
   items?: XdmFieldInfo;
+  /** for objects: the fields they define (absent when only the path map is known) */
+  properties?: Record<string, XdmFieldInfo>;
+  /** for maps: the type of every value */
+  additionalProperties?: XdmFieldInfo;
+  /** for objects: the keys that must be present */
+  required?: string[];
   minimum?: number;
   maximum?: number;
+  minLength?: number;
   maxLength?: number;
   format?: string;
+  enum?: unknown[];
+  pattern?: string;
 }
 
 /** The tenant container's resource kinds; field groups use the legacy `mixins` segment in their ids. */
@@ -64,6 +75,8 @@ export function findReferencedResource(partition: SandboxPartition, ref: string)
 export interface ResolvedFields {
   /** The merged `properties` tree (JSON Schema nodes with `meta:xdmType`). */
   properties: Record<string, any>;
+  /** Top-level fields a definition or the resource marks `required` (e.g. the time-series behaviour's `_id`, `timestamp`). */
+  required: string[];
   /** Paths defined twice with different types, e.g. `_tenant.amount (string, integer)`. */
   conflicts: string[];
   /** `$ref` targets that do not exist. */
@@ -76,21 +89,24 @@ export interface ResolvedFields {
  * Objects defined in several places merge; the first definition of a leaf wins.
  */
 export function resolveProperties(partition: SandboxPartition, resource: Record<string, any>): ResolvedFields {
-  const result: ResolvedFields = { properties: {}, conflicts: [], missing: [] };
+  const result: ResolvedFields = { properties: {}, required: [], conflicts: [], missing: [] };
   collect(partition, resource, result, new Set([String(resource.$id)]));
   return result;
 }
 
 function collect(partition: SandboxPartition, resource: Record<string, any>, into: ResolvedFields, seen: Set<string>): void {
   if (isObject(resource.properties)) mergeProperties(into.properties, resource.properties, into.conflicts, '');
+  addRequired(into, resource.required);
   const allOf = Array.isArray(resource.allOf) ? resource.allOf : [];
   for (const entry of allOf) {
     const ref = isObject(entry) && typeof entry.$ref === 'string' ? entry.$ref : undefined;
     if (!ref) continue;
     if (ref.startsWith('#/definitions/')) {
       const definition = resource.definitions?.[ref.slice('#/definitions/'.length)];
-      if (isObject(definition) && isObject(definition.properties)) mergeProperties(into.properties, definition.properties, into.conflicts, '');
-      else into.missing.push(ref);
+      if (isObject(definition) && isObject(definition.properties)) {
+        mergeProperties(into.properties, definition.properties, into.conflicts, '');
+        addRequired(into, definition.required);
+      } else into.missing.push(ref);
       continue;
     }
     if (seen.has(ref)) continue;
@@ -102,6 +118,11 @@ function collect(partition: SandboxPartition, resource: Record<string, any>, int
     seen.add(ref);
     collect(partition, target, into, seen);
   }
+}
+
+function addRequired(into: ResolvedFields, required: unknown): void {
+  if (!Array.isArray(required)) return;
+  for (const key of required) if (typeof key === 'string' && !into.required.includes(key)) into.required.push(key);
 }
 
 function mergeProperties(target: Record<string, any>, source: Record<string, any>, conflicts: string[], prefix: string): void {
@@ -133,6 +154,19 @@ export function schemaFieldPaths(partition: SandboxPartition, schemaId: string):
   return fieldPathsOf(resolveProperties(partition, schema.wire).properties);
 }
 
+/**
+ * The whole record shape of a schema, as an object field: every field with its nested
+ * properties, map values, array items and the required keys. Undefined when the schema does not
+ * exist. What ingestion validates each record against.
+ */
+export function schemaRecordShape(partition: SandboxPartition, schemaId: string): XdmFieldInfo | undefined {
+  const schema = findSchema(partition, schemaId);
+  if (!schema) return undefined;
+  const resolved = resolveProperties(partition, schema.wire);
+  const shape = fieldInfo({ type: 'object', properties: resolved.properties, required: resolved.required });
+  return shape;
+}
+
 /** Field paths of a `properties` tree (see `schemaFieldPaths`). */
 export function fieldPathsOf(properties: Record<string, any>): Map<string, XdmFieldInfo> {
   const paths = new Map<string, XdmFieldInfo>();
@@ -156,10 +190,26 @@ function fieldInfo(node: unknown): XdmFieldInfo | undefined {
     const items = fieldInfo(node.items);
     if (items) info.items = items;
   }
-  if (typeof node.minimum === 'number') info.minimum = node.minimum;
-  if (typeof node.maximum === 'number') info.maximum = node.maximum;
-  if (typeof node.maxLength === 'number') info.maxLength = node.maxLength;
+  if (node.type === 'object') {
+    if (isObject(node.additionalProperties) || node['meta:xdmType'] === 'map') {
+      info.xdmType = 'map';
+      const values = fieldInfo(node.additionalProperties);
+      if (values) info.additionalProperties = values;
+    } else {
+      const properties: Record<string, XdmFieldInfo> = {};
+      for (const [key, child] of Object.entries(isObject(node.properties) ? node.properties : {})) {
+        const childInfo = fieldInfo(child);
+        if (childInfo) properties[key] = childInfo;
+      }
+      info.properties = properties;
+    }
+    if (Array.isArray(node.required)) info.required = node.required.filter((k: unknown): k is string => typeof k === 'string');
+  }
+  if (node.type === 'string' && (node.format === 'date-time' || node.format === 'date')) info.xdmType = node.format;
+  for (const bound of ['minimum', 'maximum', 'minLength', 'maxLength'] as const) if (typeof node[bound] === 'number') info[bound] = node[bound];
   if (typeof node.format === 'string') info.format = node.format;
+  if (typeof node.pattern === 'string') info.pattern = node.pattern;
+  if (Array.isArray(node.enum)) info.enum = [...node.enum];
   return info;
 }
 

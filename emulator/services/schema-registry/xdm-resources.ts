@@ -328,6 +328,21 @@ function checkField(node: unknown, name: string, path: string, writer: XdmWriter
       throw xdmFailure('invalidAttribute', `The field ${path} has a non-numeric '${bound}'.`, nowMs);
     }
   }
+  if (field.type === 'object' && (field['meta:xdmType'] === 'map' || field.additionalProperties !== undefined)) {
+    // XDM maps ("Define XDM fields in the Schema Registry API", custom maps): an object without
+    // properties whose values all have the one type `additionalProperties` names, string or integer.
+    if (field.properties !== undefined && (typeof field.properties !== 'object' || field.properties === null || Object.keys(field.properties).length > 0)) {
+      throw xdmFailure('invalidAttribute', `The map field ${path} must not define properties.`, nowMs);
+    }
+    const values = field.additionalProperties;
+    if (typeof values !== 'object' || values === null || Array.isArray(values) || (values.type !== 'string' && values.type !== 'integer')) {
+      throw xdmFailure('invalidFieldType', `The map field ${path} needs additionalProperties with type string or integer.`, nowMs);
+    }
+    delete field.properties;
+    values['meta:xdmType'] = xdmTypeOf(values);
+    field['meta:xdmType'] = 'map';
+    return;
+  }
   if (field.type === 'object') {
     const properties = field.properties ?? {};
     if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {

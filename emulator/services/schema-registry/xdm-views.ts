@@ -5,7 +5,7 @@ import { resolveProperties } from './xdm-fields.js';
 /**
  * What a Schema Registry GET returns, decided by the `Accept` header (PLATFORM-API.md §10.2):
  * listings take `xed-id` or `xed` without a version; lookups take one of the `xed…` forms with a
- * `version=<major>` parameter.
+ * `version=<major>` parameter. Every `xed…` type may also be written `xdm…`.
  */
 
 export type ListView = 'id' | 'full';
@@ -52,7 +52,13 @@ function parseMediaType(header: string | undefined): MediaType | undefined {
         .trim()
         .replace(/^"|"$/g, '');
   }
-  return { essence: essence.trim().toLowerCase(), params };
+  // The spec's own Accept errors name both families (`application/vnd.adobe.{xed|xdm}+json`), and
+  // clients send `xdm`, `xdm-full`, `xdm-id`…: the same views as their `xed` twins.
+  const normalised = essence
+    .trim()
+    .toLowerCase()
+    .replace(/^application\/vnd\.adobe\.xdm(?=[-+])/, 'application/vnd.adobe.xed');
+  return { essence: normalised, params };
 }
 
 /** The listing view for an Accept header; 400 `XDM-1006-400` when missing, versioned or unknown. */

@@ -1,4 +1,4 @@
-import { generateFieldMappings, xdmFieldPaths } from '../../domain/mapping-generation.js';
+import { generateFieldMappings, xdmFields } from '../../domain/mapping-generation.js';
 import { specOf, type ResourceSpecOf } from '../../domain/resource-specs.js';
 import type { StripeResourcePath } from '../../domain/resource-types.js';
 import { PreconditionError } from '../../errors/app-errors.js';
@@ -31,7 +31,7 @@ export const createMapping: OperationHandler<'CREATE_MAPPING'> = async (ctx) => 
     const generated = generateFieldMappings({
       exploreSchema: explored.schema,
       // The registry's paths, plus the row's fields, which name the explore attribute each mirrors.
-      schemaFields: [...(specOf('XDM_SCHEMA', schema.spec).fields ?? []), ...xdmFieldPaths(registrySchema.properties ?? {})],
+      schemaFields: [...(specOf('XDM_SCHEMA', schema.spec).fields ?? []), ...xdmFields(registrySchema.properties ?? {})],
       tenantId: await ctx.deps.tenantId(),
       resource,
     });

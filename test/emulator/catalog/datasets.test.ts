@@ -66,7 +66,8 @@ describe('Catalog datasets', () => {
             name: 'Stripe charges',
             description: 'Charges from Stripe',
             schemaRef: { id: schemaId, contentType: XED_V1 },
-            tags: { unifiedProfile: ['enabled: false'] },
+            tags: { unifiedProfile: ['enabled: false'], 'adobe/pqs/table': ['stripe_charges'], 'adobe/siphon/table/format': ['parquet'] },
+            classification: { dataBehavior: 'record', managedBy: 'CUSTOMER' },
             created: T0 * 1000,
             updated: T0 * 1000,
             createdClient: 'flowgate-local',
@@ -277,7 +278,7 @@ describe('Catalog datasets', () => {
         headers: { 'content-type': 'application/json-patch+json' },
       });
       assert.equal(response.status, 200, response.text);
-      assert.deepEqual((await read()).tags, { unifiedProfile: ['enabled:true'] });
+      assert.deepEqual((await read()).tags, { unifiedProfile: ['enabled:true'], 'adobe/pqs/table': ['to_patch'], 'adobe/siphon/table/format': ['parquet'] });
     });
 
     it('answers 400 CAT-1002-400 when patching a read-only attribute, and changes nothing', async () => {
@@ -318,7 +319,8 @@ describe('Catalog datasets', () => {
       const stored = (await t.client.get(`${CATALOG}/dataSets/${id}`)).body[id];
       assert.equal(stored.name, 'Replaced');
       assert.equal(stored.description, undefined);
-      assert.deepEqual(stored.tags, {});
+      // Catalog's own tags (table name, format) stay; the client's are replaced.
+      assert.deepEqual(stored.tags, { 'adobe/pqs/table': ['to_replace'], 'adobe/siphon/table/format': ['parquet'] });
       assert.equal(stored.version, '1.0.1');
     });
   });

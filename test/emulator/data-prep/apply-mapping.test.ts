@@ -168,9 +168,18 @@ describe('applyMapping', () => {
   });
 
   describe('with STATIC and EXPRESSION mappings', () => {
-    it('writes a STATIC literal and leaves an EXPRESSION unevaluated', () => {
+    it('writes a STATIC literal and an EXPRESSION’s value; an expression that yields null writes nothing', () => {
       const result = applyMapping({ data: {} }, [mapping('stripe', `${T}.charge.id`, 'STATIC'), mapping('upper(data.x)', `${T}.charge.outcome.type`, 'text/x.aep-xl')], FIELDS);
       assert.deepEqual(result, { ok: true, record: { [T]: { charge: { id: 'stripe' } } }, errors: [] });
+      const evaluated = applyMapping({ data: { x: 'blocked' } }, [mapping('upper(data.x)', `${T}.charge.outcome.type`, 'text/x.aep-xl')], FIELDS);
+      assert.deepEqual(evaluated.record, { [T]: { charge: { outcome: { type: 'BLOCKED' } } } });
+    });
+
+    it('fails the record with MAPPER-3700-400 when an expression cannot apply, naming the expression', () => {
+      const result = applyMapping({ data: { x: 'abc' } }, [mapping('data.x * 1000', `${T}.charge.amount`, 'text/x.aep-xl')], FIELDS);
+      assert.equal(result.ok, false);
+      assert.equal(result.errors[0]!.code, 'MAPPER-3700-400');
+      assert.match(result.errors[0]!.message, /'data\.x \* 1000'.*could not be evaluated: '\*' needs numbers/);
     });
   });
 

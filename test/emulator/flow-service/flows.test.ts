@@ -182,7 +182,10 @@ describe('Flow Service flows and runs', () => {
       assert.ok(failed.length > 0, 'a week of charges contains expanded objects the string field cannot take');
       const run = failed[0];
       assert.equal(run.metrics.statusSummary.status, 'partialSuccess');
-      const error = run.metrics.statusSummary.errors[0];
+      // Adobe's failed-batch examples lead with the summary, then the row errors.
+      const [summary, error] = run.metrics.statusSummary.errors;
+      assert.equal(summary.code, 'INGEST-1212-400');
+      assert.match(summary.message, /^Encountered \d+ errors in the data\. Successfully ingested \d+ rows\./);
       assert.equal(error.code, 'MAPPER-3700-400');
       assert.match(error.message, /customer|expected|type/i);
     });

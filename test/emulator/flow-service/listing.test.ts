@@ -41,9 +41,9 @@ describe('Flow Service list parameters', () => {
       seen.push(...namesOf(response.body));
       const next = response.body._links?.next?.href;
       if (!next) break;
-      assert.match(next, /^\/connections\?/);
+      assert.match(next, /^\/connections\?continuationToken=/);
       const params = new URL(next, 'http://x').searchParams;
-      query = { limit: params.get('limit')!, orderby: params.get('orderby')!, continuationToken: params.get('continuationToken')! };
+      query = { continuationToken: params.get('continuationToken')! };
     }
     assert.deepEqual(seen, [...names].sort());
   });

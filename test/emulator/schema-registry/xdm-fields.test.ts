@@ -78,8 +78,16 @@ describe('xdm-fields (the resolver other services use)', () => {
       assert.deepEqual(paths.get(`_${TENANT}.charges_data.amount`), { type: 'integer', minimum: 0, maximum: 100 });
       assert.deepEqual(paths.get(`_${TENANT}.charges_data.tags`), { type: 'array', items: { type: 'string' } });
       assert.deepEqual(paths.get(`_${TENANT}.source`), { type: 'string', maxLength: 20 });
-      assert.deepEqual(paths.get('timestamp'), { type: 'string', format: 'date-time' });
-      assert.deepEqual(paths.get(`_${TENANT}.charges_data`), { type: 'object' });
+      assert.deepEqual(paths.get('timestamp'), { type: 'string', xdmType: 'date-time', format: 'date-time' });
+      // An object's info carries its fields, so values copied whole are checked all the way down.
+      assert.deepEqual(paths.get(`_${TENANT}.charges_data`), {
+        type: 'object',
+        properties: {
+          amount: { type: 'integer', minimum: 0, maximum: 100 },
+          ratio: { type: 'number' },
+          tags: { type: 'array', items: { type: 'string' } },
+        },
+      });
     });
 
     it('is undefined for a schema that does not exist', () => {

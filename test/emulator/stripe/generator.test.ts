@@ -378,6 +378,33 @@ describe('StripeDataGenerator', () => {
       });
     }
 
+    /** Where a value inside list items breaks the items' node (typed items only: an empty sample list says nothing). */
+    const itemViolations = (node: ExploreSchemaNode, value: unknown, at: string): string[] => {
+      if (value === null || value === undefined) return [];
+      if (node.type === 'array' && Array.isArray(value) && node.items?.type !== undefined) {
+        return value.flatMap((item, i) => (fits(node.items!, item) ? itemViolations(node.items!, item, `${at}[${i}]`) : [`${at}[${i}]`]));
+      }
+      if (node.type === 'object' && isPlainObject(value)) {
+        return Object.entries(value).flatMap(([key, child]) => {
+          const childNode = node.properties?.[key];
+          if (!childNode) return at.includes('[') ? [`${at}.${key}`] : [];
+          return at.includes('[') && !fits(childNode, child) ? [`${at}.${key}`] : itemViolations(childNode, child, `${at}.${key}`);
+        });
+      }
+      return [];
+    };
+
+    for (const resource of STRIPE_RESOURCE_PATHS) {
+      it(`keeps the items of every list of a week of ${resource} within the items the sample shows (issue 12: a subscription's embedded price)`, () => {
+        const schema = inferExploreSchema(generator.sample(resource)).properties!.data!;
+        const records = generator.recordsBetween(resource, START, START + 7 * DAY, ACCOUNT);
+        assert.deepEqual(
+          records.flatMap((record) => itemViolations(schema, record, 'data')),
+          [],
+        );
+      });
+    }
+
     it('expands objects in roughly 3% of a week of charges', () => {
       const paths = exploredPaths('charges');
       const records = generator.recordsBetween('charges', START, START + 7 * DAY, ACCOUNT);

@@ -108,3 +108,45 @@ export function launchFlowgate(role: 'gateway' | 'worker', stack: TestStack, env
       }),
   };
 }
+
+/**
+ * Runs `dist/src/main.js` (what `npm start` runs: gateway, worker and, without AEP credentials,
+ * the embedded emulator) as a real process with `env` only (plus PATH). Resolves once both the
+ * gateway serves and the worker takes jobs.
+ */
+export async function spawnEmbeddedFlowgate(env: Record<string, string>): Promise<ChildFlowgate> {
+  const entry = path.resolve(__dirname, '../../../src/main.js');
+  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  let url: string | null = null;
+  let serving = false;
+  let working = false;
+  const ready = new Promise<void>((resolve, reject) => {
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        output.push(line);
+        if (line.includes('GraphQL API on')) {
+          url = /"url":"([^"]+)"/.exec(line)?.[1] ?? null;
+          serving = true;
+        }
+        if (line.includes('worker processing operations')) working = true;
+        if (serving && working) resolve();
+      }
+    };
+    child.stdout.on('data', onLine);
+    child.stderr.on('data', onLine);
+    child.once('exit', (code) => reject(new Error(`npm start's process exited with ${code} before it was ready:\n${output.join('\n')}`)));
+  });
+  await ready;
+  return {
+    child,
+    output,
+    url,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}

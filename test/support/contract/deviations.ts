@@ -230,6 +230,18 @@ export const DEVIATIONS: readonly Deviation[] = [
     },
   },
   {
+    id: 'run-create-times-as-strings',
+    api: 'flow-service',
+    operation: 'POST /runs',
+    aspect: 'requestBody',
+    reason:
+      'The on-demand ingestion tutorial sends `params.startTime`, `windowStartTime` and `windowEndTime` as digit strings (epoch seconds); the spec types them as integers. Both forms are accepted.',
+    source: 'help/sources/tutorials/api/on-demand-ingestion.md (create a flow run); flow-service.yaml CreateFlowRunRequest',
+    rule: {
+      exempt: [{ at: /^\/params\/(startTime|windowStartTime|windowEndTime)$/, keyword: 'type', when: isDigitString }],
+    },
+  },
+  {
     id: 'flow-schedule-echoed-as-strings',
     api: 'flow-service',
     operation: 'GET /flows*',
@@ -394,6 +406,24 @@ export const SPEC_AGREEMENTS: readonly SpecAgreement[] = [
   },
   { api: 'flow-service', operation: 'GET /flows*', behaviour: '`scheduleParams.interval` and `transformations[].params.mappingVersion` echoed as strings', why: 'the spec types both as strings' },
   { api: 'flow-service', operation: 'GET /connections/{BASE_CONNECTION_ID}', behaviour: 'single-resource GETs answer `{items: [resource]}`', why: 'the spec documents the list envelope' },
+  {
+    api: 'flow-service',
+    operation: 'POST /runs',
+    behaviour: "answers 201 with the docs' `{items: [{id, etag}]}` and, beside it, the spec's top-level `{id, etag}`",
+    why: '`CreateFlowRunResponse` requires nothing and does not forbid other properties',
+  },
+  {
+    api: 'flow-service',
+    operation: 'POST /flows',
+    behaviour: '`scheduleParams` may carry keys besides startTime/frequency/interval/backfill (e.g. `foldernameTemplate`); they are kept and echoed',
+    why: '`ScheduleSpecDTO` does not forbid other properties',
+  },
+  {
+    api: 'flow-service',
+    operation: 'GET /flows*',
+    behaviour: "`lastRunDetails.state` is the last run's status, `partialSuccess` included; `inheritedAttributes.properties.isSourceFlow` is set",
+    why: '`lastRunDetails.state` is a string without an enum (its description names success and failed); `FlowMetaInfoDTO` does not forbid other properties',
+  },
 ];
 
 /** Renders the deviation list, the emulator extensions and the checked agreements as Markdown for the README. */
