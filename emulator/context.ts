@@ -18,7 +18,7 @@ export interface EmulatorContext {
   readonly faults: FaultRegistry;
   readonly requestLog: RequestLog;
   readonly stripe: StripeDataGenerator;
-  /** The Stripe accounts runs and explore read: generated records plus added ones. */
+  /** The Stripe accounts runs and explore read: generated records plus added ones, and each account's state (revoked, dormant). */
   readonly accounts: StripeAccounts;
   readonly runs: RunEngine;
   /** Set when the state is kept across restarts: what saves it after each change. */

@@ -4,7 +4,6 @@ import { completeBatch, createBatch } from '../services/catalog/batches.js';
 import { applyMapping, type StoredMapping } from '../services/data-prep/apply-mapping.js';
 import { getMappingSet } from '../services/data-prep/mapping-sets.js';
 import { periodSeconds, scheduleFromWire, START_TIME_GRACE_SECONDS } from '../services/flow-service/schedule-rules.js';
-import { isAcceptedStripeKey } from '../services/flow-service/stripe-credentials.js';
 import { schemaFieldPaths, schemaRecordShape } from '../services/schema-registry/xdm-fields.js';
 import { validateXdmRecord } from '../services/schema-registry/xdm-validate.js';
 import type { EmulatorStore, FlowRecord, SandboxPartition } from '../state/store.js';
@@ -325,7 +324,7 @@ export class RunEngine {
     const source = partition.sourceConnections.get(flow.wire.sourceConnectionIds[0]);
     const connection = source ? partition.connections.get(source.wire.baseConnectionId) : undefined;
     if (!source || !connection) return failed('CONNECTOR-2001-500', 'The source connection or its base connection no longer exists.');
-    if (!isAcceptedStripeKey(connection.authParams.accessToken)) {
+    if (!this.options.accounts.accepts(connection.authParams.accessToken)) {
       return failed('CONNECTOR-2001-500', 'Error connecting to the source: Stripe rejected the API key of the base connection (invalid_api_key).');
     }
     const target = partition.targetConnections.get(flow.wire.targetConnectionIds[0]);

@@ -1,19 +1,31 @@
 import { createHash } from 'node:crypto';
+import { isAcceptedStripeKey } from '../services/flow-service/stripe-credentials.js';
 import type { StripeDataGenerator } from './generator.js';
 import { inferExploreSchema, mergeSchemaNodes, type ExploreSchemaNode } from './schema-inference.js';
 import type { StripeObject, StripeResourcePath } from './stripe-resources.js';
 
 /**
+ * What became of a Stripe account behind an API key: `active` (the default), `revoked` (Stripe
+ * rejects the key from now on: connection tests say false, explore fails, runs fail with
+ * CONNECTOR-2001-500) or `dormant` (the key works, the account creates nothing: runs read 0
+ * records). Set through the control API; the Platform's own API cannot do either.
+ */
+export const STRIPE_ACCOUNT_STATES = ['active', 'revoked', 'dormant'] as const;
+export type StripeAccountState = (typeof STRIPE_ACCOUNT_STATES)[number];
+
+/**
  * The Stripe accounts the emulated connector reads: for every API key, the generator's records
  * plus the records a test or a user added to that account (`POST
- * /__emulator/connections/{id}/stripe/{resource}`, e.g. Stripe's own fixture objects). Runs read
- * both, ordered by `created`; explore infers its schema from the generator's sample and every
- * added record, as the real connector infers it from the account's data.
+ * /__emulator/connections/{id}/stripe/{resource}`, e.g. Stripe's own fixture objects), and the
+ * account's state (`POST /__emulator/stripe/accounts`). Runs read the records, ordered by
+ * `created`; explore infers its schema from the generator's sample and every added record, as
+ * the real connector infers it from the account's data.
  *
- * Added records are kept per account under the SHA-256 of the API key, never the key itself.
+ * Accounts are kept under the SHA-256 of the API key, never the key itself.
  */
 export class StripeAccounts {
   private readonly added = new Map<string, Map<StripeResourcePath, StripeObject[]>>();
+  private readonly states = new Map<string, Exclude<StripeAccountState, 'active'>>();
 
   constructor(readonly generator: StripeDataGenerator) {}
 
@@ -32,8 +44,9 @@ export class StripeAccounts {
     return list.length;
   }
 
-  /** Every record created in [fromSeconds, toSeconds): the generator's and the added ones, by `created`. */
+  /** Every record created in [fromSeconds, toSeconds): the generator's and the added ones, by `created` (none for a dormant account). */
   recordsBetween(resource: StripeResourcePath, fromSeconds: number, toSeconds: number, accessToken: string): StripeObject[] {
+    if (this.isDormant(accessToken)) return [];
     const generated = this.generator.recordsBetween(resource, fromSeconds, toSeconds, accessToken);
     const added = (this.added.get(accountKeyOf(accessToken))?.get(resource) ?? []).filter((r) => (r.created as number) >= fromSeconds && (r.created as number) < toSeconds);
     if (added.length === 0) return generated;
@@ -47,12 +60,33 @@ export class StripeAccounts {
     return schema;
   }
 
-  /** Forgets every added record. */
-  reset(): void {
-    this.added.clear();
+  setState(accessToken: string, state: StripeAccountState): void {
+    const key = accountKeyOf(accessToken);
+    if (state === 'active') this.states.delete(key);
+    else this.states.set(key, state);
   }
 
-  /** The added records, for persistence: account key → resource → records. */
+  stateOf(accessToken: unknown): StripeAccountState {
+    return (typeof accessToken === 'string' ? this.states.get(accountKeyOf(accessToken)) : undefined) ?? 'active';
+  }
+
+  /** Whether Stripe takes the key: well-formed, and not revoked. */
+  accepts(accessToken: unknown): boolean {
+    return isAcceptedStripeKey(accessToken) && this.stateOf(accessToken) !== 'revoked';
+  }
+
+  /** Whether the account behind the key creates no records. */
+  isDormant(accessToken: unknown): boolean {
+    return this.stateOf(accessToken) === 'dormant';
+  }
+
+  /** Forgets every added record and every account state. */
+  reset(): void {
+    this.added.clear();
+    this.states.clear();
+  }
+
+  /** The added records, for persistence: account key → resource → records. (States are control-API settings, like faults: not kept.) */
   snapshot(): Record<string, Partial<Record<StripeResourcePath, StripeObject[]>>> {
     const out: Record<string, Partial<Record<StripeResourcePath, StripeObject[]>>> = {};
     for (const [key, account] of this.added) out[key] = Object.fromEntries(account);
@@ -66,7 +100,7 @@ export class StripeAccounts {
   }
 }
 
-/** The key added records are filed under: the SHA-256 of the API key (the key is a secret). */
+/** The key accounts are filed under: the SHA-256 of the API key (the key is a secret). */
 export function accountKeyOf(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest('hex');
 }

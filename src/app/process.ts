@@ -1,8 +1,10 @@
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import { embeddedSecretKey } from '../config/embedded-secret-key.js';
-import { createMaintenanceQueue, createOnboardingQueue, createOperationsQueue } from '../jobs/queues.js';
+import { createMaintenanceQueue, createOnboardingQueue, createOperationsQueue, createWebhooksQueue } from '../jobs/queues.js';
 import { OnboardingOrchestrator } from '../jobs/onboarding/orchestrator.js';
+import { WebhookDispatcher } from '../jobs/webhooks/webhook-dispatcher.js';
+import { WebhookSender } from '../jobs/webhooks/webhook-sender.js';
 import type { Logger } from '../logging/logger.js';
 import { createPlatformClient, type PlatformClient } from '../platform/platform-client.js';
 import { EventBus } from '../pubsub/event-bus.js';
@@ -27,6 +29,11 @@ export interface ProcessDeps {
   operationsQueue: ReturnType<typeof createOperationsQueue>;
   maintenanceQueue: ReturnType<typeof createMaintenanceQueue>;
   onboardingQueue: ReturnType<typeof createOnboardingQueue>;
+  webhooksQueue: ReturnType<typeof createWebhooksQueue>;
+  /** Records and enqueues webhook deliveries (alerts, failed operations, finished onboardings, tests). */
+  webhooks: WebhookDispatcher;
+  /** Posts webhook deliveries, under the SSRF rules (worker). */
+  webhookSender: WebhookSender;
   orchestrator: OnboardingOrchestrator;
   onboardings: OnboardingRequests;
   requests: OperationRequests;
@@ -83,6 +90,13 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const operationsQueue = createOperationsQueue(queueOptions);
   const maintenanceQueue = createMaintenanceQueue(queueOptions);
   const onboardingQueue = createOnboardingQueue(queueOptions);
+  const webhooksQueue = createWebhooksQueue(queueOptions);
+  const webhooks = new WebhookDispatcher({ store, queue: webhooksQueue, logger, maxAttempts: config.webhooks.maxAttempts });
+  const webhookSender = new WebhookSender({
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    timeoutMs: config.webhooks.timeoutMs,
+    maxResponseBytes: config.webhooks.maxResponseBytes,
+  });
   const orchestrator = new OnboardingOrchestrator({
     store,
     operationsQueue,
@@ -92,8 +106,9 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     logger,
     concurrency: config.onboardingConcurrency,
     runningStaleMs: config.workerLockSeconds * 1000,
+    webhooks,
   });
-  const onboardings = new OnboardingRequests({ store, queue: onboardingQueue, logger, fingerprintKey: secretKey.key });
+  const onboardings = new OnboardingRequests({ store, queue: onboardingQueue, logger, fingerprintKey: secretKey.key, webhooks });
   const requests = new OperationRequests({ store, queue: operationsQueue, bus, logger, fingerprintKey: secretKey.key });
   const explore = new ExploreService({ platform, ttlSeconds: config.exploreCacheSeconds });
 
@@ -117,13 +132,16 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     operationsQueue,
     maintenanceQueue,
     onboardingQueue,
+    webhooksQueue,
+    webhooks,
+    webhookSender,
     orchestrator,
     onboardings,
     requests,
     explore,
     tenantId,
     close: async () => {
-      await Promise.allSettled([operationsQueue.close(), maintenanceQueue.close(), onboardingQueue.close(), bus.close()]);
+      await Promise.allSettled([operationsQueue.close(), maintenanceQueue.close(), onboardingQueue.close(), webhooksQueue.close(), bus.close()]);
       await Promise.allSettled([redis.quit(), redisSubscriber.quit(), store.close(), platform.close()]);
     },
   };

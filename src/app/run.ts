@@ -11,7 +11,10 @@ import { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { HANDLERS } from '../jobs/handlers/index.js';
 import type { WorkerDeps } from '../jobs/operation-handler.js';
 import { syncFlowRuns } from '../jobs/sync-runs.job.js';
+import { runWatchdogPass } from '../jobs/watchdog.job.js';
+import { deliverWebhook, settleAttempt } from '../jobs/webhooks/deliver-webhook.job.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { WebhookService } from '../services/webhook.service.js';
 import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -87,6 +90,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     bus: deps.bus,
     logger,
     tenantId: deps.tenantId,
+    webhooks: deps.webhooks,
     // A step of an onboarding finished: the saga moves on at once, in this worker.
     afterOperation: async (_operation, input) => {
       if (input.onboardingId) await deps.orchestrator.advance(input.onboardingId);
@@ -97,7 +101,18 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
   const authenticator = new Authenticator({ apiKeys: deps.store.apiKeys, jwt: config.auth.jwt ? new JwtVerifier(config.auth.jwt) : null, logger });
   const gateway = roles.gateway
     ? await startGateway({
-        services: { store: deps.store, requests: deps.requests, explore: deps.explore, onboardings: deps.onboardings, bus: deps.bus, logger, tenantId: config.platform.tenant, apiKeys, authenticator },
+        services: {
+          store: deps.store,
+          requests: deps.requests,
+          explore: deps.explore,
+          onboardings: deps.onboardings,
+          bus: deps.bus,
+          logger,
+          tenantId: config.platform.tenant,
+          apiKeys,
+          authenticator,
+          webhookService: new WebhookService({ store: deps.store, dispatcher: deps.webhooks, allowPrivateNetworks: config.webhooks.allowPrivateNetworks }),
+        },
         sandbox: config.platform.sandbox,
         knownSandboxes: () => config.platform.sandboxes,
         port: config.port,
@@ -133,6 +148,11 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         syncRuns: () => syncFlowRuns(workerDeps),
         orchestrator: deps.orchestrator,
         runSyncIntervalMs: config.runSyncIntervalSeconds * 1000,
+        watchDataflows: () => runWatchdogPass({ store: deps.store, bus: deps.bus, logger, webhooks: deps.webhooks, policy: config.watchdog.policy }),
+        watchdogIntervalMs: config.watchdog.intervalSeconds * 1000,
+        deliverWebhook: async (deliveryId, lastAttempt) => settleAttempt(await deliverWebhook({ store: deps.store, sender: deps.webhookSender, logger }, deliveryId, lastAttempt), deliveryId),
+        reconcileWebhooks: (graceMs) => deps.webhooks.reconcile(graceMs),
+        webhookConcurrency: config.webhooks.concurrency,
       })
     : null;
 

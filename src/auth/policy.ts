@@ -64,6 +64,9 @@ export const POLICY: Readonly<Record<string, FieldPolicy>> = {
   // What node/nodes return is narrowed per object kind by NODE_READERS.
   'Query.node': { roles: EVERYONE },
   'Query.nodes': { roles: EVERYONE },
+  'Query.alerts': { roles: READ },
+  'Query.webhooks': { roles: ADMIN },
+  'Query.webhookDeliveries': { roles: ADMIN },
   // Mutations
   'Mutation.createConnection': { roles: WRITE },
   'Mutation.updateConnection': { roles: WRITE },
@@ -84,11 +87,17 @@ export const POLICY: Readonly<Record<string, FieldPolicy>> = {
   'Mutation.cancelOnboarding': { roles: WRITE },
   'Mutation.createApiKey': { roles: ADMIN },
   'Mutation.revokeApiKey': { roles: ADMIN },
+  'Mutation.createWebhook': { roles: ADMIN },
+  'Mutation.updateWebhook': { roles: ADMIN },
+  'Mutation.deleteWebhook': { roles: ADMIN },
+  'Mutation.rotateWebhookSecret': { roles: ADMIN },
+  'Mutation.testWebhook': { roles: ADMIN },
   // Subscriptions
   'Subscription.operationUpdated': { roles: READ },
   'Subscription.resourceChanged': { roles: READ },
   'Subscription.flowRunUpdated': { roles: READ },
   'Subscription.onboardingProgress': { roles: READ },
+  'Subscription.alertRaised': { roles: READ },
 };
 
 /**

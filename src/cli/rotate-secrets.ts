@@ -2,7 +2,8 @@ import { Pool } from 'pg';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { SecretBox } from '../store/secret-box.js';
-import { rotateSecrets, UnknownSecretKeyError } from '../store/secret-rotation.js';
+import { rotateSecrets, SECRET_KEY_COUNTS, UnknownSecretKeyError } from '../store/secret-rotation.js';
+import { WebhookStore } from '../store/webhook.store.js';
 
 export const USAGE = `Usage: npm run secrets:rotate [-- [--batch-size N] [--dry-run]]
 
@@ -72,13 +73,13 @@ export async function runRotateSecrets(argv: string[], env: NodeJS.ProcessEnv, o
   const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
   try {
     if (args.dryRun) {
-      const { rows } = await pool.query<{ key_id: string; n: string }>('SELECT key_id, count(*)::text AS n FROM secrets GROUP BY key_id ORDER BY key_id');
+      const { rows } = await pool.query<{ key_id: string; n: string }>(SECRET_KEY_COUNTS);
       for (const row of rows)
         out.log(`${row.key_id}: ${row.n} secret(s)${row.key_id === box.currentKeyId ? ' (current key)' : box.hasKey(row.key_id) ? ' (would be rotated)' : ' (UNKNOWN key: rotation would refuse)'}`);
       if (rows.length === 0) out.log('no secrets stored');
       return 0;
     }
-    const report = await rotateSecrets({ pool, box, batchSize: args.batchSize, onBatch: (n) => out.log(`re-encrypted ${n} secret(s) so far`) });
+    const report = await rotateSecrets({ pool, box, webhooks: new WebhookStore(pool), batchSize: args.batchSize, onBatch: (n) => out.log(`re-encrypted ${n} secret(s) so far`) });
     out.log(
       `done: ${report.rotated} secret(s) re-encrypted with key "${report.currentKeyId}", ${report.alreadyCurrent} already used it` +
         (report.skipped > 0 ? `, ${report.skipped} rotated meanwhile by another run` : ''),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RUN_WINDOW, type WatchdogPolicy } from '../domain/dataflow-health.js';
 import type { PlatformClientOptions } from '../platform/platform-client.js';
 
 /**
@@ -53,6 +54,10 @@ export interface AppConfig {
   auth: AuthConfig;
   /** Browser origins allowed to call the API (CORS) and to open its WebSocket. */
   cors: CorsConfig;
+  /** The dataflow watchdog: how often it looks, and when a dataflow counts as LATE, FAILING or SILENT. */
+  watchdog: WatchdogConfig;
+  /** Outbound webhook deliveries. */
+  webhooks: WebhooksConfig;
 }
 
 /**
@@ -63,6 +68,30 @@ export interface AppConfig {
 export interface CorsConfig {
   /** CORS_ORIGINS; default the loopback wildcards in the embedded mode, none otherwise. */
   origins: string[];
+}
+
+export interface WatchdogConfig {
+  /** Seconds between two watchdog passes over every dataflow (WATCHDOG_INTERVAL_SECONDS, default 60). */
+  intervalSeconds: number;
+  /** WATCHDOG_GRACE_SECONDS (default 900), WATCHDOG_FAILED_RUNS (default 2), WATCHDOG_EMPTY_RUNS (default 3). */
+  policy: WatchdogPolicy;
+}
+
+export interface WebhooksConfig {
+  /**
+   * Deliver to private, loopback and link-local addresses too (WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+   * default false: refused, so a webhook URL cannot reach into the deployment's network). For
+   * tests and local receivers only.
+   */
+  allowPrivateNetworks: boolean;
+  /** Milliseconds one delivery attempt may take, connection to last byte read (WEBHOOK_TIMEOUT_MS, default 10000). */
+  timeoutMs: number;
+  /** Attempts per delivery before it is FAILED (WEBHOOK_MAX_ATTEMPTS, default 8), with exponential backoff between them. */
+  maxAttempts: number;
+  /** Bytes of a receiver's answer read at most; the rest is dropped (WEBHOOK_MAX_RESPONSE_BYTES, default 65536). */
+  maxResponseBytes: number;
+  /** Deliveries a worker sends at once (WEBHOOK_CONCURRENCY, default 10). */
+  concurrency: number;
 }
 
 export interface GraphQLLimitsConfig {
@@ -212,6 +241,20 @@ const envSchema = z.object({
   AUTH_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   AUTH_SOCKET_RECHECK_SECONDS: z.coerce.number().min(0.1).max(86400).default(60),
   CORS_ORIGINS: z.string().optional(),
+  WATCHDOG_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
+  WATCHDOG_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86400)
+    .default(900),
+  WATCHDOG_FAILED_RUNS: z.coerce.number().int().min(1).max(RUN_WINDOW).default(2),
+  WATCHDOG_EMPTY_RUNS: z.coerce.number().int().min(1).max(RUN_WINDOW).default(3),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+  WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(10_000_000).default(65_536),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
 });
 
 /** `http://localhost:*`-style entries: any port of a loopback host, for local development only. */
@@ -335,6 +378,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     auth,
     cors: { origins: corsOrigins },
+    watchdog: {
+      intervalSeconds: e.WATCHDOG_INTERVAL_SECONDS,
+      policy: { graceSeconds: e.WATCHDOG_GRACE_SECONDS, failedRuns: e.WATCHDOG_FAILED_RUNS, emptyRuns: e.WATCHDOG_EMPTY_RUNS },
+    },
+    webhooks: {
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      maxResponseBytes: e.WEBHOOK_MAX_RESPONSE_BYTES,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+    },
   };
 }
 

@@ -5,8 +5,11 @@ import { OPERATION_TYPES, type OperationType } from './operations.js';
  * the API's enums, the audit filter and what the ledger writes cannot drift apart.
  */
 
-/** Changes a successful operation (or API-key management) records. */
-export const CHANGE_ACTIONS = ['CREATED', 'UPDATED', 'DELETED', 'ENABLED', 'DISABLED', 'REVOKED', 'CONFLICT_DETECTED'] as const;
+/**
+ * Changes a successful operation, API-key or webhook management, or the dataflow watchdog
+ * (alerts) records.
+ */
+export const CHANGE_ACTIONS = ['CREATED', 'UPDATED', 'DELETED', 'ENABLED', 'DISABLED', 'REVOKED', 'CONFLICT_DETECTED', 'SECRET_ROTATED', 'ALERT_OPENED', 'ALERT_UPDATED', 'ALERT_RESOLVED'] as const;
 
 /** A failed operation records `<OPERATION_TYPE>_FAILED` (e.g. CREATE_DATAFLOW_FAILED). */
 export type FailedAction = `${OperationType}_FAILED`;

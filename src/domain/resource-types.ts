@@ -3,12 +3,15 @@
  * generated enums to these (they are the same strings), GraphQL enums are built from them.
  */
 
-/** Kinds of resources. API_KEY is not a Platform resource: only audit events name API keys. */
-export const RESOURCE_TYPES = ['CONNECTION', 'SOURCE_CONNECTION', 'XDM_SCHEMA', 'DATASET', 'TARGET_CONNECTION', 'MAPPING', 'DATAFLOW', 'API_KEY'] as const;
+/**
+ * Kinds of resources. API_KEY, ALERT and WEBHOOK are not Platform resources: only audit events
+ * name them (API-key management, the dataflow watchdog, webhook management).
+ */
+export const RESOURCE_TYPES = ['CONNECTION', 'SOURCE_CONNECTION', 'XDM_SCHEMA', 'DATASET', 'TARGET_CONNECTION', 'MAPPING', 'DATAFLOW', 'API_KEY', 'ALERT', 'WEBHOOK'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 /** The resource types that are rows of `resources` (Platform resources). */
-export type PlatformResourceType = Exclude<ResourceType, 'API_KEY'>;
+export type PlatformResourceType = Exclude<ResourceType, 'API_KEY' | 'ALERT' | 'WEBHOOK'>;
 
 /**
  * PENDING: requested, not yet on the Platform. ENABLED/DISABLED: connections and dataflows.

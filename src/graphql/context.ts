@@ -6,6 +6,7 @@ import type { EventBus } from '../pubsub/event-bus.js';
 import type { ExploreService } from '../services/explore.service.js';
 import type { OnboardingRequests } from '../services/onboarding-requests.js';
 import type { OperationRequests, RequestContext } from '../services/operation-requests.js';
+import type { WebhookService } from '../services/webhook.service.js';
 import type { Store } from '../store/store.js';
 
 /** Per-request context of every resolver: the process singletons plus who is asking. */
@@ -19,6 +20,8 @@ export interface GatewayContext extends RequestContext {
   /** The Schema Registry tenant id, e.g. `flowgatelocal` (namespace `_flowgatelocal`), when known from configuration. */
   tenantId: string | null;
   apiKeys: ApiKeyService;
+  /** Webhook management (create, update, delete, rotate, test). */
+  webhookService: WebhookService;
   /** This process's credential cache: a key revoked here is forgotten before the mutation answers. */
   authenticator: Authenticator;
   /** The authenticated caller; `actor` is its id. */

@@ -6,6 +6,7 @@ import type { EventBus } from '../pubsub/event-bus.js';
 import type { ResourceChanges } from '../store/operation-ledger.js';
 import type { Operation, Resource } from '../store/rows.js';
 import type { Store } from '../store/store.js';
+import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 /** What job processors need; built once in the worker's composition root. */
 export interface WorkerDeps {
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** The Schema Registry tenant id (configured, or read once from `/stats`). */
   tenantId: () => Promise<string>;
+  /** Where a failed operation is announced to webhooks (OPERATION_FAILED); none: not announced. */
+  webhooks?: WebhookDispatcher;
   /** Called after an operation finished (SUCCEEDED or FAILED): onboardings advance their saga here. */
   afterOperation?: (operation: Operation, input: { onboardingId?: string }) => Promise<void>;
 }

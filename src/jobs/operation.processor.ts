@@ -10,6 +10,7 @@ import type { OperationLedger, OperationOutcome } from '../store/operation-ledge
 import type { Operation, Resource } from '../store/rows.js';
 import type { HandlerContext, OperationHandler, OperationHandlers, WorkerDeps } from './operation-handler.js';
 import { operationJob, type OperationJobData } from './queues.js';
+import { operationFailedEvent } from './webhooks/event-payloads.js';
 
 /**
  * An error whose message and stack no longer contain `secret` (a Platform or library error may
@@ -155,6 +156,7 @@ export class OperationProcessor {
     // Not awaited, like the RUNNING news: whoever waits for this operation (an onboarding's next
     // step) moves on at once; its own publishes go out after these on the same connection.
     this.deps.bus.announce(...news);
+    if (done.operation.status === 'FAILED') await this.deps.webhooks?.emit([operationFailedEvent(done.operation)]);
     await this.notifyFinished(done.operation);
   }
 

@@ -31,10 +31,12 @@ function defineJob<S extends z.ZodType>(name: string, schema: S): JobDefinition<
 
 /** Queue of operations: one job per operation, the job id is the operation id. */
 export const OPERATIONS_QUEUE = 'operations';
-/** Queue of periodic maintenance: run sync, reconciliation, the onboarding sweep. */
+/** Queue of periodic maintenance: run sync, reconciliation, the onboarding sweep, the dataflow watchdog. */
 export const MAINTENANCE_QUEUE = 'maintenance';
 /** Queue of onboarding sagas: `advance` a saga, or run one of its inline (read-only) `step`s. */
 export const ONBOARDINGS_QUEUE = 'onboardings';
+/** Queue of webhook deliveries: one job per delivery, the job id is the delivery id. */
+export const WEBHOOKS_QUEUE = 'webhooks';
 
 export const operationJob = defineJob('operation', z.strictObject({ operationId: flowgateId }));
 export type OperationJobData = ReturnType<typeof operationJob.parse>;
@@ -43,7 +45,10 @@ export const advanceOnboardingJob = defineJob('advance', z.strictObject({ onboar
 export const onboardingStepJob = defineJob('step', z.strictObject({ onboardingId: flowgateId, stepKey: z.string().min(1) }));
 export type OnboardingJobData = ReturnType<typeof advanceOnboardingJob.parse> | ReturnType<typeof onboardingStepJob.parse>;
 
-export type MaintenanceJobName = 'sync-runs' | 'reconcile' | 'sweep-onboardings';
+export const deliverWebhookJob = defineJob('deliver', z.strictObject({ deliveryId: flowgateId }));
+export type WebhookJobData = ReturnType<typeof deliverWebhookJob.parse>;
+
+export type MaintenanceJobName = 'sync-runs' | 'reconcile' | 'sweep-onboardings' | 'watch-dataflows';
 
 export interface QueueOptions {
   connection: ConnectionOptions;
@@ -71,6 +76,19 @@ export function createMaintenanceQueue(options: QueueOptions): Queue {
 
 export function createOnboardingQueue(options: QueueOptions): Queue<OnboardingJobData> {
   return new Queue<OnboardingJobData>(ONBOARDINGS_QUEUE, { connection: options.connection, prefix: options.prefix });
+}
+
+export function createWebhooksQueue(options: QueueOptions): Queue<WebhookJobData> {
+  return new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection: options.connection, prefix: options.prefix });
+}
+
+/**
+ * Between two attempts of a webhook delivery: exponential with jitter, 1 s, 2 s, 4 s … capped
+ * at 10 minutes (a receiver that is down for a deploy gets its events once it is back).
+ */
+export function webhookBackoff(attemptsMade: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(600_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** Exponential backoff with full jitter, capped: 0.5 s, 1 s, 2 s … up to 30 s. */

@@ -366,6 +366,14 @@ export class FlowServiceClient {
     return withSchedule(await this.getOne<Omit<Flow, 'schedule'>>(`/flows/${encodeURIComponent(id)}`, options));
   }
 
+  /**
+   * Every flow of the sandbox, in pages of 1000 (the Platform's largest): what the run sync
+   * compares with Flowgate's records, a handful of calls however many flows there are.
+   */
+  async listFlows(options?: PlatformCallOptions): Promise<Flow[]> {
+    return (await this.listAll<Omit<Flow, 'schedule'>>('/flows', {}, { ...options, pageSize: 1000 })).map(withSchedule);
+  }
+
   async findFlowsByName(name: string, options?: PlatformCallOptions): Promise<Flow[]> {
     return (await this.findByName<Omit<Flow, 'schedule'>>('/flows', name, options)).map(withSchedule);
   }

@@ -1,8 +1,10 @@
 import type { ResourceChangeAction } from '../domain/audit-actions.js';
+import type { AlertChange } from '../domain/dataflow-health.js';
 import type { ResourceState, ResourceType } from '../domain/resource-types.js';
 import type { FlowRun, SyncedRun } from '../store/flow-run.store.js';
 import type { OnboardingState, OnboardingView } from '../store/onboarding-rows.js';
 import type { Operation, Resource } from '../store/rows.js';
+import type { Alert } from '../store/watchdog.store.js';
 
 /**
  * What travels on the event bus: one payload type per topic, with the fields subscribers show
@@ -48,6 +50,12 @@ export type FlowRunEvent = Omit<SyncedRun, 'startedAt' | 'completedAt' | 'etag'>
   updatedAt: string;
 };
 
+/** An alert was opened, updated or resolved: the alert as the change left it (dates as ISO strings). */
+export interface AlertEvent {
+  change: AlertChange;
+  alert: Omit<Alert, 'createdAt' | 'updatedAt' | 'resolvedAt'> & { createdAt: string; updatedAt: string; resolvedAt: string | null };
+}
+
 /** An API key was revoked: every gateway forgets it and closes its sockets. */
 export interface CredentialsRevokedEvent {
   apiKeyId: string;
@@ -62,7 +70,16 @@ export const topics = {
   /** An onboarding after a step transition (see OnboardingView). */
   onboarding: (id: string) => topic<OnboardingView>(`onboarding:${id}`),
   credentialsRevoked: () => topic<CredentialsRevokedEvent>('credentials-revoked'),
+  /** The alerts of a sandbox (the watchdog publishes each change after it committed). */
+  alerts: (sandbox: string) => topic<AlertEvent>(`alerts:${sandbox}`),
 };
+
+export function alertEvent(change: AlertChange, alert: Alert): AlertEvent {
+  return {
+    change,
+    alert: { ...alert, createdAt: alert.createdAt.toISOString(), updatedAt: alert.updatedAt.toISOString(), resolvedAt: alert.resolvedAt?.toISOString() ?? null },
+  };
+}
 
 export function operationEvent(row: Operation): OperationEvent {
   return {

@@ -9,6 +9,8 @@ import { deletableResource, modifiableResource, referencedResource } from '../se
 import { StripeResource } from '../schema/enums.js';
 import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
 import { toFlowRun } from '../schema/mappers.js';
+import { toDataflowHealth } from '../schema/watchdog.mapper.js';
+import { DataflowHealth } from '../schema/watchdog.type.js';
 import { Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { Connection, Dataflow, DataflowPage, Mapping, SourceConnection, TargetConnection } from '../schema/resource-types.js';
@@ -80,6 +82,18 @@ export class DataflowResolver extends ResourceResolver({
   async lastRun(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<FlowRun | null> {
     const row = await ctx.store.runs.latest(dataflow.id);
     return row ? toFlowRun(row) : null;
+  }
+
+  @FieldResolver(() => DataflowHealth, {
+    nullable: true,
+    description:
+      'Whether its ingestion works, as the watchdog last evaluated it; null before its first evaluation, and for a dataflow that is not ENABLED or DISABLED (being created, failed, deleted).',
+  })
+  async health(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<DataflowHealth | null> {
+    // The watchdog watches live dataflows only; an older health of a deleted one would mislead.
+    if (dataflow.state !== 'ENABLED' && dataflow.state !== 'DISABLED') return null;
+    const row = (await ctx.store.watchdog.healthOf([dataflow.id])).get(dataflow.id);
+    return row ? toDataflowHealth(row) : null;
   }
 
   @Mutation(() => Operation, { description: 'Creates a Stripe → data lake dataflow on the Platform; it starts ENABLED.' })

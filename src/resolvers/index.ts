@@ -1,4 +1,5 @@
 import type { ClassType, NonEmptyArray } from 'type-graphql';
+import { AlertResolver } from './alert.resolver.js';
 import { ApiKeyResolver } from './api-key.resolver.js';
 import { AuditEventResolver } from './audit-event.resolver.js';
 import { ConnectionResolver } from './connection.resolver.js';
@@ -13,6 +14,7 @@ import { OperationResolver } from './operation.resolver.js';
 import { ResourceChangeResolver } from './resource-change.resolver.js';
 import { SourceConnectionResolver } from './source-connection.resolver.js';
 import { TargetConnectionResolver } from './target-connection.resolver.js';
+import { WebhookResolver } from './webhook.resolver.js';
 import { XdmSchemaResolver } from './xdm-schema.resolver.js';
 
 /** Every resolver class of the API. */
@@ -32,4 +34,6 @@ export const RESOLVERS: NonEmptyArray<ClassType> = [
   OnboardingResolver,
   ApiKeyResolver,
   NodeResolver,
+  AlertResolver,
+  WebhookResolver,
 ];

@@ -123,7 +123,10 @@ export class OnboardingResolver {
     await this.owned(ctx, id);
     if (!(await ctx.store.onboardings.resume(id))) throw new PreconditionError('only a FAILED onboarding that was not rolled back can be retried', 'id');
     await ctx.onboardings.kick(id);
-    return toOnboarding((await ctx.store.onboardings.load(id))!);
+    const state = (await ctx.store.onboardings.load(id))!;
+    // Without rollback it ends here, not in the saga: webhooks hear of it from here.
+    if (state.onboarding.status === 'CANCELLED') await ctx.onboardings.announceFinished(state.onboarding);
+    return toOnboarding(state);
   }
 
   @Mutation(() => Onboarding, { description: 'Stops an unfinished onboarding. With rollback (default) what it created is removed; without, it stays.' })

@@ -1,5 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { AUDIT_ACTIONS, CHANGE_ACTIONS, RESOURCE_CHANGE_ACTIONS, type AuditAction as AuditActionValue, type ResourceChangeAction as ResourceChangeActionValue } from '../domain/audit-actions.js';
+import { ALERT_CHANGES, ALERT_SEVERITIES, HEALTH_REASON_CODES, HEALTH_STATUSES, PROBLEM_STATUSES } from '../domain/dataflow-health.js';
 import { FLOW_RUN_STATUSES } from '../domain/flow-runs.js';
 import { PUBLIC_ERROR_CODES } from '../domain/operation-error.js';
 import { ONBOARDING_STATUSES, STEP_KINDS, STEP_STATUSES } from '../domain/onboarding.js';
@@ -7,6 +8,7 @@ import { OPERATION_STATUSES, OPERATION_TYPES, OPERATIONS } from '../domain/opera
 import { MAPPING_SOURCE_TYPES } from '../domain/resource-specs.js';
 import { RESOURCE_STATES, RESOURCE_TYPES, resourceLabel, STRIPE_RESOURCES } from '../domain/resource-types.js';
 import { FREQUENCIES } from '../domain/schedule-rules.js';
+import { DELIVERY_EVENT_TYPES, DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../domain/webhook-events.js';
 
 /**
  * The API's enums, built from the domain's lists so the two cannot drift. Each is an object of
@@ -56,6 +58,33 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 export const OnboardingStepKind = sameNames(STEP_KINDS);
 export type OnboardingStepKind = (typeof STEP_KINDS)[number];
 
+export const HealthStatus = sameNames(HEALTH_STATUSES);
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+export const ProblemStatus = sameNames(PROBLEM_STATUSES);
+export type ProblemStatus = (typeof PROBLEM_STATUSES)[number];
+
+export const HealthReasonCode = sameNames(HEALTH_REASON_CODES);
+export type HealthReasonCode = (typeof HEALTH_REASON_CODES)[number];
+
+export const AlertSeverity = sameNames(ALERT_SEVERITIES);
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+export const AlertChange = sameNames(ALERT_CHANGES);
+export type AlertChange = (typeof ALERT_CHANGES)[number];
+
+export const AlertStatus = sameNames(['OPEN', 'RESOLVED'] as const);
+export type AlertStatus = 'OPEN' | 'RESOLVED';
+
+export const WebhookEventType = sameNames(WEBHOOK_EVENT_TYPES);
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const DeliveryEventType = sameNames(DELIVERY_EVENT_TYPES);
+export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
+
+export const DeliveryStatus = sameNames(DELIVERY_STATUSES);
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export const AuditAction = sameNames(AUDIT_ACTIONS);
 export type AuditAction = AuditActionValue;
 
@@ -93,6 +122,10 @@ const CHANGE_ACTION_DESCRIPTIONS: Record<(typeof CHANGE_ACTIONS)[number], string
   DISABLED: 'A dataflow was disabled.',
   REVOKED: 'An API key was revoked.',
   CONFLICT_DETECTED: 'The Platform had changed the resource since Flowgate last saw it (a stale etag); the fresh etag and snapshot were recorded.',
+  SECRET_ROTATED: "A webhook's signing secret was replaced (the new one is shown once; the old one stops signing).",
+  ALERT_OPENED: 'The dataflow watchdog opened an alert about a dataflow (LATE, FAILING, SILENT or DRIFTED).',
+  ALERT_UPDATED: "An open alert's problem, severity or reasons changed.",
+  ALERT_RESOLVED: 'The dataflow is healthy again (or was deleted); its open alert was resolved.',
 };
 const AUDIT_ACTION_DESCRIPTIONS: Record<AuditAction, string> = {
   ...CHANGE_ACTION_DESCRIPTIONS,
@@ -133,6 +166,8 @@ const RESOURCE_TYPE_DESCRIPTIONS: Record<ResourceType, string> = {
   MAPPING: 'A Data Prep mapping set.',
   DATAFLOW: 'A dataflow.',
   API_KEY: 'A Flowgate API key (audit events only).',
+  ALERT: 'A dataflow watchdog alert (audit events only).',
+  WEBHOOK: 'A webhook subscription (audit events only).',
 };
 
 const RESOURCE_STATE_DESCRIPTIONS: Record<ResourceState, string> = {
@@ -261,4 +296,74 @@ registerEnumType(OnboardingStepKind, {
   name: 'OnboardingStepKind',
   description: 'What a step does; UNDO_* steps remove what a create made (rollback).',
   valuesConfig: valuesConfig(STEP_KIND_DESCRIPTIONS),
+});
+const HEALTH_STATUS_DESCRIPTIONS: Record<HealthStatus, string> = {
+  HEALTHY: 'Runs on time, with data.',
+  LATE: 'An expected run has not appeared within one interval plus the grace.',
+  FAILING: 'The last runs failed, or the source rejected the Stripe key.',
+  SILENT: 'The last runs succeeded but read 0 records.',
+  DRIFTED: 'The Platform’s flow is not what Flowgate recorded (changed elsewhere).',
+  PAUSED: 'Disabled on purpose through Flowgate.',
+};
+const HEALTH_REASON_DESCRIPTIONS: Record<HealthReasonCode, string> = {
+  RUN_OVERDUE: 'No run within one interval plus the grace.',
+  RUNS_FAILING: 'The last runs failed.',
+  CREDENTIAL_REJECTED: 'The source rejected the Stripe key.',
+  EMPTY_RUNS: 'Successful runs read 0 records.',
+  EMPTY_RUNS_MAY_BE_NORMAL: 'Successful runs read 0 records, for a resource where that can be normal (refunds, prices, subscriptions).',
+  FLOW_MISSING: 'The flow is gone from the Platform.',
+  STATE_CHANGED: 'The Platform’s flow is enabled or disabled where Flowgate recorded the opposite.',
+  SCHEDULE_CHANGED: 'The Platform’s schedule differs from the recorded one.',
+  MAPPING_CHANGED: 'The Platform’s flow uses another mapping set version.',
+  CHANGED_ELSEWHERE: 'The Platform’s etag differs, with no other difference Flowgate can name.',
+  DISABLED_THROUGH_FLOWGATE: 'Paused on purpose through Flowgate.',
+};
+const ALERT_CHANGE_DESCRIPTIONS: Record<AlertChange, string> = {
+  ALERT_OPENED: 'A dataflow developed a problem: an alert opened.',
+  ALERT_UPDATED: 'The problem of an open alert changed (another health or other reasons).',
+  ALERT_RESOLVED: 'The dataflow is healthy, paused or deleted again: the alert closed.',
+};
+const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
+  ...ALERT_CHANGE_DESCRIPTIONS,
+  ONBOARDING_FINISHED: 'An onboarding ended (succeeded, failed, rolled back or cancelled).',
+  OPERATION_FAILED: 'An operation failed for good.',
+};
+
+registerEnumType(HealthStatus, { name: 'DataflowHealthStatus', description: 'How a dataflow is doing, as the watchdog judges it.', valuesConfig: valuesConfig(HEALTH_STATUS_DESCRIPTIONS) });
+registerEnumType(ProblemStatus, {
+  name: 'AlertHealth',
+  description: 'The problem an alert is about (see DataflowHealthStatus).',
+  valuesConfig: valuesConfig(Object.fromEntries(PROBLEM_STATUSES.map((s) => [s, HEALTH_STATUS_DESCRIPTIONS[s]])) as Record<ProblemStatus, string>),
+});
+registerEnumType(HealthReasonCode, { name: 'HealthReasonCode', description: 'Why a dataflow has its health, one code per finding.', valuesConfig: valuesConfig(HEALTH_REASON_DESCRIPTIONS) });
+registerEnumType(AlertSeverity, {
+  name: 'AlertSeverity',
+  description: 'How urgent an alert is.',
+  valuesConfig: valuesConfig<AlertSeverity>({
+    CRITICAL: 'Nothing arrives (FAILING, LATE).',
+    WARNING: 'DRIFTED, or SILENT where 0 records is unusual.',
+    INFO: 'SILENT where 0 records can be normal.',
+  }),
+});
+registerEnumType(AlertChange, { name: 'AlertChange', description: 'What happened to an alert; also the webhook event types of alerts.', valuesConfig: valuesConfig(ALERT_CHANGE_DESCRIPTIONS) });
+registerEnumType(AlertStatus, {
+  name: 'AlertStatus',
+  description: 'Whether an alert’s problem lasts.',
+  valuesConfig: valuesConfig<AlertStatus>({ OPEN: 'The problem lasts.', RESOLVED: 'The dataflow is healthy, paused or deleted again.' }),
+});
+registerEnumType(WebhookEventType, { name: 'WebhookEventType', description: 'Events a webhook can subscribe to.', valuesConfig: valuesConfig(WEBHOOK_EVENT_DESCRIPTIONS) });
+registerEnumType(DeliveryEventType, {
+  name: 'WebhookDeliveryEvent',
+  description: 'What a delivery carries: a subscribed event, or WEBHOOK_TEST (sent by testWebhook).',
+  valuesConfig: valuesConfig<DeliveryEventType>({ ...WEBHOOK_EVENT_DESCRIPTIONS, WEBHOOK_TEST: 'A test delivery sent by testWebhook.' }),
+});
+registerEnumType(DeliveryStatus, {
+  name: 'WebhookDeliveryStatus',
+  description: 'Where a webhook delivery stands.',
+  valuesConfig: valuesConfig<DeliveryStatus>({
+    PENDING: 'Not delivered yet (retries left).',
+    SUCCEEDED: 'A 2xx answer.',
+    FAILED: 'No attempt left.',
+    CANCELLED: 'Its webhook was disabled or deleted first.',
+  }),
 });

@@ -52,8 +52,10 @@ export function toResource(row: Resource): PlatformResource {
   };
   switch (row.type) {
     case 'API_KEY':
-      // Only audit events name API keys; the resources table never holds one.
-      throw new Error(`resources row ${row.id} has type API_KEY`);
+    case 'ALERT':
+    case 'WEBHOOK':
+      // Only audit events name these; the resources table never holds one.
+      throw new Error(`resources row ${row.id} has type ${row.type}`);
     case 'CONNECTION':
       return Object.assign(new Connection(), base);
     case 'SOURCE_CONNECTION':

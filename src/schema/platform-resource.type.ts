@@ -34,4 +34,6 @@ export const RESOURCE_TYPE_NAMES: Record<ResourceType, string> = {
   DATAFLOW: 'Dataflow',
   // Never a resources row (audit events only); listed so the record stays exhaustive.
   API_KEY: 'ApiKey',
+  ALERT: 'Alert',
+  WEBHOOK: 'Webhook',
 };

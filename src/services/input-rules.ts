@@ -68,8 +68,5 @@ export function jsonNesting(field: string, value: unknown, maxDepth: number): vo
   }
 }
 
-/** Compares etags the way the Platform does: quotes and a weak prefix do not matter. */
-export function sameEtag(a: string | null, b: string | null): boolean {
-  const strip = (v: string | null) => (v ?? '').trim().replace(/^W\//, '').replace(/^"|"$/g, '');
-  return strip(a) === strip(b);
-}
+/** Compares etags the way the Platform does (decided once, in the domain). */
+export { sameEtag } from '../domain/etags.js';

@@ -5,6 +5,8 @@ import type { StripeResourcePath } from '../domain/resource-types.js';
 import type { RequestedSchedule } from '../domain/schedule-rules.js';
 import { IdempotencyKeyReusedError } from '../errors/app-errors.js';
 import { advanceOnboardingJob, type OnboardingJobData } from '../jobs/queues.js';
+import { onboardingFinishedEvent } from '../jobs/webhooks/event-payloads.js';
+import type { WebhookDispatcher } from '../jobs/webhooks/webhook-dispatcher.js';
 import type { Logger } from '../logging/logger.js';
 import type { OnboardingRow } from '../store/onboarding-rows.js';
 import { newResource } from '../store/operation-ledger.js';
@@ -30,6 +32,8 @@ export interface OnboardingRequestsOptions {
   logger: Logger;
   /** Keys the hash of the access token inside idempotency fingerprints (so the hash reveals nothing). */
   fingerprintKey: Buffer;
+  /** Where an onboarding cancelled without rollback is announced (ONBOARDING_FINISHED); the saga announces the other endings. */
+  webhooks?: WebhookDispatcher;
 }
 
 /**
@@ -100,6 +104,11 @@ export class OnboardingRequests {
       .catch((error) => {
         this.options.logger.warn({ onboardingId, err: (error as Error).message }, 'could not enqueue the onboarding; the sweep will start it');
       });
+  }
+
+  /** Announces an onboarding that ended outside the saga (cancelled without rollback) to webhooks. */
+  async announceFinished(onboarding: OnboardingRow): Promise<void> {
+    await this.options.webhooks?.emit([onboardingFinishedEvent(onboarding)]);
   }
 
   private sameOrRefuse(existing: OnboardingRow, inputHash: string | null): { onboardingId: string; steps: PlannedStep[] } {

@@ -34,7 +34,7 @@ export class ListFilter {
  */
 export async function newestFirst<C extends pg.QueryResultRow, R>(
   pool: pg.Pool,
-  table: 'resources' | 'operations' | 'onboardings',
+  table: 'resources' | 'operations' | 'onboardings' | 'alerts' | 'webhook_deliveries',
   filter: ListFilter,
   window: PageWindow,
   map: (row: C) => R,

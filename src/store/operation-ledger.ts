@@ -468,6 +468,45 @@ export class OperationLedger {
     return resourceFromRow(result.rows[0]!);
   }
 
+  /**
+   * Appends the audit events of one pass of the dataflow watchdog (alerts opened, updated,
+   * resolved) in one statement, in the caller's transaction; in the order given.
+   */
+  async appendAudits(events: NewAuditEvent[], sql: Sql = this.pool): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map((event, position) => {
+      const before = event.before ? redactSecrets(event.before) : null;
+      const after = event.after ? redactSecrets(event.after) : null;
+      return {
+        position,
+        id: randomUUID(),
+        sandbox: event.sandbox,
+        actor: event.actor,
+        action: event.action,
+        resource_type: event.resourceType,
+        resource_id: event.resourceId,
+        platform_id: event.platformId ?? null,
+        etag_before: event.etagBefore ?? null,
+        etag_after: event.etagAfter ?? null,
+        changes: diffFields(before, after),
+        before,
+        after,
+        operation_id: event.operationId ?? null,
+        request_id: event.requestId ?? null,
+      };
+    });
+    await this.named(
+      'fg_audits',
+      `INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
+       SELECT id, sandbox, actor, action, resource_type::"ResourceType", resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id
+       FROM jsonb_to_recordset($1::jsonb) AS x(position int, id uuid, sandbox text, actor text, action text, resource_type text, resource_id uuid, platform_id text,
+         etag_before text, etag_after text, changes jsonb, before jsonb, after jsonb, operation_id uuid, request_id text)
+       ORDER BY position`,
+      [JSON.stringify(rows)],
+      sql,
+    );
+  }
+
   /** Appends an audit event of something that is not an operation (API-key management), in the caller's transaction when given. */
   async appendAudit(event: NewAuditEvent, sql: Sql = this.pool): Promise<void> {
     const before = event.before ? redactSecrets(event.before) : null;

@@ -1,6 +1,11 @@
 import type pg from 'pg';
 import { inTransaction } from './db.js';
 import type { SecretBox } from './secret-box.js';
+import { webhookSecretBinding } from './secret.store.js';
+import type { WebhookStore } from './webhook.store.js';
+
+/** Every sealed secret's key id: Stripe tokens (`secrets`) and webhook signing secrets. */
+export const SECRET_KEY_COUNTS = `SELECT key_id, count(*)::text AS n FROM (SELECT key_id FROM secrets UNION ALL SELECT secret_key_id AS key_id FROM webhooks) k GROUP BY key_id ORDER BY key_id`;
 
 /** Counts of one `rotateSecrets` run. */
 export interface RotationReport {
@@ -30,6 +35,8 @@ export class UnknownSecretKeyError extends Error {
 export interface RotateSecretsOptions {
   pool: pg.Pool;
   box: SecretBox;
+  /** Where webhook secrets are re-sealed (they live in `webhooks`). */
+  webhooks: WebhookStore;
   /** Secrets re-encrypted per transaction; default 500. */
   batchSize?: number;
   /** Called after each batch. */
@@ -37,7 +44,7 @@ export interface RotateSecretsOptions {
 }
 
 /**
- * Re-encrypts every secret not sealed with the current key, in batches (one transaction each,
+ * Re-encrypts every secret (Stripe tokens, webhook signing secrets) not sealed with the current key, in batches (one transaction each,
  * keyset order on id), keeping each secret's id so operations that refer to it still work.
  * Idempotent: a second run finds nothing to do. Refuses, before changing anything, when a
  * secret's key id is unknown; a secret that does not open with its key fails the run.
@@ -45,7 +52,7 @@ export interface RotateSecretsOptions {
 export async function rotateSecrets(options: RotateSecretsOptions): Promise<RotationReport> {
   const { pool, box } = options;
   const batchSize = options.batchSize ?? 500;
-  const counts = await pool.query<{ key_id: string; n: string }>('SELECT key_id, count(*)::text AS n FROM secrets GROUP BY key_id ORDER BY key_id');
+  const counts = await pool.query<{ key_id: string; n: string }>(SECRET_KEY_COUNTS);
   const byKeyBefore = Object.fromEntries(counts.rows.map((r) => [r.key_id, Number(r.n)]));
   const unknown = Object.fromEntries(Object.entries(byKeyBefore).filter(([id]) => !box.hasKey(id)));
   if (Object.keys(unknown).length > 0) throw new UnknownSecretKeyError(unknown);
@@ -73,6 +80,26 @@ export async function rotateSecrets(options: RotateSecretsOptions): Promise<Rota
       }
     });
     afterId = rows.at(-1)!.id; // the batch is not empty (checked above)
+    options.onBatch?.(report.rotated);
+  }
+  // Webhook signing secrets, the same way (bound to their webhook and secret version).
+  afterId = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const sealed = await options.webhooks.sealedSecretsNotUsing(box.currentKeyId, afterId, batchSize);
+    if (sealed.length === 0) break;
+    await inTransaction(pool, async (client) => {
+      for (const secret of sealed) {
+        let resealed;
+        try {
+          resealed = box.reseal({ keyId: secret.keyId, ciphertext: secret.ciphertext }, webhookSecretBinding(secret.webhookId, secret.version));
+        } catch (error) {
+          throw new Error(`webhook ${secret.webhookId}: ${(error as Error).message}`);
+        }
+        if (await options.webhooks.resealSecret(client, secret, resealed)) report.rotated++;
+        else report.skipped++;
+      }
+    });
+    afterId = sealed.at(-1)!.webhookId;
     options.onBatch?.(report.rotated);
   }
   return report;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretBox, SealedSecret } from './secret-box.js';
 import type { SealedSecretRow } from './rows.js';
+import type { SealedWebhookSecret } from './webhook.store.js';
 
 /**
  * Secrets of resources (the Stripe access token), sealed before they touch the database (the
@@ -17,8 +18,26 @@ export class SecretStore {
     return { id, resourceId, ...this.box.seal(plaintext, `${resourceId}:${id}`) };
   }
 
+  /**
+   * Seals a webhook's signing secret for its current version; bound to both, so a ciphertext
+   * copied onto another webhook, or restored from before a rotation, does not open.
+   */
+  sealWebhookSecret(webhookId: string, version: number, plaintext: string): SealedSecret {
+    return this.box.seal(plaintext, webhookSecretBinding(webhookId, version));
+  }
+
+  /** Decrypts a webhook's signing secret, right before a delivery is signed (worker only). */
+  openWebhookSecret(secret: SealedWebhookSecret): string {
+    return this.box.open({ keyId: secret.keyId, ciphertext: secret.ciphertext }, webhookSecretBinding(secret.webhookId, secret.version));
+  }
+
   /** Decrypts a sealed secret row read together with its operation (worker only). */
   openSealed(secret: SealedSecretRow): string {
     return this.box.open({ keyId: secret.keyId, ciphertext: secret.ciphertext }, `${secret.resourceId}:${secret.id}`);
   }
+}
+
+/** The associated data a webhook secret is sealed with. */
+export function webhookSecretBinding(webhookId: string, version: number): string {
+  return `webhook:${webhookId}:${version}`;
 }

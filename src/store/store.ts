@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { ApiKeyStore } from './api-key.store.js';
 import { AuditChainVerifier } from './audit-chain.js';
 import { AuditStore } from './audit.store.js';
+import { DataflowObservationStore } from './dataflow-observation.store.js';
 import { FlowRunStore } from './flow-run.store.js';
 import { NodeStore } from './node.store.js';
 import { OnboardingStore } from './onboarding.store.js';
@@ -11,11 +12,13 @@ import type { Database } from './prisma.js';
 import { ResourceStore } from './resource.store.js';
 import type { SecretBox } from './secret-box.js';
 import { SecretStore } from './secret.store.js';
+import { WatchdogStore } from './watchdog.store.js';
+import { WebhookStore } from './webhook.store.js';
 
 /**
  * Flowgate's persistence, over one PostgreSQL pool: the OperationLedger is the one writer of
  * operations, resources and audit events; the other stores read them, and own their own tables
- * (onboardings and their steps, flow runs, API keys).
+ * (onboardings and their steps, flow runs, API keys, dataflow health and alerts, webhooks).
  */
 export class Store {
   /** The one writer of operations, resources and audit events. */
@@ -31,6 +34,12 @@ export class Store {
   readonly apiKeys: ApiKeyStore;
   /** Which table holds an id (`node(id:)`). */
   readonly nodes: NodeStore;
+  /** The Platform's flows as the run sync last read them (the watchdog's DRIFTED evidence). */
+  readonly observations: DataflowObservationStore;
+  /** Dataflow health and alerts (the watchdog's tables). */
+  readonly watchdog: WatchdogStore;
+  /** Webhooks, their deliveries and attempts. */
+  readonly webhooks: WebhookStore;
   /** The connections every store shares (for a caller's own transaction: `inTransaction`). */
   readonly pool: pg.Pool;
 
@@ -50,6 +59,9 @@ export class Store {
     this.secrets = new SecretStore(secretBox);
     this.apiKeys = new ApiKeyStore(pool);
     this.nodes = new NodeStore(pool);
+    this.observations = new DataflowObservationStore(pool);
+    this.watchdog = new WatchdogStore(pool);
+    this.webhooks = new WebhookStore(pool);
   }
 
   async ping(): Promise<void> {

@@ -13,6 +13,10 @@ import {
   type MaintenanceJobName,
   type OnboardingJobData,
   type OperationJobData,
+  deliverWebhookJob,
+  webhookBackoff,
+  WEBHOOKS_QUEUE,
+  type WebhookJobData,
 } from '../jobs/queues.js';
 import { reconcileOperations } from '../jobs/reconciler.js';
 import { upsertMaintenanceSchedulers, watchMaintenanceSchedulers, type MaintenanceSchedule } from './maintenance-schedulers.js';
@@ -27,6 +31,16 @@ export interface WorkerOptions {
   maintenanceQueue: Queue;
   /** Syncs flow runs of enabled dataflows (the maintenance `sync-runs` job). */
   syncRuns: () => Promise<unknown>;
+  /** One pass of the dataflow watchdog (the maintenance `watch-dataflows` job). */
+  watchDataflows: () => Promise<unknown>;
+  /** How often the watchdog passes run. */
+  watchdogIntervalMs: number;
+  /** One attempt of a webhook delivery; throws to have it retried (see `settleAttempt`). */
+  deliverWebhook: (deliveryId: string, lastAttempt: boolean) => Promise<void>;
+  /** Re-enqueues webhook deliveries whose job Redis lost (with each reconciliation). */
+  reconcileWebhooks: (graceMs?: number) => Promise<unknown>;
+  /** Webhook deliveries this worker sends at once. */
+  webhookConcurrency: number;
   orchestrator: OnboardingOrchestrator;
   /** How often unfinished onboardings are swept (crash repair). Default 2 s. */
   onboardingSweepIntervalMs?: number;
@@ -51,8 +65,8 @@ export interface RunningWorker {
 }
 
 /**
- * The worker: processes operation jobs, and the periodic maintenance jobs (run sync,
- * reconciliation, onboarding sweep). Schedulers are upserted idempotently, so any number of
+ * The worker: processes operation jobs, webhook deliveries, and the periodic maintenance jobs
+ * (run sync, reconciliation, onboarding sweep, dataflow watchdog). Schedulers are upserted idempotently, so any number of
  * workers can start, and re-created by any worker that finds them gone from Redis.
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
@@ -81,9 +95,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         case 'sync-runs':
           return options.syncRuns();
         case 'reconcile':
-          return reconcile();
+          return Promise.all([reconcile(), options.reconcileWebhooks()]);
         case 'sweep-onboardings':
           return options.orchestrator.sweep();
+        case 'watch-dataflows':
+          return options.watchDataflows();
       }
     },
     { connection: options.connection, prefix: options.prefix, concurrency: 1, ...common },
@@ -103,10 +119,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   );
   onboardings.on('error', (error) => logger.error({ err: error.message }, 'onboardings worker error'));
 
+  const webhooks = new Worker<WebhookJobData>(
+    WEBHOOKS_QUEUE,
+    async (job: Job<WebhookJobData>) => options.deliverWebhook(deliverWebhookJob.parse(job.data, job.id).deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.webhookConcurrency,
+      ...common,
+      settings: { backoffStrategy: (attemptsMade: number) => webhookBackoff(attemptsMade) },
+    },
+  );
+  webhooks.on('error', (error) => logger.error({ err: error.message }, 'webhooks worker error'));
+
   const schedules: MaintenanceSchedule[] = [
     { name: 'sync-runs', everyMs: options.runSyncIntervalMs },
     { name: 'sweep-onboardings', everyMs: options.onboardingSweepIntervalMs ?? 2000 },
     { name: 'reconcile', everyMs: options.reconcileIntervalMs ?? 10_000 },
+    { name: 'watch-dataflows', everyMs: options.watchdogIntervalMs },
   ];
   await upsertMaintenanceSchedulers(options.maintenanceQueue, schedules);
   // A pass right away: after a Redis restart, nothing waits for the first interval.
@@ -119,14 +149,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     recover: async () => {
       const requeued = await reconcile(0);
       const onboardings = await options.orchestrator.sweep();
-      logger.info({ requeued, onboardings }, 'recovered from the loss of Redis data');
+      const deliveries = await options.reconcileWebhooks(0);
+      logger.info({ requeued, onboardings, deliveries }, 'recovered from the loss of Redis data');
     },
   });
 
   return {
     stop: async () => {
       await watchdog.stop();
-      await Promise.all([operations.close(), maintenance.close(), onboardings.close()]);
+      await Promise.all([operations.close(), maintenance.close(), onboardings.close(), webhooks.close()]);
     },
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { checkContract } from './support/contract-check.js';
 import { FLOW, startTestEmulator, type TestEmulator } from './support/emulator-client.js';
-import { STRIPE_SPEC, VALID_STRIPE_KEY } from './support/stripe-setup.js';
+import { buildStripeChain, flowBody, STRIPE_SPEC, VALID_STRIPE_KEY } from './support/stripe-setup.js';
 
 const connection = { name: 'c', connectionSpec: { id: STRIPE_SPEC, version: '1.0' }, auth: { specName: 'OAuth2 Refresh Code', params: { accessToken: VALID_STRIPE_KEY } } };
 
@@ -147,6 +147,64 @@ describe('the control API under /__emulator', () => {
         assert.ok(response.body.problems.length > 0);
       });
     }
+  });
+
+  describe('POST /__emulator/stripe/accounts', () => {
+    const HOUR = 3600;
+    /** A charges flow on its own key, hourly from the next full hour; returns its runs after `hours` hours. */
+    async function hourlyFlow(accessToken: string) {
+      const start = (await t.client.control('POST', '/clock', { now: 1_900_000_000 })).body.now + 60;
+      const chain = await buildStripeChain(t.client, { accessToken });
+      const flow = await t.client.post(`${FLOW}/flows`, flowBody(chain, { startTime: start, frequency: 'hour', interval: 1, backfill: false }));
+      assert.equal(flow.status, 201, flow.text);
+      return {
+        chain,
+        runsAfter: async (hours: number) => {
+          await t.client.control('POST', '/clock', { advanceSeconds: hours * HOUR });
+          await t.client.control('POST', '/clock', { advanceSeconds: 300 }); // the last run completes
+          const runs = (await t.client.get(`${FLOW}/runs`, { query: { property: `flowId==${flow.body.id}`, orderby: 'createdAt' } })).body.items;
+          return runs.map((r: any) => ({ status: r.metrics.statusSummary.status, read: r.metrics.recordSummary.inputRecordCount, errors: r.metrics.statusSummary.errors }));
+        },
+      };
+    }
+
+    it('revoked: the key is rejected from then on — the connection test says false and runs fail with CONNECTOR-2001-500', async () => {
+      const key = 'sk_test_RevokedLaterKey00001';
+      const { chain, runsAfter } = await hourlyFlow(key);
+      assert.ok((await runsAfter(2)).every((r: any) => ['success', 'partialSuccess'].includes(r.status)));
+      assert.deepEqual((await t.client.control('POST', '/stripe/accounts', { accessToken: key, state: 'revoked' })).body, { state: 'revoked' });
+      assert.equal((await t.client.get(`${FLOW}/connections/${chain.connectionId}/test`)).body.result, false);
+      const after = (await runsAfter(2)).slice(-2);
+      assert.deepEqual(
+        after.map((r: any) => [r.status, r.errors[0]?.code]),
+        [
+          ['failed', 'CONNECTOR-2001-500'],
+          ['failed', 'CONNECTOR-2001-500'],
+        ],
+      );
+      assert.match(after[0].errors[0].message, /rejected the API key/);
+      await t.client.control('POST', '/stripe/accounts', { accessToken: key, state: 'active' });
+      assert.equal((await t.client.get(`${FLOW}/connections/${chain.connectionId}/test`)).body.result, true);
+    });
+
+    it('dormant: the key works and runs succeed, reading 0 records', async () => {
+      const key = 'sk_test_DormantAccountKey0001';
+      const { runsAfter } = await hourlyFlow(key);
+      await t.client.control('POST', '/stripe/accounts', { accessToken: key, state: 'dormant' });
+      const runs = await runsAfter(3);
+      assert.ok(runs.length >= 3, `${runs.length} runs`);
+      assert.deepEqual(new Set(runs.map((r: any) => `${r.status} ${r.read}`)), new Set(['success 0']));
+    });
+
+    it('refuses a body without a key or with an unknown state, naming both; reset forgets every change', async () => {
+      const refused = await t.client.control('POST', '/stripe/accounts', { state: 'asleep' });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.problems.length, 2);
+      await t.client.control('POST', '/stripe/accounts', { accessToken: VALID_STRIPE_KEY, state: 'revoked' });
+      await t.client.control('POST', '/reset');
+      const created = await t.client.post(`${FLOW}/connections`, connection);
+      assert.equal((await t.client.get(`${FLOW}/connections/${created.body.id}/test`)).body.result, true);
+    });
   });
 
   describe('GET /__emulator/requests', () => {

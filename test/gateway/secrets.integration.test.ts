@@ -5,6 +5,8 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { SecretBox } from '../../src/store/secret-box.js';
+import { SecretStore } from '../../src/store/secret.store.js';
 import { onboardStripe, waitForOnboarding } from './support/onboarding-reads.js';
 import { OPERATION_FIELDS, REDIS_URL, TestStack, uniqueName, type GraphQLResult } from './support/stack.js';
 
@@ -197,13 +199,23 @@ describe('secrets', () => {
     it('secrets:rotate re-encrypts every secret with the current key, counting, and a second run changes nothing', async () => {
       // Recorded (sealed with k1) while no worker runs; it is processed after the rotation.
       const pending = await createConnection('Rotation C');
+      // A webhook's signing secret is sealed with the same key, and rotates with the others.
+      const { createWebhook } = await gateway.data('mutation { createWebhook(input: { url: "https://hooks.example.com/rotation", events: [ALERT_OPENED] }) { secret webhook { id } } }');
       const before = await gateway.sql<{ id: string; ciphertext: string }>('SELECT id, ciphertext FROM secrets ORDER BY id');
       const dry = await rotate(k2AndK1, ['--dry-run']);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, /k1: 3 secret\(s\) \(would be rotated\)/);
+      assert.match(dry.stdout, /k1: 4 secret\(s\) \(would be rotated\)/);
       const first = await rotate(k2AndK1, ['--batch-size', '2']);
       assert.equal(first.code, 0, first.stderr);
-      assert.match(first.stdout, /done: 3 secret\(s\) re-encrypted with key "k2", 0 already used it/);
+      assert.match(first.stdout, /done: 4 secret\(s\) re-encrypted with key "k2", 0 already used it/);
+      const [webhook] = await gateway.sql<{ id: string; secret_key_id: string; secret_ciphertext: string; secret_version: number }>('SELECT * FROM webhooks');
+      assert.equal(webhook?.secret_key_id, 'k2');
+      const k2Box = new SecretStore(new SecretBox({ id: 'k2', key: Buffer.from(k2, 'base64') }));
+      assert.equal(
+        k2Box.openWebhookSecret({ webhookId: webhook.id, version: webhook.secret_version, keyId: webhook.secret_key_id, ciphertext: webhook.secret_ciphertext }),
+        createWebhook.secret,
+        'the webhook signs with the same secret, now sealed with k2',
+      );
       const after = await gateway.sql<{ id: string; ciphertext: string; key_id: string }>('SELECT id, ciphertext, key_id FROM secrets ORDER BY id');
       assert.deepEqual(
         after.map((r) => r.id),
@@ -213,7 +225,7 @@ describe('secrets', () => {
       assert.ok(after.every((r, i) => r.key_id === 'k2' && r.ciphertext !== before[i]!.ciphertext));
       const second = await rotate(k2AndK1);
       assert.equal(second.code, 0, second.stderr);
-      assert.match(second.stdout, /done: 0 secret\(s\) re-encrypted with key "k2", 3 already used it/);
+      assert.match(second.stdout, /done: 0 secret\(s\) re-encrypted with key "k2", 4 already used it/);
 
       // k1 is gone from the configuration: the worker still opens the rotated secret.
       await startWorker(k2Only);

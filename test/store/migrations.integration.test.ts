@@ -19,16 +19,33 @@ describe('applyMigrations', () => {
   it('applies each migration once, even when two processes start together, and records it as Prisma does', async () => {
     const results = await Promise.all([applyMigrations(url), applyMigrations(url)]);
     const applied = results.flatMap((r) => r.applied);
-    assert.deepEqual(applied, ['20261128134500_init', '20261128153000_onboardings', '20261128170000_api_keys', '20261128171000_audit_chain']);
+    assert.deepEqual(applied, ['20261128134500_init', '20261128153000_onboardings', '20261128170000_api_keys', '20261128171000_audit_chain', '20261206184104_watchdog_webhooks']);
     const client = new Client({ connectionString: url });
     await client.connect();
     try {
       const rows = (await client.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations')).rows;
-      assert.equal(rows.length, 4);
+      assert.equal(rows.length, 5);
       assert.match(rows[0].checksum, /^[0-9a-f]{64}$/);
       assert.ok(rows[0].finished_at);
       const tables = (await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
-      assert.deepEqual(tables, ['_prisma_migrations', 'api_keys', 'audit_chain_head', 'audit_events', 'flow_runs', 'onboarding_steps', 'onboardings', 'operations', 'resources', 'secrets']);
+      assert.deepEqual(tables, [
+        '_prisma_migrations',
+        'alerts',
+        'api_keys',
+        'audit_chain_head',
+        'audit_events',
+        'dataflow_health',
+        'dataflow_observations',
+        'flow_runs',
+        'onboarding_steps',
+        'onboardings',
+        'operations',
+        'resources',
+        'secrets',
+        'webhook_attempts',
+        'webhook_deliveries',
+        'webhooks',
+      ]);
     } finally {
       await client.end();
     }

@@ -4,6 +4,7 @@ import { isStripeResourcePath, STRIPE_RESOURCE_PATHS } from '../../stripe/stripe
 
 /** The longest window `GET /__emulator/connections/{id}/stripe/{resource}` lists (charges: ≈ 9,000 records). */
 const MAX_LISTED_WINDOW_SECONDS = 31 * 86400;
+import { STRIPE_ACCOUNT_STATES, type StripeAccountState } from '../../stripe/stripe-accounts.js';
 
 interface ControlError {
   error: string;
@@ -84,6 +85,18 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
       return { error: `no fault rule with id ${(request.params as { id: string }).id}` };
     }
     return { removed: 1 };
+  });
+
+  // The key travels in the body, never in the path: the request log keeps paths.
+  app.post('/__emulator/stripe/accounts', async (request, reply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const problems: string[] = [];
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return bad(reply, { error: 'body must be {"accessToken": "sk_…", "state": "active|revoked|dormant"}' });
+    if (typeof body.accessToken !== 'string' || body.accessToken === '') problems.push('accessToken must be the Stripe API key of the account');
+    if (typeof body.state !== 'string' || !(STRIPE_ACCOUNT_STATES as readonly string[]).includes(body.state)) problems.push(`state must be one of ${STRIPE_ACCOUNT_STATES.join(', ')}`);
+    if (problems.length > 0) return bad(reply, { error: 'invalid Stripe account change', problems });
+    ctx.accounts.setState(body.accessToken as string, body.state as StripeAccountState);
+    return { state: body.state };
   });
 
   app.post('/__emulator/tokens/expire', { config: { bodyOptional: true } }, async () => ({ expired: ctx.tokens.expireAll() }));

@@ -11,7 +11,7 @@ import { isStripeResourcePath, STRIPE_RESOURCE_PATHS } from '../../stripe/stripe
 import { checkIfMatch, invalidField, readObject, readString, requireObjectBody } from './request-checks.js';
 import { FLOW_SERVICE_BASE, newResourceMeta, touchResource } from './resource-meta.js';
 import { CONNECTION_SPECS, SPEC_VERSION, STRIPE_CONNECTION_SPEC, STRIPE_CONNECTION_SPEC_ID } from './specs.data.js';
-import { isAcceptedStripeKey, maskAuthParams } from './stripe-credentials.js';
+import { maskAuthParams } from './stripe-credentials.js';
 
 const PREVIEW_ROWS = 5;
 
@@ -94,7 +94,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: EmulatorCont
 
   app.get(`${base}/:id/test`, async (request) => {
     const connection = findConnection(ctx, request.platform!, (request.params as { id: string }).id);
-    return { result: isAcceptedStripeKey(connection.authParams.accessToken) };
+    return { result: ctx.accounts.accepts(connection.authParams.accessToken) };
   });
 
   app.get(`${base}/:id/explore`, async (request) => {
@@ -105,7 +105,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: EmulatorCont
       throw catalogueError(SOURCES.emptyQueryParam, "The query parameter 'objectType' is empty or missing.", { field: 'objectType' });
     }
     const kind = objectType.toLowerCase();
-    if (!isAcceptedStripeKey(connection.authParams.accessToken)) throw stripeRejectedKey();
+    if (!ctx.accounts.accepts(connection.authParams.accessToken)) throw stripeRejectedKey();
     if (kind === 'root') {
       // The listing form the spec documents: one entry per resource the connector can read.
       return STRIPE_RESOURCE_PATHS.map((path) => ({ type: 'table', name: path, path, canPreview: true, canFetchSchema: true }));

@@ -4,6 +4,7 @@ import { platformName } from '../../platform/deterministic-names.js';
 import type { Flow, FlowScheduleInput } from '../../platform/flow-service.client.js';
 import { PlatformRejectedError } from '../../platform/platform-errors.js';
 import type { HandlerOutcome, OperationHandler } from '../operation-handler.js';
+import { mappingVersionOf, scheduleOf } from '../flow-view.js';
 import { syncFlowRuns } from '../sync-runs.job.js';
 import type { HandlerContext } from '../operation-handler.js';
 import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, readyDependencies, snapshotOf, writeWithIfMatch } from './handler-support.js';
@@ -19,16 +20,6 @@ export function toPlatformSchedule(schedule: FlowSchedule): FlowScheduleInput {
     ...(schedule.interval !== null ? { interval: schedule.interval } : {}),
     ...(schedule.backfill !== null ? { backfill: schedule.backfill } : {}),
   };
-}
-
-function scheduleOf(flow: Flow): FlowSchedule {
-  const s = flow.schedule;
-  return { frequency: s.frequency, interval: s.interval ?? null, startTime: s.startTime, backfill: s.backfill ?? null };
-}
-
-function mappingVersionOf(flow: Flow): number | null {
-  const raw = flow.transformations?.[0]?.params?.mappingVersion;
-  return raw === undefined ? null : Number(raw);
 }
 
 /**

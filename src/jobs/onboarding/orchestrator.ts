@@ -21,6 +21,8 @@ import type { Store } from '../../store/store.js';
 import { enqueueOperation } from '../enqueue.js';
 import { requeueIfOrphaned } from '../reconciler.js';
 import { onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
+import { onboardingFinishedEvent } from '../webhooks/event-payloads.js';
+import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 
 export interface OrchestratorOptions {
   store: Store;
@@ -36,6 +38,8 @@ export interface OrchestratorOptions {
    * old (the worker lock time): it may still run in a live worker after Redis lost its job. Default 30 s.
    */
   runningStaleMs?: number;
+  /** Where a finished onboarding is announced to webhooks (ONBOARDING_FINISHED); none: not announced. */
+  webhooks?: WebhookDispatcher;
 }
 
 /** What an inline step's failure is recorded as when the error was unexpected. */
@@ -145,6 +149,8 @@ export class OnboardingOrchestrator {
       ]);
       await previous;
       if (state) await this.publish(state);
+      const finished: OnboardingState | null = state;
+      if (finished && TERMINAL_ONBOARDING.includes(finished.onboarding.status)) await this.options.webhooks?.emit([onboardingFinishedEvent(finished.onboarding)]);
       if (state && this.waitingForBudget.size > 0) {
         void this.wakeWaiting().catch((error) => this.options.logger.warn({ err: (error as Error).message }, 'could not hand free step slots to waiting onboardings'));
       }

@@ -44,9 +44,9 @@ export async function mutateAndWait(stack: TestStack, field: string, inputType: 
 }
 
 /** A base connection, a source connection for `resource`, an XDM schema mirroring it and a dataset. */
-export async function buildUpstream(stack: TestStack, resource: 'CHARGES' | 'CUSTOMERS' | 'REFUNDS' = 'CHARGES'): Promise<Upstream> {
+export async function buildUpstream(stack: TestStack, resource: 'CHARGES' | 'CUSTOMERS' | 'REFUNDS' = 'CHARGES', options: { accessToken?: string } = {}): Promise<Upstream> {
   const label = uniqueName(`Stripe ${resource.toLowerCase()}`);
-  const { id: connectionId } = await createConnection(stack, label);
+  const { id: connectionId } = await createConnection(stack, label, options);
   const sourceOp = await mutateAndWait(stack, 'createSourceConnection', 'CreateSourceConnectionInput', { connectionId, resource });
   const schemaOp = await mutateAndWait(stack, 'createXdmSchema', 'CreateXdmSchemaInput', { name: `${label} schema`, sourceConnectionId: sourceOp.resourceId });
   const datasetOp = await mutateAndWait(stack, 'createDataset', 'CreateDatasetInput', { name: `${label} dataset`, schemaId: schemaOp.resourceId });

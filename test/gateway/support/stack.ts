@@ -80,6 +80,8 @@ export class TestStack {
       AEP_TENANT: emulator.options.tenantId,
       FLOWGATE_SECRET_KEY: options.shareWith?.config.secretKey?.key.toString('hex') ?? randomBytes(32).toString('hex'),
       RUN_SYNC_INTERVAL_SECONDS: '3600',
+      // Tests run the watchdog themselves (watchdogPass), at the emulator's clock.
+      WATCHDOG_INTERVAL_SECONDS: '3600',
       WORKER_CONCURRENCY: '10',
       // Tests that exercise rate limits set their own low values.
       RATE_LIMIT_MUTATIONS_PER_MINUTE: '1000000',
@@ -220,6 +222,17 @@ export class TestStack {
     const { syncFlowRuns } = await import('../../../src/jobs/sync-runs.job.js');
     const d = this.process.deps;
     return syncFlowRuns({ store: d.store, platform: d.platform, bus: d.bus, logger: d.logger, tenantId: d.tenantId });
+  }
+
+  /**
+   * Runs one pass of the dataflow watchdog now, at the emulator's clock (the time runs are
+   * produced on), instead of waiting for its interval.
+   */
+  async watchdogPass(): Promise<import('../../../src/jobs/watchdog.job.js').WatchdogPassResult> {
+    const { runWatchdogPass } = await import('../../../src/jobs/watchdog.job.js');
+    const { now } = (await this.control('GET', '/clock')) as { now: number };
+    const d = this.process.deps;
+    return runWatchdogPass({ store: d.store, bus: d.bus, logger: d.logger, webhooks: d.webhooks, policy: this.config.watchdog.policy }, new Date(now * 1000));
   }
 
   /** A SQL client on this stack's database (for assertions and scans). */
