@@ -13,9 +13,12 @@ import { createFormatError } from '../graphql/format-error.js';
 import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/query-limits.js';
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
+import { graphqlMetricsPlugin } from '../graphql/metrics-plugin.js';
+import type { FlowgateMetrics } from '../observability/metrics.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { corsMiddleware } from './cors.js';
 import { healthRoutes } from './health-routes.js';
+import { httpMetrics } from './http-metrics.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, requestTimeout, securityHeaders } from './http-guards.js';
 import { httpAuthentication, httpContext } from './http-authentication.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -58,6 +61,8 @@ export interface GatewayOptions {
   requestTimeoutSeconds?: number;
   /** Browser origins allowed to call the API and open its WebSocket (CORS_ORIGINS). Default none. */
   corsOrigins?: readonly string[];
+  /** Request, WebSocket and subscription metrics; none: not measured. */
+  metrics?: FlowgateMetrics;
 }
 
 export interface RunningGateway {
@@ -87,6 +92,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.set('etag', false);
   const corsOrigins = options.corsOrigins ?? [];
   // CORS first: a preflight carries no credential and must be answered before authentication.
+  if (options.metrics) app.use(httpMetrics(options.metrics));
   app.use(requestIdMiddleware(), corsMiddleware({ origins: corsOrigins }), securityHeaders({ landingPage: introspection }));
   const httpServer = options.httpServer ?? createServer();
 
@@ -105,6 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     socketRecheckSeconds: options.socketRecheckSeconds,
     corsOrigins,
     logger,
+    metrics: options.metrics,
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -130,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(rateLimiter ? [rateLimiter.plugin()] : []),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       authorizationPlugin(schema),
+      ...(options.metrics ? [graphqlMetricsPlugin(options.metrics)] : []),
     ],
   });
   await apollo.start();

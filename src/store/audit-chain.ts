@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { StoreObserver } from './store-observer.js';
 
 /** The hash the first event links to (the chain's genesis). */
 export const GENESIS_HASH = Buffer.alloc(32);
@@ -20,6 +21,8 @@ export interface AuditChainReport {
 
 export interface AuditChainVerifierOptions {
   pool: pg.Pool;
+  /** Told each verification's verdict (metrics). */
+  observer?: Pick<StoreObserver, 'auditChainVerified'>;
   /** Events read per query; default 5000. */
   batchSize?: number;
 }
@@ -47,6 +50,12 @@ export class AuditChainVerifier {
   }
 
   async verify(): Promise<AuditChainReport> {
+    const report = await this.walk();
+    this.options.observer?.auditChainVerified(report.ok);
+    return report;
+  }
+
+  private async walk(): Promise<AuditChainReport> {
     const client = await this.options.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

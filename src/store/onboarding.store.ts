@@ -8,6 +8,7 @@ import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
 import type { NewResource, NewSecret, OperationLedger } from './operation-ledger.js';
 import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
+import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 
 /** A new onboarding: its row and its whole step ledger (written by `create`). */
 export interface NewOnboarding {
@@ -76,6 +77,7 @@ export class OnboardingStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly ledger: OperationLedger,
+    private readonly observer: StoreObserver = silentStoreObserver,
   ) {}
 
   async load(id: string, sandbox?: string): Promise<OnboardingState | null> {
@@ -175,7 +177,7 @@ export class OnboardingStore {
    */
   async foldFinishedOperations(client: pg.PoolClient, stepIds: string[]): Promise<StepRow[]> {
     if (stepIds.length === 0) return [];
-    return (
+    const folded = (
       await client.query<StepRow>(
         `UPDATE onboarding_steps s
          SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
@@ -186,6 +188,8 @@ export class OnboardingStore {
         [stepIds, JSON.stringify({ code: 'CANCELLED', message: 'the operation was cancelled', retryable: false } satisfies OperationErrorInfo)],
       )
     ).rows;
+    this.observer.stepsFinished(folded);
+    return folded;
   }
 
   /** Steps RUNNING across the deployment. */
@@ -221,11 +225,12 @@ export class OnboardingStore {
     key: string,
     outcome: { status: Extract<StepStatus, 'SUCCEEDED' | 'FAILED'>; result: Record<string, unknown> | null; error: OperationErrorInfo | null },
   ): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.pool.query<Pick<StepRow, 'kind' | 'status' | 'started_at' | 'finished_at'>>(
       `UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, finished_at = now(), updated_at = now()
-       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`,
+       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' RETURNING kind, status, started_at, finished_at`,
       [onboardingId, key, outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error === null ? null : JSON.stringify(outcome.error)],
     );
+    this.observer.stepsFinished(result.rows);
     return (result.rowCount ?? 0) > 0;
   }
 

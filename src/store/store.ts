@@ -14,6 +14,8 @@ import type { SecretBox } from './secret-box.js';
 import { SecretStore } from './secret.store.js';
 import { WatchdogStore } from './watchdog.store.js';
 import { WebhookStore } from './webhook.store.js';
+import { MetricsReads } from './metrics-reads.js';
+import type { StoreObserver } from './store-observer.js';
 
 /**
  * Flowgate's persistence, over one PostgreSQL pool: the OperationLedger is the one writer of
@@ -40,21 +42,25 @@ export class Store {
   readonly watchdog: WatchdogStore;
   /** Webhooks, their deliveries and attempts. */
   readonly webhooks: WebhookStore;
+  /** The few deployment-wide counts metrics read at scrape time. */
+  readonly metricsReads: MetricsReads;
   /** The connections every store shares (for a caller's own transaction: `inTransaction`). */
   readonly pool: pg.Pool;
 
   constructor(
     private readonly database: Database,
     secretBox: SecretBox,
+    /** Told about operations and steps as the ledgers write them (metrics). */
+    observer?: StoreObserver,
   ) {
     const { prisma, pool } = database;
     this.pool = pool;
-    this.ledger = new OperationLedger(pool);
+    this.ledger = new OperationLedger(pool, observer);
     this.resources = new ResourceStore(pool);
     this.operations = new OperationStore(pool);
     this.audit = new AuditStore(prisma);
-    this.auditChain = new AuditChainVerifier({ pool });
-    this.onboardings = new OnboardingStore(pool, this.ledger);
+    this.auditChain = new AuditChainVerifier({ pool, observer });
+    this.onboardings = new OnboardingStore(pool, this.ledger, observer);
     this.runs = new FlowRunStore(prisma);
     this.secrets = new SecretStore(secretBox);
     this.apiKeys = new ApiKeyStore(pool);
@@ -62,6 +68,7 @@ export class Store {
     this.observations = new DataflowObservationStore(pool);
     this.watchdog = new WatchdogStore(pool);
     this.webhooks = new WebhookStore(pool);
+    this.metricsReads = new MetricsReads(pool);
   }
 
   async ping(): Promise<void> {

@@ -19,6 +19,7 @@ import {
   type WebhookJobData,
 } from '../jobs/queues.js';
 import { reconcileOperations } from '../jobs/reconciler.js';
+import type { FlowgateMetrics } from '../observability/metrics.js';
 import { upsertMaintenanceSchedulers, watchMaintenanceSchedulers, type MaintenanceSchedule } from './maintenance-schedulers.js';
 
 export interface WorkerOptions {
@@ -57,6 +58,8 @@ export interface WorkerOptions {
    * once (see `watchMaintenanceSchedulers`). Default 5000.
    */
   maintenanceCheckMs?: number;
+  /** Counts the reconciler's re-enqueues; none: not counted. */
+  metrics?: FlowgateMetrics;
 }
 
 export interface RunningWorker {
@@ -75,7 +78,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // A third of the lock time: a RUNNING operation whose heartbeat is older than the lock time is
   // taken for abandoned, so two heartbeats may be late before that happens.
   const processor = new OperationProcessor(options.deps, options.handlers, { heartbeatMs: Math.max(100, Math.floor(lockMs / 3)) });
-  const reconcile = (graceMs?: number) => reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs, runningStaleMs: lockMs });
+  const reconcile = async (graceMs?: number) => {
+    const requeued = await reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs, runningStaleMs: lockMs });
+    options.metrics?.requeued('operation', requeued);
+    return requeued;
+  };
   // `name` is recorded on each job it takes (BullMQ's processedBy): which process holds a job.
   const common = { lockDuration: lockMs, stalledInterval: lockMs, name: `${hostname()}:${process.pid}` };
 
