@@ -129,7 +129,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     auditEventsWritten: () => store.metricsReads.auditEventsWritten(),
     readiness: async () => {
       const report = await readiness.check();
-      return { postgresql: report.checks.database?.ok ?? false, redis: report.checks.redis?.ok ?? false, platform_token: report.checks.platform?.ok ?? false };
+      return { postgresql: report.checks.database.ok, redis: report.checks.redis.ok, platform_token: report.checks.platform.ok };
     },
   });
 
