@@ -1,3 +1,4 @@
+import { AdminSessions } from '../auth/admin-sessions.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { ensureFirstAdminKey } from '../auth/bootstrap-key.js';
@@ -132,6 +133,12 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         requestTimeoutSeconds: config.requestTimeoutSeconds,
         readiness: deps.readiness,
         metrics: deps.metrics,
+        queueDashboard: {
+          queues: [deps.operationsQueue, deps.onboardingQueue, deps.webhooksQueue, deps.maintenanceQueue],
+          sessions: new AdminSessions({ redis: deps.redis, keyPrefix: config.queuePrefix, authenticator, apiKeys: deps.store.apiKeys, ttlSeconds: config.admin.sessionSeconds }),
+          sessionSeconds: config.admin.sessionSeconds,
+          logger,
+        },
         introspection: config.graphql.introspection,
         limits: config.graphql,
         rateLimiter: new CallerRateLimiter({ redis: deps.redis, keyPrefix: config.queuePrefix, limits: config.rateLimits, logger }),

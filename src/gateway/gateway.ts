@@ -19,6 +19,7 @@ import type { EventBus } from '../pubsub/event-bus.js';
 import { corsMiddleware } from './cors.js';
 import { healthRoutes } from './health-routes.js';
 import { httpMetrics } from './http-metrics.js';
+import { queueDashboard, type QueueDashboardOptions } from './queue-dashboard.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, requestTimeout, securityHeaders } from './http-guards.js';
 import { httpAuthentication, httpContext } from './http-authentication.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -63,6 +64,8 @@ export interface GatewayOptions {
   corsOrigins?: readonly string[];
   /** Request, WebSocket and subscription metrics; none: not measured. */
   metrics?: FlowgateMetrics;
+  /** Bull Board at /admin/queues with its sign-in page; none: not served. */
+  queueDashboard?: QueueDashboardOptions;
 }
 
 export interface RunningGateway {
@@ -74,7 +77,8 @@ export interface RunningGateway {
 
 /**
  * The gateway's composition: GraphQL over HTTP (Apollo Server on express) and graphql-ws
- * subscriptions on the same port and path, plus `/healthz` and `/readyz`. In front of Apollo:
+ * subscriptions on the same port and path, plus `/healthz`, `/readyz` and the queue dashboard
+ * (`/admin/queues`). In front of Apollo:
  * security headers and request ids, authentication, body and batch limits (http-guards); inside
  * it: document limits, the role policy and rate limits. Every part is its own module.
  */
@@ -143,6 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
 
   app.use(healthRoutes({ readiness: options.readiness, authenticator }));
+  if (options.queueDashboard) app.use(queueDashboard(options.queueDashboard));
   app.use(
     '/graphql',
     requestTimeout(options.requestTimeoutSeconds ?? 30, logger),
