@@ -15,6 +15,7 @@ import { runWatchdogPass } from '../jobs/watchdog.job.js';
 import { deliverWebhook, settleAttempt } from '../jobs/webhooks/deliver-webhook.job.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { startMetricsServer, type RunningMetricsServer } from '../observability/metrics-server.js';
+import type { RunningTracing } from '../observability/tracing-sdk.js';
 import { WebhookService } from '../services/webhook.service.js';
 import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { createServer, type Server } from 'node:http';
@@ -207,7 +208,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
 }
 
 /** Entry point shared by `npm start`, `start:gateway` and `start:worker`. */
-export async function main(roles: Roles): Promise<void> {
+export async function main(roles: Roles, options: { tracing?: RunningTracing | null } = {}): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig(process.env);
@@ -231,6 +232,8 @@ export async function main(roles: Roles): Promise<void> {
     starting.abort();
     try {
       await running?.stop();
+      // The last spans leave before the process does.
+      await options.tracing?.shutdown().catch(() => undefined);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');

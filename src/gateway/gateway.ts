@@ -14,11 +14,13 @@ import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
 import { graphqlMetricsPlugin } from '../graphql/metrics-plugin.js';
+import { graphqlTracingPlugin } from '../graphql/tracing-plugin.js';
 import type { FlowgateMetrics } from '../observability/metrics.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { corsMiddleware } from './cors.js';
 import { healthRoutes } from './health-routes.js';
 import { httpMetrics } from './http-metrics.js';
+import { traceGraphqlRequests } from './http-tracing.js';
 import { queueDashboard, type QueueDashboardOptions } from './queue-dashboard.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, requestTimeout, securityHeaders } from './http-guards.js';
 import { httpAuthentication, httpContext } from './http-authentication.js';
@@ -142,6 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       authorizationPlugin(schema),
       ...(options.metrics ? [graphqlMetricsPlugin(options.metrics)] : []),
+      graphqlTracingPlugin(),
     ],
   });
   await apollo.start();
@@ -150,6 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   if (options.queueDashboard) app.use(queueDashboard(options.queueDashboard));
   app.use(
     '/graphql',
+    traceGraphqlRequests(),
     requestTimeout(options.requestTimeoutSeconds ?? 30, logger),
     httpAuthentication({ authenticator, defaultSandbox: options.sandbox, knownSandboxes: options.knownSandboxes, logger }),
     ...graphqlBody(limits),

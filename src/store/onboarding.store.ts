@@ -22,6 +22,8 @@ export interface NewOnboarding {
   existingDatasetId: string | null;
   requestedBy: string;
   requestId: string | null;
+  /** The W3C `traceparent` of the onboarding's span, when traced: its steps join that trace. */
+  traceParent: string | null;
   idempotencyKey: string | null;
   inputHash: string | null;
   /** The base connection it creates (a resources row, with its sealed access token). */
@@ -121,8 +123,8 @@ export class OnboardingStore {
   async create(onboarding: NewOnboarding): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query(
-        `INSERT INTO onboardings (id, sandbox, name, description, status, resources, schedule, rollback_on_failure, existing_dataset_id, connection_id, requested_by, request_id, idempotency_key, input_hash, updated_at)
-         VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, now())`,
+        `INSERT INTO onboardings (id, sandbox, name, description, status, resources, schedule, rollback_on_failure, existing_dataset_id, connection_id, requested_by, request_id, idempotency_key, input_hash, trace_parent, updated_at)
+         VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, now())`,
         [
           onboarding.id,
           onboarding.sandbox,
@@ -137,6 +139,7 @@ export class OnboardingStore {
           onboarding.requestId,
           onboarding.idempotencyKey,
           onboarding.inputHash,
+          onboarding.traceParent,
         ],
       );
       await this.ledger.recordPendingResource(client, onboarding.connection.resource, onboarding.connection.secret);

@@ -20,6 +20,7 @@ import {
 } from '../jobs/queues.js';
 import { reconcileOperations } from '../jobs/reconciler.js';
 import type { FlowgateMetrics } from '../observability/metrics.js';
+import { inJobSpan } from '../observability/tracing.js';
 import { upsertMaintenanceSchedulers, watchMaintenanceSchedulers, type MaintenanceSchedule } from './maintenance-schedulers.js';
 
 export interface WorkerOptions {
@@ -86,7 +87,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // `name` is recorded on each job it takes (BullMQ's processedBy): which process holds a job.
   const common = { lockDuration: lockMs, stalledInterval: lockMs, name: `${hostname()}:${process.pid}` };
 
-  const operations = new Worker<OperationJobData>(OPERATIONS_QUEUE, (job: Job<OperationJobData>) => processor.process(job), {
+  const operations = new Worker<OperationJobData>(OPERATIONS_QUEUE, (job: Job<OperationJobData>) => inJobSpan('operation', job.data, jobAttributes(job), () => processor.process(job)), {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
@@ -118,9 +119,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async (job: Job<OnboardingJobData>) => {
       if (job.name === onboardingStepJob.name) {
         const { onboardingId, stepKey } = onboardingStepJob.parse(job.data, job.id);
-        return options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+        return inJobSpan(`onboarding step ${stepKey}`, job.data, { ...jobAttributes(job), 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': stepKey }, () =>
+          options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+        );
       }
-      return options.orchestrator.advance(advanceOnboardingJob.parse(job.data, job.id).onboardingId);
+      const { onboardingId } = advanceOnboardingJob.parse(job.data, job.id);
+      return inJobSpan('onboarding pass', job.data, { ...jobAttributes(job), 'flowgate.onboarding.id': onboardingId }, () => options.orchestrator.advance(onboardingId));
     },
     { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...common, settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) } },
   );
@@ -128,7 +132,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const webhooks = new Worker<WebhookJobData>(
     WEBHOOKS_QUEUE,
-    async (job: Job<WebhookJobData>) => options.deliverWebhook(deliverWebhookJob.parse(job.data, job.id).deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+    async (job: Job<WebhookJobData>) =>
+      inJobSpan('webhook delivery', job.data, jobAttributes(job), () => options.deliverWebhook(deliverWebhookJob.parse(job.data, job.id).deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1))),
     {
       connection: options.connection,
       prefix: options.prefix,
@@ -167,4 +172,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await Promise.all([operations.close(), maintenance.close(), onboardings.close(), webhooks.close()]);
     },
   };
+}
+
+/** What a job span records about its job (its queue, id and attempt). */
+function jobAttributes(job: Job): Record<string, string | number> {
+  return { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id ?? '', 'flowgate.job.attempt': job.attemptsMade + 1 };
 }
