@@ -41,8 +41,8 @@ export interface ProcessDeps {
   requests: OperationRequests;
   explore: ExploreService;
   tenantId: () => Promise<string>;
-  /** This process's Prometheus metrics (served on METRICS_PORT when it is not 0). */
-  metrics: FlowgateMetrics;
+  /** This process's Prometheus metrics, served on METRICS_PORT; null when METRICS_PORT is 0 (nothing is counted then). */
+  metrics: FlowgateMetrics | null;
   /** Whether PostgreSQL, Redis and the Platform token are usable (`/readyz`, the readiness gauges). */
   readiness: ReadinessCheck;
   close(): Promise<void>;
@@ -62,14 +62,15 @@ export function bullConnection(redisUrl: string) {
 }
 
 export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps {
-  const metrics = new FlowgateMetrics();
+  // METRICS_PORT=0 turns metrics off entirely: no hook counts anything.
+  const metrics = config.metrics.port === null ? null : new FlowgateMetrics();
   const secretKey = config.secretKey ?? embeddedSecretKey(logger)!;
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
   });
-  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys), metrics.storeObserver());
+  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys), metrics?.storeObserver());
   // Auto-pipelining sends the publishes and reads issued in one tick as one write.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
@@ -91,7 +92,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
       warn: (o: object, m?: string) => logger.warn(o, m),
       error: (o: object, m?: string) => logger.error(o, m),
     },
-    observer: metrics.platformObserver(),
+    observer: metrics?.platformObserver(),
   });
   // Producers only add jobs (no blocking commands), so their connection can auto-pipeline too.
   const queueOptions = { connection: { ...bullConnection(config.redisUrl), enableAutoPipelining: true }, prefix: config.queuePrefix };
@@ -121,7 +122,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const explore = new ExploreService({ platform, ttlSeconds: config.exploreCacheSeconds });
   const readiness = new ReadinessCheck({ store, redis, platform });
   const queues = [operationsQueue, onboardingQueue, webhooksQueue, maintenanceQueue];
-  metrics.setScrapeSources({
+  metrics?.setScrapeSources({
     queueJobs: async () =>
       Object.fromEntries(await Promise.all(queues.map(async (queue) => [queue.name, queueStates(await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'))] as const))),
     onboardingsByStatus: () => store.metricsReads.onboardingsByStatus(),

@@ -89,7 +89,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
 
   const deps = buildProcessDeps(config, logger);
   const metricsServer =
-    config.metrics.port === null
+    config.metrics.port === null || !deps.metrics
       ? null
       : await startMetricsServer({ metrics: deps.metrics, port: config.metrics.port, host: config.metrics.host }).catch(async (error: unknown) => {
           starting?.close();
@@ -133,7 +133,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         httpServer: starting ?? undefined,
         requestTimeoutSeconds: config.requestTimeoutSeconds,
         readiness: deps.readiness,
-        metrics: deps.metrics,
+        metrics: deps.metrics ?? undefined,
         queueDashboard: {
           queues: [deps.operationsQueue, deps.onboardingQueue, deps.webhooksQueue, deps.maintenanceQueue],
           sessions: new AdminSessions({ redis: deps.redis, keyPrefix: config.queuePrefix, authenticator, apiKeys: deps.store.apiKeys, ttlSeconds: config.admin.sessionSeconds }),
@@ -171,21 +171,27 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         runSyncIntervalMs: config.runSyncIntervalSeconds * 1000,
         watchDataflows: async () => {
           const pass = await runWatchdogPass({ store: deps.store, bus: deps.bus, logger, webhooks: deps.webhooks, policy: config.watchdog.policy });
-          deps.metrics.watchdogPass(pass);
+          deps.metrics?.watchdogPass(pass);
           return pass;
         },
         watchdogIntervalMs: config.watchdog.intervalSeconds * 1000,
+        verifyAuditChain: async () => {
+          const report = await deps.store.auditChain.verify();
+          if (!report.ok) logger.error({ firstBrokenEventId: report.firstBrokenEventId, reason: report.reason }, 'the audit hash chain does not verify');
+          return { ok: report.ok, checkedEvents: report.checkedEvents };
+        },
+        auditVerifyIntervalMs: config.auditVerifyIntervalSeconds * 1000,
         deliverWebhook: async (deliveryId, lastAttempt) => {
           const outcome = await deliverWebhook({ store: deps.store, sender: deps.webhookSender, logger }, deliveryId, lastAttempt);
-          deps.metrics.webhookAttempt(outcome);
+          deps.metrics?.webhookAttempt(outcome);
           settleAttempt(outcome, deliveryId);
         },
         reconcileWebhooks: async (graceMs) => {
           const requeued = await deps.webhooks.reconcile(graceMs);
-          deps.metrics.requeued('webhook_delivery', requeued);
+          deps.metrics?.requeued('webhook_delivery', requeued);
           return requeued;
         },
-        metrics: deps.metrics,
+        metrics: deps.metrics ?? undefined,
         webhookConcurrency: config.webhooks.concurrency,
       })
     : null;

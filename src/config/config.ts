@@ -62,6 +62,8 @@ export interface AppConfig {
   metrics: MetricsConfig;
   /** The queue dashboard (Bull Board at /admin/queues) and its sign-in. */
   admin: AdminConfig;
+  /** Seconds between two verifications of the audit hash chain by a worker (AUDIT_VERIFY_INTERVAL_SECONDS, default 3600). */
+  auditVerifyIntervalSeconds: number;
 }
 
 export interface MetricsConfig {
@@ -281,6 +283,12 @@ const envSchema = z.object({
     .default('9464'),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   ADMIN_SESSION_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  AUDIT_VERIFY_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86_400)
+    .default(3600),
 });
 
 /** `http://localhost:*`-style entries: any port of a loopback host, for local development only. */
@@ -419,6 +427,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     metrics: { port: e.METRICS_PORT === 'any' ? 0 : Number(e.METRICS_PORT) === 0 ? null : Number(e.METRICS_PORT), host: e.METRICS_HOST },
     admin: { sessionSeconds: e.ADMIN_SESSION_SECONDS },
+    auditVerifyIntervalSeconds: e.AUDIT_VERIFY_INTERVAL_SECONDS,
   };
 }
 

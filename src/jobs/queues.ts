@@ -36,7 +36,7 @@ function defineJob<S extends z.ZodObject>(name: string, schema: S): JobDefinitio
 
 /** Queue of operations: one job per operation, the job id is the operation id. */
 export const OPERATIONS_QUEUE = 'operations';
-/** Queue of periodic maintenance: run sync, reconciliation, the onboarding sweep, the dataflow watchdog. */
+/** Queue of periodic maintenance: run sync, reconciliation, the onboarding sweep, the dataflow watchdog, the audit chain check. */
 export const MAINTENANCE_QUEUE = 'maintenance';
 /** Queue of onboarding sagas: `advance` a saga, or run one of its inline (read-only) `step`s. */
 export const ONBOARDINGS_QUEUE = 'onboardings';
@@ -53,7 +53,7 @@ export type OnboardingJobData = ReturnType<typeof advanceOnboardingJob.parse> | 
 export const deliverWebhookJob = defineJob('deliver', z.strictObject({ deliveryId: flowgateId }));
 export type WebhookJobData = ReturnType<typeof deliverWebhookJob.parse>;
 
-export type MaintenanceJobName = 'sync-runs' | 'reconcile' | 'sweep-onboardings' | 'watch-dataflows';
+export type MaintenanceJobName = 'sync-runs' | 'reconcile' | 'sweep-onboardings' | 'watch-dataflows' | 'verify-audit-chain';
 
 export interface QueueOptions {
   connection: ConnectionOptions;

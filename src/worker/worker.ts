@@ -37,6 +37,10 @@ export interface WorkerOptions {
   watchDataflows: () => Promise<unknown>;
   /** How often the watchdog passes run. */
   watchdogIntervalMs: number;
+  /** Verifies the audit hash chain (the maintenance `verify-audit-chain` job; its verdict goes to the metrics). */
+  verifyAuditChain: () => Promise<unknown>;
+  /** How often the audit chain is verified. */
+  auditVerifyIntervalMs: number;
   /** One attempt of a webhook delivery; throws to have it retried (see `settleAttempt`). */
   deliverWebhook: (deliveryId: string, lastAttempt: boolean) => Promise<void>;
   /** Re-enqueues webhook deliveries whose job Redis lost (with each reconciliation). */
@@ -108,6 +112,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           return options.orchestrator.sweep();
         case 'watch-dataflows':
           return options.watchDataflows();
+        case 'verify-audit-chain':
+          return options.verifyAuditChain();
       }
     },
     { connection: options.connection, prefix: options.prefix, concurrency: 1, ...common },
@@ -149,6 +155,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     { name: 'sweep-onboardings', everyMs: options.onboardingSweepIntervalMs ?? 2000 },
     { name: 'reconcile', everyMs: options.reconcileIntervalMs ?? 10_000 },
     { name: 'watch-dataflows', everyMs: options.watchdogIntervalMs },
+    { name: 'verify-audit-chain', everyMs: options.auditVerifyIntervalMs },
   ];
   await upsertMaintenanceSchedulers(options.maintenanceQueue, schedules);
   // A pass right away: after a Redis restart, nothing waits for the first interval.
