@@ -123,7 +123,8 @@ describe('Prometheus metrics', () => {
     }
     for (const dependency of ['postgresql', 'redis', 'platform_token']) assert.equal(total(samples, 'flowgate_dependency_ready', { dependency }), 1, dependency);
     assert.ok(total(samples, 'flowgate_audit_events_written_total') >= 5, JSON.stringify(find(samples, 'flowgate_audit_events_written_total')));
-    assert.equal(total(samples, 'flowgate_audit_chain_verifications_total', { result: 'ok' }), 1);
+    // The query above, and the worker's scheduled verification.
+    assert.ok(total(samples, 'flowgate_audit_chain_verifications_total', { result: 'ok' }) >= 1);
     assert.equal(total(samples, 'flowgate_audit_chain_intact'), 1);
   });
 

@@ -141,7 +141,7 @@ describe('OpenTelemetry traces of an onboarding', () => {
     });
     const { data } = (await response.json()) as { data: { onboardStripe: { id: string } } };
     const request = await receiver.waitFor((s) => s.name === 'graphql mutation onboardStripe');
-    const dataflow = await receiver.waitFor((s) => s.traceId === request.traceId && s.name === 'operation CREATE_DATAFLOW', 30_000);
+    const dataflow = await receiver.waitFor((s) => s.traceId === request.traceId && s.name === 'operation CREATE_DATAFLOW', 60_000);
     await new Promise((r) => setTimeout(r, 500));
     const trace = receiver.spans.filter((s) => s.traceId === request.traceId);
     const onboarding = trace.find((s) => s.name === 'onboarding' && s.attributes['flowgate.onboarding.id'] === data.onboardStripe.id);

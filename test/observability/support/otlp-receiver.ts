@@ -67,7 +67,7 @@ export class OtlpReceiver {
   }
 
   /** Waits until a received span matches (the exporters batch). */
-  async waitFor(match: (span: ReceivedSpan) => boolean, timeoutMs = 15_000): Promise<ReceivedSpan> {
+  async waitFor(match: (span: ReceivedSpan) => boolean, timeoutMs = 30_000): Promise<ReceivedSpan> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.spans.find(match);
