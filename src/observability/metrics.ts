@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PlatformObserver } from '../platform/platform-observer.js';
 import { BoundedLabel } from './bounded-label.js';
+import { collectProcessMetrics } from './process-metrics.js';
 
 /**
  * What metrics read from the deployment when Prometheus scrapes (instead of counting events):
@@ -186,7 +187,7 @@ export class FlowgateMetrics {
   private readonly cache = new Map<keyof ScrapeSources, { at: number; value: Promise<unknown> }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true) collectProcessMetrics(this.registry);
     // Gauges read at scrape time from the sources the composition root sets (prom-client calls
     // `collect` with the metric as `this`, so the registry's reader is captured here).
     const read = <K extends keyof ScrapeSources>(key: K) => this.read(key);

@@ -1,7 +1,3 @@
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-
 /** A started SDK: flushes and stops on shutdown. */
 export interface RunningTracing {
   shutdown(): Promise<void>;
@@ -26,8 +22,14 @@ export function tracingConfigured(env: NodeJS.ProcessEnv): boolean {
  * points call it first): their instrumentations patch them on load, giving a span per PostgreSQL
  * statement and per Platform HTTP exchange (with `traceparent` sent along).
  */
-export function startTracing(env: NodeJS.ProcessEnv, serviceName: string): RunningTracing | null {
+export async function startTracing(env: NodeJS.ProcessEnv, serviceName: string): Promise<RunningTracing | null> {
   if (!tracingConfigured(env)) return null;
+  // Loaded only when tracing is on: the SDK and its exporters are a few hundred modules.
+  const [{ NodeSDK }, { PgInstrumentation }, { UndiciInstrumentation }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/instrumentation-pg'),
+    import('@opentelemetry/instrumentation-undici'),
+  ]);
   // Prometheus carries Flowgate's metrics, and pino its logs: the SDK exports traces only.
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
