@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { TestStack } from '../gateway/support/stack.js';
 
-const VERIFY = '{ verifyAuditChain { ok checkedEvents firstBrokenEventId firstBrokenSeq firstBrokenAt reason headHash headSeq } }';
+const VERIFY = '{ verifyAuditChain { ok checkedEvents firstBrokenEventId firstBrokenSeq firstBrokenAt reason headHash headSeq unsealedEvents oldestUnsealedAt archivedEvents } }';
 
 interface Report {
   ok: boolean;
@@ -14,6 +14,9 @@ interface Report {
   reason: string | null;
   headHash: string;
   headSeq: string;
+  unsealedEvents: number;
+  oldestUnsealedAt: string | null;
+  archivedEvents: number;
 }
 
 /** The event at `index` of a list the test expects to reach that far. */
@@ -35,7 +38,13 @@ describe('the tamper-evident audit trail', () => {
   let owner: Client;
 
   const verify = async (): Promise<Report> => (await stack.data<{ verifyAuditChain: Report }>(VERIFY)).verifyAuditChain;
-  const events = () => stack.sql<{ id: string; seq: string; hash: Buffer; prev_hash: Buffer }>('SELECT id, seq::text AS seq, hash, prev_hash FROM audit_events a ORDER BY a.seq');
+  /** The sealed events in chain order (`seq` is the chain position here). */
+  const events = async () => {
+    await stack.sql('SELECT flowgate_audit_seal(1000000)');
+    return stack.sql<{ id: string; seq: string; hash: Buffer; prev_hash: Buffer; actor: string }>(
+      'SELECT id, chain_seq::text AS seq, hash, prev_hash, actor FROM audit_events a WHERE chain_seq IS NOT NULL ORDER BY a.chain_seq',
+    );
+  };
   const rawInsert = (client: Client, actor: string) =>
     client.query(`INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id) VALUES (gen_random_uuid(), 'prod', $1, 'TESTED', 'CONNECTION', gen_random_uuid())`, [actor]);
 
@@ -159,12 +168,12 @@ describe('the tamper-evident audit trail', () => {
       const forged = (
         await owner.query(`
           WITH h AS (SELECT hash, seq FROM audit_chain_head)
-          INSERT INTO audit_events (id, seq, sandbox, actor, action, resource_type, resource_id, prev_hash, hash)
-          SELECT gen_random_uuid(), h.seq + 1, 'prod', 'admin', 'DELETED', 'CONNECTION', gen_random_uuid(), h.hash, '\\x00'::bytea FROM h
+          INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, chain_seq, prev_hash, hash)
+          SELECT gen_random_uuid(), 'prod', 'admin', 'DELETED', 'CONNECTION', gen_random_uuid(), h.seq + 1, h.hash, '\\x00'::bytea FROM h
           RETURNING id`)
       ).rows[0].id as string;
-      // Give it the hash the trigger would have computed.
-      await owner.query('UPDATE audit_events a SET hash = flowgate_audit_hash(a.prev_hash, a) WHERE id = $1', [forged]);
+      // Give it the hash the sealer would have computed.
+      await owner.query('UPDATE audit_events a SET hash = flowgate_audit_hash(a.prev_hash, a, a.chain_seq) WHERE id = $1', [forged]);
       const report = await verify();
       assert.equal(report.ok, false);
       assert.equal(report.firstBrokenEventId, forged);
@@ -174,7 +183,7 @@ describe('the tamper-evident audit trail', () => {
     });
   });
 
-  it('keeps one linear chain, in seq order, under many concurrent writers', async () => {
+  it('keeps one linear chain under many concurrent writers, each committed event sealed exactly once', async () => {
     const before = (await events()).length;
     const writers = await Promise.all(
       Array.from({ length: 12 }, async () => {
@@ -206,8 +215,9 @@ describe('the tamper-evident audit trail', () => {
     const rows = await events();
     // Per writer: 20 single inserts, 3 committed pairs (6 events), 2 rolled-back pairs.
     assert.equal(rows.length - before, 12 * 26);
+    for (let w = 0; w < 12; w++) assert.equal(rows.filter((r) => r.actor === `writer-${w}`).length, 26, `writer-${w}'s events are all in the chain`);
     for (const [previous, event] of withPrevious(rows)) {
-      assert.ok(BigInt(event.seq) > BigInt(previous.seq));
+      assert.equal(BigInt(event.seq), BigInt(previous.seq) + 1n);
       assert.ok(event.prev_hash.equals(previous.hash), `event ${event.seq} links to event ${previous.seq}`);
     }
     const report = await verify();

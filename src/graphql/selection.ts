@@ -1,0 +1,27 @@
+import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+
+/**
+ * Whether the field being resolved selects `name` directly (through fragments too), so a
+ * resolver can skip work nobody asked for — the audit trail's `totalCount` is a count.
+ */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const seen = new Set<string>();
+  const search = (set: SelectionSetNode | undefined): boolean =>
+    (set?.selections ?? []).some((selection) => {
+      switch (selection.kind) {
+        case 'Field':
+          return selection.name.value === name;
+        case 'InlineFragment':
+          return search(selection.selectionSet);
+        case 'FragmentSpread': {
+          const fragment = info.fragments[selection.name.value];
+          if (!fragment || seen.has(fragment.name.value)) return false;
+          seen.add(fragment.name.value);
+          return search(fragment.selectionSet);
+        }
+        default:
+          return false;
+      }
+    });
+  return info.fieldNodes.some((node) => search(node.selectionSet));
+}
