@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 /**
  * Whether the field being resolved selects `name` directly (through fragments too), so a
@@ -9,11 +9,11 @@ export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
   const search = (set: SelectionSetNode | undefined): boolean =>
     (set?.selections ?? []).some((selection) => {
       switch (selection.kind) {
-        case 'Field':
+        case Kind.FIELD:
           return selection.name.value === name;
-        case 'InlineFragment':
+        case Kind.INLINE_FRAGMENT:
           return search(selection.selectionSet);
-        case 'FragmentSpread': {
+        case Kind.FRAGMENT_SPREAD: {
           const fragment = info.fragments[selection.name.value];
           if (!fragment || seen.has(fragment.name.value)) return false;
           seen.add(fragment.name.value);

@@ -7,6 +7,8 @@ export interface ArchivedMonth {
   month: string;
   /** Where its rows are now (`audit_archive.audit_events_YYYY_MM`), until an operator drops them. */
   tableName: string;
+  /** Where its chain rows are now (`audit_archive.audit_chain_YYYY_MM`). */
+  chainTableName: string;
   events: number;
   /** The month's newest event by chain position and its hash: the month's head. */
   headChainSeq: bigint | null;
@@ -86,12 +88,13 @@ export class AuditArchive {
   }
 
   async archivedMonths(): Promise<ArchivedMonth[]> {
-    const { rows } = await this.options.pool.query<{ month: string; table_name: string; events: string; head_chain_seq: string | null; head_hash: Buffer | null }>(
-      `SELECT to_char(month, 'YYYY-MM-DD') AS month, table_name, events::text, head_chain_seq::text, head_hash FROM audit_archived_months ORDER BY month`,
+    const { rows } = await this.options.pool.query<{ month: string; table_name: string; chain_table_name: string; events: string; head_chain_seq: string | null; head_hash: Buffer | null }>(
+      `SELECT to_char(month, 'YYYY-MM-DD') AS month, table_name, chain_table_name, events::text, head_chain_seq::text, head_hash FROM audit_archived_months ORDER BY month`,
     );
     return rows.map((r) => ({
       month: r.month,
       tableName: r.table_name,
+      chainTableName: r.chain_table_name,
       events: Number(r.events),
       headChainSeq: r.head_chain_seq === null ? null : BigInt(r.head_chain_seq),
       headHash: r.head_hash?.toString('hex') ?? null,
@@ -99,31 +102,35 @@ export class AuditArchive {
   }
 
   /**
-   * Checks a detached month's table against what the archive recorded when it was detached:
-   * every event's hash recomputed, each run of chain positions linked from its segment's
+   * Checks a detached month's tables against what the archive recorded when it was detached:
+   * every event's digest recomputed and its chain row's hash, each run of chain positions linked from its segment's
    * `prev_hash` to its segment's `hash`, and the month's event count and head.
    */
   async verifyArchivedMonth(month: string): Promise<ArchivedMonthReport> {
     const record = (await this.archivedMonths()).find((m) => m.month === month);
     if (!record) return { ok: false, month, checkedEvents: 0, reason: 'the month is not in the archive' };
-    const table = record.tableName
-      .split('.')
-      .map((part) => `"${part.replace(/"/g, '""')}"`)
-      .join('.');
+    const quote = (name: string) =>
+      name
+        .split('.')
+        .map((part) => `"${part.replace(/"/g, '""')}"`)
+        .join('.');
     const { rows: segments } = await this.options.pool.query<{ first: string; last: string; prev_hash: Buffer; hash: Buffer }>(
       'SELECT first_chain_seq::text AS first, last_chain_seq::text AS last, prev_hash, hash FROM audit_archive_segments WHERE month = $1::date ORDER BY first_chain_seq',
       [month],
     );
     const { rows } = await this.options.pool.query<{ chain_seq: string; prev_hash: Buffer; hash: Buffer; ok: boolean }>(
-      `SELECT chain_seq::text, prev_hash, hash, hash = flowgate_audit_hash(prev_hash, ROW(a.*)::audit_events, chain_seq) AS ok FROM ${table} a ORDER BY chain_seq`,
+      `SELECT c.chain_seq::text, c.prev_hash, c.hash,
+              c.hash = sha256(c.prev_hash || c.digest) AND coalesce(flowgate_audit_digest(ROW(e.*)::audit_events) = c.digest, false) AS ok
+       FROM ${quote(record.chainTableName)} c LEFT JOIN ${quote(record.tableName)} e ON e.id = c.event_id ORDER BY c.chain_seq`,
     );
+    const stored = Number((await this.options.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quote(record.tableName)}`)).rows[0]!.n);
     const fail = (reason: string, checked: number): ArchivedMonthReport => ({ ok: false, month, checkedEvents: checked, reason });
     let segment = 0;
     let expectedPrev: Buffer | null = null;
     let expectedPos = 0n;
     for (const [index, row] of rows.entries()) {
       const pos = BigInt(row.chain_seq);
-      if (!row.ok) return fail(`event at chain position ${pos} does not match its hash`, index + 1);
+      if (!row.ok) return fail(`event at chain position ${pos} is missing or does not match its hash`, index + 1);
       if (expectedPrev === null || pos !== expectedPos) {
         // A new run: it must be the next recorded segment, starting where the segment says.
         const s = segments[segment];
@@ -144,7 +151,8 @@ export class AuditArchive {
     if (segment !== segments.length || (lastSegment && (lastSegment.last !== String(expectedPos - 1n) || !expectedPrev || !lastSegment.hash.equals(expectedPrev)))) {
       return fail('events recorded in the archive are missing from the table', rows.length);
     }
-    if (rows.length !== record.events) return fail(`the archive recorded ${record.events} events, the table holds ${rows.length}`, rows.length);
+    if (rows.length !== record.events || stored !== record.events)
+      return fail(`the archive recorded ${record.events} events, the tables hold ${stored} events and ${rows.length} chain rows`, rows.length);
     if (record.headHash !== (expectedPrev?.toString('hex') ?? null)) return fail("the table's newest event is not the month's recorded head", rows.length);
     return { ok: true, month, checkedEvents: rows.length, reason: null };
   }

@@ -33,16 +33,23 @@ export interface AuditChainVerifierOptions {
   parallelism?: number;
 }
 
-/** A row a range query reports: the first or last of its range, or one that does not link or hash. */
+/** A row a range query reports: the first or last of its range, or one that does not check out. */
 interface NotableRow {
   chain_seq: string;
   id: string;
   at: Date;
-  prev_hash: Buffer | null;
-  hash: Buffer | null;
+  prev_hash: Buffer;
+  hash: Buffer;
+  /** The chain row's hash follows from its prev_hash and digest. */
+  hash_ok: boolean;
+  /** The event is in the table. */
+  present: boolean;
+  /** The event's content has the digest the chain recorded. */
   content_ok: boolean;
   prev_pos: string | null;
   prev_chain_hash: Buffer | null;
+  /** Events of the range found in the table (the same on every row of a range). */
+  present_count: string;
 }
 
 interface Segment {
@@ -61,26 +68,34 @@ interface Broken {
 
 /**
  * The rows of one range of chain positions that need a look from outside the range: its first
- * and last rows, and any whose content does not match its hash or that does not follow the row
- * before it (position and hash). Everything else in the range is verified inside PostgreSQL with
- * the sealer's own hash function, so the two cannot disagree on the serialization.
+ * and last rows, and any that does not check out — its hash does not follow from its link and
+ * digest, its event is gone or its content has another digest, or it does not follow the row
+ * before it (position and hash). Everything else is verified inside PostgreSQL with the sealer's
+ * own digest function, so the two cannot disagree on the serialization. The events are joined by
+ * their time range (a hash join), not looked up one by one.
  */
 const RANGE_QUERY = `
-  SELECT chain_seq::text, id, at, prev_hash, hash, content_ok, prev_pos::text, prev_chain_hash FROM (
-    SELECT a.chain_seq, a.id, a.at, a.prev_hash, a.hash,
-           coalesce(a.hash = flowgate_audit_hash(a.prev_hash, a, a.chain_seq), false) AS content_ok,
-           lag(a.chain_seq) OVER w AS prev_pos, lag(a.hash) OVER w AS prev_chain_hash, lead(a.chain_seq) OVER w AS next_pos
-    FROM audit_events a WHERE a.chain_seq BETWEEN $1::bigint AND $2::bigint
-    WINDOW w AS (ORDER BY a.chain_seq)) x
-  WHERE NOT content_ok OR prev_pos IS NULL OR next_pos IS NULL OR prev_pos <> chain_seq - 1 OR prev_hash IS DISTINCT FROM prev_chain_hash
+  WITH c AS MATERIALIZED (SELECT * FROM audit_chain WHERE chain_seq BETWEEN $1::bigint AND $2::bigint),
+       span AS (SELECT min(event_at) AS low, max(event_at) AS high FROM c)
+  SELECT chain_seq::text, id, at, prev_hash, hash, hash_ok, present, content_ok, prev_pos::text, prev_chain_hash, present_count::text FROM (
+    SELECT c.chain_seq, c.event_id AS id, c.event_at AS at, c.prev_hash, c.hash,
+           c.hash = sha256(c.prev_hash || c.digest) AS hash_ok,
+           e.id IS NOT NULL AS present,
+           coalesce(flowgate_audit_digest(e) = c.digest, false) AS content_ok,
+           lag(c.chain_seq) OVER w AS prev_pos, lag(c.hash) OVER w AS prev_chain_hash, lead(c.chain_seq) OVER w AS next_pos,
+           count(e.id) OVER () AS present_count
+    FROM c LEFT JOIN audit_events e ON e.id = c.event_id AND e.at = c.event_at AND e.at BETWEEN (SELECT low FROM span) AND (SELECT high FROM span)
+    WINDOW w AS (ORDER BY c.chain_seq)) x
+  WHERE NOT (hash_ok AND present AND content_ok) OR prev_pos IS NULL OR next_pos IS NULL OR prev_pos <> chain_seq - 1 OR prev_hash IS DISTINCT FROM prev_chain_hash
   ORDER BY chain_seq LIMIT 10000`;
 
 /**
- * Verifies the audit hash chain the sealer builds: walks chain positions 1..head in ranges,
- * several at once on separate connections that share one exported REPEATABLE READ snapshot, and
- * stitches the ranges together — stepping over detached months with the segments the archive
- * recorded. Reports the first broken link, events past the head (inserted behind the sealer's
- * back), a missing newest event, and the unsealed tail.
+ * Verifies the audit hash chain the sealer builds (`audit_chain`, one row per event): walks chain
+ * positions 1..head in ranges, several at once on separate connections that share one exported
+ * REPEATABLE READ snapshot, and stitches the ranges together — stepping over detached months with
+ * the segments the archive recorded. Reports the first broken link (an event changed or removed,
+ * a chain row rewritten, removed or inserted), chain rows past the head (linked behind the
+ * sealer's back), a missing newest event, and the events not in the chain yet.
  */
 export class AuditChainVerifier {
   private readonly chunkSize: bigint;
@@ -105,11 +120,16 @@ export class AuditChainVerifier {
             'SELECT first_chain_seq::text AS first, last_chain_seq::text AS last, prev_hash, hash FROM audit_archive_segments ORDER BY first_chain_seq',
           )
         ).rows.map((s) => ({ first: BigInt(s.first), last: BigInt(s.last), prevHash: s.prev_hash, hash: s.hash }));
-        const unsealed = (await client.query<{ n: number; oldest: Date | null }>('SELECT count(*)::int AS n, min(at) AS oldest FROM audit_events WHERE chain_seq IS NULL')).rows[0]!;
+        const total = Number((await client.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_events')).rows[0]!.n);
         const pastHead = (
-          await client.query<{ id: string; chain_seq: string; at: Date }>('SELECT id, chain_seq::text, at FROM audit_events WHERE chain_seq > $1::bigint ORDER BY chain_seq LIMIT 1', [head.seq])
+          await client.query<{ id: string; chain_seq: string; at: Date }>(
+            'SELECT event_id AS id, chain_seq::text, event_at AS at FROM audit_chain WHERE chain_seq > $1::bigint ORDER BY chain_seq LIMIT 1',
+            [head.seq],
+          )
         ).rows[0];
         const notable = await this.notableRows(snapshot, headSeq);
+        const present = sumPresent(notable);
+        const unsealed = { n: Math.max(0, total - present), oldest: total > present ? await oldestUnsealed(client) : null };
 
         const archivedEvents = segments.reduce((n, s) => n + Number(s.last - s.first + 1n), 0);
         const archivedUpTo = (pos: bigint) => segments.reduce((n, s) => (s.first > pos ? n : n + Number((s.last < pos ? s.last : pos) - s.first + 1n)), 0);
@@ -150,7 +170,7 @@ export class AuditChainVerifier {
   private async notableRows(snapshot: string, headSeq: bigint): Promise<NotableRow[]> {
     const ranges: [bigint, bigint][] = [];
     for (let first = 1n; first <= headSeq; first += this.chunkSize) ranges.push([first, first + this.chunkSize - 1n < headSeq ? first + this.chunkSize - 1n : headSeq]);
-    const found: NotableRow[][] = new Array(ranges.length);
+    const found: NotableRow[][] = ranges.map(() => []);
     let next = 0;
     const lane = async () => {
       if (next >= ranges.length) return;
@@ -158,6 +178,8 @@ export class AuditChainVerifier {
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
+        // A range's rows are sorted by chain position in memory rather than on disk.
+        await client.query("SET LOCAL work_mem = '64MB'");
         while (next < ranges.length) {
           const index = next++;
           const [first, last] = ranges[index]!;
@@ -201,16 +223,18 @@ function walk(rows: NotableRow[], segments: Segment[], headSeq: bigint, headHash
     const predecessorHash = row.prev_pos === null ? lastHash : (row.prev_chain_hash ?? Buffer.alloc(0));
     if (pos <= predecessorPos) return broken(`a second event at chain position ${pos} (the chain was forged)`);
     const expected = across(predecessorPos + 1n, pos, predecessorHash);
-    if (!expected || !row.prev_hash || !row.prev_hash.equals(expected)) {
+    if (!expected || !row.prev_hash.equals(expected)) {
       return broken(
         predecessorPos === 0n
           ? 'event does not link to the start of the chain (earlier events were removed or forged)'
           : 'event does not link to the event before it (an event between them was removed or inserted, or the previous one was rewritten)',
       );
     }
+    if (!row.hash_ok) return broken("the chain's hash at this position does not follow from its link and digest (the chain was rewritten)");
+    if (!row.present) return broken(`the event at chain position ${pos} was removed from the table`);
     if (!row.content_ok) return broken('event content does not match its hash (the event was changed after it was written)');
     lastPos = pos;
-    lastHash = row.hash!;
+    lastHash = row.hash;
   }
   if (lastPos < headSeq) {
     const end = across(lastPos + 1n, headSeq + 1n, lastHash);
@@ -221,4 +245,16 @@ function walk(rows: NotableRow[], segments: Segment[], headSeq: bigint, headHash
   }
   if (!lastHash.equals(headHash)) return { id: null, seq: headSeq, at: null, reason: 'the newest event is not the one the chain head names (it was rewritten)' };
   return null;
+}
+
+/** Events found in the table across the ranges (each range reports its count on every row). */
+function sumPresent(rows: NotableRow[]): number {
+  // Each range reports its first row (the one without a predecessor in the range) exactly once.
+  return rows.reduce((total, row) => (row.prev_pos === null ? total + Number(row.present_count) : total), 0);
+}
+
+/** When the oldest event not in the chain was written (they are rare once sealed: a full look is fine). */
+async function oldestUnsealed(client: pg.PoolClient): Promise<Date | null> {
+  const { rows } = await client.query<{ oldest: Date | null }>('SELECT min(e.at) AS oldest FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)');
+  return rows[0]?.oldest ?? null;
 }

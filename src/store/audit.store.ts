@@ -100,13 +100,16 @@ export interface AuditStoreOptions {
   exactCountLimit?: number;
 }
 
-/** The columns every read selects (seq and chain_seq as text: they are bigints). */
-const COLUMNS = `id, seq::text AS seq, at, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after,
-  operation_id, request_id, chain_seq::text AS chain_seq, prev_hash, hash`;
+/** The event columns every read selects (seq as text: a bigint). */
+const COLUMNS = `id, seq::text AS seq, at, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id`;
+
+/** Events (a subquery `p` selecting COLUMNS) with their place in the hash chain, when sealed. */
+const withChain = (events: string, order: string) =>
+  `SELECT p.*, c.chain_seq::text AS chain_seq, c.prev_hash, c.hash FROM (${events}) p LEFT JOIN audit_chain c ON c.event_id = p.id ORDER BY ${order}`;
 
 /**
  * Reads of the append-only audit trail (events are written by the OperationLedger, with the change
- * they record, and linked into the hash chain by the AuditSealer).
+ * they record, and linked into the hash chain — `audit_chain` — by the AuditSealer).
  *
  * The list is newest first by (at, seq), keyset-paginated. Every filter combination has an index
  * whose leading columns are its equality filters followed by (at, seq) (see the audit_at_scale
@@ -126,7 +129,7 @@ export class AuditStore {
     if (!isUuid(id)) return null;
     const { rows } = await this.options.pool.query<AuditEventColumns>({
       name: 'fg_audit_find',
-      text: `SELECT ${COLUMNS} FROM audit_events WHERE id = $1::uuid AND sandbox = $2`,
+      text: withChain(`SELECT ${COLUMNS} FROM audit_events WHERE id = $1::uuid AND sandbox = $2`, 'p.at'),
       values: [id, sandbox],
     });
     return rows[0] ? auditEventFromRow(rows[0]) : null;
@@ -147,7 +150,7 @@ export class AuditStore {
     if (window.before) conditions.push(`(at, seq) > ${position(window.before, 'before')}`);
     params.push(window.size + 1);
     const order = window.backward ? 'ASC' : 'DESC';
-    const text = `SELECT ${COLUMNS} FROM audit_events WHERE ${conditions.join(' AND ')} ORDER BY at ${order}, seq ${order} LIMIT $${params.length}`;
+    const text = withChain(`SELECT ${COLUMNS} FROM audit_events WHERE ${conditions.join(' AND ')} ORDER BY at ${order}, seq ${order} LIMIT $${params.length}`, `p.at ${order}, p.seq ${order}`);
     // Beyond the page on the side it did not read towards (the cursor's own event included).
     const beyond = window.backward ? window.before && { cursor: window.before, field: 'before', op: '<=' } : window.after && { cursor: window.after, field: 'after', op: '>=' };
     const [rows, count, beyondExists] = await Promise.all([

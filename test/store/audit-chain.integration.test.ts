@@ -42,7 +42,7 @@ describe('the tamper-evident audit trail', () => {
   const events = async () => {
     await stack.sql('SELECT flowgate_audit_seal(1000000)');
     return stack.sql<{ id: string; seq: string; hash: Buffer; prev_hash: Buffer; actor: string }>(
-      'SELECT id, chain_seq::text AS seq, hash, prev_hash, actor FROM audit_events a WHERE chain_seq IS NOT NULL ORDER BY a.chain_seq',
+      'SELECT c.event_id AS id, c.chain_seq::text AS seq, c.hash, c.prev_hash, e.actor FROM audit_chain c JOIN audit_events e ON e.id = c.event_id ORDER BY c.chain_seq',
     );
   };
   const rawInsert = (client: Client, actor: string) =>
@@ -98,8 +98,11 @@ describe('the tamper-evident audit trail', () => {
     }
   });
 
-  it('the database refuses UPDATE, DELETE and TRUNCATE of audit events, and any change of the chain head, through a normal connection', async () => {
+  it('the database refuses UPDATE, DELETE and TRUNCATE of audit events and of the chain, and any change of the chain head, through a normal connection', async () => {
     const { id } = eventAt(await events(), 0);
+    await assert.rejects(stack.sql(`UPDATE audit_chain SET hash = '\\x00' WHERE event_id = $1`, [id]), /append-only \(UPDATE refused\)/);
+    await assert.rejects(stack.sql('DELETE FROM audit_chain WHERE event_id = $1', [id]), /append-only \(DELETE refused\)/);
+    await assert.rejects(stack.sql('TRUNCATE audit_chain'), /append-only \(TRUNCATE refused\)/);
     await assert.rejects(stack.sql(`UPDATE audit_events SET actor = 'mallory' WHERE id = $1`, [id]), /append-only \(UPDATE refused\)/);
     await assert.rejects(stack.sql('DELETE FROM audit_events WHERE id = $1', [id]), /append-only \(DELETE refused\)/);
     await assert.rejects(stack.sql('TRUNCATE audit_events'), /append-only \(TRUNCATE refused\)/);
@@ -136,48 +139,74 @@ describe('the tamper-evident audit trail', () => {
       assert.equal((await verify()).ok, true);
     });
 
-    it('reports the event after a deleted one, since it no longer links to its predecessor', async () => {
+    it('reports a deleted event at its own chain position', async () => {
+      const rows = await events();
+      const deleted = eventAt(rows, 2);
+      await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [deleted.id]);
+      await owner.query('DELETE FROM audit_events WHERE id = $1', [deleted.id]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenEventId, deleted.id);
+      assert.equal(report.firstBrokenSeq, deleted.seq);
+      assert.match(report.reason!, /was removed from the table/);
+      await owner.query('INSERT INTO audit_events SELECT * FROM removed');
+      await owner.query('DROP TABLE removed');
+      assert.equal((await verify()).ok, true);
+    });
+
+    it('reports the event after one deleted together with its chain row, since it no longer links to its predecessor', async () => {
       const rows = await events();
       const [deleted, next] = [eventAt(rows, 2), eventAt(rows, 3)];
       await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [deleted.id]);
+      await owner.query('CREATE TEMP TABLE removed_link AS SELECT * FROM audit_chain WHERE event_id = $1', [deleted.id]);
       await owner.query('DELETE FROM audit_events WHERE id = $1', [deleted.id]);
+      await owner.query('DELETE FROM audit_chain WHERE event_id = $1', [deleted.id]);
       const report = await verify();
       assert.equal(report.ok, false);
       assert.equal(report.firstBrokenEventId, next.id);
       assert.match(report.reason!, /does not link to the event before it/);
       await owner.query('INSERT INTO audit_events SELECT * FROM removed');
-      await owner.query('DROP TABLE removed');
+      await owner.query('INSERT INTO audit_chain SELECT * FROM removed_link');
+      await owner.query('DROP TABLE removed, removed_link');
       assert.equal((await verify()).ok, true);
     });
 
-    it('reports a removed newest event through the chain head', async () => {
+    it('reports a removed newest event (and its chain row) through the chain head', async () => {
       const rows = await events();
       const newest = rows.at(-1)!;
       await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [newest.id]);
+      await owner.query('CREATE TEMP TABLE removed_link AS SELECT * FROM audit_chain WHERE event_id = $1', [newest.id]);
       await owner.query('DELETE FROM audit_events WHERE id = $1', [newest.id]);
+      await owner.query('DELETE FROM audit_chain WHERE event_id = $1', [newest.id]);
       const report = await verify();
       assert.equal(report.ok, false);
       assert.equal(report.firstBrokenEventId, newest.id);
       assert.match(report.reason!, /newest events were removed/);
       await owner.query('INSERT INTO audit_events SELECT * FROM removed');
-      await owner.query('DROP TABLE removed');
+      await owner.query('INSERT INTO audit_chain SELECT * FROM removed_link');
+      await owner.query('DROP TABLE removed, removed_link');
       assert.equal((await verify()).ok, true);
     });
 
     it('reports a forged event even when its hashes were computed correctly, because the chain head never saw it', async () => {
       const forged = (
-        await owner.query(`
-          WITH h AS (SELECT hash, seq FROM audit_chain_head)
-          INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, chain_seq, prev_hash, hash)
-          SELECT gen_random_uuid(), 'prod', 'admin', 'DELETED', 'CONNECTION', gen_random_uuid(), h.seq + 1, h.hash, '\\x00'::bytea FROM h
-          RETURNING id`)
+        await owner.query(
+          `INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id) VALUES (gen_random_uuid(), 'prod', 'admin', 'DELETED', 'CONNECTION', gen_random_uuid()) RETURNING id`,
+        )
       ).rows[0].id as string;
-      // Give it the hash the sealer would have computed.
-      await owner.query('UPDATE audit_events a SET hash = flowgate_audit_hash(a.prev_hash, a, a.chain_seq) WHERE id = $1', [forged]);
+      // Link it after the head with the hashes the sealer would have computed, but without moving the head.
+      await owner.query(
+        `
+        WITH h AS (SELECT hash, seq FROM audit_chain_head), e AS (SELECT * FROM audit_events WHERE id = $1)
+        INSERT INTO audit_chain (chain_seq, event_id, event_at, event_seq, digest, prev_hash, hash)
+        SELECT h.seq + 1, e.id, e.at, e.seq, flowgate_audit_digest(e), h.hash, sha256(h.hash || flowgate_audit_digest(e)) FROM h, e`,
+        [forged],
+      );
       const report = await verify();
       assert.equal(report.ok, false);
       assert.equal(report.firstBrokenEventId, forged);
       assert.match(report.reason!, /past the chain head/);
+      await owner.query('DELETE FROM audit_chain WHERE event_id = $1', [forged]);
       await owner.query('DELETE FROM audit_events WHERE id = $1', [forged]);
       assert.equal((await verify()).ok, true);
     });
