@@ -100,8 +100,8 @@ export interface AuditStoreOptions {
   exactCountLimit?: number;
 }
 
-/** The event columns every read selects (seq as text: a bigint). */
-const COLUMNS = `id, seq::text AS seq, at, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id`;
+/** The event columns every read selects (node-postgres returns the bigint `seq` as a string). */
+const COLUMNS = `id, seq, at, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id`;
 
 /** Events (a subquery `p` selecting COLUMNS) with their place in the hash chain, when sealed. */
 const withChain = (events: string, order: string) =>

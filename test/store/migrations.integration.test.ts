@@ -19,19 +19,34 @@ describe('applyMigrations', () => {
   it('applies each migration once, even when two processes start together, and records it as Prisma does', async () => {
     const results = await Promise.all([applyMigrations(url), applyMigrations(url)]);
     const applied = results.flatMap((r) => r.applied);
-    assert.deepEqual(applied, ['20261128134500_init', '20261128153000_onboardings', '20261128170000_api_keys', '20261128171000_audit_chain', '20261206184104_watchdog_webhooks']);
+    assert.deepEqual(applied, [
+      '20261128134500_init',
+      '20261128153000_onboardings',
+      '20261128170000_api_keys',
+      '20261128171000_audit_chain',
+      '20261206184104_watchdog_webhooks',
+      '20261206210000_audit_at_scale',
+    ]);
     const client = new Client({ connectionString: url });
     await client.connect();
     try {
       const rows = (await client.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations')).rows;
-      assert.equal(rows.length, 5);
+      assert.equal(rows.length, 6);
       assert.match(rows[0].checksum, /^[0-9a-f]{64}$/);
       assert.ok(rows[0].finished_at);
-      const tables = (await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
+      // Monthly partitions of audit_events are named after their month: listed apart.
+      const tables = (await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name !~ '^audit_events_[0-9]{4}_[0-9]{2}$' ORDER BY 1")).rows.map(
+        (r) => r.table_name,
+      );
+      const partitions = (await client.query("SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'audit_events'::regclass")).rows[0].n;
+      assert.ok(partitions >= 4, 'this month and three ahead');
       assert.deepEqual(tables, [
         '_prisma_migrations',
         'alerts',
         'api_keys',
+        'audit_archive_segments',
+        'audit_archived_months',
+        'audit_chain',
         'audit_chain_head',
         'audit_events',
         'dataflow_health',
