@@ -75,19 +75,22 @@ interface Broken {
  * their time range (a hash join), not looked up one by one.
  */
 const RANGE_QUERY = `
-  WITH c AS MATERIALIZED (SELECT * FROM audit_chain WHERE chain_seq BETWEEN $1::bigint AND $2::bigint),
-       span AS (SELECT min(event_at) AS low, max(event_at) AS high FROM c)
-  SELECT chain_seq::text, id, at, prev_hash, hash, hash_ok, present, content_ok, prev_pos::text, prev_chain_hash, present_count::text FROM (
-    SELECT c.chain_seq, c.event_id AS id, c.event_at AS at, c.prev_hash, c.hash,
-           c.hash = sha256(c.prev_hash || c.digest) AS hash_ok,
-           e.id IS NOT NULL AS present,
-           coalesce(flowgate_audit_digest(e) = c.digest, false) AS content_ok,
-           lag(c.chain_seq) OVER w AS prev_pos, lag(c.hash) OVER w AS prev_chain_hash, lead(c.chain_seq) OVER w AS next_pos,
-           count(e.id) OVER () AS present_count
-    FROM c LEFT JOIN audit_events e ON e.id = c.event_id AND e.at = c.event_at AND e.at BETWEEN (SELECT low FROM span) AND (SELECT high FROM span)
-    WINDOW w AS (ORDER BY c.chain_seq)) x
+  WITH c AS MATERIALIZED (SELECT chain_seq, event_id, event_at, digest, prev_hash, hash FROM audit_chain WHERE chain_seq BETWEEN $1::bigint AND $2::bigint),
+       span AS (SELECT min(event_at) AS low, max(event_at) AS high FROM c),
+       checked AS MATERIALIZED (
+         SELECT c.chain_seq, c.event_id, c.event_at, c.prev_hash, c.hash,
+                c.hash = sha256(c.prev_hash || c.digest) AS hash_ok,
+                e.id IS NOT NULL AS present,
+                coalesce(flowgate_audit_digest(e) = c.digest, false) AS content_ok
+         FROM c LEFT JOIN audit_events e ON e.id = c.event_id AND e.at = c.event_at AND e.at BETWEEN (SELECT low FROM span) AND (SELECT high FROM span)),
+       linked AS (
+         SELECT *, lag(chain_seq) OVER w AS prev_pos, lag(hash) OVER w AS prev_chain_hash, lead(chain_seq) OVER w AS next_pos
+         FROM checked WINDOW w AS (ORDER BY chain_seq))
+  SELECT chain_seq::text, event_id AS id, event_at AS at, prev_hash, hash, hash_ok, present, content_ok, prev_pos::text, prev_chain_hash,
+         (SELECT count(*) FROM checked WHERE present)::text AS present_count
+  FROM linked
   WHERE NOT (hash_ok AND present AND content_ok) OR prev_pos IS NULL OR next_pos IS NULL OR prev_pos <> chain_seq - 1 OR prev_hash IS DISTINCT FROM prev_chain_hash
-  ORDER BY chain_seq LIMIT 10000`;
+  ORDER BY linked.chain_seq LIMIT 10000`;
 
 /**
  * Verifies the audit hash chain the sealer builds (`audit_chain`, one row per event): walks chain

@@ -105,8 +105,9 @@ CREATE INDEX "audit_events_type_action_at_seq_idx" ON "audit_events" ("sandbox",
 CREATE INDEX "audit_events_actor_action_at_seq_idx" ON "audit_events" ("sandbox", "actor", "action", "at", "seq");
 CREATE INDEX "audit_events_type_actor_action_at_seq_idx" ON "audit_events" ("sandbox", "resource_type", "actor", "action", "at", "seq");
 CREATE INDEX "audit_events_resource_at_seq_idx" ON "audit_events" ("resource_id", "at", "seq");
--- The sealer's look for new events, across sandboxes.
+-- The sealer's look for new events, across sandboxes: by transaction start and by sequence.
 CREATE INDEX "audit_events_at_idx" ON "audit_events" ("at");
+CREATE INDEX "audit_events_seq_idx" ON "audit_events" ("seq");
 
 -- Append-only: the database itself refuses to change or remove events.
 CREATE TRIGGER "audit_events_append_only" BEFORE UPDATE OR DELETE ON "audit_events" FOR EACH ROW EXECUTE FUNCTION "flowgate_refuse_audit_change"();
@@ -141,9 +142,12 @@ CREATE TRIGGER "audit_chain_append_only" BEFORE UPDATE OR DELETE ON "audit_chain
 CREATE TRIGGER "audit_chain_no_truncate" BEFORE TRUNCATE ON "audit_chain" FOR EACH STATEMENT EXECUTE FUNCTION "flowgate_refuse_chain_change"();
 
 -- The head: chain position and hash of the newest sealed event; only the sealer moves it.
--- `low_at`: every event with `at` before it is sealed (the sealer looks from there on).
+-- Where the sealer looks next: every unsealed event has `at` >= `low_at` minus a second (its
+-- transaction was running at the previous pass, or started later) or `seq` > `cap_seq` (the
+-- previous pass stopped at its batch size; null when it took every candidate).
 ALTER TABLE "audit_chain_head" ADD COLUMN "sealed_at" TIMESTAMPTZ;
 ALTER TABLE "audit_chain_head" ADD COLUMN "low_at" TIMESTAMPTZ NOT NULL DEFAULT '-infinity';
+ALTER TABLE "audit_chain_head" ADD COLUMN "cap_seq" BIGINT;
 ALTER TABLE "audit_chain_head" DISABLE TRIGGER "audit_chain_head_guard";
 UPDATE "audit_chain_head" SET "seq" = 0, "hash" = '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea, "event_id" = NULL WHERE "id";
 ALTER TABLE "audit_chain_head" ENABLE TRIGGER "audit_chain_head_guard";
@@ -158,10 +162,10 @@ END
 $$;
 
 -- Appends up to `max_events` committed unsealed events to the chain, in seq order; returns how
--- many, or -1 when another sealer holds the head (it will seal them). Which events are new: those
--- whose transaction started after `low_at` minus a second — every transaction that was still
--- running at the previous complete pass started after it (`at` is the transaction's start). A
--- `sweep` looks at every event instead (events written with an explicit older `at`).
+-- many, or -1 when another sealer holds the head (it will seal them). Which events can be new (see
+-- `low_at` and `cap_seq` above) is what keeps a pass's cost to its batch and the last second of
+-- events, whatever the table's size. A `sweep` looks at every event instead (events written with
+-- an explicit older `at`, e.g. a backfill).
 CREATE FUNCTION "flowgate_audit_seal"(max_events int, sweep boolean DEFAULT false) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
   head "audit_chain_head";
@@ -177,18 +181,21 @@ DECLARE
   prevs bytea[] := '{}';
   hashes bytea[] := '{}';
   last_id uuid;
+  last_seq bigint;
 BEGIN
   SELECT * INTO head FROM "audit_chain_head" WHERE "id" FOR UPDATE SKIP LOCKED;
   IF NOT FOUND THEN
     RETURN -1;
   END IF;
-  -- Before the candidates' snapshot: any transaction invisible to it is running now or starts later.
+  -- Taken before the candidates' snapshot: a transaction invisible to it is running now or starts
+  -- later, so its events have `at` (its start) >= the horizon. `at` is rounded to the millisecond,
+  -- hence the second of margin below.
   SELECT coalesce(min(xact_start), now()) INTO horizon FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend';
   pos := head."seq";
   prev := head."hash";
   FOR candidate IN
     SELECT e."id", e."at", e."seq", "flowgate_audit_digest"(e) AS digest FROM "audit_events" e
-    WHERE (sweep OR e."at" >= head."low_at" - interval '1 second')
+    WHERE (sweep OR e."at" >= head."low_at" - interval '1 second' OR e."seq" > head."cap_seq")
       -- A lookup per candidate (LATERAL): candidates are few, the chain is long.
       AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT 1 FROM "audit_chain" c WHERE c."event_id" = e."id" LIMIT 1) sealed)
     ORDER BY e."seq" LIMIT max_events
@@ -203,15 +210,18 @@ BEGIN
     prev := sha256(prev || candidate.digest);
     hashes := hashes || prev;
     last_id := candidate."id";
+    last_seq := candidate."seq";
   END LOOP;
   IF last_id IS NOT NULL THEN
     INSERT INTO "audit_chain" ("chain_seq", "event_id", "event_at", "event_seq", "digest", "prev_hash", "hash")
     SELECT * FROM unnest(positions, ids, ats, seqs, digests, prevs, hashes);
   END IF;
   PERFORM set_config('flowgate.audit_sealing', 'on', true);
+  -- After this pass an unsealed event is either invisible to it (at >= horizon) or, when the pass
+  -- stopped at its batch size, after the last one it took in seq order.
   UPDATE "audit_chain_head" SET "seq" = pos, "hash" = prev, "event_id" = coalesce(last_id, "event_id"), "sealed_at" = now(),
-    -- A pass that took every candidate has sealed all events of transactions that started before the horizon.
-    "low_at" = CASE WHEN cardinality(ids) < max_events THEN GREATEST("low_at", horizon) ELSE "low_at" END
+    "low_at" = horizon,
+    "cap_seq" = CASE WHEN cardinality(ids) >= max_events THEN last_seq END
   WHERE "id";
   PERFORM set_config('flowgate.audit_sealing', 'off', true);
   RETURN cardinality(ids);
