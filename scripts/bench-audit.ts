@@ -211,6 +211,7 @@ async function main(): Promise<void> {
       cursor51 = data.auditEvents.pageInfo.endCursor;
     }
     const shapes: [string, string, Record<string, unknown>][] = [
+      ['the floor: { __typename } (HTTP + GraphQL, no database)', '{ __typename }', {}],
       ['newest events, no filter (totalCount selected)', page('first: 20'), {}],
       ['same without selecting totalCount', page('first: 20', ''), {}],
       ['filter: { resourceId }', page(`first: 20, filter: { resourceId: "${resourceId}" }`), {}],
