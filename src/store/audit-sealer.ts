@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 export interface AuditSealerOptions {
   pool: pg.Pool;
-  /** Events linked per transaction; default 5000. */
+  /** Events linked per transaction; default 20,000 (a pass also looks at the last second of events, so larger batches catch up faster after a burst). */
   batchSize?: number;
 }
 
@@ -17,7 +17,7 @@ export class AuditSealer {
   private readonly batchSize: number;
 
   constructor(private readonly options: AuditSealerOptions) {
-    this.batchSize = options.batchSize ?? 5000;
+    this.batchSize = options.batchSize ?? 20_000;
   }
 
   /**
