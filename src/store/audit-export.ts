@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { auditDigest, chainHash, type AuditContent } from './audit-content.js';
+import { auditEventFromRow, type AuditEventColumns } from './audit.store.js';
 
 /** What to export: events whose `at` lies in [since, until], optionally of one sandbox. */
 export interface AuditExportFilter {
@@ -43,28 +44,8 @@ export const CSV_COLUMNS = [
   'request_id',
 ] as const;
 
-interface ExportRow {
-  chain_seq: string;
-  prev_hash: Buffer;
-  hash: Buffer;
-  digest: Buffer;
-  id: string;
-  seq: string;
-  at: Date;
-  sandbox: string;
-  actor: string;
-  action: string;
-  resource_type: string;
-  resource_id: string;
-  platform_id: string | null;
-  etag_before: string | null;
-  etag_after: string | null;
-  changes: unknown;
-  before: unknown;
-  after: unknown;
-  operation_id: string | null;
-  request_id: string | null;
-}
+/** An event with its chain row, as the export reads it. */
+type ExportRow = Omit<AuditEventColumns, 'chain_seq' | 'prev_hash' | 'hash'> & { chain_seq: string; prev_hash: Buffer; hash: Buffer; digest: Buffer };
 
 /**
  * Streams the sealed events of a time range in chain order, `batchSize` per query (keyset on the
@@ -120,24 +101,7 @@ export async function exportAuditEvents(pool: pg.Pool, filter: AuditExportFilter
 }
 
 function contentOf(row: ExportRow): AuditContent {
-  return {
-    id: row.id,
-    seq: row.seq,
-    at: row.at,
-    sandbox: row.sandbox,
-    actor: row.actor,
-    action: row.action,
-    resourceType: row.resource_type,
-    resourceId: row.resource_id,
-    platformId: row.platform_id,
-    etagBefore: row.etag_before,
-    etagAfter: row.etag_after,
-    changes: row.changes,
-    before: row.before,
-    after: row.after,
-    operationId: row.operation_id,
-    requestId: row.request_id,
-  };
+  return { ...auditEventFromRow(row), seq: row.seq };
 }
 
 function jsonLine(row: ExportRow): string {
