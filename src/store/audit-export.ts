@@ -101,7 +101,9 @@ export async function exportAuditEvents(pool: pg.Pool, filter: AuditExportFilter
 }
 
 function contentOf(row: ExportRow): AuditContent {
-  return { ...auditEventFromRow(row), seq: row.seq };
+  // The content columns only (the chain's own columns are written beside the event).
+  const { chainSeq: _chainSeq, prevHash: _prevHash, hash: _hash, ...event } = auditEventFromRow(row);
+  return { ...event, seq: row.seq };
 }
 
 function jsonLine(row: ExportRow): string {
