@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { ApiKeyStore } from './api-key.store.js';
+import { AuditArchive } from './audit-archive.js';
 import { AuditChainVerifier } from './audit-chain.js';
+import { AuditSealer } from './audit-sealer.js';
 import { AuditStore } from './audit.store.js';
 import { DataflowObservationStore } from './dataflow-observation.store.js';
 import { FlowRunStore } from './flow-run.store.js';
@@ -17,6 +19,13 @@ import { WebhookStore } from './webhook.store.js';
 import { MetricsReads } from './metrics-reads.js';
 import type { StoreObserver } from './store-observer.js';
 
+export interface StoreOptions {
+  /** Up to this many matches an audit page's `totalCount` is exact (AUDIT_EXACT_COUNT_LIMIT); default 10,000. */
+  auditExactCountLimit?: number;
+  /** Told about operations and steps as the ledgers write them, and chain verdicts (metrics). */
+  observer?: StoreObserver;
+}
+
 /**
  * Flowgate's persistence, over one PostgreSQL pool: the OperationLedger is the one writer of
  * operations, resources and audit events; the other stores read them, and own their own tables
@@ -28,8 +37,12 @@ export class Store {
   readonly resources: ResourceStore;
   readonly operations: OperationStore;
   readonly audit: AuditStore;
-  /** Verifies the audit hash chain (see the audit_chain migration). */
+  /** Verifies the audit hash chain (see the audit_at_scale migration). */
   readonly auditChain: AuditChainVerifier;
+  /** Links written audit events into the hash chain, in batches. */
+  readonly auditSealer: AuditSealer;
+  /** The audit trail's monthly partitions, retention and archive. */
+  readonly auditArchive: AuditArchive;
   readonly onboardings: OnboardingStore;
   readonly runs: FlowRunStore;
   readonly secrets: SecretStore;
@@ -50,16 +63,18 @@ export class Store {
   constructor(
     private readonly database: Database,
     secretBox: SecretBox,
-    /** Told about operations and steps as the ledgers write them (metrics). */
-    observer?: StoreObserver,
+    options: StoreOptions = {},
   ) {
     const { prisma, pool } = database;
     this.pool = pool;
+    const observer = options.observer;
     this.ledger = new OperationLedger(pool, observer);
     this.resources = new ResourceStore(pool);
     this.operations = new OperationStore(pool);
-    this.audit = new AuditStore(prisma);
+    this.audit = new AuditStore({ pool, exactCountLimit: options.auditExactCountLimit });
     this.auditChain = new AuditChainVerifier({ pool, observer });
+    this.auditSealer = new AuditSealer({ pool });
+    this.auditArchive = new AuditArchive({ pool, sealer: this.auditSealer });
     this.onboardings = new OnboardingStore(pool, this.ledger, observer);
     this.runs = new FlowRunStore(prisma);
     this.secrets = new SecretStore(secretBox);
