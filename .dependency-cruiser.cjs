@@ -2,7 +2,8 @@
  * The import rules `npm run lint:imports` checks (dependency-cruiser): no import cycle anywhere,
  * the emulator stands apart from the product, and no layer of src/ imports a layer above it.
  * Layers, lowest first (a module may import its own layer and those below):
- *   domain, platform, logging   pure rules and types; the Platform client; the logger
+ *   domain, platform, logging,  pure rules and types; the Platform client; the logger;
+ *   observability               metrics and traces (hooks the layers above call)
  *   errors, config              error vocabulary; configuration
  *   store                       PostgreSQL (the ledger, the readers)
  *   pubsub                      the event bus and its topics
@@ -15,7 +16,7 @@
  * (A process's entry point, `main.ts`, may import the composition root.)
  */
 const LAYERS = [
-  ['domain', 'platform', 'logging'],
+  ['domain', 'platform', 'logging', 'observability'],
   ['errors', 'config'],
   ['store'],
   ['pubsub'],

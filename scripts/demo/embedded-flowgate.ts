@@ -52,6 +52,8 @@ export async function startEmbeddedFlowgate(options: EmbeddedFlowgateOptions): P
     FLOWGATE_SECRET_KEY: randomBytes(32).toString('hex'),
     RUN_SYNC_INTERVAL_SECONDS: String(options.runSyncIntervalSeconds),
     LOG_LEVEL: 'info',
+    // The demo is a throwaway deployment beside whatever runs here: no metrics port.
+    METRICS_PORT: '0',
   });
 
   await checkServices(serverUrl, redisUrl);

@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import { embeddedSecretKey } from '../config/embedded-secret-key.js';
+import { ReadinessCheck } from '../gateway/readiness.js';
 import { createMaintenanceQueue, createOnboardingQueue, createOperationsQueue, createWebhooksQueue } from '../jobs/queues.js';
 import { OnboardingOrchestrator } from '../jobs/onboarding/orchestrator.js';
 import { WebhookDispatcher } from '../jobs/webhooks/webhook-dispatcher.js';
 import { WebhookSender } from '../jobs/webhooks/webhook-sender.js';
 import type { Logger } from '../logging/logger.js';
+import { FlowgateMetrics } from '../observability/metrics.js';
 import { createPlatformClient, type PlatformClient } from '../platform/platform-client.js';
 import { EventBus } from '../pubsub/event-bus.js';
 import { ExploreService } from '../services/explore.service.js';
@@ -39,6 +41,10 @@ export interface ProcessDeps {
   requests: OperationRequests;
   explore: ExploreService;
   tenantId: () => Promise<string>;
+  /** This process's Prometheus metrics, served on METRICS_PORT; null when METRICS_PORT is 0 (nothing is counted then). */
+  metrics: FlowgateMetrics | null;
+  /** Whether PostgreSQL, Redis and the Platform token are usable (`/readyz`, the readiness gauges). */
+  readiness: ReadinessCheck;
   close(): Promise<void>;
 }
 
@@ -56,13 +62,15 @@ export function bullConnection(redisUrl: string) {
 }
 
 export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps {
+  // METRICS_PORT=0 turns metrics off entirely: no hook counts anything.
+  const metrics = config.metrics.port === null ? null : new FlowgateMetrics();
   const secretKey = config.secretKey ?? embeddedSecretKey(logger)!;
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
   });
-  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys), { auditExactCountLimit: config.audit.exactCountLimit });
+  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys), { auditExactCountLimit: config.audit.exactCountLimit, observer: metrics?.storeObserver() });
   // Auto-pipelining sends the publishes and reads issued in one tick as one write.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
@@ -84,6 +92,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
       warn: (o: object, m?: string) => logger.warn(o, m),
       error: (o: object, m?: string) => logger.error(o, m),
     },
+    observer: metrics?.platformObserver(),
   });
   // Producers only add jobs (no blocking commands), so their connection can auto-pipeline too.
   const queueOptions = { connection: { ...bullConnection(config.redisUrl), enableAutoPipelining: true }, prefix: config.queuePrefix };
@@ -111,6 +120,19 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const onboardings = new OnboardingRequests({ store, queue: onboardingQueue, logger, fingerprintKey: secretKey.key, webhooks });
   const requests = new OperationRequests({ store, queue: operationsQueue, bus, logger, fingerprintKey: secretKey.key });
   const explore = new ExploreService({ platform, ttlSeconds: config.exploreCacheSeconds });
+  const readiness = new ReadinessCheck({ store, redis, platform });
+  const queues = [operationsQueue, onboardingQueue, webhooksQueue, maintenanceQueue];
+  metrics?.setScrapeSources({
+    queueJobs: async () =>
+      Object.fromEntries(await Promise.all(queues.map(async (queue) => [queue.name, queueStates(await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'))] as const))),
+    onboardingsByStatus: () => store.metricsReads.onboardingsByStatus(),
+    openAlerts: () => store.metricsReads.openAlerts(),
+    auditEventsWritten: () => store.metricsReads.auditEventsWritten(),
+    readiness: async () => {
+      const report = await readiness.check();
+      return { postgresql: report.checks.database.ok, redis: report.checks.redis.ok, platform_token: report.checks.platform.ok };
+    },
+  });
 
   let tenant: Promise<string> | null = config.platform.tenant ? Promise.resolve(config.platform.tenant) : null;
   const tenantId = () => {
@@ -140,9 +162,16 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     requests,
     explore,
     tenantId,
+    metrics,
+    readiness,
     close: async () => {
       await Promise.allSettled([operationsQueue.close(), maintenanceQueue.close(), onboardingQueue.close(), webhooksQueue.close(), bus.close()]);
       await Promise.allSettled([redis.quit(), redisSubscriber.quit(), store.close(), platform.close()]);
     },
   };
+}
+
+/** BullMQ's counts as the metric's states: prioritized jobs are waiting too (they only wait in another list). */
+function queueStates(counts: Record<string, number>): Record<string, number> {
+  return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
 }

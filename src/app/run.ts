@@ -1,3 +1,4 @@
+import { AdminSessions } from '../auth/admin-sessions.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { ensureFirstAdminKey } from '../auth/bootstrap-key.js';
@@ -6,7 +7,6 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
 import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.js';
-import { ReadinessCheck } from '../gateway/readiness.js';
 import { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { HANDLERS } from '../jobs/handlers/index.js';
 import type { WorkerDeps } from '../jobs/operation-handler.js';
@@ -14,6 +14,8 @@ import { syncFlowRuns } from '../jobs/sync-runs.job.js';
 import { runWatchdogPass } from '../jobs/watchdog.job.js';
 import { deliverWebhook, settleAttempt } from '../jobs/webhooks/deliver-webhook.job.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { startMetricsServer, type RunningMetricsServer } from '../observability/metrics-server.js';
+import type { RunningTracing } from '../observability/tracing-sdk.js';
 import { WebhookService } from '../services/webhook.service.js';
 import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { createServer, type Server } from 'node:http';
@@ -36,6 +38,8 @@ export interface RunningProcess {
   gateway: RunningGateway | null;
   worker: RunningWorker | null;
   emulator: RunningEmulator | null;
+  /** `GET /metrics` on METRICS_PORT; null when METRICS_PORT is 0. */
+  metricsServer: RunningMetricsServer | null;
   /** The admin key created on a fresh embedded start (printed once), else null. */
   firstAdminKey: string | null;
   /** Graceful: stop taking requests, finish in-flight jobs, close connections. */
@@ -85,6 +89,16 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
   }
 
   const deps = buildProcessDeps(config, logger);
+  const metricsServer =
+    config.metrics.port === null || !deps.metrics
+      ? null
+      : await startMetricsServer({ metrics: deps.metrics, port: config.metrics.port, host: config.metrics.host }).catch(async (error: unknown) => {
+          starting?.close();
+          await deps.close();
+          await emulator?.stop();
+          throw error;
+        });
+  if (metricsServer) logger.info({ port: metricsServer.port, url: metricsServer.url }, `Prometheus metrics on port ${metricsServer.port} (GET /metrics)`);
   const workerDeps: WorkerDeps = {
     store: deps.store,
     platform: deps.platform,
@@ -119,7 +133,14 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         port: config.port,
         httpServer: starting ?? undefined,
         requestTimeoutSeconds: config.requestTimeoutSeconds,
-        readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
+        readiness: deps.readiness,
+        metrics: deps.metrics ?? undefined,
+        queueDashboard: {
+          queues: [deps.operationsQueue, deps.onboardingQueue, deps.webhooksQueue, deps.maintenanceQueue],
+          sessions: new AdminSessions({ redis: deps.redis, keyPrefix: config.queuePrefix, authenticator, apiKeys: deps.store.apiKeys, ttlSeconds: config.admin.sessionSeconds }),
+          sessionSeconds: config.admin.sessionSeconds,
+          logger,
+        },
         introspection: config.graphql.introspection,
         limits: config.graphql,
         rateLimiter: new CallerRateLimiter({ redis: deps.redis, keyPrefix: config.queuePrefix, limits: config.rateLimits, logger }),
@@ -149,10 +170,29 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         syncRuns: () => syncFlowRuns(workerDeps),
         orchestrator: deps.orchestrator,
         runSyncIntervalMs: config.runSyncIntervalSeconds * 1000,
-        watchDataflows: () => runWatchdogPass({ store: deps.store, bus: deps.bus, logger, webhooks: deps.webhooks, policy: config.watchdog.policy }),
+        watchDataflows: async () => {
+          const pass = await runWatchdogPass({ store: deps.store, bus: deps.bus, logger, webhooks: deps.webhooks, policy: config.watchdog.policy });
+          deps.metrics?.watchdogPass(pass);
+          return pass;
+        },
         watchdogIntervalMs: config.watchdog.intervalSeconds * 1000,
-        deliverWebhook: async (deliveryId, lastAttempt) => settleAttempt(await deliverWebhook({ store: deps.store, sender: deps.webhookSender, logger }, deliveryId, lastAttempt), deliveryId),
-        reconcileWebhooks: (graceMs) => deps.webhooks.reconcile(graceMs),
+        verifyAuditChain: async () => {
+          const report = await deps.store.auditChain.verify();
+          if (!report.ok) logger.error({ firstBrokenEventId: report.firstBrokenEventId, reason: report.reason }, 'the audit hash chain does not verify');
+          return { ok: report.ok, checkedEvents: report.checkedEvents };
+        },
+        auditVerifyIntervalMs: config.auditVerifyIntervalSeconds * 1000,
+        deliverWebhook: async (deliveryId, lastAttempt) => {
+          const outcome = await deliverWebhook({ store: deps.store, sender: deps.webhookSender, logger }, deliveryId, lastAttempt);
+          deps.metrics?.webhookAttempt(outcome);
+          settleAttempt(outcome, deliveryId);
+        },
+        reconcileWebhooks: async (graceMs) => {
+          const requeued = await deps.webhooks.reconcile(graceMs);
+          deps.metrics?.requeued('webhook_delivery', requeued);
+          return requeued;
+        },
+        metrics: deps.metrics ?? undefined,
         webhookConcurrency: config.webhooks.concurrency,
       })
     : null;
@@ -170,11 +210,13 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     gateway,
     worker,
     emulator,
+    metricsServer,
     firstAdminKey,
     stop: async () => {
       await gateway?.stop();
       await worker?.stop();
       await auditKeeper.stop();
+      await metricsServer?.stop();
       await deps.close();
       await emulator?.stop();
     },
@@ -182,7 +224,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
 }
 
 /** Entry point shared by `npm start`, `start:gateway` and `start:worker`. */
-export async function main(roles: Roles): Promise<void> {
+export async function main(roles: Roles, options: { tracing?: RunningTracing | null } = {}): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig(process.env);
@@ -206,6 +248,8 @@ export async function main(roles: Roles): Promise<void> {
     starting.abort();
     try {
       await running?.stop();
+      // The last spans leave before the process does.
+      await options.tracing?.shutdown().catch(() => undefined);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');

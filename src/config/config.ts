@@ -58,6 +58,12 @@ export interface AppConfig {
   watchdog: WatchdogConfig;
   /** Outbound webhook deliveries. */
   webhooks: WebhooksConfig;
+  /** Prometheus metrics on their own port. */
+  metrics: MetricsConfig;
+  /** The queue dashboard (Bull Board at /admin/queues) and its sign-in. */
+  admin: AdminConfig;
+  /** Seconds between two verifications of the audit hash chain by a worker (AUDIT_VERIFY_INTERVAL_SECONDS, default 3600). */
+  auditVerifyIntervalSeconds: number;
   /** The audit trail: counting, sealing, retention. */
   audit: AuditConfig;
 }
@@ -69,6 +75,21 @@ export interface AuditConfig {
   retentionDays: number | null;
   /** Milliseconds between two sealing passes (AUDIT_SEAL_INTERVAL_MS, default 200): the unsealed tail's age. */
   sealIntervalMs: number;
+}
+
+export interface MetricsConfig {
+  /**
+   * Port of `GET /metrics` (METRICS_PORT, default 9464): null when off (`0`), 0 for a free port
+   * the system picks (`any`, logged at start). Never the API's port.
+   */
+  port: number | null;
+  /** Interface it listens on (METRICS_HOST, default 0.0.0.0). */
+  host: string;
+}
+
+export interface AdminConfig {
+  /** Seconds a queue-dashboard session lasts after signing in (ADMIN_SESSION_SECONDS, default 900). */
+  sessionSeconds: number;
 }
 
 /**
@@ -266,6 +287,19 @@ const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
   WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(10_000_000).default(65_536),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
+  METRICS_PORT: z
+    .string()
+    .regex(/^(any|\d{1,5})$/, 'a port number, 0 (off) or any (a free port)')
+    .refine((v) => v === 'any' || Number(v) <= 65535, 'a port is at most 65535')
+    .default('9464'),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  ADMIN_SESSION_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  AUDIT_VERIFY_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86_400)
+    .default(3600),
   AUDIT_EXACT_COUNT_LIMIT: z.coerce.number().int().min(0).max(100_000_000).default(10_000),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(365_000).optional(),
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
@@ -312,6 +346,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const previousSecretKeys = e.FLOWGATE_PREVIOUS_SECRET_KEYS === undefined ? [] : parsePreviousKeys(e.FLOWGATE_PREVIOUS_SECRET_KEYS, secretKey, problems);
   const sandboxes = e.AEP_SANDBOXES === undefined ? (remote ? null : EMBEDDED_SANDBOXES) : e.AEP_SANDBOXES.split(',').map((s) => s.trim());
   if (sandboxes !== null && !sandboxes.includes(e.AEP_SANDBOX)) problems.push(`AEP_SANDBOX: "${e.AEP_SANDBOX}" is not one of AEP_SANDBOXES (${sandboxes.join(', ')})`);
+  if (e.METRICS_PORT !== 'any' && Number(e.METRICS_PORT) !== 0 && Number(e.METRICS_PORT) === e.PORT)
+    problems.push(`METRICS_PORT: ${e.METRICS_PORT} is the API's PORT; metrics get a port of their own`);
   const corsOrigins = e.CORS_ORIGINS === undefined ? (remote ? [] : EMBEDDED_CORS_ORIGINS) : parseOrigins(e.CORS_ORIGINS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -404,6 +440,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       maxResponseBytes: e.WEBHOOK_MAX_RESPONSE_BYTES,
       concurrency: e.WEBHOOK_CONCURRENCY,
     },
+    metrics: { port: e.METRICS_PORT === 'any' ? 0 : Number(e.METRICS_PORT) === 0 ? null : Number(e.METRICS_PORT), host: e.METRICS_HOST },
+    admin: { sessionSeconds: e.ADMIN_SESSION_SECONDS },
+    auditVerifyIntervalSeconds: e.AUDIT_VERIFY_INTERVAL_SECONDS,
   };
 }
 

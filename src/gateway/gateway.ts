@@ -13,9 +13,15 @@ import { createFormatError } from '../graphql/format-error.js';
 import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../graphql/query-limits.js';
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
+import { graphqlMetricsPlugin } from '../graphql/metrics-plugin.js';
+import { graphqlTracingPlugin } from '../graphql/tracing-plugin.js';
+import type { FlowgateMetrics } from '../observability/metrics.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { corsMiddleware } from './cors.js';
 import { healthRoutes } from './health-routes.js';
+import { httpMetrics } from './http-metrics.js';
+import { traceGraphqlRequests } from './http-tracing.js';
+import { queueDashboard, type QueueDashboardOptions } from './queue-dashboard.js';
 import { graphqlBody, graphqlErrorResponder, requestIdMiddleware, requestTimeout, securityHeaders } from './http-guards.js';
 import { httpAuthentication, httpContext } from './http-authentication.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -58,6 +64,10 @@ export interface GatewayOptions {
   requestTimeoutSeconds?: number;
   /** Browser origins allowed to call the API and open its WebSocket (CORS_ORIGINS). Default none. */
   corsOrigins?: readonly string[];
+  /** Request, WebSocket and subscription metrics; none: not measured. */
+  metrics?: FlowgateMetrics;
+  /** Bull Board at /admin/queues with its sign-in page; none: not served. */
+  queueDashboard?: QueueDashboardOptions;
 }
 
 export interface RunningGateway {
@@ -69,7 +79,8 @@ export interface RunningGateway {
 
 /**
  * The gateway's composition: GraphQL over HTTP (Apollo Server on express) and graphql-ws
- * subscriptions on the same port and path, plus `/healthz` and `/readyz`. In front of Apollo:
+ * subscriptions on the same port and path, plus `/healthz`, `/readyz` and the queue dashboard
+ * (`/admin/queues`). In front of Apollo:
  * security headers and request ids, authentication, body and batch limits (http-guards); inside
  * it: document limits, the role policy and rate limits. Every part is its own module.
  */
@@ -87,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.set('etag', false);
   const corsOrigins = options.corsOrigins ?? [];
   // CORS first: a preflight carries no credential and must be answered before authentication.
+  if (options.metrics) app.use(httpMetrics(options.metrics));
   app.use(requestIdMiddleware(), corsMiddleware({ origins: corsOrigins }), securityHeaders({ landingPage: introspection }));
   const httpServer = options.httpServer ?? createServer();
 
@@ -105,6 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     socketRecheckSeconds: options.socketRecheckSeconds,
     corsOrigins,
     logger,
+    metrics: options.metrics,
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -130,13 +143,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(rateLimiter ? [rateLimiter.plugin()] : []),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       authorizationPlugin(schema),
+      ...(options.metrics ? [graphqlMetricsPlugin(options.metrics)] : []),
+      graphqlTracingPlugin(),
     ],
   });
   await apollo.start();
 
   app.use(healthRoutes({ readiness: options.readiness, authenticator }));
+  if (options.queueDashboard) app.use(queueDashboard(options.queueDashboard));
   app.use(
     '/graphql',
+    traceGraphqlRequests(),
     requestTimeout(options.requestTimeoutSeconds ?? 30, logger),
     httpAuthentication({ authenticator, defaultSandbox: options.sandbox, knownSandboxes: options.knownSandboxes, logger }),
     ...graphqlBody(limits),

@@ -5,7 +5,7 @@ import type { ReadinessCheck } from './readiness.js';
 /**
  * `/healthz` (the process is up; open) and `/readyz` (database, Redis and the Platform token:
  * load balancers poll it without credentials and get the verdict; callers with a valid
- * credential also get the details).
+ * credential also get the details: `notReady` names what is not ready, `checks` says why).
  */
 export function healthRoutes(options: { readiness: ReadinessCheck; authenticator: Authenticator }): Router {
   const router = Router();

@@ -2,15 +2,29 @@ import type { Redis } from 'ioredis';
 import type { PlatformClient } from '../platform/platform-client.js';
 import type { Store } from '../store/store.js';
 
+/** The dependencies `/readyz` checks, by their key in `checks`, with the name it reports them under. */
+export const DEPENDENCIES = { database: 'PostgreSQL', redis: 'Redis', platform: 'Platform token' } as const;
+
+export interface DependencyCheck {
+  ok: boolean;
+  /** The dependency's name: `PostgreSQL`, `Redis` or `Platform token`. */
+  dependency: string;
+  /** Why it is not ready (the probe's error, at most 200 characters). */
+  error?: string;
+}
+
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  /** The names of the dependencies that are not ready, e.g. `["Platform token"]` (empty when ready). */
+  notReady: string[];
+  checks: Record<keyof typeof DEPENDENCIES, DependencyCheck>;
 }
 
 /**
  * `/readyz`: can this process do its job? Database and Redis answer, and the Platform's IMS
  * issues a token (which proves credentials and reachability). Results are reused for a few
- * seconds so probes don't hammer the Platform.
+ * seconds so probes don't hammer the Platform. The metrics' `flowgate_dependency_ready` gauges
+ * read the same report (in workers too).
  */
 export class ReadinessCheck {
   private last: { at: number; report: Promise<ReadinessReport> } | null = null;
@@ -29,16 +43,24 @@ export class ReadinessCheck {
   }
 
   private async run(): Promise<ReadinessReport> {
-    const probe = async (fn: () => Promise<unknown>) => {
+    const probe = async (dependency: string, fn: () => Promise<unknown>): Promise<DependencyCheck> => {
       try {
         await withTimeout(fn(), 3000);
-        return { ok: true };
+        return { ok: true, dependency };
       } catch (error) {
-        return { ok: false, error: (error as Error).message.slice(0, 200) };
+        return { ok: false, dependency, error: (error as Error).message.slice(0, 200) };
       }
     };
-    const [database, redis, platform] = await Promise.all([probe(() => this.deps.store.ping()), probe(() => this.deps.redis.ping()), probe(() => this.deps.platform.tokens.getToken())]);
-    return { ready: database.ok && redis.ok && platform.ok, checks: { database, redis, platform } };
+    const [database, redis, platform] = await Promise.all([
+      probe(DEPENDENCIES.database, () => this.deps.store.ping()),
+      probe(DEPENDENCIES.redis, () => this.deps.redis.ping()),
+      probe(DEPENDENCIES.platform, () => this.deps.platform.tokens.getToken()),
+    ]);
+    const checks = { database, redis, platform };
+    const notReady = Object.values(checks)
+      .filter((c) => !c.ok)
+      .map((c) => c.dependency);
+    return { ready: notReady.length === 0, notReady, checks };
   }
 }
 

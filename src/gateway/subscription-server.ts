@@ -1,4 +1,15 @@
-import { execute as graphqlExecute, GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  execute as graphqlExecute,
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { CloseCode, type Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +26,7 @@ import { requestScope } from '../graphql/format-error.js';
 import { checkDocument } from '../graphql/query-limits.js';
 import type { CallerRateLimiter } from '../graphql/rate-limits.js';
 import type { Logger } from '../logging/logger.js';
+import type { FlowgateMetrics } from '../observability/metrics.js';
 import { GAP, type EventBus } from '../pubsub/event-bus.js';
 import { topics } from '../pubsub/events.js';
 import { requestOriginAllowed } from './cors.js';
@@ -41,6 +53,8 @@ export interface SubscriptionServerOptions {
   /** Browser origins that may open a socket (CORS_ORIGINS); an upgrade from any other Origin is refused. */
   corsOrigins?: readonly string[];
   logger: Logger;
+  /** Open connections and active subscriptions by topic; none: not counted. */
+  metrics?: FlowgateMetrics;
 }
 
 /**
@@ -84,6 +98,15 @@ interface SocketAuth {
 export async function startSubscriptionServer(options: SubscriptionServerOptions): Promise<RunningSubscriptionServer> {
   const { schema, services, authenticator, defaultSandbox, limits, logger, formatError } = options;
   const sockets = new Map<WsContext, SocketAuth>();
+  const { metrics } = options;
+  /** Each socket's running subscriptions (operation id → topic), so a closed socket ends them in the gauge too. */
+  const subscriptionTopics = new Map<WsContext, Map<string, string>>();
+  const endSubscription = (ctx: WsContext, id: string) => {
+    const topic = subscriptionTopics.get(ctx)?.get(id);
+    if (topic === undefined) return;
+    subscriptionTopics.get(ctx)!.delete(id);
+    metrics?.subscriptionEnded(topic);
+  };
   const knownSandboxes = options.knownSandboxes ?? (() => null);
   const closeRefused = (auth: SocketAuth, code: RefusalCloseCode, why: string) => {
     logger.info({ caller: auth.caller.id, why }, 'closing a WebSocket whose credential is no longer valid');
@@ -127,7 +150,14 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
           const sandbox = chooseSandbox(caller, params['sandbox'] ?? params['x-sandbox-name'], defaultSandbox, knownSandboxes());
           const socket = ctx.extra.socket;
           sockets.set(ctx, { credential: credential!, caller, sandbox, socket });
-          socket.once('close', () => sockets.delete(ctx));
+          subscriptionTopics.set(ctx, new Map());
+          metrics?.socketOpened();
+          socket.once('close', () => {
+            sockets.delete(ctx);
+            for (const id of [...(subscriptionTopics.get(ctx)?.keys() ?? [])]) endSubscription(ctx, id);
+            subscriptionTopics.delete(ctx);
+            metrics?.socketClosed();
+          });
           return true;
         } catch (error) {
           if (error instanceof AppError) {
@@ -151,8 +181,14 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
         const refused = authorizeOperation(schema, document, payload.operationName, payload.variables, auth.caller);
         if (refused) return [forbiddenGraphQLError(refused)];
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        const topic = subscriptionTopic(document, payload.operationName);
+        if (topic !== null && metrics) {
+          subscriptionTopics.get(ctx)?.set(_id, topic);
+          metrics.subscriptionStarted(topic);
+        }
         return args;
       },
+      onComplete: (ctx, id) => endSubscription(ctx, id),
       execute: options.rateLimiter ? options.rateLimiter.wrapExecute(graphqlExecute) : undefined,
       context: (ctx): GatewayContext => {
         const auth = sockets.get(ctx)!;
@@ -205,4 +241,12 @@ export async function startSubscriptionServer(options: SubscriptionServerOptions
       await revocations.return?.();
     },
   };
+}
+
+/** The topic of a subscription operation (its first field, e.g. `operationUpdated`); null for queries and mutations. */
+function subscriptionTopic(document: DocumentNode, operationName: string | null | undefined): string | null {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (operationName ? d.name?.value === operationName : true));
+  if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return null;
+  const field = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  return field && field.kind === Kind.FIELD ? field.name.value : null;
 }

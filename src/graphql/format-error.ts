@@ -6,6 +6,7 @@ import { AppError, ServiceUnavailableError } from '../errors/app-errors.js';
 import { isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import { publicErrorOf } from '../errors/public-errors.js';
 import type { Logger } from '../logging/logger.js';
+import { activeTraceId } from '../observability/tracing.js';
 import { PlatformError } from '../platform/platform-errors.js';
 import { tokenLimitError } from './query-limits.js';
 
@@ -50,7 +51,12 @@ export function createFormatError(logger: Logger, options: FormatErrorOptions = 
     if (original instanceof AppError) {
       // A client quotes the request id when it reports an outage; other codes explain themselves.
       const requestId = original instanceof ServiceUnavailableError ? requestScope.getStore()?.requestId : undefined;
-      return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code, ...original.details(), ...(requestId ? { requestId } : {}) } };
+      return {
+        message: original.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: original.code, ...original.details(), ...(requestId ? { requestId, ...traceIdField() } : {}) },
+      };
     }
     if (original instanceof PlatformError) {
       // The same code an operation records for this Platform answer (errors/public-errors.ts).
@@ -93,8 +99,19 @@ export function createFormatError(logger: Logger, options: FormatErrorOptions = 
     }
     const requestId = requestScope.getStore()?.requestId;
     logger.error({ err: original, path: formatted.path, requestId }, 'unexpected error in a resolver');
-    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) } };
+    return {
+      message: 'Internal server error',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}), ...traceIdField() },
+    };
   };
+}
+
+/** `{ traceId }` when the request is traced (beside the request id, so an operator finds the trace from a client's report). */
+function traceIdField(): { traceId?: string } {
+  const traceId = activeTraceId();
+  return traceId ? { traceId } : {};
 }
 
 /** graphql-js's validation messages for a literal that is not a value of the enum the argument expects. */

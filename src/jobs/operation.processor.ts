@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { isOperationType, operationInputProblem, parseOperationInput, type OperationType } from '../domain/operations.js';
 import { MalformedOperationError, PlatformChangedError } from '../errors/app-errors.js';
 import { publicErrorOf } from '../errors/public-errors.js';
+import { nameActiveSpan } from '../observability/tracing.js';
 import { REDACTED } from '../platform/secret-redaction.js';
 import { message, type TopicMessage } from '../pubsub/event-bus.js';
 import { operationEvent, resourceChangeEvent, topics } from '../pubsub/events.js';
@@ -87,6 +88,7 @@ export class OperationProcessor {
     // of this operation are issued after it on the same connection, so subscribers see them in order.
     this.deps.bus.announce(message(topics.operation(started.id), operationEvent(started)));
 
+    nameActiveSpan(`operation ${started.type}`, { 'flowgate.operation.id': started.id, 'flowgate.operation.type': started.type, 'flowgate.operation.attempt': started.attempts });
     const type = isOperationType(started.type) ? started.type : null;
     const problem = type === null ? `unknown operation type ${JSON.stringify(started.type)}` : !resource ? 'its resource does not exist' : operationInputProblem(type, started.input);
     if (type === null || !resource || problem !== null) {

@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, type ConnectionOptions } from 'bullmq';
 import { z } from 'zod';
 import { flowgateId } from '../domain/ids.js';
+import { traceCarrier, type TraceCarrier } from '../observability/tracing.js';
 
 /**
  * The queues and the jobs on them. Each job's payload is a zod schema shared by producer and
@@ -11,27 +12,31 @@ import { flowgateId } from '../domain/ids.js';
 /** A job name with its payload schema. */
 export interface JobDefinition<T> {
   name: string;
-  /** The payload, checked (a programming error when it does not match). */
-  data(payload: T): T;
+  /** The payload, checked (a programming error when it does not match), with the active trace context. */
+  data(payload: T): T & TraceCarrier;
   /** A payload as a worker took it; a job that does not match fails at once, without retries. */
-  parse(data: unknown, jobId?: string): T;
+  parse(data: unknown, jobId?: string): T & TraceCarrier;
 }
 
-function defineJob<S extends z.ZodType>(name: string, schema: S): JobDefinition<z.infer<S>> {
+/** Every payload may carry the W3C trace context of whoever enqueued it (see observability/tracing.ts). */
+const TRACE_FIELDS = { traceparent: z.string().max(100).optional(), tracestate: z.string().max(512).optional() };
+
+function defineJob<S extends z.ZodObject>(name: string, schema: S): JobDefinition<z.infer<S>> {
+  const carried = schema.extend(TRACE_FIELDS);
   return {
     name,
-    data: (payload) => schema.parse(payload),
+    data: (payload) => ({ ...schema.parse(payload), ...traceCarrier() }),
     parse: (data, jobId) => {
-      const result = schema.safeParse(data);
+      const result = carried.safeParse(data);
       if (!result.success) throw new UnrecoverableError(`job ${jobId ?? '?'} (${name}) does not match its payload schema: ${result.error.issues[0]?.message ?? 'invalid'}`);
-      return result.data;
+      return result.data as z.infer<S> & TraceCarrier;
     },
   };
 }
 
 /** Queue of operations: one job per operation, the job id is the operation id. */
 export const OPERATIONS_QUEUE = 'operations';
-/** Queue of periodic maintenance: run sync, reconciliation, the onboarding sweep, the dataflow watchdog. */
+/** Queue of periodic maintenance: run sync, reconciliation, the onboarding sweep, the dataflow watchdog, the audit chain check. */
 export const MAINTENANCE_QUEUE = 'maintenance';
 /** Queue of onboarding sagas: `advance` a saga, or run one of its inline (read-only) `step`s. */
 export const ONBOARDINGS_QUEUE = 'onboardings';
@@ -48,7 +53,7 @@ export type OnboardingJobData = ReturnType<typeof advanceOnboardingJob.parse> | 
 export const deliverWebhookJob = defineJob('deliver', z.strictObject({ deliveryId: flowgateId }));
 export type WebhookJobData = ReturnType<typeof deliverWebhookJob.parse>;
 
-export type MaintenanceJobName = 'sync-runs' | 'reconcile' | 'sweep-onboardings' | 'watch-dataflows';
+export type MaintenanceJobName = 'sync-runs' | 'reconcile' | 'sweep-onboardings' | 'watch-dataflows' | 'verify-audit-chain';
 
 export interface QueueOptions {
   connection: ConnectionOptions;

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { activeTraceId } from '../observability/tracing.js';
 
 export type { Logger } from 'pino';
 
@@ -41,6 +42,11 @@ export function createLogger(options: LoggerOptions): Logger {
       base: options.base ?? {},
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Every line written inside a traced request or job names its trace.
+      mixin: () => {
+        const traceId = activeTraceId();
+        return traceId ? { traceId } : {};
+      },
     },
     (options.destination as pino.DestinationStream | undefined) ?? pino.destination(1),
   );

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { createKeepAliveAgent, NetworkAttemptError, sendAttempt, TIMEOUT_DEFAULTS, type PlatformTimeouts } from './http-attempt.js';
 import { ImsAuthError } from './platform-errors.js';
 import { silentPlatformLogger, type PlatformLogger } from './platform-logger.js';
+import { silentPlatformObserver, type PlatformObserver } from './platform-observer.js';
 import { backoffDelayMs, parseRetryAfterMs, resolveRetryOptions, type PlatformRetryOptions } from './retry-policy.js';
 import { abortableSleep } from './sleep.js';
 
@@ -31,6 +32,8 @@ export interface ImsTokenProviderOptions {
   /** Retries of 429/5xx/network failures; default `RETRY_DEFAULTS` (4 attempts). */
   retry?: PlatformRetryOptions;
   logger?: PlatformLogger;
+  /** Told about token requests and each IMS attempt (metrics); default silent. */
+  observer?: PlatformObserver;
   /** Clock for expiry, epoch ms; default `Date.now`. */
   now?: () => number;
 }
@@ -62,6 +65,7 @@ export class ImsTokenProvider implements AccessTokenSource {
   private readonly timeouts: Required<PlatformTimeouts>;
   private readonly retry: ReturnType<typeof resolveRetryOptions>;
   private readonly logger: PlatformLogger;
+  private readonly observer: PlatformObserver;
   private readonly now: () => number;
   private cached: CachedToken | null = null;
   private inflight: Promise<CachedToken> | null = null;
@@ -71,6 +75,7 @@ export class ImsTokenProvider implements AccessTokenSource {
     this.timeouts = { ...TIMEOUT_DEFAULTS, ...definedOnly(options.timeouts ?? {}) };
     this.retry = resolveRetryOptions(options.retry);
     this.logger = options.logger ?? silentPlatformLogger;
+    this.observer = options.observer ?? silentPlatformObserver;
     this.now = options.now ?? Date.now;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? createKeepAliveAgent({ connectMs: this.timeouts.connectMs, connections: 4 });
@@ -81,7 +86,17 @@ export class ImsTokenProvider implements AccessTokenSource {
     const cached = this.cached;
     if (cached && this.now() < cached.refreshAtMs) return cached.token;
     if (!this.inflight) {
-      this.inflight = this.issue().finally(() => {
+      this.inflight = this.issue().then(
+        (issued) => {
+          this.observer.tokenRequest('issued');
+          return issued;
+        },
+        (error: unknown) => {
+          this.observer.tokenRequest('failed');
+          throw error;
+        },
+      );
+      this.inflight = this.inflight.finally(() => {
         this.inflight = null;
       });
     }
@@ -115,6 +130,7 @@ export class ImsTokenProvider implements AccessTokenSource {
     for (let attempt = 1; ; attempt++) {
       let failure: ImsAuthError;
       let retryAfterMs: number | undefined;
+      const sentAt = performance.now();
       try {
         const response = await sendAttempt(this.dispatcher, {
           origin: this.tokenUrl.origin,
@@ -124,6 +140,7 @@ export class ImsTokenProvider implements AccessTokenSource {
           body,
           timeoutMs: this.timeouts.requestMs,
         });
+        this.observer.attempt({ api: 'ims', method: 'POST', route: this.tokenUrl.pathname, status: response.status, seconds: (performance.now() - sentAt) / 1000 });
         const parsed = parseJson(response.text);
         if (response.status === 200) return this.cache(parsed, secrets);
         const imsError = typeof parsed?.error === 'string' ? parsed.error : undefined;
@@ -134,11 +151,13 @@ export class ImsTokenProvider implements AccessTokenSource {
         retryAfterMs = parseRetryAfterMs(response.headers['retry-after'], this.now());
       } catch (error) {
         if (!(error instanceof NetworkAttemptError)) throw error;
+        this.observer.attempt({ api: 'ims', method: 'POST', route: this.tokenUrl.pathname, status: null, seconds: (performance.now() - sentAt) / 1000 });
         failure = new ImsAuthError({ retryable: true, problem: `could not reach IMS: network ${error.failure}${error.networkCode ? ` (${error.networkCode})` : ''}` });
       }
       if (attempt >= this.retry.maxAttempts || (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs)) throw failure;
       const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.retry);
       this.logger.debug({ attempt, status: failure.status, delayMs }, 'IMS token request failed; retrying');
+      this.observer.retry({ api: 'ims', reason: String(failure.status ?? 'network'), delayMs, rateLimited: failure.status === 429 });
       await abortableSleep(delayMs);
     }
   }

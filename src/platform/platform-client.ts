@@ -5,6 +5,7 @@ import { createKeepAliveAgent, TIMEOUT_DEFAULTS, type PlatformTimeouts } from '.
 import { ImsTokenProvider } from './ims-token-provider.js';
 import { PlatformHttp } from './platform-http.js';
 import type { PlatformLogger } from './platform-logger.js';
+import type { PlatformObserver } from './platform-observer.js';
 import type { PlatformRetryOptions } from './retry-policy.js';
 import { SchemaRegistryClient } from './schema-registry.client.js';
 
@@ -31,6 +32,8 @@ export interface PlatformClientOptions {
   connections?: number;
   /** pino-like; default silent. */
   logger?: PlatformLogger;
+  /** Told about every attempt, retry and token request (metrics); default silent. */
+  observer?: PlatformObserver;
 }
 
 /** The Platform client: one service client per API over one HTTP core and one token provider. */
@@ -61,6 +64,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     timeouts,
     retry: options.retry,
     logger: options.logger,
+    observer: options.observer,
   });
   const http = new PlatformHttp({
     platformUrl: options.platformUrl,
@@ -71,6 +75,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     timeouts,
     retry: options.retry,
     logger: options.logger,
+    observer: options.observer,
     dispatcher: agent,
     knownSecrets: [options.clientSecret],
   });

@@ -15,7 +15,9 @@ import {
   type PlatformError,
 } from './platform-errors.js';
 import { silentPlatformLogger, type PlatformLogger } from './platform-logger.js';
+import { silentPlatformObserver, type PlatformObserver } from './platform-observer.js';
 import { backoffDelayMs, parseRetryAfterMs, resolveRetryOptions, type PlatformRetryOptions } from './retry-policy.js';
+import { platformApiOf, routeTemplate, type PlatformApi } from './route-template.js';
 import { abortableSleep } from './sleep.js';
 
 export type { PlatformTimeouts } from './http-attempt.js';
@@ -75,6 +77,8 @@ export interface PlatformHttpOptions {
   /** Default `RETRY_DEFAULTS`: 4 attempts, full-jitter backoff 100 ms doubling to 5 s, `Retry-After` up to 30 s. */
   retry?: PlatformRetryOptions;
   logger?: PlatformLogger;
+  /** Told about every attempt and retry (metrics); default silent. */
+  observer?: PlatformObserver;
   /** Shared keep-alive dispatcher; default one of its own (closed by `close()`). */
   dispatcher?: Dispatcher;
   /** Sockets to the Platform host when the client creates its own dispatcher; default 32. */
@@ -107,6 +111,7 @@ export class PlatformHttp {
   private readonly timeouts: Required<PlatformTimeouts>;
   private readonly retry: ReturnType<typeof resolveRetryOptions>;
   private readonly logger: PlatformLogger;
+  private readonly observer: PlatformObserver;
   private readonly random: () => number;
   private readonly knownSecrets: readonly string[];
 
@@ -117,6 +122,7 @@ export class PlatformHttp {
     this.timeouts = { ...TIMEOUT_DEFAULTS, ...Object.fromEntries(Object.entries(options.timeouts ?? {}).filter(([, v]) => v !== undefined)) };
     this.retry = resolveRetryOptions(options.retry);
     this.logger = options.logger ?? silentPlatformLogger;
+    this.observer = options.observer ?? silentPlatformObserver;
     this.random = options.random ?? Math.random;
     this.knownSecrets = options.knownSecrets ?? [];
     this.ownsDispatcher = options.dispatcher === undefined;
@@ -133,6 +139,7 @@ export class PlatformHttp {
     const idempotent = options.idempotent ?? SAFE_METHODS.has(method);
     const target = `${this.basePath}${path}${buildQuery(options.query, path.includes('?'))}`;
     const call: PlatformCallInfo = { method, path: path.split('?', 1)[0] ?? path, requestId };
+    const observed = { api: platformApiOf(call.path), method, route: routeTemplate(call.path) };
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let attempt = 1;
     let refreshedToken = false;
@@ -153,6 +160,7 @@ export class PlatformHttp {
       let status: number;
       let responseHeaders: Record<string, string | string[] | undefined>;
       let text: string;
+      const sentAt = performance.now();
       try {
         ({
           status,
@@ -169,15 +177,17 @@ export class PlatformHttp {
         }));
       } catch (error) {
         if (!(error instanceof NetworkAttemptError)) throw error;
+        this.observer.attempt({ ...observed, status: null, seconds: (performance.now() - sentAt) / 1000 });
         // A connection that never opened carried nothing; anything later may have reached the server.
         const mayHaveCommitted = !idempotent && error.failure !== 'connect';
         if (!mayHaveCommitted && attempt < this.retry.maxAttempts) {
-          await this.pause(call, attempt, undefined, error.networkCode ?? error.failure, options.signal);
+          await this.pause(call, observed.api, attempt, undefined, error.networkCode ?? error.failure, options.signal);
           attempt++;
           continue;
         }
         throw new PlatformNetworkError({ call, failure: error.failure, networkCode: error.networkCode, mayHaveCommitted, attempts: attempt });
       }
+      this.observer.attempt({ ...observed, status, seconds: (performance.now() - sentAt) / 1000 });
 
       if (status >= 200 && status < 300) {
         return { status, body: parseBody<T>(text, call, status), headers: responseHeaders, requestId };
@@ -198,7 +208,7 @@ export class PlatformHttp {
         const mayRetry = idempotent || nothingWritten;
         const waitAllowed = retryAfterMs === undefined || retryAfterMs <= this.retry.maxRetryAfterMs;
         if (mayRetry && waitAllowed && attempt < this.retry.maxAttempts) {
-          await this.pause(call, attempt, retryAfterMs, status, options.signal);
+          await this.pause(call, observed.api, attempt, retryAfterMs, status, options.signal);
           attempt++;
           continue;
         }
@@ -233,8 +243,9 @@ export class PlatformHttp {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async pause(call: PlatformCallInfo, attempt: number, retryAfterMs: number | undefined, reason: number | string, signal?: AbortSignal): Promise<void> {
+  private async pause(call: PlatformCallInfo, api: PlatformApi, attempt: number, retryAfterMs: number | undefined, reason: number | string, signal?: AbortSignal): Promise<void> {
     const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.retry, this.random);
+    this.observer.retry({ api, reason: String(reason), delayMs, rateLimited: reason === 429 });
     this.logger.debug({ requestId: call.requestId, method: call.method, path: call.path, attempt, reason, delayMs }, 'Platform call failed; retrying');
     await abortableSleep(delayMs, signal);
   }

@@ -1,4 +1,5 @@
 import { addWithin } from '../jobs/enqueue.js';
+import { inSpan, traceCarrier } from '../observability/tracing.js';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { planSteps, type PlannedStep } from '../domain/onboarding-plan.js';
@@ -56,46 +57,51 @@ export class OnboardingRequests {
     const steps = planSteps({ onboardingId, name: request.name, resources: request.resources, existingDataset: request.existingDataset });
     const connection = steps.find((s) => s.kind === 'CREATE_CONNECTION')!;
     const secret = store.secrets.seal(connection.resourceId!, request.accessToken);
-    try {
-      await store.onboardings.create({
-        id: onboardingId,
-        sandbox: ctx.sandbox,
-        name: request.name,
-        description: request.description,
-        resources: request.resources,
-        schedule: request.schedule,
-        rollbackOnFailure: request.rollbackOnFailure,
-        existingDatasetId: request.existingDataset?.id ?? null,
-        requestedBy: ctx.actor,
-        requestId: ctx.requestId,
-        idempotencyKey: request.idempotencyKey,
-        inputHash,
-        connection: {
-          resource: newResource({ id: connection.resourceId!, type: 'CONNECTION', sandbox: ctx.sandbox, name: connection.name!, description: request.description }),
-          secret: { id: secret.id, keyId: secret.keyId, ciphertext: secret.ciphertext },
-        },
-        steps: steps.map((step, position) => ({
-          id: randomUUID(),
-          key: step.key,
-          kind: step.kind,
-          position,
-          resource: step.resource,
-          dependsOn: step.dependsOn,
-          weight: step.weight,
-          resourceType: step.resourceType,
-          resourceId: step.resourceId,
-        })),
-      });
-    } catch (error) {
-      // Two requests with the same key raced; the loser answers with the winner's onboarding.
-      if (request.idempotencyKey && (error as { code?: string }).code === '23505') {
-        const existing = await store.onboardings.byIdempotencyKey(ctx.actor, request.idempotencyKey);
-        if (existing) return this.sameOrRefuse(existing, inputHash);
+    // The onboarding's span: every step, whichever worker runs it and whenever, is its child (its
+    // context is kept in the onboarding's row).
+    return inSpan('onboarding', { 'flowgate.onboarding.id': onboardingId, 'flowgate.onboarding.resources': request.resources.join(',') }, async () => {
+      try {
+        await store.onboardings.create({
+          id: onboardingId,
+          sandbox: ctx.sandbox,
+          name: request.name,
+          description: request.description,
+          resources: request.resources,
+          schedule: request.schedule,
+          rollbackOnFailure: request.rollbackOnFailure,
+          existingDatasetId: request.existingDataset?.id ?? null,
+          requestedBy: ctx.actor,
+          requestId: ctx.requestId,
+          traceParent: traceCarrier().traceparent ?? null,
+          idempotencyKey: request.idempotencyKey,
+          inputHash,
+          connection: {
+            resource: newResource({ id: connection.resourceId!, type: 'CONNECTION', sandbox: ctx.sandbox, name: connection.name!, description: request.description }),
+            secret: { id: secret.id, keyId: secret.keyId, ciphertext: secret.ciphertext },
+          },
+          steps: steps.map((step, position) => ({
+            id: randomUUID(),
+            key: step.key,
+            kind: step.kind,
+            position,
+            resource: step.resource,
+            dependsOn: step.dependsOn,
+            weight: step.weight,
+            resourceType: step.resourceType,
+            resourceId: step.resourceId,
+          })),
+        });
+      } catch (error) {
+        // Two requests with the same key raced; the loser answers with the winner's onboarding.
+        if (request.idempotencyKey && (error as { code?: string }).code === '23505') {
+          const existing = await store.onboardings.byIdempotencyKey(ctx.actor, request.idempotencyKey);
+          if (existing) return this.sameOrRefuse(existing, inputHash);
+        }
+        throw error;
       }
-      throw error;
-    }
-    await this.kick(onboardingId);
-    return { onboardingId, steps };
+      await this.kick(onboardingId);
+      return { onboardingId, steps };
+    });
   }
 
   /** Asks a worker to advance the saga (after start, retry or cancel). Failure is logged: the sweep picks it up. */

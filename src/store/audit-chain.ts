@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { StoreObserver } from './store-observer.js';
 
 /** The hash the first event links to (the chain's genesis). */
 export const GENESIS_HASH = Buffer.alloc(32);
@@ -27,6 +28,8 @@ export interface AuditChainReport {
 
 export interface AuditChainVerifierOptions {
   pool: pg.Pool;
+  /** Told each verification's verdict (metrics). */
+  observer?: Pick<StoreObserver, 'auditChainVerified'>;
   /** Chain positions per range query; default 100,000. */
   chunkSize?: number;
   /** Range queries at once, each on its own connection (PostgreSQL computes the hashes); default 2. */
@@ -110,6 +113,12 @@ export class AuditChainVerifier {
   }
 
   async verify(): Promise<AuditChainReport> {
+    const report = await this.verifyChain();
+    this.options.observer?.auditChainVerified(report.ok);
+    return report;
+  }
+
+  private async verifyChain(): Promise<AuditChainReport> {
     const client = await this.options.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

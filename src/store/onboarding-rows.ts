@@ -22,6 +22,8 @@ export interface OnboardingRow {
   left_behind: LeftBehind[];
   requested_by: string;
   request_id: string | null;
+  /** The onboarding span's W3C traceparent (null when not traced). */
+  trace_parent: string | null;
   idempotency_key: string | null;
   input_hash: string | null;
   created_at: Date;
@@ -76,6 +78,6 @@ export interface OnboardingState {
  * Dates may be strings (JSON from the event bus).
  */
 export interface OnboardingView {
-  onboarding: Omit<OnboardingRow, 'input_hash' | 'idempotency_key' | 'request_id'>;
+  onboarding: Omit<OnboardingRow, 'input_hash' | 'idempotency_key' | 'request_id' | 'trace_parent'>;
   steps: Omit<StepRow, 'result'>[];
 }

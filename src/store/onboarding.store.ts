@@ -8,6 +8,7 @@ import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
 import type { NewResource, NewSecret, OperationLedger } from './operation-ledger.js';
 import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
+import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 
 /** A new onboarding: its row and its whole step ledger (written by `create`). */
 export interface NewOnboarding {
@@ -21,6 +22,8 @@ export interface NewOnboarding {
   existingDatasetId: string | null;
   requestedBy: string;
   requestId: string | null;
+  /** The W3C `traceparent` of the onboarding's span, when traced: its steps join that trace. */
+  traceParent: string | null;
   idempotencyKey: string | null;
   inputHash: string | null;
   /** The base connection it creates (a resources row, with its sealed access token). */
@@ -76,6 +79,7 @@ export class OnboardingStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly ledger: OperationLedger,
+    private readonly observer: StoreObserver = silentStoreObserver,
   ) {}
 
   async load(id: string, sandbox?: string): Promise<OnboardingState | null> {
@@ -131,8 +135,8 @@ export class OnboardingStore {
   async create(onboarding: NewOnboarding): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query(
-        `INSERT INTO onboardings (id, sandbox, name, description, status, resources, schedule, rollback_on_failure, existing_dataset_id, connection_id, requested_by, request_id, idempotency_key, input_hash, updated_at)
-         VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, now())`,
+        `INSERT INTO onboardings (id, sandbox, name, description, status, resources, schedule, rollback_on_failure, existing_dataset_id, connection_id, requested_by, request_id, idempotency_key, input_hash, trace_parent, updated_at)
+         VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, now())`,
         [
           onboarding.id,
           onboarding.sandbox,
@@ -147,6 +151,7 @@ export class OnboardingStore {
           onboarding.requestId,
           onboarding.idempotencyKey,
           onboarding.inputHash,
+          onboarding.traceParent,
         ],
       );
       await this.ledger.recordPendingResource(client, onboarding.connection.resource, onboarding.connection.secret);
@@ -187,7 +192,7 @@ export class OnboardingStore {
    */
   async foldFinishedOperations(client: pg.PoolClient, stepIds: string[]): Promise<StepRow[]> {
     if (stepIds.length === 0) return [];
-    return (
+    const folded = (
       await client.query<StepRow>(
         `UPDATE onboarding_steps s
          SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
@@ -198,6 +203,8 @@ export class OnboardingStore {
         [stepIds, JSON.stringify({ code: 'CANCELLED', message: 'the operation was cancelled', retryable: false } satisfies OperationErrorInfo)],
       )
     ).rows;
+    this.observer.stepsFinished(folded);
+    return folded;
   }
 
   /** Steps RUNNING across the deployment. */
@@ -237,16 +244,18 @@ export class OnboardingStore {
     // uncorrelated EXISTS runs before any step row is locked: the same lock order as a pass), so
     // a pass never publishes a state that this outcome has already overtaken, and the state a
     // new subscriber reads is newer than any message still on its way.
-    const result = await this.pool.query(
+    const result = await this.pool.query<Pick<StepRow, 'kind' | 'status' | 'started_at' | 'finished_at'>>(
       `WITH bumped AS (
          UPDATE onboardings SET version = version + 1
          WHERE id = $1 AND EXISTS (SELECT 1 FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING')
          RETURNING id
        )
        UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, finished_at = now(), updated_at = now()
-       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' AND EXISTS (SELECT 1 FROM bumped)`,
+       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' AND EXISTS (SELECT 1 FROM bumped)
+       RETURNING kind, status, started_at, finished_at`,
       [onboardingId, key, outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error === null ? null : JSON.stringify(outcome.error)],
     );
+    this.observer.stepsFinished(result.rows);
     return (result.rowCount ?? 0) > 0;
   }
 

@@ -7,6 +7,7 @@ import { checkSpec } from '../domain/resource-specs.js';
 import type { PlatformResourceType, ResourceState, ResourceType } from '../domain/resource-types.js';
 import { auditView, diffFields, redactSecrets } from './audit-values.js';
 import type { Sql } from './db.js';
+import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 import {
   operationFromRow,
   resourceFromRow,
@@ -173,7 +174,10 @@ export function finishedState(
 }
 
 export class OperationLedger {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly observer: StoreObserver = silentStoreObserver,
+  ) {}
 
   /** A named (prepared once per connection) statement. */
   private named<R extends pg.QueryResultRow = OperationColumns>(name: string, text: string, values: unknown[], sql: Sql = this.pool): Promise<pg.QueryResult<R>> {
@@ -226,6 +230,7 @@ export class OperationLedger {
       RETURNING *`;
     // Named statements are parsed and planned once per connection (the planner's time showed in PostgreSQL's CPU).
     const result = await this.named(`fg_record_${resource ? 'r' : ''}${secret ? 's' : ''}`, text, params);
+    this.observer.operationsRecorded([operation.type]);
     return operationFromRow(result.rows[0]!);
   }
 
@@ -280,6 +285,7 @@ export class OperationLedger {
       [JSON.stringify(rows)],
       client,
     );
+    this.observer.operationsRecorded(steps.map((s) => s.operation.type));
   }
 
   /** Inserts a PENDING resource with its sealed secret, inside a caller's transaction (an onboarding's base connection). */
@@ -343,7 +349,9 @@ export class OperationLedger {
       error.message,
       JSON.stringify(error),
     ]);
-    return operationFromRow(result.rows[0]!);
+    const retrying = operationFromRow(result.rows[0]!);
+    this.observer.operationRetrying(retrying.type, error.code);
+    return retrying;
   }
 
   /**
@@ -352,6 +360,12 @@ export class OperationLedger {
    * `<TYPE>_FAILED` or CONFLICT_DETECTED). The one way out of RUNNING.
    */
   async finish(operation: Operation, before: Resource | null, outcome: OperationOutcome): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
+    const finished = await this.finishRows(operation, before, outcome);
+    this.observer.operationFinished(finished.operation);
+    return finished;
+  }
+
+  private async finishRows(operation: Operation, before: Resource | null, outcome: OperationOutcome): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
     const succeeded = outcome.status === 'SUCCEEDED';
     const message = succeeded ? outcome.message : outcome.error.message;
     const error = succeeded ? null : JSON.stringify(outcome.error);

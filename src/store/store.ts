@@ -16,10 +16,14 @@ import type { SecretBox } from './secret-box.js';
 import { SecretStore } from './secret.store.js';
 import { WatchdogStore } from './watchdog.store.js';
 import { WebhookStore } from './webhook.store.js';
+import { MetricsReads } from './metrics-reads.js';
+import type { StoreObserver } from './store-observer.js';
 
 export interface StoreOptions {
   /** Up to this many matches an audit page's `totalCount` is exact (AUDIT_EXACT_COUNT_LIMIT); default 10,000. */
   auditExactCountLimit?: number;
+  /** Told about operations and steps as the ledgers write them, and chain verdicts (metrics). */
+  observer?: StoreObserver;
 }
 
 /**
@@ -51,6 +55,8 @@ export class Store {
   readonly watchdog: WatchdogStore;
   /** Webhooks, their deliveries and attempts. */
   readonly webhooks: WebhookStore;
+  /** The few deployment-wide counts metrics read at scrape time. */
+  readonly metricsReads: MetricsReads;
   /** The connections every store shares (for a caller's own transaction: `inTransaction`). */
   readonly pool: pg.Pool;
 
@@ -61,14 +67,15 @@ export class Store {
   ) {
     const { prisma, pool } = database;
     this.pool = pool;
-    this.ledger = new OperationLedger(pool);
+    const observer = options.observer;
+    this.ledger = new OperationLedger(pool, observer);
     this.resources = new ResourceStore(pool);
     this.operations = new OperationStore(pool);
     this.audit = new AuditStore({ pool, exactCountLimit: options.auditExactCountLimit });
-    this.auditChain = new AuditChainVerifier({ pool });
+    this.auditChain = new AuditChainVerifier({ pool, observer });
     this.auditSealer = new AuditSealer({ pool });
     this.auditArchive = new AuditArchive({ pool, sealer: this.auditSealer });
-    this.onboardings = new OnboardingStore(pool, this.ledger);
+    this.onboardings = new OnboardingStore(pool, this.ledger, observer);
     this.runs = new FlowRunStore(prisma);
     this.secrets = new SecretStore(secretBox);
     this.apiKeys = new ApiKeyStore(pool);
@@ -76,6 +83,7 @@ export class Store {
     this.observations = new DataflowObservationStore(pool);
     this.watchdog = new WatchdogStore(pool);
     this.webhooks = new WebhookStore(pool);
+    this.metricsReads = new MetricsReads(pool);
   }
 
   async ping(): Promise<void> {

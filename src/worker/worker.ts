@@ -19,6 +19,8 @@ import {
   type WebhookJobData,
 } from '../jobs/queues.js';
 import { reconcileOperations } from '../jobs/reconciler.js';
+import type { FlowgateMetrics } from '../observability/metrics.js';
+import { inJobSpan } from '../observability/tracing.js';
 import { upsertMaintenanceSchedulers, watchMaintenanceSchedulers, type MaintenanceSchedule } from './maintenance-schedulers.js';
 
 export interface WorkerOptions {
@@ -35,6 +37,10 @@ export interface WorkerOptions {
   watchDataflows: () => Promise<unknown>;
   /** How often the watchdog passes run. */
   watchdogIntervalMs: number;
+  /** Verifies the audit hash chain (the maintenance `verify-audit-chain` job; its verdict goes to the metrics). */
+  verifyAuditChain: () => Promise<unknown>;
+  /** How often the audit chain is verified. */
+  auditVerifyIntervalMs: number;
   /** One attempt of a webhook delivery; throws to have it retried (see `settleAttempt`). */
   deliverWebhook: (deliveryId: string, lastAttempt: boolean) => Promise<void>;
   /** Re-enqueues webhook deliveries whose job Redis lost (with each reconciliation). */
@@ -57,6 +63,8 @@ export interface WorkerOptions {
    * once (see `watchMaintenanceSchedulers`). Default 5000.
    */
   maintenanceCheckMs?: number;
+  /** Counts the reconciler's re-enqueues; none: not counted. */
+  metrics?: FlowgateMetrics;
 }
 
 export interface RunningWorker {
@@ -75,11 +83,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // A third of the lock time: a RUNNING operation whose heartbeat is older than the lock time is
   // taken for abandoned, so two heartbeats may be late before that happens.
   const processor = new OperationProcessor(options.deps, options.handlers, { heartbeatMs: Math.max(100, Math.floor(lockMs / 3)) });
-  const reconcile = (graceMs?: number) => reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs, runningStaleMs: lockMs });
+  const reconcile = async (graceMs?: number) => {
+    const requeued = await reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs, runningStaleMs: lockMs });
+    options.metrics?.requeued('operation', requeued);
+    return requeued;
+  };
   // `name` is recorded on each job it takes (BullMQ's processedBy): which process holds a job.
   const common = { lockDuration: lockMs, stalledInterval: lockMs, name: `${hostname()}:${process.pid}` };
 
-  const operations = new Worker<OperationJobData>(OPERATIONS_QUEUE, (job: Job<OperationJobData>) => processor.process(job), {
+  const operations = new Worker<OperationJobData>(OPERATIONS_QUEUE, (job: Job<OperationJobData>) => inJobSpan('operation', job.data, jobAttributes(job), () => processor.process(job)), {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
@@ -100,6 +112,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           return options.orchestrator.sweep();
         case 'watch-dataflows':
           return options.watchDataflows();
+        case 'verify-audit-chain':
+          return options.verifyAuditChain();
       }
     },
     { connection: options.connection, prefix: options.prefix, concurrency: 1, ...common },
@@ -111,9 +125,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async (job: Job<OnboardingJobData>) => {
       if (job.name === onboardingStepJob.name) {
         const { onboardingId, stepKey } = onboardingStepJob.parse(job.data, job.id);
-        return options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+        return inJobSpan(`onboarding step ${stepKey}`, job.data, { ...jobAttributes(job), 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': stepKey }, () =>
+          options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+        );
       }
-      return options.orchestrator.advance(advanceOnboardingJob.parse(job.data, job.id).onboardingId);
+      const { onboardingId } = advanceOnboardingJob.parse(job.data, job.id);
+      return inJobSpan('onboarding pass', job.data, { ...jobAttributes(job), 'flowgate.onboarding.id': onboardingId }, () => options.orchestrator.advance(onboardingId));
     },
     { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...common, settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) } },
   );
@@ -121,7 +138,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const webhooks = new Worker<WebhookJobData>(
     WEBHOOKS_QUEUE,
-    async (job: Job<WebhookJobData>) => options.deliverWebhook(deliverWebhookJob.parse(job.data, job.id).deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+    async (job: Job<WebhookJobData>) =>
+      inJobSpan('webhook delivery', job.data, jobAttributes(job), () => options.deliverWebhook(deliverWebhookJob.parse(job.data, job.id).deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1))),
     {
       connection: options.connection,
       prefix: options.prefix,
@@ -137,6 +155,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     { name: 'sweep-onboardings', everyMs: options.onboardingSweepIntervalMs ?? 2000 },
     { name: 'reconcile', everyMs: options.reconcileIntervalMs ?? 10_000 },
     { name: 'watch-dataflows', everyMs: options.watchdogIntervalMs },
+    { name: 'verify-audit-chain', everyMs: options.auditVerifyIntervalMs },
   ];
   await upsertMaintenanceSchedulers(options.maintenanceQueue, schedules);
   // A pass right away: after a Redis restart, nothing waits for the first interval.
@@ -160,4 +179,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await Promise.all([operations.close(), maintenance.close(), onboardings.close(), webhooks.close()]);
     },
   };
+}
+
+/** What a job span records about its job (its queue, id and attempt). */
+function jobAttributes(job: Job): Record<string, string | number> {
+  return { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id ?? '', 'flowgate.job.attempt': job.attemptsMade + 1 };
 }

@@ -150,7 +150,7 @@ describe('the first admin key of an embedded start', () => {
 /** A port nothing listens on right now. */
 /** `node dist/src/main.js` (what `npm start` runs) in embedded mode; resolves once it serves. */
 async function startEmbedded(env: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../../src/main.js')], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../../src/main.js')], { env: { PATH: process.env.PATH ?? '', METRICS_PORT: '0', ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {

@@ -196,4 +196,23 @@ describe('loadConfig', () => {
       );
     });
   });
+
+  describe('METRICS_PORT', () => {
+    it('defaults to 9464, turns metrics off with 0, and asks for a free port with any', () => {
+      assert.equal(loadConfig({}).metrics.port, 9464);
+      assert.equal(loadConfig({ METRICS_PORT: '0' }).metrics.port, null);
+      assert.equal(loadConfig({ METRICS_PORT: 'any' }).metrics.port, 0);
+      assert.equal(loadConfig({ METRICS_PORT: '9100' }).metrics.port, 9100);
+    });
+
+    it("refuses the API's own port and anything that is not a port", () => {
+      for (const env of [{ PORT: '4000', METRICS_PORT: '4000' }, { METRICS_PORT: '70000' }, { METRICS_PORT: 'metrics' }]) {
+        assert.throws(
+          () => loadConfig(env),
+          (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('METRICS_PORT')),
+          JSON.stringify(env),
+        );
+      }
+    });
+  });
 });

@@ -152,6 +152,7 @@ describe('operations', () => {
       const ready = await (await fetch(`${base}/readyz`, { headers: stack.auth(stack.adminKey) })).json();
       assert.equal(ready.ready, true);
       assert.deepEqual(Object.keys(ready.checks).sort(), ['database', 'platform', 'redis']);
+      assert.deepEqual(ready.notReady, []);
       // A load balancer (no credential) gets the verdict only, not what is behind it.
       assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), { ready: true });
     });

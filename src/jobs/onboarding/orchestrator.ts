@@ -1,3 +1,4 @@
+import { inTraceContext } from '../../observability/tracing.js';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { deterministicId } from '../../domain/deterministic-id.js';
@@ -125,8 +126,10 @@ export class OnboardingOrchestrator {
   private async advanceOnce(onboardingId: string, stepRecorded: boolean, previous: Promise<void>): Promise<{ announced: Promise<void> }> {
     let started: StartedWork = { operations: [], inline: [] };
     let state: OnboardingState | null = null;
+    let traceParent: string | null = null;
     const passed = await this.options.store.onboardings.pass(onboardingId, async (client, locked) => {
       const { onboarding, steps } = locked;
+      traceParent = onboarding.trace_parent;
       const runningBefore = steps.filter((s) => s.status === 'RUNNING').length;
       const changed = await this.foldFinishedOperations(client, steps);
       this.runningAtLock.set(onboarding, locked.runningSteps - (runningBefore - steps.filter((s) => s.status === 'RUNNING').length));
@@ -149,10 +152,14 @@ export class OnboardingOrchestrator {
     const announce = async () => {
       // Inline steps first: after the connection test, the explores lead the longest chains
       // (explore → schema → dataset → …) while the source connections are not needed until the mappings.
-      await Promise.all([
-        ...started.inline.map(({ key, attempt }) => this.enqueueInline(onboardingId, key, attempt)),
-        ...started.operations.map((operationId) => enqueueOperation(this.options.operationsQueue, operationId, this.options.logger)),
-      ]);
+      // In the onboarding's own trace context, whichever job or sweep runs this pass: every step
+      // is a child of the onboarding's span.
+      await inTraceContext({ traceparent: traceParent ?? undefined }, () =>
+        Promise.all([
+          ...started.inline.map(({ key, attempt }) => this.enqueueInline(onboardingId, key, attempt)),
+          ...started.operations.map((operationId) => enqueueOperation(this.options.operationsQueue, operationId, this.options.logger)),
+        ]),
+      );
       await previous;
       const finished: OnboardingState | null = state;
       if (finished && TERMINAL_ONBOARDING.includes(finished.onboarding.status)) await this.options.webhooks?.emit([onboardingFinishedEvent(finished.onboarding)]);

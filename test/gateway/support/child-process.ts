@@ -59,6 +59,8 @@ export function launchFlowgate(role: 'gateway' | 'worker', stack: TestStack, env
       // As in TestStack: tests that exercise rate limits set their own low values.
       RATE_LIMIT_MUTATIONS_PER_MINUTE: '1000000',
       RATE_LIMIT_EXPLORE_PER_MINUTE: '1000000',
+      // As in TestStack: metrics only where a test asks for them (METRICS_PORT=any).
+      METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,7 +118,7 @@ export function launchFlowgate(role: 'gateway' | 'worker', stack: TestStack, env
  */
 export async function spawnEmbeddedFlowgate(env: Record<string, string>): Promise<ChildFlowgate> {
   const entry = path.resolve(__dirname, '../../../src/main.js');
-  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   let url: string | null = null;
   let serving = false;

@@ -86,6 +86,9 @@ export class TestStack {
       // Tests that exercise rate limits set their own low values.
       RATE_LIMIT_MUTATIONS_PER_MINUTE: '1000000',
       RATE_LIMIT_EXPLORE_PER_MINUTE: '1000000',
+      // Many stacks and processes share this machine (and other suites run beside): metrics only
+      // where a test asks for them, on a port the system picks (METRICS_PORT=any).
+      METRICS_PORT: '0',
       ...options.env,
     };
     const config = loadConfig(env);

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "onboardings" ADD COLUMN     "trace_parent" TEXT;
+
