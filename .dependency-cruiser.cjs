@@ -4,7 +4,7 @@
  * Layers, lowest first (a module may import its own layer and those below):
  *   domain, platform, logging   pure rules and types; the Platform client; the logger
  *   errors, config              error vocabulary; configuration
- *   store                       PostgreSQL (the ledger, the readers)
+ *   store, redis                PostgreSQL (the ledger, the readers); Redis connections (single or cluster)
  *   pubsub                      the event bus and its topics
  *   jobs                        job definitions, the operation processor and handlers, the saga
  *   services, auth              what resolvers call: operation requests, rules, credentials
@@ -17,7 +17,7 @@
 const LAYERS = [
   ['domain', 'platform', 'logging'],
   ['errors', 'config'],
-  ['store'],
+  ['store', 'redis'],
   ['pubsub'],
   ['jobs'],
   ['services', 'auth'],

@@ -20,7 +20,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startingResponder } from '../gateway/starting-responder.js';
 import { waitForDatabase, waitForRedis, type StartupState } from './dependencies.js';
-import { bullConnection, buildProcessDeps, type ProcessDeps } from './process.js';
+import { buildProcessDeps, type ProcessDeps } from './process.js';
 
 /** The schema of Flowgate's database where the embedded emulator keeps its state. */
 export const EMULATOR_STATE_SCHEMA = 'aep_emulator';
@@ -118,10 +118,10 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         port: config.port,
         httpServer: starting ?? undefined,
         requestTimeoutSeconds: config.requestTimeoutSeconds,
-        readiness: new ReadinessCheck({ store: deps.store, redis: deps.redis, platform: deps.platform }),
+        readiness: new ReadinessCheck({ store: deps.store, redis: () => deps.redisConnections.verify(deps.redis), platform: deps.platform }),
         introspection: config.graphql.introspection,
         limits: config.graphql,
-        rateLimiter: new CallerRateLimiter({ redis: deps.redis, keyPrefix: config.queuePrefix, limits: config.rateLimits, logger }),
+        rateLimiter: new CallerRateLimiter({ redis: deps.redis, keyPrefix: config.redisNamespace, limits: config.rateLimits, logger }),
         authenticator,
         bus: deps.bus,
         socketRecheckSeconds: config.auth.socketRecheckSeconds,
@@ -138,7 +138,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     ? await startWorker({
         deps: workerDeps,
         handlers: HANDLERS,
-        connection: bullConnection(config.redisUrl),
+        connection: deps.redisConnections.bullmq('worker'),
         prefix: config.queuePrefix,
         concurrency: config.workerConcurrency,
         lockSeconds: config.workerLockSeconds,

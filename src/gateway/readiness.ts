@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { PlatformClient } from '../platform/platform-client.js';
 import type { Store } from '../store/store.js';
 
@@ -16,7 +15,8 @@ export class ReadinessCheck {
   private last: { at: number; report: Promise<ReadinessReport> } | null = null;
 
   constructor(
-    private readonly deps: { store: Store; redis: Redis; platform: PlatformClient },
+    /** `redis` answers and is what the configuration says (a cluster-mode mismatch is reported in words). */
+    private readonly deps: { store: Store; redis: () => Promise<unknown>; platform: PlatformClient },
     private readonly cacheMs = 5000,
   ) {}
 
@@ -37,7 +37,7 @@ export class ReadinessCheck {
         return { ok: false, error: (error as Error).message.slice(0, 200) };
       }
     };
-    const [database, redis, platform] = await Promise.all([probe(() => this.deps.store.ping()), probe(() => this.deps.redis.ping()), probe(() => this.deps.platform.tokens.getToken())]);
+    const [database, redis, platform] = await Promise.all([probe(() => this.deps.store.ping()), probe(() => this.deps.redis()), probe(() => this.deps.platform.tokens.getToken())]);
     return { ready: database.ok && redis.ok && platform.ok, checks: { database, redis, platform } };
   }
 }
