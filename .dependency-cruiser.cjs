@@ -2,9 +2,10 @@
  * The import rules `npm run lint:imports` checks (dependency-cruiser): no import cycle anywhere,
  * the emulator stands apart from the product, and no layer of src/ imports a layer above it.
  * Layers, lowest first (a module may import its own layer and those below):
- *   domain, platform, logging   pure rules and types; the Platform client; the logger
+ *   domain, platform, logging,  pure rules and types; the Platform client; the logger;
+ *   redis                       Redis connections (single or cluster), for every layer above
  *   errors, config              error vocabulary; configuration
- *   store, redis                PostgreSQL (the ledger, the readers); Redis connections (single or cluster)
+ *   store                       PostgreSQL (the ledger, the readers)
  *   pubsub                      the event bus and its topics
  *   jobs                        job definitions, the operation processor and handlers, the saga
  *   services, auth              what resolvers call: operation requests, rules, credentials
@@ -15,9 +16,9 @@
  * (A process's entry point, `main.ts`, may import the composition root.)
  */
 const LAYERS = [
-  ['domain', 'platform', 'logging'],
+  ['domain', 'platform', 'logging', 'redis'],
   ['errors', 'config'],
-  ['store', 'redis'],
+  ['store'],
   ['pubsub'],
   ['jobs'],
   ['services', 'auth'],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RUN_WINDOW, type WatchdogPolicy } from '../domain/dataflow-health.js';
 import type { PlatformClientOptions } from '../platform/platform-client.js';
+import type { RedisNode } from '../redis/redis-connections.js';
 
 /**
  * Process configuration, parsed once at start from the environment. Every problem is listed
@@ -69,12 +70,6 @@ export interface AppConfig {
   watchdog: WatchdogConfig;
   /** Outbound webhook deliveries. */
   webhooks: WebhooksConfig;
-}
-
-/** A Redis Cluster seed node. */
-export interface RedisNode {
-  host: string;
-  port: number;
 }
 
 /**

@@ -1,7 +1,12 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisNode } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+
+/** A Redis Cluster seed node (REDIS_CLUSTER_NODES). */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
 
 /** A connection to the single Redis or to a Redis Cluster: the commands Flowgate uses work on both. */
 export type RedisClient = Redis | Cluster;
