@@ -36,6 +36,8 @@ async function main(): Promise<number> {
       const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env: { ...process.env, TEST_REDIS_CLUSTER_NODES: cluster.nodes } });
       child.once('error', reject);
       child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+      // Interrupted (Ctrl-C, a CI timeout): the tests stop, then the cluster (in `finally`).
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
     });
   } finally {
     await cluster.stop();

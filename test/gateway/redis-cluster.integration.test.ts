@@ -40,10 +40,13 @@ describe('on a Redis Cluster', () => {
     gatewayB = await TestStack.start({ shareWith: worker, roles: { gateway: true, worker: false }, env: { REDIS_CLUSTER_NODES: seed(2) } });
   });
   after(async () => {
-    await gatewayB?.stop();
-    await gatewayA?.stop();
-    await worker?.stop();
-    await cluster?.stop();
+    try {
+      await gatewayB?.stop();
+      await gatewayA?.stop();
+      await worker?.stop();
+    } finally {
+      await cluster?.stop();
+    }
   });
 
   it('carries out an operation whose queue lives on a node that is neither the gateway’s nor the worker’s seed', async () => {

@@ -15,11 +15,17 @@ export class LocalRedisCluster {
   /** What the servers and redis-cli printed (for diagnostics when the cluster does not form). */
   readonly output: string[] = [];
   private readonly children = new Map<number, ChildProcess>();
+  /** Kills the servers if the test process exits without `stop()` (a failed hook, a crash): they must not outlive it. */
+  private readonly killOnExit = () => {
+    for (const child of this.children.values()) child.kill('SIGKILL');
+  };
 
   private constructor(
     readonly ports: number[],
     private readonly dir: string,
-  ) {}
+  ) {
+    process.once('exit', this.killOnExit);
+  }
 
   static async start(primaries = 3): Promise<LocalRedisCluster> {
     const ports: number[] = [];
@@ -87,6 +93,7 @@ export class LocalRedisCluster {
       ),
     );
     this.children.clear();
+    process.off('exit', this.killOnExit);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
