@@ -164,8 +164,17 @@ export class RedisConnections {
     // for queue producers, which ask for it); a worker's blocking commands must not wait behind it.
     const { lazyConnect, enableAutoPipelining = role === 'commands', ...nodeOptions } = perConnection;
     if (target.redisClusterNodes === null) return new Redis(target.redisUrl, { ...perConnection, enableAutoPipelining });
+    const maxRetries = MAX_RETRIES[role];
     const options: ClusterOptions = {
-      clusterRetryStrategy: reconnectDelay,
+      clusterRetryStrategy(this: Cluster, attempt: number) {
+        // A single Redis fails the commands waiting for it after `maxRetriesPerRequest`
+        // reconnection attempts; a cluster would keep them in its offline queue for as long as
+        // it is unreachable (a request waiting on a rate-limit check would hang), so it does the same.
+        if (maxRetries !== null && attempt % (maxRetries + 1) === 0) {
+          (this as unknown as { flushQueue(error: Error): void }).flushQueue(new Error(`the Redis Cluster is unreachable (${attempt} reconnection attempts)`));
+        }
+        return reconnectDelay(attempt);
+      },
       enableAutoPipelining,
       shardedSubscribers: role === 'subscriber',
       lazyConnect: lazyConnect ?? false,
