@@ -76,9 +76,9 @@ export class LocalRedisCluster {
     }
   }
 
-  /** Kills every pub/sub connection of every node (as a dropped connection would end them). */
-  async killSubscribers(): Promise<void> {
-    for (const port of this.ports) await this.onNode(port, (node) => node.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
+  /** Kills every pub/sub connection of the node on `port` (default: of every node), as a dropped connection would end them. */
+  async killSubscribers(port?: number): Promise<void> {
+    for (const p of port === undefined ? this.ports : [port]) await this.onNode(p, (node) => node.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
   }
 
   async stop(): Promise<void> {
