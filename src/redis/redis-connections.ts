@@ -42,9 +42,12 @@ export type RedisRole =
 
 const MAX_RETRIES: Record<RedisRole, number | null> = { commands: 3, subscriber: null, queues: null, cli: 1 };
 
-/** Between two reconnection attempts: 100 ms more each time, at most 2 s (single Redis and cluster alike). */
+/**
+ * Between two reconnection attempts: 50 ms more each time, at most 2 s — ioredis's default for a
+ * single Redis, used for clusters and BullMQ's connections too.
+ */
 export function reconnectDelay(attempt: number): number {
-  return Math.min(attempt * 100, 2000);
+  return Math.min(attempt * 50, 2000);
 }
 
 export interface RedisConnectionsOptions {
