@@ -51,7 +51,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
   });
-  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys));
+  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys), { auditExactCountLimit: config.audit.exactCountLimit });
   // While Redis restarts, each reconnection attempt reports an error (logged by the connections
   // module); ioredis reconnects (and re-subscribes) by itself.
   const redisConnections = new RedisConnections({ target: config, logger });
