@@ -26,8 +26,7 @@ import { applyMigrations, ensureDatabase } from '../src/store/migrations.js';
 import { createDatabase } from '../src/store/prisma.js';
 import { SecretBox } from '../src/store/secret-box.js';
 import { Store } from '../src/store/store.js';
-import { bullConnection } from '../src/app/process.js';
-import { Redis } from 'ioredis';
+import { RedisConnections } from '../src/redis/redis-connections.js';
 import { deleteKeys, dropDatabase, withDatabase } from '../test/support/local-services.js';
 
 const DATAFLOWS = Number(process.env.BENCH_DATAFLOWS ?? 10_000);
@@ -126,10 +125,9 @@ async function main(): Promise<void> {
   await ensureDatabase(url);
   const db = createDatabase(url, { poolSize: 4 });
   const store = new Store(db, new SecretBox({ id: 'bench', key: randomBytes(32) }));
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
-  const subscriber = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const bus = new EventBus({ publisher: redis, subscriber, prefix: `${prefix}:events:`, logger });
-  const queue = createWebhooksQueue({ connection: bullConnection(REDIS_URL), prefix });
+  const connections = new RedisConnections({ target: { redisUrl: REDIS_URL, redisClusterNodes: null }, logger });
+  const bus = new EventBus({ publisher: connections.open('commands', 'command'), subscriber: connections.open('subscriber', 'subscriber'), prefix: `${prefix}:events:`, logger });
+  const queue = createWebhooksQueue({ connection: connections.bullmq('queue producer'), prefix });
   const webhooks = new WebhookDispatcher({ store, queue, logger, maxAttempts: 8 });
   const deps = { store, bus, logger, webhooks, policy: POLICY };
   try {
@@ -194,8 +192,7 @@ async function main(): Promise<void> {
   } finally {
     await queue.close();
     await bus.close();
-    redis.disconnect();
-    subscriber.disconnect();
+    await connections.close();
     await store.close();
     if (!process.env.BENCH_KEEP_DB) await dropDatabase(PG_URL, database);
     await deleteKeys(REDIS_URL, `${prefix}*`);

@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import { isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import type { Logger } from '../logging/logger.js';
+import { RedisConnections, RedisModeMismatchError } from '../redis/redis-connections.js';
 import { applyMigrations, ensureDatabase } from '../store/migrations.js';
 
 /** What a starting process waits for, and whether it has it yet (`/readyz` shows it while the process starts). */
@@ -41,26 +41,26 @@ export async function waitForDatabase(options: WaitOptions): Promise<void> {
 }
 
 /**
- * Waits until Redis answers PING (a throwaway connection that does not retry on its own), with
- * the same logging and pace as `waitForDatabase`. The process's long-lived connections are only
- * opened afterwards, so nothing starts half-connected.
+ * Waits until Redis answers (a throwaway connection that does not retry on its own), with the
+ * same logging and pace as `waitForDatabase`; on a cluster, until every slot is served. The
+ * process's long-lived connections are only opened afterwards, so nothing starts
+ * half-connected. A Redis that is not what the configuration says (REDIS_URL naming a cluster
+ * node, whose answers would all be MOVED, or the other way round) fails at once with one clear
+ * line: waiting would not help.
  */
 export async function waitForRedis(options: WaitOptions): Promise<void> {
-  await retryUntilReachable(
-    options,
-    'Redis',
-    () => true,
-    async () => {
-      const probe = new Redis(options.config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000, enableOfflineQueue: false });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        await probe.ping();
-      } finally {
-        probe.disconnect();
-      }
-    },
-  );
+  const connections = new RedisConnections({ target: options.config, logger: options.logger });
+  try {
+    await retryUntilReachable(
+      options,
+      options.config.redisClusterNodes ? 'the Redis Cluster' : 'Redis',
+      (error) => !(error instanceof RedisModeMismatchError),
+      () => connections.probe(),
+    );
+  } catch (error) {
+    if (error instanceof RedisModeMismatchError) options.logger.error({ err: error.message }, error.message);
+    throw error;
+  }
   options.state.redis = 'ready';
 }
 

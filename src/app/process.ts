@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { ReadinessCheck } from '../gateway/readiness.js';
@@ -9,7 +8,8 @@ import { WebhookSender } from '../jobs/webhooks/webhook-sender.js';
 import type { Logger } from '../logging/logger.js';
 import { FlowgateMetrics } from '../observability/metrics.js';
 import { createPlatformClient, type PlatformClient } from '../platform/platform-client.js';
-import { EventBus } from '../pubsub/event-bus.js';
+import { EventBus, eventChannelPrefix } from '../pubsub/event-bus.js';
+import { RedisConnections, type RedisClient } from '../redis/redis-connections.js';
 import { ExploreService } from '../services/explore.service.js';
 import { OnboardingRequests } from '../services/onboarding-requests.js';
 import { OperationRequests } from '../services/operation-requests.js';
@@ -22,10 +22,12 @@ export interface ProcessDeps {
   config: AppConfig;
   logger: Logger;
   store: Store;
+  /** Opens every Redis connection of the process (single Redis or cluster); closes them on `close()`. */
+  redisConnections: RedisConnections;
   /** Commands and publishing. */
-  redis: Redis;
+  redis: RedisClient;
   /** The process's one subscriber connection. */
-  redisSubscriber: Redis;
+  redisSubscriber: RedisClient;
   bus: EventBus;
   platform: PlatformClient;
   operationsQueue: ReturnType<typeof createOperationsQueue>;
@@ -48,19 +50,6 @@ export interface ProcessDeps {
   close(): Promise<void>;
 }
 
-/** BullMQ wants its own connection settings (no per-request retry limit for blocking commands). */
-export function bullConnection(redisUrl: string) {
-  const url = new URL(redisUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    maxRetriesPerRequest: null,
-  };
-}
-
 export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps {
   // METRICS_PORT=0 turns metrics off entirely: no hook counts anything.
   const metrics = config.metrics.port === null ? null : new FlowgateMetrics();
@@ -71,14 +60,12 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
   });
   const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys), { auditExactCountLimit: config.audit.exactCountLimit, observer: metrics?.storeObserver() });
-  // Auto-pipelining sends the publishes and reads issued in one tick as one write.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
-  const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  // While Redis restarts, each reconnection attempt reports an error; ioredis reconnects (and
-  // re-subscribes) by itself. Without listeners they would go to stderr as "unhandled".
-  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis connection error; reconnecting'));
-  redisSubscriber.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis subscriber connection error; reconnecting'));
-  const bus = new EventBus({ publisher: redis, subscriber: redisSubscriber, prefix: `${config.queuePrefix}:events:`, logger });
+  // While Redis restarts, each reconnection attempt reports an error (logged by the connections
+  // module); ioredis reconnects (and re-subscribes) by itself.
+  const redisConnections = new RedisConnections({ target: config, logger });
+  const redis = redisConnections.open('commands', 'command');
+  const redisSubscriber = redisConnections.open('subscriber', 'subscriber');
+  const bus = new EventBus({ publisher: redis, subscriber: redisSubscriber, prefix: eventChannelPrefix(config.redisNamespace), pubSub: redisConnections.pubSub, logger });
   const platform = createPlatformClient({
     platformUrl: config.platform.platformUrl,
     imsUrl: config.platform.imsUrl,
@@ -95,7 +82,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     observer: metrics?.platformObserver(),
   });
   // Producers only add jobs (no blocking commands), so their connection can auto-pipeline too.
-  const queueOptions = { connection: { ...bullConnection(config.redisUrl), enableAutoPipelining: true }, prefix: config.queuePrefix };
+  const queueOptions = { connection: redisConnections.bullmq('queue producer', { enableAutoPipelining: true }), prefix: config.queuePrefix };
   const operationsQueue = createOperationsQueue(queueOptions);
   const maintenanceQueue = createMaintenanceQueue(queueOptions);
   const onboardingQueue = createOnboardingQueue(queueOptions);
@@ -120,7 +107,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const onboardings = new OnboardingRequests({ store, queue: onboardingQueue, logger, fingerprintKey: secretKey.key, webhooks });
   const requests = new OperationRequests({ store, queue: operationsQueue, bus, logger, fingerprintKey: secretKey.key });
   const explore = new ExploreService({ platform, ttlSeconds: config.exploreCacheSeconds });
-  const readiness = new ReadinessCheck({ store, redis, platform });
+  const readiness = new ReadinessCheck({ store, redis: () => redisConnections.verify(redis), platform });
   const queues = [operationsQueue, onboardingQueue, webhooksQueue, maintenanceQueue];
   metrics?.setScrapeSources({
     queueJobs: async () =>
@@ -147,6 +134,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     config,
     logger,
     store,
+    redisConnections,
     redis,
     redisSubscriber,
     bus,
@@ -166,7 +154,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     readiness,
     close: async () => {
       await Promise.allSettled([operationsQueue.close(), maintenanceQueue.close(), onboardingQueue.close(), webhooksQueue.close(), bus.close()]);
-      await Promise.allSettled([redis.quit(), redisSubscriber.quit(), store.close(), platform.close()]);
+      await Promise.allSettled([redisConnections.close(), store.close(), platform.close()]);
     },
   };
 }

@@ -22,7 +22,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startingResponder } from '../gateway/starting-responder.js';
 import { waitForDatabase, waitForRedis, type StartupState } from './dependencies.js';
-import { bullConnection, buildProcessDeps, type ProcessDeps } from './process.js';
+import { buildProcessDeps, type ProcessDeps } from './process.js';
 import { startAuditKeeper } from './audit-keeper.js';
 
 /** The schema of Flowgate's database where the embedded emulator keeps its state. */
@@ -137,13 +137,13 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
         metrics: deps.metrics ?? undefined,
         queueDashboard: {
           queues: [deps.operationsQueue, deps.onboardingQueue, deps.webhooksQueue, deps.maintenanceQueue],
-          sessions: new AdminSessions({ redis: deps.redis, keyPrefix: config.queuePrefix, authenticator, apiKeys: deps.store.apiKeys, ttlSeconds: config.admin.sessionSeconds }),
+          sessions: new AdminSessions({ redis: deps.redis, keyPrefix: config.redisNamespace, authenticator, apiKeys: deps.store.apiKeys, ttlSeconds: config.admin.sessionSeconds }),
           sessionSeconds: config.admin.sessionSeconds,
           logger,
         },
         introspection: config.graphql.introspection,
         limits: config.graphql,
-        rateLimiter: new CallerRateLimiter({ redis: deps.redis, keyPrefix: config.queuePrefix, limits: config.rateLimits, logger }),
+        rateLimiter: new CallerRateLimiter({ redis: deps.redis, keyPrefix: config.redisNamespace, limits: config.rateLimits, logger }),
         authenticator,
         bus: deps.bus,
         socketRecheckSeconds: config.auth.socketRecheckSeconds,
@@ -160,7 +160,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     ? await startWorker({
         deps: workerDeps,
         handlers: HANDLERS,
-        connection: bullConnection(config.redisUrl),
+        connection: deps.redisConnections.bullmq('worker'),
         prefix: config.queuePrefix,
         concurrency: config.workerConcurrency,
         lockSeconds: config.workerLockSeconds,

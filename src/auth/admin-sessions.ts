@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors/app-errors.js';
 import type { ApiKeyStore } from '../store/api-key.store.js';
 import { API_KEY_PREFIX } from './api-key-format.js';
 import type { Authenticator } from './authenticator.js';
 
 export interface AdminSessionsOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix of the deployment (QUEUE_PREFIX's hash tag). */
   keyPrefix: string;
   authenticator: Authenticator;

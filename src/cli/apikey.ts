@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { ROLES } from '../auth/caller.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { AppError } from '../errors/app-errors.js';
 import { createLogger } from '../logging/logger.js';
-import { EventBus } from '../pubsub/event-bus.js';
+import { EventBus, eventChannelPrefix } from '../pubsub/event-bus.js';
+import { RedisConnections } from '../redis/redis-connections.js';
 import { applyMigrations, ensureDatabase } from '../store/migrations.js';
 import { createDatabase } from '../store/prisma.js';
 import { SecretBox } from '../store/secret-box.js';
@@ -76,8 +76,7 @@ export async function runApiKeyCli(argv: string[], env: NodeJS.ProcessEnv, io: C
   const store = new Store(database, new SecretBox({ id: 'cli', key: Buffer.alloc(32) }));
   const logger = createLogger({ level: 'warn', destination: process.stderr });
   const actor = `cli:${env.USER ?? env.LOGNAME ?? 'unknown'}`;
-  let redis: Redis | null = null;
-  let subscriber: Redis | null = null;
+  const redisConnections = new RedisConnections({ target: config, logger });
   try {
     switch (command) {
       case 'create': {
@@ -113,9 +112,13 @@ export async function runApiKeyCli(argv: string[], env: NodeJS.ProcessEnv, io: C
         return 0;
       }
       case 'revoke': {
-        redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-        subscriber = new Redis(config.redisUrl, { lazyConnect: true });
-        const bus = new EventBus({ publisher: redis, subscriber, prefix: `${config.queuePrefix}:events:`, logger });
+        const bus = new EventBus({
+          publisher: redisConnections.open('cli', 'command', { lazyConnect: true }),
+          subscriber: redisConnections.open('subscriber', 'subscriber', { lazyConnect: true }),
+          prefix: eventChannelPrefix(config.redisNamespace),
+          pubSub: redisConnections.pubSub,
+          logger,
+        });
         const row = await new ApiKeyService({ store, bus, logger }).revoke(
           { name: values.name as string | undefined, id: values.id as string | undefined },
           { actor, sandbox: config.platform.sandbox },
@@ -133,8 +136,7 @@ export async function runApiKeyCli(argv: string[], env: NodeJS.ProcessEnv, io: C
     }
     throw error;
   } finally {
-    redis?.disconnect();
-    subscriber?.disconnect();
+    await redisConnections.close();
     await store.close();
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RUN_WINDOW, type WatchdogPolicy } from '../domain/dataflow-health.js';
 import type { PlatformClientOptions } from '../platform/platform-client.js';
+import type { RedisNode } from '../redis/redis-connections.js';
 
 /**
  * Process configuration, parsed once at start from the environment. Every problem is listed
@@ -8,10 +9,21 @@ import type { PlatformClientOptions } from '../platform/platform-client.js';
  */
 export interface AppConfig {
   databaseUrl: string;
+  /** The single Redis (REDIS_URL); with `redisClusterNodes` set, only its credentials are used. */
   redisUrl: string;
+  /**
+   * REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (any of its primaries; the rest is
+   * discovered). Null: the single Redis at `redisUrl`.
+   */
+  redisClusterNodes: RedisNode[] | null;
   port: number;
   /** Redis key prefix of the queues; wrapped in a hash tag so a queue's keys share a Cluster slot. */
   queuePrefix: string;
+  /**
+   * QUEUE_PREFIX as given, without the hash tag: the prefix of keys and channels that are better
+   * spread over a cluster's shards (rate-limit counters, event channels).
+   */
+  redisNamespace: string;
   workerConcurrency: number;
   /**
    * Seconds a worker's lock on a job lasts (renewed at half of it while the job runs), and how
@@ -201,6 +213,7 @@ const KEY_ID_RULE = '1 to 32 letters, digits, . _ or -';
 const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/flowgate'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   QUEUE_PREFIX: z
     .string()
@@ -305,6 +318,21 @@ const envSchema = z.object({
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
 });
 
+/** `host:port,host:port,…` (IPv6 hosts in brackets: `[::1]:7000`); every bad entry is listed. */
+function parseClusterNodes(value: string, problems: string[]): RedisNode[] | null {
+  const nodes: RedisNode[] = [];
+  for (const entry of value.split(',').map((s) => s.trim())) {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[2]) : 0;
+    if (!match || port < 1 || port > 65535) {
+      problems.push(`REDIS_CLUSTER_NODES: "${entry}" is not host:port (comma-separated seed nodes of the cluster, e.g. redis-1:6379,redis-2:6379)`);
+      continue;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes.length > 0 ? nodes : null;
+}
+
 /** `http://localhost:*`-style entries: any port of a loopback host, for local development only. */
 const LOOPBACK_WILDCARD = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\]):\*$/;
 
@@ -349,6 +377,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (e.METRICS_PORT !== 'any' && Number(e.METRICS_PORT) !== 0 && Number(e.METRICS_PORT) === e.PORT)
     problems.push(`METRICS_PORT: ${e.METRICS_PORT} is the API's PORT; metrics get a port of their own`);
   const corsOrigins = e.CORS_ORIGINS === undefined ? (remote ? [] : EMBEDDED_CORS_ORIGINS) : parseOrigins(e.CORS_ORIGINS, problems);
+  const redisClusterNodes = e.REDIS_CLUSTER_NODES === undefined ? null : parseClusterNodes(e.REDIS_CLUSTER_NODES, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const jwtEnabled = e.AUTH_JWKS_URL !== undefined || e.AUTH_JWT_SECRET !== undefined;
@@ -396,8 +425,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes,
     port: e.PORT,
     queuePrefix: `{${e.QUEUE_PREFIX}}`,
+    redisNamespace: e.QUEUE_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockSeconds: e.WORKER_LOCK_SECONDS,
     maintenanceCheckSeconds: e.MAINTENANCE_CHECK_SECONDS,

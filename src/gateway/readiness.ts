@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { PlatformClient } from '../platform/platform-client.js';
 import type { Store } from '../store/store.js';
 
@@ -30,7 +29,8 @@ export class ReadinessCheck {
   private last: { at: number; report: Promise<ReadinessReport> } | null = null;
 
   constructor(
-    private readonly deps: { store: Store; redis: Redis; platform: PlatformClient },
+    /** `redis` answers and is what the configuration says (a cluster-mode mismatch is reported in words). */
+    private readonly deps: { store: Store; redis: () => Promise<unknown>; platform: PlatformClient },
     private readonly cacheMs = 5000,
   ) {}
 
@@ -53,7 +53,7 @@ export class ReadinessCheck {
     };
     const [database, redis, platform] = await Promise.all([
       probe(DEPENDENCIES.database, () => this.deps.store.ping()),
-      probe(DEPENDENCIES.redis, () => this.deps.redis.ping()),
+      probe(DEPENDENCIES.redis, () => this.deps.redis()),
       probe(DEPENDENCIES.platform, () => this.deps.platform.tokens.getToken()),
     ]);
     const checks = { database, redis, platform };

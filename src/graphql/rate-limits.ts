@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError, Kind, OperationTypeNode, type SelectionSetNode } from 'graphql';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitsConfig } from '../config/config.js';
 import { RateLimitedError, type RateLimitName } from '../errors/limit-errors.js';
 import type { Logger } from '../logging/logger.js';
+import type { RedisClient } from '../redis/redis-connections.js';
 import type { GatewayContext } from './context.js';
 
 /**
@@ -17,8 +17,11 @@ export function callerKeyOf(ctx: GatewayContext): string {
 
 export interface RateLimiterOptions {
   /** The process's shared command connection; counters live in Redis so every gateway process sees them. */
-  redis: Redis;
-  /** Key prefix of the counters, e.g. the deployment's queue prefix. */
+  redis: RedisClient;
+  /**
+   * Key prefix of the counters, e.g. the deployment's namespace. Without a hash tag: on a cluster
+   * each caller's counters then hash to their own slot, spread over the shards.
+   */
   keyPrefix: string;
   limits: RateLimitsConfig;
   logger: Logger;

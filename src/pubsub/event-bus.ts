@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
+import type { RedisClient } from '../redis/redis-connections.js';
 import type { Topic } from './events.js';
 
 /** One message for `announce`: a topic and a payload of its type (build it with `message`). */
@@ -16,6 +16,15 @@ export interface TopicMessage {
 export const GAP: unique symbol = Symbol('event-bus-gap');
 export type Gap = typeof GAP;
 
+/**
+ * The event bus's channel prefix for a deployment: its bare namespace, without the queues' hash
+ * tag, so that on a cluster each channel hashes to a slot of its own and sharded pub/sub spreads
+ * the channels over the shards.
+ */
+export function eventChannelPrefix(redisNamespace: string): string {
+  return `${redisNamespace}:events:`;
+}
+
 /** Pairs a topic with its payload, checked by the compiler. */
 export function message<T>(topic: Topic<T>, payload: T): TopicMessage {
   return { channel: topic.channel, payload };
@@ -23,14 +32,53 @@ export function message<T>(topic: Topic<T>, payload: T): TopicMessage {
 
 export interface EventBusOptions {
   /** Commands and publishing. */
-  publisher: Redis;
-  /** The process's one subscriber connection. */
-  subscriber: Redis;
+  publisher: RedisClient;
+  /** The process's one subscriber connection (on a cluster: opened with sharded subscribers). */
+  subscriber: RedisClient;
   /** Namespaces the channels (tests and several deployments can share one Redis). */
   prefix: string;
+  /**
+   * `classic` (PUBLISH/SUBSCRIBE, the single Redis) or `sharded` (SPUBLISH/SSUBSCRIBE, a
+   * cluster: each channel lives on the shard of its slot). Default classic.
+   */
+  pubSub?: 'classic' | 'sharded';
   /** Where failed announcements are reported. */
   logger: Logger;
 }
+
+/** The commands and events of each pub/sub flavour. */
+interface PubSubCommands {
+  publish(client: RedisClient, channel: string, text: string): Promise<unknown>;
+  subscribe(client: RedisClient, channel: string): Promise<unknown>;
+  unsubscribe(client: RedisClient, channel: string): Promise<unknown>;
+  /** The subscriber's event a message arrives as. */
+  message: 'message' | 'smessage';
+  /** Events saying some subscriptions may be gone (the connection dropped, a shard's subscriber ended). */
+  lost: string[];
+  /** Event after which the subscriptions can be made again. */
+  back: string;
+}
+
+const CLASSIC: PubSubCommands = {
+  publish: (client, channel, text) => client.publish(channel, text),
+  subscribe: (client, channel) => client.subscribe(channel),
+  unsubscribe: (client, channel) => client.unsubscribe(channel),
+  message: 'message',
+  lost: ['close'],
+  back: 'ready',
+};
+
+// ioredis's cluster keeps one sharded subscriber per primary; when one ends it announces
+// '-node' (and '-subscriber' once replaced), and 'subscribersReady' once every shard has a
+// subscriber again (after a reconnection or a topology change).
+const SHARDED: PubSubCommands = {
+  publish: (client, channel, text) => client.spublish(channel, text),
+  subscribe: (client, channel) => client.ssubscribe(channel),
+  unsubscribe: (client, channel) => client.sunsubscribe(channel),
+  message: 'smessage',
+  lost: ['-node', '-subscriber'],
+  back: 'subscribersReady',
+};
 
 /**
  * Progress events over Redis pub/sub, so whichever gateway instance holds a subscription
@@ -46,16 +94,18 @@ export class EventBus {
   /** The subscriber lost its connection and has not been subscribed again since. */
   private disconnected = false;
   private readonly pending = new Map<string, Promise<unknown>>();
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly prefix: string;
+  private readonly commands: PubSubCommands;
   private closed = false;
 
   constructor(private readonly options: EventBusOptions) {
     this.publisher = options.publisher;
     this.subscriber = options.subscriber;
     this.prefix = options.prefix;
-    this.subscriber.on('message', (channel: string, text: string) => {
+    this.commands = options.pubSub === 'sharded' ? SHARDED : CLASSIC;
+    this.subscriber.on(this.commands.message, (channel: string, text: string) => {
       const set = this.listeners.get(channel);
       if (!set || set.size === 0) return;
       let payload: unknown;
@@ -69,10 +119,11 @@ export class EventBus {
     // ioredis reconnects and re-subscribes by itself, but only sends the commands; subscribing
     // again here (a no-op for Redis) and awaiting it is what lets a listener re-read the current
     // state knowing that every later change will reach it.
-    this.subscriber.on('close', () => {
-      if (!this.closed) this.disconnected = true;
-    });
-    this.subscriber.on('ready', () => {
+    for (const event of this.commands.lost)
+      this.subscriber.on(event, () => {
+        if (!this.closed) this.disconnected = true;
+      });
+    this.subscriber.on(this.commands.back, () => {
       if (!this.disconnected || this.closed) return;
       this.disconnected = false;
       void this.resubscribeAfterGap();
@@ -82,7 +133,8 @@ export class EventBus {
   private async resubscribeAfterGap(): Promise<void> {
     const channels = [...this.listeners.keys()];
     try {
-      if (channels.length > 0) await this.subscriber.subscribe(...channels);
+      // One channel per command: on a cluster, channels of different slots live on different shards.
+      await Promise.all(channels.map((channel) => this.commands.subscribe(this.subscriber, channel)));
     } catch (error) {
       // The connection dropped again; the next 'ready' tries again.
       this.options.logger.warn({ err: (error as Error).message }, 'could not subscribe again after reconnecting to Redis');
@@ -94,20 +146,19 @@ export class EventBus {
 
   /** Publishes one message; rejects when Redis does not take it. */
   async publish<T>(topic: Topic<T>, payload: T): Promise<void> {
-    await this.publisher.publish(this.prefix + topic.channel, JSON.stringify(payload));
+    await this.commands.publish(this.publisher, this.prefix + topic.channel, JSON.stringify(payload));
   }
 
   /**
    * Publishes messages in one round trip without waiting: news that must not hold up the work
    * it reports on (a failure is logged; subscribers re-read the current state when they
-   * subscribe). Messages announced one after another go out in that order on one connection.
+   * subscribe). Messages announced one after another go out in that order on one connection
+   * (per shard on a cluster, and a channel always lives on one shard); the publisher's
+   * auto-pipelining sends the ones of one tick in one write.
    */
   announce(...messages: TopicMessage[]): void {
     if (messages.length === 0) return;
-    const sent =
-      messages.length === 1
-        ? this.publisher.publish(this.prefix + messages[0]!.channel, JSON.stringify(messages[0]!.payload))
-        : messages.reduce((pipeline, m) => pipeline.publish(this.prefix + m.channel, JSON.stringify(m.payload)), this.publisher.pipeline()).exec();
+    const sent = Promise.all(messages.map((m) => this.commands.publish(this.publisher, this.prefix + m.channel, JSON.stringify(m.payload))));
     sent.catch((error: unknown) => this.options.logger.warn({ channels: messages.map((m) => m.channel), err: (error as Error).message }, 'could not publish an event'));
   }
 
@@ -148,7 +199,7 @@ export class EventBus {
     set.add(listener);
     try {
       if (set.size === 1) {
-        const subscribing = this.subscriber.subscribe(full);
+        const subscribing = this.commands.subscribe(this.subscriber, full);
         this.pending.set(full, subscribing);
         await subscribing.finally(() => this.pending.delete(full));
       } else {
@@ -170,7 +221,7 @@ export class EventBus {
       current?.delete(listener);
       if (current && current.size === 0) {
         this.listeners.delete(full);
-        if (!this.closed) await this.subscriber.unsubscribe(full).catch(() => undefined);
+        if (!this.closed) await this.commands.unsubscribe(this.subscriber, full).catch(() => undefined);
       }
     };
 

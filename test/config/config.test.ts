@@ -17,6 +17,29 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('REDIS_CLUSTER_NODES', () => {
+    it('is unset by default: the single Redis at REDIS_URL', () => {
+      assert.equal(loadConfig({}).redisClusterNodes, null);
+    });
+
+    it('lists the seed nodes of a cluster, IPv6 hosts in brackets', () => {
+      const config = loadConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000, 10.0.0.2:7001,[::1]:7002' });
+      assert.deepEqual(config.redisClusterNodes, [
+        { host: 'redis-1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ]);
+      assert.equal(config.redisNamespace, 'flowgate', 'keys and channels spread over shards use the bare namespace');
+    });
+
+    it('names every entry that is not host:port', () => {
+      assert.throws(
+        () => loadConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000,redis-2,redis-3:99999' }),
+        (error: unknown) => error instanceof ConfigError && error.problems.filter((p) => p.startsWith('REDIS_CLUSTER_NODES')).length === 2 && error.problems.some((p) => p.includes('"redis-2"')),
+      );
+    });
+  });
+
   describe('with AEP credentials', () => {
     const aep = { AEP_CLIENT_ID: 'abc', AEP_CLIENT_SECRET: 'shh', AEP_ORG_ID: 'ABC123@AdobeOrg', FLOWGATE_SECRET_KEY: KEY };
 

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { Client } from 'pg';
+import type { RedisTarget } from '../../src/redis/redis-connections.js';
 
 /**
  * Setting up and clearing away throwaway deployments on the local PostgreSQL and Redis: used by
@@ -25,18 +26,43 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
   }
 }
 
-/** Deletes every Redis key matching `pattern` (SCAN, not KEYS, so a busy Redis is not blocked). */
-export async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
+/**
+ * Deletes every Redis key matching `pattern` (SCAN, not KEYS, so a busy Redis is not blocked) on
+ * a single Redis (`redisUrl`) or on every primary of a cluster.
+ */
+export async function deleteKeys(target: string | RedisTarget, pattern: string): Promise<void> {
+  await forEachRedisNode(target, async (redis) => {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
+      // One key per DEL: keys of one scan may hash to different slots.
+      for (const key of keys) await redis.del(key);
     } while (cursor !== '0');
+  });
+}
+
+/**
+ * Runs `fn` on a plain connection to the single Redis, or to each primary of the cluster in
+ * turn (SCAN and the like only see one node's keys).
+ */
+export async function forEachRedisNode(target: string | RedisTarget, fn: (node: Redis) => Promise<void>): Promise<void> {
+  const t = typeof target === 'string' ? { redisUrl: target, redisClusterNodes: null } : target;
+  if (t.redisClusterNodes === null) {
+    const redis = new Redis(t.redisUrl);
+    try {
+      await fn(redis);
+    } finally {
+      redis.disconnect();
+    }
+    return;
+  }
+  const cluster = new Cluster(t.redisClusterNodes, { lazyConnect: true });
+  try {
+    await cluster.connect();
+    for (const node of cluster.nodes('master')) await fn(node);
   } finally {
-    redis.disconnect();
+    cluster.disconnect();
   }
 }
 

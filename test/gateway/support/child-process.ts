@@ -44,6 +44,7 @@ export function launchFlowgate(role: 'gateway' | 'worker', stack: TestStack, env
       PATH: process.env.PATH ?? '',
       DATABASE_URL: c.databaseUrl,
       REDIS_URL: c.redisUrl,
+      ...(c.redisClusterNodes ? { REDIS_CLUSTER_NODES: c.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',') } : {}),
       PORT: '0',
       QUEUE_PREFIX: c.queuePrefix.replace(/[{}]/g, ''),
       LOG_LEVEL: 'info',

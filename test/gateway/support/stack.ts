@@ -11,10 +11,15 @@ import type { Role } from '../../../src/auth/caller.js';
 import { loadConfig, type AppConfig } from '../../../src/config/config.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { ensureDatabase } from '../../../src/store/migrations.js';
-import { deleteKeys, dropDatabase as dropDatabaseOn, withDatabase } from '../../support/local-services.js';
+import { deleteKeys, dropDatabase as dropDatabaseOn, forEachRedisNode, withDatabase } from '../../support/local-services.js';
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * Set by `npm test` for its cluster pass (scripts/test-on-cluster.ts): the nodes of a local
+ * Redis Cluster every TestStack then uses (REDIS_CLUSTER_NODES) instead of the single Redis.
+ */
+export const REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES ?? '';
 
 export interface GraphQLResult<T = any> {
   data?: T;
@@ -67,6 +72,7 @@ export class TestStack {
     const env: Record<string, string> = {
       DATABASE_URL: databaseUrl,
       REDIS_URL: REDIS_URL,
+      ...(REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES } : {}),
       PORT: '0',
       QUEUE_PREFIX: options.shareWith?.config.queuePrefix.replace(/[{}]/g, '') ?? `fgtest-${randomBytes(4).toString('hex')}`,
       LOG_LEVEL: 'info',
@@ -256,21 +262,19 @@ export class TestStack {
     return row;
   }
 
-  /** Every Redis key of this stack's namespace, with its value dumped as text. */
+  /** Every Redis key of this stack's namespace (queues, rate-limit counters), with its value dumped as text. */
   async redisDump(): Promise<Map<string, string>> {
-    const redis = new Redis(this.config.redisUrl);
     const out = new Map<string, string>();
-    try {
-      const prefix = this.config.queuePrefix;
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        for (const key of keys) out.set(key, await dumpKey(redis, key));
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
+    await forEachRedisNode(this.config, async (redis) => {
+      for (const pattern of [`${this.config.queuePrefix}*`, `${this.config.redisNamespace}:*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+          cursor = next;
+          for (const key of keys) out.set(key, await dumpKey(redis, key));
+        } while (cursor !== '0');
+      }
+    });
     return out;
   }
 
@@ -280,7 +284,8 @@ export class TestStack {
     if (this.ownsEmulator) await this.emulator.stop();
     if (this.ownsNamespace) {
       await dropDatabaseOn(this.pgAdminUrl, this.databaseName);
-      await deleteKeys(this.config.redisUrl, `${this.config.queuePrefix}*`);
+      await deleteKeys(this.config, `${this.config.queuePrefix}*`);
+      await deleteKeys(this.config, `${this.config.redisNamespace}:*`);
     }
   }
 }

@@ -1,0 +1,212 @@
+import type { ConnectionOptions } from 'bullmq';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+
+/** A Redis Cluster seed node (REDIS_CLUSTER_NODES). */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** A connection to the single Redis or to a Redis Cluster: the commands Flowgate uses work on both. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: REDIS_URL, or REDIS_CLUSTER_NODES (then REDIS_URL only lends its credentials). */
+export interface RedisTarget {
+  redisUrl: string;
+  redisClusterNodes: RedisNode[] | null;
+}
+
+/**
+ * Thrown when the Redis at REDIS_URL is a Redis Cluster node and REDIS_CLUSTER_NODES is not set
+ * (or the other way round): every keyed command would be answered MOVED. Not retryable: the
+ * configuration has to change.
+ */
+export class RedisModeMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisModeMismatchError';
+  }
+}
+
+/** What a connection is for; each role has its own retry policy. */
+export type RedisRole =
+  /** Commands and publishing: a request fails after 3 reconnection attempts instead of waiting forever. */
+  | 'commands'
+  /** The process's one subscriber: waits for the connection however long it takes. */
+  | 'subscriber'
+  /** BullMQ (queues, workers, schedulers): blocking commands, so no per-request retry limit. */
+  | 'queues'
+  /** A command-line tool: gives up after one attempt. */
+  | 'cli';
+
+const MAX_RETRIES: Record<RedisRole, number | null> = { commands: 3, subscriber: null, queues: null, cli: 1 };
+
+/**
+ * Between two reconnection attempts: 50 ms more each time, at most 2 s — ioredis's default for a
+ * single Redis, used for clusters and BullMQ's connections too.
+ */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 50, 2000);
+}
+
+export interface RedisConnectionsOptions {
+  target: RedisTarget;
+  /** Where connection errors are reported (each one reconnects by itself). */
+  logger: Logger;
+}
+
+/**
+ * The one place that opens Redis connections: a single Redis (ioredis `Redis`) or a Redis
+ * Cluster (ioredis `Cluster`), with the same reconnection policy and the same logging. Every
+ * part of Flowgate gets its connections here — the event bus, rate limits, BullMQ, the CLI —
+ * so a deployment moves to a cluster by setting REDIS_CLUSTER_NODES and nothing else.
+ *
+ * On a cluster, the subscriber uses sharded pub/sub (SSUBSCRIBE: one connection per primary,
+ * each channel on the shard that owns its slot), so a message travels to one shard instead of
+ * being broadcast over the cluster bus to every node.
+ */
+export class RedisConnections {
+  private readonly opened = new Set<RedisClient>();
+
+  constructor(private readonly options: RedisConnectionsOptions) {}
+
+  get isCluster(): boolean {
+    return this.options.target.redisClusterNodes !== null;
+  }
+
+  /** Pub/sub flavour the event bus uses: sharded on a cluster, classic on a single Redis. */
+  get pubSub(): 'sharded' | 'classic' {
+    return this.isCluster ? 'sharded' : 'classic';
+  }
+
+  /**
+   * A new connection for `role`, closed by `close()`. `name` appears in the logs of its errors.
+   * `extra` adds ioredis options (e.g. `lazyConnect`).
+   */
+  open(role: RedisRole, name: string, extra: RedisOptions = {}): RedisClient {
+    const client = this.create(role, extra);
+    client.on('error', (error: Error) => this.options.logger.warn({ err: error.message, connection: name }, `Redis ${name} connection error; reconnecting`));
+    this.opened.add(client);
+    client.once('end', () => this.opened.delete(client));
+    return client;
+  }
+
+  /**
+   * What BullMQ's `connection` option takes for `role`: on a single Redis, options (BullMQ
+   * opens and closes its own connections); on a cluster, a Cluster instance (BullMQ cannot build
+   * one from options). A Queue shares the instance it is given; a Worker duplicates it.
+   */
+  bullmq(name: string, extra: Pick<RedisOptions, 'enableAutoPipelining'> = {}): ConnectionOptions {
+    if (!this.isCluster) return { ...singleOptions(this.options.target.redisUrl), ...extra, retryStrategy: reconnectDelay, maxRetriesPerRequest: null };
+    return this.open('queues', name, { lazyConnect: true, ...extra });
+  }
+
+  /**
+   * Checks, on a throwaway connection that does not retry, that Redis answers and is what the
+   * configuration says (see `verify`). Used while a process starts, before its long-lived
+   * connections are opened.
+   */
+  async probe(timeoutMs = 3000): Promise<void> {
+    const { target } = this.options;
+    const first = target.redisClusterNodes?.[0];
+    const once: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false };
+    // On a cluster, one seed node is enough to read the cluster's state.
+    const probe = first ? new Redis({ ...credentials(target.redisUrl), host: first.host, port: first.port, ...once }) : new Redis(target.redisUrl, once);
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await this.verify(probe);
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /**
+   * Checks that `client` reaches what the configuration says: a single Redis for REDIS_URL, a
+   * cluster serving every slot for REDIS_CLUSTER_NODES. Throws RedisModeMismatchError when they
+   * disagree (not retryable: the configuration must change), anything else when Redis does not
+   * answer or the cluster is down (retryable). `/readyz` runs it on the process's connection.
+   */
+  async verify(client: RedisClient): Promise<void> {
+    const clusterEnabled = /^cluster_enabled:1/m.test(await client.info('cluster'));
+    if (!this.isCluster) {
+      if (clusterEnabled) {
+        throw new RedisModeMismatchError(
+          "REDIS_URL points at a Redis Cluster node: set REDIS_CLUSTER_NODES=host:port,… (the cluster's nodes) to use the cluster (a single-Redis connection is answered MOVED)",
+        );
+      }
+      return;
+    }
+    if (!clusterEnabled) throw new RedisModeMismatchError('REDIS_CLUSTER_NODES names a Redis that is not in cluster mode (cluster_enabled:0): use REDIS_URL for a single Redis');
+    const state = /^cluster_state:(\w+)/m.exec(String(await client.call('CLUSTER', 'INFO')))?.[1];
+    if (state !== 'ok') throw new Error(`the Redis Cluster does not serve every slot (cluster_state:${state ?? 'unknown'})`);
+  }
+
+  /** Closes every connection opened here that is still open. */
+  async close(): Promise<void> {
+    const clients = [...this.opened];
+    this.opened.clear();
+    // A lazy connection never used has nothing to say goodbye to (QUIT would connect it first).
+    await Promise.allSettled(
+      clients.map(async (client) => {
+        if (client.status === 'wait') client.disconnect();
+        else await client.quit().catch(() => client.disconnect());
+      }),
+    );
+  }
+
+  private create(role: RedisRole, extra: RedisOptions): RedisClient {
+    const { target } = this.options;
+    const perConnection: RedisOptions = {
+      maxRetriesPerRequest: MAX_RETRIES[role],
+      retryStrategy: reconnectDelay,
+      ...extra,
+    };
+    // Auto-pipelining sends the commands issued in one tick as one write: on for commands (and
+    // for queue producers, which ask for it); a worker's blocking commands must not wait behind it.
+    const { lazyConnect, enableAutoPipelining = role === 'commands', ...nodeOptions } = perConnection;
+    if (target.redisClusterNodes === null) return new Redis(target.redisUrl, { ...perConnection, enableAutoPipelining });
+    const maxRetries = MAX_RETRIES[role];
+    const options: ClusterOptions = {
+      clusterRetryStrategy(this: Cluster, attempt: number) {
+        // A single Redis fails the commands waiting for it after `maxRetriesPerRequest`
+        // reconnection attempts; a cluster would keep them in its offline queue for as long as
+        // it is unreachable (a request waiting on a rate-limit check would hang), so it does the same.
+        if (maxRetries !== null && attempt % (maxRetries + 1) === 0) {
+          (this as unknown as { flushQueue(error: Error): void }).flushQueue(new Error(`the Redis Cluster is unreachable (${attempt} reconnection attempts)`));
+        }
+        return reconnectDelay(attempt);
+      },
+      enableAutoPipelining,
+      shardedSubscribers: role === 'subscriber',
+      lazyConnect: lazyConnect ?? false,
+      redisOptions: { ...credentials(target.redisUrl), ...nodeOptions },
+    };
+    return new Cluster(
+      target.redisClusterNodes.map((node) => ({ host: node.host, port: node.port })),
+      options,
+    );
+  }
+}
+
+/** REDIS_URL as ioredis options: host, port, credentials, database. */
+function singleOptions(redisUrl: string): RedisOptions {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    ...credentials(redisUrl),
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** The username and password of REDIS_URL, if any (a cluster's nodes share them). */
+function credentials(redisUrl: string): Pick<RedisOptions, 'username' | 'password'> {
+  const url = new URL(redisUrl);
+  return {
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+  };
+}
