@@ -111,7 +111,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async (job: Job<OnboardingJobData>) => {
       if (job.name === onboardingStepJob.name) {
         const { onboardingId, stepKey } = onboardingStepJob.parse(job.data, job.id);
-        return options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+        return options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), job.attemptsMade > 0);
       }
       return options.orchestrator.advance(advanceOnboardingJob.parse(job.data, job.id).onboardingId);
     },

@@ -2,8 +2,8 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { deterministicId } from '../../domain/deterministic-id.js';
 import { generateFieldMappings, type ExploreNode } from '../../domain/mapping-generation.js';
-import { INLINE_STEP_KINDS, TERMINAL_ONBOARDING, type ForwardKind } from '../../domain/onboarding.js';
-import { onboardingResourceName, planUndo, STEP_OPERATIONS } from '../../domain/onboarding-plan.js';
+import { isInlineStep, TERMINAL_ONBOARDING, type ForwardKind } from '../../domain/onboarding.js';
+import { mayHaveCreated, onboardingResourceName, planUndo, sharedClassTitle, STEP_OPERATIONS, XDM_CLASS_STEP } from '../../domain/onboarding-plan.js';
 import type { OperationErrorInfo } from '../../domain/operation-error.js';
 import type { OperationType } from '../../domain/operations.js';
 import { specOf } from '../../domain/resource-specs.js';
@@ -11,14 +11,18 @@ import type { StripeResourcePath } from '../../domain/resource-types.js';
 import { exploreSchemaProblem } from '../../domain/xdm-from-explore.js';
 import { publicErrorOf } from '../../errors/public-errors.js';
 import type { Logger } from '../../logging/logger.js';
+import { platformName } from '../../platform/deterministic-names.js';
 import type { PlatformClient } from '../../platform/platform-client.js';
+import type { PlatformCallOptions } from '../../platform/platform-http.js';
+import { RECORD_BEHAVIOR_ID } from '../../platform/schema-registry.client.js';
 import type { EventBus } from '../../pubsub/event-bus.js';
 import { onboardingEvent, topics } from '../../pubsub/events.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow } from '../../store/onboarding-rows.js';
-import type { StepStart } from '../../store/onboarding.store.js';
+import type { InlineStepRow, StepStart } from '../../store/onboarding.store.js';
 import { newResource, type NewResource, type StepOperation } from '../../store/operation-ledger.js';
 import type { Store } from '../../store/store.js';
 import { enqueueOperation } from '../enqueue.js';
+import { createOrAdopt, deleteIgnoringMissing } from '../handlers/handler-support.js';
 import { requeueIfOrphaned } from '../reconciler.js';
 import { onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
 import { onboardingFinishedEvent } from '../webhooks/event-payloads.js';
@@ -59,7 +63,7 @@ interface Decision {
   leftBehind?: LeftBehind[];
 }
 
-const isInline = (kind: string) => (INLINE_STEP_KINDS as readonly string[]).includes(kind);
+const isInline = isInlineStep;
 
 /**
  * Drives onboardings. `advance()` is the whole state machine: under a row lock on the
@@ -158,17 +162,28 @@ export class OnboardingOrchestrator {
     return { announced: announce() };
   }
 
-  /** Runs an inline step (connection test, explore), records its outcome, then advances. */
-  async runInlineStep(onboardingId: string, key: string, finalAttempt: boolean): Promise<void> {
+  /**
+   * Runs an inline step (connection test, explore, the shared class and its undo), records its
+   * outcome, then advances. `redelivered`: an earlier delivery of this job may have run it.
+   */
+  async runInlineStep(onboardingId: string, key: string, finalAttempt: boolean, redelivered = false): Promise<void> {
     const { platform, store } = this.options;
     const step = await store.onboardings.inlineStep(onboardingId, key);
     if (!step || step.status !== 'RUNNING') return;
     const options = { sandbox: step.connection_sandbox, requestId: `${onboardingId}:${key}` };
     let result: Record<string, unknown> | null = null;
+    let platformId: string | null = null;
     let failure: OperationErrorInfo | null = null;
     try {
       if (!step.connection_platform_id) throw new Error('the base connection has no platform id');
-      if (step.kind === 'TEST_CONNECTION') {
+      if (step.kind === 'CREATE_XDM_CLASS') {
+        const mayExist = redelivered || step.attempts > 1 || step.result?.createSent === true;
+        if (!mayExist) await store.onboardings.markCreateSent(onboardingId, key);
+        platformId = await createSharedClass(platform, step, options, mayExist);
+        result = { classId: platformId };
+      } else if (step.kind === 'UNDO_CREATE_XDM_CLASS') {
+        result = { removed: await removeSharedClass(platform, step, options) };
+      } else if (step.kind === 'TEST_CONNECTION') {
         const ok = await platform.flowService.testConnection(step.connection_platform_id, options);
         if (!ok) failure = { code: 'PLATFORM_REJECTED', message: 'the Platform could not reach Stripe with this access token (connection test failed)', field: 'input.accessToken', retryable: false };
         else result = { result: true };
@@ -183,7 +198,7 @@ export class OnboardingOrchestrator {
       if (info.retryable && !finalAttempt) throw error; // BullMQ tries again with backoff
       failure = { ...info, retryable: false };
     }
-    await store.onboardings.recordInlineOutcome(onboardingId, key, failure ? { status: 'FAILED', result: null, error: failure } : { status: 'SUCCEEDED', result, error: null });
+    await store.onboardings.recordInlineOutcome(onboardingId, key, failure ? { status: 'FAILED', result: null, error: failure } : { status: 'SUCCEEDED', result, error: null, platformId });
     await this.advance(onboardingId, true);
   }
 
@@ -270,7 +285,7 @@ export class OnboardingOrchestrator {
           resource: s.stripe_resource as StripeResourcePath | null,
           resourceId: s.resource_id,
           // A failed create may still have left something (a lost answer): its undo looks it up by name.
-          created: (s.status === 'SUCCEEDED' || s.status === 'FAILED') && s.resource_id !== null,
+          created: mayHaveCreated({ kind: s.kind as ForwardKind, status: s.status, resourceId: s.resource_id }),
         })),
       );
       // Listed after the forward steps, last created first (the order they will mostly run in).
@@ -305,7 +320,8 @@ export class OnboardingOrchestrator {
       const leftBehind: LeftBehind[] = undo
         .filter((s) => s.status === 'FAILED')
         .map((s) => ({
-          resourceType: s.resource_type ?? 'UNKNOWN',
+          // The shared class is a part of the onboarding's schemas.
+          resourceType: s.resource_type ?? (s.kind === 'UNDO_CREATE_XDM_CLASS' ? 'XDM_SCHEMA' : 'UNKNOWN'),
           resourceId: s.resource_id ?? '',
           platformId: forward.find((f) => f.key === s.undoes)?.platform_id ?? null,
           reason: s.error?.message ?? 'the undo failed',
@@ -434,6 +450,7 @@ export class OnboardingOrchestrator {
         return upsert({ connectionId: onboarding.connection_id });
       case 'CREATE_XDM_SCHEMA':
         input.exploreSchemaJson = JSON.stringify((byKey(`${r}:explore`)?.result as { schema: unknown }).schema);
+        input.classId = byKey(XDM_CLASS_STEP)?.platform_id ?? undefined;
         return upsert({ description: `Stripe ${r} records, onboarded by Flowgate` });
       case 'CREATE_DATASET':
         return upsert({ stripeResource: null, schemaId: byKey(`${r}:xdm-schema`)!.resource_id });
@@ -475,6 +492,7 @@ export class OnboardingOrchestrator {
       }
       case 'TEST_CONNECTION':
       case 'EXPLORE':
+      case 'CREATE_XDM_CLASS':
         throw new Error(`step ${step.key} (${kind}) runs inline, not as an operation`);
     }
   }
@@ -521,6 +539,33 @@ export class OnboardingOrchestrator {
       this.options.logger.warn({ onboardingId: state.onboarding.id, err: (error as Error).message }, 'could not publish onboarding progress');
     });
   }
+}
+
+/**
+ * The record class an onboarding's schemas share, made once: looked up by its tagged title first
+ * when an earlier run of the step may have made it, and after an answer that may hide a success.
+ */
+async function createSharedClass(platform: PlatformClient, step: InlineStepRow, options: PlatformCallOptions, mayExist: boolean): Promise<string> {
+  const registry = platform.schemaRegistry;
+  const { name, tag } = sharedClassTitle(step.onboarding_name, step.onboarding_id);
+  const title = platformName(name, tag);
+  const klass = await createOrAdopt<{ $id: string }>(
+    { isRetry: mayExist },
+    {
+      find: () => registry.findClassesByTitle(title, options),
+      create: () => registry.createClass({ title, description: `Stripe records onboarded by Flowgate (${step.onboarding_name})`, behaviorId: RECORD_BEHAVIOR_ID }, options),
+    },
+  );
+  return klass.$id;
+}
+
+/** Removes the shared class (after every schema on it was removed): the recorded one, or the one its lost create left. */
+async function removeSharedClass(platform: PlatformClient, step: InlineStepRow, options: PlatformCallOptions): Promise<string[]> {
+  const registry = platform.schemaRegistry;
+  const { name, tag } = sharedClassTitle(step.onboarding_name, step.onboarding_id);
+  const ids = step.undoes_platform_id ? [step.undoes_platform_id] : (await registry.findClassesByTitle(platformName(name, tag), options)).map((c) => c.$id);
+  for (const id of ids) await deleteIgnoringMissing(() => registry.deleteClass(id, options));
+  return ids;
 }
 
 /** Job id of an inline step's attempt: one job per attempt, so a retried step gets a fresh job. */

@@ -114,7 +114,8 @@ export function inventoryCounts(inventory: PlatformInventory): Record<keyof Plat
 /** The counts a successful onboarding of `n` resources leaves (`withSchemas` false: into an existing dataset). */
 export function expectedCounts(n: number, withSchemas = true): Record<keyof PlatformInventory, number> {
   const s = withSchemas ? n : 0;
-  return { connections: 1, sourceConnections: n, targetConnections: n, flows: n, datasets: s, mappingSets: n, schemas: s, fieldGroups: s, classes: s };
+  // One record class per onboarding, shared by its schemas.
+  return { connections: 1, sourceConnections: n, targetConnections: n, flows: n, datasets: s, mappingSets: n, schemas: s, fieldGroups: s, classes: s > 0 ? 1 : 0 };
 }
 
 /** Growth of the emulator's per-kind totals (whatever the names) between two readings. */
