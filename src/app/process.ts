@@ -6,6 +6,7 @@ import { OnboardingOrchestrator } from '../jobs/onboarding/orchestrator.js';
 import { WebhookDispatcher } from '../jobs/webhooks/webhook-dispatcher.js';
 import { WebhookSender } from '../jobs/webhooks/webhook-sender.js';
 import type { Logger } from '../logging/logger.js';
+import { RedisCallBudget } from '../platform/call-budget.js';
 import { createPlatformClient, type PlatformClient } from '../platform/platform-client.js';
 import { EventBus } from '../pubsub/event-bus.js';
 import { ExploreService } from '../services/explore.service.js';
@@ -78,6 +79,8 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     clientSecret: config.platform.clientSecret,
     orgId: config.platform.orgId,
     sandbox: config.platform.sandbox,
+    // One allowance per org and sandbox for every gateway and worker process sharing this Redis.
+    budget: new RedisCallBudget({ redis, callsPerSecond: config.platformCallsPerSecond, orgId: config.platform.orgId, prefix: config.queuePrefix, logger }),
     logger: {
       debug: (o: object, m?: string) => logger.debug(o, m),
       info: (o: object, m?: string) => logger.info(o, m),

@@ -1,3 +1,4 @@
+import type { CallBudget } from './call-budget.js';
 import { CatalogClient } from './catalog.client.js';
 import { DataPrepClient } from './data-prep.client.js';
 import { FlowServiceClient } from './flow-service.client.js';
@@ -31,6 +32,8 @@ export interface PlatformClientOptions {
   connections?: number;
   /** pino-like; default silent. */
   logger?: PlatformLogger;
+  /** Calls per second per org and sandbox, shared with every process (see `RedisCallBudget`); default unlimited. */
+  budget?: CallBudget;
 }
 
 /** The Platform client: one service client per API over one HTTP core and one token provider. */
@@ -73,6 +76,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     logger: options.logger,
     dispatcher: agent,
     knownSecrets: [options.clientSecret],
+    budget: options.budget,
   });
   return {
     flowService: new FlowServiceClient({ http }),

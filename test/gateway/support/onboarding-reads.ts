@@ -21,10 +21,10 @@ export function onboardStripe(stack: TestStack, input: Record<string, unknown>, 
 }
 
 /** Polls `onboarding(id)` until it reaches a terminal status. */
-export async function waitForOnboarding(stack: TestStack, id: string, timeoutMs = 60_000): Promise<any> {
+export async function waitForOnboarding(stack: TestStack, id: string, timeoutMs = 60_000, headers: Record<string, string> = {}): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { onboarding } = await stack.data(`query($id: ID!) { onboarding(id: $id) { ${ONBOARDING_FIELDS} } }`, { id });
+    const { onboarding } = await stack.data(`query($id: ID!) { onboarding(id: $id) { ${ONBOARDING_FIELDS} } }`, { id }, headers);
     if (onboarding && TERMINAL_ONBOARDING.includes(onboarding.status)) return onboarding;
     if (Date.now() > deadline) throw new Error(`onboarding ${id} did not finish: ${JSON.stringify(onboarding)}`);
     await new Promise((r) => setTimeout(r, 100));
