@@ -30,7 +30,7 @@ export interface RedisCallBudgetOptions {
   /** Keeps deployments sharing a Redis apart (the queue prefix). Default `flowgate`. */
   prefix?: string;
   /**
-   * Added to the one-second window (default 100 ms): a call is counted when it is let go, and
+   * Added to the one-second window (default 150 ms): a call is counted when it is let go, and
    * reaches the Platform some milliseconds later, by a delay that varies with the load of both
    * ends; without a margin two calls a second apart here could arrive less than a second apart there.
    */
@@ -86,7 +86,7 @@ export class RedisCallBudget implements CallBudget {
 
   constructor(private readonly options: RedisCallBudgetOptions) {
     if (!Number.isInteger(options.callsPerSecond) || options.callsPerSecond < 1) throw new RangeError('callsPerSecond must be an integer ≥ 1');
-    this.windowMs = 1000 + (options.marginMs ?? 100);
+    this.windowMs = 1000 + (options.marginMs ?? 150);
     this.redisTimeoutMs = options.redisTimeoutMs ?? 1000;
     this.prefix = options.prefix ?? 'flowgate';
   }

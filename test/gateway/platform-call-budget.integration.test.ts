@@ -61,12 +61,16 @@ describe('the shared Platform call budget (two worker processes)', () => {
     arrivals.sort((a, b) => a - b);
     // The busiest window of one second, wherever it starts.
     let busiest = 0;
+    let busiestFrom = 0;
     for (let i = 0, j = 0; j < arrivals.length; j++) {
       while (arrivals[j]! - arrivals[i]! >= 1000) i++;
-      busiest = Math.max(busiest, j - i + 1);
+      if (j - i + 1 > busiest) [busiest, busiestFrom] = [j - i + 1, arrivals[i]!];
     }
     assert.ok(arrivals.length >= 4 * 20, `the onboardings made their calls (${arrivals.length})`);
-    assert.ok(busiest <= BUDGET, `at most ${BUDGET} calls arrived within one second (the busiest second had ${busiest})`);
+    assert.ok(
+      busiest <= BUDGET,
+      `at most ${BUDGET} calls arrived within one second (the busiest second had ${busiest}: ${arrivals.filter((a) => a >= busiestFrom && a < busiestFrom + 1000).map((a) => a - busiestFrom)} ms)`,
+    );
     // The budget was what held them back: without it they come far faster (5 ms each, 2 workers).
     assert.ok(busiest >= BUDGET - 3, `the busiest second used the budget (${busiest})`);
     const spanMs = arrivals.at(-1)! - arrivals[0]!;
@@ -93,7 +97,8 @@ describe('the shared Platform call budget (two worker processes)', () => {
     await stack.control('DELETE', '/faults');
 
     const calls = await platformCalls();
-    const inPause = (r: Logged) => Date.parse(r.time) > throttledAt + 20 && Date.parse(r.time) < throttledAt + 1950;
+    // A call let go just before the worker that got the 429 recorded the pause may still arrive in its first moments.
+    const inPause = (r: Logged) => Date.parse(r.time) > throttledAt + 100 && Date.parse(r.time) < throttledAt + 1950;
     const heldDuringPause = calls.filter((r) => r.sandbox === 'prod' && inPause(r));
     assert.deepEqual(
       heldDuringPause.map((r) => `${r.time} ${r.method} ${r.path}`),
