@@ -21,7 +21,7 @@ function ledger(statuses: Record<string, StepStatus> = {}, options: Partial<Pick
   return { status: options.status ?? 'RUNNING', rollbackOnFailure: options.rollbackOnFailure ?? true, steps };
 }
 
-const done = (...keys: string[]) => Object.fromEntries(keys.map((k) => [k, 'SUCCEEDED' as StepStatus]));
+const done = (...keys: string[]): Record<string, StepStatus> => Object.fromEntries(keys.map((k) => [k, 'SUCCEEDED']));
 
 describe('decide (the onboarding saga)', () => {
   it('starts with the base connection alone, and goes RUNNING', () => {
@@ -67,7 +67,7 @@ describe('decide (the onboarding saga)', () => {
     it('with rollback plans one undo per thing made (the failed create too), last made first, and cancels what never ran', () => {
       const d = decide(ledger({ ...done('connection:create', 'connection:test', 'xdm-class', 'charges:explore', 'charges:source-connection', 'charges:xdm-schema'), 'charges:dataset': 'FAILED' }));
       assert.equal(d.action, 'roll-back');
-      const plan = d as Extract<typeof d, { action: 'roll-back' }>;
+      const plan = d;
       assert.deepEqual(
         plan.undo.map((u) => u.undoes),
         ['charges:dataset', 'charges:xdm-schema', 'charges:source-connection', 'xdm-class', 'connection:create'],
@@ -118,7 +118,7 @@ describe('decide (the onboarding saga)', () => {
       const d = decide(cancelled);
       assert.equal(d.action, 'roll-back');
       assert.deepEqual(
-        (d as Extract<typeof d, { action: 'roll-back' }>).undo.map((u) => u.key),
+        d.undo.map((u) => u.key),
         ['undo:connection:create'],
       );
     });
