@@ -50,7 +50,7 @@ export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx
           create: () => registry.createClass({ title: titles.klass, description, behaviorId: RECORD_BEHAVIOR_ID }, options),
         });
     if (!sharedClassId) undo.push({ what: `class ${klass.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteClass(klass.$id, options)) });
-    await ctx.progress(0.4, 'class ready; creating the field group');
+    await ctx.progress(0.4, sharedClassId ? 'shared class given; creating the field group' : 'class created; creating the field group');
 
     const fieldGroup = await createOrAdopt<{ $id: string }>(ctx, {
       find: () => registry.findFieldGroupsByTitle(titles.fieldGroup, options),
