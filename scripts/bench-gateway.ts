@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   const emulator = await spawnEmulator();
   const stack = await TestStack.start({ roles: { gateway: false, worker: false }, sharedEmulator: emulator, env: { LOG_LEVEL: 'warn' } });
   // One caller sends thousands of mutations a minute here: the per-caller limit would measure itself.
-  const childEnv = { NODE_ENV: process.env.NODE_ENV ?? 'production', DATABASE_POOL_SIZE: '30', RATE_LIMIT_MUTATIONS_PER_MINUTE: '100000000' };
+  const childEnv: Record<string, string> = { NODE_ENV: process.env.NODE_ENV ?? 'production', DATABASE_POOL_SIZE: '30', RATE_LIMIT_MUTATIONS_PER_MINUTE: '100000000' };
+  // BENCH_CPU_PROF=<dir>: gateway and worker write V8 CPU profiles there when they stop (open them in Chrome's DevTools).
+  if (process.env.BENCH_CPU_PROF) childEnv.CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
   const gateway = await spawnFlowgate('gateway', stack, childEnv);
   const worker = await spawnFlowgate('worker', stack, { ...childEnv, WORKER_CONCURRENCY: '50' });
   try {

@@ -222,13 +222,17 @@ async function singleRun(stack: TestStack, client: GraphQLClient, index: number)
     if (key === undefined) unattributed++;
     else calls.set(key, [...(calls.get(key) ?? []), request]);
   }
-  const chain = longestChain(run.steps, (key) => calls.get(key) ?? []);
+  // A step's chain calls are the ones it waited for: answered before it was recorded (the dataset's
+  // version is read after its step is recorded, off the chain).
+  const finishedAt = new Map(run.steps.map((step) => [step.key, step.finishedAt ? Date.parse(step.finishedAt) : Infinity]));
+  const waitedFor = (key: string) => (calls.get(key) ?? []).filter((r) => Date.parse(r.time) + r.durationMs <= finishedAt.get(key)! + 5);
+  const chain = longestChain(run.steps, waitedFor);
   const handOverMs = new Map<string, number>();
   const betweenCallsMs = new Map<string, number>();
   const startOf = (r: LoggedRequest) => Date.parse(r.time);
   const endOf = (r: LoggedRequest) => Date.parse(r.time) + r.durationMs;
   for (const step of run.steps) {
-    const own = (calls.get(step.key) ?? []).sort((x, y) => startOf(x) - startOf(y));
+    const own = waitedFor(step.key).sort((x, y) => startOf(x) - startOf(y));
     if (own.length === 0) continue;
     const depsEnd = Math.max(...step.dependsOn.flatMap((d) => (calls.get(d) ?? []).map(endOf)));
     // own is not empty (checked above), and r is own[i + 1], so own[i] is the call before it.

@@ -62,6 +62,22 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now + 1)
 `;
 
+/**
+ * Moves a granted call's entry to the moment it is sent (Redis' clock now), if it is still in
+ * the window. A process may be held up between Redis granting a call and reading the answer (a
+ * busy machine deschedules it); counting the send instead of the grant keeps the window true to
+ * what the Platform sees. ARGV: the entry, the window in ms.
+ */
+const SENT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+return now
+`;
+
 /** Sets the pause unless a later one is set. ARGV: the pause in ms. */
 const PAUSE = `
 local t = redis.call('TIME')
@@ -74,7 +90,7 @@ return untilMs
 
 /**
  * A call budget kept in Redis: at most `callsPerSecond` calls per org and sandbox in any window of
- * one second (plus the margin), counted across every process. Both keys of an org and sandbox
+ * one second (plus the margin), counted across every process, each call at the moment it is sent. Both keys of an org and sandbox
  * share a hash tag (one Cluster slot). If Redis cannot answer, calls go ahead (logged): the
  * Platform's own throttle, and the client's retries of its 429s, still hold.
  */
@@ -93,9 +109,15 @@ export class RedisCallBudget implements CallBudget {
 
   async acquire(sandbox: string, signal?: AbortSignal): Promise<void> {
     const keys = this.keys(sandbox);
+    const entry = randomUUID();
     for (;;) {
-      const wait = await this.run(ACQUIRE, [keys.window, keys.pause], [this.options.callsPerSecond, this.windowMs, randomUUID()]);
-      if (wait === null || wait <= 0) return;
+      const wait = await this.run(ACQUIRE, [keys.window, keys.pause], [this.options.callsPerSecond, this.windowMs, entry]);
+      if (wait === null) return;
+      if (wait <= 0) {
+        // Not awaited: written in this tick, as the caller sends its request in this tick too.
+        void this.run(SENT, [keys.window], [entry, this.windowMs]);
+        return;
+      }
       await abortableSleep(wait, signal);
     }
   }
