@@ -159,7 +159,6 @@ export class OnboardingResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const id = String((args as { id: unknown }).id);
-      const updatedAt = (view: OnboardingView) => Date.parse(String(view.onboarding.updated_at));
       const stepsOf = (view: OnboardingView) => view.steps.map((s) => `${String(s.key)}:${String(s.status)}:${String(s.attempts)}`).join();
       return currentThenLive<OnboardingView>({
         subscribe: () => ctx.bus.subscribeWithGaps(topics.onboarding(id)),
@@ -168,8 +167,9 @@ export class OnboardingResolver {
           if (!state) throw new NotFoundError('Onboarding', id, 'id');
           return onboardingEvent(state);
         },
-        isStale: (message, last) => updatedAt(message) < updatedAt(last),
-        isSame: (current, last) => updatedAt(current) === updatedAt(last) && stepsOf(current) === stepsOf(last),
+        // Versions, not timestamps: updated_at is a transaction's start and steps change without it.
+        isStale: (message, last) => message.onboarding.version < last.onboarding.version,
+        isSame: (current, last) => current.onboarding.version === last.onboarding.version && stepsOf(current) === stepsOf(last),
       });
     },
   })

@@ -53,6 +53,7 @@ export function toOnboarding(state: OnboardingView): Onboarding {
     createdAt,
     updatedAt: date(o.updated_at)!,
     finishedAt: date(o.finished_at),
+    version: o.version,
     connectionId: o.connection_id,
     sandbox: o.sandbox,
   });

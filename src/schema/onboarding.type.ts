@@ -52,6 +52,11 @@ export class Onboarding {
   @Field(() => Date, { description: 'When it was requested.' }) createdAt!: Date;
   @Field(() => Date, { description: 'When its ledger last changed.' }) updatedAt!: Date;
   @Field(() => Date, { description: 'When it reached a final status.', nullable: true }) finishedAt!: Date | null;
+  @Field(() => Int, {
+    description:
+      'Grows with every recorded change of the onboarding or its steps: of two states, the one with the higher version is the newer (`onboardingProgress` never sends a lower one after a higher one).',
+  })
+  version!: number;
 
   connectionId!: string;
   sandbox!: string;

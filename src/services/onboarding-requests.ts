@@ -1,3 +1,4 @@
+import { addWithin } from '../jobs/enqueue.js';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { planSteps, type PlannedStep } from '../domain/onboarding-plan.js';
@@ -99,11 +100,13 @@ export class OnboardingRequests {
 
   /** Asks a worker to advance the saga (after start, retry or cancel). Failure is logged: the sweep picks it up. */
   async kick(onboardingId: string): Promise<void> {
-    await this.options.queue
-      .add(advanceOnboardingJob.name, advanceOnboardingJob.data({ onboardingId }), { jobId: `${onboardingId}.advance.${Date.now()}`, removeOnComplete: true, removeOnFail: true })
-      .catch((error) => {
-        this.options.logger.warn({ onboardingId, err: (error as Error).message }, 'could not enqueue the onboarding; the sweep will start it');
-      });
+    await addWithin(
+      () =>
+        this.options.queue.add(advanceOnboardingJob.name, advanceOnboardingJob.data({ onboardingId }), { jobId: `${onboardingId}.advance.${Date.now()}`, removeOnComplete: true, removeOnFail: true }),
+      { onboardingId },
+      this.options.logger,
+      'the onboarding sweep will start it',
+    );
   }
 
   /** Announces an onboarding that ended outside the saga (cancelled without rollback) to webhooks. */

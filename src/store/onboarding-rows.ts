@@ -27,6 +27,8 @@ export interface OnboardingRow {
   created_at: Date;
   updated_at: Date;
   finished_at: Date | null;
+  /** Bumped by every pass that records a change (under the row lock): the order of its states. */
+  version: number;
 }
 
 /** An `onboarding_steps` row. */

@@ -83,10 +83,22 @@ export class OnboardingStore {
 
   async load(id: string, sandbox?: string): Promise<OnboardingState | null> {
     if (!isUuid(id)) return null;
-    const onboarding = (await this.pool.query<OnboardingRow>('SELECT * FROM onboardings WHERE id = $1', [id])).rows[0];
-    if (!onboarding || (sandbox !== undefined && onboarding.sandbox !== sandbox)) return null;
-    const steps = (await this.pool.query<StepRow>('SELECT * FROM onboarding_steps WHERE onboarding_id = $1 ORDER BY position, key', [id])).rows;
-    return { onboarding, steps };
+    // Both reads in one snapshot: read one after the other, a step recorded in between would be
+    // shown under the version before it, and a subscriber would then take the message that
+    // really has that version for news and see the step go back. (The id is checked to be a
+    // UUID above: the simple protocol that allows several statements takes no parameters.)
+    const state = await inTransaction<OnboardingState | null>(
+      this.pool,
+      async (_client, [, read, steps]) => {
+        const onboarding = (read as pg.QueryResult<OnboardingRow>).rows[0];
+        return onboarding ? { onboarding, steps: (steps as pg.QueryResult<StepRow>).rows } : null;
+      },
+      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+       SELECT * FROM onboardings WHERE id = '${id}';
+       SELECT * FROM onboarding_steps WHERE onboarding_id = '${id}' ORDER BY position, key`,
+    );
+    if (!state || (sandbox !== undefined && state.onboarding.sandbox !== sandbox)) return null;
+    return state;
   }
 
   /** One page of a sandbox's onboardings with their steps, newest first. */
@@ -224,9 +236,18 @@ export class OnboardingStore {
     key: string,
     outcome: { status: Extract<StepStatus, 'SUCCEEDED' | 'FAILED'>; result: Record<string, unknown> | null; error: OperationErrorInfo | null; platformId?: string | null },
   ): Promise<boolean> {
+    // One statement that first takes the onboarding's row lock and bumps its version (the
+    // uncorrelated EXISTS runs before any step row is locked: the same lock order as a pass), so
+    // a pass never publishes a state that this outcome has already overtaken, and the state a
+    // new subscriber reads is newer than any message still on its way.
     const result = await this.pool.query(
-      `UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, platform_id = COALESCE($6, platform_id), finished_at = now(), updated_at = now()
-       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`,
+      `WITH bumped AS (
+         UPDATE onboardings SET version = version + 1
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING')
+         RETURNING id
+       )
+       UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, platform_id = COALESCE($6, platform_id), finished_at = now(), updated_at = now()
+       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' AND EXISTS (SELECT 1 FROM bumped)`,
       [onboardingId, key, outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error === null ? null : JSON.stringify(outcome.error), outcome.platformId ?? null],
     );
     return (result.rowCount ?? 0) > 0;
@@ -307,7 +328,8 @@ export class OnboardingStore {
       `UPDATE onboardings SET status = $2::"OnboardingStatus", progress = $3, current_step = $4,
               error = CASE WHEN $5::boolean THEN $6::jsonb ELSE error END,
               left_behind = COALESCE($7::jsonb, left_behind),
-              finished_at = CASE WHEN $8::boolean THEN COALESCE(finished_at, now()) ELSE NULL END, updated_at = now()
+              finished_at = CASE WHEN $8::boolean THEN COALESCE(finished_at, now()) ELSE NULL END, updated_at = now(),
+              version = version + 1
        WHERE id = $1 RETURNING *`,
       [
         onboardingId,
@@ -364,7 +386,7 @@ export class OnboardingStore {
         `UPDATE onboarding_steps SET status = 'PENDING', error = NULL, finished_at = NULL, updated_at = now() WHERE onboarding_id = $1 AND undoes IS NULL AND status IN ('FAILED', 'CANCELLED')`,
         [id],
       );
-      await client.query(`UPDATE onboardings SET status = 'RETRYING', error = NULL, finished_at = NULL, updated_at = now() WHERE id = $1`, [id]);
+      await client.query(`UPDATE onboardings SET status = 'RETRYING', error = NULL, finished_at = NULL, updated_at = now(), version = version + 1 WHERE id = $1`, [id]);
       return true;
     });
   }
@@ -376,7 +398,8 @@ export class OnboardingStore {
       if (!row || ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED', 'ROLLING_BACK'].includes(row.status)) return new Rollback(false);
       await client.query(`UPDATE onboarding_steps SET status = 'CANCELLED', updated_at = now() WHERE onboarding_id = $1 AND status = 'PENDING'`, [id]);
       await client.query(
-        `UPDATE onboardings SET status = $2::"OnboardingStatus", error = $3::jsonb, finished_at = CASE WHEN $2 = 'CANCELLED' THEN now() ELSE NULL END, updated_at = now() WHERE id = $1`,
+        `UPDATE onboardings SET status = $2::"OnboardingStatus", error = $3::jsonb, finished_at = CASE WHEN $2 = 'CANCELLED' THEN now() ELSE NULL END, updated_at = now(),
+                version = version + 1 WHERE id = $1`,
         [id, rollback ? 'ROLLING_BACK' : 'CANCELLED', JSON.stringify({ code: 'CANCELLED', message: 'cancelled by the user', retryable: false } satisfies OperationErrorInfo)],
       );
       return true;

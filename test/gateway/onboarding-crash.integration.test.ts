@@ -97,6 +97,12 @@ const blockAt = (method: string, path: string, blockOn: NonNullable<KillPoint['b
 const LOCK_RESOURCE_OF_STEP = 'SELECT 1 FROM resources WHERE id = (SELECT resource_id FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2) FOR UPDATE';
 /** Blocks every advance of the saga (it runs under this row lock). */
 const LOCK_ONBOARDING = 'SELECT 1 FROM onboardings WHERE id = $1 FOR UPDATE';
+/**
+ * Blocks the pass that starts this step (its dependency's pass), but not the recording of the
+ * dependency's own outcome (which takes the onboarding's row lock to bump its version): the way
+ * to stop a worker after a result is committed and before the saga has advanced on it.
+ */
+const LOCK_STEP = 'SELECT 1 FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2 FOR UPDATE';
 const STEP_OPERATION_SUCCEEDED = `SELECT 1 FROM onboarding_steps s JOIN operations o ON o.id = s.operation_id WHERE s.onboarding_id = $1 AND s.key = $2 AND o.status = 'SUCCEEDED'`;
 const STEP_SUCCEEDED = `SELECT 1 FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2 AND status = 'SUCCEEDED'`;
 
@@ -395,7 +401,8 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
       },
       {
         label: 'customers:explore — its result recorded; the worker dies advancing the saga',
-        ...blockAt('GET', `${FLOW}/connections/*/explore`, { lock: LOCK_ONBOARDING, params: theOnboarding, ready: STEP_SUCCEEDED, readyParams: stepKey('customers:explore') }),
+        // One step at a time: the pass after explore starts the source connection (it comes before the schema in the ledger).
+        ...blockAt('GET', `${FLOW}/connections/*/explore`, { lock: LOCK_STEP, params: stepKey('customers:source-connection'), ready: STEP_SUCCEEDED, readyParams: stepKey('customers:explore') }),
       },
       {
         label: 'customers:dataset — the dataset exists; the worker dies committing it',

@@ -250,4 +250,48 @@ describe('when Redis loses everything while acknowledged work is unfinished (pri
     await assertDoneExactlyOnce(batch, before);
     await assertSubscribersCaughtUp(batch, await watching);
   });
+
+  // Regression: BullMQ's connection queues commands while Redis is unreachable, so a mutation
+  // whose commit had succeeded waited for Redis until REQUEST_TIMEOUT_SECONDS and was answered
+  // 503 — acknowledged work reported as refused.
+  it('while Redis is down: acknowledges mutations and onboardings (QUEUED) and answers queries instead of hanging; the work finishes once Redis is back', async (t: TestContext) => {
+    await stack.control('DELETE', '/faults');
+    const before = await emulatorCounts(stack);
+    await redis.stop();
+    const downAt = Date.now();
+    const names = Array.from({ length: 5 }, (_, i) => uniqueName(`while down ${i}`));
+    const created = await Promise.all(
+      names.map((name) => stack.gql(`mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id status } }`, { input: { name, accessToken: STRIPE_KEY } })),
+    );
+    const onboarded = await Promise.all(
+      [0, 1].map((i) => onboardStripe(stack, { name: uniqueName(`while down onboarding ${i}`), accessToken: STRIPE_KEY, resources: ['CHARGES'], schedule: { frequency: 'HOUR', interval: 1 } })),
+    );
+    const listed = await stack.gql('{ connections(first: 5) { totalCount } }');
+    const answeredMs = Date.now() - downAt;
+    for (const answer of [...created, ...onboarded, listed]) assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    assert.deepEqual(
+      created.map((c) => c.data.createConnection.status),
+      names.map(() => 'QUEUED'),
+    );
+    const batch: Batch = { operationIds: created.map((c) => c.data.createConnection.id), onboardingIds: onboarded.map((o) => o.data.onboardStripe.id), connectionNames: names };
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const backAt = Date.now();
+    await redis.launch();
+    const schedulersMs = await waitForSchedulers(backAt);
+    const tookMs = await waitUntilAllFinished(batch, backAt);
+    t.diagnostic(`7 mutations answered in ${answeredMs} ms with Redis down; once it was back, schedulers after ${schedulersMs} ms, everything finished after ${tookMs} ms`);
+    const statuses = await operationStatuses();
+    assert.deepEqual(
+      batch.operationIds.map((id) => statuses.get(id)),
+      batch.operationIds.map(() => 'SUCCEEDED'),
+    );
+    for (const id of batch.onboardingIds) {
+      const { onboarding } = await stack.data(`query($id: ID!) { onboarding(id: $id) { status error { code message } } }`, { id });
+      assert.equal(onboarding.status, 'SUCCEEDED', JSON.stringify(onboarding.error));
+    }
+    const growth = countsGrowth(before, await emulatorCounts(stack));
+    assert.equal(growth.connections, 5 + 2, 'each connection once on the Platform');
+    assert.equal(growth.flows, 2, 'each dataflow once on the Platform');
+  });
 });

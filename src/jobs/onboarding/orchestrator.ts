@@ -101,8 +101,8 @@ export class OnboardingOrchestrator {
     }
     const entry = { again: false, recorded: stepRecorded, done: Promise.resolve() };
     entry.done = (async () => {
-      // A further pass starts as soon as the previous one committed; its jobs and state go out
-      // while the next pass runs (states in pass order).
+      // A further pass starts as soon as the previous one committed; its jobs go out while the
+      // next pass runs (each pass published its state under the row lock).
       let announced: Promise<void> = Promise.resolve();
       try {
         do {
@@ -124,7 +124,8 @@ export class OnboardingOrchestrator {
 
   /**
    * One pass of the state machine (see the class comment). Resolves once it committed, with
-   * `announced`: its jobs enqueued and, after `previous` (the earlier pass's), its state published.
+   * `announced`: its jobs enqueued after `previous` (the earlier pass's); its state was
+   * published before the commit.
    */
   private async advanceOnce(onboardingId: string, stepRecorded: boolean, previous: Promise<void>): Promise<{ announced: Promise<void> }> {
     let started: StartedWork = { operations: [], inline: [] };
@@ -139,6 +140,11 @@ export class OnboardingOrchestrator {
       if (changed || next || stepRecorded) {
         const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind);
         state = { onboarding: updated, steps };
+        // Published under the row lock, before the commit: passes on other workers wait for the
+        // lock, so subscribers hear states in version order. After the commit, two workers'
+        // messages could cross and a subscriber would see a step go back (or skip RUNNING). A
+        // commit that fails after this is rare; the next pass publishes the state that holds.
+        await this.publish(state);
       }
     });
     if (passed === null) return { announced: previous };
@@ -153,7 +159,6 @@ export class OnboardingOrchestrator {
         ...started.operations.map((operationId) => enqueueOperation(this.options.operationsQueue, operationId, this.options.logger)),
       ]);
       await previous;
-      if (state) await this.publish(state);
       const finished: OnboardingState | null = state;
       if (finished && TERMINAL_ONBOARDING.includes(finished.onboarding.status)) await this.options.webhooks?.emit([onboardingFinishedEvent(finished.onboarding)]);
       if (state && this.waitingForBudget.size > 0) {

@@ -74,7 +74,7 @@ const TERMINAL_OPERATION = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 const TERMINAL_ONBOARDING = ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED'];
 /** The step transitions a subscriber may see from one message to the next (repeats collapsed). */
 const STEP_TRANSITIONS = new Set(['PENDING>RUNNING', 'PENDING>SKIPPED', 'PENDING>CANCELLED', 'RUNNING>SUCCEEDED', 'RUNNING>FAILED', 'RUNNING>CANCELLED']);
-const PROGRESS = `subscription($id: ID!) { onboardingProgress(id: $id) { id status progress updatedAt steps { key status } } }`;
+const PROGRESS = `subscription($id: ID!) { onboardingProgress(id: $id) { id status progress version steps { key status } } }`;
 const QUERIES = [
   '{ connections(first: 10) { totalCount edges { node { id name state } } } }',
   '{ operations(first: 10) { edges { node { id status type progress } } pageInfo { hasNextPage endCursor } } }',
@@ -353,10 +353,11 @@ function subscriberProblem(messages: any[], finalStatus: string | undefined): st
   if (states.length === 0) return 'no message';
   for (let i = 1; i < states.length; i++) {
     if (states[i].progress < states[i - 1].progress) return `progress went back at message ${i}`;
-    if (Date.parse(states[i].updatedAt) < Date.parse(states[i - 1].updatedAt)) return `message ${i} is older than the one before`;
+    if (states[i].version < states[i - 1].version) return `message ${i} (version ${states[i].version}) is older than the one before (${states[i - 1].version})`;
     for (const step of states[i].steps) {
       const before = states[i - 1].steps.find((s: any) => s.key === step.key)?.status;
-      if (before && before !== step.status && !STEP_TRANSITIONS.has(`${before}>${step.status}`)) return `${step.key} went ${before} → ${step.status} between messages ${i - 1} and ${i}`;
+      if (before && before !== step.status && !STEP_TRANSITIONS.has(`${before}>${step.status}`))
+        return `${step.key} went ${before} → ${step.status} between messages ${i - 1} and ${i} (versions ${states[i - 1].version} → ${states[i].version})`;
     }
   }
   const last = states[states.length - 1];

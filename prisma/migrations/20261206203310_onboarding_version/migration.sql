@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "onboardings" ADD COLUMN     "version" INTEGER NOT NULL DEFAULT 0;
+
