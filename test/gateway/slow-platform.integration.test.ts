@@ -25,17 +25,36 @@ describe('a slow Platform', () => {
     return (body as { items: unknown[] }).items.length;
   };
 
-  it('keeps acknowledging mutations and answering queries while every Platform call takes 5 s, and the operations finish', async () => {
+  it('keeps acknowledging mutations and answering queries while every Platform call takes 5 s, and the operations finish', async (t) => {
+    const LIST = '{ connections(first: 20) { totalCount } operations(first: 20) { totalCount } }';
+    /** Query latencies, sequential, for the README's figure (reported, not asserted: timing belongs in benchmarks). */
+    const timeQueries = async (n: number) => {
+      const ms: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const started = performance.now();
+        const result = await stack.gql(LIST);
+        ms.push(performance.now() - started);
+        assert.equal(result.errors, undefined);
+      }
+      return ms;
+    };
+    const normal = await timeQueries(50);
     await stack.control('POST', '/faults', { path: '/data/*', latencyMs: 5000 });
     try {
       const queued = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.data(CREATE, { input: { name: `slow ${i}`, accessToken: KEY } })));
       assert.ok(queued.every((q) => q.createConnection.status === 'QUEUED'));
       // The gateway reads PostgreSQL only: lists keep answering while the workers wait on the Platform.
       for (let i = 0; i < 20; i++) {
-        const result = await stack.gql('{ connections(first: 20) { totalCount } operations(first: 20) { totalCount } }');
+        const result = await stack.gql(LIST);
         assert.equal(result.errors, undefined);
         assert.ok(result.data.connections.totalCount >= 10);
       }
+      const slow = await timeQueries(50);
+      const summary = (ms: number[]) => {
+        const sorted = [...ms].sort((a, b) => a - b);
+        return `p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, p99 ${sorted[Math.ceil(sorted.length * 0.99) - 1]!.toFixed(1)} ms`;
+      };
+      t.diagnostic(`list queries: ${summary(normal)} before; ${summary(slow)} while 10 creates wait on a 5 s Platform`);
       const done = await Promise.all(queued.map((q) => stack.waitForOperation(q.createConnection.id, 90_000)));
       assert.deepEqual(
         done.map((d) => d.status),

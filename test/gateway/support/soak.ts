@@ -215,28 +215,35 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // Onboardings spread over the first half of the run, each watched by its share of the subscribers.
     const perOnboarding = Math.max(1, Math.round(options.subscribers / Math.max(1, options.onboardings)));
+    // Each onboarding is sent at its time, whether or not the ones before were answered yet: a
+    // slow answer under load must not thin out the load itself.
+    const onboardOne = async (i: number) => {
+      const url = gatewayUrls[i % gatewayUrls.length]!;
+      const id = await mutate(
+        url,
+        ONBOARD,
+        {
+          name: `Soak ${i} ${randomUUID().slice(0, 8)}`,
+          accessToken: `sk_test_Soak${randomUUID().replace(/-/g, '')}`,
+          resources: options.resources,
+          schedule: { frequency: 'HOUR', interval: 1 },
+          idempotencyKey: randomUUID(),
+        },
+        'onboardStripe',
+      );
+      if (id) {
+        onboardingIds.push(id);
+        for (let s = 0; s < perOnboarding && watchers.length < options.subscribers; s++) watch(id, i + s);
+      }
+    };
     const onboarder = (async () => {
       const spacing = (options.durationSeconds * 500) / Math.max(1, options.onboardings);
+      const sent: Promise<void>[] = [];
       for (let i = 0; i < options.onboardings && !stop; i++) {
-        const url = gatewayUrls[i % gatewayUrls.length]!;
-        const id = await mutate(
-          url,
-          ONBOARD,
-          {
-            name: `Soak ${i} ${randomUUID().slice(0, 8)}`,
-            accessToken: `sk_test_Soak${randomUUID().replace(/-/g, '')}`,
-            resources: options.resources,
-            schedule: { frequency: 'HOUR', interval: 1 },
-            idempotencyKey: randomUUID(),
-          },
-          'onboardStripe',
-        );
-        if (id) {
-          onboardingIds.push(id);
-          for (let s = 0; s < perOnboarding && watchers.length < options.subscribers; s++) watch(id, i + s);
-        }
+        sent.push(onboardOne(i));
         await new Promise((resolve) => setTimeout(resolve, spacing));
       }
+      await Promise.all(sent);
     })();
 
     // HTTP clients: four queries to one mutation, each client on one gateway (as a load balancer spreads them).
