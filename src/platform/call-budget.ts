@@ -18,6 +18,8 @@ export interface CallBudget {
 /** The Redis commands a shared budget needs (ioredis' `Redis` and `Cluster` both have them). */
 export interface BudgetRedis {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /** ioredis' connection status: anything but `ready` means the budget is not asked at all. */
+  readonly status?: string;
 }
 
 /** Options of `RedisCallBudget`. */
@@ -135,6 +137,12 @@ export class RedisCallBudget implements CallBudget {
 
   /** The script's number, or null when Redis did not answer in time (the call is not held back). */
   private async run(script: string, keys: string[], args: (string | number)[]): Promise<number | null> {
+    // While Redis is away (reconnecting, restarting) calls go at once rather than each waiting
+    // for the timeout: work in flight keeps the pace it had.
+    if (this.options.redis.status !== undefined && this.options.redis.status !== 'ready') {
+      this.warnUnavailable(`Redis is ${this.options.redis.status}`);
+      return null;
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       const answer = await Promise.race([
@@ -143,14 +151,17 @@ export class RedisCallBudget implements CallBudget {
       ]);
       return Number(answer);
     } catch (error) {
-      const now = Date.now();
-      if (now - this.lastWarnedAt > 10_000) {
-        this.lastWarnedAt = now;
-        this.options.logger?.warn({ err: (error as Error).message }, 'the shared Platform call budget is unavailable; calls go ahead uncounted');
-      }
+      this.warnUnavailable((error as Error).message);
       return null;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private warnUnavailable(reason: string): void {
+    const now = Date.now();
+    if (now - this.lastWarnedAt <= 10_000) return;
+    this.lastWarnedAt = now;
+    this.options.logger?.warn({ err: reason }, 'the shared Platform call budget is unavailable; calls go ahead uncounted');
   }
 }
