@@ -63,7 +63,7 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     onIdleError: (error) => logger.warn({ err: error.message }, 'an idle database connection was closed; it will be replaced'),
   });
-  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys));
+  const store = new Store(database, new SecretBox(secretKey, config.previousSecretKeys), { auditExactCountLimit: config.audit.exactCountLimit });
   // Auto-pipelining sends the publishes and reads issued in one tick as one write.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { startingResponder } from '../gateway/starting-responder.js';
 import { waitForDatabase, waitForRedis, type StartupState } from './dependencies.js';
 import { bullConnection, buildProcessDeps, type ProcessDeps } from './process.js';
+import { startAuditKeeper } from './audit-keeper.js';
 
 /** The schema of Flowgate's database where the embedded emulator keeps its state. */
 export const EMULATOR_STATE_SCHEMA = 'aep_emulator';
@@ -156,6 +157,14 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
       })
     : null;
 
+  const auditKeeper = startAuditKeeper({
+    sealer: deps.store.auditSealer,
+    archive: deps.store.auditArchive,
+    logger,
+    sealIntervalMs: config.audit.sealIntervalMs,
+    retentionDays: config.audit.retentionDays,
+  });
+
   return {
     deps,
     gateway,
@@ -165,6 +174,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     stop: async () => {
       await gateway?.stop();
       await worker?.stop();
+      await auditKeeper.stop();
       await deps.close();
       await emulator?.stop();
     },

@@ -60,6 +60,17 @@ export interface AppConfig {
   watchdog: WatchdogConfig;
   /** Outbound webhook deliveries. */
   webhooks: WebhooksConfig;
+  /** The audit trail: counting, sealing, retention. */
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** Up to this many matches `auditEvents.totalCount` is exact; above, an estimate (AUDIT_EXACT_COUNT_LIMIT, default 10,000). */
+  exactCountLimit: number;
+  /** Months that ended more than this many days ago are detached to the archive (AUDIT_RETENTION_DAYS); null keeps everything (the default). */
+  retentionDays: number | null;
+  /** Milliseconds between two sealing passes (AUDIT_SEAL_INTERVAL_MS, default 200): the unsealed tail's age. */
+  sealIntervalMs: number;
 }
 
 /**
@@ -258,6 +269,9 @@ const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
   WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(10_000_000).default(65_536),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
+  AUDIT_EXACT_COUNT_LIMIT: z.coerce.number().int().min(0).max(100_000_000).default(10_000),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(365_000).optional(),
+  AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
 });
 
 /** `http://localhost:*`-style entries: any port of a loopback host, for local development only. */
@@ -386,6 +400,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       intervalSeconds: e.WATCHDOG_INTERVAL_SECONDS,
       policy: { graceSeconds: e.WATCHDOG_GRACE_SECONDS, failedRuns: e.WATCHDOG_FAILED_RUNS, emptyRuns: e.WATCHDOG_EMPTY_RUNS },
     },
+    audit: { exactCountLimit: e.AUDIT_EXACT_COUNT_LIMIT, retentionDays: e.AUDIT_RETENTION_DAYS ?? null, sealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS },
     webhooks: {
       allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

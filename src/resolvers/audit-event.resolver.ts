@@ -1,10 +1,10 @@
-import { Args, ArgsType, Ctx, Field, ID, InputType, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, ArgsType, Ctx, Field, ID, Info, InputType, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { AuditChainReport, AuditEvent, AuditEventPage } from '../schema/audit-event.type.js';
 import { AuditAction, ResourceType } from '../schema/enums.js';
-import { toAuditEvent } from '../schema/mappers.js';
-import { toPage } from '../schema/page.type.js';
-import { auditCursor } from '../store/audit.store.js';
+import { selectsField } from '../graphql/selection.js';
+import { toAuditEventPage } from '../schema/mappers.js';
 import { pageWindow } from '../store/cursor.js';
 import { optionalText } from '../services/input-rules.js';
 import { PageArgs } from './resource-resolver.js';
@@ -27,7 +27,7 @@ class AuditEventsArgs extends PageArgs {
 @Resolver(() => AuditEvent)
 export class AuditEventResolver {
   @Query(() => AuditEventPage, { description: 'Who changed what, newest first.' })
-  async auditEvents(@Args(() => AuditEventsArgs) args: AuditEventsArgs, @Ctx() ctx: GatewayContext) {
+  async auditEvents(@Args(() => AuditEventsArgs) args: AuditEventsArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<AuditEventPage> {
     const f = args.filter ?? {};
     const page = await ctx.store.audit.list(
       {
@@ -40,14 +40,17 @@ export class AuditEventResolver {
         until: f.until ?? null,
       },
       pageWindow(args),
+      { count: selectsField(info, 'totalCount') },
     );
-    return toPage(page, toAuditEvent, auditCursor);
+    return toAuditEventPage(page);
   }
 
   @Query(() => AuditChainReport, {
-    description: 'Recomputes the audit hash chain (all sandboxes) and reports the first broken link. For admins and auditors.',
+    description:
+      'Seals the committed unsealed events, then recomputes the audit hash chain (all sandboxes, detached months stepped over with their recorded hashes) and reports the first broken link and any unsealed tail. For admins and auditors.',
   })
   async verifyAuditChain(@Ctx() ctx: GatewayContext): Promise<AuditChainReport> {
+    await ctx.store.auditSealer.sealPending();
     const report = await ctx.store.auditChain.verify();
     return Object.assign(new AuditChainReport(), {
       ...report,

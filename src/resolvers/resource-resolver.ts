@@ -1,4 +1,6 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, type ClassType } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Query, Resolver, Root, type ClassType } from 'type-graphql';
+import { selectsField } from '../graphql/selection.js';
 import type { PlatformResourceType, ResourceType } from '../domain/resource-types.js';
 import { NotFoundError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -6,12 +8,11 @@ import { idempotencyKey, optionalText, requiredName, uuidField } from '../servic
 import type { OperationRequest } from '../services/operation-requests.js';
 import { AuditEventPage } from '../schema/audit-event.type.js';
 import { AuditAction, OperationStatus, OperationType, ResourceState } from '../schema/enums.js';
-import { toAuditEvent, toOperation, toResource } from '../schema/mappers.js';
+import { toAuditEventPage, toOperation, toResource } from '../schema/mappers.js';
 import { toOnboarding } from '../schema/onboarding.mapper.js';
 import { Onboarding } from '../schema/onboarding.type.js';
 import { OperationPage, type Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
-import { auditCursor } from '../store/audit.store.js';
 import { operationCursor } from '../store/operation.store.js';
 import type { PlatformResource } from '../schema/platform-resource.type.js';
 import { pageWindow } from '../store/cursor.js';
@@ -128,7 +129,12 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
   @Resolver(() => options.objectType)
   abstract class ResourceResolverBase {
     @FieldResolver(() => AuditEventPage, { description: 'Its audit trail, newest first.' })
-    async auditEvents(@Root() resource: PlatformResource, @Args(() => ResourceAuditEventsArgs) args: ResourceAuditEventsArgs, @Ctx() ctx: GatewayContext) {
+    async auditEvents(
+      @Root() resource: PlatformResource,
+      @Args(() => ResourceAuditEventsArgs) args: ResourceAuditEventsArgs,
+      @Ctx() ctx: GatewayContext,
+      @Info() info: GraphQLResolveInfo,
+    ): Promise<AuditEventPage> {
       const f = args.filter ?? {};
       const page = await ctx.store.audit.list(
         {
@@ -141,8 +147,9 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
           until: f.until ?? null,
         },
         pageWindow(args),
+        { count: selectsField(info, 'totalCount') },
       );
-      return toPage(page, toAuditEvent, auditCursor);
+      return toAuditEventPage(page);
     }
 
     @FieldResolver(() => OperationPage, { description: 'The operations requested on it, newest first.' })

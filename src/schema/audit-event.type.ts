@@ -38,11 +38,26 @@ export class AuditChainReport {
   @Field(() => Boolean, { description: 'True when every event links to the one before it and matches its hash, up to the chain head.' }) ok!: boolean;
   @Field(() => Int, { description: 'Events examined (up to and including the first broken one).' }) checkedEvents!: number;
   @Field(() => ID, { nullable: true, description: 'The first event whose link is broken.' }) firstBrokenEventId!: string | null;
-  @Field(() => String, { nullable: true, description: 'Its position in the chain (append sequence), as a decimal string.' }) firstBrokenSeq!: string | null;
+  @Field(() => String, { nullable: true, description: 'Its position in the chain (chain sequence), as a decimal string.' }) firstBrokenSeq!: string | null;
   @Field(() => Date, { description: 'When the first broken event was recorded.', nullable: true }) firstBrokenAt!: Date | null;
   @Field(() => String, { nullable: true, description: 'Why the link is broken.' }) reason!: string | null;
   @Field(() => String, { description: 'Hex hash of the chain head; keep a copy elsewhere to detect a rewrite of the newest events.' }) headHash!: string;
-  @Field(() => String, { description: 'Append sequence of the chain head, as a decimal string.' }) headSeq!: string;
+  @Field(() => String, { description: 'Chain position of the chain head (the newest sealed event), as a decimal string.' }) headSeq!: string;
+  @Field(() => Int, {
+    description: 'Events written but not linked into the chain yet (the sealer links them within about a second; verification seals what is committed first, so these were still being written).',
+  })
+  unsealedEvents!: number;
+  @Field(() => Date, { nullable: true, description: 'When the oldest unsealed event was written; null when every event is sealed.' }) oldestUnsealedAt!: Date | null;
+  @Field(() => Int, { description: 'Events of detached (archived) months the chain steps over with their recorded hashes.' }) archivedEvents!: number;
 }
 
-export const AuditEventPage = PageOf(AuditEvent, 'AuditEvent');
+/** A page of the audit trail; its `totalCount` is exact up to AUDIT_EXACT_COUNT_LIMIT, then an estimate. */
+@ObjectType('AuditEventPage', { description: 'A page of AuditEvent items (a Relay connection).' })
+export class AuditEventPage extends PageOf(AuditEvent, 'AuditEvent', {
+  extended: true,
+  totalCount:
+    'Events matching the filter, across pages: exact up to AUDIT_EXACT_COUNT_LIMIT (default 10,000), above it an estimate from the table statistics (see `totalCountIsEstimate`). Counted only when selected.',
+}) {
+  @Field(() => Boolean, { description: 'True when `totalCount` is an estimate (more matches than AUDIT_EXACT_COUNT_LIMIT); false when it is exact.' })
+  totalCountIsEstimate!: boolean;
+}

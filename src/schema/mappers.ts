@@ -5,10 +5,11 @@ import { specOf } from '../domain/resource-specs.js';
 import { startTimeOf } from '../domain/schedule-rules.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
 import type { FlowRunEvent, OperationEvent } from '../pubsub/events.js';
-import type { AuditEvent as AuditRow } from '../store/audit.store.js';
+import { auditCursor, type AuditEvent as AuditRow, type AuditPage } from '../store/audit.store.js';
 import type { FlowRun as FlowRunRow } from '../store/flow-run.store.js';
 import type { Operation as OperationRow, Resource } from '../store/rows.js';
-import { AuditEvent } from './audit-event.type.js';
+import { AuditEvent, AuditEventPage } from './audit-event.type.js';
+import { toPage } from './page.type.js';
 import { FlowRunStatus, type OperationType, type StripeResource } from './enums.js';
 import { FlowRun } from './flow-run.type.js';
 import { Operation, OperationError } from './operation.type.js';
@@ -165,6 +166,11 @@ export function toAuditEvent(row: AuditRow): AuditEvent {
     hash: row.hash ? Buffer.from(row.hash).toString('hex') : null,
     prevHash: row.prevHash ? Buffer.from(row.prevHash).toString('hex') : null,
   });
+}
+
+/** A page of the audit trail as the API shows it. */
+export function toAuditEventPage(page: AuditPage): AuditEventPage {
+  return Object.assign(new AuditEventPage(), toPage(page, toAuditEvent, auditCursor), { totalCountIsEstimate: page.totalCountIsEstimate });
 }
 
 /** An API key row as the API shows it (never its secret hash). */

@@ -19,22 +19,31 @@ export interface PageShape<T> {
   totalCount: number;
 }
 
+export interface PageOptions {
+  /** The description of `totalCount`, when it says more than the default. */
+  totalCount?: string;
+  /** The page class is extended by a subclass that declares the `<Name>Page` type with more fields. */
+  extended?: boolean;
+}
+
 /**
  * Builds the `<Name>Page` and `<Name>Edge` types of a list (`edges { cursor node }`, `pageInfo`,
  * `totalCount`). type-graphql needs a concrete class per node type, hence the factory.
  */
-export function PageOf<T extends object>(node: ClassType<T>, name: string) {
+export function PageOf<T extends object>(node: ClassType<T>, name: string, options: PageOptions = {}) {
   @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class EdgeType {
     @Field(() => String, { description: 'Where this item sits in the list; pass as `after` or `before`.' }) cursor!: string;
     @Field(() => node, { description: `The ${name}.` }) node!: T;
   }
 
-  @ObjectType(`${name}Page`, { description: `A page of ${name} items (a Relay connection).` })
+  // An extended page's subclass declares the `<Name>Page` type (with more fields); this base
+  // type is then referenced by nothing, so the schema does not show it.
+  @ObjectType(options.extended ? `${name}PageFields` : `${name}Page`, { description: `A page of ${name} items (a Relay connection).` })
   class PageType {
     @Field(() => [EdgeType], { description: 'The items of this page, in list order.' }) edges!: EdgeType[];
     @Field(() => PageInfo, { description: 'Cursors and whether more items lie on either side.' }) pageInfo!: PageInfo;
-    @Field(() => Int, { description: 'All items matching the filter, across pages.' }) totalCount!: number;
+    @Field(() => Int, { description: options.totalCount ?? 'All items matching the filter, across pages.' }) totalCount!: number;
   }
   return PageType;
 }

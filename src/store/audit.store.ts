@@ -1,12 +1,82 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import type { AuditAction } from '../domain/audit-actions.js';
-import { ValidationError } from '../errors/app-errors.js';
-import type { Page, PageWindow } from './cursor.js';
 import { isUuid } from '../domain/ids.js';
 import type { ResourceType } from '../domain/resource-types.js';
-import type { Db } from './db.js';
-import type { AuditEvent, Prisma } from './generated/client.js';
+import { ValidationError } from '../errors/app-errors.js';
+import type { Page, PageWindow } from './cursor.js';
+import { ListFilter } from './keyset-page.js';
 
-export type { AuditEvent } from './generated/client.js';
+/** One audit event as stored. */
+export interface AuditEvent {
+  id: string;
+  seq: bigint;
+  at: Date;
+  sandbox: string;
+  actor: string;
+  action: string;
+  resourceType: ResourceType;
+  resourceId: string;
+  platformId: string | null;
+  etagBefore: string | null;
+  etagAfter: string | null;
+  changes: unknown;
+  before: unknown;
+  after: unknown;
+  operationId: string | null;
+  requestId: string | null;
+  /** Position in the hash chain; null until the sealer linked the event. */
+  chainSeq: bigint | null;
+  prevHash: Buffer | null;
+  hash: Buffer | null;
+}
+
+/** The columns of `audit_events`, as node-postgres returns them. */
+export interface AuditEventColumns {
+  id: string;
+  seq: string;
+  at: Date;
+  sandbox: string;
+  actor: string;
+  action: string;
+  resource_type: ResourceType;
+  resource_id: string;
+  platform_id: string | null;
+  etag_before: string | null;
+  etag_after: string | null;
+  changes: unknown;
+  before: unknown;
+  after: unknown;
+  operation_id: string | null;
+  request_id: string | null;
+  chain_seq: string | null;
+  prev_hash: Buffer | null;
+  hash: Buffer | null;
+}
+
+export function auditEventFromRow(row: AuditEventColumns): AuditEvent {
+  return {
+    id: row.id,
+    seq: BigInt(row.seq),
+    at: row.at,
+    sandbox: row.sandbox,
+    actor: row.actor,
+    action: row.action,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    platformId: row.platform_id,
+    etagBefore: row.etag_before,
+    etagAfter: row.etag_after,
+    changes: row.changes,
+    before: row.before,
+    after: row.after,
+    operationId: row.operation_id,
+    requestId: row.request_id,
+    chainSeq: row.chain_seq === null ? null : BigInt(row.chain_seq),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
 
 export interface AuditFilter {
   resourceType?: ResourceType | null;
@@ -19,53 +89,142 @@ export interface AuditFilter {
   sandbox: string;
 }
 
+/** A page of the audit trail; `totalCount` is exact up to the store's limit, an estimate above it. */
+export interface AuditPage extends Page<AuditEvent> {
+  totalCountIsEstimate: boolean;
+}
+
+export interface AuditStoreOptions {
+  pool: pg.Pool;
+  /** Up to this many matching events `totalCount` is exact; above, an estimate. Default 10,000. */
+  exactCountLimit?: number;
+}
+
+/** The event columns every read selects (node-postgres returns the bigint `seq` as a string). */
+const COLUMNS = `id, seq, at, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id`;
+
+/** Events (a subquery `p` selecting COLUMNS) with their place in the hash chain, when sealed. */
+const withChain = (events: string, order: string) =>
+  `SELECT p.*, c.chain_seq::text AS chain_seq, c.prev_hash, c.hash FROM (${events}) p LEFT JOIN audit_chain c ON c.event_id = p.id ORDER BY ${order}`;
+
 /**
- * Reads of the append-only audit trail (the table's triggers refuse UPDATE and DELETE; events are
- * written by the OperationLedger, with the change they record).
+ * Reads of the append-only audit trail (events are written by the OperationLedger, with the change
+ * they record, and linked into the hash chain — `audit_chain` — by the AuditSealer).
+ *
+ * The list is newest first by (at, seq), keyset-paginated. Every filter combination has an index
+ * whose leading columns are its equality filters followed by (at, seq) (see the audit_at_scale
+ * migration), so a page — forward or backward, with or without since/until — reads the page's
+ * rows and one more, whatever the number of matches. `totalCount` costs a count only when asked
+ * for, and stops counting at `exactCountLimit`.
  */
 export class AuditStore {
-  constructor(private readonly db: Db) {}
+  readonly exactCountLimit: number;
+
+  constructor(private readonly options: AuditStoreOptions) {
+    this.exactCountLimit = options.exactCountLimit ?? 10_000;
+  }
 
   /** One event in a sandbox, or null (also for an id that is not a UUID). */
   async find(id: string, sandbox: string): Promise<AuditEvent | null> {
     if (!isUuid(id)) return null;
-    return this.db.auditEvent.findFirst({ where: { id, sandbox } });
+    const { rows } = await this.options.pool.query<AuditEventColumns>({
+      name: 'fg_audit_find',
+      text: withChain(`SELECT ${COLUMNS} FROM audit_events WHERE id = $1::uuid AND sandbox = $2`, 'p.at'),
+      values: [id, sandbox],
+    });
+    return rows[0] ? auditEventFromRow(rows[0]) : null;
   }
 
-  /** Newest first, keyset-paginated on the append sequence (forward from `after`, backward from `before`). */
-  async list(filter: AuditFilter, window: PageWindow): Promise<Page<AuditEvent>> {
+  /** Newest first (forward from `after`, backward from `before`); counts the matches only when `count` is set. */
+  async list(filter: AuditFilter, window: PageWindow, options: { count?: boolean } = {}): Promise<AuditPage> {
     if (filter.since && filter.until && filter.since > filter.until) throw new ValidationError('filter.since', 'must not be after filter.until');
-    const where: Prisma.AuditEventWhereInput = {
-      sandbox: filter.sandbox,
-      ...(filter.resourceId ? { resourceId: filter.resourceId } : {}),
-      ...(filter.resourceType ? { resourceType: filter.resourceType } : {}),
-      ...(filter.actor ? { actor: filter.actor } : {}),
-      ...(filter.action ? { action: filter.action } : {}),
-      ...(filter.since || filter.until ? { at: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } } : {}),
+    const where = auditWhere(filter);
+    const params = [...where.params];
+    const position = (cursor: string, field: string) => {
+      const { at, seq } = decodeAuditCursor(cursor, field);
+      params.push(at, seq.toString());
+      return `($${params.length - 1}::timestamptz, $${params.length}::bigint)`;
     };
-    const after = window.after ? decodeSeq(window.after, 'after') : null;
-    const before = window.before ? decodeSeq(window.before, 'before') : null;
-    const range: Prisma.AuditEventWhereInput[] = [where, ...(after !== null ? [{ seq: { lt: after } }] : []), ...(before !== null ? [{ seq: { gt: before } }] : [])];
+    const conditions = [...where.conditions];
+    if (window.after) conditions.push(`(at, seq) < ${position(window.after, 'after')}`);
+    if (window.before) conditions.push(`(at, seq) > ${position(window.before, 'before')}`);
+    params.push(window.size + 1);
+    const order = window.backward ? 'ASC' : 'DESC';
+    const text = withChain(`SELECT ${COLUMNS} FROM audit_events WHERE ${conditions.join(' AND ')} ORDER BY at ${order}, seq ${order} LIMIT $${params.length}`, `p.at ${order}, p.seq ${order}`);
     // Beyond the page on the side it did not read towards (the cursor's own event included).
-    const beyond = window.backward ? (before !== null ? { seq: { lte: before } } : null) : after !== null ? { seq: { gte: after } } : null;
-    const [rows, totalCount, beyondCount] = await Promise.all([
-      this.db.auditEvent.findMany({ where: { AND: range }, orderBy: { seq: window.backward ? 'asc' : 'desc' }, take: window.size + 1 }),
-      this.db.auditEvent.count({ where }),
-      beyond ? this.db.auditEvent.count({ where: { AND: [where, beyond] }, take: 1 }) : Promise.resolve(0),
+    const beyond = window.backward ? window.before && { cursor: window.before, field: 'before', op: '<=' } : window.after && { cursor: window.after, field: 'after', op: '>=' };
+    const [rows, count, beyondExists] = await Promise.all([
+      this.options.pool.query<AuditEventColumns>({ name: statementName('page', text), text, values: params }),
+      options.count ? this.count(where) : Promise.resolve({ n: 0, estimate: false }),
+      beyond ? this.exists(where, beyond) : Promise.resolve(false),
     ]);
-    const more = rows.length > window.size;
-    const page = rows.slice(0, window.size);
+    const more = rows.rows.length > window.size;
+    const page = rows.rows.slice(0, window.size).map(auditEventFromRow);
     if (window.backward) page.reverse();
-    return { rows: page, hasNextPage: window.backward ? beyondCount > 0 : more, hasPreviousPage: window.backward ? more : beyondCount > 0, totalCount };
+    return {
+      rows: page,
+      hasNextPage: window.backward ? beyondExists : more,
+      hasPreviousPage: window.backward ? more : beyondExists,
+      totalCount: count.n,
+      totalCountIsEstimate: count.estimate,
+    };
+  }
+
+  /**
+   * Counts the matches up to the limit (an index-only scan of at most limit + 1 entries); above
+   * it, the planner's estimate from the table statistics, never less than the limit + 1.
+   */
+  private async count(where: ListFilter): Promise<{ n: number; estimate: boolean }> {
+    const limit = this.exactCountLimit;
+    const text = `SELECT count(*)::int AS n FROM (SELECT 1 FROM audit_events WHERE ${where.conditions.join(' AND ')} LIMIT ${limit + 1}) bounded`;
+    const { rows } = await this.options.pool.query<{ n: number }>({ name: statementName('count', text), text, values: where.params });
+    const n = rows[0]!.n;
+    if (n <= limit) return { n, estimate: false };
+    const explained = await this.options.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM audit_events WHERE ${where.conditions.join(' AND ')}`,
+      where.params,
+    );
+    const estimated = Math.round(explained.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']);
+    return { n: Math.max(limit + 1, estimated), estimate: true };
+  }
+
+  private async exists(where: ListFilter, beyond: { cursor: string; field: string; op: string }): Promise<boolean> {
+    const { at, seq } = decodeAuditCursor(beyond.cursor, beyond.field);
+    const params = [...where.params, at, seq.toString()];
+    const text = `SELECT EXISTS (SELECT 1 FROM audit_events WHERE ${where.conditions.join(' AND ')} AND (at, seq) ${beyond.op} ($${params.length - 1}::timestamptz, $${params.length}::bigint)) AS found`;
+    const { rows } = await this.options.pool.query<{ found: boolean }>({ name: statementName('beyond', text), text, values: params });
+    return rows[0]!.found;
   }
 }
 
-export function auditCursor(event: AuditEvent): string {
-  return Buffer.from(`a:${event.seq.toString()}`).toString('base64url');
+/**
+ * The WHERE clause of a filter. A resource id decides the resource type, so with a resourceId the
+ * type is only re-checked (the resource's own index serves the page).
+ */
+export function auditWhere(filter: AuditFilter): ListFilter {
+  return new ListFilter()
+    .where('sandbox = ?', filter.sandbox)
+    .whereGiven('resource_id = ?::uuid', filter.resourceId)
+    .whereGiven('resource_type = ?::"ResourceType"', filter.resourceType)
+    .whereGiven('actor = ?', filter.actor)
+    .whereGiven('action = ?', filter.action)
+    .whereGiven('at >= ?::timestamptz', filter.since)
+    .whereGiven('at <= ?::timestamptz', filter.until);
 }
 
-function decodeSeq(cursor: string, field: string): bigint {
+/** Named statements, one per query shape: planned once per connection. */
+function statementName(kind: string, text: string): string {
+  return `fg_audit_${kind}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+}
+
+/** The cursor of an event: its place in the list order (at, seq). */
+export function auditCursor(event: Pick<AuditEvent, 'at' | 'seq'>): string {
+  return Buffer.from(`a:${event.at.getTime()}:${event.seq.toString()}`).toString('base64url');
+}
+
+function decodeAuditCursor(cursor: string, field: string): { at: Date; seq: bigint } {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^a:\d{1,19}$/.test(text)) throw new ValidationError(field, 'is not a cursor this API issued');
-  return BigInt(text.slice(2));
+  const match = /^a:(\d{1,15}):(\d{1,19})$/.exec(text);
+  if (!match) throw new ValidationError(field, 'is not a cursor this API issued');
+  return { at: new Date(Number(match[1])), seq: BigInt(match[2]!) };
 }

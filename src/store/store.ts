@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { ApiKeyStore } from './api-key.store.js';
+import { AuditArchive } from './audit-archive.js';
 import { AuditChainVerifier } from './audit-chain.js';
+import { AuditSealer } from './audit-sealer.js';
 import { AuditStore } from './audit.store.js';
 import { DataflowObservationStore } from './dataflow-observation.store.js';
 import { FlowRunStore } from './flow-run.store.js';
@@ -15,6 +17,11 @@ import { SecretStore } from './secret.store.js';
 import { WatchdogStore } from './watchdog.store.js';
 import { WebhookStore } from './webhook.store.js';
 
+export interface StoreOptions {
+  /** Up to this many matches an audit page's `totalCount` is exact (AUDIT_EXACT_COUNT_LIMIT); default 10,000. */
+  auditExactCountLimit?: number;
+}
+
 /**
  * Flowgate's persistence, over one PostgreSQL pool: the OperationLedger is the one writer of
  * operations, resources and audit events; the other stores read them, and own their own tables
@@ -26,8 +33,12 @@ export class Store {
   readonly resources: ResourceStore;
   readonly operations: OperationStore;
   readonly audit: AuditStore;
-  /** Verifies the audit hash chain (see the audit_chain migration). */
+  /** Verifies the audit hash chain (see the audit_at_scale migration). */
   readonly auditChain: AuditChainVerifier;
+  /** Links written audit events into the hash chain, in batches. */
+  readonly auditSealer: AuditSealer;
+  /** The audit trail's monthly partitions, retention and archive. */
+  readonly auditArchive: AuditArchive;
   readonly onboardings: OnboardingStore;
   readonly runs: FlowRunStore;
   readonly secrets: SecretStore;
@@ -46,14 +57,17 @@ export class Store {
   constructor(
     private readonly database: Database,
     secretBox: SecretBox,
+    options: StoreOptions = {},
   ) {
     const { prisma, pool } = database;
     this.pool = pool;
     this.ledger = new OperationLedger(pool);
     this.resources = new ResourceStore(pool);
     this.operations = new OperationStore(pool);
-    this.audit = new AuditStore(prisma);
+    this.audit = new AuditStore({ pool, exactCountLimit: options.auditExactCountLimit });
     this.auditChain = new AuditChainVerifier({ pool });
+    this.auditSealer = new AuditSealer({ pool });
+    this.auditArchive = new AuditArchive({ pool, sealer: this.auditSealer });
     this.onboardings = new OnboardingStore(pool, this.ledger);
     this.runs = new FlowRunStore(prisma);
     this.secrets = new SecretStore(secretBox);

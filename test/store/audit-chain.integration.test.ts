@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { TestStack } from '../gateway/support/stack.js';
 
-const VERIFY = '{ verifyAuditChain { ok checkedEvents firstBrokenEventId firstBrokenSeq firstBrokenAt reason headHash headSeq } }';
+const VERIFY = '{ verifyAuditChain { ok checkedEvents firstBrokenEventId firstBrokenSeq firstBrokenAt reason headHash headSeq unsealedEvents oldestUnsealedAt archivedEvents } }';
 
 interface Report {
   ok: boolean;
@@ -14,6 +14,9 @@ interface Report {
   reason: string | null;
   headHash: string;
   headSeq: string;
+  unsealedEvents: number;
+  oldestUnsealedAt: string | null;
+  archivedEvents: number;
 }
 
 /** The event at `index` of a list the test expects to reach that far. */
@@ -35,7 +38,13 @@ describe('the tamper-evident audit trail', () => {
   let owner: Client;
 
   const verify = async (): Promise<Report> => (await stack.data<{ verifyAuditChain: Report }>(VERIFY)).verifyAuditChain;
-  const events = () => stack.sql<{ id: string; seq: string; hash: Buffer; prev_hash: Buffer }>('SELECT id, seq::text AS seq, hash, prev_hash FROM audit_events a ORDER BY a.seq');
+  /** The sealed events in chain order (`seq` is the chain position here). */
+  const events = async () => {
+    await stack.sql('SELECT flowgate_audit_seal(1000000)');
+    return stack.sql<{ id: string; seq: string; hash: Buffer; prev_hash: Buffer; actor: string }>(
+      'SELECT c.event_id AS id, c.chain_seq::text AS seq, c.hash, c.prev_hash, e.actor FROM audit_chain c JOIN audit_events e ON e.id = c.event_id ORDER BY c.chain_seq',
+    );
+  };
   const rawInsert = (client: Client, actor: string) =>
     client.query(`INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id) VALUES (gen_random_uuid(), 'prod', $1, 'TESTED', 'CONNECTION', gen_random_uuid())`, [actor]);
 
@@ -89,8 +98,11 @@ describe('the tamper-evident audit trail', () => {
     }
   });
 
-  it('the database refuses UPDATE, DELETE and TRUNCATE of audit events, and any change of the chain head, through a normal connection', async () => {
+  it('the database refuses UPDATE, DELETE and TRUNCATE of audit events and of the chain, and any change of the chain head, through a normal connection', async () => {
     const { id } = eventAt(await events(), 0);
+    await assert.rejects(stack.sql(`UPDATE audit_chain SET hash = '\\x00' WHERE event_id = $1`, [id]), /append-only \(UPDATE refused\)/);
+    await assert.rejects(stack.sql('DELETE FROM audit_chain WHERE event_id = $1', [id]), /append-only \(DELETE refused\)/);
+    await assert.rejects(stack.sql('TRUNCATE audit_chain'), /append-only \(TRUNCATE refused\)/);
     await assert.rejects(stack.sql(`UPDATE audit_events SET actor = 'mallory' WHERE id = $1`, [id]), /append-only \(UPDATE refused\)/);
     await assert.rejects(stack.sql('DELETE FROM audit_events WHERE id = $1', [id]), /append-only \(DELETE refused\)/);
     await assert.rejects(stack.sql('TRUNCATE audit_events'), /append-only \(TRUNCATE refused\)/);
@@ -127,54 +139,80 @@ describe('the tamper-evident audit trail', () => {
       assert.equal((await verify()).ok, true);
     });
 
-    it('reports the event after a deleted one, since it no longer links to its predecessor', async () => {
+    it('reports a deleted event at its own chain position', async () => {
+      const rows = await events();
+      const deleted = eventAt(rows, 2);
+      await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [deleted.id]);
+      await owner.query('DELETE FROM audit_events WHERE id = $1', [deleted.id]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenEventId, deleted.id);
+      assert.equal(report.firstBrokenSeq, deleted.seq);
+      assert.match(report.reason!, /was removed from the table/);
+      await owner.query('INSERT INTO audit_events SELECT * FROM removed');
+      await owner.query('DROP TABLE removed');
+      assert.equal((await verify()).ok, true);
+    });
+
+    it('reports the event after one deleted together with its chain row, since it no longer links to its predecessor', async () => {
       const rows = await events();
       const [deleted, next] = [eventAt(rows, 2), eventAt(rows, 3)];
       await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [deleted.id]);
+      await owner.query('CREATE TEMP TABLE removed_link AS SELECT * FROM audit_chain WHERE event_id = $1', [deleted.id]);
       await owner.query('DELETE FROM audit_events WHERE id = $1', [deleted.id]);
+      await owner.query('DELETE FROM audit_chain WHERE event_id = $1', [deleted.id]);
       const report = await verify();
       assert.equal(report.ok, false);
       assert.equal(report.firstBrokenEventId, next.id);
       assert.match(report.reason!, /does not link to the event before it/);
       await owner.query('INSERT INTO audit_events SELECT * FROM removed');
-      await owner.query('DROP TABLE removed');
+      await owner.query('INSERT INTO audit_chain SELECT * FROM removed_link');
+      await owner.query('DROP TABLE removed, removed_link');
       assert.equal((await verify()).ok, true);
     });
 
-    it('reports a removed newest event through the chain head', async () => {
+    it('reports a removed newest event (and its chain row) through the chain head', async () => {
       const rows = await events();
       const newest = rows.at(-1)!;
       await owner.query('CREATE TEMP TABLE removed AS SELECT * FROM audit_events WHERE id = $1', [newest.id]);
+      await owner.query('CREATE TEMP TABLE removed_link AS SELECT * FROM audit_chain WHERE event_id = $1', [newest.id]);
       await owner.query('DELETE FROM audit_events WHERE id = $1', [newest.id]);
+      await owner.query('DELETE FROM audit_chain WHERE event_id = $1', [newest.id]);
       const report = await verify();
       assert.equal(report.ok, false);
       assert.equal(report.firstBrokenEventId, newest.id);
       assert.match(report.reason!, /newest events were removed/);
       await owner.query('INSERT INTO audit_events SELECT * FROM removed');
-      await owner.query('DROP TABLE removed');
+      await owner.query('INSERT INTO audit_chain SELECT * FROM removed_link');
+      await owner.query('DROP TABLE removed, removed_link');
       assert.equal((await verify()).ok, true);
     });
 
     it('reports a forged event even when its hashes were computed correctly, because the chain head never saw it', async () => {
       const forged = (
-        await owner.query(`
-          WITH h AS (SELECT hash, seq FROM audit_chain_head)
-          INSERT INTO audit_events (id, seq, sandbox, actor, action, resource_type, resource_id, prev_hash, hash)
-          SELECT gen_random_uuid(), h.seq + 1, 'prod', 'admin', 'DELETED', 'CONNECTION', gen_random_uuid(), h.hash, '\\x00'::bytea FROM h
-          RETURNING id`)
+        await owner.query(
+          `INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id) VALUES (gen_random_uuid(), 'prod', 'admin', 'DELETED', 'CONNECTION', gen_random_uuid()) RETURNING id`,
+        )
       ).rows[0].id as string;
-      // Give it the hash the trigger would have computed.
-      await owner.query('UPDATE audit_events a SET hash = flowgate_audit_hash(a.prev_hash, a) WHERE id = $1', [forged]);
+      // Link it after the head with the hashes the sealer would have computed, but without moving the head.
+      await owner.query(
+        `
+        WITH h AS (SELECT hash, seq FROM audit_chain_head), e AS (SELECT * FROM audit_events WHERE id = $1)
+        INSERT INTO audit_chain (chain_seq, event_id, event_at, event_seq, digest, prev_hash, hash)
+        SELECT h.seq + 1, e.id, e.at, e.seq, flowgate_audit_digest(e), h.hash, sha256(h.hash || flowgate_audit_digest(e)) FROM h, e`,
+        [forged],
+      );
       const report = await verify();
       assert.equal(report.ok, false);
       assert.equal(report.firstBrokenEventId, forged);
       assert.match(report.reason!, /past the chain head/);
+      await owner.query('DELETE FROM audit_chain WHERE event_id = $1', [forged]);
       await owner.query('DELETE FROM audit_events WHERE id = $1', [forged]);
       assert.equal((await verify()).ok, true);
     });
   });
 
-  it('keeps one linear chain, in seq order, under many concurrent writers', async () => {
+  it('keeps one linear chain under many concurrent writers, each committed event sealed exactly once', async () => {
     const before = (await events()).length;
     const writers = await Promise.all(
       Array.from({ length: 12 }, async () => {
@@ -206,8 +244,9 @@ describe('the tamper-evident audit trail', () => {
     const rows = await events();
     // Per writer: 20 single inserts, 3 committed pairs (6 events), 2 rolled-back pairs.
     assert.equal(rows.length - before, 12 * 26);
+    for (let w = 0; w < 12; w++) assert.equal(rows.filter((r) => r.actor === `writer-${w}`).length, 26, `writer-${w}'s events are all in the chain`);
     for (const [previous, event] of withPrevious(rows)) {
-      assert.ok(BigInt(event.seq) > BigInt(previous.seq));
+      assert.equal(BigInt(event.seq), BigInt(previous.seq) + 1n);
       assert.ok(event.prev_hash.equals(previous.hash), `event ${event.seq} links to event ${previous.seq}`);
     }
     const report = await verify();

@@ -33,11 +33,19 @@ describe('applyMigrations', () => {
       assert.equal(rows.length, inDirectory.length);
       assert.match(rows[0].checksum, /^[0-9a-f]{64}$/);
       assert.ok(rows[0].finished_at);
-      const tables = (await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
+      // Monthly partitions of audit_events are named after their month: listed apart.
+      const tables = (await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name !~ '^audit_events_[0-9]{4}_[0-9]{2}$' ORDER BY 1")).rows.map(
+        (r) => r.table_name,
+      );
+      const partitions = (await client.query("SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'audit_events'::regclass")).rows[0].n;
+      assert.ok(partitions >= 4, 'this month and three ahead');
       assert.deepEqual(tables, [
         '_prisma_migrations',
         'alerts',
         'api_keys',
+        'audit_archive_segments',
+        'audit_archived_months',
+        'audit_chain',
         'audit_chain_head',
         'audit_events',
         'dataflow_health',

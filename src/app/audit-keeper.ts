@@ -1,0 +1,75 @@
+import type { Logger } from '../logging/logger.js';
+import type { AuditArchive } from '../store/audit-archive.js';
+import type { AuditSealer } from '../store/audit-sealer.js';
+
+export interface AuditKeeperOptions {
+  sealer: AuditSealer;
+  archive: AuditArchive;
+  logger: Logger;
+  /** Milliseconds between two sealing passes: about the age of the unsealed tail. */
+  sealIntervalMs: number;
+  /** Months that ended more than this many days ago are detached to the archive; null keeps all. */
+  retentionDays: number | null;
+  /** Milliseconds between two housekeeping passes (partitions ahead, retention); default one hour. */
+  housekeepingIntervalMs?: number;
+  /** Called with the number of events each pass linked (a metrics seam). */
+  onSealed?: (events: number) => void;
+}
+
+export interface AuditKeeper {
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps the audit trail in shape from every process that writes it (gateway and worker): seals
+ * the committed events every `sealIntervalMs` (sealers in other processes skip while one holds the
+ * head), creates the monthly partitions ahead of time, and detaches months past the retention
+ * period. In-process timers rather than BullMQ jobs: the tail must stay under a second old even
+ * while Redis is away, and the work is idempotent wherever it runs.
+ */
+export function startAuditKeeper(options: AuditKeeperOptions): AuditKeeper {
+  const { sealer, archive, logger } = options;
+  const housekeepingMs = options.housekeepingIntervalMs ?? 3_600_000;
+  let stopped = false;
+  let lastHousekeeping = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let current: Promise<void> = Promise.resolve();
+
+  const pass = async () => {
+    if (Date.now() - lastHousekeeping >= housekeepingMs) {
+      lastHousekeeping = Date.now();
+      await archive.ensurePartitions();
+      if (options.retentionDays !== null) {
+        const archived = await archive.archiveExpired(options.retentionDays);
+        if (archived.length > 0) logger.info({ months: archived }, 'audit months past the retention period detached to the archive');
+      }
+    }
+    for (;;) {
+      const sealed = await sealer.sealBatch();
+      if (sealed === null || sealed === 0) return;
+      options.onSealed?.(sealed);
+      if (stopped) return;
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      current = pass()
+        .catch((error: unknown) => {
+          // Retried on the next pass (PostgreSQL away, a partition being created by another process).
+          logger.warn({ err: (error as Error).message }, 'audit sealing pass failed; trying again');
+          lastHousekeeping = Math.min(lastHousekeeping, Date.now() - housekeepingMs + 60_000);
+        })
+        .finally(schedule);
+    }, options.sealIntervalMs);
+    timer.unref();
+  };
+  schedule();
+  return {
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await current;
+    },
+  };
+}
