@@ -7,6 +7,7 @@ import { WebhookDispatcher } from '../jobs/webhooks/webhook-dispatcher.js';
 import { WebhookSender } from '../jobs/webhooks/webhook-sender.js';
 import type { Logger } from '../logging/logger.js';
 import { FlowgateMetrics } from '../observability/metrics.js';
+import { RedisCallBudget } from '../platform/call-budget.js';
 import { createPlatformClient, type PlatformClient } from '../platform/platform-client.js';
 import { EventBus, eventChannelPrefix } from '../pubsub/event-bus.js';
 import { RedisConnections, type RedisClient } from '../redis/redis-connections.js';
@@ -73,6 +74,8 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     clientSecret: config.platform.clientSecret,
     orgId: config.platform.orgId,
     sandbox: config.platform.sandbox,
+    // One allowance per org and sandbox for every gateway and worker process sharing this Redis.
+    budget: new RedisCallBudget({ redis, callsPerSecond: config.platformCallsPerSecond, orgId: config.platform.orgId, prefix: config.queuePrefix, logger }),
     logger: {
       debug: (o: object, m?: string) => logger.debug(o, m),
       info: (o: object, m?: string) => logger.info(o, m),

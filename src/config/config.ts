@@ -47,6 +47,8 @@ export interface AppConfig {
   databaseConnectTimeoutMs: number;
   /** Onboarding steps running at once across the deployment (the per-org limit). */
   onboardingConcurrency: number;
+  /** Platform calls per second per IMS org and sandbox, shared by every process through Redis (AEP_MAX_CALLS_PER_SECOND, default 100). */
+  platformCallsPerSecond: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where the Platform is. `embedded` = start the local emulator in this process (no AEP credentials configured). */
   platform: PlatformConfig;
@@ -264,6 +266,7 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
   RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(300),
   RATE_LIMIT_EXPLORE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(30),
+  AEP_MAX_CALLS_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
   AUTH_JWKS_URL: z
     .string()
     .url()
@@ -437,6 +440,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
+    platformCallsPerSecond: e.AEP_MAX_CALLS_PER_SECOND,
     logLevel: e.LOG_LEVEL,
     platform,
     secretKey,

@@ -20,20 +20,27 @@ export const STEP_OPERATIONS: Partial<Record<ForwardKind, { operation: Operation
 };
 
 /**
- * Relative cost of each step, roughly its Platform calls (a create is a POST and a GET; an XDM
- * schema is class, field group, schema and a read). Progress is the weighted share of finished steps.
+ * Relative cost of each step: its Platform calls (a create is one POST; an XDM schema is a field
+ * group and a schema). Progress is the weighted share of finished steps.
  */
 export const STEP_WEIGHTS: Record<ForwardKind, number> = {
-  CREATE_CONNECTION: 2,
+  CREATE_CONNECTION: 1,
   TEST_CONNECTION: 1,
   EXPLORE: 1,
-  CREATE_SOURCE_CONNECTION: 2,
-  CREATE_XDM_SCHEMA: 4,
-  CREATE_DATASET: 2,
-  CREATE_TARGET_CONNECTION: 2,
-  CREATE_MAPPING: 2,
-  CREATE_DATAFLOW: 2,
+  CREATE_XDM_CLASS: 1,
+  CREATE_SOURCE_CONNECTION: 1,
+  CREATE_XDM_SCHEMA: 2,
+  CREATE_DATASET: 1,
+  CREATE_TARGET_CONNECTION: 1,
+  CREATE_MAPPING: 1,
+  CREATE_DATAFLOW: 1,
 };
+
+/** Forward steps the saga runs itself that make something a rollback removes (their undo runs inline too). */
+const UNDOABLE_INLINE: readonly ForwardKind[] = ['CREATE_XDM_CLASS'];
+
+/** The step that makes the record class the onboarding's schemas share. */
+export const XDM_CLASS_STEP = 'xdm-class';
 
 export interface PlannedStep {
   key: string;
@@ -58,11 +65,12 @@ export interface StepPlanInput {
 
 /**
  * The steps of an onboarding and what each waits for. The base connection is created and tested
- * before anything else; then, per resource, explore and the source connection run side by side,
- * the schema follows explore, dataset and target connection follow the schema, and the mapping
- * waits for the source and target connections as well as explore and the schema: the Data Prep API
- * cannot delete a mapping set, so it is made last before the dataflow, when a rollback is least
- * likely to leave it behind. The dataflow needs the source, the target and the mapping.
+ * before anything else; then the one record class every schema shares, and per resource explore
+ * and the source connection, run side by side; the schema follows explore and the class, dataset
+ * and target connection follow the schema. The mapping needs explore, the schema and the source
+ * connection, and waits for the dataset as well (which it does not use): the Data Prep API cannot
+ * delete a mapping set, so it is made as late as it can be without lengthening the longest chain
+ * (it runs beside the target connection). The dataflow needs the source, the target and the mapping.
  */
 export function planSteps(input: StepPlanInput): PlannedStep[] {
   const steps: PlannedStep[] = [];
@@ -82,14 +90,15 @@ export function planSteps(input: StepPlanInput): PlannedStep[] {
   const name = (kind: ForwardKind, resource: string | null) => onboardingResourceName(input.name, kind, resource);
   add('connection:create', 'CREATE_CONNECTION', null, [], name('CREATE_CONNECTION', null));
   add('connection:test', 'TEST_CONNECTION', null, ['connection:create'], null);
+  if (!input.existingDataset) add(XDM_CLASS_STEP, 'CREATE_XDM_CLASS', null, ['connection:test'], null);
   for (const r of input.resources) {
     add(`${r}:explore`, 'EXPLORE', r, ['connection:test'], null);
     add(`${r}:source-connection`, 'CREATE_SOURCE_CONNECTION', r, ['connection:test'], name('CREATE_SOURCE_CONNECTION', r));
     if (!input.existingDataset) {
-      add(`${r}:xdm-schema`, 'CREATE_XDM_SCHEMA', r, [`${r}:explore`], name('CREATE_XDM_SCHEMA', r));
+      add(`${r}:xdm-schema`, 'CREATE_XDM_SCHEMA', r, [`${r}:explore`, XDM_CLASS_STEP], name('CREATE_XDM_SCHEMA', r));
       add(`${r}:dataset`, 'CREATE_DATASET', r, [`${r}:xdm-schema`], name('CREATE_DATASET', r));
       add(`${r}:target-connection`, 'CREATE_TARGET_CONNECTION', r, [`${r}:dataset`], name('CREATE_TARGET_CONNECTION', r));
-      add(`${r}:mapping`, 'CREATE_MAPPING', r, [`${r}:explore`, `${r}:xdm-schema`, `${r}:source-connection`, `${r}:target-connection`], name('CREATE_MAPPING', r));
+      add(`${r}:mapping`, 'CREATE_MAPPING', r, [`${r}:explore`, `${r}:xdm-schema`, `${r}:source-connection`, `${r}:dataset`], name('CREATE_MAPPING', r));
     } else {
       add(`${r}:target-connection`, 'CREATE_TARGET_CONNECTION', r, ['connection:test'], name('CREATE_TARGET_CONNECTION', r));
       add(`${r}:mapping`, 'CREATE_MAPPING', r, [`${r}:explore`, `${r}:source-connection`, `${r}:target-connection`], name('CREATE_MAPPING', r));
@@ -109,7 +118,7 @@ export const undoKey = (key: string) => `undo:${key}`;
 export function planUndo(
   forward: { key: string; kind: ForwardKind; dependsOn: string[]; resource: StripeResourcePath | null; resourceId: string | null; created: boolean }[],
 ): { key: string; kind: StepKind; undoes: string; dependsOn: string[]; resource: StripeResourcePath | null; resourceId: string | null }[] {
-  const undoable = forward.filter((s) => s.created && STEP_OPERATIONS[s.kind]);
+  const undoable = forward.filter((s) => s.created && (STEP_OPERATIONS[s.kind] || UNDOABLE_INLINE.includes(s.kind)));
   const undoableKeys = new Set(undoable.map((s) => s.key));
   // Transitive dependents: an EXPLORE step between a schema and the connection test still orders them.
   const dependentsOf = (key: string): string[] => {
@@ -124,6 +133,17 @@ export function planUndo(
     resource: s.resource,
     resourceId: s.resourceId,
   }));
+}
+
+/** Registry title of an onboarding's shared record class (tagged with the onboarding's id, so a lost create is found). */
+export function sharedClassTitle(onboardingName: string, onboardingId: string): { name: string; tag: string } {
+  return { name: `${onboardingName} class`, tag: `${onboardingId}.class` };
+}
+
+/** Whether a forward step may have made something a rollback must remove. */
+export function mayHaveCreated(step: { kind: ForwardKind; status: string; resourceId: string | null }): boolean {
+  const attempted = step.status === 'SUCCEEDED' || step.status === 'FAILED';
+  return attempted && (step.resourceId !== null || UNDOABLE_INLINE.includes(step.kind));
 }
 
 /** The Flowgate name of the resource a step creates (the Platform name adds the `[fg:<id>]` tag). */

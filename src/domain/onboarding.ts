@@ -8,6 +8,7 @@ export const STEP_KINDS = [
   'CREATE_CONNECTION',
   'TEST_CONNECTION',
   'EXPLORE',
+  'CREATE_XDM_CLASS',
   'CREATE_SOURCE_CONNECTION',
   'CREATE_XDM_SCHEMA',
   'CREATE_DATASET',
@@ -15,6 +16,7 @@ export const STEP_KINDS = [
   'CREATE_MAPPING',
   'CREATE_DATAFLOW',
   'UNDO_CREATE_CONNECTION',
+  'UNDO_CREATE_XDM_CLASS',
   'UNDO_CREATE_SOURCE_CONNECTION',
   'UNDO_CREATE_XDM_SCHEMA',
   'UNDO_CREATE_DATASET',
@@ -25,8 +27,14 @@ export const STEP_KINDS = [
 export type StepKind = (typeof STEP_KINDS)[number];
 export type ForwardKind = Exclude<StepKind, `UNDO_${string}`>;
 
-/** Steps the saga runs itself (Platform reads), not as core operations. */
-export const INLINE_STEP_KINDS: readonly ForwardKind[] = ['TEST_CONNECTION', 'EXPLORE'];
+/**
+ * Steps the saga runs itself, not as core operations: Platform reads, and the record class the
+ * onboarding's schemas share (a part of those schemas, not a Flowgate resource of its own).
+ */
+export const INLINE_STEP_KINDS: readonly StepKind[] = ['TEST_CONNECTION', 'EXPLORE', 'CREATE_XDM_CLASS', 'UNDO_CREATE_XDM_CLASS'];
+
+/** Whether the saga runs a step of this kind itself. */
+export const isInlineStep = (kind: string): boolean => (INLINE_STEP_KINDS as readonly string[]).includes(kind);
 
 export const ONBOARDING_STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK', 'CANCELLED'] as const;
 export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];

@@ -87,7 +87,9 @@ export const OPERATIONS = {
     effect: 'create',
     // The explore-style schema to mirror, when the caller (or the onboarding's explore step) gave
     // one; as text, because jsonb re-orders object keys and the field order is the caller's.
-    input: { exploreSchemaJson: z.string().optional() },
+    // classId: the Platform id of a record class made for several schemas (an onboarding's), used
+    // instead of making one for this schema alone.
+    input: { exploreSchemaJson: z.string().optional(), classId: z.string().min(1).optional() },
   }),
   CREATE_DATASET: defineOperation({ type: 'CREATE_DATASET', resourceType: 'DATASET', effect: 'create', input: {} }),
   CREATE_TARGET_CONNECTION: defineOperation({ type: 'CREATE_TARGET_CONNECTION', resourceType: 'TARGET_CONNECTION', effect: 'create', input: {} }),

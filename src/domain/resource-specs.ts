@@ -50,6 +50,8 @@ export const RESOURCE_SPECS = {
     fields: z.array(xdmFieldSpec).optional(),
     /** The class and field group the create made with the schema (rollback removes them). */
     classId: z.string().optional(),
+    /** The class is shared with other schemas (an onboarding's): removing this schema keeps it. */
+    classShared: z.boolean().optional(),
     fieldGroupId: z.string().optional(),
     renamedFields: z.array(z.object({ source: z.string(), name: z.string().nullable() })).optional(),
   }),

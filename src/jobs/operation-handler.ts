@@ -42,6 +42,12 @@ export interface HandlerOutcome {
   /** e.g. CREATED, UPDATED, DELETED, ENABLED, DISABLED. */
   action: AuditAction;
   message: string;
+  /**
+   * What the create's answer did not say (Catalog answers a dataset create with its id only):
+   * read after the operation finished, off the critical path of whatever waits for it, and
+   * recorded if the resource still has no etag.
+   */
+  observeLater?: () => Promise<{ etag: string | null; snapshot: unknown }>;
 }
 
 /** Carries out one operation type on the Platform, given its parsed input. */

@@ -124,6 +124,7 @@ export class OperationProcessor {
       const handler = this.handlers[type] as OperationHandler<OperationType>;
       const outcome = await handler(context as HandlerContext<never>);
       await this.finish(started, resource, { status: 'SUCCEEDED', changes: outcome.resource, action: outcome.action, message: outcome.message });
+      if (outcome.observeLater) this.observe(resource.id, outcome.observeLater);
     } catch (caught) {
       const error = opened === null ? caught : scrubSecret(caught, opened);
       const info = publicErrorOf(error) ?? UNEXPECTED;
@@ -140,6 +141,13 @@ export class OperationProcessor {
       await this.finish(started, resource, { status: 'FAILED', error: { ...info, retryable: false }, conflict });
       throw new UnrecoverableError(info.message);
     }
+  }
+
+  /** Runs a handler's read-after-create once the operation is finished (whoever waited has moved on). */
+  private observe(resourceId: string, read: () => Promise<{ etag: string | null; snapshot: unknown }>): void {
+    void read()
+      .then((observed) => this.deps.store.ledger.recordObservation(resourceId, observed))
+      .catch((error: unknown) => this.deps.logger.warn({ resourceId, err: (error as Error).message }, 'could not read a created resource back; its etag stays unknown'));
   }
 
   /** Finishes the operation (see OperationLedger.finish), publishes it, and lets whoever waits for it move on. */

@@ -1,3 +1,4 @@
+import type { CallBudget } from './call-budget.js';
 import { CatalogClient } from './catalog.client.js';
 import { DataPrepClient } from './data-prep.client.js';
 import { FlowServiceClient } from './flow-service.client.js';
@@ -34,6 +35,8 @@ export interface PlatformClientOptions {
   logger?: PlatformLogger;
   /** Told about every attempt, retry and token request (metrics); default silent. */
   observer?: PlatformObserver;
+  /** Calls per second per org and sandbox, shared with every process (see `RedisCallBudget`); default unlimited. */
+  budget?: CallBudget;
 }
 
 /** The Platform client: one service client per API over one HTTP core and one token provider. */
@@ -78,6 +81,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     observer: options.observer,
     dispatcher: agent,
     knownSecrets: [options.clientSecret],
+    budget: options.budget,
   });
   return {
     flowService: new FlowServiceClient({ http }),

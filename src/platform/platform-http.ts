@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { createKeepAliveAgent, NetworkAttemptError, sendAttempt, TIMEOUT_DEFAULTS, type PlatformTimeouts } from './http-attempt.js';
+import type { CallBudget } from './call-budget.js';
 import type { AccessTokenSource } from './ims-token-provider.js';
 import {
   PlatformAuthError,
@@ -87,6 +88,8 @@ export interface PlatformHttpOptions {
   knownSecrets?: readonly string[];
   /** Jitter source in [0, 1); default `Math.random`. */
   random?: () => number;
+  /** The org's shared allowance of calls (waited for before every attempt; a 429's `Retry-After` pauses it); default none. */
+  budget?: CallBudget;
 }
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -144,13 +147,15 @@ export class PlatformHttp {
     let attempt = 1;
     let refreshedToken = false;
 
+    const sandbox = options.sandbox ?? this.options.sandbox;
     for (;;) {
       const token = await this.options.tokens.getToken();
+      await this.options.budget?.acquire(sandbox, options.signal);
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,
         'x-api-key': this.options.clientId,
         'x-gw-ims-org-id': this.options.orgId,
-        'x-sandbox-name': options.sandbox ?? this.options.sandbox,
+        'x-sandbox-name': sandbox,
         'x-request-id': requestId,
       };
       if (body !== undefined) headers['content-type'] = 'application/json';
@@ -203,6 +208,8 @@ export class PlatformHttp {
       }
       if (status === 429 || status >= 500) {
         const retryAfterMs = parseRetryAfterMs(responseHeaders['retry-after']);
+        // The throttle is the org's: every process holds its calls, not only this one.
+        if (status === 429) await this.options.budget?.pause(sandbox, retryAfterMs ?? backoffDelayMs(attempt, this.retry, this.random));
         // 429 and 503 are answered before any work is done; a 500/502/504 to a write proves nothing.
         const nothingWritten = status === 429 || status === 503;
         const mayRetry = idempotent || nothingWritten;

@@ -1,5 +1,5 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { criticalPathCalls, STEP_CALLS } from '../domain/onboarding-calls.js';
+import { criticalPathCalls, STEP_CALLS, totalCalls } from '../domain/onboarding-calls.js';
 import { planSteps } from '../domain/onboarding-plan.js';
 import { specOf } from '../domain/resource-specs.js';
 import { checkNewSchedule } from '../domain/schedule-rules.js';
@@ -83,10 +83,10 @@ export class OnboardingResolver {
         name: s.name,
         // RESOURCE-ID stands for the resource's Flowgate id, fixed when the onboarding is created.
         platformName: s.name ? platformName(s.name, 'RESOURCE-ID') : null,
-        calls: STEP_CALLS[s.kind],
+        calls: STEP_CALLS[s.kind].map(({ method, path, purpose }) => ({ method, path, purpose })),
         derivation:
           s.kind === 'CREATE_XDM_SCHEMA'
-            ? `record class + tenant field group mirroring the explored ${s.resource} schema under ${tenant}.${s.resource}_data (nulls become strings)`
+            ? `tenant field group on the onboarding's shared record class, mirroring the explored ${s.resource} schema under ${tenant}.${s.resource}_data (nulls become strings)`
             : s.kind === 'CREATE_MAPPING'
               ? `data.<field> → ${tenant}.${s.resource}_data.<field> for every explored attribute the schema defines`
               : null,
@@ -100,7 +100,7 @@ export class OnboardingResolver {
     if (request.existingDataset) notes.push(`Every resource writes into dataset ${request.existingDataset.id}; no schema or dataset is created.`);
     return Object.assign(new OnboardingPlan(), {
       steps: planned,
-      totalCalls: steps.reduce((n, s) => n + STEP_CALLS[s.kind].length, 0),
+      totalCalls: totalCalls(steps),
       criticalPathCalls: criticalPathCalls(steps),
       notes,
     });

@@ -70,6 +70,9 @@ export interface RunningStep {
   operationStatus: string | null;
 }
 
+/** An inline step with what running it needs: the base connection, the onboarding's name, and what an undo removes. */
+export type InlineStepRow = StepRow & { connection_platform_id: string | null; connection_sandbox: string; onboarding_name: string; undoes_platform_id: string | null };
+
 /**
  * Every query on `onboardings` and `onboarding_steps` (the step ledger): what the saga
  * (jobs/onboarding) reads and records, in SQL over node-postgres. The resource and operation rows
@@ -238,7 +241,7 @@ export class OnboardingStore {
   async recordInlineOutcome(
     onboardingId: string,
     key: string,
-    outcome: { status: Extract<StepStatus, 'SUCCEEDED' | 'FAILED'>; result: Record<string, unknown> | null; error: OperationErrorInfo | null },
+    outcome: { status: Extract<StepStatus, 'SUCCEEDED' | 'FAILED'>; result: Record<string, unknown> | null; error: OperationErrorInfo | null; platformId?: string | null },
   ): Promise<boolean> {
     // One statement that first takes the onboarding's row lock and bumps its version (the
     // uncorrelated EXISTS runs before any step row is locked: the same lock order as a pass), so
@@ -250,21 +253,30 @@ export class OnboardingStore {
          WHERE id = $1 AND EXISTS (SELECT 1 FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING')
          RETURNING id
        )
-       UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, finished_at = now(), updated_at = now()
+       UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, platform_id = COALESCE($6, platform_id), finished_at = now(), updated_at = now()
        WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' AND EXISTS (SELECT 1 FROM bumped)
        RETURNING kind, status, started_at, finished_at`,
-      [onboardingId, key, outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error === null ? null : JSON.stringify(outcome.error)],
+      [onboardingId, key, outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error === null ? null : JSON.stringify(outcome.error), outcome.platformId ?? null],
     );
     this.observer.stepsFinished(result.rows);
     return (result.rowCount ?? 0) > 0;
   }
 
+  /**
+   * Notes on a RUNNING inline step that its create is about to be sent, so whichever run comes
+   * next (after a crash, a lost answer) looks for what it may have made before making another.
+   */
+  async markCreateSent(onboardingId: string, key: string): Promise<void> {
+    await this.pool.query(`UPDATE onboarding_steps SET result = '{"createSent": true}'::jsonb, updated_at = now() WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`, [onboardingId, key]);
+  }
+
   /** An inline step with its onboarding's base connection (one round trip: this is on the critical path). */
-  async inlineStep(onboardingId: string, key: string): Promise<(StepRow & { connection_platform_id: string | null; connection_sandbox: string }) | null> {
+  async inlineStep(onboardingId: string, key: string): Promise<InlineStepRow | null> {
     return (
       (
-        await this.pool.query<StepRow & { connection_platform_id: string | null; connection_sandbox: string }>(
-          `SELECT s.*, c.platform_id AS connection_platform_id, c.sandbox AS connection_sandbox
+        await this.pool.query<InlineStepRow>(
+          `SELECT s.*, c.platform_id AS connection_platform_id, c.sandbox AS connection_sandbox, o.name AS onboarding_name,
+                  (SELECT u.platform_id FROM onboarding_steps u WHERE u.onboarding_id = s.onboarding_id AND u.key = s.undoes) AS undoes_platform_id
            FROM onboarding_steps s JOIN onboardings o ON o.id = s.onboarding_id JOIN resources c ON c.id = o.connection_id
            WHERE s.onboarding_id = $1 AND s.key = $2`,
           [onboardingId, key],

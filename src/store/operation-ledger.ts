@@ -333,6 +333,20 @@ export class OperationLedger {
   }
 
   /**
+   * Records what a read after a create saw (the etag and snapshot its answer lacked), when the
+   * resource still has no etag: a later change (an update's etag) is never overwritten. Not an
+   * audited change: the create's audit event already recorded the resource.
+   */
+  async recordObservation(resourceId: string, observed: { etag: string | null; snapshot: unknown }): Promise<boolean> {
+    const result = await this.named('fg_observe', `UPDATE resources SET etag = $2, snapshot = $3::jsonb WHERE id = $1::uuid AND etag IS NULL AND deleted_at IS NULL`, [
+      resourceId,
+      observed.etag,
+      JSON.stringify(observed.snapshot ?? null),
+    ]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /**
    * Marks a RUNNING operation as still being worked on: its `updated_at` is the liveness signal
    * the reconciler reads (Redis may forget the job; PostgreSQL keeps this). False when the
    * operation is not RUNNING any more.

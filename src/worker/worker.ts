@@ -126,7 +126,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (job.name === onboardingStepJob.name) {
         const { onboardingId, stepKey } = onboardingStepJob.parse(job.data, job.id);
         return inJobSpan(`onboarding step ${stepKey}`, job.data, { ...jobAttributes(job), 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': stepKey }, () =>
-          options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+          options.orchestrator.runInlineStep(onboardingId, stepKey, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), job.attemptsMade > 0),
         );
       }
       const { onboardingId } = advanceOnboardingJob.parse(job.data, job.id);

@@ -31,6 +31,13 @@ describe('datasets through the GraphQL API', () => {
   };
   const create = (input: Record<string, unknown>) => stack.gql(`mutation($input: CreateDatasetInput!) { createDataset(input: $input) { ${OPERATION_FIELDS} } }`, { input });
   const dataset = async (id: string) => (await stack.data(`query($id: ID!) { dataset(id: $id) { ${DATASET_FIELDS} } }`, { id })).dataset;
+  /** The dataset once its version is recorded: Catalog answers a create with the id only, and the version is read after the operation finished. */
+  const datasetWithVersion = async (id: string) => {
+    for (let until = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 20))) {
+      const row = await dataset(id);
+      if (row.etag !== null || Date.now() > until) return row;
+    }
+  };
   const catalogDataset = async (platformId: string) => {
     const { status, body } = await platformGet(stack, `${DATASETS_PATH}/${platformId}`);
     assert.equal(status, 200, JSON.stringify(body));
@@ -47,7 +54,7 @@ describe('datasets through the GraphQL API', () => {
       const done = await stack.waitForOperation(queued.id);
       assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
 
-      const row = await dataset(queued.resourceId);
+      const row = await datasetWithVersion(queued.resourceId);
       assert.equal(row.state, 'READY');
       assert.equal(row.name, 'Stripe charges');
       const platform = await catalogDataset(row.platformId);
@@ -97,7 +104,7 @@ describe('datasets through the GraphQL API', () => {
         'one create, found by its name afterwards',
       );
       assert.equal((await emulatorCounts(stack)).datasets, before.datasets + 1);
-      const row = await dataset(queued.resourceId);
+      const row = await datasetWithVersion(queued.resourceId);
       assert.equal((await catalogDataset(row.platformId)).version, row.etag);
     });
 

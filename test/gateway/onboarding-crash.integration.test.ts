@@ -312,10 +312,13 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
       assert.equal(matches[0][kind.id], step.platformId, `step ${step.key} recorded the platform id of the ${kind.items} item that exists`);
       onPlatform.set(step.key, matches[0]);
       if (step.kind === 'CREATE_XDM_SCHEMA') {
-        assert.equal(tagged(inventory.classes, `${step.resourceId}.class`, 'title').length, 1, `one class for ${step.key}`);
         assert.equal(tagged(inventory.fieldGroups, `${step.resourceId}.fieldgroup`, 'title').length, 1, `one field group for ${step.key}`);
       }
     }
+    // One record class for the onboarding, the one its class step recorded, shared by its schemas.
+    const classes = tagged(inventory.classes, `${o.id}.class`, 'title');
+    assert.equal(classes.length, 1, `one shared class for onboarding ${o.name}`);
+    assert.equal(classes[0].$id, onboarding.steps.find((s: any) => s.key === 'xdm-class').platformId, 'the class step recorded the class that exists');
     // Wired together: what each resource points at is the one its ledger step made.
     const pid = (key: string) => onboarding.steps.find((s: any) => s.key === key).platformId;
     for (const r of o.resources.map((x) => x.toLowerCase())) {
@@ -352,29 +355,31 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
   }
 
   it('finishes, exactly once, when a worker dies while it waits for a Platform answer, at each step', async (t) => {
-    // Along one resource's critical path, in order: a kill while a create's read-back (or an
-    // inline step's call) is in flight — the write happened and was answered, nothing is recorded.
+    // Along one resource's steps, in order (one step at a time, so the order is the ledger's): a
+    // kill while a create (or an inline step's call) is in flight — the write happens on the
+    // Platform, its answer dies with the worker, nothing is recorded.
     const points: KillPoint[] = [
       { label: 'connection:create — its IMS token request in flight', at: arrives('POST', '/ims/token/v3') },
-      { label: 'connection:create — created; reading it back', at: arrives('GET', `${FLOW}/connections/*`) },
+      { label: 'connection:create — the create in flight', at: arrives('POST', `${FLOW}/connections`) },
       { label: 'connection:test — the Platform testing the connection', at: arrives('GET', `${FLOW}/connections/*/test`), restart: 2 },
+      { label: 'xdm-class — the shared class create in flight', at: arrives('POST', `${REGISTRY}/classes`) },
       { label: 'charges:explore — exploring the Stripe schema', at: arrives('GET', `${FLOW}/connections/*/explore`) },
-      { label: 'charges:xdm-schema — class, field group and schema created; reading the schema back', at: arrives('GET', `${REGISTRY}/schemas/*`) },
-      { label: 'charges:dataset — created; reading it back', at: arrives('GET', `${CATALOG}/dataSets/*`) },
-      { label: 'charges:target-connection — reading the dataset schema before creating', at: arrives('GET', `${REGISTRY}/schemas/*`), restart: 2 },
-      { label: 'charges:target-connection — created; reading it back', at: arrives('GET', `${FLOW}/targetConnections/*`) },
-      { label: 'charges:mapping — created; reading the mapping set back', at: arrives('GET', `${PREP}/mappingSets/*`) },
-      { label: 'charges:dataflow — created; reading the flow back (the last call)', at: arrives('GET', `${FLOW}/flows/*`) },
+      { label: 'charges:xdm-schema — the field group create in flight', at: arrives('POST', `${REGISTRY}/fieldgroups`) },
+      { label: 'charges:xdm-schema — field group made; the schema create in flight', at: arrives('POST', `${REGISTRY}/schemas`) },
+      { label: 'charges:dataset — the create in flight', at: arrives('POST', `${CATALOG}/dataSets`) },
+      { label: 'charges:target-connection — the create in flight', at: arrives('POST', `${FLOW}/targetConnections`), restart: 2 },
+      { label: 'charges:mapping — the mapping set create in flight', at: arrives('POST', `${PREP}/mappingSets`) },
+      { label: 'charges:dataflow — the create in flight (the last call)', at: arrives('POST', `${FLOW}/flows`) },
     ];
-    await survive(t, [{ name: `Crash in flight ${SEED}`, resources: ['CHARGES'] }], points);
+    await survive(t, [{ name: `Crash in flight ${SEED}`, resources: ['CHARGES'] }], points, { env: { ONBOARDING_CONCURRENCY: '1' } });
   });
 
   it('creates nothing twice when a worker dies as each create is written and its answer dropped', async (t) => {
     // One step at a time (ONBOARDING_CONCURRENCY=1), so the creates come in the ledger's order, the source connection's too.
     const points: KillPoint[] = [
       { label: 'connection:create — written, answer lost', ...drop(`${FLOW}/connections`) },
+      { label: 'xdm-class — the shared class written, answer lost', ...drop(`${REGISTRY}/classes`) },
       { label: 'refunds:source-connection — written, answer lost', ...drop(`${FLOW}/sourceConnections`) },
-      { label: 'refunds:xdm-schema — class written, answer lost', ...drop(`${REGISTRY}/classes`) },
       { label: 'refunds:xdm-schema — field group written, answer lost', ...drop(`${REGISTRY}/fieldgroups`) },
       { label: 'refunds:xdm-schema — schema written, answer lost', ...drop(`${REGISTRY}/schemas`) },
       { label: 'refunds:dataset — written, answer lost', ...drop(`${CATALOG}/dataSets`), restart: 2 },
@@ -386,50 +391,56 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
   });
 
   it('resumes when a worker dies while recording a result or advancing the saga', async (t) => {
-    // The lock is taken while the worker waits for a read, so it blocks exactly at the statement named.
+    // The lock is taken while the worker waits for a Platform answer (answered late), so it blocks
+    // exactly at the statement named. One step at a time: target connection and mapping, which
+    // may run side by side, come in the ledger's order.
     const points: KillPoint[] = [
       {
-        label: 'connection:create — the connection exists and was read back; the worker dies committing it',
-        ...blockAt('GET', `${FLOW}/connections/*`, { lock: LOCK_RESOURCE_OF_STEP, params: stepKey('connection:create') }),
+        label: 'connection:create — the connection exists; the worker dies committing it',
+        ...blockAt('POST', `${FLOW}/connections`, { lock: LOCK_RESOURCE_OF_STEP, params: stepKey('connection:create') }),
       },
       {
         label: 'customers:explore — its result recorded; the worker dies advancing the saga',
-        ...blockAt('GET', `${FLOW}/connections/*/explore`, { lock: LOCK_STEP, params: stepKey('customers:xdm-schema'), ready: STEP_SUCCEEDED, readyParams: stepKey('customers:explore') }),
+        // One step at a time: the pass after explore starts the source connection (it comes before the schema in the ledger).
+        ...blockAt('GET', `${FLOW}/connections/*/explore`, { lock: LOCK_STEP, params: stepKey('customers:source-connection'), ready: STEP_SUCCEEDED, readyParams: stepKey('customers:explore') }),
       },
       {
-        label: 'customers:dataset — the dataset exists and was read back; the worker dies committing it',
-        ...blockAt('GET', `${CATALOG}/dataSets/*`, { lock: LOCK_RESOURCE_OF_STEP, params: stepKey('customers:dataset') }),
+        label: 'customers:dataset — the dataset exists; the worker dies committing it',
+        ...blockAt('POST', `${CATALOG}/dataSets`, { lock: LOCK_RESOURCE_OF_STEP, params: stepKey('customers:dataset') }),
         restart: 2,
       },
       {
         label: 'customers:target-connection — its operation SUCCEEDED; the worker dies before the ledger folds it in',
-        ...blockAt('GET', `${FLOW}/targetConnections/*`, { lock: LOCK_ONBOARDING, params: theOnboarding, ready: STEP_OPERATION_SUCCEEDED, readyParams: stepKey('customers:target-connection') }),
+        ...blockAt('POST', `${FLOW}/targetConnections`, { lock: LOCK_ONBOARDING, params: theOnboarding, ready: STEP_OPERATION_SUCCEEDED, readyParams: stepKey('customers:target-connection') }),
       },
       {
-        label: 'customers:mapping — the mapping set exists and was read back; the worker dies committing it',
-        ...blockAt('GET', `${PREP}/mappingSets/*`, { lock: LOCK_RESOURCE_OF_STEP, params: stepKey('customers:mapping') }),
+        label: 'customers:mapping — the mapping set exists; the worker dies committing it',
+        ...blockAt('POST', `${PREP}/mappingSets`, { lock: LOCK_RESOURCE_OF_STEP, params: stepKey('customers:mapping') }),
       },
       {
         label: 'customers:dataflow — the last operation SUCCEEDED; the worker dies before the onboarding is marked SUCCEEDED',
-        ...blockAt('GET', `${FLOW}/flows/*`, { lock: LOCK_ONBOARDING, params: theOnboarding, ready: STEP_OPERATION_SUCCEEDED, readyParams: stepKey('customers:dataflow') }),
+        ...blockAt('POST', `${FLOW}/flows`, { lock: LOCK_ONBOARDING, params: theOnboarding, ready: STEP_OPERATION_SUCCEEDED, readyParams: stepKey('customers:dataflow') }),
       },
     ];
-    await survive(t, [{ name: `Crash recording ${SEED}`, resources: ['CUSTOMERS'] }], points);
+    await survive(t, [{ name: `Crash recording ${SEED}`, resources: ['CUSTOMERS'] }], points, { env: { ONBOARDING_CONCURRENCY: '1' } });
   });
 
   it('lets a surviving worker take over the job of one that died', async (t) => {
-    // Two workers; only the one running the call's job dies. Each call is on the critical path to
-    // the next, so the next point is still ahead while the survivor takes the job over.
-    const holder = (label: string, path: string): KillPoint => ({ label, at: logged('POST', path), victim: 'holder' });
+    // Two workers; only the one running the call's job dies: as its create is written and the
+    // answer dropped, so it is still at work (looking for what it made) when it dies — an answered
+    // create is recorded within a millisecond now that nothing is read back. Each call is on the
+    // critical path to the next, so the next point is still ahead while the survivor takes the job over.
+    const holder = (label: string, path: string): KillPoint => ({ label, ...drop(path), victim: 'holder' });
     const points: KillPoint[] = [
-      holder('connection:create — written and answered; the other worker takes over', `${FLOW}/connections`),
-      holder('subscriptions:xdm-schema — field group written and answered; the other worker takes over', `${REGISTRY}/fieldgroups`),
-      holder('subscriptions:dataset — written and answered; the other worker takes over', `${CATALOG}/dataSets`),
-      holder('subscriptions:target-connection — written and answered; the other worker takes over', `${FLOW}/targetConnections`),
-      holder('subscriptions:mapping — written and answered; the other worker takes over', `${PREP}/mappingSets`),
-      holder('subscriptions:dataflow — written and answered; the other worker takes over', `${FLOW}/flows`),
+      holder('connection:create — written, answer lost; the other worker takes over', `${FLOW}/connections`),
+      holder('subscriptions:xdm-schema — field group written, answer lost; the other worker takes over', `${REGISTRY}/fieldgroups`),
+      holder('subscriptions:dataset — written, answer lost; the other worker takes over', `${CATALOG}/dataSets`),
+      holder('subscriptions:target-connection — written, answer lost; the other worker takes over', `${FLOW}/targetConnections`),
+      holder('subscriptions:mapping — written, answer lost; the other worker takes over', `${PREP}/mappingSets`),
+      holder('subscriptions:dataflow — written, answer lost; the other worker takes over', `${FLOW}/flows`),
     ];
-    await survive(t, [{ name: `Crash survivor ${SEED}`, resources: ['SUBSCRIPTIONS'] }], points, { workers: 2 });
+    // One step at a time: target connection and mapping, which may run side by side, come in the ledger's order.
+    await survive(t, [{ name: `Crash survivor ${SEED}`, resources: ['SUBSCRIPTIONS'] }], points, { workers: 2, env: { ONBOARDING_CONCURRENCY: '1' } });
   });
 
   it(`finishes after kills at seeded random moments, three onboardings at once (CRASH_SEED=${SEED})`, async (t) => {

@@ -9,14 +9,14 @@ const REGISTRY = '/data/foundation/schemaregistry';
 
 /**
  * The Platform call each step makes that a fault is aimed at: the create call of every create
- * step (all three of an XDM schema's), and the read of the two steps that only read.
+ * step (both of an XDM schema's, and the record class its schemas share), and the read of the two steps that only read.
  */
 const CALLS: { step: string; method: string; path: string }[] = [
   { step: 'connection create', method: 'POST', path: `${FLOW}/connections` },
   { step: 'connection test', method: 'GET', path: `${FLOW}/connections/*/test` },
   { step: 'explore', method: 'GET', path: `${FLOW}/connections/*/explore` },
   { step: 'source connection', method: 'POST', path: `${FLOW}/sourceConnections` },
-  { step: 'XDM schema (its class)', method: 'POST', path: `${REGISTRY}/tenant/classes` },
+  { step: 'the shared record class', method: 'POST', path: `${REGISTRY}/tenant/classes` },
   { step: 'XDM schema (its field group)', method: 'POST', path: `${REGISTRY}/tenant/fieldgroups` },
   { step: 'XDM schema (the schema)', method: 'POST', path: `${REGISTRY}/tenant/schemas` },
   { step: 'dataset', method: 'POST', path: '/data/foundation/catalog/dataSets' },

@@ -30,6 +30,7 @@ import { TestStack, uniqueName } from './support/stack.js';
 const FORWARD = [
   'connection:create',
   'connection:test',
+  'xdm-class',
   'charges:explore',
   'charges:source-connection',
   'charges:xdm-schema',
@@ -39,8 +40,11 @@ const FORWARD = [
   'charges:dataflow',
 ];
 
-/** Forward steps that create a Platform resource (the ones a rollback undoes). */
+/** Forward steps that create a Platform resource (the ones a rollback undoes); the shared record class is one. */
 const CREATES = FORWARD.filter((k) => !['connection:test', 'charges:explore'].includes(k));
+
+/** The forward steps up to (not including) `key`. */
+const stepsBefore = (key: string) => FORWARD.slice(0, FORWARD.indexOf(key));
 
 interface Failure {
   /** The step that fails. */
@@ -66,10 +70,20 @@ const FAILURES: Failure[] = [
   { step: 'connection:test', how: 'the Platform cannot reach Stripe with the key', faults: [], accessToken: 'sk_test_tooshort', succeeded: ['connection:create'], platformCode: null },
   { step: 'connection:test', how: 'the connection test call is refused', faults: [rejected('GET', PATHS.connectionTest)], succeeded: ['connection:create'], platformCode: '1400-400' },
   {
+    step: 'xdm-class',
+    how: 'the shared record class is refused',
+    faults: [rejected('POST', PATHS.classes)],
+    succeeded: ['connection:create', 'connection:test'],
+    // Explore and the source connection run beside the class.
+    maybe: ['charges:explore', 'charges:source-connection'],
+    platformCode: 'XDM-1400-400',
+  },
+  {
     step: 'charges:explore',
     how: 'explore is refused',
     faults: [rejected('GET', PATHS.explore)],
-    succeeded: ['connection:create', 'connection:test', 'charges:source-connection'],
+    succeeded: ['connection:create', 'connection:test'],
+    maybe: ['xdm-class', 'charges:source-connection'],
     platformCode: '1400-400',
   },
   {
@@ -77,22 +91,37 @@ const FAILURES: Failure[] = [
     how: 'the source connection is refused',
     faults: [rejected('POST', PATHS.sourceConnections)],
     succeeded: ['connection:create', 'connection:test', 'charges:explore'],
-    // The schema branch runs beside the source connection: it may get a step or more further first.
-    maybe: ['charges:xdm-schema', 'charges:dataset', 'charges:target-connection'],
+    // The class and the schema branch run beside the source connection: they may get a step or more further first.
+    maybe: ['xdm-class', 'charges:xdm-schema', 'charges:dataset', 'charges:target-connection'],
     platformCode: '1400-400',
   },
-  // The class and field group exist when the schema itself is refused: the undo must find them by name.
+  // The field group exists when the schema itself is refused: the undo must find it by name.
   {
     step: 'charges:xdm-schema',
-    how: 'the schema is refused after its class and field group were made',
+    how: 'the schema is refused after its field group was made',
     faults: [rejected('POST', PATHS.schemas)],
-    succeeded: FORWARD.slice(0, 4),
+    succeeded: stepsBefore('charges:xdm-schema'),
     platformCode: 'XDM-1400-400',
   },
-  { step: 'charges:dataset', how: 'the dataset is refused', faults: [rejected('POST', PATHS.datasets)], succeeded: FORWARD.slice(0, 5), platformCode: 'CAT-1400-400' },
-  { step: 'charges:target-connection', how: 'the target connection is refused', faults: [rejected('POST', PATHS.targetConnections)], succeeded: FORWARD.slice(0, 6), platformCode: '1400-400' },
-  { step: 'charges:mapping', how: 'the mapping set is refused', faults: [rejected('POST', PATHS.mappingSets)], succeeded: FORWARD.slice(0, 7), platformCode: 'MAPPER-1400-400' },
-  { step: 'charges:dataflow', how: 'the dataflow is refused', faults: [rejected('POST', PATHS.flows)], succeeded: FORWARD.slice(0, 8), platformCode: '1400-400' },
+  { step: 'charges:dataset', how: 'the dataset is refused', faults: [rejected('POST', PATHS.datasets)], succeeded: stepsBefore('charges:dataset'), platformCode: 'CAT-1400-400' },
+  // The mapping set runs beside the target connection (both follow the dataset).
+  {
+    step: 'charges:target-connection',
+    how: 'the target connection is refused',
+    faults: [rejected('POST', PATHS.targetConnections)],
+    succeeded: stepsBefore('charges:target-connection'),
+    maybe: ['charges:mapping'],
+    platformCode: '1400-400',
+  },
+  {
+    step: 'charges:mapping',
+    how: 'the mapping set is refused',
+    faults: [rejected('POST', PATHS.mappingSets)],
+    succeeded: stepsBefore('charges:target-connection'),
+    maybe: ['charges:target-connection'],
+    platformCode: 'MAPPER-1400-400',
+  },
+  { step: 'charges:dataflow', how: 'the dataflow is refused', faults: [rejected('POST', PATHS.flows)], succeeded: stepsBefore('charges:dataflow'), platformCode: '1400-400' },
   // The flow is made but Flowgate never hears so, and cannot look it up: only its deterministic name ties it to the step.
   {
     step: 'charges:dataflow',
@@ -101,7 +130,7 @@ const FAILURES: Failure[] = [
       { method: 'POST', path: PATHS.flows, mode: 'commit-then-drop', count: 1 },
       { method: 'GET', path: PATHS.flows, status: 400, count: 1 },
     ],
-    succeeded: FORWARD.slice(0, 8),
+    succeeded: stepsBefore('charges:dataflow'),
     platformCode: '1400-400',
     lost: 'flows',
   },
@@ -115,12 +144,16 @@ const UNDO_BEFORE: [string, string][] = [
   ['charges:dataflow', 'charges:mapping'],
   ['charges:dataflow', 'charges:target-connection'],
   ['charges:dataflow', 'charges:source-connection'],
-  ['charges:mapping', 'charges:target-connection'],
+  ['charges:mapping', 'charges:dataset'],
   ['charges:mapping', 'charges:source-connection'],
   ['charges:mapping', 'charges:xdm-schema'],
   ['charges:target-connection', 'charges:dataset'],
   ['charges:dataset', 'charges:xdm-schema'],
-  ...['charges:dataflow', 'charges:mapping', 'charges:target-connection', 'charges:dataset', 'charges:xdm-schema', 'charges:source-connection'].map((k): [string, string] => [k, 'connection:create']),
+  ['charges:xdm-schema', 'xdm-class'],
+  ...['charges:dataflow', 'charges:mapping', 'charges:target-connection', 'charges:dataset', 'charges:xdm-schema', 'charges:source-connection', 'xdm-class'].map((k): [string, string] => [
+    k,
+    'connection:create',
+  ]),
 ];
 
 /** Asserts the undo steps ran in reverse dependency order, by their recorded start and end. */
@@ -352,7 +385,8 @@ describe('onboardStripe when a step fails for good', () => {
       assert.equal(done.status, 'ROLLED_BACK');
       assert.equal(done.error.code, 'CANCELLED');
       for (const key of notStarted) assert.equal(step(done, key).attempts, 0, `${key} never ran`);
-      const made = done.steps.filter((s: any) => !s.undoes && s.status === 'SUCCEEDED' && s.resourceId).map((s: any) => s.key);
+      // What made something: the resources, and the shared record class (a platform id without a resource of its own).
+      const made = done.steps.filter((s: any) => !s.undoes && s.status === 'SUCCEEDED' && (s.resourceId || s.platformId)).map((s: any) => s.key);
       assert.ok(made.length >= 2, `the cancel came after some resources were made (${made})`);
       assert.deepEqual(
         done.steps
@@ -400,7 +434,7 @@ describe('onboardStripe when a step fails for good', () => {
       assert.ok(made.length >= 2);
       for (const s of made) assert.ok(kept[inventoryKindOf(s.kind)].includes(s.platformId), `${s.key} (${s.platformId}) stays on the Platform`);
       const total = Object.values(counts(kept)).reduce((a, b) => a + b, 0);
-      const schemaParts = made.filter((s: any) => s.kind === 'CREATE_XDM_SCHEMA').length * 2; // each schema's class and field group
+      const schemaParts = made.filter((s: any) => s.kind === 'CREATE_XDM_SCHEMA').length; // each schema's field group (the shared class is a step of its own)
       assert.equal(total, made.length + schemaParts, 'the Platform holds what the ledger says was made, and nothing else');
     });
 

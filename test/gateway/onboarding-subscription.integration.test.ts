@@ -87,7 +87,7 @@ describe('onboardingProgress', () => {
     assertNeverBackwards(messages);
     assert.deepEqual(statusesOf(messages, 'charges:dataflow'), ['RUNNING', 'FAILED']);
     const undo = ledger.steps.filter((s: any) => s.undoes);
-    assert.equal(undo.length, 7, 'every resource made is undone');
+    assert.equal(undo.length, 8, 'every resource made is undone (the shared record class too)');
     for (const u of undo) {
       const seen = statusesOf(messages, u.key);
       assert.ok(seen.includes('RUNNING'), `${u.key} is seen running (${seen.join(' → ')})`);

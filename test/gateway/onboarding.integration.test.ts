@@ -35,20 +35,25 @@ function expectedStepKeys(resources: string[], withSchemas = true): string[] {
   const perResource = withSchemas
     ? ['explore', 'source-connection', 'xdm-schema', 'dataset', 'target-connection', 'mapping', 'dataflow']
     : ['explore', 'source-connection', 'target-connection', 'mapping', 'dataflow'];
-  return ['connection:create', 'connection:test', ...resources.flatMap((r) => perResource.map((s) => `${pathOf(r)}:${s}`))].sort();
+  // With schemas, one record class shared by all of them.
+  return ['connection:create', 'connection:test', ...(withSchemas ? ['xdm-class'] : []), ...resources.flatMap((r) => perResource.map((s) => `${pathOf(r)}:${s}`))].sort();
 }
 
 /**
  * Pairs [first, then] of issue 4's order: the base connection is created, then tested before
- * anything else; per resource explore → XDM schema → dataset → target connection, and the mapping
- * (generated from explore and the schema) and dataflow after the connections they join.
+ * anything else; the shared record class, then per resource explore → XDM schema → dataset →
+ * target connection, and the mapping (generated from explore and the schema, made once the dataset
+ * exists) and dataflow after the connections they join.
  */
 function expectedOrder(resources: string[]): [string, string][] {
-  const pairs: [string, string][] = [['connection:create', 'connection:test']];
+  const pairs: [string, string][] = [
+    ['connection:create', 'connection:test'],
+    ['connection:test', 'xdm-class'],
+  ];
   for (const r of resources.map(pathOf)) {
     for (const s of ['explore', 'source-connection', 'xdm-schema', 'dataset', 'target-connection', 'mapping', 'dataflow']) pairs.push(['connection:test', `${r}:${s}`]);
-    pairs.push([`${r}:explore`, `${r}:xdm-schema`], [`${r}:xdm-schema`, `${r}:dataset`], [`${r}:dataset`, `${r}:target-connection`]);
-    for (const s of ['explore', 'xdm-schema', 'source-connection', 'target-connection']) pairs.push([`${r}:${s}`, `${r}:mapping`]);
+    pairs.push(['xdm-class', `${r}:xdm-schema`], [`${r}:explore`, `${r}:xdm-schema`], [`${r}:xdm-schema`, `${r}:dataset`], [`${r}:dataset`, `${r}:target-connection`]);
+    for (const s of ['explore', 'xdm-schema', 'source-connection', 'dataset']) pairs.push([`${r}:${s}`, `${r}:mapping`]);
     for (const s of ['source-connection', 'target-connection', 'mapping']) pairs.push([`${r}:${s}`, `${r}:dataflow`]);
   }
   return pairs;
@@ -147,8 +152,10 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
             if (CREATED_BY[step.kind]) {
               assert.ok(step.resourceId && step.platformId && step.operationId, `${step.key} names its resource, Platform id and operation`);
             } else {
-              assert.ok(['TEST_CONNECTION', 'EXPLORE'].includes(step.kind), step.kind);
-              assert.equal(step.resourceId, null, `${step.key} creates nothing`);
+              assert.ok(['TEST_CONNECTION', 'EXPLORE', 'CREATE_XDM_CLASS'].includes(step.kind), step.kind);
+              assert.equal(step.resourceId, null, `${step.key} makes no Flowgate resource`);
+              // The shared record class is a part of the schemas: the Platform id is the step's own.
+              if (step.kind === 'CREATE_XDM_CLASS') assert.ok(step.platformId, `${step.key} names the class it made`);
             }
             for (const dependency of step.dependsOn) {
               assert.ok(
@@ -187,7 +194,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
             const source = one(inv.sourceConnections, `${name} ${p} source [fg:${step('source-connection').resourceId}]`);
             const schemaId = step('xdm-schema').resourceId;
             const schema = one(inv.schemas, `${name} ${p} [fg:${schemaId}]`, 'title');
-            const klass = one(inv.classes, `${name} ${p} class [fg:${schemaId}.class]`, 'title');
+            const klass = one(inv.classes, `${name} class [fg:${onboarding.id}.class]`, 'title'); // shared by the onboarding's schemas
             const fieldGroup = one(inv.fieldGroups, `${name} ${p} fields [fg:${schemaId}.fieldgroup]`, 'title');
             const dataset = one(inv.datasets, `${name} ${p} [fg:${step('dataset').resourceId}]`);
             const target = one(inv.targetConnections, `${name} ${p} target [fg:${step('target-connection').resourceId}]`);
@@ -252,7 +259,8 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
             assert.equal(created.length, 1, `${step.key} has one CREATED audit event: ${JSON.stringify(audit)}`);
             assert.deepEqual(
               { actor: created[0].actor, platformId: created[0].platformId, operationId: created[0].operationId, etag: created[0].etagAfter },
-              { actor: ACTOR, platformId: step.platformId, operationId: step.operationId, etag: resource.etag },
+              // Catalog answers a dataset create with its id only: the version is read after the step is recorded, off the chain.
+              { actor: ACTOR, platformId: step.platformId, operationId: step.operationId, etag: step.kind === 'CREATE_DATASET' ? null : resource.etag },
               step.key,
             );
           }
@@ -353,6 +361,49 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
           .map((c) => `${c.method} ${c.path}`)
           .sort();
       assert.deepEqual(writes(made), writes(plan.steps.flatMap((s: any) => s.calls)));
+    });
+
+    it('counts the Platform calls the onboarding then makes: totalCalls in all, criticalPathCalls on the longest chain of steps waiting for each other', async () => {
+      await clockAtRealTime(stack);
+      const input = { name: uniqueName('Counted'), accessToken: KEY, resources: ['CHARGES', 'REFUNDS', 'CUSTOMERS'], schedule: HOURLY };
+      const { planOnboarding: plan } = await stack.data(PLAN, { input });
+      const mark = await requestLogMark(stack);
+      const onboarding = await onboardAndWait(stack, input);
+      assert.equal(onboarding.status, 'SUCCEEDED', JSON.stringify(onboarding.error));
+      // The dataset versions are read after their steps were recorded: let the last of them land in the log.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { requests } = (await stack.control('GET', `/requests?since=${mark}`)) as { requests: { method: string; path: string; time: string; durationMs: number; requestId: string }[] };
+
+      // Each call belongs to the step whose operation (or, for the saga's own steps, `<onboarding>:<step>`) sent its x-request-id.
+      const stepOf = new Map<string, any>();
+      for (const step of onboarding.steps) {
+        if (step.operationId) stepOf.set(step.operationId, step);
+        stepOf.set(`${onboarding.id}:${step.key}`, step);
+      }
+      const calls = requests.filter((r) => stepOf.has(r.requestId));
+      assert.ok(plan.totalCalls <= 30, `a 3-resource onboarding plans at most 30 calls (${plan.totalCalls})`);
+      assert.equal(calls.length, plan.totalCalls, `calls made: ${calls.map((c) => `${c.method} ${c.path}`).join(', ')}`);
+      const unplanned = requests.filter((r) => !stepOf.has(r.requestId) && !r.path.startsWith('/__emulator'));
+      // The IMS token and the registry's tenant id are looked up once per worker process (cached), not per onboarding.
+      assert.deepEqual(
+        unplanned.filter((r) => r.path !== '/ims/token/v3' && !r.path.endsWith('/schemaregistry/stats')).map((r) => `${r.method} ${r.path}`),
+        [],
+        'no call outside the steps',
+      );
+
+      // The chain: per step, the calls it waited for (made before it was recorded), along the longest path of dependencies.
+      const waitedFor = (step: any) => calls.filter((c) => stepOf.get(c.requestId).key === step.key && Date.parse(c.time) + c.durationMs <= Date.parse(step.finishedAt) + 5).length;
+      const memo = new Map<string, number>();
+      const chain = (key: string): number => {
+        if (memo.has(key)) return memo.get(key)!;
+        const step = stepOf.get(`${onboarding.id}:${key}`);
+        const value = waitedFor(step) + Math.max(0, ...step.dependsOn.map(chain));
+        memo.set(key, value);
+        return value;
+      };
+      const longest = Math.max(...onboarding.steps.map((s: any) => chain(s.key)));
+      assert.equal(longest, plan.criticalPathCalls, 'the longest chain of calls waited for is the planned one');
+      assert.equal(plan.criticalPathCalls, 8, 'connection, test, explore, field group, schema, dataset, target connection, dataflow');
     });
 
     it('refuses input onboardStripe would refuse, with the same typed error', async () => {

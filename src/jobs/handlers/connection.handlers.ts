@@ -1,10 +1,10 @@
 import { resourceLabel } from '../../domain/resource-types.js';
 import { platformName } from '../../platform/deterministic-names.js';
-import type { BaseConnection, PatchOperation } from '../../platform/flow-service.client.js';
+import type { PatchOperation } from '../../platform/flow-service.client.js';
 import type { OperationHandler } from '../operation-handler.js';
-import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, snapshotOf, writeWithIfMatch } from './handler-support.js';
+import { callOptions, createdSnapshot, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, snapshotOf, writeWithIfMatch } from './handler-support.js';
 
-const stateOf = (connection: BaseConnection) => (connection.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
+const stateOf = (connection: object) => ('state' in connection && connection.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
 
 /** CREATE_CONNECTION: the Stripe base connection, with the access token decrypted only here. */
 export const createConnection: OperationHandler<'CREATE_CONNECTION'> = async (ctx) => {
@@ -18,10 +18,14 @@ export const createConnection: OperationHandler<'CREATE_CONNECTION'> = async (ct
       return platform.flowService.createConnection({ name, description: ctx.resource.description ?? undefined, accessToken }, options);
     },
   });
-  await ctx.progress(0.7, 'connection created; reading it back');
-  const connection = await platform.flowService.getConnection(created.id, options);
+  // The create's answer carries the id and etag: no read-back (a found one is the whole object).
   return {
-    resource: { platformId: connection.id, etag: connection.etag, snapshot: snapshotOf(connection), state: stateOf(connection) },
+    resource: {
+      platformId: created.id,
+      etag: created.etag,
+      snapshot: createdSnapshot(created, { name, description: ctx.resource.description ?? undefined, state: 'enabled' }),
+      state: stateOf(created),
+    },
     action: 'CREATED',
     message: 'connection created',
   };

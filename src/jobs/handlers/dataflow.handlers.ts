@@ -7,7 +7,7 @@ import type { HandlerOutcome, OperationHandler } from '../operation-handler.js';
 import { mappingVersionOf, scheduleOf } from '../flow-view.js';
 import { syncFlowRuns } from '../sync-runs.job.js';
 import type { HandlerContext } from '../operation-handler.js';
-import { callOptions, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, readyDependencies, snapshotOf, writeWithIfMatch } from './handler-support.js';
+import { callOptions, createdSnapshot, createOrAdopt, deleteIgnoringMissing, deleteWithIfMatch, readyDependencies, snapshotOf, writeWithIfMatch } from './handler-support.js';
 import type { PatchOperation } from '../../platform/flow-service.client.js';
 
 const stateOf = (flow: Flow) => (flow.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
@@ -58,15 +58,15 @@ export const createDataflow: OperationHandler<'CREATE_DATAFLOW'> = async (ctx) =
         options,
       ),
   });
-  await ctx.progress(0.7, 'flow created; reading it back');
-  const flow = await flowService.getFlow(created.id, options);
+  // The create answers id and etag; the flow holds what was sent (a found one is the whole flow).
+  const found = 'schedule' in created ? (created as Flow) : null;
   return {
     resource: {
-      platformId: flow.id,
-      etag: flow.etag,
-      snapshot: snapshotOf(flow),
-      state: stateOf(flow),
-      spec: { ...spec, schedule: scheduleOf(flow), mappingVersion: mappingVersionOf(flow) ?? mappingVersion },
+      platformId: created.id,
+      etag: created.etag,
+      snapshot: createdSnapshot(created, { name, sourceConnectionIds: [source.platformId], targetConnectionIds: [target.platformId], state: 'enabled' }),
+      state: found ? stateOf(found) : 'ENABLED',
+      spec: { ...spec, schedule: found ? scheduleOf(found) : schedule, mappingVersion: (found ? mappingVersionOf(found) : null) ?? mappingVersion },
     },
     action: 'CREATED',
     message: 'dataflow created',

@@ -1,7 +1,7 @@
 import { specOf } from '../../domain/resource-specs.js';
 import { platformName } from '../../platform/deterministic-names.js';
 import type { OperationHandler } from '../operation-handler.js';
-import { callOptions, createOrAdopt, readyDependency, snapshotOf } from './handler-support.js';
+import { callOptions, createdSnapshot, createOrAdopt, readyDependency, snapshotOf } from './handler-support.js';
 
 /** `schemaRef.contentType` of a dataset: the raw XDM media type with the schema's major version. */
 export function datasetContentType(schemaVersion: unknown): string {
@@ -29,11 +29,15 @@ export const createDataset: OperationHandler<'CREATE_DATASET'> = async (ctx) => 
         options,
       ),
   });
-  await ctx.progress(0.7, 'dataset created; reading it back');
-  const dataset = await catalog.getDataset(id, options);
+  // Catalog answers a create with the id only: its version (the etag) is read after the operation
+  // finished, so nothing waiting for the dataset waits for that read.
   return {
-    resource: { platformId: dataset.id, etag: dataset.version ?? null, snapshot: snapshotOf(dataset), state: 'READY' },
+    resource: { platformId: id, etag: null, snapshot: createdSnapshot({ id }, { name, schemaRef: { id: schema.platformId } }), state: 'READY' },
     action: 'CREATED',
     message: 'dataset created',
+    observeLater: async () => {
+      const dataset = await catalog.getDataset(id, options);
+      return { etag: dataset.version ?? null, snapshot: snapshotOf(dataset) };
+    },
   };
 };

@@ -54,7 +54,7 @@ export async function readyDependencies<const T extends readonly (readonly [stri
  * never heard back) it first looks the resource up by its deterministic name; after a lost
  * response in this attempt it looks again before giving up, so nothing is created twice.
  */
-export async function createOrAdopt<T>(ctx: HandlerContext, steps: { find: () => Promise<T[]>; create: () => Promise<T> }): Promise<T> {
+export async function createOrAdopt<T>(ctx: Pick<HandlerContext, 'isRetry'>, steps: { find: () => Promise<T[]>; create: () => Promise<T> }): Promise<T> {
   if (ctx.isRetry) {
     const [existing] = await steps.find();
     if (existing) return existing;
@@ -119,6 +119,15 @@ export async function deleteWithIfMatch(ctx: HandlerContext, remove: () => Promi
     if (error instanceof PlatformChangedError) throw new PlatformChangedError(`${error.message}; not deleted`, error.currentEtag, error.snapshot);
     throw error;
   }
+}
+
+/**
+ * The snapshot of a resource just created, from what was sent and what the create answered (or
+ * the whole object, when an earlier attempt's create was found by name): a read-back GET only to
+ * fill the snapshot would put a Platform call on every create's path.
+ */
+export function createdSnapshot(answer: object, sent: Record<string, unknown>): unknown {
+  return snapshotOf({ ...sent, ...answer });
 }
 
 /** A Platform object as stored in `snapshot`: JSON, secrets redacted. */

@@ -6,7 +6,7 @@ import type { MappingSetRef } from '../../platform/data-prep.client.js';
 import { platformName } from '../../platform/deterministic-names.js';
 import { xdmFullContentType } from '../../platform/schema-registry.client.js';
 import type { OperationHandler } from '../operation-handler.js';
-import { callOptions, createOrAdopt, readyDependency, snapshotOf } from './handler-support.js';
+import { callOptions, createdSnapshot, createOrAdopt, readyDependency } from './handler-support.js';
 import { majorVersion } from './target-connection.handlers.js';
 
 /**
@@ -18,8 +18,11 @@ export const createMapping: OperationHandler<'CREATE_MAPPING'> = async (ctx) => 
   const options = callOptions(ctx);
   const spec = specOf('MAPPING', ctx.resource.spec);
   const schema = await readyDependency(ctx, ctx.resource.schemaId, 'XDM_SCHEMA');
-  const registrySchema = await platform.schemaRegistry.getSchema(schema.platformId, { full: true }, options);
-  const contentType = xdmFullContentType(majorVersion(registrySchema.version));
+  // Given mappings (an onboarding's, generated from its explore) need only the schema's major
+  // version, recorded when the schema was made; generating them needs the registry's fields.
+  const recordedVersion = specOf('XDM_SCHEMA', schema.spec).version;
+  const registrySchema = spec.generated || recordedVersion == null ? await platform.schemaRegistry.getSchema(schema.platformId, { full: true }, options) : null;
+  const contentType = xdmFullContentType(majorVersion(registrySchema ? registrySchema.version : recordedVersion));
 
   let mappings = spec.fieldMappings ?? [];
   if (spec.generated) {
@@ -31,7 +34,7 @@ export const createMapping: OperationHandler<'CREATE_MAPPING'> = async (ctx) => 
     const generated = generateFieldMappings({
       exploreSchema: explored.schema,
       // The registry's paths, plus the row's fields, which name the explore attribute each mirrors.
-      schemaFields: [...(specOf('XDM_SCHEMA', schema.spec).fields ?? []), ...xdmFields(registrySchema.properties ?? {})],
+      schemaFields: [...(specOf('XDM_SCHEMA', schema.spec).fields ?? []), ...xdmFields(registrySchema?.properties ?? {})],
       tenantId: await ctx.deps.tenantId(),
       resource,
     });
@@ -51,12 +54,16 @@ export const createMapping: OperationHandler<'CREATE_MAPPING'> = async (ctx) => 
         options,
       ),
   });
-  await ctx.progress(0.8, 'mapping set created; reading it back');
-  const set = await platform.dataPrep.getMappingSet(created.id, undefined, options);
-  const next: ResourceSpecOf<'MAPPING'> = { ...spec, fieldMappings: mappings, version: set.version };
+  const next: ResourceSpecOf<'MAPPING'> = { ...spec, fieldMappings: mappings, version: created.version };
   return {
-    // Data Prep has no etag: the version is the mapping set's concurrency token.
-    resource: { platformId: set.id, etag: String(set.version), snapshot: snapshotOf(set), state: 'READY', spec: next },
+    // Data Prep has no etag: the version is the mapping set's concurrency token (the create answers it).
+    resource: {
+      platformId: created.id,
+      etag: String(created.version),
+      snapshot: createdSnapshot(created, { name, outputSchema: { schemaRef: { id: schema.platformId, contentType } } }),
+      state: 'READY',
+      spec: next,
+    },
     action: 'CREATED',
     message: `mapping set created with ${mappings.length} field mappings`,
   };

@@ -1,10 +1,9 @@
 import type { StripeResourcePath } from '../../domain/resource-types.js';
 import { platformName } from '../../platform/deterministic-names.js';
-import type { SourceConnection } from '../../platform/flow-service.client.js';
 import type { OperationHandler } from '../operation-handler.js';
-import { callOptions, createOrAdopt, readyDependency, snapshotOf } from './handler-support.js';
+import { callOptions, createdSnapshot, createOrAdopt, readyDependency } from './handler-support.js';
 
-const stateOf = (source: SourceConnection) => (source.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
+const stateOf = (source: object) => ('state' in source && source.state === 'disabled' ? ('DISABLED' as const) : ('ENABLED' as const));
 
 /** CREATE_SOURCE_CONNECTION: a JSON source connection for one Stripe resource, created once. */
 export const createSourceConnection: OperationHandler<'CREATE_SOURCE_CONNECTION'> = async (ctx) => {
@@ -25,10 +24,13 @@ export const createSourceConnection: OperationHandler<'CREATE_SOURCE_CONNECTION'
         options,
       ),
   });
-  await ctx.progress(0.7, 'source connection created; reading it back');
-  const source = await platform.flowService.getSourceConnection(created.id, options);
   return {
-    resource: { platformId: source.id, etag: source.etag, snapshot: snapshotOf(source), state: stateOf(source) },
+    resource: {
+      platformId: created.id,
+      etag: created.etag,
+      snapshot: createdSnapshot(created, { name, baseConnectionId: connection.platformId, params: { resourcePath: ctx.resource.stripeResource } }),
+      state: stateOf(created),
+    },
     action: 'CREATED',
     message: 'source connection created',
   };

@@ -1,7 +1,8 @@
+import { specOf } from '../../domain/resource-specs.js';
 import { platformName } from '../../platform/deterministic-names.js';
 import { xdmFullContentType } from '../../platform/schema-registry.client.js';
 import type { HandlerContext, OperationHandler } from '../operation-handler.js';
-import { callOptions, createOrAdopt, readyDependencies, snapshotOf } from './handler-support.js';
+import { callOptions, createdSnapshot, createOrAdopt, readyDependencies } from './handler-support.js';
 
 /**
  * The content type other services take for a registry schema: its **major** version, read from
@@ -26,7 +27,9 @@ export const createTargetConnection: OperationHandler<'CREATE_TARGET_CONNECTION'
     [ctx.resource.datasetId, 'DATASET'],
     [ctx.resource.schemaId, 'XDM_SCHEMA'],
   ]);
-  const schemaVersion = await schemaContentType(ctx, schema.platformId);
+  // The schema's version was recorded when it was created: no registry read on the chain.
+  const recordedVersion = specOf('XDM_SCHEMA', schema.spec).version;
+  const schemaVersion = recordedVersion != null ? xdmFullContentType(majorVersion(recordedVersion)) : await schemaContentType(ctx, schema.platformId);
   await ctx.progress(0.3, 'dataset and schema found; creating the target connection');
 
   const name = platformName(ctx.resource.name, ctx.resource.id);
@@ -34,10 +37,13 @@ export const createTargetConnection: OperationHandler<'CREATE_TARGET_CONNECTION'
     find: () => flowService.findTargetConnectionsByName(name, options),
     create: () => flowService.createTargetConnection({ name, description: ctx.resource.description ?? undefined, schemaId: schema.platformId, schemaVersion, datasetId: dataset.platformId }, options),
   });
-  await ctx.progress(0.7, 'target connection created; reading it back');
-  const target = await flowService.getTargetConnection(created.id, options);
   return {
-    resource: { platformId: target.id, etag: target.etag, snapshot: snapshotOf(target), state: 'READY' },
+    resource: {
+      platformId: created.id,
+      etag: created.etag,
+      snapshot: createdSnapshot(created, { name, data: { format: 'parquet_xdm', schema: { id: schema.platformId, version: schemaVersion } }, params: { dataSetId: dataset.platformId } }),
+      state: 'READY',
+    },
     action: 'CREATED',
     message: 'target connection created',
   };

@@ -54,7 +54,7 @@ export const deleteDataset: OperationHandler<'DELETE_DATASET'> = async (ctx) => 
   return deleted('dataset deleted');
 };
 
-/** The schema, then its field group, then its class (each refers to the next). */
+/** The schema, then its field group, then its class (each refers to the next) unless other schemas share it. */
 export const deleteXdmSchema: OperationHandler<'DELETE_XDM_SCHEMA'> = async (ctx) => {
   const registry = ctx.deps.platform.schemaRegistry;
   const options = callOptions(ctx);
@@ -67,6 +67,7 @@ export const deleteXdmSchema: OperationHandler<'DELETE_XDM_SCHEMA'> = async (ctx
   for (const id of await ids(spec.fieldGroupId, () => registry.findFieldGroupsByTitle(titles.fieldGroup, options))) {
     await deleteIgnoringMissing(() => registry.deleteFieldGroup(id, options));
   }
+  if (spec.classShared) return deleted('schema and field group deleted (the shared class stays)');
   for (const id of await ids(spec.classId, () => registry.findClassesByTitle(titles.klass, options))) {
     await deleteIgnoringMissing(() => registry.deleteClass(id, options));
   }

@@ -4,7 +4,7 @@ import type { StripeResourcePath } from '../../domain/resource-types.js';
 import { exploreSchemaProblem, xdmFromExplore, type ExploreNode } from '../../domain/xdm-from-explore.js';
 import { PreconditionError } from '../../errors/app-errors.js';
 import { platformName } from '../../platform/deterministic-names.js';
-import { RECORD_BEHAVIOR_ID, type XdmField } from '../../platform/schema-registry.client.js';
+import { RECORD_BEHAVIOR_ID, type XdmField, type XdmResource, type XdmResourceSummary } from '../../platform/schema-registry.client.js';
 import type { HandlerContext, OperationHandler } from '../operation-handler.js';
 import { callOptions, createOrAdopt, deleteIgnoringMissing, readyDependency, snapshotOf } from './handler-support.js';
 
@@ -41,12 +41,16 @@ export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx
   const description = ctx.resource.description ?? `Stripe ${resource} records (Flowgate)`;
   const undo: { what: string; run: () => Promise<void> }[] = [];
   try {
-    const klass = await createOrAdopt<{ $id: string }>(ctx, {
-      find: () => registry.findClassesByTitle(titles.klass, options),
-      create: () => registry.createClass({ title: titles.klass, description, behaviorId: RECORD_BEHAVIOR_ID }, options),
-    });
-    undo.push({ what: `class ${klass.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteClass(klass.$id, options)) });
-    await ctx.progress(0.4, 'class created; creating the field group');
+    // A class made for several schemas (an onboarding's) is used as it is, and never removed here.
+    const sharedClassId = ctx.input.classId;
+    const klass = sharedClassId
+      ? { $id: sharedClassId }
+      : await createOrAdopt<{ $id: string }>(ctx, {
+          find: () => registry.findClassesByTitle(titles.klass, options),
+          create: () => registry.createClass({ title: titles.klass, description, behaviorId: RECORD_BEHAVIOR_ID }, options),
+        });
+    if (!sharedClassId) undo.push({ what: `class ${klass.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteClass(klass.$id, options)) });
+    await ctx.progress(0.4, sharedClassId ? 'shared class given; creating the field group' : 'class created; creating the field group');
 
     const fieldGroup = await createOrAdopt<{ $id: string }>(ctx, {
       find: () => registry.findFieldGroupsByTitle(titles.fieldGroup, options),
@@ -64,12 +68,12 @@ export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx
     undo.push({ what: `field group ${fieldGroup.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteFieldGroup(fieldGroup.$id, options)) });
     await ctx.progress(0.7, 'field group created; creating the schema');
 
-    const created = await createOrAdopt<{ $id: string }>(ctx, {
+    const created = await createOrAdopt<XdmResource | XdmResourceSummary>(ctx, {
       find: () => registry.findSchemasByTitle(titles.schema, options),
       create: () => registry.createSchema({ title: titles.schema, description, classId: klass.$id, fieldGroupIds: [fieldGroup.$id] }, options),
     });
-    await ctx.progress(0.9, 'schema created; reading it back');
-    const schema = await registry.getSchema(created.$id, {}, options);
+    // The create answers with the schema (version, eTag); only one found by title is read whole.
+    const schema = 'meta:registryMetadata' in created ? created : await registry.getSchema(created.$id, {}, options);
 
     const spec: ResourceSpecOf<'XDM_SCHEMA'> = {
       ...specOf('XDM_SCHEMA', ctx.resource.spec),
@@ -77,6 +81,7 @@ export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx
       tenantNamespace: mirror.tenantNamespace,
       fields: mirror.fields,
       classId: klass.$id,
+      ...(sharedClassId ? { classShared: true } : {}),
       fieldGroupId: fieldGroup.$id,
       ...(mirror.renamed.length > 0 ? { renamedFields: mirror.renamed } : {}),
     };

@@ -3,8 +3,9 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { deterministicId } from '../../domain/deterministic-id.js';
 import { generateFieldMappings, type ExploreNode } from '../../domain/mapping-generation.js';
-import { INLINE_STEP_KINDS, TERMINAL_ONBOARDING, type ForwardKind } from '../../domain/onboarding.js';
-import { onboardingResourceName, planUndo, STEP_OPERATIONS } from '../../domain/onboarding-plan.js';
+import { decide, type Ledger, type UndoToAdd } from '../../domain/onboarding-decide.js';
+import { isInlineStep, TERMINAL_ONBOARDING, type ForwardKind, type StepKind } from '../../domain/onboarding.js';
+import { onboardingResourceName, sharedClassTitle, STEP_OPERATIONS, XDM_CLASS_STEP } from '../../domain/onboarding-plan.js';
 import type { OperationErrorInfo } from '../../domain/operation-error.js';
 import type { OperationType } from '../../domain/operations.js';
 import { specOf } from '../../domain/resource-specs.js';
@@ -12,14 +13,18 @@ import type { StripeResourcePath } from '../../domain/resource-types.js';
 import { exploreSchemaProblem } from '../../domain/xdm-from-explore.js';
 import { publicErrorOf } from '../../errors/public-errors.js';
 import type { Logger } from '../../logging/logger.js';
+import { platformName } from '../../platform/deterministic-names.js';
 import type { PlatformClient } from '../../platform/platform-client.js';
+import type { PlatformCallOptions } from '../../platform/platform-http.js';
+import { RECORD_BEHAVIOR_ID } from '../../platform/schema-registry.client.js';
 import type { EventBus } from '../../pubsub/event-bus.js';
 import { onboardingEvent, topics } from '../../pubsub/events.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow } from '../../store/onboarding-rows.js';
-import type { StepStart } from '../../store/onboarding.store.js';
+import type { InlineStepRow, StepStart } from '../../store/onboarding.store.js';
 import { newResource, type NewResource, type StepOperation } from '../../store/operation-ledger.js';
 import type { Store } from '../../store/store.js';
 import { enqueueOperation } from '../enqueue.js';
+import { createOrAdopt, deleteIgnoringMissing } from '../handlers/handler-support.js';
 import { requeueIfOrphaned } from '../reconciler.js';
 import { onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
 import { onboardingFinishedEvent } from '../webhooks/event-payloads.js';
@@ -60,7 +65,7 @@ interface Decision {
   leftBehind?: LeftBehind[];
 }
 
-const isInline = (kind: string) => (INLINE_STEP_KINDS as readonly string[]).includes(kind);
+const isInline = isInlineStep;
 
 /**
  * Drives onboardings. `advance()` is the whole state machine: under a row lock on the
@@ -170,17 +175,28 @@ export class OnboardingOrchestrator {
     return { announced: announce() };
   }
 
-  /** Runs an inline step (connection test, explore), records its outcome, then advances. */
-  async runInlineStep(onboardingId: string, key: string, finalAttempt: boolean): Promise<void> {
+  /**
+   * Runs an inline step (connection test, explore, the shared class and its undo), records its
+   * outcome, then advances. `redelivered`: an earlier delivery of this job may have run it.
+   */
+  async runInlineStep(onboardingId: string, key: string, finalAttempt: boolean, redelivered = false): Promise<void> {
     const { platform, store } = this.options;
     const step = await store.onboardings.inlineStep(onboardingId, key);
     if (!step || step.status !== 'RUNNING') return;
     const options = { sandbox: step.connection_sandbox, requestId: `${onboardingId}:${key}` };
     let result: Record<string, unknown> | null = null;
+    let platformId: string | null = null;
     let failure: OperationErrorInfo | null = null;
     try {
       if (!step.connection_platform_id) throw new Error('the base connection has no platform id');
-      if (step.kind === 'TEST_CONNECTION') {
+      if (step.kind === 'CREATE_XDM_CLASS') {
+        const mayExist = redelivered || step.attempts > 1 || step.result?.createSent === true;
+        if (!mayExist) await store.onboardings.markCreateSent(onboardingId, key);
+        platformId = await createSharedClass(platform, step, options, mayExist);
+        result = { classId: platformId };
+      } else if (step.kind === 'UNDO_CREATE_XDM_CLASS') {
+        result = { removed: await removeSharedClass(platform, step, options) };
+      } else if (step.kind === 'TEST_CONNECTION') {
         const ok = await platform.flowService.testConnection(step.connection_platform_id, options);
         if (!ok) failure = { code: 'PLATFORM_REJECTED', message: 'the Platform could not reach Stripe with this access token (connection test failed)', field: 'input.accessToken', retryable: false };
         else result = { result: true };
@@ -195,7 +211,7 @@ export class OnboardingOrchestrator {
       if (info.retryable && !finalAttempt) throw error; // BullMQ tries again with backoff
       failure = { ...info, retryable: false };
     }
-    await store.onboardings.recordInlineOutcome(onboardingId, key, failure ? { status: 'FAILED', result: null, error: failure } : { status: 'SUCCEEDED', result, error: null });
+    await store.onboardings.recordInlineOutcome(onboardingId, key, failure ? { status: 'FAILED', result: null, error: failure } : { status: 'SUCCEEDED', result, error: null, platformId });
     await this.advance(onboardingId, true);
   }
 
@@ -239,119 +255,83 @@ export class OnboardingOrchestrator {
     return folded.length > 0;
   }
 
-  /** Chooses the next move of an unfinished onboarding; null when nothing changes. */
+  /**
+   * Carries out the next move `decide` chooses for an unfinished onboarding (from the ledger held
+   * under the row lock); null when nothing changes.
+   */
   private async decide(client: pg.PoolClient, onboarding: OnboardingRow, steps: StepRow[]): Promise<Decision | null> {
-    const forward = steps.filter((s) => s.undoes === null);
     const started: StartedWork = { operations: [], inline: [] };
-
-    if (onboarding.status === 'ROLLING_BACK') return this.decideRollback(client, onboarding, steps, started);
-
-    const failed = forward.find((s) => s.status === 'FAILED');
-    const running = forward.filter((s) => s.status === 'RUNNING');
-    if (failed) {
-      // Let steps in flight finish first: their resources must be known before undoing anything.
-      if (running.length > 0) return null;
-      // The onboarding's error names the step that failed; the step keeps the operation's own.
-      const error = failed.error ? { ...failed.error, message: `step ${failed.key} failed: ${failed.error.message}` } : null;
-      if (onboarding.rollback_on_failure) {
-        onboarding.status = 'ROLLING_BACK';
-        onboarding.error = error;
-        return { ...(await this.decideRollback(client, onboarding, steps, started)), error };
-      }
-      return { status: 'FAILED', started, error };
+    let decision = decide(ledgerOf(onboarding, steps));
+    let error: OperationErrorInfo | null | undefined;
+    if (decision.action === 'roll-back') {
+      // A failure begins the rollback (a cancel began it already, with its own error).
+      if (onboarding.status !== 'ROLLING_BACK') error = decision.error;
+      await this.beginRollback(client, onboarding, steps, decision.undo, decision.cancel);
+      onboarding.status = 'ROLLING_BACK';
+      if (error !== undefined) onboarding.error = error;
+      // Nothing made, nothing to undo: rolled back at once.
+      decision = decision.undo.length === 0 ? { action: 'end-rollback', status: 'ROLLED_BACK', leftBehind: [] } : decide(ledgerOf(onboarding, steps));
     }
-    if (forward.every((s) => s.status === 'SUCCEEDED' || s.status === 'SKIPPED')) return { status: 'SUCCEEDED', started, error: null };
-
-    await this.startReady(client, onboarding, steps, forward, started);
-    const status: OnboardingStatus = onboarding.status === 'QUEUED' || started.operations.length + started.inline.length > 0 || running.length > 0 ? 'RUNNING' : onboarding.status;
-    return status === onboarding.status && started.operations.length + started.inline.length === 0 ? null : { status, started };
+    const withError = error !== undefined ? { error } : {};
+    switch (decision.action) {
+      case 'none':
+        return error !== undefined ? { status: onboarding.status, started, ...withError } : null;
+      case 'succeed':
+        return { status: 'SUCCEEDED', started, error: null };
+      case 'fail':
+        return { status: 'FAILED', started, error: decision.error };
+      case 'end-rollback':
+        return { status: decision.status, started, leftBehind: decision.leftBehind, ...withError };
+      case 'roll-back':
+        throw new Error(`onboarding ${onboarding.id}: the rollback was planned twice`);
+      case 'start': {
+        await this.startReady(client, onboarding, steps, decision.keys, started);
+        // During a rollback every pass is saved (progress and current step move with the undos).
+        if (decision.status === 'ROLLING_BACK' || error !== undefined) return { status: decision.status, started, ...withError };
+        const count = started.operations.length + started.inline.length;
+        const status = count > 0 || onboarding.status === 'QUEUED' || steps.some((x) => x.undoes === null && x.status === 'RUNNING') ? 'RUNNING' : onboarding.status;
+        return status === onboarding.status && count === 0 ? null : { status, started };
+      }
+    }
   }
 
-  /** Plans the undo steps once, starts the ready ones, and ends the rollback when all finished. */
-  private async decideRollback(client: pg.PoolClient, onboarding: OnboardingRow, steps: StepRow[], started: StartedWork): Promise<Decision> {
+  /** Records the undo steps of a rollback (listed after the forward steps) and cancels the forward steps that never ran. */
+  private async beginRollback(client: pg.PoolClient, onboarding: OnboardingRow, steps: StepRow[], undo: UndoToAdd[], cancel: string[]): Promise<void> {
     const { onboardings } = this.options.store;
     const forward = steps.filter((s) => s.undoes === null);
-    if (forward.some((s) => s.status === 'RUNNING')) return { status: 'ROLLING_BACK', started };
-    let undo = steps.filter((s) => s.undoes !== null);
-    if (undo.length === 0) {
-      const planned = planUndo(
-        forward.map((s) => ({
-          key: s.key,
-          kind: s.kind as ForwardKind,
-          dependsOn: s.depends_on,
-          resource: s.stripe_resource as StripeResourcePath | null,
-          resourceId: s.resource_id,
-          // A failed create may still have left something (a lost answer): its undo looks it up by name.
-          created: (s.status === 'SUCCEEDED' || s.status === 'FAILED') && s.resource_id !== null,
-        })),
-      );
-      // Listed after the forward steps, last created first (the order they will mostly run in).
-      const inserted = await onboardings.insertSteps(
-        client,
-        onboarding.id,
-        [...planned].reverse().map((u, index) => ({
-          id: deterministicId(onboarding.id, u.key),
-          key: u.key,
-          kind: u.kind,
-          position: forward.length + index,
-          resource: u.resource,
-          dependsOn: u.dependsOn,
-          weight: 1,
-          resourceType: forward.find((s) => s.key === u.undoes)!.resource_type,
-          resourceId: u.resourceId,
-          undoes: u.undoes,
-        })),
-      );
-      steps.push(...inserted.sort((a, b) => a.position - b.position));
-      // Forward steps that never ran will not: they are cancelled, not failed.
-      const notRun = forward.filter((x) => x.status === 'PENDING');
-      await onboardings.cancelSteps(
-        client,
-        notRun.map((s) => s.id),
-      );
-      for (const s of notRun) s.status = 'CANCELLED';
-      undo = steps.filter((s) => s.undoes !== null);
-    }
-    const done = (s: StepRow) => s.status === 'SUCCEEDED' || s.status === 'FAILED';
-    if (undo.every(done)) {
-      const leftBehind: LeftBehind[] = undo
-        .filter((s) => s.status === 'FAILED')
-        .map((s) => ({
-          resourceType: s.resource_type ?? 'UNKNOWN',
-          resourceId: s.resource_id ?? '',
-          platformId: forward.find((f) => f.key === s.undoes)?.platform_id ?? null,
-          reason: s.error?.message ?? 'the undo failed',
-        }));
-      // Resources the Platform has no delete for stay by design; any other leftover means the rollback failed.
-      const byDesign = (l: LeftBehind) => l.resourceType === 'MAPPING' && /no delete/.test(l.reason);
-      return { status: leftBehind.every(byDesign) ? 'ROLLED_BACK' : 'FAILED', started, leftBehind };
-    }
-    await this.startReady(client, onboarding, steps, undo, started, done);
-    return { status: 'ROLLING_BACK', started };
+    const inserted = await onboardings.insertSteps(
+      client,
+      onboarding.id,
+      undo.map((u, index) => ({
+        id: deterministicId(onboarding.id, u.key),
+        key: u.key,
+        kind: u.kind,
+        position: forward.length + index,
+        resource: u.resource,
+        dependsOn: u.dependsOn,
+        weight: 1,
+        resourceType: forward.find((s) => s.key === u.undoes)!.resource_type,
+        resourceId: u.resourceId,
+        undoes: u.undoes,
+      })),
+    );
+    steps.push(...inserted.sort((x, y) => x.position - y.position));
+    // Forward steps that never ran will not: they are cancelled, not failed.
+    const notRun = forward.filter((s) => cancel.includes(s.key));
+    await onboardings.cancelSteps(
+      client,
+      notRun.map((s) => s.id),
+    );
+    for (const s of notRun) s.status = 'CANCELLED';
   }
 
   /**
-   * Starts the candidates whose dependencies are satisfied, within the deployment-wide step
-   * budget: their operations (and resource rows) recorded in one statement, the steps marked
-   * RUNNING in another.
+   * Starts the steps `decide` found ready, within the deployment-wide step budget: their
+   * operations (and resource rows) recorded in one statement, the steps marked RUNNING in another.
    */
-  private async startReady(
-    client: pg.PoolClient,
-    onboarding: OnboardingRow,
-    all: StepRow[],
-    candidates: StepRow[],
-    started: StartedWork,
-    satisfied: (s: StepRow) => boolean = (s) => s.status === 'SUCCEEDED',
-  ): Promise<void> {
+  private async startReady(client: pg.PoolClient, onboarding: OnboardingRow, all: StepRow[], keys: string[], started: StartedWork): Promise<void> {
     const { onboardings, ledger } = this.options.store;
-    const ready = candidates.filter(
-      (s) =>
-        s.status === 'PENDING' &&
-        s.depends_on.every((key) => {
-          const dep = all.find((x) => x.key === key);
-          return !dep || satisfied(dep);
-        }),
-    );
+    const ready = keys.map((key) => all.find((s) => s.key === key)!);
     this.waitingForBudget.delete(onboarding.id);
     if (ready.length === 0) return;
     const busy = this.runningAtLock.get(onboarding) ?? (await onboardings.runningStepCount(client));
@@ -446,6 +426,7 @@ export class OnboardingOrchestrator {
         return upsert({ connectionId: onboarding.connection_id });
       case 'CREATE_XDM_SCHEMA':
         input.exploreSchemaJson = JSON.stringify((byKey(`${r}:explore`)?.result as { schema: unknown }).schema);
+        input.classId = byKey(XDM_CLASS_STEP)?.platform_id ?? undefined;
         return upsert({ description: `Stripe ${r} records, onboarded by Flowgate` });
       case 'CREATE_DATASET':
         return upsert({ stripeResource: null, schemaId: byKey(`${r}:xdm-schema`)!.resource_id });
@@ -487,6 +468,7 @@ export class OnboardingOrchestrator {
       }
       case 'TEST_CONNECTION':
       case 'EXPLORE':
+      case 'CREATE_XDM_CLASS':
         throw new Error(`step ${step.key} (${kind}) runs inline, not as an operation`);
     }
   }
@@ -533,6 +515,53 @@ export class OnboardingOrchestrator {
       this.options.logger.warn({ onboardingId: state.onboarding.id, err: (error as Error).message }, 'could not publish onboarding progress');
     });
   }
+}
+
+/**
+ * The record class an onboarding's schemas share, made once: looked up by its tagged title first
+ * when an earlier run of the step may have made it, and after an answer that may hide a success.
+ */
+async function createSharedClass(platform: PlatformClient, step: InlineStepRow, options: PlatformCallOptions, mayExist: boolean): Promise<string> {
+  const registry = platform.schemaRegistry;
+  const { name, tag } = sharedClassTitle(step.onboarding_name, step.onboarding_id);
+  const title = platformName(name, tag);
+  const klass = await createOrAdopt<{ $id: string }>(
+    { isRetry: mayExist },
+    {
+      find: () => registry.findClassesByTitle(title, options),
+      create: () => registry.createClass({ title, description: `Stripe records onboarded by Flowgate (${step.onboarding_name})`, behaviorId: RECORD_BEHAVIOR_ID }, options),
+    },
+  );
+  return klass.$id;
+}
+
+/** Removes the shared class (after every schema on it was removed): the recorded one, or the one its lost create left. */
+async function removeSharedClass(platform: PlatformClient, step: InlineStepRow, options: PlatformCallOptions): Promise<string[]> {
+  const registry = platform.schemaRegistry;
+  const { name, tag } = sharedClassTitle(step.onboarding_name, step.onboarding_id);
+  const ids = step.undoes_platform_id ? [step.undoes_platform_id] : (await registry.findClassesByTitle(platformName(name, tag), options)).map((c) => c.$id);
+  for (const id of ids) await deleteIgnoringMissing(() => registry.deleteClass(id, options));
+  return ids;
+}
+
+/** The ledger as `decide` reads it. */
+function ledgerOf(onboarding: OnboardingRow, steps: StepRow[]): Ledger {
+  return {
+    status: onboarding.status,
+    rollbackOnFailure: onboarding.rollback_on_failure,
+    steps: steps.map((s) => ({
+      key: s.key,
+      kind: s.kind as StepKind,
+      status: s.status,
+      dependsOn: s.depends_on,
+      undoes: s.undoes,
+      resource: s.stripe_resource as StripeResourcePath | null,
+      resourceType: s.resource_type,
+      resourceId: s.resource_id,
+      platformId: s.platform_id,
+      error: s.error,
+    })),
+  };
 }
 
 /** Job id of an inline step's attempt: one job per attempt, so a retried step gets a fresh job. */

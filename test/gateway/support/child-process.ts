@@ -39,7 +39,9 @@ export function launchFlowgate(role: 'gateway' | 'worker', stack: TestStack, env
   // This file runs from dist/test/gateway/support; the entry points are in dist/src.
   const entry = path.resolve(__dirname, '../../../src', role === 'gateway' ? 'gateway/main.js' : 'worker/main.js');
   const c = stack.config;
-  const child = spawn(process.execPath, [entry], {
+  // A benchmark may ask for V8 CPU profiles (Node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.CPU_PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, entry], {
     env: {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: c.databaseUrl,

@@ -168,6 +168,7 @@ export const KIND_OF_STEP: Record<string, keyof Inventory> = {
   CREATE_DATASET: 'datasets',
   CREATE_XDM_SCHEMA: 'schemas',
   CREATE_MAPPING: 'mappingSets',
+  CREATE_XDM_CLASS: 'classes',
 };
 
 /** The inventory kind of a step that creates a Platform resource; fails for a step kind that creates none. */
