@@ -159,7 +159,6 @@ export class OnboardingResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const id = String((args as { id: unknown }).id);
-      const stepsOf = (view: OnboardingView) => view.steps.map((s) => `${String(s.key)}:${String(s.status)}:${String(s.attempts)}`).join();
       return currentThenLive<OnboardingView>({
         subscribe: () => ctx.bus.subscribeWithGaps(topics.onboarding(id)),
         loadCurrent: async () => {
@@ -168,8 +167,11 @@ export class OnboardingResolver {
           return onboardingEvent(state);
         },
         // Versions, not timestamps: updated_at is a transaction's start and steps change without it.
-        isStale: (message, last) => message.onboarding.version < last.onboarding.version,
-        isSame: (current, last) => current.onboarding.version === last.onboarding.version && stepsOf(current) === stepsOf(last),
+        // Every recorded change bumps the version, so a state with the version last sent is the
+        // state last sent, even where its form differs (a pass's message carries its in-memory
+        // steps, the current state is read back from the database).
+        isStale: (message, last) => message.onboarding.version <= last.onboarding.version,
+        isSame: (current, last) => current.onboarding.version === last.onboarding.version,
       });
     },
   })

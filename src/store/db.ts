@@ -21,6 +21,15 @@ export class Rollback<T> {
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | Rollback<T>>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   try {
+    return await transactionOn(client, work, begin);
+  } finally {
+    client.release();
+  }
+}
+
+/** `inTransaction` on a client the caller holds (and releases), e.g. one holding a session lock. */
+export async function transactionOn<T>(client: pg.PoolClient, work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | Rollback<T>>, begin = 'BEGIN'): Promise<T> {
+  try {
     const begun = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
     const result = await work(client, Array.isArray(begun) ? begun : [begun]);
     if (result instanceof Rollback) {
@@ -32,7 +41,5 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
-  } finally {
-    client.release();
   }
 }

@@ -3,12 +3,15 @@ import { isUuid } from '../domain/ids.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
 import type { RequestedSchedule } from '../domain/schedule-rules.js';
 import { encodeCursor, type Page, type PageWindow } from './cursor.js';
-import { inTransaction, Rollback, type Sql } from './db.js';
+import { inTransaction, Rollback, transactionOn, type Sql } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
 import type { NewResource, NewSecret, OperationLedger } from './operation-ledger.js';
 import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
 import { silentStoreObserver, type StoreObserver } from './store-observer.js';
+
+/** Class of the two-key advisory lock a pass holds per onboarding (the other key: its id's hash). */
+const ONBOARDING_PASS_LOCK = 0x4f4e42;
 
 /** A new onboarding: its row and its whole step ledger (written by `create`). */
 export interface NewOnboarding {
@@ -171,22 +174,41 @@ export class OnboardingStore {
    * pass holds the lock throughout, the other steps of a level wait for it, and each round trip
    * cost about 0.8 ms here).
    */
-  async pass<T>(onboardingId: string, work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>): Promise<T | null> {
+  async pass<T>(onboardingId: string, work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>, afterCommit?: (result: T) => Promise<void>): Promise<T | null> {
     // The simple query protocol that allows several statements takes no parameters, so the id
     // is checked to be a UUID before it is written in.
     if (!isUuid(onboardingId)) throw new Error(`not an onboarding id: ${JSON.stringify(onboardingId)}`);
-    return inTransaction<T | null>(
-      this.pool,
-      async (client, [, locked, ledger, running]) => {
-        const onboarding = (locked as pg.QueryResult<OnboardingRow>).rows[0];
-        if (!onboarding) return new Rollback(null);
-        return work(client, { onboarding, steps: (ledger as pg.QueryResult<StepRow>).rows, runningSteps: (running as pg.QueryResult<{ n: number }>).rows[0]!.n });
-      },
-      `BEGIN;
-       SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
-       SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
-       SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
-    );
+    // A session lock per onboarding, held from before the row lock until `afterCommit` is done:
+    // the next pass (on any worker) starts only once this one's state is published, so states
+    // are published in the order they were committed, and only once they are committed (a
+    // subscriber that reads the onboarding after a message sees at least that state).
+    const lockKey = `${ONBOARDING_PASS_LOCK}, hashtext('${onboardingId}')`;
+    const client = await this.pool.connect();
+    let unlocked = false;
+    try {
+      const result = await transactionOn<T | null>(
+        client,
+        async (_client, [, , locked, ledger, running]) => {
+          const onboarding = (locked as pg.QueryResult<OnboardingRow>).rows[0];
+          if (!onboarding) return new Rollback(null);
+          return work(client, { onboarding, steps: (ledger as pg.QueryResult<StepRow>).rows, runningSteps: (running as pg.QueryResult<{ n: number }>).rows[0]!.n });
+        },
+        `SELECT pg_advisory_lock(${lockKey});
+         BEGIN;
+         SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
+         SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
+         SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
+      );
+      if (result !== null && afterCommit) await afterCommit(result);
+      return result;
+    } finally {
+      unlocked = await client.query(`SELECT pg_advisory_unlock(${lockKey})`).then(
+        () => true,
+        () => false,
+      );
+      // A connection that could not unlock is closed, which drops its session lock.
+      client.release(unlocked ? undefined : true);
+    }
   }
 
   /**

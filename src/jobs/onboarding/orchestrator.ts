@@ -103,7 +103,7 @@ export class OnboardingOrchestrator {
     const entry = { again: false, recorded: stepRecorded, done: Promise.resolve() };
     entry.done = (async () => {
       // A further pass starts as soon as the previous one committed; its jobs go out while the
-      // next pass runs (each pass published its state under the row lock).
+      // next pass runs (each pass published its state before the next could start).
       let announced: Promise<void> = Promise.resolve();
       try {
         do {
@@ -126,30 +126,34 @@ export class OnboardingOrchestrator {
   /**
    * One pass of the state machine (see the class comment). Resolves once it committed, with
    * `announced`: its jobs enqueued after `previous` (the earlier pass's); its state was
-   * published before the commit.
+   * published once it was committed, before the next pass could start.
    */
   private async advanceOnce(onboardingId: string, stepRecorded: boolean, previous: Promise<void>): Promise<{ announced: Promise<void> }> {
     let started: StartedWork = { operations: [], inline: [] };
     let state: OnboardingState | null = null;
     let traceParent: string | null = null;
-    const passed = await this.options.store.onboardings.pass(onboardingId, async (client, locked) => {
-      const { onboarding, steps } = locked;
-      traceParent = onboarding.trace_parent;
-      const runningBefore = steps.filter((s) => s.status === 'RUNNING').length;
-      const changed = await this.foldFinishedOperations(client, steps);
-      this.runningAtLock.set(onboarding, locked.runningSteps - (runningBefore - steps.filter((s) => s.status === 'RUNNING').length));
-      const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps);
-      if (next) started = next.started;
-      if (changed || next || stepRecorded) {
-        const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind);
-        state = { onboarding: updated, steps };
-        // Published under the row lock, before the commit: passes on other workers wait for the
-        // lock, so subscribers hear states in version order. After the commit, two workers'
-        // messages could cross and a subscriber would see a step go back (or skip RUNNING). A
-        // commit that fails after this is rare; the next pass publishes the state that holds.
-        await this.publish(state);
-      }
-    });
+    const passed = await this.options.store.onboardings.pass(
+      onboardingId,
+      async (client, locked) => {
+        const { onboarding, steps } = locked;
+        traceParent = onboarding.trace_parent;
+        const runningBefore = steps.filter((s) => s.status === 'RUNNING').length;
+        const changed = await this.foldFinishedOperations(client, steps);
+        this.runningAtLock.set(onboarding, locked.runningSteps - (runningBefore - steps.filter((s) => s.status === 'RUNNING').length));
+        const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps);
+        if (next) started = next.started;
+        if (changed || next || stepRecorded) {
+          const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind);
+          state = { onboarding: updated, steps };
+        }
+        // Published after the commit but before the next pass may start (the store holds the
+        // onboarding's pass lock until then): subscribers hear states in version order, and a
+        // state they hear is already what a query returns.
+      },
+      async () => {
+        if (state) await this.publish(state);
+      },
+    );
     if (passed === null) return { announced: previous };
     // After the commit, so a job never runs ahead of the ledger that explains it.
     // All at once: the queue connection pipelines them into one round trip, where one after
