@@ -132,7 +132,9 @@ describe('onboardingProgress', () => {
     assert.equal(last.status, 'CANCELLED');
     assert.equal(step(last, 'charges:explore').status, 'SUCCEEDED');
     assert.ok(last.progress > first.progress, 'the finished step counts in the progress');
-    assert.equal((await readOnboarding(stack, id)).progress, last.progress, 'and the stored onboarding says the same');
+    // (Published just before the commit, as above: the stored state catches up a moment later.)
+    const stored = await waitForOnboarding(stack, id, (o) => o.progress >= last.progress, 5000).catch(() => readOnboarding(stack, id));
+    assert.equal(stored.progress, last.progress, 'and the stored onboarding says the same');
   });
 
   it('sends a subscriber of a finished onboarding its final state, and refuses an unknown onboarding with NOT_FOUND', async () => {
