@@ -82,8 +82,8 @@ describe('the queue dashboard (Bull Board) in a real browser', () => {
     // Redis keeps the token's hash only.
     const redis = new Redis(stack.config.redisUrl);
     try {
-      const keys = await redis.keys(`${stack.config.queuePrefix}:admin-session:*`);
-      assert.deepEqual(keys, [`${stack.config.queuePrefix}:admin-session:${createHash('sha256').update(cookie.value).digest('hex')}`]);
+      const keys = await redis.keys(`${stack.config.redisNamespace}:admin-session:*`);
+      assert.deepEqual(keys, [`${stack.config.redisNamespace}:admin-session:${createHash('sha256').update(cookie.value).digest('hex')}`]);
       assert.ok(!(await redis.get(keys[0]!))!.includes(cookie.value));
     } finally {
       redis.disconnect();
