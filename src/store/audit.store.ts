@@ -4,27 +4,14 @@ import type { AuditAction } from '../domain/audit-actions.js';
 import { isUuid } from '../domain/ids.js';
 import type { ResourceType } from '../domain/resource-types.js';
 import { ValidationError } from '../errors/app-errors.js';
+import type { AuditContent } from './audit-content.js';
 import type { Page, PageWindow } from './cursor.js';
 import { ListFilter } from './keyset-page.js';
 
-/** One audit event as stored. */
-export interface AuditEvent {
-  id: string;
+/** One audit event as stored: its hashed content, with the sequences as bigints, and its chain link. */
+export interface AuditEvent extends Omit<AuditContent, 'seq' | 'resourceType'> {
   seq: bigint;
-  at: Date;
-  sandbox: string;
-  actor: string;
-  action: string;
   resourceType: ResourceType;
-  resourceId: string;
-  platformId: string | null;
-  etagBefore: string | null;
-  etagAfter: string | null;
-  changes: unknown;
-  before: unknown;
-  after: unknown;
-  operationId: string | null;
-  requestId: string | null;
   /** Position in the hash chain; null until the sealer linked the event. */
   chainSeq: bigint | null;
   prevHash: Buffer | null;
