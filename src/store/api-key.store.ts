@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ValidationError } from '../errors/app-errors.js';
 import type { Sql } from './db.js';
+import { fromColumns, type Columns } from './rows.js';
 
 /** An `api_keys` row: the hash of a key's secret, never the key. */
 export interface ApiKey {
@@ -108,34 +109,6 @@ function nameTaken(field: string): ValidationError {
 }
 
 /** An `api_keys` row as PostgreSQL returns it. */
-interface ApiKeyColumns {
-  id: string;
-  key_id: string;
-  name: string;
-  role: string;
-  sandboxes: string[] | null;
-  secret_hash: string;
-  expires_at: Date | null;
-  created_at: Date;
-  created_by: string;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-  revoked_by: string | null;
-}
+type ApiKeyColumns = Columns<ApiKey>;
 
-function apiKeyFromRow(r: ApiKeyColumns): ApiKey {
-  return {
-    id: r.id,
-    keyId: r.key_id,
-    name: r.name,
-    role: r.role,
-    sandboxes: r.sandboxes ?? [],
-    secretHash: r.secret_hash,
-    expiresAt: r.expires_at ?? null,
-    createdAt: r.created_at,
-    createdBy: r.created_by,
-    lastUsedAt: r.last_used_at ?? null,
-    revokedAt: r.revoked_at ?? null,
-    revokedBy: r.revoked_by ?? null,
-  };
-}
+const apiKeyFromRow = (row: ApiKeyColumns): ApiKey => fromColumns<ApiKey>(row);

@@ -100,7 +100,7 @@ export async function exportAuditEvents(pool: pg.Pool, filter: AuditExportFilter
   return count;
 }
 
-function contentOf(row: ExportRow): AuditContent {
+function contentOf({ digest: _digest, ...row }: ExportRow): AuditContent {
   // The content columns only (the chain's own columns are written beside the event).
   const { chainSeq: _chainSeq, prevHash: _prevHash, hash: _hash, ...event } = auditEventFromRow(row);
   return { ...event, seq: row.seq };

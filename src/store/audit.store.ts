@@ -7,6 +7,7 @@ import { ValidationError } from '../errors/app-errors.js';
 import type { AuditContent } from './audit-content.js';
 import type { Page, PageWindow } from './cursor.js';
 import { ListFilter } from './keyset-page.js';
+import { fromColumns, type Columns } from './rows.js';
 
 /** One audit event as stored: its hashed content, with the sequences as bigints, and its chain link. */
 export interface AuditEvent extends Omit<AuditContent, 'seq' | 'resourceType'> {
@@ -18,51 +19,11 @@ export interface AuditEvent extends Omit<AuditContent, 'seq' | 'resourceType'> {
   hash: Buffer | null;
 }
 
-/** The columns of `audit_events`, as node-postgres returns them. */
-export interface AuditEventColumns {
-  id: string;
-  seq: string;
-  at: Date;
-  sandbox: string;
-  actor: string;
-  action: string;
-  resource_type: ResourceType;
-  resource_id: string;
-  platform_id: string | null;
-  etag_before: string | null;
-  etag_after: string | null;
-  changes: unknown;
-  before: unknown;
-  after: unknown;
-  operation_id: string | null;
-  request_id: string | null;
-  chain_seq: string | null;
-  prev_hash: Buffer | null;
-  hash: Buffer | null;
-}
+/** The columns of `audit_events` with the event's chain link, as node-postgres returns them (bigints as text). */
+export type AuditEventColumns = Columns<Omit<AuditEvent, 'seq' | 'chainSeq'>> & { seq: string; chain_seq: string | null };
 
 export function auditEventFromRow(row: AuditEventColumns): AuditEvent {
-  return {
-    id: row.id,
-    seq: BigInt(row.seq),
-    at: row.at,
-    sandbox: row.sandbox,
-    actor: row.actor,
-    action: row.action,
-    resourceType: row.resource_type,
-    resourceId: row.resource_id,
-    platformId: row.platform_id,
-    etagBefore: row.etag_before,
-    etagAfter: row.etag_after,
-    changes: row.changes,
-    before: row.before,
-    after: row.after,
-    operationId: row.operation_id,
-    requestId: row.request_id,
-    chainSeq: row.chain_seq === null ? null : BigInt(row.chain_seq),
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
+  return { ...fromColumns<Omit<AuditEvent, 'seq' | 'chainSeq'>>(row), seq: BigInt(row.seq), chainSeq: row.chain_seq === null ? null : BigInt(row.chain_seq) };
 }
 
 export interface AuditFilter {

@@ -67,114 +67,53 @@ export interface SealedSecretRow {
   ciphertext: string;
 }
 
+/** `createdAt` → `created_at`: the column a field is stored in. */
+type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}` ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}` : S;
+
 /** A timestamp column: a Date from node-postgres, an ISO string inside `row_to_json`. */
-type Timestamp = Date | string;
+export type Timestamp = Date | string;
+
+/**
+ * A row of T as PostgreSQL returns it: each field of T in its snake_case column. Timestamps are
+ * the fields named `…At`; only they may arrive as ISO strings (inside `row_to_json`).
+ */
+export type Columns<T> = { [K in keyof T & string as SnakeCase<K>]: K extends `${string}At` ? (T[K] extends Date ? Timestamp : Exclude<T[K], Date> | Timestamp) : T[K] };
+
+const camelCase = (column: string): string => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Reads a row into T, the one way every table's rows are read: each column under its camelCase
+ * name, each `…At` timestamp a Date. Every column of the row is read: leave out, before, what T
+ * does not hold.
+ */
+export function fromColumns<T>(row: Columns<T>): T {
+  const fields: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    const field = camelCase(column);
+    fields[field] = typeof value === 'string' && field.endsWith('At') ? new Date(value) : value;
+  }
+  return fields as T;
+}
+
+const snakeCase = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** T's fields under their column names: the rows `jsonb_to_recordset` reads from JSON (where Dates become ISO strings). */
+export function toColumns<T extends object>(fields: T): Columns<T> {
+  return Object.fromEntries(Object.entries(fields).map(([field, value]) => [snakeCase(field), value])) as Columns<T>;
+}
 
 /** A `resources` row as PostgreSQL returns it. */
-export interface ResourceColumns {
-  id: string;
-  type: ResourceType;
-  sandbox: string;
-  name: string;
-  description: string | null;
-  state: ResourceState;
-  platform_id: string | null;
-  etag: string | null;
-  spec: unknown;
-  snapshot: unknown;
-  stripe_resource: string | null;
-  connection_id: string | null;
-  source_connection_id: string | null;
-  target_connection_id: string | null;
-  schema_id: string | null;
-  dataset_id: string | null;
-  mapping_id: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  deleted_at: Timestamp | null;
-}
+export type ResourceColumns = Columns<Resource>;
 
 /** An `operations` row as PostgreSQL returns it. */
-export interface OperationColumns {
-  id: string;
-  type: string;
-  status: OperationStatus;
-  attempts: number | string;
-  progress: number | string;
-  message: string | null;
-  resource_type: ResourceType;
-  resource_id: string;
-  sandbox: string;
-  input: unknown;
-  error: OperationErrorInfo | null;
-  requested_by: string;
-  request_id: string | null;
-  idempotency_key: string | null;
-  input_hash: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  finished_at: Timestamp | null;
-}
+export type OperationColumns = Columns<Operation>;
 
-/** A `secrets` row. */
-export interface SecretColumns {
-  id: string;
-  resource_id: string;
-  key_id: string;
-  ciphertext: string;
-}
+/** A `secrets` row (the columns read). */
+export type SecretColumns = Columns<SealedSecretRow>;
 
-const date = (value: Timestamp): Date => (value instanceof Date ? value : new Date(value));
-const optionalDate = (value: Timestamp | null | undefined): Date | null => (value === null || value === undefined ? null : date(value));
-
-export function resourceFromRow(r: ResourceColumns): Resource {
-  return {
-    id: r.id,
-    type: r.type,
-    sandbox: r.sandbox,
-    name: r.name,
-    description: r.description ?? null,
-    state: r.state,
-    platformId: r.platform_id ?? null,
-    etag: r.etag ?? null,
-    spec: r.spec ?? {},
-    snapshot: r.snapshot ?? null,
-    stripeResource: r.stripe_resource ?? null,
-    connectionId: r.connection_id ?? null,
-    sourceConnectionId: r.source_connection_id ?? null,
-    targetConnectionId: r.target_connection_id ?? null,
-    schemaId: r.schema_id ?? null,
-    datasetId: r.dataset_id ?? null,
-    mappingId: r.mapping_id ?? null,
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
-    deletedAt: optionalDate(r.deleted_at),
-  };
-}
-
-export function operationFromRow(r: OperationColumns): Operation {
-  return {
-    id: r.id,
-    type: r.type,
-    status: r.status,
-    attempts: Number(r.attempts),
-    progress: Number(r.progress),
-    message: r.message ?? null,
-    resourceType: r.resource_type,
-    resourceId: r.resource_id,
-    sandbox: r.sandbox,
-    input: r.input ?? {},
-    error: r.error ?? null,
-    requestedBy: r.requested_by,
-    requestId: r.request_id ?? null,
-    idempotencyKey: r.idempotency_key ?? null,
-    inputHash: r.input_hash ?? null,
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
-    finishedAt: optionalDate(r.finished_at),
-  };
-}
-
+export const resourceFromRow = (row: ResourceColumns): Resource => fromColumns<Resource>(row);
+export const operationFromRow = (row: OperationColumns): Operation => fromColumns<Operation>(row);
+/** Its sealed secret; the row's `created_at` is not read. */
 export function sealedSecretFromRow(r: SecretColumns): SealedSecretRow {
   return { id: r.id, resourceId: r.resource_id, keyId: r.key_id, ciphertext: r.ciphertext };
 }

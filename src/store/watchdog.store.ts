@@ -18,6 +18,7 @@ import type { ResourceState } from '../domain/resource-types.js';
 import { fixStartTime, type FlowSchedule } from '../domain/schedule-rules.js';
 import { encodeCursor, type Page, type PageWindow } from './cursor.js';
 import type { Sql } from './db.js';
+import { fromColumns, toColumns, type Columns } from './rows.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 
 /** A dataflow's stored health: as evaluated, plus since when it has had its status. */
@@ -138,21 +139,7 @@ export class WatchdogStore {
                status = EXCLUDED.status, sandbox = EXCLUDED.sandbox, expected_next_run_at = EXCLUDED.expected_next_run_at, last_run_at = EXCLUDED.last_run_at,
                consecutive_failures = EXCLUDED.consecutive_failures, consecutive_empty_runs = EXCLUDED.consecutive_empty_runs,
                empty_runs_may_be_normal = EXCLUDED.empty_runs_may_be_normal, reasons = EXCLUDED.reasons, updated_at = now()`,
-      values: [
-        JSON.stringify(
-          writes.map(({ dataflowId, sandbox, health: h }) => ({
-            dataflow_id: dataflowId,
-            sandbox,
-            status: h.status,
-            expected_next_run_at: h.expectedNextRunAt?.toISOString() ?? null,
-            last_run_at: h.lastRunAt?.toISOString() ?? null,
-            consecutive_failures: h.consecutiveFailures,
-            consecutive_empty_runs: h.consecutiveEmptyRuns,
-            empty_runs_may_be_normal: h.emptyRunsMayBeNormal,
-            reasons: h.reasons,
-          })),
-        ),
-      ],
+      values: [JSON.stringify(writes.map(({ dataflowId, sandbox, health }) => toColumns({ dataflowId, sandbox, ...health })))],
     });
   }
 
@@ -163,7 +150,7 @@ export class WatchdogStore {
    */
   async writeAlerts(sql: Sql, writes: AlertWrite[]): Promise<{ change: AlertChange; alert: Alert }[]> {
     if (writes.length === 0) return [];
-    const result = await sql.query<AlertColumns & { change: AlertChange }>({
+    const result = await sql.query<Columns<Alert> & { change: AlertChange }>({
       name: 'fg_watchdog_alerts',
       text: `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, dataflow_id uuid, sandbox text, change text, health text, severity text, reasons jsonb)),
              opened AS (
@@ -182,23 +169,23 @@ export class WatchdogStore {
              SELECT 'ALERT_OPENED' AS change, * FROM opened
              UNION ALL SELECT 'ALERT_UPDATED', * FROM updated
              UNION ALL SELECT 'ALERT_RESOLVED', * FROM resolved`,
-      values: [JSON.stringify(writes.map((w) => ({ id: w.id, dataflow_id: w.dataflowId, sandbox: w.sandbox, change: w.change, health: w.health, severity: w.severity, reasons: w.reasons })))],
+      values: [JSON.stringify(writes.map((write) => toColumns(write)))],
     });
-    return result.rows.map((row) => ({ change: row.change, alert: alertFromRow(row) }));
+    return result.rows.map(({ change, ...alert }) => ({ change, alert: alertFromRow(alert) }));
   }
 
   /** Stored healths of these dataflows, by dataflow id. */
   async healthOf(dataflowIds: readonly string[]): Promise<Map<string, StoredHealth>> {
     const ids = dataflowIds.filter(isUuid);
     if (ids.length === 0) return new Map();
-    const result = await this.pool.query<HealthColumns>({ name: 'fg_health_of', text: 'SELECT * FROM dataflow_health WHERE dataflow_id = ANY($1::uuid[])', values: [ids] });
-    return new Map(result.rows.map((row) => [row.dataflow_id, storedHealthFromRow(row)]));
+    const result = await this.pool.query<Columns<StoredHealth>>({ name: 'fg_health_of', text: 'SELECT * FROM dataflow_health WHERE dataflow_id = ANY($1::uuid[])', values: [ids] });
+    return new Map(result.rows.map((row) => [row.dataflow_id, fromColumns<StoredHealth>(row)]));
   }
 
   /** One alert in a sandbox, or null. */
   async findAlert(id: string, sandbox: string): Promise<Alert | null> {
     if (!isUuid(id)) return null;
-    const result = await this.pool.query<AlertColumns>({ name: 'fg_alert', text: 'SELECT * FROM alerts WHERE id = $1::uuid AND sandbox = $2', values: [id, sandbox] });
+    const result = await this.pool.query<Columns<Alert>>({ name: 'fg_alert', text: 'SELECT * FROM alerts WHERE id = $1::uuid AND sandbox = $2', values: [id, sandbox] });
     return result.rows[0] ? alertFromRow(result.rows[0]) : null;
   }
 
@@ -213,6 +200,8 @@ export class WatchdogStore {
     return newestFirst(this.pool, 'alerts', where, window, alertFromRow);
   }
 }
+
+const alertFromRow = (row: Columns<Alert>): Alert => fromColumns<Alert>(row);
 
 /** A new alert's id (the store's, so a pass can name it before it is written). */
 export function newAlertId(): string {
@@ -307,64 +296,4 @@ function watchedFromRow(r: PassColumns): WatchedRow {
         };
   const openAlert = r.alert_id === null ? null : { id: r.alert_id, status: r.alert_health!, reasonCodes: (r.alert_reasons ?? []).map((reason) => reason.code) };
   return { dataflowId: r.id, sandbox: r.sandbox, name: r.name, input, stored, openAlert };
-}
-
-interface HealthColumns {
-  dataflow_id: string;
-  sandbox: string;
-  status: HealthStatus;
-  since: Date;
-  expected_next_run_at: Date | null;
-  last_run_at: Date | null;
-  consecutive_failures: number;
-  consecutive_empty_runs: number;
-  empty_runs_may_be_normal: boolean;
-  reasons: HealthReason[];
-  updated_at: Date;
-}
-
-function storedHealthFromRow(r: HealthColumns): StoredHealth {
-  return {
-    dataflowId: r.dataflow_id,
-    sandbox: r.sandbox,
-    status: r.status,
-    since: r.since,
-    expectedNextRunAt: r.expected_next_run_at,
-    lastRunAt: r.last_run_at,
-    consecutiveFailures: r.consecutive_failures,
-    consecutiveEmptyRuns: r.consecutive_empty_runs,
-    emptyRunsMayBeNormal: r.empty_runs_may_be_normal,
-    reasons: r.reasons ?? [],
-    updatedAt: r.updated_at,
-  };
-}
-
-interface AlertColumns {
-  id: string;
-  dataflow_id: string;
-  sandbox: string;
-  status: 'OPEN' | 'RESOLVED';
-  health: ProblemStatus;
-  severity: AlertSeverity;
-  reasons: HealthReason[];
-  updates: number;
-  created_at: Date;
-  updated_at: Date;
-  resolved_at: Date | null;
-}
-
-function alertFromRow(r: AlertColumns): Alert {
-  return {
-    id: r.id,
-    dataflowId: r.dataflow_id,
-    sandbox: r.sandbox,
-    status: r.status,
-    health: r.health,
-    severity: r.severity,
-    reasons: r.reasons ?? [],
-    updates: r.updates,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    resolvedAt: r.resolved_at,
-  };
 }

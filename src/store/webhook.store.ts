@@ -5,6 +5,7 @@ import type { DeliveryEventType, DeliveryStatus, WebhookEvent } from '../domain/
 import { encodeCursor, type Page, type PageWindow } from './cursor.js';
 import type { Sql } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
+import { fromColumns, type Columns } from './rows.js';
 
 /** A `webhooks` row, without its sealed secret. */
 export interface Webhook {
@@ -284,85 +285,15 @@ export function deliveryCursor(delivery: WebhookDelivery): string {
   return encodeCursor({ at: delivery.createdAt, id: delivery.id });
 }
 
-type Timestamp = Date | string;
-const date = (value: Timestamp): Date => (value instanceof Date ? value : new Date(value));
-const optionalDate = (value: Timestamp | null): Date | null => (value === null ? null : date(value));
+/** A `webhooks` row: the webhook and its sealed secret. */
+type WebhookColumns = Columns<Webhook> & { secret_key_id: string; secret_ciphertext: string };
+type DeliveryColumns = Columns<WebhookDelivery>;
+type AttemptColumns = Columns<WebhookAttempt>;
 
-interface WebhookColumns {
-  id: string;
-  sandbox: string;
-  url: string;
-  events: string[] | null;
-  description: string | null;
-  enabled: boolean;
-  secret_key_id: string;
-  secret_ciphertext: string;
-  secret_version: number;
-  secret_rotated_at: Timestamp | null;
-  created_at: Timestamp;
-  created_by: string;
-  updated_at: Timestamp;
-  deleted_at: Timestamp | null;
+/** The webhook, without its sealed secret. */
+function webhookFromRow({ secret_key_id: _keyId, secret_ciphertext: _ciphertext, ...webhook }: WebhookColumns): Webhook {
+  return fromColumns<Webhook>(webhook);
 }
 
-function webhookFromRow(r: WebhookColumns): Webhook {
-  return {
-    id: r.id,
-    sandbox: r.sandbox,
-    url: r.url,
-    events: r.events ?? [],
-    description: r.description,
-    enabled: r.enabled,
-    secretVersion: r.secret_version,
-    secretRotatedAt: optionalDate(r.secret_rotated_at),
-    createdAt: date(r.created_at),
-    createdBy: r.created_by,
-    updatedAt: date(r.updated_at),
-    deletedAt: optionalDate(r.deleted_at),
-  };
-}
-
-interface DeliveryColumns {
-  id: string;
-  webhook_id: string;
-  event: DeliveryEventType;
-  event_key: string;
-  body: string;
-  status: DeliveryStatus;
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  finished_at: Timestamp | null;
-}
-
-function deliveryFromRow(r: DeliveryColumns): WebhookDelivery {
-  return {
-    id: r.id,
-    webhookId: r.webhook_id,
-    event: r.event,
-    eventKey: r.event_key,
-    body: r.body,
-    status: r.status,
-    attempts: r.attempts,
-    lastStatusCode: r.last_status_code,
-    lastError: r.last_error,
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
-    finishedAt: optionalDate(r.finished_at),
-  };
-}
-
-interface AttemptColumns {
-  delivery_id: string;
-  number: number;
-  at: Date;
-  status_code: number | null;
-  latency_ms: number;
-  error: string | null;
-}
-
-function attemptFromRow(r: AttemptColumns): WebhookAttempt {
-  return { deliveryId: r.delivery_id, number: r.number, at: r.at, statusCode: r.status_code, latencyMs: r.latency_ms, error: r.error };
-}
+const deliveryFromRow = (row: DeliveryColumns): WebhookDelivery => fromColumns<WebhookDelivery>(row);
+const attemptFromRow = (row: AttemptColumns): WebhookAttempt => fromColumns<WebhookAttempt>(row);
