@@ -58,16 +58,8 @@ export interface WebhookAttempt {
   error: string | null;
 }
 
-export interface NewWebhook {
-  id: string;
-  sandbox: string;
-  url: string;
-  events: string[];
-  description: string | null;
-  enabled: boolean;
-  createdBy: string;
-  secret: { keyId: string; ciphertext: string };
-}
+/** A webhook to store: its sealed secret comes with it. */
+export type NewWebhook = Pick<Webhook, 'id' | 'sandbox' | 'url' | 'events' | 'description' | 'enabled' | 'createdBy'> & { secret: { keyId: string; ciphertext: string } };
 
 export interface WebhookChanges {
   url?: string;
