@@ -4,7 +4,7 @@ import { ApiKey, type RoleName } from './api-key.type.js';
 import { specOf } from '../domain/resource-specs.js';
 import { startTimeOf } from '../domain/schedule-rules.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
-import type { FlowRunEvent, OperationEvent } from '../pubsub/events.js';
+import { operationEvent, type FlowRunEvent, type OperationEvent } from '../pubsub/events.js';
 import { auditCursor, type AuditEvent as AuditRow, type AuditPage } from '../store/audit.store.js';
 import type { FlowRun as FlowRunRow } from '../store/flow-run.store.js';
 import type { Operation as OperationRow, Resource } from '../store/rows.js';
@@ -106,23 +106,15 @@ export function toResource(row: Resource): PlatformResource {
   }
 }
 
-/** An `operations` row, or its event-bus payload, as the GraphQL type. */
-export function toOperation(row: OperationRow | OperationEvent): Operation {
-  return Object.assign(new Operation(), {
-    id: row.id,
-    type: row.type as OperationType,
-    status: row.status,
-    attempts: row.attempts,
-    progress: row.progress,
-    message: row.message,
-    resourceType: row.resourceType,
-    resourceId: row.resourceId,
-    error: toOperationError(row.error),
-    requestedBy: row.requestedBy,
-    createdAt: date(row.createdAt)!,
-    updatedAt: date(row.updatedAt)!,
-    finishedAt: date(row.finishedAt),
-    sandbox: row.sandbox,
+/** An `operations` row, or its event-bus payload, as the GraphQL type: the payload's fields are the public ones (see operationEvent). */
+export function toOperation(source: OperationRow | OperationEvent): Operation {
+  const event = 'input' in source ? operationEvent(source) : source;
+  return Object.assign(new Operation(), event, {
+    type: event.type as OperationType,
+    error: toOperationError(event.error),
+    createdAt: date(event.createdAt)!,
+    updatedAt: date(event.updatedAt)!,
+    finishedAt: date(event.finishedAt),
   });
 }
 
