@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { AuditArchive } from '../store/audit-archive.js';
 import type { AuditSealer } from '../store/audit-sealer.js';
+import { startRepeatingPass, type RepeatingPass } from '../jobs/repeating-pass.js';
 
 export interface AuditKeeperOptions {
   sealer: AuditSealer;
@@ -16,9 +17,7 @@ export interface AuditKeeperOptions {
   onSealed?: (events: number) => void;
 }
 
-export interface AuditKeeper {
-  stop(): Promise<void>;
-}
+export type AuditKeeper = RepeatingPass;
 
 /**
  * Keeps the audit trail in shape from every process that writes it (gateway and worker): seals
@@ -30,12 +29,9 @@ export interface AuditKeeper {
 export function startAuditKeeper(options: AuditKeeperOptions): AuditKeeper {
   const { sealer, archive, logger } = options;
   const housekeepingMs = options.housekeepingIntervalMs ?? 3_600_000;
-  let stopped = false;
   let lastHousekeeping = 0;
-  let timer: NodeJS.Timeout | null = null;
-  let current: Promise<void> = Promise.resolve();
 
-  const pass = async () => {
+  const pass = async (stopping: () => boolean) => {
     if (Date.now() - lastHousekeeping >= housekeepingMs) {
       lastHousekeeping = Date.now();
       await archive.ensurePartitions();
@@ -48,28 +44,16 @@ export function startAuditKeeper(options: AuditKeeperOptions): AuditKeeper {
       const sealed = await sealer.sealBatch();
       if (sealed === null || sealed === 0) return;
       options.onSealed?.(sealed);
-      if (stopped) return;
+      if (stopping()) return;
     }
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = pass()
-        .catch((error: unknown) => {
-          // Retried on the next pass (PostgreSQL away, a partition being created by another process).
-          logger.warn({ err: (error as Error).message }, 'audit sealing pass failed; trying again');
-          lastHousekeeping = Math.min(lastHousekeeping, Date.now() - housekeepingMs + 60_000);
-        })
-        .finally(schedule);
-    }, options.sealIntervalMs);
-    timer.unref();
-  };
-  schedule();
-  return {
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await current;
+  return startRepeatingPass({
+    intervalMs: options.sealIntervalMs,
+    pass,
+    onError: (error) => {
+      // Retried on the next pass (PostgreSQL away, a partition being created by another process).
+      logger.warn({ err: error.message }, 'audit sealing pass failed; trying again');
+      lastHousekeeping = Math.min(lastHousekeeping, Date.now() - housekeepingMs + 60_000);
     },
-  };
+  });
 }

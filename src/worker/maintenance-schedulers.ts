@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { MaintenanceJobName } from '../jobs/queues.js';
 import type { Logger } from '../logging/logger.js';
+import { startRepeatingPass, type RepeatingPass } from '../jobs/repeating-pass.js';
 
 /** A repeating maintenance job: BullMQ runs it once per interval across the deployment. */
 export interface MaintenanceSchedule {
@@ -25,10 +26,7 @@ export interface MaintenanceWatchdogOptions {
   logger: Logger;
 }
 
-export interface MaintenanceWatchdog {
-  /** Stops checking; waits for a check or recovery under way. */
-  stop(): Promise<void>;
-}
+export type MaintenanceWatchdog = RepeatingPass;
 
 /**
  * Keeps maintenance alive whatever Redis forgets. The repeating jobs (reconcile, onboarding
@@ -46,38 +44,22 @@ export interface MaintenanceWatchdog {
  */
 export function watchMaintenanceSchedulers(options: MaintenanceWatchdogOptions): MaintenanceWatchdog {
   const { queue, schedules, logger } = options;
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  let current: Promise<void> = Promise.resolve();
 
-  const check = async () => {
+  const check = async (stopping: () => boolean) => {
     // While Redis is unreachable these reads wait for the reconnection (the queue's connection
     // retries without limit); the next check is scheduled only after this one ended.
     const found = await Promise.all(schedules.map((s) => queue.getJobScheduler(s.name)));
     const missing = schedules.filter((_, i) => !found[i]).map((s) => s.name);
-    if (missing.length === 0 || stopped) return;
+    if (missing.length === 0 || stopping()) return;
     logger.warn({ missing }, 'Redis lost the maintenance schedulers (flushed, or restarted empty): re-creating them and re-enqueueing unfinished work');
     await upsertMaintenanceSchedulers(queue, schedules);
     await options.recover();
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = check()
-        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'maintenance check failed; trying again'))
-        .finally(schedule);
-    }, options.intervalMs);
-    // The check must not keep a stopping process alive.
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      // Bounded: a check waiting for an unreachable Redis must not hold up the shutdown.
-      await Promise.race([current, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    },
-  };
+  return startRepeatingPass({
+    intervalMs: options.intervalMs,
+    pass: check,
+    onError: (error) => logger.warn({ err: error.message }, 'maintenance check failed; trying again'),
+    // Bounded: a check waiting for an unreachable Redis must not hold up the shutdown.
+    stopWaitMs: 5_000,
+  });
 }
