@@ -1,9 +1,7 @@
-import type { Dispatcher } from 'undici';
-import { createKeepAliveAgent, NetworkAttemptError, sendAttempt, TIMEOUT_DEFAULTS, type PlatformTimeouts } from './http-attempt.js';
+import { NetworkAttemptError, sendAttempt } from './http-attempt.js';
+import { HttpTransport, type HttpTransportOptions } from './http-transport.js';
 import { ImsAuthError } from './platform-errors.js';
-import { silentPlatformLogger, type PlatformLogger } from './platform-logger.js';
-import { silentPlatformObserver, type PlatformObserver } from './platform-observer.js';
-import { backoffDelayMs, parseRetryAfterMs, resolveRetryOptions, type PlatformRetryOptions } from './retry-policy.js';
+import { backoffDelayMs, parseRetryAfterMs } from './retry-policy.js';
 import { abortableSleep } from './sleep.js';
 
 /** The scope Adobe documents for Platform API access with OAuth server-to-server credentials. */
@@ -17,23 +15,14 @@ export interface AccessTokenSource {
   invalidate(token: string): void;
 }
 
-/** Options of `ImsTokenProvider`. */
-export interface ImsTokenProviderOptions {
+/** Options of `ImsTokenProvider`; the transport's observer also hears of each token request. */
+export interface ImsTokenProviderOptions extends HttpTransportOptions {
   /** IMS base URL, e.g. `https://ims-na1.adobelogin.com` (or the emulator's URL). */
   imsUrl: string;
   clientId: string;
   clientSecret: string;
   /** Comma-separated scopes; default `DEFAULT_IMS_SCOPE`. */
   scope?: string;
-  /** Shared keep-alive dispatcher; default: one of its own (closed by `close()`). */
-  dispatcher?: Dispatcher;
-  /** Default `TIMEOUT_DEFAULTS` (10 s connect, 10 s per attempt). */
-  timeouts?: PlatformTimeouts;
-  /** Retries of 429/5xx/network failures; default `RETRY_DEFAULTS` (4 attempts). */
-  retry?: PlatformRetryOptions;
-  logger?: PlatformLogger;
-  /** Told about token requests and each IMS attempt (metrics); default silent. */
-  observer?: PlatformObserver;
   /** Clock for expiry, epoch ms; default `Date.now`. */
   now?: () => number;
 }
@@ -60,25 +49,15 @@ const MIN_REFRESH_MARGIN_MS = 60_000;
  */
 export class ImsTokenProvider implements AccessTokenSource {
   private readonly tokenUrl: URL;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
-  private readonly timeouts: Required<PlatformTimeouts>;
-  private readonly retry: ReturnType<typeof resolveRetryOptions>;
-  private readonly logger: PlatformLogger;
-  private readonly observer: PlatformObserver;
+  private readonly transport: HttpTransport;
   private readonly now: () => number;
   private cached: CachedToken | null = null;
   private inflight: Promise<CachedToken> | null = null;
 
   constructor(private readonly options: ImsTokenProviderOptions) {
     this.tokenUrl = new URL('/ims/token/v3', options.imsUrl);
-    this.timeouts = { ...TIMEOUT_DEFAULTS, ...definedOnly(options.timeouts ?? {}) };
-    this.retry = resolveRetryOptions(options.retry);
-    this.logger = options.logger ?? silentPlatformLogger;
-    this.observer = options.observer ?? silentPlatformObserver;
+    this.transport = new HttpTransport(options, 4);
     this.now = options.now ?? Date.now;
-    this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? createKeepAliveAgent({ connectMs: this.timeouts.connectMs, connections: 4 });
   }
 
   /** A valid access token; fetches one when none is cached or the cached one is due for refresh. */
@@ -88,11 +67,11 @@ export class ImsTokenProvider implements AccessTokenSource {
     if (!this.inflight) {
       this.inflight = this.issue().then(
         (issued) => {
-          this.observer.tokenRequest('issued');
+          this.transport.observer.tokenRequest('issued');
           return issued;
         },
         (error: unknown) => {
-          this.observer.tokenRequest('failed');
+          this.transport.observer.tokenRequest('failed');
           throw error;
         },
       );
@@ -115,8 +94,8 @@ export class ImsTokenProvider implements AccessTokenSource {
   }
 
   /** Closes the dispatcher if this provider created it. */
-  async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+  close(): Promise<void> {
+    return this.transport.close();
   }
 
   private async issue(): Promise<CachedToken> {
@@ -132,15 +111,15 @@ export class ImsTokenProvider implements AccessTokenSource {
       let retryAfterMs: number | undefined;
       const sentAt = performance.now();
       try {
-        const response = await sendAttempt(this.dispatcher, {
+        const response = await sendAttempt(this.transport.dispatcher, {
           origin: this.tokenUrl.origin,
           path: this.tokenUrl.pathname,
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
           body,
-          timeoutMs: this.timeouts.requestMs,
+          timeoutMs: this.transport.timeouts.requestMs,
         });
-        this.observer.attempt({ api: 'ims', method: 'POST', route: this.tokenUrl.pathname, status: response.status, seconds: (performance.now() - sentAt) / 1000 });
+        this.transport.observer.attempt({ api: 'ims', method: 'POST', route: this.tokenUrl.pathname, status: response.status, seconds: (performance.now() - sentAt) / 1000 });
         const parsed = parseJson(response.text);
         if (response.status === 200) return this.cache(parsed, secrets);
         const imsError = typeof parsed?.error === 'string' ? parsed.error : undefined;
@@ -151,13 +130,13 @@ export class ImsTokenProvider implements AccessTokenSource {
         retryAfterMs = parseRetryAfterMs(response.headers['retry-after'], this.now());
       } catch (error) {
         if (!(error instanceof NetworkAttemptError)) throw error;
-        this.observer.attempt({ api: 'ims', method: 'POST', route: this.tokenUrl.pathname, status: null, seconds: (performance.now() - sentAt) / 1000 });
+        this.transport.observer.attempt({ api: 'ims', method: 'POST', route: this.tokenUrl.pathname, status: null, seconds: (performance.now() - sentAt) / 1000 });
         failure = new ImsAuthError({ retryable: true, problem: `could not reach IMS: network ${error.failure}${error.networkCode ? ` (${error.networkCode})` : ''}` });
       }
-      if (attempt >= this.retry.maxAttempts || (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs)) throw failure;
-      const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.retry);
-      this.logger.debug({ attempt, status: failure.status, delayMs }, 'IMS token request failed; retrying');
-      this.observer.retry({ api: 'ims', reason: String(failure.status ?? 'network'), delayMs, rateLimited: failure.status === 429 });
+      if (attempt >= this.transport.retry.maxAttempts || (retryAfterMs !== undefined && retryAfterMs > this.transport.retry.maxRetryAfterMs)) throw failure;
+      const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.transport.retry);
+      this.transport.logger.debug({ attempt, status: failure.status, delayMs }, 'IMS token request failed; retrying');
+      this.transport.observer.retry({ api: 'ims', reason: String(failure.status ?? 'network'), delayMs, rateLimited: failure.status === 429 });
       await abortableSleep(delayMs);
     }
   }
@@ -174,7 +153,7 @@ export class ImsTokenProvider implements AccessTokenSource {
     const obtainedAt = this.now();
     const entry: CachedToken = { token, refreshAtMs: obtainedAt + lifetimeMs - margin, expiresAtMs: obtainedAt + lifetimeMs };
     this.cached = entry;
-    this.logger.debug({ expiresInSeconds: expiresIn }, 'IMS access token issued');
+    this.transport.logger.debug({ expiresInSeconds: expiresIn }, 'IMS access token issued');
     return entry;
   }
 }
@@ -186,8 +165,4 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -2,16 +2,14 @@ import type { CallBudget } from './call-budget.js';
 import { CatalogClient } from './catalog.client.js';
 import { DataPrepClient } from './data-prep.client.js';
 import { FlowServiceClient } from './flow-service.client.js';
-import { createKeepAliveAgent, TIMEOUT_DEFAULTS, type PlatformTimeouts } from './http-attempt.js';
+import { createKeepAliveAgent } from './http-attempt.js';
+import { withTimeoutDefaults, type HttpTransportOptions } from './http-transport.js';
 import { ImsTokenProvider } from './ims-token-provider.js';
 import { PlatformHttp } from './platform-http.js';
-import type { PlatformLogger } from './platform-logger.js';
-import type { PlatformObserver } from './platform-observer.js';
-import type { PlatformRetryOptions } from './retry-policy.js';
 import { SchemaRegistryClient } from './schema-registry.client.js';
 
 /** Options of `createPlatformClient`. Defaults are listed per field. */
-export interface PlatformClientOptions {
+export interface PlatformClientOptions extends Omit<HttpTransportOptions, 'dispatcher'> {
   /** `https://platform.adobe.io`, or the emulator's URL. */
   platformUrl: string;
   /** `https://ims-na1.adobelogin.com`, or the emulator's URL. */
@@ -25,16 +23,8 @@ export interface PlatformClientOptions {
   sandbox: string;
   /** IMS scopes; default `DEFAULT_IMS_SCOPE`. */
   scope?: string;
-  /** Default 10 s to connect, 10 s per attempt. */
-  timeouts?: PlatformTimeouts;
-  /** Default 4 attempts, full-jitter backoff from 100 ms to 5 s, `Retry-After` waited up to 30 s. */
-  retry?: PlatformRetryOptions;
   /** Sockets per host (Platform, IMS); default 32. */
   connections?: number;
-  /** pino-like; default silent. */
-  logger?: PlatformLogger;
-  /** Told about every attempt, retry and token request (metrics); default silent. */
-  observer?: PlatformObserver;
   /** Calls per second per org and sandbox, shared with every process (see `RedisCallBudget`); default unlimited. */
   budget?: CallBudget;
 }
@@ -55,7 +45,7 @@ export interface PlatformClient {
  * down; it opens no connection until the first call.
  */
 export function createPlatformClient(options: PlatformClientOptions): PlatformClient {
-  const timeouts = { ...TIMEOUT_DEFAULTS, ...Object.fromEntries(Object.entries(options.timeouts ?? {}).filter(([, v]) => v !== undefined)) };
+  const timeouts = withTimeoutDefaults(options.timeouts);
   // One keep-alive agent: it keeps a pool per origin, so Platform and IMS share it without sharing sockets.
   const agent = createKeepAliveAgent({ connectMs: timeouts.connectMs, connections: options.connections });
   const tokens = new ImsTokenProvider({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Dispatcher } from 'undici';
-import { createKeepAliveAgent, NetworkAttemptError, sendAttempt, TIMEOUT_DEFAULTS, type PlatformTimeouts } from './http-attempt.js';
+import { NetworkAttemptError, sendAttempt } from './http-attempt.js';
+import { HttpTransport, type HttpTransportOptions } from './http-transport.js';
 import type { CallBudget } from './call-budget.js';
 import type { AccessTokenSource } from './ims-token-provider.js';
 import {
@@ -15,9 +15,7 @@ import {
   type PlatformCallInfo,
   type PlatformError,
 } from './platform-errors.js';
-import { silentPlatformLogger, type PlatformLogger } from './platform-logger.js';
-import { silentPlatformObserver, type PlatformObserver } from './platform-observer.js';
-import { backoffDelayMs, parseRetryAfterMs, resolveRetryOptions, type PlatformRetryOptions } from './retry-policy.js';
+import { backoffDelayMs, parseRetryAfterMs } from './retry-policy.js';
 import { platformApiOf, routeTemplate, type PlatformApi } from './route-template.js';
 import { abortableSleep } from './sleep.js';
 
@@ -63,7 +61,7 @@ export interface PlatformResponse<T> {
 }
 
 /** Options of `PlatformHttp`. */
-export interface PlatformHttpOptions {
+export interface PlatformHttpOptions extends HttpTransportOptions {
   /** e.g. `https://platform.adobe.io` or the emulator's URL; service paths are appended. */
   platformUrl: string;
   /** The Developer Console client id: sent as `x-api-key`. */
@@ -73,15 +71,6 @@ export interface PlatformHttpOptions {
   /** Default `x-sandbox-name`. */
   sandbox: string;
   tokens: AccessTokenSource;
-  /** Default `TIMEOUT_DEFAULTS`: 10 s connect, 10 s per attempt. */
-  timeouts?: PlatformTimeouts;
-  /** Default `RETRY_DEFAULTS`: 4 attempts, full-jitter backoff 100 ms doubling to 5 s, `Retry-After` up to 30 s. */
-  retry?: PlatformRetryOptions;
-  logger?: PlatformLogger;
-  /** Told about every attempt and retry (metrics); default silent. */
-  observer?: PlatformObserver;
-  /** Shared keep-alive dispatcher; default one of its own (closed by `close()`). */
-  dispatcher?: Dispatcher;
   /** Sockets to the Platform host when the client creates its own dispatcher; default 32. */
   connections?: number;
   /** Exact strings to scrub from error messages besides the secret-looking patterns (e.g. the client secret). */
@@ -109,12 +98,7 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class PlatformHttp {
   private readonly origin: string;
   private readonly basePath: string;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
-  private readonly timeouts: Required<PlatformTimeouts>;
-  private readonly retry: ReturnType<typeof resolveRetryOptions>;
-  private readonly logger: PlatformLogger;
-  private readonly observer: PlatformObserver;
+  private readonly transport: HttpTransport;
   private readonly random: () => number;
   private readonly knownSecrets: readonly string[];
 
@@ -122,14 +106,9 @@ export class PlatformHttp {
     const url = new URL(options.platformUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.timeouts = { ...TIMEOUT_DEFAULTS, ...Object.fromEntries(Object.entries(options.timeouts ?? {}).filter(([, v]) => v !== undefined)) };
-    this.retry = resolveRetryOptions(options.retry);
-    this.logger = options.logger ?? silentPlatformLogger;
-    this.observer = options.observer ?? silentPlatformObserver;
+    this.transport = new HttpTransport(options, options.connections);
     this.random = options.random ?? Math.random;
     this.knownSecrets = options.knownSecrets ?? [];
-    this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? createKeepAliveAgent({ connectMs: this.timeouts.connectMs, connections: options.connections });
   }
 
   /**
@@ -171,28 +150,28 @@ export class PlatformHttp {
           status,
           headers: responseHeaders,
           text,
-        } = await sendAttempt(this.dispatcher, {
+        } = await sendAttempt(this.transport.dispatcher, {
           origin: this.origin,
           path: target,
           method,
           headers,
           body,
-          timeoutMs: this.timeouts.requestMs,
+          timeoutMs: this.transport.timeouts.requestMs,
           signal: options.signal,
         }));
       } catch (error) {
         if (!(error instanceof NetworkAttemptError)) throw error;
-        this.observer.attempt({ ...observed, status: null, seconds: (performance.now() - sentAt) / 1000 });
+        this.transport.observer.attempt({ ...observed, status: null, seconds: (performance.now() - sentAt) / 1000 });
         // A connection that never opened carried nothing; anything later may have reached the server.
         const mayHaveCommitted = !idempotent && error.failure !== 'connect';
-        if (!mayHaveCommitted && attempt < this.retry.maxAttempts) {
+        if (!mayHaveCommitted && attempt < this.transport.retry.maxAttempts) {
           await this.pause(call, observed.api, attempt, undefined, error.networkCode ?? error.failure, options.signal);
           attempt++;
           continue;
         }
         throw new PlatformNetworkError({ call, failure: error.failure, networkCode: error.networkCode, mayHaveCommitted, attempts: attempt });
       }
-      this.observer.attempt({ ...observed, status, seconds: (performance.now() - sentAt) / 1000 });
+      this.transport.observer.attempt({ ...observed, status, seconds: (performance.now() - sentAt) / 1000 });
 
       if (status >= 200 && status < 300) {
         return { status, body: parseBody<T>(text, call, status), headers: responseHeaders, requestId };
@@ -203,18 +182,18 @@ export class PlatformHttp {
         // The gateway refused the token (expired, revoked): one fresh token, one more try.
         refreshedToken = true;
         this.options.tokens.invalidate(token);
-        this.logger.debug({ requestId, method, path: call.path }, 'Platform refused the access token; refreshing it once');
+        this.transport.logger.debug({ requestId, method, path: call.path }, 'Platform refused the access token; refreshing it once');
         continue;
       }
       if (status === 429 || status >= 500) {
         const retryAfterMs = parseRetryAfterMs(responseHeaders['retry-after']);
         // The throttle is the org's: every process holds its calls, not only this one.
-        if (status === 429) await this.options.budget?.pause(sandbox, retryAfterMs ?? backoffDelayMs(attempt, this.retry, this.random));
+        if (status === 429) await this.options.budget?.pause(sandbox, retryAfterMs ?? backoffDelayMs(attempt, this.transport.retry, this.random));
         // 429 and 503 are answered before any work is done; a 500/502/504 to a write proves nothing.
         const nothingWritten = status === 429 || status === 503;
         const mayRetry = idempotent || nothingWritten;
-        const waitAllowed = retryAfterMs === undefined || retryAfterMs <= this.retry.maxRetryAfterMs;
-        if (mayRetry && waitAllowed && attempt < this.retry.maxAttempts) {
+        const waitAllowed = retryAfterMs === undefined || retryAfterMs <= this.transport.retry.maxRetryAfterMs;
+        if (mayRetry && waitAllowed && attempt < this.transport.retry.maxAttempts) {
           await this.pause(call, observed.api, attempt, retryAfterMs, status, options.signal);
           attempt++;
           continue;
@@ -247,13 +226,13 @@ export class PlatformHttp {
 
   /** Closes the dispatcher if this instance created it (idle keep-alive sockets included). */
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    await this.transport.close();
   }
 
   private async pause(call: PlatformCallInfo, api: PlatformApi, attempt: number, retryAfterMs: number | undefined, reason: number | string, signal?: AbortSignal): Promise<void> {
-    const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.retry, this.random);
-    this.observer.retry({ api, reason: String(reason), delayMs, rateLimited: reason === 429 });
-    this.logger.debug({ requestId: call.requestId, method: call.method, path: call.path, attempt, reason, delayMs }, 'Platform call failed; retrying');
+    const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.transport.retry, this.random);
+    this.transport.observer.retry({ api, reason: String(reason), delayMs, rateLimited: reason === 429 });
+    this.transport.logger.debug({ requestId: call.requestId, method: call.method, path: call.path, attempt, reason, delayMs }, 'Platform call failed; retrying');
     await abortableSleep(delayMs, signal);
   }
 
