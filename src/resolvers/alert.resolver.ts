@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { topics, type AlertEvent } from '../pubsub/events.js';
 import { uuidField } from '../services/input-rules.js';
@@ -19,22 +19,21 @@ class AlertFilter {
   @Field(() => AlertSeverity, { nullable: true, description: 'Only alerts of this severity.' }) severity?: AlertSeverity | null;
 }
 
-@ArgsType()
-class AlertsArgs extends PageArgs {
-  @Field(() => AlertFilter, { nullable: true, description: 'Which alerts; default all of the sandbox.' }) filter?: AlertFilter | null;
-}
-
 /** The dataflow watchdog's alerts: listed, streamed, and linked to their dataflow. */
 @Resolver(() => Alert)
 export class AlertResolver {
   @Query(() => AlertPage, { description: 'Alerts of the sandbox, newest opened first.' })
-  async alerts(@Args(() => AlertsArgs) args: AlertsArgs, @Ctx() ctx: GatewayContext) {
-    const f = args.filter ?? {};
-    const page = await ctx.store.watchdog.listAlerts(
+  async alerts(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => AlertFilter, { nullable: true, description: 'Which alerts; default all of the sandbox.' }) filter: AlertFilter | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    const f = filter ?? {};
+    const alerts = await ctx.store.watchdog.listAlerts(
       { sandbox: ctx.sandbox, status: f.status ?? null, dataflowId: f.dataflowId ? uuidField('filter.dataflowId', f.dataflowId) : null, health: f.health ?? null, severity: f.severity ?? null },
-      pageWindow(args),
+      pageWindow(page),
     );
-    return toPage(page, toAlert, alertCursor);
+    return toPage(alerts, toAlert, alertCursor);
   }
 
   @FieldResolver(() => Dataflow, { nullable: true, description: 'The dataflow it is about (deleted ones included).' })

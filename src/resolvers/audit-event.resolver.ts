@@ -1,48 +1,28 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Args, ArgsType, Ctx, Field, ID, Info, InputType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Field, ID, Info, InputType, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { AuditChainReport, AuditEvent, AuditEventPage } from '../schema/audit-event.type.js';
-import { AuditAction, ResourceType } from '../schema/enums.js';
-import { selectsField } from '../graphql/selection.js';
-import { toAuditEventPage } from '../schema/mappers.js';
-import { pageWindow } from '../store/cursor.js';
-import { optionalText } from '../services/input-rules.js';
-import { PageArgs } from './resource-resolver.js';
+import { ResourceType } from '../schema/enums.js';
+import { auditEventPage, PageArgs, ResourceAuditEventFilter } from './resource-resolver.js';
 
 @InputType({ description: 'Narrows the audit trail.' })
-class AuditEventFilter {
+class AuditEventFilter extends ResourceAuditEventFilter {
   @Field(() => ResourceType, { description: 'Only events of this kind of resource.', nullable: true }) resourceType?: ResourceType | null;
   @Field(() => ID, { description: 'Only events of this resource.', nullable: true }) resourceId?: string | null;
-  @Field(() => String, { nullable: true, description: 'Who made the change.' }) actor?: string | null;
-  @Field(() => AuditAction, { nullable: true, description: 'Only events with this action.' }) action?: AuditAction | null;
-  @Field(() => Date, { nullable: true, description: 'At or after this time.' }) since?: Date | null;
-  @Field(() => Date, { nullable: true, description: 'At or before this time.' }) until?: Date | null;
-}
-
-@ArgsType()
-class AuditEventsArgs extends PageArgs {
-  @Field(() => AuditEventFilter, { nullable: true, description: 'Narrows the list.' }) filter?: AuditEventFilter | null;
+  // The inherited field, described as this list has always described it.
+  @Field(() => String, { nullable: true, description: 'Who made the change.' }) declare actor?: string | null;
 }
 
 @Resolver(() => AuditEvent)
 export class AuditEventResolver {
   @Query(() => AuditEventPage, { description: 'Who changed what, newest first.' })
-  async auditEvents(@Args(() => AuditEventsArgs) args: AuditEventsArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<AuditEventPage> {
-    const f = args.filter ?? {};
-    const page = await ctx.store.audit.list(
-      {
-        sandbox: ctx.sandbox,
-        resourceType: f.resourceType ?? null,
-        resourceId: f.resourceId ?? null,
-        actor: optionalText('filter.actor', f.actor, 200),
-        action: f.action ?? null,
-        since: f.since ?? null,
-        until: f.until ?? null,
-      },
-      pageWindow(args),
-      { count: selectsField(info, 'totalCount') },
-    );
-    return toAuditEventPage(page);
+  auditEvents(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => AuditEventFilter, { nullable: true, description: 'Narrows the list.' }) filter: AuditEventFilter | null,
+    @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<AuditEventPage> {
+    return auditEventPage(ctx, filter, page, info);
   }
 
   @Query(() => AuditChainReport, {

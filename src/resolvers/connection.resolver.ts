@@ -4,7 +4,7 @@ import type { GatewayContext } from '../graphql/context.js';
 import { optionalEtag, optionalText, requiredName, sameEtag, stripeAccessToken, uuidField } from '../services/input-rules.js';
 import { deletableResource, modifiableResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
-import { Connection, ConnectionPage, Dataflow, SourceConnection } from '../schema/resource-types.js';
+import { Connection, Dataflow, SourceConnection } from '../schema/resource-types.js';
 import { createFields, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new Stripe base connection.' })
@@ -23,15 +23,7 @@ class UpdateConnectionInput {
 class ConnectionFilter extends ResourceFilterBase {}
 
 @Resolver(() => Connection)
-export class ConnectionResolver extends ResourceResolver({
-  type: 'CONNECTION',
-  objectType: Connection,
-  pageType: ConnectionPage,
-  filterType: ConnectionFilter,
-  one: 'connection',
-  list: 'connections',
-  listDescription: 'Stripe base connections, newest first.',
-}) {
+export class ConnectionResolver extends ResourceResolver({ type: 'CONNECTION', objectType: Connection, filterType: ConnectionFilter, listDescription: 'Stripe base connections, newest first.' }) {
   @FieldResolver(() => [SourceConnection], { description: 'Its live source connections (not deleted or failed), oldest first.' })
   sourceConnections(@Root() connection: Connection, @Ctx() ctx: GatewayContext): Promise<SourceConnection[]> {
     return linkedResources<SourceConnection>(ctx, 'SOURCE_CONNECTION', 'connectionId', connection.id);

@@ -13,7 +13,7 @@ import { toDataflowHealth } from '../schema/watchdog.mapper.js';
 import { DataflowHealth } from '../schema/watchdog.type.js';
 import { Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
-import { Connection, Dataflow, DataflowPage, Mapping, SourceConnection, TargetConnection } from '../schema/resource-types.js';
+import { Connection, Dataflow, Mapping, SourceConnection, TargetConnection } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
 import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
@@ -43,15 +43,7 @@ class DataflowFilter extends ResourceFilterBase {
 }
 
 @Resolver(() => Dataflow)
-export class DataflowResolver extends ResourceResolver({
-  type: 'DATAFLOW',
-  objectType: Dataflow,
-  pageType: DataflowPage,
-  filterType: DataflowFilter,
-  one: 'dataflow',
-  list: 'dataflows',
-  listDescription: 'Dataflows, newest first.',
-}) {
+export class DataflowResolver extends ResourceResolver({ type: 'DATAFLOW', objectType: Dataflow, filterType: DataflowFilter, listDescription: 'Dataflows, newest first.' }) {
   @FieldResolver(() => SourceConnection, { description: 'The source connection it reads.' })
   sourceConnection(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
     return findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', dataflow.sourceConnectionId);

@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root
 import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
-import { Dataset, DatasetPage, TargetConnection, XdmSchema } from '../schema/resource-types.js';
+import { Dataset, TargetConnection, XdmSchema } from '../schema/resource-types.js';
 import { createFields, linkedResource, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new Catalog dataset for an XDM schema.' })
@@ -16,15 +16,7 @@ class DatasetFilter extends ResourceFilterBase {
 }
 
 @Resolver(() => Dataset)
-export class DatasetResolver extends ResourceResolver({
-  type: 'DATASET',
-  objectType: Dataset,
-  pageType: DatasetPage,
-  filterType: DatasetFilter,
-  one: 'dataset',
-  list: 'datasets',
-  listDescription: 'Catalog datasets, newest first.',
-}) {
+export class DatasetResolver extends ResourceResolver({ type: 'DATASET', objectType: Dataset, filterType: DatasetFilter, listDescription: 'Catalog datasets, newest first.' }) {
   @FieldResolver(() => XdmSchema, { description: 'The XDM schema of its records.' })
   schema(@Root() dataset: Dataset, @Ctx() ctx: GatewayContext): Promise<XdmSchema> {
     return linkedResource<XdmSchema>(ctx, 'XDM_SCHEMA', dataset.schemaId);

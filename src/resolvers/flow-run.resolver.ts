@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { currentThenLive } from '../graphql/live-query.js';
 import { isUuid } from '../domain/ids.js';
@@ -19,19 +19,18 @@ class FlowRunFilter {
   @Field(() => FlowRunStatus, { description: 'Only runs with this status.', nullable: true }) status?: FlowRunStatus | null;
 }
 
-@ArgsType()
-class FlowRunsArgs extends PageArgs {
-  @Field(() => ID, { description: 'The dataflow whose runs to list.' }) dataflowId!: string;
-  @Field(() => FlowRunFilter, { nullable: true, description: 'Narrows the list.' }) filter?: FlowRunFilter | null;
-}
-
 @Resolver(() => FlowRun)
 export class FlowRunResolver {
   @Query(() => FlowRunPage, { description: 'Runs of a dataflow as last synced from the Platform, newest first.' })
-  async flowRuns(@Args(() => FlowRunsArgs) args: FlowRunsArgs, @Ctx() ctx: GatewayContext) {
-    const dataflow = await dataflowOf(ctx, args.dataflowId, 'dataflowId');
-    const page = await ctx.store.runs.list(dataflow.id, pageWindow(args), args.filter?.status ?? null);
-    return toPage(page, toFlowRun, flowRunCursor);
+  async flowRuns(
+    @Arg('dataflowId', () => ID, { description: 'The dataflow whose runs to list.' }) dataflowId: string,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => FlowRunFilter, { nullable: true, description: 'Narrows the list.' }) filter: FlowRunFilter | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    const dataflow = await dataflowOf(ctx, dataflowId, 'dataflowId');
+    const runs = await ctx.store.runs.list(dataflow.id, pageWindow(page), filter?.status ?? null);
+    return toPage(runs, toFlowRun, flowRunCursor);
   }
 
   @Query(() => FlowRun, { nullable: true, description: 'One run by its Flowgate id; null if it does not exist.' })

@@ -7,7 +7,7 @@ import { optionalText } from '../services/input-rules.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { MappingSourceType } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
-import { Mapping, MappingPage, SourceConnection, XdmSchema } from '../schema/resource-types.js';
+import { Mapping, SourceConnection, XdmSchema } from '../schema/resource-types.js';
 import { createFields, CreateInputBase, findResource, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 /** Most mappings one set may hold (the tutorial's charges set has 36). */
@@ -40,15 +40,7 @@ class MappingFilter extends ResourceFilterBase {
 }
 
 @Resolver(() => Mapping)
-export class MappingResolver extends ResourceResolver({
-  type: 'MAPPING',
-  objectType: Mapping,
-  pageType: MappingPage,
-  filterType: MappingFilter,
-  one: 'mapping',
-  list: 'mappings',
-  listDescription: 'Data Prep mapping sets, newest first.',
-}) {
+export class MappingResolver extends ResourceResolver({ type: 'MAPPING', objectType: Mapping, filterType: MappingFilter, listDescription: 'Data Prep mapping sets, newest first.' }) {
   @FieldResolver(() => XdmSchema, { description: 'The schema the mappings write.' })
   schema(@Root() mapping: Mapping, @Ctx() ctx: GatewayContext): Promise<XdmSchema | null> {
     return findResource<XdmSchema>(ctx, 'XDM_SCHEMA', mapping.schemaId);

@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { criticalPathCalls, STEP_CALLS, totalCalls } from '../domain/onboarding-calls.js';
 import { planSteps } from '../domain/onboarding-plan.js';
 import { specOf } from '../domain/resource-specs.js';
@@ -46,11 +46,6 @@ class OnboardStripeInput {
 @InputType({ description: 'Narrows the list of onboardings.' })
 class OnboardingFilter {
   @Field(() => OnboardingStatus, { description: 'Only onboardings in this status.', nullable: true }) status?: OnboardingStatus | null;
-}
-
-@ArgsType()
-class OnboardingsArgs extends PageArgs {
-  @Field(() => OnboardingFilter, { nullable: true, description: 'Narrows the list.' }) filter?: OnboardingFilter | null;
 }
 
 @Resolver(() => Onboarding)
@@ -113,9 +108,13 @@ export class OnboardingResolver {
   }
 
   @Query(() => OnboardingPage, { description: 'Onboardings, newest first.' })
-  async onboardings(@Args(() => OnboardingsArgs) args: OnboardingsArgs, @Ctx() ctx: GatewayContext) {
-    const page = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: args.filter?.status ?? null }, pageWindow(args));
-    return toPage(page, toOnboarding, onboardingCursor);
+  async onboardings(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => OnboardingFilter, { nullable: true, description: 'Narrows the list.' }) filter: OnboardingFilter | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    const onboardings = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: filter?.status ?? null }, pageWindow(page));
+    return toPage(onboardings, toOnboarding, onboardingCursor);
   }
 
   @Mutation(() => Onboarding, { description: 'Resumes a FAILED onboarding (one without rollback) from its failed steps, reusing everything already created.' })

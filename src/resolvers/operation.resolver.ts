@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { isOperationType } from '../domain/operations.js';
 import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -20,11 +20,6 @@ class OperationFilter {
   @Field(() => ID, { nullable: true, description: 'Only operations on this resource.' }) resourceId?: string | null;
 }
 
-@ArgsType()
-class OperationsArgs extends PageArgs {
-  @Field(() => OperationFilter, { nullable: true, description: 'Narrows the list.' }) filter?: OperationFilter | null;
-}
-
 @Resolver(() => Operation)
 export class OperationResolver {
   @Query(() => Operation, { nullable: true, description: 'One operation by id; null if it does not exist.' })
@@ -34,13 +29,14 @@ export class OperationResolver {
   }
 
   @Query(() => OperationPage, { description: 'Operations, newest first.' })
-  async operations(@Args(() => OperationsArgs) args: OperationsArgs, @Ctx() ctx: GatewayContext) {
-    if (args.filter?.type && !isOperationType(args.filter.type)) throw new ValidationError('filter.type', 'is not an operation type');
-    const page = await ctx.store.operations.list(
-      { sandbox: ctx.sandbox, status: args.filter?.status ?? null, type: args.filter?.type ?? null, resourceId: args.filter?.resourceId ?? null },
-      pageWindow(args),
-    );
-    return toPage(page, toOperation, operationCursor);
+  async operations(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => OperationFilter, { nullable: true, description: 'Narrows the list.' }) filter: OperationFilter | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    if (filter?.type && !isOperationType(filter.type)) throw new ValidationError('filter.type', 'is not an operation type');
+    const operations = await ctx.store.operations.list({ sandbox: ctx.sandbox, status: filter?.status ?? null, type: filter?.type ?? null, resourceId: filter?.resourceId ?? null }, pageWindow(page));
+    return toPage(operations, toOperation, operationCursor);
   }
 
   @FieldResolver(() => PlatformResource, { nullable: true, description: 'The resource the operation acts on, as it is now.' })

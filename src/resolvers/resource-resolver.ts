@@ -12,7 +12,8 @@ import { toAuditEventPage, toOperation, toResource } from '../schema/mappers.js'
 import { toOnboarding } from '../schema/onboarding.mapper.js';
 import { Onboarding } from '../schema/onboarding.type.js';
 import { OperationPage, type Operation } from '../schema/operation.type.js';
-import { toPage } from '../schema/page.type.js';
+import { PageOf, toPage } from '../schema/page.type.js';
+import type { AuditFilter } from '../store/audit.store.js';
 import { operationCursor } from '../store/operation.store.js';
 import type { PlatformResource } from '../schema/platform-resource.type.js';
 import { pageWindow } from '../store/cursor.js';
@@ -62,21 +63,11 @@ export class ResourceAuditEventFilter {
   @Field(() => Date, { nullable: true, description: 'At or before this time.' }) until?: Date | null;
 }
 
-@ArgsType()
-class ResourceAuditEventsArgs extends PageArgs {
-  @Field(() => ResourceAuditEventFilter, { nullable: true, description: 'Narrows the events.' }) filter?: ResourceAuditEventFilter | null;
-}
-
 /** What a resource's own operations can be narrowed by. */
 @InputType({ description: 'Narrows a resource’s operations.' })
 export class ResourceOperationFilter {
   @Field(() => OperationStatus, { nullable: true, description: 'Only operations in this status.' }) status?: OperationStatus | null;
   @Field(() => OperationType, { nullable: true, description: 'Only operations of this type.' }) type?: OperationType | null;
-}
-
-@ArgsType()
-class ResourceOperationsArgs extends PageArgs {
-  @Field(() => ResourceOperationFilter, { nullable: true, description: 'Narrows the operations.' }) filter?: ResourceOperationFilter | null;
 }
 
 /** Filter fields a resource type may add, and the resource columns they select by. */
@@ -105,57 +96,44 @@ export function resourceFilterOf(type: ResourceType, filter: ResourceFilterField
 
 export interface ResourceResolverOptions<T extends PlatformResource> {
   type: PlatformResourceType;
+  /** Its object type; the queries are named after it (`dataset(id)`, `datasets(…)`), and so is its `<Name>Page` type. */
   objectType: ClassType<T>;
-  /** The `<Name>Page` type of its list. */
-  pageType: ClassType;
   /** Its filter input (extends ResourceFilterBase). */
   filterType: ClassType;
-  /** The query names, e.g. `connection` and `connections`. */
-  one: string;
-  list: string;
   listDescription: string;
 }
 
 /**
- * The base class of a resource's resolver: its `one` and `list` queries, and the navigation every
- * resource has — its audit trail, its operations and the onboarding that made it.
+ * The base class of a resource's resolver: its `<name>(id)` and `<name>s(…)` queries, and the
+ * navigation every resource has — its audit trail, its operations and the onboarding that made it.
  */
 export function ResourceResolver<T extends PlatformResource>(options: ResourceResolverOptions<T>) {
-  @ArgsType()
-  class ListArgs extends PageArgs {
-    @Field(() => options.filterType, { nullable: true, description: 'Narrows the list.' }) filter?: ResourceFilterFields | null;
-  }
+  const name = options.objectType.name;
+  const one = `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
+  const pageType = PageOf(options.objectType, name);
 
   @Resolver(() => options.objectType)
   abstract class ResourceResolverBase {
     @FieldResolver(() => AuditEventPage, { description: 'Its audit trail, newest first.' })
-    async auditEvents(
+    auditEvents(
       @Root() resource: PlatformResource,
-      @Args(() => ResourceAuditEventsArgs) args: ResourceAuditEventsArgs,
+      @Args(() => PageArgs) page: PageArgs,
+      @Arg('filter', () => ResourceAuditEventFilter, { nullable: true, description: 'Narrows the events.' }) filter: ResourceAuditEventFilter | null,
       @Ctx() ctx: GatewayContext,
       @Info() info: GraphQLResolveInfo,
     ): Promise<AuditEventPage> {
-      const f = args.filter ?? {};
-      const page = await ctx.store.audit.list(
-        {
-          sandbox: ctx.sandbox,
-          resourceType: resource.resourceType,
-          resourceId: resource.id,
-          actor: optionalText('filter.actor', f.actor, 200),
-          action: f.action ?? null,
-          since: f.since ?? null,
-          until: f.until ?? null,
-        },
-        pageWindow(args),
-        { count: selectsField(info, 'totalCount') },
-      );
-      return toAuditEventPage(page);
+      return auditEventPage(ctx, { ...filter, resourceType: resource.resourceType, resourceId: resource.id }, page, info);
     }
 
     @FieldResolver(() => OperationPage, { description: 'The operations requested on it, newest first.' })
-    async operations(@Root() resource: PlatformResource, @Args(() => ResourceOperationsArgs) args: ResourceOperationsArgs, @Ctx() ctx: GatewayContext) {
-      const page = await ctx.store.operations.list({ sandbox: ctx.sandbox, resourceId: resource.id, status: args.filter?.status ?? null, type: args.filter?.type ?? null }, pageWindow(args));
-      return toPage(page, toOperation, operationCursor);
+    async operations(
+      @Root() resource: PlatformResource,
+      @Args(() => PageArgs) page: PageArgs,
+      @Arg('filter', () => ResourceOperationFilter, { nullable: true, description: 'Narrows the operations.' }) filter: ResourceOperationFilter | null,
+      @Ctx() ctx: GatewayContext,
+    ) {
+      const rows = await ctx.store.operations.list({ sandbox: ctx.sandbox, resourceId: resource.id, status: filter?.status ?? null, type: filter?.type ?? null }, pageWindow(page));
+      return toPage(rows, toOperation, operationCursor);
     }
 
     @FieldResolver(() => Onboarding, { nullable: true, description: 'The onboarding that made it; null when it was made on its own.' })
@@ -164,15 +142,19 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
       return state ? toOnboarding(state) : null;
     }
 
-    @Query(() => options.objectType, { name: options.one, nullable: true, description: `One ${options.objectType.name} by id; null when it does not exist or lives in another sandbox.` })
+    @Query(() => options.objectType, { name: one, nullable: true, description: `One ${options.objectType.name} by id; null when it does not exist or lives in another sandbox.` })
     one(@Arg('id', () => ID, { description: 'Its Flowgate id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<T | null> {
       return findResource<T>(ctx, options.type, id);
     }
 
-    @Query(() => options.pageType, { name: options.list, description: options.listDescription })
-    async list(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GatewayContext) {
-      const page = await ctx.store.resources.list({ ...resourceFilterOf(options.type, args.filter), sandbox: ctx.sandbox }, pageWindow(args));
-      return toPage(page, toResource, resourceCursor);
+    @Query(() => pageType, { name: `${one}s`, description: options.listDescription })
+    async list(
+      @Args(() => PageArgs) page: PageArgs,
+      @Arg('filter', () => options.filterType, { nullable: true, description: 'Narrows the list.' }) filter: ResourceFilterFields | null,
+      @Ctx() ctx: GatewayContext,
+    ) {
+      const rows = await ctx.store.resources.list({ ...resourceFilterOf(options.type, filter), sandbox: ctx.sandbox }, pageWindow(page));
+      return toPage(rows, toResource, resourceCursor);
     }
   }
   return ResourceResolverBase;
@@ -197,6 +179,25 @@ export function createFields(input: CreateInputBase & { name?: string | null }):
     description: optionalText('input.description', input.description),
     idempotencyKey: idempotencyKey('input.idempotencyKey', input.idempotencyKey),
   };
+}
+
+/** A page of the sandbox's audit trail (a resource's own, or all of it), newest first; `totalCount` is counted only when selected. */
+export async function auditEventPage(ctx: GatewayContext, filter: Omit<AuditFilter, 'sandbox'> | null, page: PageArgs, info: GraphQLResolveInfo): Promise<AuditEventPage> {
+  const f = filter ?? {};
+  const events = await ctx.store.audit.list(
+    {
+      sandbox: ctx.sandbox,
+      resourceType: f.resourceType ?? null,
+      resourceId: f.resourceId ?? null,
+      actor: optionalText('filter.actor', f.actor, 200),
+      action: f.action ?? null,
+      since: f.since ?? null,
+      until: f.until ?? null,
+    },
+    pageWindow(page),
+    { count: selectsField(info, 'totalCount') },
+  );
+  return toAuditEventPage(events);
 }
 
 /** Records an operation for the caller and answers with it. */

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { StripeResource } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
-import { Connection, Dataflow, SourceConnection, SourceConnectionPage } from '../schema/resource-types.js';
+import { Connection, Dataflow, SourceConnection } from '../schema/resource-types.js';
 import { createFields, CreateInputBase, linkedResource, linkedResources, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new source connection: one Stripe resource of a base connection.' })
@@ -23,10 +23,7 @@ class SourceConnectionFilter extends ResourceFilterBase {
 export class SourceConnectionResolver extends ResourceResolver({
   type: 'SOURCE_CONNECTION',
   objectType: SourceConnection,
-  pageType: SourceConnectionPage,
   filterType: SourceConnectionFilter,
-  one: 'sourceConnection',
-  list: 'sourceConnections',
   listDescription: 'Source connections (one Stripe resource of a base connection each), newest first.',
 }) {
   @FieldResolver(() => Connection, { description: 'The base connection it reads through.' })

@@ -3,7 +3,7 @@ import { PreconditionError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
-import { Dataset, TargetConnection, TargetConnectionPage, XdmSchema } from '../schema/resource-types.js';
+import { Dataset, TargetConnection, XdmSchema } from '../schema/resource-types.js';
 import { createFields, CreateInputBase, findResource, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new target connection: a dataset to write to.' })
@@ -21,10 +21,7 @@ class TargetConnectionFilter extends ResourceFilterBase {
 export class TargetConnectionResolver extends ResourceResolver({
   type: 'TARGET_CONNECTION',
   objectType: TargetConnection,
-  pageType: TargetConnectionPage,
   filterType: TargetConnectionFilter,
-  one: 'targetConnection',
-  list: 'targetConnections',
   listDescription: 'Data lake target connections, newest first.',
 }) {
   @FieldResolver(() => Dataset, { description: 'The dataset it writes into.' })

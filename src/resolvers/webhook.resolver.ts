@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import type { WebhookRequester } from '../services/webhook.service.js';
 import { uuidField } from '../services/input-rules.js';
@@ -9,12 +9,6 @@ import { pageWindow } from '../store/cursor.js';
 import { deliveryCursor } from '../store/webhook.store.js';
 import { PageArgs } from './resource-resolver.js';
 
-@ArgsType()
-class WebhookDeliveriesArgs extends PageArgs {
-  @Field(() => ID, { description: 'The webhook whose deliveries to list.' }) webhookId!: string;
-  @Field(() => WebhookDeliveryFilter, { nullable: true, description: 'Which deliveries; default all.' }) filter?: WebhookDeliveryFilter | null;
-}
-
 /** Webhook management and delivery history (admins; see auth/policy.ts). */
 @Resolver(() => WebhookDelivery)
 export class WebhookResolver {
@@ -24,10 +18,15 @@ export class WebhookResolver {
   }
 
   @Query(() => WebhookDeliveryPage, { description: 'Deliveries of a webhook, newest first, with their attempts, status codes and latencies.' })
-  async webhookDeliveries(@Args(() => WebhookDeliveriesArgs) args: WebhookDeliveriesArgs, @Ctx() ctx: GatewayContext) {
-    const webhook = await ctx.webhookService.owned(uuidField('webhookId', args.webhookId), requester(ctx), undefined, 'webhookId');
-    const page = await ctx.store.webhooks.listDeliveries(webhook.id, { status: args.filter?.status ?? null }, pageWindow(args));
-    return toPage(page, toWebhookDelivery, deliveryCursor);
+  async webhookDeliveries(
+    @Arg('webhookId', () => ID, { description: 'The webhook whose deliveries to list.' }) webhookId: string,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => WebhookDeliveryFilter, { nullable: true, description: 'Which deliveries; default all.' }) filter: WebhookDeliveryFilter | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    const webhook = await ctx.webhookService.owned(uuidField('webhookId', webhookId), requester(ctx), undefined, 'webhookId');
+    const deliveries = await ctx.store.webhooks.listDeliveries(webhook.id, { status: filter?.status ?? null }, pageWindow(page));
+    return toPage(deliveries, toWebhookDelivery, deliveryCursor);
   }
 
   @FieldResolver(() => [WebhookAttempt], { description: 'Every attempt, oldest first.' })

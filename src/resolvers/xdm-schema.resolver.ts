@@ -6,7 +6,7 @@ import { jsonNesting } from '../services/input-rules.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { StripeResource } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
-import { Dataset, SourceConnection, XdmSchema, XdmSchemaPage } from '../schema/resource-types.js';
+import { Dataset, SourceConnection, XdmSchema } from '../schema/resource-types.js';
 import { JSON as JSONScalar } from '../schema/scalars.js';
 import { createFields, findResource, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
@@ -27,15 +27,7 @@ class XdmSchemaFilter extends ResourceFilterBase {
 }
 
 @Resolver(() => XdmSchema)
-export class XdmSchemaResolver extends ResourceResolver({
-  type: 'XDM_SCHEMA',
-  objectType: XdmSchema,
-  pageType: XdmSchemaPage,
-  filterType: XdmSchemaFilter,
-  one: 'xdmSchema',
-  list: 'xdmSchemas',
-  listDescription: 'Custom XDM schemas, newest first.',
-}) {
+export class XdmSchemaResolver extends ResourceResolver({ type: 'XDM_SCHEMA', objectType: XdmSchema, filterType: XdmSchemaFilter, listDescription: 'Custom XDM schemas, newest first.' }) {
   @FieldResolver(() => SourceConnection, { nullable: true, description: 'The source connection whose resource was explored; null for a schema made from a given exploreSchema.' })
   sourceConnection(@Root() schema: XdmSchema, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
     return schema.sourceConnectionId ? findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', schema.sourceConnectionId) : Promise.resolve(null);

@@ -1,7 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { MappingSourceType, ScheduleFrequency, StripeResource } from './enums.js';
 import { Node } from './node.type.js';
-import { PageOf } from './page.type.js';
 import { PlatformResource } from './platform-resource.type.js';
 
 /** A Stripe base connection (an "account"): Stripe credentials known to the Platform. The access token is never returned. */
@@ -84,11 +83,3 @@ export class Dataflow extends PlatformResource {
   mappingId!: string;
   connectionId!: string | null;
 }
-
-export const ConnectionPage = PageOf(Connection, 'Connection');
-export const SourceConnectionPage = PageOf(SourceConnection, 'SourceConnection');
-export const XdmSchemaPage = PageOf(XdmSchema, 'XdmSchema');
-export const DatasetPage = PageOf(Dataset, 'Dataset');
-export const TargetConnectionPage = PageOf(TargetConnection, 'TargetConnection');
-export const MappingPage = PageOf(Mapping, 'Mapping');
-export const DataflowPage = PageOf(Dataflow, 'Dataflow');
