@@ -1,11 +1,11 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
-import { EtagConflictError, PreconditionError, ValidationError } from '../errors/app-errors.js';
+import { PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { optionalEtag, optionalText, requiredName, sameEtag, stripeAccessToken, uuidField } from '../services/input-rules.js';
-import { deletableResource, modifiableResource } from '../services/resource-rules.js';
+import { stripeAccessToken, uuidField } from '../services/input-rules.js';
+import { deletableResource, unchangedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
 import { Connection, Dataflow, SourceConnection } from '../schema/resource-types.js';
-import { createFields, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { createFields, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation, UpdateInputBase, updateFields } from './resource-resolver.js';
 
 @InputType({ description: 'A new Stripe base connection.' })
 class CreateConnectionInput extends NamedCreateInput {
@@ -13,9 +13,7 @@ class CreateConnectionInput extends NamedCreateInput {
 }
 
 @InputType({ description: 'What to change on a base connection (at least one field).' })
-class UpdateConnectionInput {
-  @Field(() => String, { description: 'A new name.', nullable: true }) name?: string | null;
-  @Field(() => String, { nullable: true, description: 'Empty string clears it.' }) description?: string | null;
+class UpdateConnectionInput extends UpdateInputBase {
   @Field(() => String, { nullable: true, description: 'A new Stripe key. Stored encrypted; never returned.' }) accessToken?: string | null;
 }
 
@@ -49,17 +47,10 @@ export class ConnectionResolver extends ResourceResolver({ type: 'CONNECTION', o
     @Ctx() ctx: GatewayContext,
   ): Promise<Operation> {
     uuidField('id', id);
-    const changes: { name?: string; description?: string | null } = {};
-    if (input.name !== undefined && input.name !== null) changes.name = requiredName('input.name', input.name);
-    if (input.description !== undefined && input.description !== null) changes.description = optionalText('input.description', input.description) || null;
+    const changes = updateFields(input);
     const accessToken = input.accessToken === undefined || input.accessToken === null ? undefined : stripeAccessToken('input.accessToken', input.accessToken);
     if (Object.keys(changes).length === 0 && accessToken === undefined) throw new ValidationError('input', 'must change at least one of name, description, accessToken');
-    const etag = optionalEtag('expectedEtag', expectedEtag);
-
-    const connection = await modifiableResource(ctx, id, 'CONNECTION', 'id');
-    if (etag !== null && !sameEtag(etag, connection.etag)) {
-      throw new EtagConflictError(`connection ${id} has etag ${connection.etag}, not ${etag}`, connection.etag);
-    }
+    const connection = await unchangedResource(ctx, id, 'CONNECTION', expectedEtag);
     return submitOperation(ctx, {
       type: 'UPDATE_CONNECTION',
       resourceId: connection.id,

@@ -2,10 +2,10 @@ import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Res
 import type { DataflowChanges } from '../domain/operations.js';
 import { specOf } from '../domain/resource-specs.js';
 import { checkNewSchedule, checkScheduleChange, fixStartTime } from '../domain/schedule-rules.js';
-import { EtagConflictError, PreconditionError, ValidationError } from '../errors/app-errors.js';
+import { PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { optionalEtag, optionalText, requiredName, sameEtag, uuidField } from '../services/input-rules.js';
-import { deletableResource, modifiableResource, referencedResource } from '../services/resource-rules.js';
+import { uuidField } from '../services/input-rules.js';
+import { deletableResource, modifiableResource, referencedResource, unchangedResource } from '../services/resource-rules.js';
 import { StripeResource } from '../schema/enums.js';
 import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
 import { toFlowRun } from '../schema/mappers.js';
@@ -17,7 +17,7 @@ import { Connection, Dataflow, Mapping, SourceConnection, TargetConnection } fro
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
 import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
-import { createFields, findResource, NamedCreateInput, PageArgs, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { createFields, findResource, NamedCreateInput, PageArgs, ResourceFilterBase, ResourceResolver, submitOperation, updateFields, UpdateInputBase } from './resource-resolver.js';
 
 @InputType({ description: 'A new dataflow: what it reads, where it writes, with which mapping, when.' })
 class CreateDataflowInput extends NamedCreateInput {
@@ -29,9 +29,7 @@ class CreateDataflowInput extends NamedCreateInput {
 }
 
 @InputType({ description: 'What to change on a dataflow (at least one field).' })
-class UpdateDataflowInput {
-  @Field(() => String, { description: 'A new name.', nullable: true }) name?: string | null;
-  @Field(() => String, { nullable: true, description: 'Empty string clears it.' }) description?: string | null;
+class UpdateDataflowInput extends UpdateInputBase {
   @Field(() => ScheduleInput, { nullable: true, description: 'The whole new schedule (an omitted startTime keeps the current one).' }) schedule?: ScheduleInput | null;
   @Field(() => Int, { description: 'Use this version of its mapping set from now on.', nullable: true }) mappingVersion?: number | null;
 }
@@ -136,19 +134,13 @@ export class DataflowResolver extends ResourceResolver({ type: 'DATAFLOW', objec
     @Ctx() ctx: GatewayContext,
   ): Promise<Operation> {
     uuidField('id', id);
-    const changes: DataflowChanges = {};
-    if (input.name !== undefined && input.name !== null) changes.name = requiredName('input.name', input.name);
-    if (input.description !== undefined && input.description !== null) changes.description = optionalText('input.description', input.description) || null;
+    const changes: DataflowChanges = updateFields(input);
     const mappingVersion = optionalMappingVersion('input.mappingVersion', input.mappingVersion);
     if (mappingVersion !== null) changes.mappingVersion = mappingVersion;
     const hasSchedule = input.schedule !== undefined && input.schedule !== null;
     if (Object.keys(changes).length === 0 && !hasSchedule) throw new ValidationError('input', 'must change at least one of name, description, schedule, mappingVersion');
-    const etag = optionalEtag('expectedEtag', expectedEtag);
 
-    const dataflow = await modifiableResource(ctx, id, 'DATAFLOW', 'id');
-    if (etag !== null && !sameEtag(etag, dataflow.etag)) {
-      throw new EtagConflictError(`dataflow ${id} has etag ${dataflow.etag}, not ${etag}`, dataflow.etag);
-    }
+    const dataflow = await unchangedResource(ctx, id, 'DATAFLOW', expectedEtag);
     if (hasSchedule) {
       // A created flow's start time is fixed (the create stored it); the fallback never applies.
       const current = fixStartTime(specOf('DATAFLOW', dataflow.spec).schedule, Math.floor(dataflow.createdAt.getTime() / 1000));

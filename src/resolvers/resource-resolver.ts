@@ -48,6 +48,13 @@ export abstract class NamedCreateInput extends CreateInputBase {
   @Field(() => String, { description: 'The resource’s name (1–255 characters).' }) name!: string;
 }
 
+/** The fields every update input has; omitted ones stay. */
+@InputType()
+export abstract class UpdateInputBase {
+  @Field(() => String, { description: 'A new name.', nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true, description: 'Empty string clears it.' }) description?: string | null;
+}
+
 /** The filter every resource list has; resource types add their own fields. */
 @InputType()
 export abstract class ResourceFilterBase {
@@ -198,6 +205,14 @@ export async function auditEventPage(ctx: GatewayContext, filter: Omit<AuditFilt
     { count: selectsField(info, 'totalCount') },
   );
   return toAuditEventPage(events);
+}
+
+/** An update input's name and description, checked: those given (errors name `input.<field>`), an empty description as null. */
+export function updateFields(input: UpdateInputBase): { name?: string; description?: string | null } {
+  const changes: { name?: string; description?: string | null } = {};
+  if (input.name !== undefined && input.name !== null) changes.name = requiredName('input.name', input.name);
+  if (input.description !== undefined && input.description !== null) changes.description = optionalText('input.description', input.description) || null;
+  return changes;
 }
 
 /** Records an operation for the caller and answers with it. */

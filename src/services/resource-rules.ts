@@ -1,9 +1,9 @@
 import { readinessOf } from '../domain/resource-readiness.js';
 import { resourceLabel, type ResourceType } from '../domain/resource-types.js';
-import { NotFoundError, PreconditionError } from '../errors/app-errors.js';
+import { EtagConflictError, NotFoundError, PreconditionError } from '../errors/app-errors.js';
 import type { Resource } from '../store/rows.js';
 import type { Store } from '../store/store.js';
-import { uuidField } from './input-rules.js';
+import { optionalEtag, sameEtag, uuidField } from './input-rules.js';
 
 /**
  * What a request may do with a resource it names, in the caller's sandbox — the gateway's side of
@@ -47,6 +47,18 @@ export async function modifiableResource(scope: Scope, id: string, type: Resourc
     case 'USABLE':
       return row;
   }
+}
+
+/**
+ * A resource about to be changed, as the caller last saw it: modifiable (see modifiableResource,
+ * `id` names it) and, when the caller sent the etag it saw (`expectedEtag`), still at that etag
+ * (else CONFLICT with the current one).
+ */
+export async function unchangedResource(scope: Scope, id: string, type: ResourceType, expectedEtag: string | null): Promise<Resource> {
+  const etag = optionalEtag('expectedEtag', expectedEtag);
+  const row = await modifiableResource(scope, id, type, 'id');
+  if (etag !== null && !sameEtag(etag, row.etag)) throw new EtagConflictError(`${resourceLabel(type)} ${id} has etag ${row.etag}, not ${etag}`, row.etag);
+  return row;
 }
 
 /** A resource about to be deleted: it must exist and not be deleted already (NOT_FOUND naming `field`). */
