@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { ROLES } from '../auth/caller.js';
-import { ConfigError, loadConfig } from '../config/config.js';
 import { AppError } from '../errors/app-errors.js';
 import { createLogger } from '../logging/logger.js';
 import { EventBus, eventChannelPrefix } from '../pubsub/event-bus.js';
@@ -11,6 +10,7 @@ import { applyMigrations, ensureDatabase } from '../store/migrations.js';
 import { createDatabase } from '../store/prisma.js';
 import { SecretBox } from '../store/secret-box.js';
 import { Store } from '../store/store.js';
+import { loadCliConfig, runAsMain } from './cli.js';
 
 const USAGE = `Usage:
   npm run apikey -- create --name <name> --role <${ROLES.join('|')}> [--sandbox <name>]... [--expires <date>]
@@ -58,16 +58,8 @@ export async function runApiKeyCli(argv: string[], env: NodeJS.ProcessEnv, io: C
     return 2;
   }
 
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadCliConfig(env, (problem) => io.err(`${problem}\n`));
+  if (!config) return 2;
 
   await ensureDatabase(config.databaseUrl);
   await applyMigrations(config.databaseUrl);
@@ -155,11 +147,5 @@ function checkArguments(command: string, v: Record<string, unknown>): void {
 }
 
 if (require.main === module) {
-  runApiKeyCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`apikey: ${(error as Error).message}\n`);
-      process.exit(1);
-    },
-  );
+  runAsMain(() => runApiKeyCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }), 'apikey: ');
 }

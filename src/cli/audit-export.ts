@@ -3,9 +3,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { Pool } from 'pg';
-import { ConfigError, loadConfig } from '../config/config.js';
 import { exportAuditEvents, verifyExport, type AuditExportFormat } from '../store/audit-export.js';
-import type { CliOutput } from './rotate-secrets.js';
+import { loadCliConfig, runAsMain, type CliOutput } from './cli.js';
 
 export const USAGE = `Usage: npm run audit:export -- --since TIME --until TIME [--sandbox NAME] [--format jsonl|csv] [--out FILE]
        npm run audit:export -- verify FILE [--format jsonl|csv]
@@ -91,16 +90,8 @@ export async function runAuditExport(argv: string[], env: NodeJS.ProcessEnv, out
     out.error(`audit:export verify: line ${result.firstProblem!.line}: ${result.firstProblem!.reason}`);
     return 1;
   }
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      out.error(`audit:export: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadCliConfig(env, (problem) => out.error(`audit:export: ${problem}`));
+  if (!config) return 2;
   const pool = new Pool({ connectionString: config.databaseUrl, max: 1 });
   const target = args.out ? createWriteStream(args.out) : stdout;
   const write = async (chunk: string) => {
@@ -123,11 +114,5 @@ export async function runAuditExport(argv: string[], env: NodeJS.ProcessEnv, out
 }
 
 if (require.main === module) {
-  runAuditExport(process.argv.slice(2), process.env, { log: (l) => console.error(l), error: (l) => console.error(l) }).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`audit:export: failed: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
+  runAsMain(() => runAuditExport(process.argv.slice(2), process.env, { log: (l) => console.error(l), error: (l) => console.error(l) }), 'audit:export: failed: ');
 }

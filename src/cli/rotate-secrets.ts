@@ -1,9 +1,9 @@
 import { Pool } from 'pg';
-import { ConfigError, loadConfig } from '../config/config.js';
 import { embeddedSecretKey } from '../config/embedded-secret-key.js';
 import { SecretBox } from '../store/secret-box.js';
 import { rotateSecrets, SECRET_KEY_COUNTS, UnknownSecretKeyError } from '../store/secret-rotation.js';
 import { WebhookStore } from '../store/webhook.store.js';
+import { loadCliConfig, runAsMain, type CliOutput } from './cli.js';
 
 export const USAGE = `Usage: npm run secrets:rotate [-- [--batch-size N] [--dry-run]]
 
@@ -16,11 +16,6 @@ Idempotent; refuses before changing anything if a secret uses a key id it does n
   -h, --help       this text
 
 Exit status: 0 done, 1 refused or failed, 2 bad usage or configuration.`;
-
-export interface CliOutput {
-  log(line: string): void;
-  error(line: string): void;
-}
 
 interface Args {
   batchSize: number;
@@ -54,16 +49,8 @@ export async function runRotateSecrets(argv: string[], env: NodeJS.ProcessEnv, o
     out.log(USAGE);
     return 0;
   }
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      out.error(`secrets:rotate: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadCliConfig(env, (problem) => out.error(`secrets:rotate: ${problem}`));
+  if (!config) return 2;
   const current = config.secretKey ?? embeddedSecretKey(null, { create: false });
   if (!current) {
     out.error('secrets:rotate: no secret key: set FLOWGATE_SECRET_KEY (and FLOWGATE_SECRET_KEY_ID), or run where the embedded mode keeps .flowgate/local-secret.key');
@@ -94,11 +81,5 @@ export async function runRotateSecrets(argv: string[], env: NodeJS.ProcessEnv, o
 }
 
 if (require.main === module) {
-  runRotateSecrets(process.argv.slice(2), process.env, { log: (l) => console.log(l), error: (l) => console.error(l) }).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`secrets:rotate: failed: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
+  runAsMain(() => runRotateSecrets(process.argv.slice(2), process.env, { log: (l) => console.log(l), error: (l) => console.error(l) }), 'secrets:rotate: failed: ');
 }
