@@ -1,5 +1,5 @@
-import { PlatformProtocolError } from './platform-errors.js';
-import type { PlatformCallOptions, PlatformHttp, QueryParams } from './platform-http.js';
+import { ServiceClient, type ServiceClientOptions } from './service-client.js';
+import type { PlatformCallOptions, QueryParams } from './platform-http.js';
 
 /** Catalog base path on the Platform host. */
 export const CATALOG_PATH = '/data/foundation/catalog';
@@ -47,12 +47,8 @@ export interface Batch {
   [key: string]: unknown;
 }
 
-/** Options of `CatalogClient`. */
-export interface CatalogClientOptions {
-  http: PlatformHttp;
-  /** Page size of list calls (Catalog allows up to 100); default 100. */
-  pageSize?: number;
-}
+/** Options of `CatalogClient` (Catalog serves pages of up to 100). */
+export type CatalogClientOptions = ServiceClientOptions;
 
 const MAX_PAGES = 10_000;
 
@@ -60,13 +56,9 @@ const MAX_PAGES = 10_000;
  * Typed Catalog calls: datasets and their batches. Creates answer `["@/dataSets/<id>"]`, reads
  * answer objects keyed by id; this client turns both into plain values with an `id`.
  */
-export class CatalogClient {
-  private readonly http: PlatformHttp;
-  private readonly pageSize: number;
-
+export class CatalogClient extends ServiceClient {
   constructor(options: CatalogClientOptions) {
-    this.http = options.http;
-    this.pageSize = Math.min(options.pageSize ?? 100, 100);
+    super(options, CATALOG_PATH, 100);
   }
 
   /** Creates a dataset for schema `schemaId`; returns the new dataset's id. */
@@ -124,10 +116,6 @@ export class CatalogClient {
       if (entries.length < this.pageSize) break;
     }
     return out;
-  }
-
-  private protocolError(method: string, path: string, requestId: string, problem: string): PlatformProtocolError {
-    return new PlatformProtocolError({ call: { method, path: `${CATALOG_PATH}${path}`, requestId }, problem });
   }
 }
 

@@ -1,5 +1,5 @@
-import { PlatformProtocolError } from './platform-errors.js';
-import type { PlatformCallOptions, PlatformHttp } from './platform-http.js';
+import { ServiceClient, type ServiceClientOptions } from './service-client.js';
+import type { PlatformCallOptions } from './platform-http.js';
 import { xdmFullContentType } from './schema-registry.client.js';
 
 /** Data Prep base path on the Platform host (the spec's prose says `conversation`; the API is `conversion`). */
@@ -67,22 +67,14 @@ export interface MappingSetRef {
 }
 
 /** Options of `DataPrepClient`. */
-export interface DataPrepClientOptions {
-  http: PlatformHttp;
-  /** Page size of list calls; default 100. */
-  pageSize?: number;
-}
+export type DataPrepClientOptions = ServiceClientOptions;
 
 const MAX_PAGES = 10_000;
 
 /** Typed Data Prep calls: mapping sets in the current dialect (`outputSchema.schemaRef`), and their versions. */
-export class DataPrepClient {
-  private readonly http: PlatformHttp;
-  private readonly pageSize: number;
-
+export class DataPrepClient extends ServiceClient {
   constructor(options: DataPrepClientOptions) {
-    this.http = options.http;
-    this.pageSize = options.pageSize ?? 100;
+    super(options, DATA_PREP_PATH);
   }
 
   /** Creates a mapping set (version 0). Data Prep answers 200, not 201. */
@@ -132,10 +124,6 @@ export class DataPrepClient {
       throw this.protocolError(method, path, requestId, 'not a mapping set');
     }
     return body;
-  }
-
-  private protocolError(method: string, path: string, requestId: string, problem: string): PlatformProtocolError {
-    return new PlatformProtocolError({ call: { method, path: `${DATA_PREP_PATH}${path}`, requestId }, problem });
   }
 }
 

@@ -1,5 +1,5 @@
-import { PlatformProtocolError } from './platform-errors.js';
-import type { PlatformCallOptions, PlatformHttp, QueryParams } from './platform-http.js';
+import { ServiceClient, type ServiceClientOptions } from './service-client.js';
+import type { PlatformCallOptions, QueryParams } from './platform-http.js';
 
 /** Flow Service base path on the Platform host. */
 export const FLOW_SERVICE_PATH = '/data/foundation/flowservice';
@@ -179,12 +179,8 @@ export interface ListRunsOptions extends PlatformCallOptions {
   limit?: number;
 }
 
-/** Options of `FlowServiceClient`. */
-export interface FlowServiceClientOptions {
-  http: PlatformHttp;
-  /** Page size of list calls (Flow Service allows up to 1000); default 100. */
-  pageSize?: number;
-}
+/** Options of `FlowServiceClient` (Flow Service serves pages of up to 1000). */
+export type FlowServiceClientOptions = ServiceClientOptions;
 
 /** A guard against a server whose continuation links never end. */
 const MAX_PAGES = 1000;
@@ -194,13 +190,9 @@ const MAX_PAGES = 1000;
  * connections, flows and their runs. Single-resource GETs unwrap the `{items: [...]}` envelope;
  * list calls follow `_links.next.href` to the end.
  */
-export class FlowServiceClient {
-  private readonly http: PlatformHttp;
-  private readonly pageSize: number;
-
+export class FlowServiceClient extends ServiceClient {
   constructor(options: FlowServiceClientOptions) {
-    this.http = options.http;
-    this.pageSize = options.pageSize ?? 100;
+    super(options, FLOW_SERVICE_PATH);
   }
 
   // ---- base connections -------------------------------------------------------------------
@@ -478,10 +470,6 @@ export class FlowServiceClient {
   private etaggedRef(body: Partial<EtaggedRef> | undefined, method: string, path: string, requestId: string): EtaggedRef {
     if (typeof body?.id !== 'string' || typeof body.etag !== 'string') throw this.protocolError(method, path, requestId, 'no `id` and `etag`');
     return { id: body.id, etag: body.etag };
-  }
-
-  private protocolError(method: string, path: string, requestId: string, problem: string): PlatformProtocolError {
-    return new PlatformProtocolError({ call: { method, path: `${FLOW_SERVICE_PATH}${path}`, requestId }, problem });
   }
 }
 

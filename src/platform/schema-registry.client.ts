@@ -1,5 +1,5 @@
-import { PlatformProtocolError } from './platform-errors.js';
-import type { PlatformCallOptions, PlatformHttp, QueryParams } from './platform-http.js';
+import { ServiceClient, type ServiceClientOptions } from './service-client.js';
+import type { PlatformCallOptions, QueryParams } from './platform-http.js';
 
 /** Schema Registry base path on the Platform host. */
 export const SCHEMA_REGISTRY_PATH = '/data/foundation/schemaregistry';
@@ -75,12 +75,8 @@ export interface XdmResourceSummary {
 
 type TenantSegment = 'classes' | 'fieldgroups' | 'schemas';
 
-/** Options of `SchemaRegistryClient`. */
-export interface SchemaRegistryClientOptions {
-  http: PlatformHttp;
-  /** Page size of title lookups (the registry allows up to 500); default 100. */
-  pageSize?: number;
-}
+/** Options of `SchemaRegistryClient` (the registry serves title lookups of up to 500). */
+export type SchemaRegistryClientOptions = ServiceClientOptions;
 
 const MAX_PAGES = 1000;
 
@@ -88,15 +84,12 @@ const MAX_PAGES = 1000;
  * Typed Schema Registry calls on the tenant container: tenant id, classes, field groups and
  * schemas. Path parameters are the URL-encoded `$id`; GETs send the `Accept` the registry needs.
  */
-export class SchemaRegistryClient {
-  private readonly http: PlatformHttp;
-  private readonly pageSize: number;
+export class SchemaRegistryClient extends ServiceClient {
   /** The tenant id, fetched once: it belongs to the org, not to a sandbox. */
   private tenantId: Promise<string> | null = null;
 
   constructor(options: SchemaRegistryClientOptions) {
-    this.http = options.http;
-    this.pageSize = options.pageSize ?? 100;
+    super(options, SCHEMA_REGISTRY_PATH);
   }
 
   /** The org's tenant id (no leading underscore); custom fields live under `_{tenantId}`. Cached. */
@@ -256,10 +249,6 @@ export class SchemaRegistryClient {
   private checkResource(body: XdmResource | undefined, method: string, path: string, requestId: string): XdmResource {
     if (typeof body?.$id !== 'string') throw this.protocolError(method, path, requestId, 'no `$id`');
     return body;
-  }
-
-  private protocolError(method: string, path: string, requestId: string, problem: string): PlatformProtocolError {
-    return new PlatformProtocolError({ call: { method, path: `${SCHEMA_REGISTRY_PATH}${path}`, requestId }, problem });
   }
 }
 
