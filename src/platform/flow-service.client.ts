@@ -1,4 +1,5 @@
 import { ServiceClient, type ServiceClientOptions } from './service-client.js';
+import type { ExploreNode } from '../domain/xdm-from-explore.js';
 import type { PlatformCallOptions, QueryParams } from './platform-http.js';
 
 /** Flow Service base path on the Platform host. */
@@ -151,14 +152,8 @@ export interface PatchOperation {
   value?: unknown;
 }
 
-/** A node of the schema `explore` infers from a sample record. */
-export interface ExploreSchemaNode {
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
-  properties?: Record<string, ExploreSchemaNode>;
-  items?: ExploreSchemaNode;
-  minimum?: number;
-  maximum?: number;
-}
+/** A node of the schema `explore` infers (the domain's type: its rules read it). */
+export type ExploreSchemaNode = ExploreNode;
 
 export interface ExploreResult {
   /** The record sits under a top-level `data` object, hence `data.` in mapping sources. */
