@@ -1,6 +1,7 @@
 import { specOf } from '../../domain/resource-specs.js';
 import { CannotRemoveError } from '../../errors/app-errors.js';
 import { platformName } from '../../platform/deterministic-names.js';
+import type { FlowServiceClient } from '../../platform/flow-service.client.js';
 import type { HandlerContext, HandlerOutcome, OperationHandler } from '../operation-handler.js';
 import { callOptions, deleteIgnoringMissing, deleteWithIfMatch } from './handler-support.js';
 import { registryTitles } from './xdm-schema.handlers.js';
@@ -19,31 +20,31 @@ async function platformIds(ctx: HandlerContext, find: (name: string) => Promise<
   return (await find(platformName(ctx.resource.name, ctx.resource.id))).map((r) => r.id);
 }
 
-export const deleteSourceConnection: OperationHandler<'DELETE_SOURCE_CONNECTION'> = async (ctx) => {
-  const flows = ctx.deps.platform.flowService;
-  const options = callOptions(ctx);
-  for (const id of await platformIds(ctx, (name) => flows.findSourceConnectionsByName(name, options))) {
-    await deleteWithIfMatch(
-      ctx,
-      () => flows.deleteSourceConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }),
-      () => flows.getSourceConnection(id, options),
-    );
-  }
-  return deleted('source connection deleted');
+/** The Flow Service calls that remove a source or a target connection. */
+const connectionCalls = {
+  source: (flows: FlowServiceClient) => ({ find: flows.findSourceConnectionsByName.bind(flows), get: flows.getSourceConnection.bind(flows), remove: flows.deleteSourceConnection.bind(flows) }),
+  target: (flows: FlowServiceClient) => ({ find: flows.findTargetConnectionsByName.bind(flows), get: flows.getTargetConnection.bind(flows), remove: flows.deleteTargetConnection.bind(flows) }),
 };
 
-export const deleteTargetConnection: OperationHandler<'DELETE_TARGET_CONNECTION'> = async (ctx) => {
-  const flows = ctx.deps.platform.flowService;
-  const options = callOptions(ctx);
-  for (const id of await platformIds(ctx, (name) => flows.findTargetConnectionsByName(name, options))) {
-    await deleteWithIfMatch(
-      ctx,
-      () => flows.deleteTargetConnection(id, { ...options, ifMatch: id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined }),
-      () => flows.getTargetConnection(id, options),
-    );
-  }
-  return deleted('target connection deleted');
-};
+/** Deletes a source or target connection: the stored one with If-Match on its stored etag, any found by name without. */
+function deleteConnection(kind: keyof typeof connectionCalls) {
+  return async (ctx: HandlerContext): Promise<HandlerOutcome> => {
+    const calls = connectionCalls[kind](ctx.deps.platform.flowService);
+    const options = callOptions(ctx);
+    for (const id of await platformIds(ctx, (name) => calls.find(name, options))) {
+      const ifMatch = id === ctx.resource.platformId ? (ctx.resource.etag ?? undefined) : undefined;
+      await deleteWithIfMatch(
+        ctx,
+        () => calls.remove(id, { ...options, ifMatch }),
+        () => calls.get(id, options),
+      );
+    }
+    return deleted(`${kind} connection deleted`);
+  };
+}
+
+export const deleteSourceConnection: OperationHandler<'DELETE_SOURCE_CONNECTION'> = deleteConnection('source');
+export const deleteTargetConnection: OperationHandler<'DELETE_TARGET_CONNECTION'> = deleteConnection('target');
 
 export const deleteDataset: OperationHandler<'DELETE_DATASET'> = async (ctx) => {
   const catalog = ctx.deps.platform.catalog;
