@@ -125,19 +125,26 @@ export interface XdmNode {
   properties?: Record<string, XdmNode>;
 }
 
+/**
+ * Visits every node of a resolved XDM `properties` tree with its dotted path, parents first; goes
+ * below an object's `properties` unless `visit` answers false. Array items are not descended into.
+ */
+function walkXdm(properties: Record<string, XdmNode>, visit: (path: string, node: XdmNode) => boolean, prefix = ''): void {
+  for (const [key, node] of Object.entries(properties)) {
+    if (typeof node !== 'object' || node === null) continue;
+    const path = `${prefix}${key}`;
+    if (visit(path, node) && node.type === 'object' && node.properties) walkXdm(node.properties, visit, `${path}.`);
+  }
+}
+
 /** Every field of a resolved XDM `properties` tree with its type (`date-time` and `map` where XDM says so), as {@link xdmFieldPaths} lists them. */
 export function xdmFields(properties: Record<string, XdmNode>): SchemaField[] {
   const out: SchemaField[] = [];
-  const walk = (nodes: Record<string, XdmNode>, prefix: string) => {
-    for (const [key, node] of Object.entries(nodes)) {
-      if (typeof node !== 'object' || node === null) continue;
-      const path = `${prefix}${key}`;
-      const map = node['meta:xdmType'] === 'map' || node.additionalProperties !== undefined;
-      out.push({ path, type: map ? 'map' : node.type === 'string' && node.format === 'date-time' ? 'date-time' : (node.type ?? null) });
-      if (!map && node.type === 'object' && node.properties) walk(node.properties, `${path}.`);
-    }
-  };
-  walk(properties, '');
+  walkXdm(properties, (path, node) => {
+    const map = node['meta:xdmType'] === 'map' || node.additionalProperties !== undefined;
+    out.push({ path, type: map ? 'map' : node.type === 'string' && node.format === 'date-time' ? 'date-time' : (node.type ?? null) });
+    return !map;
+  });
   return out;
 }
 
@@ -147,15 +154,10 @@ export function xdmFields(properties: Record<string, XdmNode>): SchemaField[] {
  */
 export function xdmFieldPaths(properties: Record<string, XdmNode>): string[] {
   const paths: string[] = [];
-  const walk = (nodes: Record<string, XdmNode>, prefix: string) => {
-    for (const [key, node] of Object.entries(nodes)) {
-      if (typeof node !== 'object' || node === null) continue;
-      const path = `${prefix}${key}`;
-      paths.push(path);
-      if (node.type === 'object' && node.properties) walk(node.properties, `${path}.`);
-    }
-  };
-  walk(properties, '');
+  walkXdm(properties, (path) => {
+    paths.push(path);
+    return true;
+  });
   return paths;
 }
 
