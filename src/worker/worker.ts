@@ -89,40 +89,40 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     return requeued;
   };
   // `name` is recorded on each job it takes (BullMQ's processedBy): which process holds a job.
-  const common = { lockDuration: lockMs, stalledInterval: lockMs, name: `${hostname()}:${process.pid}` };
+  const common = { connection: options.connection, prefix: options.prefix, lockDuration: lockMs, stalledInterval: lockMs, name: `${hostname()}:${process.pid}` };
+  /** A worker on `queue` with the shared settings; `backoff`: the delay before a failed job's next attempt. */
+  const startQueueWorker = <T>(queue: string, concurrency: number, run: (job: Job<T>) => Promise<unknown>, backoff?: (attemptsMade: number) => number): Worker<T> => {
+    const worker = new Worker<T>(queue, run, { ...common, concurrency, ...(backoff ? { settings: { backoffStrategy: (attemptsMade: number) => backoff(attemptsMade) } } : {}) });
+    worker.on('error', (error) => logger.error({ err: error.message }, `${queue} worker error`));
+    return worker;
+  };
 
-  const operations = new Worker<OperationJobData>(OPERATIONS_QUEUE, (job: Job<OperationJobData>) => inJobSpan('operation', job.data, jobAttributes(job), () => processor.process(job)), {
-    connection: options.connection,
-    prefix: options.prefix,
-    concurrency: options.concurrency,
-    ...common,
-    settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) },
-  });
-  operations.on('error', (error) => logger.error({ err: error.message }, 'operations worker error'));
-
-  const maintenance = new Worker(
-    MAINTENANCE_QUEUE,
-    async (job: Job) => {
-      switch (job.name as MaintenanceJobName) {
-        case 'sync-runs':
-          return options.syncRuns();
-        case 'reconcile':
-          return Promise.all([reconcile(), options.reconcileWebhooks()]);
-        case 'sweep-onboardings':
-          return options.orchestrator.sweep();
-        case 'watch-dataflows':
-          return options.watchDataflows();
-        case 'verify-audit-chain':
-          return options.verifyAuditChain();
-      }
-    },
-    { connection: options.connection, prefix: options.prefix, concurrency: 1, ...common },
+  const operations = startQueueWorker<OperationJobData>(
+    OPERATIONS_QUEUE,
+    options.concurrency,
+    (job) => inJobSpan('operation', job.data, jobAttributes(job), () => processor.process(job)),
+    jitteredBackoff,
   );
-  maintenance.on('error', (error) => logger.error({ err: error.message }, 'maintenance worker error'));
 
-  const onboardings = new Worker<OnboardingJobData>(
+  const maintenance = startQueueWorker(MAINTENANCE_QUEUE, 1, async (job) => {
+    switch (job.name as MaintenanceJobName) {
+      case 'sync-runs':
+        return options.syncRuns();
+      case 'reconcile':
+        return Promise.all([reconcile(), options.reconcileWebhooks()]);
+      case 'sweep-onboardings':
+        return options.orchestrator.sweep();
+      case 'watch-dataflows':
+        return options.watchDataflows();
+      case 'verify-audit-chain':
+        return options.verifyAuditChain();
+    }
+  });
+
+  const onboardings = startQueueWorker<OnboardingJobData>(
     ONBOARDINGS_QUEUE,
-    async (job: Job<OnboardingJobData>) => {
+    options.concurrency,
+    async (job) => {
       if (job.name === onboardingStepJob.name) {
         const { onboardingId, stepKey } = onboardingStepJob.parse(job.data, job.id);
         return inJobSpan(`onboarding step ${stepKey}`, job.data, { ...jobAttributes(job), 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': stepKey }, () =>
@@ -132,23 +132,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const { onboardingId } = advanceOnboardingJob.parse(job.data, job.id);
       return inJobSpan('onboarding pass', job.data, { ...jobAttributes(job), 'flowgate.onboarding.id': onboardingId }, () => options.orchestrator.advance(onboardingId));
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...common, settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) } },
+    jitteredBackoff,
   );
-  onboardings.on('error', (error) => logger.error({ err: error.message }, 'onboardings worker error'));
 
-  const webhooks = new Worker<WebhookJobData>(
+  const webhooks = startQueueWorker<WebhookJobData>(
     WEBHOOKS_QUEUE,
-    async (job: Job<WebhookJobData>) =>
+    options.webhookConcurrency,
+    (job) =>
       inJobSpan('webhook delivery', job.data, jobAttributes(job), () => options.deliverWebhook(deliverWebhookJob.parse(job.data, job.id).deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1))),
-    {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.webhookConcurrency,
-      ...common,
-      settings: { backoffStrategy: (attemptsMade: number) => webhookBackoff(attemptsMade) },
-    },
+    webhookBackoff,
   );
-  webhooks.on('error', (error) => logger.error({ err: error.message }, 'webhooks worker error'));
 
   const schedules: MaintenanceSchedule[] = [
     { name: 'sync-runs', everyMs: options.runSyncIntervalMs },
