@@ -1,11 +1,11 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import { PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { stripeAccessToken, uuidField } from '../services/input-rules.js';
 import { deletableResource, unchangedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
-import { Connection, Dataflow, SourceConnection } from '../schema/resource-types.js';
-import { createFields, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation, UpdateInputBase, updateFields } from './resource-resolver.js';
+import { Connection } from '../schema/resource-types.js';
+import { createFields, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation, UpdateInputBase, updateFields } from './resource-resolver.js';
 
 @InputType({ description: 'A new Stripe base connection.' })
 class CreateConnectionInput extends NamedCreateInput {
@@ -22,16 +22,6 @@ class ConnectionFilter extends ResourceFilterBase {}
 
 @Resolver(() => Connection)
 export class ConnectionResolver extends ResourceResolver({ type: 'CONNECTION', objectType: Connection, filterType: ConnectionFilter, listDescription: 'Stripe base connections, newest first.' }) {
-  @FieldResolver(() => [SourceConnection], { description: 'Its live source connections (not deleted or failed), oldest first.' })
-  sourceConnections(@Root() connection: Connection, @Ctx() ctx: GatewayContext): Promise<SourceConnection[]> {
-    return linkedResources<SourceConnection>(ctx, 'SOURCE_CONNECTION', 'connectionId', connection.id);
-  }
-
-  @FieldResolver(() => [Dataflow], { description: 'The live dataflows reading through it, oldest first.' })
-  dataflows(@Root() connection: Connection, @Ctx() ctx: GatewayContext): Promise<Dataflow[]> {
-    return linkedResources<Dataflow>(ctx, 'DATAFLOW', 'connectionId', connection.id);
-  }
-
   @Mutation(() => Operation, { description: 'Creates a Stripe base connection on the Platform.' })
   createConnection(@Arg('input', () => CreateConnectionInput, { description: 'What to create.' }) input: CreateConnectionInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);

@@ -13,11 +13,11 @@ import { toDataflowHealth } from '../schema/watchdog.mapper.js';
 import { DataflowHealth } from '../schema/watchdog.type.js';
 import { Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
-import { Connection, Dataflow, Mapping, SourceConnection, TargetConnection } from '../schema/resource-types.js';
+import { Dataflow } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
 import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
-import { createFields, findResource, NamedCreateInput, PageArgs, ResourceFilterBase, ResourceResolver, submitOperation, updateFields, UpdateInputBase } from './resource-resolver.js';
+import { createFields, NamedCreateInput, PageArgs, ResourceFilterBase, ResourceResolver, submitOperation, updateFields, UpdateInputBase } from './resource-resolver.js';
 
 @InputType({ description: 'A new dataflow: what it reads, where it writes, with which mapping, when.' })
 class CreateDataflowInput extends NamedCreateInput {
@@ -42,26 +42,6 @@ class DataflowFilter extends ResourceFilterBase {
 
 @Resolver(() => Dataflow)
 export class DataflowResolver extends ResourceResolver({ type: 'DATAFLOW', objectType: Dataflow, filterType: DataflowFilter, listDescription: 'Dataflows, newest first.' }) {
-  @FieldResolver(() => SourceConnection, { description: 'The source connection it reads.' })
-  sourceConnection(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
-    return findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', dataflow.sourceConnectionId);
-  }
-
-  @FieldResolver(() => TargetConnection, { description: 'The target connection it writes.' })
-  targetConnection(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<TargetConnection | null> {
-    return findResource<TargetConnection>(ctx, 'TARGET_CONNECTION', dataflow.targetConnectionId);
-  }
-
-  @FieldResolver(() => Mapping, { description: 'The mapping set it applies.' })
-  mapping(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<Mapping | null> {
-    return findResource<Mapping>(ctx, 'MAPPING', dataflow.mappingId);
-  }
-
-  @FieldResolver(() => Connection, { nullable: true, description: 'The Stripe base connection it reads through.' })
-  connection(@Root() dataflow: Dataflow, @Ctx() ctx: GatewayContext): Promise<Connection | null> {
-    return dataflow.connectionId ? findResource<Connection>(ctx, 'CONNECTION', dataflow.connectionId) : Promise.resolve(null);
-  }
-
   @FieldResolver(() => FlowRunPage, { description: 'Its runs as last synced from the Platform, newest first.' })
   async runs(@Root() dataflow: Dataflow, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GatewayContext) {
     const page = await ctx.store.runs.list(dataflow.id, pageWindow(args));

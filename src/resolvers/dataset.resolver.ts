@@ -1,9 +1,9 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
-import { Dataset, TargetConnection, XdmSchema } from '../schema/resource-types.js';
-import { createFields, linkedResource, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { Dataset } from '../schema/resource-types.js';
+import { createFields, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new Catalog dataset for an XDM schema.' })
 class CreateDatasetInput extends NamedCreateInput {
@@ -17,16 +17,6 @@ class DatasetFilter extends ResourceFilterBase {
 
 @Resolver(() => Dataset)
 export class DatasetResolver extends ResourceResolver({ type: 'DATASET', objectType: Dataset, filterType: DatasetFilter, listDescription: 'Catalog datasets, newest first.' }) {
-  @FieldResolver(() => XdmSchema, { description: 'The XDM schema of its records.' })
-  schema(@Root() dataset: Dataset, @Ctx() ctx: GatewayContext): Promise<XdmSchema> {
-    return linkedResource<XdmSchema>(ctx, 'XDM_SCHEMA', dataset.schemaId);
-  }
-
-  @FieldResolver(() => [TargetConnection], { description: 'The live target connections writing it, oldest first.' })
-  targetConnections(@Root() dataset: Dataset, @Ctx() ctx: GatewayContext): Promise<TargetConnection[]> {
-    return linkedResources<TargetConnection>(ctx, 'TARGET_CONNECTION', 'datasetId', dataset.id);
-  }
-
   @Mutation(() => Operation, { description: 'Creates a Catalog dataset for an XDM schema.' })
   async createDataset(@Arg('input', () => CreateDatasetInput, { description: 'What to create.' }) input: CreateDatasetInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import { destinationsOfFields, inTenantNamespace } from '../domain/mapping-generation.js';
 import { specOf, type FieldMappingSpec } from '../domain/resource-specs.js';
 import { PreconditionError, ValidationError } from '../errors/app-errors.js';
@@ -7,8 +7,8 @@ import { optionalText } from '../services/input-rules.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { MappingSourceType } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
-import { Mapping, SourceConnection, XdmSchema } from '../schema/resource-types.js';
-import { createFields, CreateInputBase, findResource, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { Mapping } from '../schema/resource-types.js';
+import { createFields, CreateInputBase, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 /** Most mappings one set may hold (the tutorial's charges set has 36). */
 export const MAX_FIELD_MAPPINGS = 2000;
@@ -41,16 +41,6 @@ class MappingFilter extends ResourceFilterBase {
 
 @Resolver(() => Mapping)
 export class MappingResolver extends ResourceResolver({ type: 'MAPPING', objectType: Mapping, filterType: MappingFilter, listDescription: 'Data Prep mapping sets, newest first.' }) {
-  @FieldResolver(() => XdmSchema, { description: 'The schema the mappings write.' })
-  schema(@Root() mapping: Mapping, @Ctx() ctx: GatewayContext): Promise<XdmSchema | null> {
-    return findResource<XdmSchema>(ctx, 'XDM_SCHEMA', mapping.schemaId);
-  }
-
-  @FieldResolver(() => SourceConnection, { nullable: true, description: 'The source connection the mappings were made for, if one was named.' })
-  sourceConnection(@Root() mapping: Mapping, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
-    return mapping.sourceConnectionId ? findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', mapping.sourceConnectionId) : Promise.resolve(null);
-  }
-
   @Mutation(() => Operation, { description: 'Creates a Data Prep mapping set from explicit field mappings, or generates them from the explored source and the schema.' })
   async createMapping(@Arg('input', () => CreateMappingInput, { description: 'What to create.' }) input: CreateMappingInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const schema = await referencedResource(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');

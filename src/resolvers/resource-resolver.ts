@@ -18,6 +18,7 @@ import { operationCursor } from '../store/operation.store.js';
 import type { PlatformResource } from '../schema/platform-resource.type.js';
 import { pageWindow } from '../store/cursor.js';
 import { resourceCursor, type ResourceFilter, type ResourceLink } from '../store/resource.store.js';
+import { RESOURCE_LINKS, type LinkField } from './resource-links.js';
 
 /**
  * What every resource resolver shares — its `<name>(id)` and `<names>(first, after, filter)`
@@ -164,7 +165,27 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
       return toPage(rows, toResource, resourceCursor);
     }
   }
+  for (const [name, link] of Object.entries(RESOURCE_LINKS[options.type])) addLinkField(ResourceResolverBase.prototype, name, link);
   return ResourceResolverBase;
+}
+
+/**
+ * Declares link field `name` on a resource resolver (as `@FieldResolver` on a method would): what
+ * it leads to, and how it is found, come from the link.
+ */
+function addLinkField(resolver: object, name: string, link: LinkField): void {
+  const method = `${name}Link`;
+  const resolve = (resource: PlatformResource, ctx: GatewayContext) => {
+    if (link.lookup === 'dependents') return linkedResources(ctx, link.type, link.via, resource.id);
+    const id = (resource as unknown as Record<ResourceLink, string | null>)[link.via];
+    if (link.lookup === 'linked') return linkedResource(ctx, link.type, id!);
+    return id ? findResource(ctx, link.type, id) : Promise.resolve(null);
+  };
+  Object.defineProperty(resolver, method, { value: resolve });
+  const descriptor = Object.getOwnPropertyDescriptor(resolver, method)!;
+  FieldResolver(() => (link.lookup === 'dependents' ? [link.to()] : link.to()), { name, nullable: link.lookup === 'optional', description: link.description })(resolver, method, descriptor);
+  Root()(resolver, method, 0);
+  Ctx()(resolver, method, 1);
 }
 
 /** A create input's shared fields, checked. */

@@ -1,10 +1,10 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { StripeResource } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
-import { Connection, Dataflow, SourceConnection } from '../schema/resource-types.js';
-import { createFields, CreateInputBase, linkedResource, linkedResources, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { SourceConnection } from '../schema/resource-types.js';
+import { createFields, CreateInputBase, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new source connection: one Stripe resource of a base connection.' })
 class CreateSourceConnectionInput extends CreateInputBase {
@@ -26,16 +26,6 @@ export class SourceConnectionResolver extends ResourceResolver({
   filterType: SourceConnectionFilter,
   listDescription: 'Source connections (one Stripe resource of a base connection each), newest first.',
 }) {
-  @FieldResolver(() => Connection, { description: 'The base connection it reads through.' })
-  connection(@Root() source: SourceConnection, @Ctx() ctx: GatewayContext): Promise<Connection> {
-    return linkedResource<Connection>(ctx, 'CONNECTION', source.connectionId);
-  }
-
-  @FieldResolver(() => [Dataflow], { description: 'The live dataflows reading it, oldest first.' })
-  dataflows(@Root() source: SourceConnection, @Ctx() ctx: GatewayContext): Promise<Dataflow[]> {
-    return linkedResources<Dataflow>(ctx, 'DATAFLOW', 'sourceConnectionId', source.id);
-  }
-
   @Mutation(() => Operation, { description: 'Creates a source connection reading one Stripe resource through a base connection.' })
   async createSourceConnection(
     @Arg('input', () => CreateSourceConnectionInput, { description: 'What to create.' }) input: CreateSourceConnectionInput,

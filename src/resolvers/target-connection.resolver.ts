@@ -1,10 +1,10 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import { PreconditionError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
-import { Dataset, TargetConnection, XdmSchema } from '../schema/resource-types.js';
-import { createFields, CreateInputBase, findResource, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { TargetConnection } from '../schema/resource-types.js';
+import { createFields, CreateInputBase, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new target connection: a dataset to write to.' })
 class CreateTargetConnectionInput extends CreateInputBase {
@@ -24,16 +24,6 @@ export class TargetConnectionResolver extends ResourceResolver({
   filterType: TargetConnectionFilter,
   listDescription: 'Data lake target connections, newest first.',
 }) {
-  @FieldResolver(() => Dataset, { description: 'The dataset it writes into.' })
-  dataset(@Root() target: TargetConnection, @Ctx() ctx: GatewayContext): Promise<Dataset | null> {
-    return findResource<Dataset>(ctx, 'DATASET', target.datasetId);
-  }
-
-  @FieldResolver(() => XdmSchema, { description: 'The XDM schema of its dataset.' })
-  schema(@Root() target: TargetConnection, @Ctx() ctx: GatewayContext): Promise<XdmSchema | null> {
-    return findResource<XdmSchema>(ctx, 'XDM_SCHEMA', target.schemaId);
-  }
-
   @Mutation(() => Operation, { description: 'Creates a data lake target connection (parquet_xdm) into a dataset, with the dataset’s schema.' })
   async createTargetConnection(
     @Arg('input', () => CreateTargetConnectionInput, { description: 'What to create.' }) input: CreateTargetConnectionInput,

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import { EXPLORE_SCHEMA_LIMITS, exploreSchemaProblem } from '../domain/xdm-from-explore.js';
 import { ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -6,9 +6,9 @@ import { jsonNesting } from '../services/input-rules.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { StripeResource } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
-import { Dataset, SourceConnection, XdmSchema } from '../schema/resource-types.js';
+import { XdmSchema } from '../schema/resource-types.js';
 import { JSON as JSONScalar } from '../schema/scalars.js';
-import { createFields, findResource, linkedResources, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { createFields, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 /** Largest `exploreSchema` accepted, as JSON text. */
 const MAX_EXPLORE_SCHEMA_BYTES = 256 * 1024;
@@ -28,16 +28,6 @@ class XdmSchemaFilter extends ResourceFilterBase {
 
 @Resolver(() => XdmSchema)
 export class XdmSchemaResolver extends ResourceResolver({ type: 'XDM_SCHEMA', objectType: XdmSchema, filterType: XdmSchemaFilter, listDescription: 'Custom XDM schemas, newest first.' }) {
-  @FieldResolver(() => SourceConnection, { nullable: true, description: 'The source connection whose resource was explored; null for a schema made from a given exploreSchema.' })
-  sourceConnection(@Root() schema: XdmSchema, @Ctx() ctx: GatewayContext): Promise<SourceConnection | null> {
-    return schema.sourceConnectionId ? findResource<SourceConnection>(ctx, 'SOURCE_CONNECTION', schema.sourceConnectionId) : Promise.resolve(null);
-  }
-
-  @FieldResolver(() => [Dataset], { description: 'The live datasets of this schema, oldest first.' })
-  datasets(@Root() schema: XdmSchema, @Ctx() ctx: GatewayContext): Promise<Dataset[]> {
-    return linkedResources<Dataset>(ctx, 'DATASET', 'schemaId', schema.id);
-  }
-
   @Mutation(() => Operation, { description: 'Creates a tenant class, a field group mirroring the explored Stripe record, and the schema joining them.' })
   async createXdmSchema(@Arg('input', () => CreateXdmSchemaInput, { description: 'What to create.' }) input: CreateXdmSchemaInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);

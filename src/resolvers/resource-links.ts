@@ -1,0 +1,64 @@
+import type { ClassType } from 'type-graphql';
+import type { PlatformResourceType } from '../domain/resource-types.js';
+import { Connection, Dataflow, Dataset, Mapping, SourceConnection, TargetConnection, XdmSchema } from '../schema/resource-types.js';
+import type { ResourceLink } from '../store/resource.store.js';
+
+/**
+ * How a link field finds what it leads to:
+ * - `linked`: the resource this one's `via` column names (always set); its absence is NOT_FOUND;
+ * - `named`: the same, but its absence is a null the (non-null) field refuses;
+ * - `optional`: the resource `via` names, null when the column is (the field is nullable);
+ * - `dependents`: the live resources whose `via` column names this one (not deleted or failed), oldest first.
+ */
+export type LinkLookup = 'linked' | 'named' | 'optional' | 'dependents';
+
+/** A field leading from a resource to a neighbour (or to its dependents). */
+export interface LinkField {
+  lookup: LinkLookup;
+  type: PlatformResourceType;
+  to: () => ClassType;
+  via: ResourceLink;
+  description: string;
+}
+
+const link = (lookup: LinkLookup, type: PlatformResourceType, to: () => ClassType, via: ResourceLink, description: string): LinkField => ({ lookup, type, to, via, description });
+
+/** The resource graph as the API walks it: each resource type's link fields, which ResourceResolver resolves. */
+export const RESOURCE_LINKS: Record<PlatformResourceType, Record<string, LinkField>> = {
+  CONNECTION: {
+    sourceConnections: link('dependents', 'SOURCE_CONNECTION', () => SourceConnection, 'connectionId', 'Its live source connections (not deleted or failed), oldest first.'),
+    dataflows: link('dependents', 'DATAFLOW', () => Dataflow, 'connectionId', 'The live dataflows reading through it, oldest first.'),
+  },
+  SOURCE_CONNECTION: {
+    connection: link('linked', 'CONNECTION', () => Connection, 'connectionId', 'The base connection it reads through.'),
+    dataflows: link('dependents', 'DATAFLOW', () => Dataflow, 'sourceConnectionId', 'The live dataflows reading it, oldest first.'),
+  },
+  XDM_SCHEMA: {
+    sourceConnection: link(
+      'optional',
+      'SOURCE_CONNECTION',
+      () => SourceConnection,
+      'sourceConnectionId',
+      'The source connection whose resource was explored; null for a schema made from a given exploreSchema.',
+    ),
+    datasets: link('dependents', 'DATASET', () => Dataset, 'schemaId', 'The live datasets of this schema, oldest first.'),
+  },
+  DATASET: {
+    schema: link('linked', 'XDM_SCHEMA', () => XdmSchema, 'schemaId', 'The XDM schema of its records.'),
+    targetConnections: link('dependents', 'TARGET_CONNECTION', () => TargetConnection, 'datasetId', 'The live target connections writing it, oldest first.'),
+  },
+  TARGET_CONNECTION: {
+    dataset: link('named', 'DATASET', () => Dataset, 'datasetId', 'The dataset it writes into.'),
+    schema: link('named', 'XDM_SCHEMA', () => XdmSchema, 'schemaId', 'The XDM schema of its dataset.'),
+  },
+  MAPPING: {
+    schema: link('named', 'XDM_SCHEMA', () => XdmSchema, 'schemaId', 'The schema the mappings write.'),
+    sourceConnection: link('optional', 'SOURCE_CONNECTION', () => SourceConnection, 'sourceConnectionId', 'The source connection the mappings were made for, if one was named.'),
+  },
+  DATAFLOW: {
+    sourceConnection: link('named', 'SOURCE_CONNECTION', () => SourceConnection, 'sourceConnectionId', 'The source connection it reads.'),
+    targetConnection: link('named', 'TARGET_CONNECTION', () => TargetConnection, 'targetConnectionId', 'The target connection it writes.'),
+    mapping: link('named', 'MAPPING', () => Mapping, 'mappingId', 'The mapping set it applies.'),
+    connection: link('optional', 'CONNECTION', () => Connection, 'connectionId', 'The Stripe base connection it reads through.'),
+  },
+};
