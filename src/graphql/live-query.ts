@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { GAP, type Gap } from '../pubsub/event-bus.js';
+import type { GatewayContext } from './context.js';
 
 export interface LiveQueryOptions<T> {
   /** Subscribes to the changes (resolves once the subscription is confirmed). */
@@ -65,4 +66,9 @@ export async function currentThenLive<T>(options: LiveQueryOptions<T>): Promise<
 /** A value as a subscriber would get it over the bus (dates as ISO strings). */
 function asMessage<T>(value: T | null): T | null {
   return value === null ? null : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** A subscription's `subscribe` option, given its arguments and the request context typed (type-graphql hands both over untyped). */
+export function subscribeWith<A>(subscribe: (args: A, ctx: GatewayContext) => Promise<AsyncIterable<unknown>>): (data: { args: unknown; context: unknown }) => Promise<AsyncIterable<unknown>> {
+  return ({ args, context }) => subscribe(args as A, context as GatewayContext);
 }

@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
+import { subscribeWith } from '../graphql/live-query.js';
 import { topics, type AlertEvent } from '../pubsub/events.js';
 import { uuidField } from '../services/input-rules.js';
 import { AlertSeverity, AlertStatus, ProblemStatus } from '../schema/enums.js';
@@ -43,14 +44,12 @@ export class AlertResolver {
 
   @Subscription(() => AlertRaised, {
     description: 'Every alert of the sandbox as it is opened, updated or resolved (the watchdog publishes each change once it is recorded).',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as GatewayContext;
-      const raw = (args as { dataflowId?: string | null }).dataflowId;
+    subscribe: subscribeWith<{ dataflowId?: string | null }>(async ({ dataflowId: raw }, ctx) => {
       // Checked before subscribing, so an unknown id leaves no subscription behind.
       const dataflowId = raw ? (await ctx.store.resources.get(uuidField('dataflowId', raw), ctx.sandbox, 'DATAFLOW', 'dataflowId')).id : null;
       const live = await ctx.bus.subscribe(topics.alerts(ctx.sandbox));
       return dataflowId === null ? live : only(live, (event) => event.alert.dataflowId === dataflowId);
-    },
+    }),
   })
   alertRaised(@Root() event: AlertEvent, @Arg('dataflowId', () => ID, { nullable: true, description: 'Only the alerts of this dataflow.' }) _dataflowId: string | null): AlertRaised {
     return Object.assign(new AlertRaised(), { change: event.change, alert: toAlert(event.alert) });

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import { currentThenLive } from '../graphql/live-query.js';
+import { currentThenLive, subscribeWith } from '../graphql/live-query.js';
 import { isUuid } from '../domain/ids.js';
 import { flowRunEvent, topics, type FlowRunEvent } from '../pubsub/events.js';
 import { uuidField } from '../services/input-rules.js';
@@ -50,10 +50,9 @@ export class FlowRunResolver {
 
   @Subscription(() => FlowRun, {
     description: 'The dataflow’s latest known run (if any), then every run the sync finds new or changed.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as GatewayContext;
+    subscribe: subscribeWith<{ dataflowId: string }>(async (args, ctx) => {
       // Checked before subscribing, so an unknown id leaves no subscription behind.
-      const dataflow = await dataflowOf(ctx, String((args as { dataflowId: unknown }).dataflowId), 'dataflowId');
+      const dataflow = await dataflowOf(ctx, args.dataflowId, 'dataflowId');
       return currentThenLive<FlowRunEvent>({
         subscribe: () => ctx.bus.subscribeWithGaps(topics.flowRuns(dataflow.id)),
         loadCurrent: async () => {
@@ -63,7 +62,7 @@ export class FlowRunResolver {
         isStale: (message, last) => message.id === last.id && Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
         isSame: (current, last) => current.id === last.id && current.updatedAt === last.updatedAt,
       });
-    },
+    }),
   })
   flowRunUpdated(@Root() payload: FlowRunEvent, @Arg('dataflowId', () => ID, { description: 'The dataflow whose runs to watch.' }) _dataflowId: string): FlowRun {
     return toFlowRun(payload);

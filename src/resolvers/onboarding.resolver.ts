@@ -5,7 +5,7 @@ import { specOf } from '../domain/resource-specs.js';
 import { checkNewSchedule } from '../domain/schedule-rules.js';
 import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { currentThenLive } from '../graphql/live-query.js';
+import { currentThenLive, subscribeWith } from '../graphql/live-query.js';
 import { platformName } from '../platform/deterministic-names.js';
 import { onboardingEvent, topics } from '../pubsub/events.js';
 import { idempotencyKey, optionalText, requiredName, stripeAccessToken, uuidField } from '../services/input-rules.js';
@@ -155,9 +155,7 @@ export class OnboardingResolver {
 
   @Subscription(() => Onboarding, {
     description: 'The onboarding now, then again after every step transition.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as GatewayContext;
-      const id = String((args as { id: unknown }).id);
+    subscribe: subscribeWith<{ id: string }>(async ({ id }, ctx) => {
       return currentThenLive<OnboardingView>({
         subscribe: () => ctx.bus.subscribeWithGaps(topics.onboarding(id)),
         loadCurrent: async () => {
@@ -172,7 +170,7 @@ export class OnboardingResolver {
         isStale: (message, last) => message.onboarding.version <= last.onboarding.version,
         isSame: (current, last) => current.onboarding.version === last.onboarding.version,
       });
-    },
+    }),
   })
   onboardingProgress(@Root() state: OnboardingView, @Arg('id', () => ID, { description: 'The onboarding to watch.' }) _id: string): Onboarding {
     return toOnboarding(state);

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, R
 import { isOperationType } from '../domain/operations.js';
 import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { currentThenLive } from '../graphql/live-query.js';
+import { currentThenLive, subscribeWith } from '../graphql/live-query.js';
 import { operationEvent, topics, type OperationEvent } from '../pubsub/events.js';
 import { OperationStatus, OperationType } from '../schema/enums.js';
 import { toOperation, toResource } from '../schema/mappers.js';
@@ -55,9 +55,7 @@ export class OperationResolver {
 
   @Subscription(() => Operation, {
     description: 'The operation now, then every change until it finishes.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as GatewayContext;
-      const id = String((args as { id: unknown }).id);
+    subscribe: subscribeWith<{ id: string }>(async ({ id }, ctx) => {
       return currentThenLive<OperationEvent>({
         subscribe: () => ctx.bus.subscribeWithGaps(topics.operation(id)),
         loadCurrent: async () => {
@@ -68,7 +66,7 @@ export class OperationResolver {
         isStale: (message, last) => Date.parse(message.updatedAt) < Date.parse(last.updatedAt),
         isSame: (current, last) => current.status === last.status && current.updatedAt === last.updatedAt,
       });
-    },
+    }),
   })
   operationUpdated(@Root() payload: OperationEvent, @Arg('id', () => ID, { description: 'The operation to watch.' }) _id: string): Operation {
     return toOperation(payload);

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { NotFoundError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { currentThenLive } from '../graphql/live-query.js';
+import { currentThenLive, subscribeWith } from '../graphql/live-query.js';
 import { resourceChangeEvent, topics, type ResourceChangeEvent } from '../pubsub/events.js';
 import { ResourceType } from '../schema/enums.js';
 import { toResource } from '../schema/mappers.js';
@@ -18,9 +18,7 @@ export class ResourceChangeResolver {
 
   @Subscription(() => ResourceChange, {
     description: 'The resource now, then every change to it.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as GatewayContext;
-      const { type, id } = args as { type: ResourceType; id: string };
+    subscribe: subscribeWith<{ type: ResourceType; id: string }>(async ({ type, id }, ctx) => {
       return currentThenLive<ResourceChangeEvent>({
         subscribe: () => ctx.bus.subscribeWithGaps(topics.resource(type, id)),
         loadCurrent: async () => {
@@ -31,7 +29,7 @@ export class ResourceChangeResolver {
         // A re-read carries no action; it is news only if the resource itself changed.
         isSame: (current, last) => current.state === last.state && current.etag === last.etag && current.platformId === last.platformId,
       });
-    },
+    }),
   })
   resourceChanged(
     @Root() message: ResourceChangeEvent,
