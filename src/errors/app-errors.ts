@@ -8,13 +8,21 @@ import type { PublicErrorCode } from '../domain/operation-error.js';
  */
 export type AppErrorCode = PublicErrorCode;
 
-export abstract class AppError extends Error {
+export abstract class AppError<Details extends Record<string, unknown> = Record<string, unknown>> extends Error {
   abstract readonly code: AppErrorCode;
   /** Whether doing the same thing again may succeed (decided where thrown). */
   readonly retryable: boolean = false;
+  readonly #details: Details;
+
+  /** `details`: what a UI renders besides the message (the field, the current etag…); never secrets. */
+  constructor(message: string, details?: Details) {
+    super(message);
+    this.#details = details ?? ({} as Details);
+  }
+
   /** Structured details for clients; never secrets. */
-  details(): Record<string, unknown> {
-    return {};
+  details(): Details {
+    return this.#details;
   }
 }
 
@@ -25,10 +33,7 @@ export class ValidationError extends AppError {
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`);
-  }
-  override details() {
-    return { field: this.field };
+    super(`${field}: ${message}`, { field });
   }
 }
 
@@ -45,10 +50,7 @@ export class PlatformChangedError extends AppError {
     /** The resource as the Platform has it now (secrets redacted). */
     readonly snapshot: unknown,
   ) {
-    super(message);
-  }
-  override details() {
-    return { currentEtag: this.currentEtag, field: 'expectedEtag', platformStatus: 412, platformCode: '1404-412' };
+    super(message, { currentEtag, field: 'expectedEtag', platformStatus: 412, platformCode: '1404-412' });
   }
 }
 
@@ -71,10 +73,7 @@ export class NotFoundError extends AppError {
     readonly id: string,
     readonly field?: string,
   ) {
-    super(`${resourceType} ${id} was not found`);
-  }
-  override details() {
-    return { resourceType: this.resourceType, id: this.id, ...(this.field ? { field: this.field } : {}) };
+    super(`${resourceType} ${id} was not found`, { resourceType, id, ...(field ? { field } : {}) });
   }
 }
 
@@ -85,10 +84,7 @@ export class EtagConflictError extends AppError {
     message: string,
     readonly currentEtag: string | null,
   ) {
-    super(message);
-  }
-  override details() {
-    return { currentEtag: this.currentEtag };
+    super(message, { currentEtag });
   }
 }
 
@@ -96,10 +92,7 @@ export class EtagConflictError extends AppError {
 export class IdempotencyKeyReusedError extends AppError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED' as const;
   constructor(readonly operationId: string) {
-    super('This idempotencyKey was already used with a different input');
-  }
-  override details() {
-    return { field: 'idempotencyKey', operationId: this.operationId };
+    super('This idempotencyKey was already used with a different input', { field: 'idempotencyKey', operationId });
   }
 }
 
@@ -110,10 +103,7 @@ export class PreconditionError extends AppError {
     message: string,
     readonly field?: string,
   ) {
-    super(message);
-  }
-  override details() {
-    return this.field ? { field: this.field } : {};
+    super(message, field ? { field } : {});
   }
 }
 
@@ -124,10 +114,7 @@ export class DependencyFailedError extends AppError {
     message: string,
     readonly dependencyId: string,
   ) {
-    super(message);
-  }
-  override details() {
-    return { dependencyId: this.dependencyId };
+    super(message, { dependencyId });
   }
 }
 
@@ -153,16 +140,13 @@ export class UnauthenticatedError extends AppError {
  * that this deployment does not know (a typo such as `prdo`). Refused before anything is read or
  * written; final.
  */
-export class UnknownSandboxError extends AppError {
+export class UnknownSandboxError extends AppError<{ field: string; sandbox: string; knownSandboxes: string[] }> {
   readonly code = 'BAD_REQUEST' as const;
   constructor(
     readonly sandbox: string,
     readonly known: readonly string[],
   ) {
-    super(`Unknown sandbox "${sandbox}" (x-sandbox-name); this deployment acts in: ${known.join(', ')}`);
-  }
-  override details() {
-    return { field: 'x-sandbox-name', sandbox: this.sandbox, knownSandboxes: [...this.known] };
+    super(`Unknown sandbox "${sandbox}" (x-sandbox-name); this deployment acts in: ${known.join(', ')}`, { field: 'x-sandbox-name', sandbox, knownSandboxes: [...known] });
   }
 }
 
@@ -177,10 +161,7 @@ export class ForbiddenError extends AppError {
     readonly requiredRoles: readonly string[] = [],
     readonly sandbox?: string,
   ) {
-    super(message);
-  }
-  override details() {
-    return { ...(this.requiredRoles.length > 0 ? { requiredRoles: [...this.requiredRoles] } : {}), ...(this.sandbox ? { sandbox: this.sandbox } : {}) };
+    super(message, { ...(requiredRoles.length > 0 ? { requiredRoles: [...requiredRoles] } : {}), ...(sandbox ? { sandbox } : {}) });
   }
 }
 
@@ -199,10 +180,8 @@ export class SecretKeyUnavailableError extends AppError {
       reason === 'unknown-key'
         ? `the stored secret is sealed with key "${keyId}", which this process does not have: add it to FLOWGATE_PREVIOUS_SECRET_KEYS (or run npm run secrets:rotate where it is configured)`
         : `the stored secret does not decrypt with key "${keyId}": the key material configured for that id is wrong, or the secret was altered`,
+      { keyId },
     );
-  }
-  override details() {
-    return { keyId: this.keyId };
   }
 }
 
@@ -213,10 +192,7 @@ export class CannotRemoveError extends AppError {
     message: string,
     readonly reason: 'NO_DELETE_API',
   ) {
-    super(message);
-  }
-  override details() {
-    return { reason: this.reason };
+    super(message, { reason });
   }
 }
 
@@ -235,9 +211,6 @@ export class ServiceUnavailableError extends AppError {
   /** Seconds a client is told to wait (`Retry-After`) before trying again. */
   static readonly RETRY_AFTER_SECONDS = 2;
   constructor(message = 'The service is temporarily unavailable; try again shortly') {
-    super(message);
-  }
-  override details() {
-    return { retryable: true };
+    super(message, { retryable: true });
   }
 }

@@ -28,11 +28,8 @@ export class QueryLimitError extends AppError {
     readonly actual: number | null,
     what: string,
   ) {
-    super(`${what} ${actual === null ? 'exceeds' : `is ${actual}, over`} the limit of ${max} (${limit})`);
+    super(`${what} ${actual === null ? 'exceeds' : `is ${actual}, over`} the limit of ${max} (${limit})`, { limit, max, actual });
     this.extensions = { http: { status: 400, headers: new Map() } };
-  }
-  override details() {
-    return { limit: this.limit, max: this.max, actual: this.actual };
   }
 }
 
@@ -49,10 +46,7 @@ export class RateLimitedError extends AppError {
     readonly max: number,
     readonly retryAfterSeconds: number,
   ) {
-    super(`Too many requests: ${limit} allows ${max} per minute for this caller; retry after ${retryAfterSeconds} s`);
+    super(`Too many requests: ${limit} allows ${max} per minute for this caller; retry after ${retryAfterSeconds} s`, { limit, max, retryAfterSeconds });
     this.extensions = { http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } };
-  }
-  override details() {
-    return { limit: this.limit, max: this.max, retryAfterSeconds: this.retryAfterSeconds };
   }
 }
