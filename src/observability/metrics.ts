@@ -55,132 +55,53 @@ const WORK_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600
 export class FlowgateMetrics {
   readonly registry = new Registry();
 
-  private readonly graphqlDuration = new Histogram({
-    name: 'flowgate_graphql_request_duration_seconds',
-    help: 'GraphQL requests over HTTP, by operation type, operation name and result code (OK or the first error code).',
-    labelNames: ['operation_type', 'operation_name', 'code'] as const,
-    buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly httpDuration = new Histogram({
-    name: 'flowgate_http_request_duration_seconds',
-    help: 'HTTP requests to the gateway, by route template, method and status (refusals before GraphQL included).',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly wsConnections = new Gauge({ name: 'flowgate_websocket_connections', help: 'Open, authenticated graphql-ws connections.', registers: [this.registry] });
-  private readonly wsSubscriptions = new Gauge({
-    name: 'flowgate_websocket_subscriptions',
-    help: 'Active subscriptions, by topic (the subscription field).',
-    labelNames: ['topic'] as const,
-    registers: [this.registry],
-  });
-  private readonly operationsSubmitted = new Counter({
-    name: 'flowgate_operations_submitted_total',
-    help: 'Operations recorded (by mutations and onboarding steps), by type.',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-  private readonly operationsFinished = new Counter({
-    name: 'flowgate_operations_finished_total',
-    help: 'Operations finished, by type and final status (SUCCEEDED, FAILED, CANCELLED).',
-    labelNames: ['type', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly operationDuration = new Histogram({
-    name: 'flowgate_operation_duration_seconds',
-    help: 'From submit to finish, by type and final status.',
-    labelNames: ['type', 'status'] as const,
-    buckets: WORK_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly operationAttempts = new Histogram({
-    name: 'flowgate_operation_attempts',
-    help: 'Attempts an operation took until it finished, by type.',
-    labelNames: ['type'] as const,
-    buckets: [1, 2, 3, 4, 5, 6, 8],
-    registers: [this.registry],
-  });
-  private readonly operationRetries = new Counter({
-    name: 'flowgate_operation_retries_total',
-    help: 'Operation attempts that failed and will be retried, by type and cause (the error code).',
-    labelNames: ['type', 'cause'] as const,
-    registers: [this.registry],
-  });
-  private readonly stepDuration = new Histogram({
-    name: 'flowgate_onboarding_step_duration_seconds',
-    help: 'Onboarding steps, from start to finish, by kind and status.',
-    labelNames: ['kind', 'status'] as const,
-    buckets: WORK_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly platformRequests = new Counter({
-    name: 'flowgate_platform_requests_total',
-    help: 'HTTP attempts to the Platform and IMS, by API, method, path template and status (`network` when no answer came).',
-    labelNames: ['api', 'method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly platformDuration = new Histogram({
-    name: 'flowgate_platform_request_duration_seconds',
-    help: 'Latency of HTTP attempts to the Platform and IMS, by API, method, path template and status.',
-    labelNames: ['api', 'method', 'route', 'status'] as const,
-    buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly platformThrottled = new Counter({
-    name: 'flowgate_platform_throttled_total',
-    help: 'Answers 429 Too Many Requests from the Platform or IMS, by API.',
-    labelNames: ['api'] as const,
-    registers: [this.registry],
-  });
-  private readonly platformRetries = new Counter({
-    name: 'flowgate_platform_retries_total',
-    help: 'Platform and IMS attempts retried by the client, by API and reason (status or network failure).',
-    labelNames: ['api', 'reason'] as const,
-    registers: [this.registry],
-  });
-  private readonly rateLimitWait = new Counter({
-    name: 'flowgate_platform_rate_limit_wait_seconds_total',
-    help: 'Seconds spent waiting before retrying a 429 (Retry-After or backoff), by API.',
-    labelNames: ['api'] as const,
-    registers: [this.registry],
-  });
-  private readonly tokenRequests = new Counter({
-    name: 'flowgate_ims_token_requests_total',
-    help: 'IMS access token requests (refreshes), by result (issued, failed).',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-  private readonly chainVerifications = new Counter({
-    name: 'flowgate_audit_chain_verifications_total',
-    help: 'Audit chain verifications, by result (ok, broken).',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-  private readonly chainIntact = new Gauge({
-    name: 'flowgate_audit_chain_intact',
-    help: 'Result of the last audit chain verification in this process: 1 intact, 0 broken (absent until one ran).',
-    registers: [this.registry],
-  });
-  private readonly requeues = new Counter({
-    name: 'flowgate_reconciler_requeued_total',
-    help: 'Work the reconciler enqueued again because Redis held no job for it, by kind (operation, webhook_delivery).',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
-  private readonly alertChanges = new Counter({
-    name: 'flowgate_watchdog_alerts_total',
-    help: 'Dataflow alerts changed by the watchdog, by change (opened, updated, resolved).',
-    labelNames: ['change'] as const,
-    registers: [this.registry],
-  });
-  private readonly webhookDeliveries = new Counter({
-    name: 'flowgate_webhook_delivery_attempts_total',
-    help: 'Webhook delivery attempts, by outcome (SUCCEEDED, RETRY, FAILED, CANCELLED, NOT_PENDING).',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  private readonly graphqlDuration = this.histogram(
+    'flowgate_graphql_request_duration_seconds',
+    'GraphQL requests over HTTP, by operation type, operation name and result code (OK or the first error code).',
+    ['operation_type', 'operation_name', 'code'],
+    REQUEST_BUCKETS,
+  );
+  private readonly httpDuration = this.histogram(
+    'flowgate_http_request_duration_seconds',
+    'HTTP requests to the gateway, by route template, method and status (refusals before GraphQL included).',
+    ['route', 'method', 'status'],
+    REQUEST_BUCKETS,
+  );
+  private readonly wsConnections = this.gauge('flowgate_websocket_connections', 'Open, authenticated graphql-ws connections.', []);
+  private readonly wsSubscriptions = this.gauge('flowgate_websocket_subscriptions', 'Active subscriptions, by topic (the subscription field).', ['topic']);
+  private readonly operationsSubmitted = this.counter('flowgate_operations_submitted_total', 'Operations recorded (by mutations and onboarding steps), by type.', ['type']);
+  private readonly operationsFinished = this.counter('flowgate_operations_finished_total', 'Operations finished, by type and final status (SUCCEEDED, FAILED, CANCELLED).', ['type', 'status']);
+  private readonly operationDuration = this.histogram('flowgate_operation_duration_seconds', 'From submit to finish, by type and final status.', ['type', 'status'], WORK_BUCKETS);
+  private readonly operationAttempts = this.histogram('flowgate_operation_attempts', 'Attempts an operation took until it finished, by type.', ['type'], [1, 2, 3, 4, 5, 6, 8]);
+  private readonly operationRetries = this.counter('flowgate_operation_retries_total', 'Operation attempts that failed and will be retried, by type and cause (the error code).', ['type', 'cause']);
+  private readonly stepDuration = this.histogram('flowgate_onboarding_step_duration_seconds', 'Onboarding steps, from start to finish, by kind and status.', ['kind', 'status'], WORK_BUCKETS);
+  private readonly platformRequests = this.counter(
+    'flowgate_platform_requests_total',
+    'HTTP attempts to the Platform and IMS, by API, method, path template and status (`network` when no answer came).',
+    ['api', 'method', 'route', 'status'],
+  );
+  private readonly platformDuration = this.histogram(
+    'flowgate_platform_request_duration_seconds',
+    'Latency of HTTP attempts to the Platform and IMS, by API, method, path template and status.',
+    ['api', 'method', 'route', 'status'],
+    REQUEST_BUCKETS,
+  );
+  private readonly platformThrottled = this.counter('flowgate_platform_throttled_total', 'Answers 429 Too Many Requests from the Platform or IMS, by API.', ['api']);
+  private readonly platformRetries = this.counter('flowgate_platform_retries_total', 'Platform and IMS attempts retried by the client, by API and reason (status or network failure).', [
+    'api',
+    'reason',
+  ]);
+  private readonly rateLimitWait = this.counter('flowgate_platform_rate_limit_wait_seconds_total', 'Seconds spent waiting before retrying a 429 (Retry-After or backoff), by API.', ['api']);
+  private readonly tokenRequests = this.counter('flowgate_ims_token_requests_total', 'IMS access token requests (refreshes), by result (issued, failed).', ['result']);
+  private readonly chainVerifications = this.counter('flowgate_audit_chain_verifications_total', 'Audit chain verifications, by result (ok, broken).', ['result']);
+  private readonly chainIntact = this.gauge('flowgate_audit_chain_intact', 'Result of the last audit chain verification in this process: 1 intact, 0 broken (absent until one ran).', []);
+  private readonly requeues = this.counter('flowgate_reconciler_requeued_total', 'Work the reconciler enqueued again because Redis held no job for it, by kind (operation, webhook_delivery).', [
+    'kind',
+  ]);
+  private readonly alertChanges = this.counter('flowgate_watchdog_alerts_total', 'Dataflow alerts changed by the watchdog, by change (opened, updated, resolved).', ['change']);
+  private readonly webhookDeliveries = this.counter('flowgate_webhook_delivery_attempts_total', 'Webhook delivery attempts, by outcome (SUCCEEDED, RETRY, FAILED, CANCELLED, NOT_PENDING).', [
+    'outcome',
+  ]);
 
   private readonly operationNames = new BoundedLabel(200);
   private sources: ScrapeSources = {};
@@ -188,44 +109,38 @@ export class FlowgateMetrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectProcessMetrics(this.registry);
-    // Gauges read at scrape time from the sources the composition root sets (prom-client calls
-    // `collect` with the metric as `this`, so the registry's reader is captured here).
+    // Gauges read at scrape time from the sources the composition root sets; a source not set
+    // (or failing) leaves the gauge as it was. prom-client calls `collect` with the metric as `this`.
+    type Scraped<K extends keyof ScrapeSources> = NonNullable<Awaited<ReturnType<NonNullable<ScrapeSources[K]>>>>;
     const read = <K extends keyof ScrapeSources>(key: K) => this.read(key);
-    new Gauge({
-      name: 'flowgate_queue_jobs',
-      help: 'Jobs per BullMQ queue and state (waiting, active, delayed, failed), read at scrape.',
-      labelNames: ['queue', 'state'] as const,
-      registers: [this.registry],
-      async collect() {
-        const counts = await read('queueJobs');
-        if (!counts) return;
-        for (const [queue, states] of Object.entries(counts)) for (const [state, n] of Object.entries(states)) this.set({ queue, state }, n);
-      },
+    const scraped = <K extends keyof ScrapeSources, L extends string>(key: K, name: string, help: string, labelNames: readonly L[], show: (gauge: Gauge<L>, value: Scraped<K>) => void) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        async collect() {
+          const value = await read(key);
+          if (value !== undefined) show(this, value as Scraped<K>);
+        },
+      });
+    scraped('queueJobs', 'flowgate_queue_jobs', 'Jobs per BullMQ queue and state (waiting, active, delayed, failed), read at scrape.', ['queue', 'state'], (gauge, counts) => {
+      for (const [queue, states] of Object.entries(counts)) for (const [state, n] of Object.entries(states)) gauge.set({ queue, state }, n);
     });
-    new Gauge({
-      name: 'flowgate_onboardings',
-      help: 'Onboardings per status (deployment-wide, read from PostgreSQL at scrape).',
-      labelNames: ['status'] as const,
-      registers: [this.registry],
-      async collect() {
-        const counts = await read('onboardingsByStatus');
-        if (!counts) return;
-        this.reset();
-        for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
-      },
+    scraped('onboardingsByStatus', 'flowgate_onboardings', 'Onboardings per status (deployment-wide, read from PostgreSQL at scrape).', ['status'], (gauge, counts) => {
+      gauge.reset();
+      for (const [status, n] of Object.entries(counts)) gauge.set({ status }, n);
     });
-    new Gauge({
-      name: 'flowgate_watchdog_open_alerts',
-      help: 'Open dataflow alerts per problem (LATE, FAILING, SILENT, DRIFTED) and severity (deployment-wide, read at scrape).',
-      labelNames: ['health', 'severity'] as const,
-      registers: [this.registry],
-      async collect() {
-        const rows = await read('openAlerts');
-        if (!rows) return;
-        this.reset();
-        for (const row of rows) this.set({ health: row.health, severity: row.severity }, row.count);
+    scraped(
+      'openAlerts',
+      'flowgate_watchdog_open_alerts',
+      'Open dataflow alerts per problem (LATE, FAILING, SILENT, DRIFTED) and severity (deployment-wide, read at scrape).',
+      ['health', 'severity'],
+      (gauge, rows) => {
+        gauge.reset();
+        for (const row of rows) gauge.set({ health: row.health, severity: row.severity }, row.count);
       },
-    });
+    );
     new Counter({
       name: 'flowgate_audit_events_written_total',
       help: 'Audit events written (deployment-wide: the audit chain head, read at scrape).',
@@ -237,17 +152,15 @@ export class FlowgateMetrics {
         this.inc(written);
       },
     });
-    new Gauge({
-      name: 'flowgate_dependency_ready',
-      help: 'Whether a dependency is ready for this process (1) or not (0): postgresql, redis, platform_token (as /readyz).',
-      labelNames: ['dependency'] as const,
-      registers: [this.registry],
-      async collect() {
-        const ready = await read('readiness');
-        if (!ready) return;
-        for (const [dependency, ok] of Object.entries(ready)) this.set({ dependency }, ok ? 1 : 0);
+    scraped(
+      'readiness',
+      'flowgate_dependency_ready',
+      'Whether a dependency is ready for this process (1) or not (0): postgresql, redis, platform_token (as /readyz).',
+      ['dependency'],
+      (gauge, ready) => {
+        for (const [dependency, ok] of Object.entries(ready)) gauge.set({ dependency }, ok ? 1 : 0);
       },
-    });
+    );
   }
 
   /** Sets where the scrape-time gauges read from (once the process's queues and store exist). */
@@ -343,6 +256,19 @@ export class FlowgateMetrics {
 
   webhookAttempt(outcome: string): void {
     this.webhookDeliveries.inc({ outcome });
+  }
+
+  // The metrics of the registry, declared above as fields (these run as the fields are initialised).
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
   private async read<K extends keyof ScrapeSources>(key: K): Promise<Awaited<ReturnType<NonNullable<ScrapeSources[K]>>> | undefined> {
