@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { decodeCursor, type Page, type PageWindow } from './cursor.js';
+import { columnOf } from './rows.js';
 
 /** The WHERE clause of a list, built condition by condition; `?` in a condition is its value's placeholder. */
 export class ListFilter {
@@ -21,6 +22,15 @@ export class ListFilter {
   /** Adds the condition only when the value is given (not null or undefined). */
   whereGiven(sql: string, value: unknown): this {
     return value === null || value === undefined ? this : this.where(sql, value);
+  }
+
+  /**
+   * Adds `column = value` for each field of `casts` that `filter` gives (not null or undefined):
+   * the column is the field's (`dataflowId` → `dataflow_id`), the value cast to the type named.
+   */
+  whereEqual<F extends object>(filter: F, casts: { [K in keyof F]?: string }): this {
+    for (const [field, cast] of Object.entries(casts)) this.whereGiven(`${columnOf(field)} = ?::${cast as string}`, filter[field as keyof F]);
+    return this;
   }
 }
 

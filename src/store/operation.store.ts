@@ -38,11 +38,7 @@ export class OperationStore {
 
   /** One page of a sandbox's operations, newest first. */
   list(filter: OperationFilter, window: PageWindow): Promise<Page<Operation>> {
-    const where = new ListFilter()
-      .where('sandbox = ?', filter.sandbox)
-      .whereGiven('status = ?::"OperationStatus"', filter.status)
-      .whereGiven('type = ?', filter.type)
-      .whereGiven('resource_id = ?::uuid', filter.resourceId);
+    const where = new ListFilter().where('sandbox = ?', filter.sandbox).whereEqual(filter, { status: '"OperationStatus"', type: 'text', resourceId: 'uuid' });
     return newestFirst(this.pool, 'operations', where, window, operationFromRow);
   }
 

@@ -67,12 +67,7 @@ export class ResourceStore {
     const where = new ListFilter().where('type = ?::"ResourceType"', filter.type).where('sandbox = ?', filter.sandbox);
     if (filter.state) where.where('state = ?::"ResourceState"', filter.state);
     else if (!filter.includeDeleted) where.where(`state <> 'DELETED'`);
-    where
-      .whereGiven('stripe_resource = ?', filter.stripeResource)
-      .whereGiven('connection_id = ?::uuid', filter.connectionId)
-      .whereGiven('source_connection_id = ?::uuid', filter.sourceConnectionId)
-      .whereGiven('schema_id = ?::uuid', filter.schemaId)
-      .whereGiven('dataset_id = ?::uuid', filter.datasetId);
+    where.whereEqual(filter, { stripeResource: 'text', connectionId: 'uuid', sourceConnectionId: 'uuid', schemaId: 'uuid', datasetId: 'uuid' });
     return newestFirst(this.pool, 'resources', where, window, resourceFromRow);
   }
 

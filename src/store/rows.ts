@@ -95,11 +95,12 @@ export function fromColumns<T>(row: Columns<T>): T {
   return fields as T;
 }
 
-const snakeCase = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** `createdAt` → `created_at`: the column a field is stored in. */
+export const columnOf = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** T's fields under their column names: the rows `jsonb_to_recordset` reads from JSON (where Dates become ISO strings). */
 export function toColumns<T extends object>(fields: T): Columns<T> {
-  return Object.fromEntries(Object.entries(fields).map(([field, value]) => [snakeCase(field), value])) as Columns<T>;
+  return Object.fromEntries(Object.entries(fields).map(([field, value]) => [columnOf(field), value])) as Columns<T>;
 }
 
 /** A `resources` row as PostgreSQL returns it. */

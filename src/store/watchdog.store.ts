@@ -191,12 +191,7 @@ export class WatchdogStore {
 
   /** A page of a sandbox's alerts, newest opened first. */
   listAlerts(filter: AlertFilter, window: PageWindow): Promise<Page<Alert>> {
-    const where = new ListFilter()
-      .where('sandbox = ?', filter.sandbox)
-      .whereGiven('status = ?::"AlertStatus"', filter.status)
-      .whereGiven('dataflow_id = ?::uuid', filter.dataflowId)
-      .whereGiven('health = ?::"HealthStatus"', filter.health)
-      .whereGiven('severity = ?::"AlertSeverity"', filter.severity);
+    const where = new ListFilter().where('sandbox = ?', filter.sandbox).whereEqual(filter, { status: '"AlertStatus"', dataflowId: 'uuid', health: '"HealthStatus"', severity: '"AlertSeverity"' });
     return newestFirst(this.pool, 'alerts', where, window, alertFromRow);
   }
 }
