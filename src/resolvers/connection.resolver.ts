@@ -5,7 +5,7 @@ import { stripeAccessToken, uuidField } from '../services/input-rules.js';
 import { deletableResource, unchangedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
 import { Connection } from '../schema/resource-types.js';
-import { createFields, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation, UpdateInputBase, updateFields } from './resource-resolver.js';
+import { createFields, NamedCreateInput, ResourceResolver, submitOperation, UpdateInputBase, updateFields } from './resource-resolver.js';
 
 @InputType({ description: 'A new Stripe base connection.' })
 class CreateConnectionInput extends NamedCreateInput {
@@ -17,11 +17,8 @@ class UpdateConnectionInput extends UpdateInputBase {
   @Field(() => String, { nullable: true, description: 'A new Stripe key. Stored encrypted; never returned.' }) accessToken?: string | null;
 }
 
-@InputType({ description: 'Narrows the list of base connections.' })
-class ConnectionFilter extends ResourceFilterBase {}
-
 @Resolver(() => Connection)
-export class ConnectionResolver extends ResourceResolver({ type: 'CONNECTION', objectType: Connection, filterType: ConnectionFilter, listDescription: 'Stripe base connections, newest first.' }) {
+export class ConnectionResolver extends ResourceResolver({ type: 'CONNECTION', objectType: Connection, listDescription: 'Stripe base connections, newest first.' }) {
   @Mutation(() => Operation, { description: 'Creates a Stripe base connection on the Platform.' })
   createConnection(@Arg('input', () => CreateConnectionInput, { description: 'What to create.' }) input: CreateConnectionInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);

@@ -6,7 +6,6 @@ import { PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { uuidField } from '../services/input-rules.js';
 import { deletableResource, modifiableResource, referencedResource, unchangedResource } from '../services/resource-rules.js';
-import { StripeResource } from '../schema/enums.js';
 import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
 import { toFlowRun } from '../schema/mappers.js';
 import { toDataflowHealth } from '../schema/watchdog.mapper.js';
@@ -17,7 +16,7 @@ import { Dataflow } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
 import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
-import { createFields, NamedCreateInput, PageArgs, ResourceFilterBase, ResourceResolver, submitOperation, updateFields, UpdateInputBase } from './resource-resolver.js';
+import { createFields, NamedCreateInput, PageArgs, ResourceResolver, submitOperation, updateFields, UpdateInputBase } from './resource-resolver.js';
 
 @InputType({ description: 'A new dataflow: what it reads, where it writes, with which mapping, when.' })
 class CreateDataflowInput extends NamedCreateInput {
@@ -34,14 +33,8 @@ class UpdateDataflowInput extends UpdateInputBase {
   @Field(() => Int, { description: 'Use this version of its mapping set from now on.', nullable: true }) mappingVersion?: number | null;
 }
 
-@InputType({ description: 'Narrows the list of dataflows.' })
-class DataflowFilter extends ResourceFilterBase {
-  @Field(() => StripeResource, { nullable: true, description: 'Only dataflows reading this Stripe resource.' }) resource?: StripeResource | null;
-  @Field(() => ID, { nullable: true, description: 'Only dataflows reading through this base connection.' }) connectionId?: string | null;
-}
-
 @Resolver(() => Dataflow)
-export class DataflowResolver extends ResourceResolver({ type: 'DATAFLOW', objectType: Dataflow, filterType: DataflowFilter, listDescription: 'Dataflows, newest first.' }) {
+export class DataflowResolver extends ResourceResolver({ type: 'DATAFLOW', objectType: Dataflow, listDescription: 'Dataflows, newest first.' }) {
   @FieldResolver(() => FlowRunPage, { description: 'Its runs as last synced from the Platform, newest first.' })
   async runs(@Root() dataflow: Dataflow, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GatewayContext) {
     const page = await ctx.store.runs.list(dataflow.id, pageWindow(args));

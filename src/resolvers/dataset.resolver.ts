@@ -3,20 +3,15 @@ import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
 import { Dataset } from '../schema/resource-types.js';
-import { createFields, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { createFields, NamedCreateInput, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new Catalog dataset for an XDM schema.' })
 class CreateDatasetInput extends NamedCreateInput {
   @Field(() => ID, { description: 'The Flowgate id of the XDM schema (it may still be PENDING).' }) schemaId!: string;
 }
 
-@InputType({ description: 'Narrows the list of datasets.' })
-class DatasetFilter extends ResourceFilterBase {
-  @Field(() => ID, { description: 'Only datasets of this XDM schema.', nullable: true }) schemaId?: string | null;
-}
-
 @Resolver(() => Dataset)
-export class DatasetResolver extends ResourceResolver({ type: 'DATASET', objectType: Dataset, filterType: DatasetFilter, listDescription: 'Catalog datasets, newest first.' }) {
+export class DatasetResolver extends ResourceResolver({ type: 'DATASET', objectType: Dataset, listDescription: 'Catalog datasets, newest first.' }) {
   @Mutation(() => Operation, { description: 'Creates a Catalog dataset for an XDM schema.' })
   async createDataset(@Arg('input', () => CreateDatasetInput, { description: 'What to create.' }) input: CreateDatasetInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);

@@ -8,7 +8,7 @@ import { referencedResource } from '../services/resource-rules.js';
 import { MappingSourceType } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
 import { Mapping } from '../schema/resource-types.js';
-import { createFields, CreateInputBase, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { createFields, CreateInputBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 /** Most mappings one set may hold (the tutorial's charges set has 36). */
 export const MAX_FIELD_MAPPINGS = 2000;
@@ -34,13 +34,8 @@ class CreateMappingInput extends CreateInputBase {
   fieldMappings?: FieldMappingInput[] | null;
 }
 
-@InputType({ description: 'Narrows the list of mappings.' })
-class MappingFilter extends ResourceFilterBase {
-  @Field(() => ID, { description: 'Only mappings that write this XDM schema.', nullable: true }) schemaId?: string | null;
-}
-
 @Resolver(() => Mapping)
-export class MappingResolver extends ResourceResolver({ type: 'MAPPING', objectType: Mapping, filterType: MappingFilter, listDescription: 'Data Prep mapping sets, newest first.' }) {
+export class MappingResolver extends ResourceResolver({ type: 'MAPPING', objectType: Mapping, listDescription: 'Data Prep mapping sets, newest first.' }) {
   @Mutation(() => Operation, { description: 'Creates a Data Prep mapping set from explicit field mappings, or generates them from the explored source and the schema.' })
   async createMapping(@Arg('input', () => CreateMappingInput, { description: 'What to create.' }) input: CreateMappingInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const schema = await referencedResource(ctx, input.schemaId, 'XDM_SCHEMA', 'input.schemaId');

@@ -7,7 +7,7 @@ import type { GatewayContext } from '../graphql/context.js';
 import { idempotencyKey, optionalText, requiredName, uuidField } from '../services/input-rules.js';
 import type { OperationRequest } from '../services/operation-requests.js';
 import { AuditEventPage } from '../schema/audit-event.type.js';
-import { AuditAction, OperationStatus, OperationType, ResourceState } from '../schema/enums.js';
+import { AuditAction, OperationStatus, OperationType, ResourceState, StripeResource } from '../schema/enums.js';
 import { toAuditEventPage, toOperation, toResource } from '../schema/mappers.js';
 import { toOnboarding } from '../schema/onboarding.mapper.js';
 import { Onboarding } from '../schema/onboarding.type.js';
@@ -18,7 +18,7 @@ import { operationCursor } from '../store/operation.store.js';
 import type { PlatformResource } from '../schema/platform-resource.type.js';
 import { pageWindow } from '../store/cursor.js';
 import { resourceCursor, type ResourceFilter, type ResourceLink } from '../store/resource.store.js';
-import { RESOURCE_LINKS, type LinkField } from './resource-links.js';
+import { RESOURCE_FILTERS, RESOURCE_LINKS, type LinkField, type ListFilterSpec } from './resource-fields.js';
 
 /**
  * What every resource resolver shares — its `<name>(id)` and `<names>(first, after, filter)`
@@ -106,8 +106,6 @@ export interface ResourceResolverOptions<T extends PlatformResource> {
   type: PlatformResourceType;
   /** Its object type; the queries are named after it (`dataset(id)`, `datasets(…)`), and so is its `<Name>Page` type. */
   objectType: ClassType<T>;
-  /** Its filter input (extends ResourceFilterBase). */
-  filterType: ClassType;
   listDescription: string;
 }
 
@@ -119,6 +117,7 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
   const name = options.objectType.name;
   const one = `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
   const pageType = PageOf(options.objectType, name);
+  const filterType = filterInput(name, RESOURCE_FILTERS[options.type]);
 
   @Resolver(() => options.objectType)
   abstract class ResourceResolverBase {
@@ -158,7 +157,7 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
     @Query(() => pageType, { name: `${one}s`, description: options.listDescription })
     async list(
       @Args(() => PageArgs) page: PageArgs,
-      @Arg('filter', () => options.filterType, { nullable: true, description: 'Narrows the list.' }) filter: ResourceFilterFields | null,
+      @Arg('filter', () => filterType, { nullable: true, description: 'Narrows the list.' }) filter: ResourceFilterFields | null,
       @Ctx() ctx: GatewayContext,
     ) {
       const rows = await ctx.store.resources.list({ ...resourceFilterOf(options.type, filter), sandbox: ctx.sandbox }, pageWindow(page));
@@ -167,6 +166,14 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
   }
   for (const [name, link] of Object.entries(RESOURCE_LINKS[options.type])) addLinkField(ResourceResolverBase.prototype, name, link);
   return ResourceResolverBase;
+}
+
+/** The `<Name>Filter` input of a resource list: its state (ResourceFilterBase) and the fields of `spec`. */
+function filterInput(name: string, spec: ListFilterSpec): ClassType {
+  @InputType(`${name}Filter`, { description: spec.description })
+  class Filter extends ResourceFilterBase {}
+  for (const [field, description] of Object.entries(spec.fields)) Field(() => (field === 'resource' ? StripeResource : ID), { nullable: true, description })(Filter.prototype, field);
+  return Filter;
 }
 
 /**

@@ -4,7 +4,7 @@ import { referencedResource } from '../services/resource-rules.js';
 import { StripeResource } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
 import { SourceConnection } from '../schema/resource-types.js';
-import { createFields, CreateInputBase, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { createFields, CreateInputBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new source connection: one Stripe resource of a base connection.' })
 class CreateSourceConnectionInput extends CreateInputBase {
@@ -13,17 +13,10 @@ class CreateSourceConnectionInput extends CreateInputBase {
   @Field(() => String, { nullable: true, description: 'Default: "<connection name> <resource>".' }) name?: string | null;
 }
 
-@InputType({ description: 'Narrows the list of source connections.' })
-class SourceConnectionFilter extends ResourceFilterBase {
-  @Field(() => ID, { description: 'Only source connections of this base connection.', nullable: true }) connectionId?: string | null;
-  @Field(() => StripeResource, { description: 'Only source connections reading this Stripe resource.', nullable: true }) resource?: StripeResource | null;
-}
-
 @Resolver(() => SourceConnection)
 export class SourceConnectionResolver extends ResourceResolver({
   type: 'SOURCE_CONNECTION',
   objectType: SourceConnection,
-  filterType: SourceConnectionFilter,
   listDescription: 'Source connections (one Stripe resource of a base connection each), newest first.',
 }) {
   @Mutation(() => Operation, { description: 'Creates a source connection reading one Stripe resource through a base connection.' })

@@ -4,7 +4,7 @@ import type { GatewayContext } from '../graphql/context.js';
 import { referencedResource } from '../services/resource-rules.js';
 import { Operation } from '../schema/operation.type.js';
 import { TargetConnection } from '../schema/resource-types.js';
-import { createFields, CreateInputBase, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { createFields, CreateInputBase, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 @InputType({ description: 'A new target connection: a dataset to write to.' })
 class CreateTargetConnectionInput extends CreateInputBase {
@@ -12,18 +12,8 @@ class CreateTargetConnectionInput extends CreateInputBase {
   @Field(() => String, { nullable: true, description: 'Default: "<dataset name> (data lake)".' }) name?: string | null;
 }
 
-@InputType({ description: 'Narrows the list of target connections.' })
-class TargetConnectionFilter extends ResourceFilterBase {
-  @Field(() => ID, { description: 'Only target connections writing this dataset.', nullable: true }) datasetId?: string | null;
-}
-
 @Resolver(() => TargetConnection)
-export class TargetConnectionResolver extends ResourceResolver({
-  type: 'TARGET_CONNECTION',
-  objectType: TargetConnection,
-  filterType: TargetConnectionFilter,
-  listDescription: 'Data lake target connections, newest first.',
-}) {
+export class TargetConnectionResolver extends ResourceResolver({ type: 'TARGET_CONNECTION', objectType: TargetConnection, listDescription: 'Data lake target connections, newest first.' }) {
   @Mutation(() => Operation, { description: 'Creates a data lake target connection (parquet_xdm) into a dataset, with the dataset’s schema.' })
   async createTargetConnection(
     @Arg('input', () => CreateTargetConnectionInput, { description: 'What to create.' }) input: CreateTargetConnectionInput,

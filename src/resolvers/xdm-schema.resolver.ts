@@ -8,7 +8,7 @@ import { StripeResource } from '../schema/enums.js';
 import { Operation } from '../schema/operation.type.js';
 import { XdmSchema } from '../schema/resource-types.js';
 import { JSON as JSONScalar } from '../schema/scalars.js';
-import { createFields, NamedCreateInput, ResourceFilterBase, ResourceResolver, submitOperation } from './resource-resolver.js';
+import { createFields, NamedCreateInput, ResourceResolver, submitOperation } from './resource-resolver.js';
 
 /** Largest `exploreSchema` accepted, as JSON text. */
 const MAX_EXPLORE_SCHEMA_BYTES = 256 * 1024;
@@ -20,14 +20,8 @@ class CreateXdmSchemaInput extends NamedCreateInput {
   @Field(() => JSONScalar, { nullable: true, description: 'An explore-style schema the caller already has: {type: "object", properties: {data: {...}}}.' }) exploreSchema?: unknown;
 }
 
-@InputType({ description: 'Narrows the list of XDM schemas.' })
-class XdmSchemaFilter extends ResourceFilterBase {
-  @Field(() => StripeResource, { description: 'Only schemas mirroring this Stripe resource.', nullable: true }) resource?: StripeResource | null;
-  @Field(() => ID, { description: 'Only schemas made from this source connection.', nullable: true }) sourceConnectionId?: string | null;
-}
-
 @Resolver(() => XdmSchema)
-export class XdmSchemaResolver extends ResourceResolver({ type: 'XDM_SCHEMA', objectType: XdmSchema, filterType: XdmSchemaFilter, listDescription: 'Custom XDM schemas, newest first.' }) {
+export class XdmSchemaResolver extends ResourceResolver({ type: 'XDM_SCHEMA', objectType: XdmSchema, listDescription: 'Custom XDM schemas, newest first.' }) {
   @Mutation(() => Operation, { description: 'Creates a tenant class, a field group mirroring the explored Stripe record, and the schema joining them.' })
   async createXdmSchema(@Arg('input', () => CreateXdmSchemaInput, { description: 'What to create.' }) input: CreateXdmSchemaInput, @Ctx() ctx: GatewayContext): Promise<Operation> {
     const { name, description, idempotencyKey } = createFields(input);

@@ -62,3 +62,32 @@ export const RESOURCE_LINKS: Record<PlatformResourceType, Record<string, LinkFie
     connection: link('optional', 'CONNECTION', () => Connection, 'connectionId', 'The Stripe base connection it reads through.'),
   },
 };
+
+/** A field a resource list can be narrowed by besides its state: a link column, or the Stripe resource. */
+export type FilterField = 'resource' | Exclude<ResourceLink, 'targetConnectionId' | 'mappingId'>;
+
+/** A resource list's filter: the `<Name>Filter` input's description and its fields' (beyond `state`). */
+export interface ListFilterSpec {
+  description: string;
+  fields: { [F in FilterField]?: string };
+}
+
+/** What each resource type's list can be narrowed by (ResourceResolver builds the `<Name>Filter` input). */
+export const RESOURCE_FILTERS: Record<PlatformResourceType, ListFilterSpec> = {
+  CONNECTION: { description: 'Narrows the list of base connections.', fields: {} },
+  SOURCE_CONNECTION: {
+    description: 'Narrows the list of source connections.',
+    fields: { connectionId: 'Only source connections of this base connection.', resource: 'Only source connections reading this Stripe resource.' },
+  },
+  XDM_SCHEMA: {
+    description: 'Narrows the list of XDM schemas.',
+    fields: { resource: 'Only schemas mirroring this Stripe resource.', sourceConnectionId: 'Only schemas made from this source connection.' },
+  },
+  DATASET: { description: 'Narrows the list of datasets.', fields: { schemaId: 'Only datasets of this XDM schema.' } },
+  TARGET_CONNECTION: { description: 'Narrows the list of target connections.', fields: { datasetId: 'Only target connections writing this dataset.' } },
+  MAPPING: { description: 'Narrows the list of mappings.', fields: { schemaId: 'Only mappings that write this XDM schema.' } },
+  DATAFLOW: {
+    description: 'Narrows the list of dataflows.',
+    fields: { resource: 'Only dataflows reading this Stripe resource.', connectionId: 'Only dataflows reading through this base connection.' },
+  },
+};
