@@ -8,20 +8,20 @@ import type { PublicErrorCode } from '../domain/operation-error.js';
  */
 export type AppErrorCode = PublicErrorCode;
 
-export abstract class AppError<Details extends Record<string, unknown> = Record<string, unknown>> extends Error {
+export abstract class AppError extends Error {
   abstract readonly code: AppErrorCode;
   /** Whether doing the same thing again may succeed (decided where thrown). */
   readonly retryable: boolean = false;
-  readonly #details: Details;
+  readonly #details: Record<string, unknown>;
 
   /** `details`: what a UI renders besides the message (the field, the current etag…); never secrets. */
-  constructor(message: string, details?: Details) {
+  constructor(message: string, details: Record<string, unknown> = {}) {
     super(message);
-    this.#details = details ?? ({} as Details);
+    this.#details = details;
   }
 
   /** Structured details for clients; never secrets. */
-  details(): Details {
+  details(): Record<string, unknown> {
     return this.#details;
   }
 }
@@ -140,13 +140,17 @@ export class UnauthenticatedError extends AppError {
  * that this deployment does not know (a typo such as `prdo`). Refused before anything is read or
  * written; final.
  */
-export class UnknownSandboxError extends AppError<{ field: string; sandbox: string; knownSandboxes: string[] }> {
+export class UnknownSandboxError extends AppError {
   readonly code = 'BAD_REQUEST' as const;
   constructor(
     readonly sandbox: string,
     readonly known: readonly string[],
   ) {
-    super(`Unknown sandbox "${sandbox}" (x-sandbox-name); this deployment acts in: ${known.join(', ')}`, { field: 'x-sandbox-name', sandbox, knownSandboxes: [...known] });
+    super(`Unknown sandbox "${sandbox}" (x-sandbox-name); this deployment acts in: ${known.join(', ')}`);
+  }
+  // Typed: callers read the known sandboxes by name.
+  override details() {
+    return { field: 'x-sandbox-name', sandbox: this.sandbox, knownSandboxes: [...this.known] };
   }
 }
 
