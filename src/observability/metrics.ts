@@ -121,7 +121,7 @@ export class FlowgateMetrics {
         registers: [this.registry],
         async collect() {
           const value = await read(key);
-          if (value !== undefined) show(this, value as Scraped<K>);
+          if (value !== undefined) show(this, value);
         },
       });
     scraped('queueJobs', 'flowgate_queue_jobs', 'Jobs per BullMQ queue and state (waiting, active, delayed, failed), read at scrape.', ['queue', 'state'], (gauge, counts) => {
