@@ -79,7 +79,18 @@ export type Timestamp = Date | string;
  */
 export type Columns<T> = { [K in keyof T & string as SnakeCase<K>]: K extends `${string}At` ? (T[K] extends Date ? Timestamp : Exclude<T[K], Date> | Timestamp) : T[K] };
 
-const camelCase = (column: string): string => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** Each column name seen, as its field (`created_at` → `createdAt`) and whether it holds a timestamp: worked out once per name. */
+const fieldsOfColumns = new Map<string, { field: string; timestamp: boolean }>();
+
+function fieldOf(column: string): { field: string; timestamp: boolean } {
+  let known = fieldsOfColumns.get(column);
+  if (known === undefined) {
+    const field = column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    known = { field, timestamp: field.endsWith('At') };
+    fieldsOfColumns.set(column, known);
+  }
+  return known;
+}
 
 /**
  * Reads a row into T, the one way every table's rows are read: each column under its camelCase
@@ -88,9 +99,10 @@ const camelCase = (column: string): string => column.replace(/_([a-z0-9])/g, (_,
  */
 export function fromColumns<T>(row: Columns<T>): T {
   const fields: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    const field = camelCase(column);
-    fields[field] = typeof value === 'string' && field.endsWith('At') ? new Date(value) : value;
+  for (const column in row) {
+    const { field, timestamp } = fieldOf(column);
+    const value: unknown = row[column as keyof Columns<T>];
+    fields[field] = timestamp && typeof value === 'string' ? new Date(value) : value;
   }
   return fields as T;
 }
