@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { PlatformObserver } from '../platform/platform-observer.js';
 import { BoundedLabel } from './bounded-label.js';
+import { CounterFamily, CountOfHistogram, HistogramFamily } from './metric-families.js';
 import { collectProcessMetrics } from './process-metrics.js';
 
 /**
@@ -55,19 +56,19 @@ const WORK_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600
 export class FlowgateMetrics {
   readonly registry = new Registry();
 
-  private readonly graphqlDuration = new Histogram({
+  private readonly graphqlDuration = new HistogramFamily({
     name: 'flowgate_graphql_request_duration_seconds',
     help: 'GraphQL requests over HTTP, by operation type, operation name and result code (OK or the first error code).',
     labelNames: ['operation_type', 'operation_name', 'code'] as const,
     buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly httpDuration = new Histogram({
+  private readonly httpDuration = new HistogramFamily({
     name: 'flowgate_http_request_duration_seconds',
     help: 'HTTP requests to the gateway, by route template, method and status (refusals before GraphQL included).',
     labelNames: ['route', 'method', 'status'] as const,
     buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
+    registry: this.registry,
   });
   private readonly wsConnections = new Gauge({ name: 'flowgate_websocket_connections', help: 'Open, authenticated graphql-ws connections.', registers: [this.registry] });
   private readonly wsSubscriptions = new Gauge({
@@ -76,81 +77,75 @@ export class FlowgateMetrics {
     labelNames: ['topic'] as const,
     registers: [this.registry],
   });
-  private readonly operationsSubmitted = new Counter({
+  private readonly operationsSubmitted = new CounterFamily({
     name: 'flowgate_operations_submitted_total',
     help: 'Operations recorded (by mutations and onboarding steps), by type.',
     labelNames: ['type'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly operationsFinished = new Counter({
+  private readonly operationsFinished = new CounterFamily({
     name: 'flowgate_operations_finished_total',
     help: 'Operations finished, by type and final status (SUCCEEDED, FAILED, CANCELLED).',
     labelNames: ['type', 'status'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly operationDuration = new Histogram({
+  private readonly operationDuration = new HistogramFamily({
     name: 'flowgate_operation_duration_seconds',
     help: 'From submit to finish, by type and final status.',
     labelNames: ['type', 'status'] as const,
     buckets: WORK_BUCKETS,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly operationAttempts = new Histogram({
+  private readonly operationAttempts = new HistogramFamily({
     name: 'flowgate_operation_attempts',
     help: 'Attempts an operation took until it finished, by type.',
     labelNames: ['type'] as const,
     buckets: [1, 2, 3, 4, 5, 6, 8],
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly operationRetries = new Counter({
+  private readonly operationRetries = new CounterFamily({
     name: 'flowgate_operation_retries_total',
     help: 'Operation attempts that failed and will be retried, by type and cause (the error code).',
     labelNames: ['type', 'cause'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly stepDuration = new Histogram({
+  private readonly stepDuration = new HistogramFamily({
     name: 'flowgate_onboarding_step_duration_seconds',
     help: 'Onboarding steps, from start to finish, by kind and status.',
     labelNames: ['kind', 'status'] as const,
     buckets: WORK_BUCKETS,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly platformRequests = new Counter({
-    name: 'flowgate_platform_requests_total',
-    help: 'HTTP attempts to the Platform and IMS, by API, method, path template and status (`network` when no answer came).',
-    labelNames: ['api', 'method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly platformDuration = new Histogram({
+  private readonly platformDuration = new HistogramFamily({
     name: 'flowgate_platform_request_duration_seconds',
     help: 'Latency of HTTP attempts to the Platform and IMS, by API, method, path template and status.',
     labelNames: ['api', 'method', 'route', 'status'] as const,
     buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly platformThrottled = new Counter({
+  private readonly platformThrottled = new CounterFamily({
     name: 'flowgate_platform_throttled_total',
     help: 'Answers 429 Too Many Requests from the Platform or IMS, by API.',
     labelNames: ['api'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly platformRetries = new Counter({
+  private readonly platformRetries = new CounterFamily({
     name: 'flowgate_platform_retries_total',
     help: 'Platform and IMS attempts retried by the client, by API and reason (status or network failure).',
     labelNames: ['api', 'reason'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly rateLimitWait = new Counter({
+  private readonly rateLimitWait = new CounterFamily({
     name: 'flowgate_platform_rate_limit_wait_seconds_total',
     help: 'Seconds spent waiting before retrying a 429 (Retry-After or backoff), by API.',
     labelNames: ['api'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly tokenRequests = new Counter({
+  private readonly tokenRequests = new CounterFamily({
     name: 'flowgate_ims_token_requests_total',
     help: 'IMS access token requests (refreshes), by result (issued, failed).',
     labelNames: ['result'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
   private readonly chainVerifications = new Counter({
     name: 'flowgate_audit_chain_verifications_total',
@@ -188,6 +183,15 @@ export class FlowgateMetrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectProcessMetrics(this.registry);
+    // Every attempt the duration histogram observed: one child per Platform call feeds both.
+    new CountOfHistogram(
+      {
+        name: 'flowgate_platform_requests_total',
+        help: 'HTTP attempts to the Platform and IMS, by API, method, path template and status (`network` when no answer came).',
+        registry: this.registry,
+      },
+      this.platformDuration,
+    );
     // Gauges read at scrape time from the sources the composition root sets (prom-client calls
     // `collect` with the metric as `this`, so the registry's reader is captured here).
     const read = <K extends keyof ScrapeSources>(key: K) => this.read(key);
@@ -264,11 +268,11 @@ export class FlowgateMetrics {
   graphqlRequest(info: { operationType: string; operationName: string | null; rootField: string | null; code: string; seconds: number }): void {
     // An anonymous operation is named after its first root field (bounded by the schema).
     const name = info.operationName ? this.operationNames.value(info.operationName) : (info.rootField ?? 'anonymous');
-    this.graphqlDuration.observe({ operation_type: info.operationType, operation_name: name, code: info.code }, info.seconds);
+    this.graphqlDuration.child(info.operationType, name, info.code).observe(info.seconds);
   }
 
-  httpRequest(info: { route: string; method: string; status: number; seconds: number }): void {
-    this.httpDuration.observe({ route: info.route, method: info.method, status: String(info.status) }, info.seconds);
+  httpRequest(route: string, method: string, status: number, seconds: number): void {
+    this.httpDuration.child(route, method, status).observe(seconds);
   }
 
   socketOpened(): void {
@@ -291,19 +295,18 @@ export class FlowgateMetrics {
   storeObserver() {
     return {
       operationsRecorded: (types: readonly string[]) => {
-        for (const type of types) this.operationsSubmitted.inc({ type });
+        for (const type of types) this.operationsSubmitted.child(type).inc();
       },
-      operationRetrying: (type: string, cause: string) => this.operationRetries.inc({ type, cause }),
+      operationRetrying: (type: string, cause: string) => this.operationRetries.child(type, cause).inc(),
       operationFinished: (operation: FinishedOperation) => {
-        const labels = { type: operation.type, status: operation.status };
-        this.operationsFinished.inc(labels);
-        if (operation.finishedAt) this.operationDuration.observe(labels, Math.max(0, (operation.finishedAt.getTime() - operation.createdAt.getTime()) / 1000));
-        this.operationAttempts.observe({ type: operation.type }, operation.attempts);
+        this.operationsFinished.child(operation.type, operation.status).inc();
+        if (operation.finishedAt) this.operationDuration.child(operation.type, operation.status).observe(Math.max(0, (operation.finishedAt.getTime() - operation.createdAt.getTime()) / 1000));
+        this.operationAttempts.child(operation.type).observe(operation.attempts);
       },
       stepsFinished: (steps: readonly FinishedStep[]) => {
         for (const step of steps) {
           if (!step.started_at || !step.finished_at) continue;
-          this.stepDuration.observe({ kind: step.kind, status: step.status }, Math.max(0, (step.finished_at.getTime() - step.started_at.getTime()) / 1000));
+          this.stepDuration.child(step.kind, step.status).observe(Math.max(0, (step.finished_at.getTime() - step.started_at.getTime()) / 1000));
         }
       },
       auditChainVerified: (ok: boolean) => {
@@ -316,18 +319,17 @@ export class FlowgateMetrics {
   /** The Platform client's hook. */
   platformObserver(): PlatformObserver {
     return {
+      // flowgate_platform_requests_total is this histogram's count (see the constructor).
       attempt: ({ api, method, route, status, seconds }) => {
-        const labels = { api, method, route, status: status === null ? 'network' : String(status) };
-        this.platformRequests.inc(labels);
-        this.platformDuration.observe(labels, seconds);
-        if (status === 429) this.platformThrottled.inc({ api });
+        this.platformDuration.child(api, method, route, status ?? 'network').observe(seconds);
+        if (status === 429) this.platformThrottled.child(api).inc();
       },
       retry: ({ api, reason, delayMs, rateLimited }) => {
         // A network code (ECONNRESET) or a status: both bounded.
-        this.platformRetries.inc({ api, reason });
-        if (rateLimited) this.rateLimitWait.inc({ api }, delayMs / 1000);
+        this.platformRetries.child(api, reason).inc();
+        if (rateLimited) this.rateLimitWait.child(api).inc(delayMs / 1000);
       },
-      tokenRequest: (result) => this.tokenRequests.inc({ result }),
+      tokenRequest: (result) => this.tokenRequests.child(result).inc(),
     };
   }
 
