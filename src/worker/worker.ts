@@ -65,6 +65,11 @@ export interface WorkerOptions {
   maintenanceCheckMs?: number;
   /** Counts the reconciler's re-enqueues; none: not counted. */
   metrics?: FlowgateMetrics;
+  /**
+   * Logs the errors each BullMQ worker emits under its name (`RedisConnections.watch`: Redis
+   * outages once each, anything else as an error).
+   */
+  watchErrors: (worker: Worker, name: string) => void;
 }
 
 export interface RunningWorker {
@@ -98,7 +103,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...common,
     settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) },
   });
-  operations.on('error', (error) => logger.error({ err: error.message }, 'operations worker error'));
+  options.watchErrors(operations, 'operations worker');
 
   const maintenance = new Worker(
     MAINTENANCE_QUEUE,
@@ -118,7 +123,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
     { connection: options.connection, prefix: options.prefix, concurrency: 1, ...common },
   );
-  maintenance.on('error', (error) => logger.error({ err: error.message }, 'maintenance worker error'));
+  options.watchErrors(maintenance, 'maintenance worker');
 
   const onboardings = new Worker<OnboardingJobData>(
     ONBOARDINGS_QUEUE,
@@ -134,7 +139,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
     { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...common, settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade) } },
   );
-  onboardings.on('error', (error) => logger.error({ err: error.message }, 'onboardings worker error'));
+  options.watchErrors(onboardings, 'onboardings worker');
 
   const webhooks = new Worker<WebhookJobData>(
     WEBHOOKS_QUEUE,
@@ -148,7 +153,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       settings: { backoffStrategy: (attemptsMade: number) => webhookBackoff(attemptsMade) },
     },
   );
-  webhooks.on('error', (error) => logger.error({ err: error.message }, 'webhooks worker error'));
+  options.watchErrors(webhooks, 'webhooks worker');
 
   const schedules: MaintenanceSchedule[] = [
     { name: 'sync-runs', everyMs: options.runSyncIntervalMs },
