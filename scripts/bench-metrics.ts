@@ -12,7 +12,9 @@
  * 2. GraphQL reads per second (`connections(first: 20)`, autocannon, 20 connections);
  * 3. CPU time the gateway and worker processes spent per operation and per read, from their own
  *    counters (/proc/<pid>/stat, every thread): what metrics add to each operation, and far less
- *    sensitive than throughput to what else runs on the machine.
+ *    sensitive than throughput to what else runs on the machine;
+ * 4. CPU time the two spend per second while idle (IDLE_SECONDS after the warm-up): the fixed
+ *    cost of metrics (process metrics' sampling, the scrapes) apart from the per-call one.
  *
  * The summary gives, per measure, the median of each side with its range, the cost between the
  * medians, and the median (and range) of the costs within the adjacent pairs. The verdict uses
@@ -45,6 +47,7 @@ const CLIENTS = 50;
 const READ_SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 6);
 const READ_QUERY = '{ connections(first: 20) { edges { node { id name state etag createdAt } } } }';
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const IDLE_SECONDS = 5;
 
 interface Round {
   metrics: boolean;
@@ -53,16 +56,19 @@ interface Round {
   /** CPU milliseconds (gateway + worker) per operation, and per read. */
   cpuMsPerOperation: number;
   cpuMsPerRead: number;
+  /** CPU milliseconds per second (gateway + worker) with nothing to do but be scraped. */
+  idleCpuMsPerSecond: number;
   scrapes: number;
 }
 
-type Measure = 'operationsPerSecond' | 'readsPerSecond' | 'cpuMsPerOperation' | 'cpuMsPerRead';
+type Measure = 'operationsPerSecond' | 'readsPerSecond' | 'cpuMsPerOperation' | 'cpuMsPerRead' | 'idleCpuMsPerSecond';
 
 const MEASURES = [
   ['operations/s end to end', 'operationsPerSecond', true, 0],
   ['connections(first: 20) reads/s', 'readsPerSecond', true, 0],
   ['CPU ms per operation', 'cpuMsPerOperation', false, 3],
   ['CPU ms per read', 'cpuMsPerRead', false, 3],
+  ['CPU ms per second idle', 'idleCpuMsPerSecond', false, 1],
 ] as const;
 
 /** off, on, on, off, off, on, on, off…: round i has metrics on when i % 4 is 1 or 2. */
@@ -170,15 +176,18 @@ async function round(stack: TestStack, metrics: boolean): Promise<Round> {
     // Warm-up (JIT, pools, the IMS token), not measured.
     await operations(stack, gateway.url!, WARMUP, 'warm-up');
     await reads(stack, gateway.url!, 1);
+    const idle0 = cpuMs(gateway) + cpuMs(worker);
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
     const [g0, w0] = [cpuMs(gateway), cpuMs(worker)];
+    const idleCpuMsPerSecond = (g0 + w0 - idle0) / IDLE_SECONDS;
     const operationsPerSecond = await operations(stack, gateway.url!, OPERATIONS, 'bench');
     const [g1, w1] = [cpuMs(gateway), cpuMs(worker)];
     const { perSecond: readsPerSecond, total } = await reads(stack, gateway.url!, READ_SECONDS);
     const [g2, w2] = [cpuMs(gateway), cpuMs(worker)];
     const scrapes = (await scraper?.stop()) ?? 0;
-    const result = { metrics, operationsPerSecond, readsPerSecond, cpuMsPerOperation: (g1 - g0 + w1 - w0) / OPERATIONS, cpuMsPerRead: (g2 - g1 + w2 - w1) / total, scrapes };
+    const result = { metrics, operationsPerSecond, readsPerSecond, cpuMsPerOperation: (g1 - g0 + w1 - w0) / OPERATIONS, cpuMsPerRead: (g2 - g1 + w2 - w1) / total, idleCpuMsPerSecond, scrapes };
     console.log(
-      `metrics ${metrics ? 'on ' : 'off'}: ${operationsPerSecond.toFixed(0)} operations/s (${result.cpuMsPerOperation.toFixed(3)} CPU ms each: gateway ${((g1 - g0) / OPERATIONS).toFixed(3)}, worker ${((w1 - w0) / OPERATIONS).toFixed(3)}), ${readsPerSecond.toFixed(0)} reads/s (${result.cpuMsPerRead.toFixed(3)} CPU ms each)${metrics ? `, ${scrapes} scrapes` : ''}; ${loadLine()}`,
+      `metrics ${metrics ? 'on ' : 'off'}: ${operationsPerSecond.toFixed(0)} operations/s (${result.cpuMsPerOperation.toFixed(3)} CPU ms each: gateway ${((g1 - g0) / OPERATIONS).toFixed(3)}, worker ${((w1 - w0) / OPERATIONS).toFixed(3)}), ${readsPerSecond.toFixed(0)} reads/s (${result.cpuMsPerRead.toFixed(3)} CPU ms each), idle ${idleCpuMsPerSecond.toFixed(1)} CPU ms/s${metrics ? `, ${scrapes} scrapes` : ''}; ${loadLine()}`,
     );
     return result;
   } finally {
