@@ -110,7 +110,7 @@ export class CounterFamily<L extends string> extends MetricFamily<L, CounterChil
   }
 }
 
-/** A histogram's child: `observe(v)` counts v in the first bucket whose upper bound is ≥ v. */
+/** A histogram's child: `observe(v)` counts v in the first bucket whose upper bound is ≥ v (a NaN is not counted). */
 export class HistogramChild {
   /** Observations per bucket (not cumulative); the last one is above every bound (+Inf). */
   readonly counts: Float64Array;
@@ -125,6 +125,8 @@ export class HistogramChild {
   }
 
   observe(value: number): void {
+    // The hooks must not throw on the call path (prom-client would): an invalid date is skipped.
+    if (Number.isNaN(value)) return;
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]!) i++;

@@ -69,6 +69,16 @@ describe('metric families (children made once per label set)', () => {
     assert.equal(parseExposition(await registry.metrics()).length, 0);
   });
 
+  it('skip a NaN (a duration from an invalid date) instead of counting it in a bucket', async () => {
+    const registry = new Registry();
+    const family = new HistogramFamily({ name: 'u_seconds', help: 'h', labelNames: ['type'], buckets: BUCKETS, registry });
+    family.child('a').observe(Number.NaN);
+    family.child('a').observe(0.5);
+    const samples = parseExposition(await registry.metrics());
+    assert.equal(find(samples, 'u_seconds_count', { type: 'a' })[0]?.value, 1);
+    assert.equal(find(samples, 'u_seconds_sum', { type: 'a' })[0]?.value, 0.5);
+  });
+
   it('refuse a child asked for with the wrong number of label values', () => {
     const family = new CounterFamily({ name: 'v_total', help: 'h', labelNames: ['type', 'status'], registry: new Registry() });
     assert.throws(() => family.child('only-one'), /has the labels type, status/);
