@@ -90,6 +90,8 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const maintenanceQueue = createMaintenanceQueue(queueOptions);
   const onboardingQueue = createOnboardingQueue(queueOptions);
   const webhooksQueue = createWebhooksQueue(queueOptions);
+  // A Queue without an `error` listener prints every reconnection failure's stack to stderr.
+  for (const queue of [operationsQueue, maintenanceQueue, onboardingQueue, webhooksQueue]) redisConnections.watch(queue, `${queue.name} queue`);
   const webhooks = new WebhookDispatcher({ store, queue: webhooksQueue, logger, maxAttempts: config.webhooks.maxAttempts });
   const webhookSender = new WebhookSender({
     allowPrivateNetworks: config.webhooks.allowPrivateNetworks,

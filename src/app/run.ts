@@ -193,6 +193,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
           return requeued;
         },
         metrics: deps.metrics ?? undefined,
+        watchErrors: (worker, name) => deps.redisConnections.watch(worker, name),
         webhookConcurrency: config.webhooks.concurrency,
       })
     : null;

@@ -16,6 +16,7 @@ import { unavailableStatusPlugin } from '../graphql/unavailable-status.js';
 import { graphqlMetricsPlugin } from '../graphql/metrics-plugin.js';
 import { graphqlTracingPlugin } from '../graphql/tracing-plugin.js';
 import type { FlowgateMetrics } from '../observability/metrics.js';
+import { tracingActive } from '../observability/tracing.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { corsMiddleware } from './cors.js';
 import { healthRoutes } from './health-routes.js';
@@ -91,6 +92,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const introspection = options.introspection ?? true;
   const rateLimiter = options.rateLimiter ?? null;
   const formatError = createFormatError(logger, { hideSuggestions: !introspection });
+  // Tracing starts before the gateway (see the entry points); off, its hooks are not mounted at all.
+  const tracing = tracingActive();
 
   const app = express();
   app.disable('x-powered-by');
@@ -144,7 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       authorizationPlugin(schema),
       ...(options.metrics ? [graphqlMetricsPlugin(options.metrics)] : []),
-      graphqlTracingPlugin(),
+      ...(tracing ? [graphqlTracingPlugin()] : []),
     ],
   });
   await apollo.start();
@@ -153,7 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   if (options.queueDashboard) app.use(queueDashboard(options.queueDashboard));
   app.use(
     '/graphql',
-    traceGraphqlRequests(),
+    ...(tracing ? [traceGraphqlRequests()] : []),
     requestTimeout(options.requestTimeoutSeconds ?? 30, logger),
     httpAuthentication({ authenticator, defaultSandbox: options.sandbox, knownSandboxes: options.knownSandboxes, logger }),
     ...graphqlBody(limits),

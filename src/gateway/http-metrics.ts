@@ -16,7 +16,7 @@ export function httpMetrics(metrics: FlowgateMetrics): RequestHandler {
     // Read now: a mounted router (`app.use('/graphql', …)`) strips its prefix from the path.
     const route = routeOf(req.path);
     res.once('finish', () => {
-      metrics.httpRequest({ route, method: req.method === 'GET' || req.method === 'POST' ? req.method : 'other', status: res.statusCode, seconds: (performance.now() - startedAt) / 1000 });
+      metrics.httpRequest(route, req.method === 'GET' || req.method === 'POST' ? req.method : 'other', res.statusCode, (performance.now() - startedAt) / 1000);
     });
     next();
   };

@@ -1,4 +1,4 @@
-import type { PlatformClient } from '../platform/platform-client.js';
+import type { ImsTokenProvider } from '../platform/ims-token-provider.js';
 import type { Store } from '../store/store.js';
 
 /** The dependencies `/readyz` checks, by their key in `checks`, with the name it reports them under. */
@@ -20,17 +20,19 @@ export interface ReadinessReport {
 }
 
 /**
- * `/readyz`: can this process do its job? Database and Redis answer, and the Platform's IMS
- * issues a token (which proves credentials and reachability). Results are reused for a few
- * seconds so probes don't hammer the Platform. The metrics' `flowgate_dependency_ready` gauges
- * read the same report (in workers too).
+ * `/readyz`: can this process do its job? Database and Redis answer, and the process holds a
+ * Platform token that has not expired — or, when it holds none, IMS issues one (which proves
+ * credentials and reachability). A valid token counts as ready while IMS is down: Platform calls
+ * keep using it until it expires, so a load balancer must not take the process out for an IMS
+ * outage. Results are reused for a few seconds so probes don't hammer the Platform. The metrics'
+ * `flowgate_dependency_ready` gauges read the same report (in workers too).
  */
 export class ReadinessCheck {
   private last: { at: number; report: Promise<ReadinessReport> } | null = null;
 
   constructor(
     /** `redis` answers and is what the configuration says (a cluster-mode mismatch is reported in words). */
-    private readonly deps: { store: Store; redis: () => Promise<unknown>; platform: PlatformClient },
+    private readonly deps: { store: Pick<Store, 'ping'>; redis: () => Promise<unknown>; platform: { tokens: Pick<ImsTokenProvider, 'getToken' | 'hasValidToken'> } },
     private readonly cacheMs = 5000,
   ) {}
 
@@ -54,7 +56,10 @@ export class ReadinessCheck {
     const [database, redis, platform] = await Promise.all([
       probe(DEPENDENCIES.database, () => this.deps.store.ping()),
       probe(DEPENDENCIES.redis, () => this.deps.redis()),
-      probe(DEPENDENCIES.platform, () => this.deps.platform.tokens.getToken()),
+      probe(DEPENDENCIES.platform, async () => {
+        // A refresh due soon is the Platform calls' business: they still have a token.
+        if (!this.deps.platform.tokens.hasValidToken()) await this.deps.platform.tokens.getToken();
+      }),
     ]);
     const checks = { database, redis, platform };
     const notReady = Object.values(checks)

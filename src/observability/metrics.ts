@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { PlatformObserver } from '../platform/platform-observer.js';
 import { BoundedLabel } from './bounded-label.js';
+import { CounterFamily, CountOfHistogram, HistogramFamily } from './metric-families.js';
 import { collectProcessMetrics } from './process-metrics.js';
 
 /**
@@ -75,11 +76,6 @@ export class FlowgateMetrics {
   private readonly operationAttempts = this.histogram('flowgate_operation_attempts', 'Attempts an operation took until it finished, by type.', ['type'], [1, 2, 3, 4, 5, 6, 8]);
   private readonly operationRetries = this.counter('flowgate_operation_retries_total', 'Operation attempts that failed and will be retried, by type and cause (the error code).', ['type', 'cause']);
   private readonly stepDuration = this.histogram('flowgate_onboarding_step_duration_seconds', 'Onboarding steps, from start to finish, by kind and status.', ['kind', 'status'], WORK_BUCKETS);
-  private readonly platformRequests = this.counter(
-    'flowgate_platform_requests_total',
-    'HTTP attempts to the Platform and IMS, by API, method, path template and status (`network` when no answer came).',
-    ['api', 'method', 'route', 'status'],
-  );
   private readonly platformDuration = this.histogram(
     'flowgate_platform_request_duration_seconds',
     'Latency of HTTP attempts to the Platform and IMS, by API, method, path template and status.',
@@ -109,6 +105,15 @@ export class FlowgateMetrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectProcessMetrics(this.registry);
+    // Every attempt the duration histogram observed: one child per Platform call feeds both.
+    new CountOfHistogram(
+      {
+        name: 'flowgate_platform_requests_total',
+        help: 'HTTP attempts to the Platform and IMS, by API, method, path template and status (`network` when no answer came).',
+        registry: this.registry,
+      },
+      this.platformDuration,
+    );
     // Gauges read at scrape time from the sources the composition root sets; a source not set
     // (or failing) leaves the gauge as it was. prom-client calls `collect` with the metric as `this`.
     type Scraped<K extends keyof ScrapeSources> = NonNullable<Awaited<ReturnType<NonNullable<ScrapeSources[K]>>>>;
@@ -177,11 +182,11 @@ export class FlowgateMetrics {
   graphqlRequest(info: { operationType: string; operationName: string | null; rootField: string | null; code: string; seconds: number }): void {
     // An anonymous operation is named after its first root field (bounded by the schema).
     const name = info.operationName ? this.operationNames.value(info.operationName) : (info.rootField ?? 'anonymous');
-    this.graphqlDuration.observe({ operation_type: info.operationType, operation_name: name, code: info.code }, info.seconds);
+    this.graphqlDuration.child(info.operationType, name, info.code).observe(info.seconds);
   }
 
-  httpRequest(info: { route: string; method: string; status: number; seconds: number }): void {
-    this.httpDuration.observe({ route: info.route, method: info.method, status: String(info.status) }, info.seconds);
+  httpRequest(route: string, method: string, status: number, seconds: number): void {
+    this.httpDuration.child(route, method, status).observe(seconds);
   }
 
   socketOpened(): void {
@@ -204,23 +209,22 @@ export class FlowgateMetrics {
   storeObserver() {
     return {
       operationsRecorded: (types: readonly string[]) => {
-        for (const type of types) this.operationsSubmitted.inc({ type });
+        for (const type of types) this.operationsSubmitted.child(type).inc();
       },
-      operationRetrying: (type: string, cause: string) => this.operationRetries.inc({ type, cause }),
+      operationRetrying: (type: string, cause: string) => this.operationRetries.child(type, cause).inc(),
       operationFinished: (operation: FinishedOperation) => {
-        const labels = { type: operation.type, status: operation.status };
-        this.operationsFinished.inc(labels);
-        if (operation.finishedAt) this.operationDuration.observe(labels, Math.max(0, (operation.finishedAt.getTime() - operation.createdAt.getTime()) / 1000));
-        this.operationAttempts.observe({ type: operation.type }, operation.attempts);
+        this.operationsFinished.child(operation.type, operation.status).inc();
+        if (operation.finishedAt) this.operationDuration.child(operation.type, operation.status).observe(Math.max(0, (operation.finishedAt.getTime() - operation.createdAt.getTime()) / 1000));
+        this.operationAttempts.child(operation.type).observe(operation.attempts);
       },
       stepsFinished: (steps: readonly FinishedStep[]) => {
         for (const step of steps) {
           if (!step.started_at || !step.finished_at) continue;
-          this.stepDuration.observe({ kind: step.kind, status: step.status }, Math.max(0, (step.finished_at.getTime() - step.started_at.getTime()) / 1000));
+          this.stepDuration.child(step.kind, step.status).observe(Math.max(0, (step.finished_at.getTime() - step.started_at.getTime()) / 1000));
         }
       },
       auditChainVerified: (ok: boolean) => {
-        this.chainVerifications.inc({ result: ok ? 'ok' : 'broken' });
+        this.chainVerifications.child(ok ? 'ok' : 'broken').inc();
         this.chainIntact.set(ok ? 1 : 0);
       },
     };
@@ -229,46 +233,46 @@ export class FlowgateMetrics {
   /** The Platform client's hook. */
   platformObserver(): PlatformObserver {
     return {
+      // flowgate_platform_requests_total is this histogram's count (see the constructor).
       attempt: ({ api, method, route, status, seconds }) => {
-        const labels = { api, method, route, status: status === null ? 'network' : String(status) };
-        this.platformRequests.inc(labels);
-        this.platformDuration.observe(labels, seconds);
-        if (status === 429) this.platformThrottled.inc({ api });
+        this.platformDuration.child(api, method, route, status ?? 'network').observe(seconds);
+        if (status === 429) this.platformThrottled.child(api).inc();
       },
       retry: ({ api, reason, delayMs, rateLimited }) => {
         // A network code (ECONNRESET) or a status: both bounded.
-        this.platformRetries.inc({ api, reason });
-        if (rateLimited) this.rateLimitWait.inc({ api }, delayMs / 1000);
+        this.platformRetries.child(api, reason).inc();
+        if (rateLimited) this.rateLimitWait.child(api).inc(delayMs / 1000);
       },
-      tokenRequest: (result) => this.tokenRequests.inc({ result }),
+      tokenRequest: (result) => this.tokenRequests.child(result).inc(),
     };
   }
 
   requeued(kind: 'operation' | 'webhook_delivery', count: number): void {
-    if (count > 0) this.requeues.inc({ kind }, count);
+    if (count > 0) this.requeues.child(kind).inc(count);
   }
 
   watchdogPass(result: { opened: number; updated: number; resolved: number }): void {
-    if (result.opened > 0) this.alertChanges.inc({ change: 'opened' }, result.opened);
-    if (result.updated > 0) this.alertChanges.inc({ change: 'updated' }, result.updated);
-    if (result.resolved > 0) this.alertChanges.inc({ change: 'resolved' }, result.resolved);
+    if (result.opened > 0) this.alertChanges.child('opened').inc(result.opened);
+    if (result.updated > 0) this.alertChanges.child('updated').inc(result.updated);
+    if (result.resolved > 0) this.alertChanges.child('resolved').inc(result.resolved);
   }
 
   webhookAttempt(outcome: string): void {
-    this.webhookDeliveries.inc({ outcome });
+    this.webhookDeliveries.child(outcome).inc();
   }
 
   // The metrics of the registry, declared above as fields (these run as the fields are initialised).
-  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  // Counters and histograms are families (metric-families.ts): an observation on the hot path is a few additions.
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): CounterFamily<L> {
+    return new CounterFamily({ name, help, labelNames, registry: this.registry });
   }
 
   private gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
     return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
-  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
-    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): HistogramFamily<L> {
+    return new HistogramFamily({ name, help, labelNames, buckets, registry: this.registry });
   }
 
   private async read<K extends keyof ScrapeSources>(key: K): Promise<Awaited<ReturnType<NonNullable<ScrapeSources[K]>>> | undefined> {

@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 
 /**
  * OpenTelemetry traces: one trace from a GraphQL request through the BullMQ job it enqueues (W3C
@@ -9,6 +9,18 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 
 const tracer = () => trace.getTracer('flowgate');
 
+/**
+ * Whether an OpenTelemetry SDK is registered (tracing-sdk.ts's `startTracing`, or a test's own).
+ * While none is, the hooks below skip the API's no-op spans and contexts altogether: the request
+ * and job paths pay nothing for tracing that is off.
+ */
+export function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer('flowgate') !== undefined;
+}
+
+const NO_CARRIER: TraceCarrier = Object.freeze({});
+
 /** The W3C trace context as carried in a job's data (absent when no trace is active). */
 export interface TraceCarrier {
   traceparent?: string;
@@ -17,6 +29,7 @@ export interface TraceCarrier {
 
 /** The active trace context, to put into a job's data (empty when tracing is off or no span is active). */
 export function traceCarrier(): TraceCarrier {
+  if (!tracingActive()) return NO_CARRIER;
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   if (!carrier.traceparent) return {};
@@ -25,6 +38,7 @@ export function traceCarrier(): TraceCarrier {
 
 /** The active trace's id (for log lines and error extensions); undefined outside a trace. */
 export function activeTraceId(): string | undefined {
+  if (!tracingActive()) return undefined;
   const span = trace.getActiveSpan()?.spanContext();
   return span && trace.isSpanContextValid(span) ? span.traceId : undefined;
 }
@@ -41,11 +55,13 @@ export function nameActiveSpan(name: string, attributes: Attributes = {}): void 
  * (a new trace when there is none). The error a job throws marks the span failed.
  */
 export function inJobSpan<T>(name: string, carrier: TraceCarrier, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  if (!tracingActive()) return work();
   return tracer().startActiveSpan(name, { kind: SpanKind.CONSUMER, attributes }, propagation.extract(ROOT_CONTEXT, carrier), (span) => ended(span, work));
 }
 
 /** Runs `work` in an INTERNAL span, child of the active one. */
 export function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  if (!tracingActive()) return work();
   return tracer().startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, (span) => ended(span, work));
 }
 
@@ -55,7 +71,7 @@ export function inSpan<T>(name: string, attributes: Attributes, work: () => Prom
  * active one.
  */
 export function inTraceContext<T>(carrier: TraceCarrier, work: () => T): T {
-  return carrier.traceparent ? context.with(propagation.extract(ROOT_CONTEXT, carrier), work) : work();
+  return carrier.traceparent && tracingActive() ? context.with(propagation.extract(ROOT_CONTEXT, carrier), work) : work();
 }
 
 /** A SERVER span for one incoming request, continuing the caller's trace (`traceparent` header). */

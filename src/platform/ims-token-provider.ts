@@ -88,6 +88,14 @@ export class ImsTokenProvider implements AccessTokenSource {
     }
   }
 
+  /**
+   * Whether a token that has not expired is cached (IMS is not asked). Such a token serves
+   * Platform calls even while IMS is down: a refresh that fails keeps it until it expires.
+   */
+  hasValidToken(): boolean {
+    return this.cached !== null && this.now() < this.cached.expiresAtMs;
+  }
+
   /** Forgets `token` if it is the cached one; a stale report about an older token changes nothing. */
   invalidate(token: string): void {
     if (this.cached?.token === token) this.cached = null;

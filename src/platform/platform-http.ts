@@ -16,7 +16,7 @@ import {
   type PlatformError,
 } from './platform-errors.js';
 import { backoffDelayMs, parseRetryAfterMs } from './retry-policy.js';
-import { platformApiOf, routeTemplate, type PlatformApi } from './route-template.js';
+import { platformRouteOf, type PlatformApi } from './route-template.js';
 import { abortableSleep } from './sleep.js';
 
 export type { PlatformTimeouts } from './http-attempt.js';
@@ -121,7 +121,8 @@ export class PlatformHttp {
     const idempotent = options.idempotent ?? SAFE_METHODS.has(method);
     const target = `${this.basePath}${path}${buildQuery(options.query, path.includes('?'))}`;
     const call: PlatformCallInfo = { method, path: path.split('?', 1)[0] ?? path, requestId };
-    const observed = { api: platformApiOf(call.path), method, route: routeTemplate(call.path) };
+    const { api, route } = platformRouteOf(call.path);
+    const observed = { api, method, route };
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let attempt = 1;
     let refreshedToken = false;

@@ -36,3 +36,22 @@ export function routeTemplate(path: string): string {
     .map((segment) => (segment === '' || (STATIC_SEGMENT.test(segment) && !/^[a-f]{9,}$/i.test(segment)) ? segment : '{id}'))
     .join('/');
 }
+
+/** How many paths' descriptions are kept; the cache starts over when full (ids make most paths unique). */
+const ROUTE_CACHE_SIZE = 1000;
+const routes = new Map<string, { api: PlatformApi; route: string }>();
+
+/**
+ * A path's API and template, computed once per distinct path: collection paths
+ * (`/data/foundation/flowservice/flows`) and the resource an operation reads and writes again
+ * are looked up, not scanned again. The result is shared: do not change it.
+ */
+export function platformRouteOf(path: string): { readonly api: PlatformApi; readonly route: string } {
+  let found = routes.get(path);
+  if (!found) {
+    if (routes.size >= ROUTE_CACHE_SIZE) routes.clear();
+    found = { api: platformApiOf(path), route: routeTemplate(path) };
+    routes.set(path, found);
+  }
+  return found;
+}

@@ -52,8 +52,52 @@ export function reconnectDelay(attempt: number): number {
 
 export interface RedisConnectionsOptions {
   target: RedisTarget;
-  /** Where connection errors are reported (each one reconnects by itself). */
+  /** Where connection errors are reported (once per outage: see `RedisOutageLog`); each connection reconnects by itself. */
   logger: Logger;
+  /** Clock for the outage's duration, epoch ms; default `Date.now`. */
+  now?: () => number;
+}
+
+/** Network failures and closed connections: Redis is unreachable, and the connection retries by itself. */
+const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|unreachable|None of startup nodes|ClusterAllFailed/;
+
+/** Whether an error says Redis cannot be reached (as opposed to a command or script that failed). */
+export function isRedisConnectionFailure(error: Error & { code?: unknown }): boolean {
+  return CONNECTION_FAILURE.test(typeof error.code === 'string' ? `${error.code} ${error.message}` : error.message);
+}
+
+/**
+ * Redis outages in the log, once each: while Redis is unreachable every connection of a process
+ * (ours, and those BullMQ opens for each queue and worker) fails again at each reconnection
+ * attempt. The first failure logs one warning; the rest are counted; the first connection that is
+ * ready again ends the outage with one line saying how long it lasted and how many failures it hid.
+ */
+export class RedisOutageLog {
+  private outage: { since: number; failures: number; connections: Set<string> } | null = null;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A connection (`name`) failed to reach Redis. */
+  failed(name: string, error: Error): void {
+    if (this.outage) {
+      this.outage.failures++;
+      this.outage.connections.add(name);
+      return;
+    }
+    this.outage = { since: this.now(), failures: 1, connections: new Set([name]) };
+    this.logger.warn({ err: error.message, connection: name }, 'Redis is unreachable; every connection keeps reconnecting (their failures are counted, not logged, until it is back)');
+  }
+
+  /** A connection is ready again: ends the outage, if there was one. */
+  recovered(): void {
+    const outage = this.outage;
+    if (!outage) return;
+    this.outage = null;
+    this.logger.info({ downSeconds: Math.round((this.now() - outage.since) / 100) / 10, failures: outage.failures, connections: [...outage.connections].sort() }, 'Redis is reachable again');
+  }
 }
 
 /**
@@ -68,8 +112,11 @@ export interface RedisConnectionsOptions {
  */
 export class RedisConnections {
   private readonly opened = new Set<RedisClient>();
+  private readonly outages: RedisOutageLog;
 
-  constructor(private readonly options: RedisConnectionsOptions) {}
+  constructor(private readonly options: RedisConnectionsOptions) {
+    this.outages = new RedisOutageLog(options.logger, options.now);
+  }
 
   get isCluster(): boolean {
     return this.options.target.redisClusterNodes !== null;
@@ -86,10 +133,24 @@ export class RedisConnections {
    */
   open(role: RedisRole, name: string, extra: RedisOptions = {}): RedisClient {
     const client = this.create(role, extra);
-    client.on('error', (error: Error) => this.options.logger.warn({ err: error.message, connection: name }, `Redis ${name} connection error; reconnecting`));
+    client.on('error', (error: Error) => this.outages.failed(name, error));
+    client.on('ready', () => this.outages.recovered());
     this.opened.add(client);
     client.once('end', () => this.opened.delete(client));
     return client;
+  }
+
+  /**
+   * Logs the errors a BullMQ queue or worker (`name`) emits: failures to reach Redis go to the
+   * outage log (one line per outage, whichever connection fails), anything else as an error. A
+   * Queue without an `error` listener prints each failure's stack to stderr instead, at every
+   * reconnection attempt.
+   */
+  watch(emitter: { on(event: 'error', listener: (error: Error) => void): unknown }, name: string): void {
+    emitter.on('error', (error: Error) => {
+      if (isRedisConnectionFailure(error)) this.outages.failed(name, error);
+      else this.options.logger.error({ err: error.message, source: name }, `${name} error`);
+    });
   }
 
   /**

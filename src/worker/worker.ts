@@ -65,6 +65,11 @@ export interface WorkerOptions {
   maintenanceCheckMs?: number;
   /** Counts the reconciler's re-enqueues; none: not counted. */
   metrics?: FlowgateMetrics;
+  /**
+   * Logs the errors each BullMQ worker emits under its name (`RedisConnections.watch`: Redis
+   * outages once each, anything else as an error).
+   */
+  watchErrors: (worker: Worker, name: string) => void;
 }
 
 export interface RunningWorker {
@@ -93,7 +98,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   /** A worker on `queue` with the shared settings; `backoff`: the delay before a failed job's next attempt. */
   const startQueueWorker = <T>(queue: string, concurrency: number, run: (job: Job<T>) => Promise<unknown>, backoff?: (attemptsMade: number) => number): Worker<T> => {
     const worker = new Worker<T>(queue, run, { ...common, concurrency, ...(backoff ? { settings: { backoffStrategy: (attemptsMade: number) => backoff(attemptsMade) } } : {}) });
-    worker.on('error', (error) => logger.error({ err: error.message }, `${queue} worker error`));
+    options.watchErrors(worker as Worker, `${queue} worker`);
     return worker;
   };
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ReadinessCheck } from '../../src/gateway/readiness.js';
+import { ImsTokenProvider } from '../../src/platform/ims-token-provider.js';
 import { TestStack } from '../gateway/support/stack.js';
 import { scrape, total } from './support/exposition.js';
 
@@ -37,5 +39,45 @@ describe('/readyz when the Platform refuses our credentials', () => {
     assert.equal(total(samples, 'flowgate_dependency_ready', { dependency: 'redis' }), 1);
     assert.equal(total(samples, 'flowgate_dependency_ready', { dependency: 'platform_token' }), 0);
     assert.ok(total(samples, 'flowgate_ims_token_requests_total', { result: 'failed' }) >= 1);
+  });
+});
+
+describe('/readyz while IMS is down', () => {
+  let stack: TestStack;
+  let clock: number;
+  let tokens: ImsTokenProvider;
+  let readiness: ReadinessCheck;
+  before(async () => {
+    stack = await TestStack.start({ roles: { gateway: false, worker: false } });
+    // A provider on a clock of the test's own, so its token can be due for refresh, or expired, at once.
+    clock = Date.now();
+    const { imsUrl, clientId, clientSecret } = stack.config.platform;
+    tokens = new ImsTokenProvider({ imsUrl, clientId, clientSecret, now: () => clock });
+    const { deps } = stack.process;
+    readiness = new ReadinessCheck({ store: deps.store, redis: () => deps.redisConnections.verify(deps.redis), platform: { tokens } }, 0);
+    await tokens.getToken();
+    // IMS stops answering (a black-holed endpoint): each token request hangs longer than a probe waits.
+    await stack.control('POST', '/faults', { path: '/ims/*', latencyMs: 4000 });
+  });
+  after(async () => {
+    await stack.control('DELETE', '/faults');
+    await tokens.close();
+    await stack.stop();
+  });
+
+  it('counts a cached token that has not expired as ready, even when it is due for refresh', async () => {
+    // The emulator's tokens last 86,399 s; the last 10 % of that is the refresh window.
+    clock += 80_000 * 1000;
+    const report = await readiness.check();
+    assert.equal(report.ready, true, JSON.stringify(report));
+    assert.deepEqual(report.notReady, []);
+  });
+
+  it('is not ready once that token expired and IMS issues no other', async () => {
+    clock += 10_000 * 1000;
+    const report = await readiness.check();
+    assert.equal(report.ready, false);
+    assert.deepEqual(report.notReady, ['Platform token']);
+    assert.match(report.checks.platform.error ?? '', /timed out/);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { platformApiOf, routeTemplate } from '../../src/platform/route-template.js';
+import { platformApiOf, platformRouteOf, routeTemplate } from '../../src/platform/route-template.js';
 
 describe('routeTemplate', () => {
   it('replaces uuids, hex ids, numbers and URL-encoded schema ids by {id}, keeping the API words', () => {
@@ -20,5 +20,16 @@ describe('platformApiOf', () => {
     assert.equal(platformApiOf('/data/foundation/schemaregistry/stats'), 'schema-registry');
     assert.equal(platformApiOf('/ims/token/v3'), 'ims');
     assert.equal(platformApiOf('/somewhere/else'), 'other');
+  });
+});
+
+describe('platformRouteOf', () => {
+  it('describes each path as platformApiOf and routeTemplate do, however many distinct paths came before', () => {
+    for (let i = 0; i < 2500; i++) {
+      const id = `${String(i).padStart(8, '0')}-0b7a-4d3e-9a41-2c8d5e7f1a90`;
+      assert.deepEqual(platformRouteOf(`/data/foundation/flowservice/flows/${id}/runs`), { api: 'flow-service', route: '/data/foundation/flowservice/flows/{id}/runs' });
+      assert.deepEqual(platformRouteOf('/data/foundation/catalog/dataSets'), { api: 'catalog', route: '/data/foundation/catalog/dataSets' });
+    }
+    assert.deepEqual(platformRouteOf('/data/foundation/schemaregistry/tenant/schemas'), { api: 'schema-registry', route: '/data/foundation/schemaregistry/tenant/schemas' });
   });
 });
