@@ -7,7 +7,7 @@ import { REDACTED } from '../platform/secret-redaction.js';
 import { message, type TopicMessage } from '../pubsub/event-bus.js';
 import { operationEvent, resourceChangeEvent, topics } from '../pubsub/events.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
-import type { OperationLedger, OperationOutcome } from '../store/operation-ledger.js';
+import type { OperationOutcome, StartedOperation } from '../store/operation-ledger.js';
 import type { Operation, Resource } from '../store/rows.js';
 import type { HandlerContext, OperationHandler, OperationHandlers, WorkerDeps } from './operation-handler.js';
 import { operationJob, type OperationJobData } from './queues.js';
@@ -40,8 +40,11 @@ export interface OperationProcessorOptions {
   heartbeatMs?: number;
 }
 
-/** An operation a worker moved to RUNNING, with its resource and sealed secret. */
-type ClaimedOperation = NonNullable<Awaited<ReturnType<OperationLedger['start']>>>;
+/** Which attempt of an operation runs, and whether a retryable failure is retried after it. */
+export interface Attempt {
+  number: number;
+  last: boolean;
+}
 
 /**
  * Runs one operation job: marks it RUNNING, checks its input against its type's contract, calls
@@ -63,22 +66,33 @@ export class OperationProcessor {
   }
 
   async process(job: Job<OperationJobData>): Promise<void> {
-    const { store, logger } = this.deps;
     const { operationId } = operationJob.parse(job.data, job.id);
-    const claimed = await store.ledger.start(operationId, 'running');
+    const claimed = await this.deps.store.ledger.start(operationId, 'running');
     if (!claimed) return; // finished (or cancelled) by an earlier delivery of this job
+    await this.runStarted(claimed, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+  }
+
+  /**
+   * Runs an operation already moved to RUNNING — by `process`, or by the onboarding pass that
+   * started it in this process (its first attempt, without a job) — heartbeating it meanwhile.
+   * Throws as a job does: the retryable error after recording RETRYING, UnrecoverableError after
+   * recording FAILED.
+   */
+  async runStarted(claimed: StartedOperation, attempt: Attempt): Promise<void> {
+    const { store, logger } = this.deps;
+    const operationId = claimed.operation.id;
     const heartbeat = setInterval(() => {
       store.ledger.heartbeat(operationId).catch((error: unknown) => logger.warn({ operationId, err: (error as Error).message }, 'could not renew the heartbeat of a running operation'));
     }, this.heartbeatMs);
     try {
-      await this.run(job, operationId, claimed);
+      await this.run(attempt, operationId, claimed);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
   /** Runs the handler of a claimed (RUNNING) operation and records its outcome. */
-  private async run(job: Job<OperationJobData>, operationId: string, claimed: ClaimedOperation): Promise<void> {
+  private async run(attempt: Attempt, operationId: string, claimed: StartedOperation): Promise<void> {
     const { store, logger } = this.deps;
     const { operation: started, resource, secret } = claimed;
     let lastProgressAt = Date.now();
@@ -128,9 +142,8 @@ export class OperationProcessor {
     } catch (caught) {
       const error = opened === null ? caught : scrubSecret(caught, opened);
       const info = publicErrorOf(error) ?? UNEXPECTED;
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (info.retryable && !lastAttempt) {
-        logger.warn({ operationId, type: started.type, attempt: job.attemptsMade + 1, err: info.message }, 'operation attempt failed; retrying');
+      if (info.retryable && !attempt.last) {
+        logger.warn({ operationId, type: started.type, attempt: attempt.number, err: info.message }, 'operation attempt failed; retrying');
         const retrying = await store.ledger.retrying(operationId, info);
         this.deps.bus.announce(message(topics.operation(retrying.id), operationEvent(retrying)));
         throw error;

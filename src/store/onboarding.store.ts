@@ -58,10 +58,16 @@ export interface StepStart {
 /** What a pass of the saga reads under the onboarding's row lock. */
 export interface LockedLedger {
   onboarding: OnboardingRow;
+  /** The ledger, with the ends of step operations already folded in. */
   steps: StepRow[];
+  /** Steps whose operation's end this pass folded into the ledger (they are no longer RUNNING). */
+  folded: number;
   /** Steps RUNNING across the deployment (every onboarding), for the step budget. */
   runningSteps: number;
 }
+
+/** What a step whose operation was cancelled records as its error. */
+const CANCELLED_STEP_ERROR = JSON.stringify({ code: 'CANCELLED', message: 'the operation was cancelled', retryable: false } satisfies OperationErrorInfo);
 
 /** A RUNNING step the sweep looks at: is its job still there? */
 export interface RunningStep {
@@ -188,14 +194,25 @@ export class OnboardingStore {
     try {
       const result = await transactionOn<T | null>(
         client,
-        async (_client, [, , locked, ledger, running]) => {
+        async (_client, [, , locked, folded, ledger, running]) => {
           const onboarding = (locked as pg.QueryResult<OnboardingRow>).rows[0];
+          const finished = (folded as pg.QueryResult<Pick<StepRow, 'kind' | 'status' | 'started_at' | 'finished_at'>>).rows;
+          this.observer.stepsFinished(finished);
           if (!onboarding) return new Rollback(null);
-          return work(client, { onboarding, steps: (ledger as pg.QueryResult<StepRow>).rows, runningSteps: (running as pg.QueryResult<{ n: number }>).rows[0]!.n });
+          return work(client, { onboarding, steps: (ledger as pg.QueryResult<StepRow>).rows, folded: finished.length, runningSteps: (running as pg.QueryResult<{ n: number }>).rows[0]!.n });
         },
+        // The ends of step operations are folded into the ledger (RUNNING steps whose operation
+        // finished) in the same round trip, before the ledger is read: one statement under the row
+        // lock instead of a read and an update per step, and no round trip of its own.
         `SELECT pg_advisory_lock(${lockKey});
          BEGIN;
          SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
+         UPDATE onboarding_steps s
+         SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
+             error = CASE WHEN o.status = 'SUCCEEDED' THEN NULL ELSE COALESCE(o.error, '${CANCELLED_STEP_ERROR}'::jsonb) END, finished_at = clock_timestamp(), updated_at = now()
+         FROM operations o JOIN resources r ON r.id = o.resource_id
+         WHERE s.onboarding_id = '${onboardingId}' AND s.status = 'RUNNING' AND o.id = s.operation_id AND o.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         RETURNING s.kind, s.status, s.started_at, s.finished_at;
          SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
          SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
       );
@@ -211,43 +228,9 @@ export class OnboardingStore {
     }
   }
 
-  /**
-   * Marks RUNNING operation-backed steps whose operation finished (one statement, under the row
-   * lock, instead of a read and an update per step). Returns the steps it changed.
-   */
-  async foldFinishedOperations(client: pg.PoolClient, stepIds: string[]): Promise<StepRow[]> {
-    if (stepIds.length === 0) return [];
-    const folded = (
-      await client.query<StepRow>(
-        `UPDATE onboarding_steps s
-         SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
-             error = CASE WHEN o.status = 'SUCCEEDED' THEN NULL ELSE COALESCE(o.error, $2::jsonb) END, finished_at = clock_timestamp(), updated_at = now()
-         FROM operations o JOIN resources r ON r.id = o.resource_id
-         WHERE s.id = ANY($1::uuid[]) AND o.id = s.operation_id AND o.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-         RETURNING s.*`,
-        [stepIds, JSON.stringify({ code: 'CANCELLED', message: 'the operation was cancelled', retryable: false } satisfies OperationErrorInfo)],
-      )
-    ).rows;
-    this.observer.stepsFinished(folded);
-    return folded;
-  }
-
   /** Steps RUNNING across the deployment. */
   async runningStepCount(sql: Sql = this.pool): Promise<number> {
     return (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`)).rows[0]!.n;
-  }
-
-  /**
-   * Marks the steps a pass starts RUNNING, in one statement. clock_timestamp(), not now(): now()
-   * is when the pass's transaction began, which can precede a dependency's recorded finish.
-   */
-  async markStepsRunning(client: pg.PoolClient, starts: StepStart[]): Promise<void> {
-    if (starts.length === 0) return;
-    await client.query(
-      `UPDATE onboarding_steps s SET status = 'RUNNING', attempts = x.attempt, operation_id = COALESCE(x.operation_id, s.operation_id), started_at = clock_timestamp(), error = NULL, updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb) AS x(step_id uuid, attempt int, operation_id uuid) WHERE s.id = x.step_id`,
-      [JSON.stringify(starts.map((s) => ({ step_id: s.stepId, attempt: s.attempt, operation_id: s.operationId })))],
-    );
   }
 
   /** A step that failed before it could start (e.g. nothing to map): FAILED on this attempt. */
@@ -290,6 +273,15 @@ export class OnboardingStore {
    */
   async markCreateSent(onboardingId: string, key: string): Promise<void> {
     await this.pool.query(`UPDATE onboarding_steps SET result = '{"createSent": true}'::jsonb, updated_at = now() WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`, [onboardingId, key]);
+  }
+
+  /**
+   * Renews a RUNNING step's `updated_at` while this process runs it without a job: the sweep takes
+   * a step RUNNING without a job for lost only once that is older than its threshold.
+   */
+  async touchRunningStep(onboardingId: string, key: string): Promise<boolean> {
+    const result = await this.pool.query(`UPDATE onboarding_steps SET updated_at = now() WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`, [onboardingId, key]);
+    return (result.rowCount ?? 0) > 0;
   }
 
   /** An inline step with its onboarding's base connection (one round trip: this is on the critical path). */
@@ -349,14 +341,30 @@ export class OnboardingStore {
     await client.query(`UPDATE onboarding_steps SET status = 'CANCELLED', updated_at = now() WHERE id = ANY($1::uuid[])`, [stepIds]);
   }
 
-  /** Saves the onboarding's status and progress after a pass (`error`/`leftBehind` undefined: unchanged). */
+  /**
+   * Saves the onboarding's status and progress after a pass (`error`/`leftBehind` undefined:
+   * unchanged), and marks the steps it starts RUNNING, in one statement. clock_timestamp() for a
+   * step's start, not now(): now() is when the pass's transaction began, which can precede a
+   * dependency's recorded finish.
+   */
   async saveProgress(
     client: pg.PoolClient,
     onboardingId: string,
-    update: { status: OnboardingStatus; progress: number; currentStep: string | null; terminal: boolean; error?: OperationErrorInfo | null; leftBehind?: LeftBehind[] },
+    update: {
+      status: OnboardingStatus;
+      progress: number;
+      currentStep: string | null;
+      terminal: boolean;
+      error?: OperationErrorInfo | null;
+      leftBehind?: LeftBehind[];
+      starts?: StepStart[];
+    },
   ): Promise<OnboardingRow> {
     const result = await client.query<OnboardingRow>(
-      `UPDATE onboardings SET status = $2::"OnboardingStatus", progress = $3, current_step = $4,
+      `WITH started AS (
+         UPDATE onboarding_steps s SET status = 'RUNNING', attempts = x.attempt, operation_id = COALESCE(x.operation_id, s.operation_id), started_at = clock_timestamp(), error = NULL, updated_at = now()
+         FROM jsonb_to_recordset($9::jsonb) AS x(step_id uuid, attempt int, operation_id uuid) WHERE s.id = x.step_id AND s.onboarding_id = $1)
+       UPDATE onboardings SET status = $2::"OnboardingStatus", progress = $3, current_step = $4,
               error = CASE WHEN $5::boolean THEN $6::jsonb ELSE error END,
               left_behind = COALESCE($7::jsonb, left_behind),
               finished_at = CASE WHEN $8::boolean THEN COALESCE(finished_at, now()) ELSE NULL END, updated_at = now(),
@@ -371,6 +379,7 @@ export class OnboardingStore {
         update.error === undefined || update.error === null ? null : JSON.stringify(update.error),
         update.leftBehind ? JSON.stringify(update.leftBehind) : null,
         update.terminal,
+        JSON.stringify((update.starts ?? []).map((s) => ({ step_id: s.stepId, attempt: s.attempt, operation_id: s.operationId }))),
       ],
     );
     return result.rows[0]!;

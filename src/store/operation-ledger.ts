@@ -83,6 +83,19 @@ export type NewSecret = Omit<SealedSecretRow, 'resourceId'>;
 export interface StepOperation {
   operation: NewOperation;
   resource: { write: 'upsert'; row: NewResource } | { write: 'reset' } | { write: 'none' };
+  /**
+   * Recorded RUNNING on its first attempt (as `start` would leave it) for the process recording it
+   * to run at once, without a job: the reconciler and the sweep leave it alone while its heartbeat
+   * is fresh, and enqueue it once the heartbeat stops (the process died). Default: QUEUED.
+   */
+  claim?: boolean;
+}
+
+/** A RUNNING operation with what running it needs: its resource and, when its input names one, its sealed secret. */
+export interface StartedOperation {
+  operation: Operation;
+  resource: Resource | null;
+  secret: SealedSecretRow | null;
 }
 
 /** The resource columns a successful operation may set; anything left out stays. */
@@ -239,9 +252,9 @@ export class OperationLedger {
    * (inside the pass's transaction). Ids are deterministic, so a pass repeated after a crash
    * inserts nothing twice: an existing operation is kept, a created resource row is kept.
    */
-  async recordStepOperations(client: pg.PoolClient, steps: StepOperation[]): Promise<void> {
-    if (steps.length === 0) return;
-    const rows = steps.map(({ operation, resource }) => {
+  async recordStepOperations(client: pg.PoolClient, steps: StepOperation[]): Promise<StartedOperation[]> {
+    if (steps.length === 0) return [];
+    const rows = steps.map(({ operation, resource, claim }) => {
       const row = resource.write === 'upsert' ? resource.row : null;
       return {
         id: operation.id,
@@ -252,7 +265,8 @@ export class OperationLedger {
         input: parseOperationInput(operation.type, operation.input),
         requested_by: operation.requestedBy,
         request_id: operation.requestId,
-        message: operation.message ?? 'queued',
+        message: claim === true ? 'running' : (operation.message ?? 'queued'),
+        claim: claim === true,
         resource_write: resource.write,
         name: row?.name ?? null,
         description: row?.description ?? null,
@@ -266,26 +280,39 @@ export class OperationLedger {
         mapping_id: row?.mappingId ?? null,
       };
     });
-    await this.named(
+    // The claimed operations come back as `start` returns them. The resource a CTE wrote is only
+    // visible through its RETURNING (every part of a statement reads the same snapshot), so each
+    // is taken from there, or else as it was.
+    const result = await this.named<{ operation: OperationColumns; resource: ResourceColumns | null; secret: SecretColumns | null }>(
       'fg_record_steps',
       `WITH x AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, type text, resource_type text, resource_id uuid, sandbox text, input jsonb, requested_by text, request_id text, message text,
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, type text, resource_type text, resource_id uuid, sandbox text, input jsonb, requested_by text, request_id text, message text, claim boolean,
            resource_write text, name text, description text, spec jsonb, stripe_resource text, connection_id uuid, source_connection_id uuid, target_connection_id uuid, schema_id uuid, dataset_id uuid, mapping_id uuid)),
        upserted AS (
          INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
          SELECT resource_id, resource_type::"ResourceType", sandbox, name, description, 'PENDING', spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, now()
          FROM x WHERE resource_write = 'upsert'
-         ON CONFLICT (id) DO UPDATE SET state = 'PENDING', spec = EXCLUDED.spec, updated_at = now() WHERE resources.state IN ('FAILED', 'PENDING')),
+         ON CONFLICT (id) DO UPDATE SET state = 'PENDING', spec = EXCLUDED.spec, updated_at = now() WHERE resources.state IN ('FAILED', 'PENDING')
+         RETURNING *),
        reset AS (
          UPDATE resources SET state = 'PENDING', updated_at = now() FROM x
-         WHERE x.resource_write = 'reset' AND resources.id = x.resource_id AND resources.state = 'FAILED')
-       INSERT INTO operations (id, type, status, resource_type, resource_id, sandbox, input, requested_by, request_id, message, updated_at)
-       SELECT id, type, 'QUEUED', resource_type::"ResourceType", resource_id, sandbox, input, requested_by, request_id, message, now() FROM x
-       ON CONFLICT (id) DO NOTHING`,
+         WHERE x.resource_write = 'reset' AND resources.id = x.resource_id AND resources.state = 'FAILED'
+         RETURNING resources.*),
+       recorded AS (
+         INSERT INTO operations (id, type, status, attempts, resource_type, resource_id, sandbox, input, requested_by, request_id, message, updated_at)
+         SELECT id, type, (CASE WHEN claim THEN 'RUNNING' ELSE 'QUEUED' END)::"OperationStatus", CASE WHEN claim THEN 1 ELSE 0 END,
+                resource_type::"ResourceType", resource_id, sandbox, input, requested_by, request_id, message, now() FROM x
+         ON CONFLICT (id) DO NOTHING
+         RETURNING *)
+       SELECT row_to_json(o.*) AS operation, COALESCE(row_to_json(u.*), row_to_json(rs.*), row_to_json(r.*)) AS resource, row_to_json(s.*) AS secret
+       FROM recorded o LEFT JOIN upserted u ON u.id = o.resource_id LEFT JOIN reset rs ON rs.id = o.resource_id LEFT JOIN resources r ON r.id = o.resource_id
+       LEFT JOIN secrets s ON s.id = (o.input->>'secretId')::uuid
+       WHERE o.status = 'RUNNING'`,
       [JSON.stringify(rows)],
       client,
     );
     this.observer.operationsRecorded(steps.map((s) => s.operation.type));
+    return result.rows.map(startedFromRow);
   }
 
   /** Inserts a PENDING resource with its sealed secret, inside a caller's transaction (an onboarding's base connection). */
@@ -305,7 +332,7 @@ export class OperationLedger {
    * resource and, when its input names one, its sealed secret; null when it is already terminal
    * (an earlier delivery finished it).
    */
-  async start(operationId: string, message: string): Promise<{ operation: Operation; resource: Resource | null; secret: SealedSecretRow | null } | null> {
+  async start(operationId: string, message: string): Promise<StartedOperation | null> {
     const result = await this.named<{ operation: OperationColumns; resource: ResourceColumns | null; secret: SecretColumns | null }>(
       'fg_start',
       `WITH o AS (
@@ -317,9 +344,8 @@ export class OperationLedger {
        LEFT JOIN secrets s ON s.id = (o.input->>'secretId')::uuid`,
       [operationId, message],
     );
-    if (result.rows.length === 0) return null;
-    const row = result.rows[0]!;
-    return { operation: operationFromRow(row.operation), resource: row.resource ? resourceFromRow(row.resource) : null, secret: row.secret ? sealedSecretFromRow(row.secret) : null };
+    const row = result.rows[0];
+    return row ? startedFromRow(row) : null;
   }
 
   /** Updates progress of a RUNNING operation; null when it is not running any more. */
@@ -581,4 +607,9 @@ function resourceValues(r: NewResource): unknown[] {
     r.datasetId,
     r.mappingId,
   ];
+}
+
+/** A started operation's row as `start` and `recordStepOperations` read it (each table's row as JSON). */
+function startedFromRow(row: { operation: OperationColumns; resource: ResourceColumns | null; secret: SecretColumns | null }): StartedOperation {
+  return { operation: operationFromRow(row.operation), resource: row.resource ? resourceFromRow(row.resource) : null, secret: row.secret ? sealedSecretFromRow(row.secret) : null };
 }
