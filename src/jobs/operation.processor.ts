@@ -94,7 +94,7 @@ export class OperationProcessor {
   /** Runs the handler of a claimed (RUNNING) operation and records its outcome. */
   private async run(attempt: Attempt, operationId: string, claimed: StartedOperation): Promise<void> {
     const { store, logger } = this.deps;
-    const { operation: started, resource, secret } = claimed;
+    const { operation: started, resource, secret, dependencies } = claimed;
     let lastProgressAt = Date.now();
     /** The plaintext secret once the handler asked for it: scrubbed from whatever an error carries onwards. */
     let opened: string | null = null;
@@ -119,6 +119,7 @@ export class OperationProcessor {
         deps: this.deps,
         // An earlier attempt — of this operation, or of the onboarding step it belongs to — may have written.
         isRetry: started.attempts > 1 || (started.input as { adoptExisting?: boolean }).adoptExisting === true,
+        dependencies: new Map(dependencies.map((d) => [d.id, d])),
         secret: async () => {
           if (!secret) throw new Error(`operation ${operationId} carries no secret`);
           opened = store.secrets.openSealed(secret);
@@ -165,7 +166,9 @@ export class OperationProcessor {
 
   /** Finishes the operation (see OperationLedger.finish), publishes it, and lets whoever waits for it move on. */
   private async finish(operation: Operation, resource: Resource | null, outcome: OperationOutcome): Promise<void> {
-    const done = await this.deps.store.ledger.finish(operation, resource, outcome);
+    // An onboarding step's end is made durable by the saga's pass that follows at once (its
+    // commit flushes the log up to it): one wait for the disk on the hand-over instead of two.
+    const done = await this.deps.store.ledger.finish(operation, resource, outcome, { flushLater: onboardingOf(operation) !== undefined });
     const news: TopicMessage[] = [message(topics.operation(done.operation.id), operationEvent(done.operation))];
     // A failure that left the resource as it was is no news about the resource.
     if (done.resource && done.action && (outcome.status === 'SUCCEEDED' || done.resource !== resource)) {
@@ -186,8 +189,14 @@ export class OperationProcessor {
   /** Lets whoever waits for this operation (an onboarding) move on; its own failure is only logged. */
   private async notifyFinished(operation: Operation): Promise<void> {
     if (!this.deps.afterOperation) return;
-    await this.deps.afterOperation(operation, operation.input as { onboardingId?: string }).catch((error) => {
+    await this.deps.afterOperation(operation, { onboardingId: onboardingOf(operation) }).catch((error) => {
       this.deps.logger.warn({ operationId: operation.id, err: (error as Error).message }, 'follow-up of a finished operation failed; the sweep retries it');
     });
   }
+}
+
+/** The onboarding an operation is a step of, if any. */
+function onboardingOf(operation: Operation): string | undefined {
+  const { onboardingId } = operation.input as { onboardingId?: unknown };
+  return typeof onboardingId === 'string' ? onboardingId : undefined;
 }

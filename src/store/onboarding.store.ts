@@ -6,7 +6,7 @@ import { encodeCursor, type Page, type PageWindow } from './cursor.js';
 import { inTransaction, Rollback, transactionOn, type Sql } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
-import type { NewResource, NewSecret, OperationLedger } from './operation-ledger.js';
+import { FLUSH_LATER_IF, type NewResource, type NewSecret, type OperationLedger } from './operation-ledger.js';
 import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
 import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 
@@ -179,8 +179,19 @@ export class OnboardingStore {
    * lock, the ledger and the deployment's running-step count in one round trip instead of four (a
    * pass holds the lock throughout, the other steps of a level wait for it, and each round trip
    * cost about 0.8 ms here).
+   *
+   * When `work` answers `flushLater`, the commit does not wait for the disk (see
+   * `OperationLedger.finish`): for a pass that starts nothing and ends nothing, whose record is
+   * derived from commits already made, so that if PostgreSQL itself crashed before the log
+   * reached the disk the next pass would record it again. It still takes the row lock, and each
+   * wait for the disk under that lock held up the next pass, and the outcome of a step waiting
+   * to be recorded.
    */
-  async pass<T>(onboardingId: string, work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>, afterCommit?: (result: T) => Promise<void>): Promise<T | null> {
+  async pass<T extends { flushLater: boolean }>(
+    onboardingId: string,
+    work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>,
+    afterCommit?: (result: T) => Promise<void>,
+  ): Promise<T | null> {
     // The simple query protocol that allows several statements takes no parameters, so the id
     // is checked to be a UUID before it is written in.
     if (!isUuid(onboardingId)) throw new Error(`not an onboarding id: ${JSON.stringify(onboardingId)}`);
@@ -215,6 +226,7 @@ export class OnboardingStore {
          RETURNING s.kind, s.status, s.started_at, s.finished_at;
          SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
          SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
+        (result) => (result?.flushLater ? 'SET LOCAL synchronous_commit TO OFF; COMMIT' : 'COMMIT'),
       );
       if (result !== null && afterCommit) await afterCommit(result);
       return result;
@@ -251,15 +263,18 @@ export class OnboardingStore {
     // One statement that first takes the onboarding's row lock and bumps its version (the
     // uncorrelated EXISTS runs before any step row is locked: the same lock order as a pass), so
     // a pass never publishes a state that this outcome has already overtaken, and the state a
-    // new subscriber reads is newer than any message still on its way.
+    // new subscriber reads is newer than any message still on its way. Its commit does not wait
+    // for the disk: the pass that follows at once flushes it with its own; if PostgreSQL crashes
+    // first, the step is RUNNING again without a runner, and the sweep runs it again.
     const result = await this.pool.query<Pick<StepRow, 'kind' | 'status' | 'started_at' | 'finished_at'>>(
-      `WITH bumped AS (
+      `WITH commit_mode AS (${FLUSH_LATER_IF('true')}),
+       bumped AS (
          UPDATE onboardings SET version = version + 1
          WHERE id = $1 AND EXISTS (SELECT 1 FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING')
          RETURNING id
        )
        UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, platform_id = COALESCE($6, platform_id), finished_at = now(), updated_at = now()
-       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' AND EXISTS (SELECT 1 FROM bumped)
+       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' AND EXISTS (SELECT 1 FROM bumped) AND EXISTS (SELECT 1 FROM commit_mode)
        RETURNING kind, status, started_at, finished_at`,
       [onboardingId, key, outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error === null ? null : JSON.stringify(outcome.error), outcome.platformId ?? null],
     );

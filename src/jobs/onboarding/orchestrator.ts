@@ -182,6 +182,11 @@ export class OnboardingOrchestrator {
             const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind, started.starts);
             state = { onboarding: updated, steps };
           }
+          // A pass that starts a step must be on disk before the step's call (a lost start would
+          // run it again as a first attempt, creating twice), and an end before it is announced;
+          // any other pass only records what commits before it made (see `pass`).
+          const ends = next !== null && TERMINAL_ONBOARDING.includes(next.status);
+          return { flushLater: started.starts.length === 0 && !ends };
         },
         async () => {
           // Committed: the steps start now — a job never runs ahead of the ledger that explains
