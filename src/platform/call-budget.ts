@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PlatformLogger } from './platform-logger.js';
 import { abortableSleep } from './sleep.js';
 
@@ -31,10 +32,10 @@ export interface RedisCallBudgetOptions {
   /** Keeps deployments sharing a Redis apart (the queue prefix). Default `flowgate`. */
   prefix?: string;
   /**
-   * Added to the one-second window (default 100 ms): calls are spaced over 1 s + this margin, so
-   * that the Platform, which sees each call a little after it was let go (by a delay that varies
-   * with the load of both ends), still never sees more than `callsPerSecond` within one second.
-   * Half of it is allowed for a caller that wakes late for its slot, the other half for transit.
+   * Added to the one-second window (default 100 ms): no window of one second plus this margin
+   * holds more than `callsPerSecond` calls, counted when each is let go, so that the Platform, which
+   * sees each call a little later (by a delay that varies with the load of both ends), still never
+   * sees more than that within one second.
    */
   marginMs?: number;
   /**
@@ -49,119 +50,120 @@ export interface RedisCallBudgetOptions {
 }
 
 /**
- * Reserves the next slot of an org and sandbox, on Redis' clock (the same for every process), in
- * microseconds. A slot is the latest of: now; the generic cell rate's next time less the burst
- * allowance (calls `interval` apart at full load); and the time the call `limit` slots back was
- * given plus the window, so that no window holds more than `limit` slots even right after a burst.
- * Slots are handed out in the order calls ask, each at most as far ahead as the calls waiting
- * before it need: no caller polls. Returns {1, µs until the slot} or, while the org is paused (a
- * 429), {0, µs until the pause ends} with nothing reserved.
- * KEYS: the next time, the last `limit` slots (newest first), the pause.
- * ARGV: interval µs, burst allowance µs, limit, window µs.
+ * Lua that lets the call go if fewer than `limit` calls went in the last `window` µs (logged with
+ * the time each went, on Redis' clock) and, once that log is half full, the last one went at
+ * least `gap` µs ago: callers held up by a busy process wake late and together, and their calls,
+ * sent at once, would reach the Platform as a bunch. Answers {2, 0} (go, logged) or {1, µs to
+ * wait before asking again}. Needs `now`; `log`, `limit`, `window`, `gap`, `entry` name the key
+ * and arguments.
  */
-const ACQUIRE = `
+const sendCheck = (log: string, limit: string, window: string, gap: string, entry: string) => `
+redis.call('ZREMRANGEBYSCORE', ${log}, '-inf', string.format('%.0f', now - tonumber(${window})))
+local count = redis.call('ZCARD', ${log})
+if count >= tonumber(${limit}) then
+  local oldest = redis.call('ZRANGE', ${log}, 0, 0, 'WITHSCORES')
+  return {1, math.max(1, tonumber(oldest[2]) + tonumber(${window}) - now)}
+end
+if count * 2 >= tonumber(${limit}) then
+  local last = redis.call('ZRANGE', ${log}, -1, -1, 'WITHSCORES')
+  local since = now - tonumber(last[2])
+  if since < tonumber(${gap}) then return {1, tonumber(${gap}) - since} end
+end
+redis.call('ZADD', ${log}, string.format('%.0f', now), ${entry})
+redis.call('PEXPIRE', ${log}, math.ceil(tonumber(${window}) / 1000) + 1000)
+return {2, 0}
+`;
+
+const NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+`;
+
+/**
+ * Asks for an org and sandbox's next call, on Redis' clock (the same for every process), in
+ * microseconds. Calls are given slots in the order they ask, evenly spaced (`interval`, with a
+ * burst allowance after a quiet moment: the generic cell rate algorithm), so no caller polls and
+ * none goes in a bunch; a call whose slot is now gets the last word (`SEND`'s check) at once.
+ * Answers {2, 0}: go now (logged); {1, µs}: wait that long, then ask `SEND`; {0, µs}: the org is
+ * paused (a 429): ask again after that long.
+ * KEYS: the next slot's time, the log of calls let go, the pause.
+ * ARGV: interval µs, burst allowance µs, limit, window µs, least gap µs when busy, this call's log entry.
+ */
+const ACQUIRE = `${NOW}
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 if paused > now then return {0, paused - now} end
-local interval = tonumber(ARGV[1])
-local limit = tonumber(ARGV[3])
-local window = tonumber(ARGV[4])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(now, tat - tonumber(ARGV[2]))
-local back = redis.call('LINDEX', KEYS[2], limit - 1)
-if back then slot = math.max(slot, tonumber(back) + window) end
-local nextTat = math.max(tat, slot) + interval
-local ttl = math.ceil((nextTat - now + window) / 1000)
-redis.call('SET', KEYS[1], string.format('%.0f', nextTat), 'PX', ttl)
-redis.call('LPUSH', KEYS[2], string.format('%.0f', slot))
-redis.call('LTRIM', KEYS[2], 0, limit - 1)
-redis.call('PEXPIRE', KEYS[2], ttl)
-return {1, slot - now}
-`;
+local nextTat = math.max(tat, slot) + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.0f', nextTat), 'PX', math.ceil((nextTat - now) / 1000) + 1000)
+if slot > now then return {1, slot - now} end
+${sendCheck('KEYS[2]', 'ARGV[3]', 'ARGV[4]', 'ARGV[5]', 'ARGV[6]')}`;
 
-/** µs until the org's pause ends (0: not paused). KEYS: the pause. */
-const PAUSED = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
-if paused > now then return paused - now end
-return 0
-`;
+/**
+ * The last word before a call goes, when its caller wakes for its slot: at most `limit` calls go
+ * in any window, counted when each actually went — a caller held up (a busy process) wakes after
+ * its slot, and its call must not make a window fuller than the limit. Answers like ACQUIRE.
+ * KEYS: the log, the pause. ARGV: limit, window µs, least gap µs when busy, this call's log entry.
+ */
+const SEND = `${NOW}
+local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
+if paused > now then return {0, paused - now} end
+${sendCheck('KEYS[1]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]', 'ARGV[4]')}`;
 
 /** Sets the pause unless a later one is set. ARGV: the pause in ms. */
-const PAUSE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+const PAUSE = `${NOW}
 local untilUs = now + tonumber(ARGV[1]) * 1000
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untilUs > current then redis.call('SET', KEYS[1], string.format('%.0f', untilUs), 'PX', tonumber(ARGV[1])) end
 return 1
 `;
 
-/** Fresh slots a caller that keeps waking late takes before it sends anyway. */
-const MAX_LATE_RETRIES = 3;
+/** An answer of ACQUIRE or SEND. */
+type Answer = { go: true } | { go: false; paused: boolean; waitMs: number };
 
 /**
  * A call budget kept in Redis: calls of one org and sandbox, counted across every process, are
- * spaced evenly at `callsPerSecond` per second plus the margin, so that no window of one second
- * plus the margin holds more than `callsPerSecond` calls — a sliding window let a whole second's
+ * spaced evenly at `callsPerSecond` per second plus the margin, and no window of one second plus
+ * the margin holds more than `callsPerSecond` calls — a sliding window alone let a whole second's
  * allowance go at once as the window moved on, and those bunches reached the Platform closer
- * together than they left (measured: 65–76 calls in one second at the emulator for a budget of 50).
- * A caller waits for its own reserved slot, checks the org was not paused meanwhile, and takes a
- * fresh slot instead if it woke too late (a busy process): its late call would otherwise fall
- * among later ones. All keys of an org and sandbox share a hash tag (one Cluster slot). If Redis
- * cannot answer, calls go ahead (logged): the Platform's own throttle, and the client's retries
- * of its 429s, still hold.
+ * together than they left (measured: 65–76 calls in one second at the emulator for a budget of
+ * 50). A caller waits for its own slot, then gets the last word from the log of calls let go.
+ * All keys of an org and sandbox share a hash tag (one Cluster slot). If Redis cannot answer,
+ * calls go ahead (logged): the Platform's own throttle, and the client's retries of its 429s,
+ * still hold.
  */
 export class RedisCallBudget implements CallBudget {
   private readonly intervalUs: number;
   private readonly burstUs: number;
   private readonly windowUs: number;
-  private readonly lateMs: number;
+  /** Least time between two calls while the window is half full: half the even spacing. */
+  private readonly gapUs: number;
   private readonly redisTimeoutMs: number;
   private readonly prefix: string;
   private lastWarnedAt = 0;
 
   constructor(private readonly options: RedisCallBudgetOptions) {
     if (!Number.isInteger(options.callsPerSecond) || options.callsPerSecond < 1) throw new RangeError('callsPerSecond must be an integer ≥ 1');
-    const marginMs = options.marginMs ?? 100;
     const burst = options.burst ?? Math.max(1, Math.floor(options.callsPerSecond / 10));
     if (!Number.isInteger(burst) || burst < 1 || burst > options.callsPerSecond) throw new RangeError('burst must be an integer between 1 and callsPerSecond');
-    this.windowUs = (1000 + marginMs) * 1000;
+    this.windowUs = (1000 + (options.marginMs ?? 100)) * 1000;
     this.intervalUs = Math.ceil(this.windowUs / options.callsPerSecond);
     this.burstUs = (burst - 1) * this.intervalUs;
-    this.lateMs = marginMs / 2;
+    this.gapUs = Math.floor(this.intervalUs / 2);
     this.redisTimeoutMs = options.redisTimeoutMs ?? 1000;
     this.prefix = options.prefix ?? 'flowgate';
   }
 
   async acquire(sandbox: string, signal?: AbortSignal): Promise<void> {
     const keys = this.keys(sandbox);
-    for (let late = 0; ;) {
-      const asked = performance.now();
-      const answer = await this.run(ACQUIRE, [keys.next, keys.slots, keys.pause], [this.intervalUs, this.burstUs, this.options.callsPerSecond, this.windowUs]);
-      if (answer === null) return;
-      const [reserved, waitUs] = answer as [number, number];
-      if (reserved !== 1) {
-        await abortableSleep(Math.ceil(waitUs / 1000), signal);
-        continue;
-      }
-      // Waited for from the answer (never early), judged late from the question (never lenient).
-      const slot = performance.now() + waitUs / 1000;
-      if (waitUs > 0) {
-        await abortableSleep(Math.max(0, Math.ceil(slot - performance.now())), signal);
-        // A 429 may have paused the org while this caller waited for its slot.
-        const pausedUs = await this.run(PAUSED, [keys.pause], []);
-        if (typeof pausedUs === 'number' && pausedUs > 0) {
-          await abortableSleep(Math.ceil(pausedUs / 1000), signal);
-          continue;
-        }
-      }
-      // Woke too late for the slot (this process was busy): the call would land among the next
-      // ones at the Platform, so it takes a later slot; the missed one stays counted (that only
-      // makes the budget stricter). A process that is late every time still gets its call out.
-      if (performance.now() - (asked + waitUs / 1000) <= this.lateMs || ++late > MAX_LATE_RETRIES) return;
+    const entry = randomUUID();
+    let answer = await this.ask(ACQUIRE, [keys.next, keys.sent, keys.pause], [this.intervalUs, this.burstUs, this.options.callsPerSecond, this.windowUs, this.gapUs, entry]);
+    while (!answer.go) {
+      await abortableSleep(answer.waitMs, signal);
+      // Paused: the call takes a new place in line once the pause is over; otherwise its slot has come.
+      answer = answer.paused
+        ? await this.ask(ACQUIRE, [keys.next, keys.sent, keys.pause], [this.intervalUs, this.burstUs, this.options.callsPerSecond, this.windowUs, this.gapUs, entry])
+        : await this.ask(SEND, [keys.sent, keys.pause], [this.options.callsPerSecond, this.windowUs, this.gapUs, entry]);
     }
   }
 
@@ -171,9 +173,16 @@ export class RedisCallBudget implements CallBudget {
     await this.run(PAUSE, [keys.pause], [Math.ceil(ms)]);
   }
 
-  private keys(sandbox: string): { next: string; slots: string; pause: string } {
+  private keys(sandbox: string): { next: string; sent: string; pause: string } {
     const tag = `{${this.prefix}:aep-calls:${this.options.orgId}:${sandbox}}`;
-    return { next: `${tag}:next`, slots: `${tag}:slots`, pause: `${tag}:pause` };
+    return { next: `${tag}:next`, sent: `${tag}:sent`, pause: `${tag}:pause` };
+  }
+
+  /** ACQUIRE or SEND; Redis not answering lets the call go. */
+  private async ask(script: string, keys: string[], args: (string | number)[]): Promise<Answer> {
+    const answer = (await this.run(script, keys, args)) as [number, number] | null;
+    if (answer === null || answer[0] === 2) return { go: true };
+    return { go: false, paused: answer[0] === 0, waitMs: Math.ceil(answer[1] / 1000) };
   }
 
   /** The script's answer, or null when Redis did not answer in time (the call is not held back). */
