@@ -182,6 +182,7 @@ function logRequest(ctx: EmulatorContext, request: FastifyRequest, status: numbe
     durationMs: Math.round(elapsedMs * 10) / 10,
     sandbox: request.platform?.sandboxName ?? null,
     requestId: String(request.id),
+    clientPort: request.socket.remotePort ?? null,
     ...(request.appliedFault ? { fault: request.appliedFault } : {}),
   });
 }

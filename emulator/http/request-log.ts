@@ -12,6 +12,8 @@ export interface LoggedRequest {
   sandbox: string | null;
   /** The caller's `x-request-id` (echoed in the answer), or the id the emulator gave the request. */
   requestId: string;
+  /** The caller's TCP port (as an access log records the client's address): which process sent it. */
+  clientPort: number | null;
   /** Set when a fault rule applied. */
   fault?: { id: number; mode: string };
 }

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../logging/logger.js';
-import { OPERATION_JOB_OPTIONS, operationJob, type OperationJobData } from './queues.js';
+import { jitteredBackoff, OPERATION_JOB_OPTIONS, operationJob, type OperationJobData } from './queues.js';
 
 /**
  * How long a request waits for Redis to take a job. The work is already committed in PostgreSQL
@@ -44,6 +44,27 @@ export async function addWithin(add: () => Promise<unknown>, what: Record<string
 export function enqueueOperation(queue: Queue<OperationJobData>, operationId: string, logger: Logger): Promise<boolean> {
   return addWithin(
     () => queue.add(operationJob.name, operationJob.data({ operationId }), { ...OPERATION_JOB_OPTIONS, jobId: operationId }),
+    { operationId },
+    logger,
+    'the reconciler will enqueue the operation',
+  );
+}
+
+/**
+ * Puts an operation whose first attempt ran without a job (an onboarding step run by the worker
+ * that started it) and failed retryably on the queue for its other attempts, after the backoff
+ * a job's retry would wait. Failures are logged: the operation is RETRYING without a job, which
+ * the reconciler and the onboarding sweep enqueue.
+ */
+export function enqueueOperationRetry(queue: Queue<OperationJobData>, operationId: string, logger: Logger): Promise<boolean> {
+  return addWithin(
+    () =>
+      queue.add(operationJob.name, operationJob.data({ operationId }), {
+        ...OPERATION_JOB_OPTIONS,
+        jobId: operationId,
+        attempts: OPERATION_JOB_OPTIONS.attempts - 1,
+        delay: jitteredBackoff(1),
+      }),
     { operationId },
     logger,
     'the reconciler will enqueue the operation',

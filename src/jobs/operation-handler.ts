@@ -30,6 +30,8 @@ export interface HandlerContext<I = unknown> {
   deps: WorkerDeps;
   /** True when an earlier attempt ran: the Platform may already hold what this attempt is about to write. */
   isRetry: boolean;
+  /** The resources `resource` refers to, by id, as read when the operation started (`readyDependency` uses them instead of reading again). */
+  dependencies: ReadonlyMap<string, Resource>;
   /** Reports progress (0..1) to subscribers. */
   progress(fraction: number, message: string): Promise<void>;
   /** Decrypts the secret this operation carries (its `input.secretId`), right before the Platform call that needs it. */

@@ -7,7 +7,7 @@ import { REDACTED } from '../platform/secret-redaction.js';
 import { message, type TopicMessage } from '../pubsub/event-bus.js';
 import { operationEvent, resourceChangeEvent, topics } from '../pubsub/events.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
-import type { OperationLedger, OperationOutcome } from '../store/operation-ledger.js';
+import type { OperationOutcome, StartedOperation } from '../store/operation-ledger.js';
 import type { Operation, Resource } from '../store/rows.js';
 import type { HandlerContext, OperationHandler, OperationHandlers, WorkerDeps } from './operation-handler.js';
 import { operationJob, type OperationJobData } from './queues.js';
@@ -40,8 +40,11 @@ export interface OperationProcessorOptions {
   heartbeatMs?: number;
 }
 
-/** An operation a worker moved to RUNNING, with its resource and sealed secret. */
-type ClaimedOperation = NonNullable<Awaited<ReturnType<OperationLedger['start']>>>;
+/** Which attempt of an operation runs, and whether a retryable failure is retried after it. */
+export interface Attempt {
+  number: number;
+  last: boolean;
+}
 
 /**
  * Runs one operation job: marks it RUNNING, checks its input against its type's contract, calls
@@ -63,24 +66,35 @@ export class OperationProcessor {
   }
 
   async process(job: Job<OperationJobData>): Promise<void> {
-    const { store, logger } = this.deps;
     const { operationId } = operationJob.parse(job.data, job.id);
-    const claimed = await store.ledger.start(operationId, 'running');
+    const claimed = await this.deps.store.ledger.start(operationId, 'running');
     if (!claimed) return; // finished (or cancelled) by an earlier delivery of this job
+    await this.runStarted(claimed, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+  }
+
+  /**
+   * Runs an operation already moved to RUNNING — by `process`, or by the onboarding pass that
+   * started it in this process (its first attempt, without a job) — heartbeating it meanwhile.
+   * Throws as a job does: the retryable error after recording RETRYING, UnrecoverableError after
+   * recording FAILED.
+   */
+  async runStarted(claimed: StartedOperation, attempt: Attempt): Promise<void> {
+    const { store, logger } = this.deps;
+    const operationId = claimed.operation.id;
     const heartbeat = setInterval(() => {
       store.ledger.heartbeat(operationId).catch((error: unknown) => logger.warn({ operationId, err: (error as Error).message }, 'could not renew the heartbeat of a running operation'));
     }, this.heartbeatMs);
     try {
-      await this.run(job, operationId, claimed);
+      await this.run(attempt, operationId, claimed);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
   /** Runs the handler of a claimed (RUNNING) operation and records its outcome. */
-  private async run(job: Job<OperationJobData>, operationId: string, claimed: ClaimedOperation): Promise<void> {
+  private async run(attempt: Attempt, operationId: string, claimed: StartedOperation): Promise<void> {
     const { store, logger } = this.deps;
-    const { operation: started, resource, secret } = claimed;
+    const { operation: started, resource, secret, dependencies } = claimed;
     let lastProgressAt = Date.now();
     /** The plaintext secret once the handler asked for it: scrubbed from whatever an error carries onwards. */
     let opened: string | null = null;
@@ -105,6 +119,7 @@ export class OperationProcessor {
         deps: this.deps,
         // An earlier attempt — of this operation, or of the onboarding step it belongs to — may have written.
         isRetry: started.attempts > 1 || (started.input as { adoptExisting?: boolean }).adoptExisting === true,
+        dependencies: new Map(dependencies.map((d) => [d.id, d])),
         secret: async () => {
           if (!secret) throw new Error(`operation ${operationId} carries no secret`);
           opened = store.secrets.openSealed(secret);
@@ -128,9 +143,8 @@ export class OperationProcessor {
     } catch (caught) {
       const error = opened === null ? caught : scrubSecret(caught, opened);
       const info = publicErrorOf(error) ?? UNEXPECTED;
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (info.retryable && !lastAttempt) {
-        logger.warn({ operationId, type: started.type, attempt: job.attemptsMade + 1, err: info.message }, 'operation attempt failed; retrying');
+      if (info.retryable && !attempt.last) {
+        logger.warn({ operationId, type: started.type, attempt: attempt.number, err: info.message }, 'operation attempt failed; retrying');
         const retrying = await store.ledger.retrying(operationId, info);
         this.deps.bus.announce(message(topics.operation(retrying.id), operationEvent(retrying)));
         throw error;
@@ -152,7 +166,9 @@ export class OperationProcessor {
 
   /** Finishes the operation (see OperationLedger.finish), publishes it, and lets whoever waits for it move on. */
   private async finish(operation: Operation, resource: Resource | null, outcome: OperationOutcome): Promise<void> {
-    const done = await this.deps.store.ledger.finish(operation, resource, outcome);
+    // An onboarding step's end is made durable by the saga's pass that follows at once (its
+    // commit flushes the log up to it): one wait for the disk on the hand-over instead of two.
+    const done = await this.deps.store.ledger.finish(operation, resource, outcome, { flushLater: onboardingOf(operation) !== undefined });
     const news: TopicMessage[] = [message(topics.operation(done.operation.id), operationEvent(done.operation))];
     // A failure that left the resource as it was is no news about the resource.
     if (done.resource && done.action && (outcome.status === 'SUCCEEDED' || done.resource !== resource)) {
@@ -173,8 +189,14 @@ export class OperationProcessor {
   /** Lets whoever waits for this operation (an onboarding) move on; its own failure is only logged. */
   private async notifyFinished(operation: Operation): Promise<void> {
     if (!this.deps.afterOperation) return;
-    await this.deps.afterOperation(operation, operation.input as { onboardingId?: string }).catch((error) => {
+    await this.deps.afterOperation(operation, { onboardingId: onboardingOf(operation) }).catch((error) => {
       this.deps.logger.warn({ operationId: operation.id, err: (error as Error).message }, 'follow-up of a finished operation failed; the sweep retries it');
     });
   }
+}
+
+/** The onboarding an operation is a step of, if any. */
+function onboardingOf(operation: Operation): string | undefined {
+  const { onboardingId } = operation.input as { onboardingId?: unknown };
+  return typeof onboardingId === 'string' ? onboardingId : undefined;
 }

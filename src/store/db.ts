@@ -27,8 +27,16 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   }
 }
 
-/** `inTransaction` on a client the caller holds (and releases), e.g. one holding a session lock. */
-export async function transactionOn<T>(client: pg.PoolClient, work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | Rollback<T>>, begin = 'BEGIN'): Promise<T> {
+/**
+ * `inTransaction` on a client the caller holds (and releases), e.g. one holding a session lock.
+ * `commit` gives the text that commits, given what `work` returned (e.g. with a SET LOCAL first).
+ */
+export async function transactionOn<T>(
+  client: pg.PoolClient,
+  work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | Rollback<T>>,
+  begin = 'BEGIN',
+  commit: (result: T) => string = () => 'COMMIT',
+): Promise<T> {
   try {
     const begun = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
     const result = await work(client, Array.isArray(begun) ? begun : [begun]);
@@ -36,7 +44,7 @@ export async function transactionOn<T>(client: pg.PoolClient, work: (client: pg.
       await client.query('ROLLBACK');
       return result.value;
     }
-    await client.query('COMMIT');
+    await client.query(commit(result));
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -6,7 +6,7 @@ import { encodeCursor, type Page, type PageWindow } from './cursor.js';
 import { inTransaction, Rollback, transactionOn, type Sql } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
-import type { NewResource, NewSecret, OperationLedger } from './operation-ledger.js';
+import { FLUSH_LATER_IF, type NewResource, type NewSecret, type OperationLedger } from './operation-ledger.js';
 import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
 import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 
@@ -58,10 +58,16 @@ export interface StepStart {
 /** What a pass of the saga reads under the onboarding's row lock. */
 export interface LockedLedger {
   onboarding: OnboardingRow;
+  /** The ledger, with the ends of step operations already folded in. */
   steps: StepRow[];
+  /** Steps whose operation's end this pass folded into the ledger (they are no longer RUNNING). */
+  folded: number;
   /** Steps RUNNING across the deployment (every onboarding), for the step budget. */
   runningSteps: number;
 }
+
+/** What a step whose operation was cancelled records as its error. */
+const CANCELLED_STEP_ERROR = JSON.stringify({ code: 'CANCELLED', message: 'the operation was cancelled', retryable: false } satisfies OperationErrorInfo);
 
 /** A RUNNING step the sweep looks at: is its job still there? */
 export interface RunningStep {
@@ -173,8 +179,19 @@ export class OnboardingStore {
    * lock, the ledger and the deployment's running-step count in one round trip instead of four (a
    * pass holds the lock throughout, the other steps of a level wait for it, and each round trip
    * cost about 0.8 ms here).
+   *
+   * When `work` answers `flushLater`, the commit does not wait for the disk (see
+   * `OperationLedger.finish`): for a pass that starts nothing and ends nothing, whose record is
+   * derived from commits already made, so that if PostgreSQL itself crashed before the log
+   * reached the disk the next pass would record it again. It still takes the row lock, and each
+   * wait for the disk under that lock held up the next pass, and the outcome of a step waiting
+   * to be recorded.
    */
-  async pass<T>(onboardingId: string, work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>, afterCommit?: (result: T) => Promise<void>): Promise<T | null> {
+  async pass<T extends { flushLater: boolean }>(
+    onboardingId: string,
+    work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>,
+    afterCommit?: (result: T) => Promise<void>,
+  ): Promise<T | null> {
     // The simple query protocol that allows several statements takes no parameters, so the id
     // is checked to be a UUID before it is written in.
     if (!isUuid(onboardingId)) throw new Error(`not an onboarding id: ${JSON.stringify(onboardingId)}`);
@@ -188,16 +205,28 @@ export class OnboardingStore {
     try {
       const result = await transactionOn<T | null>(
         client,
-        async (_client, [, , locked, ledger, running]) => {
+        async (_client, [, , locked, folded, ledger, running]) => {
           const onboarding = (locked as pg.QueryResult<OnboardingRow>).rows[0];
+          const finished = (folded as pg.QueryResult<Pick<StepRow, 'kind' | 'status' | 'started_at' | 'finished_at'>>).rows;
+          this.observer.stepsFinished(finished);
           if (!onboarding) return new Rollback(null);
-          return work(client, { onboarding, steps: (ledger as pg.QueryResult<StepRow>).rows, runningSteps: (running as pg.QueryResult<{ n: number }>).rows[0]!.n });
+          return work(client, { onboarding, steps: (ledger as pg.QueryResult<StepRow>).rows, folded: finished.length, runningSteps: (running as pg.QueryResult<{ n: number }>).rows[0]!.n });
         },
+        // The ends of step operations are folded into the ledger (RUNNING steps whose operation
+        // finished) in the same round trip, before the ledger is read: one statement under the row
+        // lock instead of a read and an update per step, and no round trip of its own.
         `SELECT pg_advisory_lock(${lockKey});
          BEGIN;
          SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
+         UPDATE onboarding_steps s
+         SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
+             error = CASE WHEN o.status = 'SUCCEEDED' THEN NULL ELSE COALESCE(o.error, '${CANCELLED_STEP_ERROR}'::jsonb) END, finished_at = clock_timestamp(), updated_at = now()
+         FROM operations o JOIN resources r ON r.id = o.resource_id
+         WHERE s.onboarding_id = '${onboardingId}' AND s.status = 'RUNNING' AND o.id = s.operation_id AND o.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         RETURNING s.kind, s.status, s.started_at, s.finished_at;
          SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
          SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
+        (result) => (result?.flushLater ? 'SET LOCAL synchronous_commit TO OFF; COMMIT' : 'COMMIT'),
       );
       if (result !== null && afterCommit) await afterCommit(result);
       return result;
@@ -211,43 +240,9 @@ export class OnboardingStore {
     }
   }
 
-  /**
-   * Marks RUNNING operation-backed steps whose operation finished (one statement, under the row
-   * lock, instead of a read and an update per step). Returns the steps it changed.
-   */
-  async foldFinishedOperations(client: pg.PoolClient, stepIds: string[]): Promise<StepRow[]> {
-    if (stepIds.length === 0) return [];
-    const folded = (
-      await client.query<StepRow>(
-        `UPDATE onboarding_steps s
-         SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
-             error = CASE WHEN o.status = 'SUCCEEDED' THEN NULL ELSE COALESCE(o.error, $2::jsonb) END, finished_at = clock_timestamp(), updated_at = now()
-         FROM operations o JOIN resources r ON r.id = o.resource_id
-         WHERE s.id = ANY($1::uuid[]) AND o.id = s.operation_id AND o.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-         RETURNING s.*`,
-        [stepIds, JSON.stringify({ code: 'CANCELLED', message: 'the operation was cancelled', retryable: false } satisfies OperationErrorInfo)],
-      )
-    ).rows;
-    this.observer.stepsFinished(folded);
-    return folded;
-  }
-
   /** Steps RUNNING across the deployment. */
   async runningStepCount(sql: Sql = this.pool): Promise<number> {
     return (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`)).rows[0]!.n;
-  }
-
-  /**
-   * Marks the steps a pass starts RUNNING, in one statement. clock_timestamp(), not now(): now()
-   * is when the pass's transaction began, which can precede a dependency's recorded finish.
-   */
-  async markStepsRunning(client: pg.PoolClient, starts: StepStart[]): Promise<void> {
-    if (starts.length === 0) return;
-    await client.query(
-      `UPDATE onboarding_steps s SET status = 'RUNNING', attempts = x.attempt, operation_id = COALESCE(x.operation_id, s.operation_id), started_at = clock_timestamp(), error = NULL, updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb) AS x(step_id uuid, attempt int, operation_id uuid) WHERE s.id = x.step_id`,
-      [JSON.stringify(starts.map((s) => ({ step_id: s.stepId, attempt: s.attempt, operation_id: s.operationId })))],
-    );
   }
 
   /** A step that failed before it could start (e.g. nothing to map): FAILED on this attempt. */
@@ -268,15 +263,18 @@ export class OnboardingStore {
     // One statement that first takes the onboarding's row lock and bumps its version (the
     // uncorrelated EXISTS runs before any step row is locked: the same lock order as a pass), so
     // a pass never publishes a state that this outcome has already overtaken, and the state a
-    // new subscriber reads is newer than any message still on its way.
+    // new subscriber reads is newer than any message still on its way. Its commit does not wait
+    // for the disk: the pass that follows at once flushes it with its own; if PostgreSQL crashes
+    // first, the step is RUNNING again without a runner, and the sweep runs it again.
     const result = await this.pool.query<Pick<StepRow, 'kind' | 'status' | 'started_at' | 'finished_at'>>(
-      `WITH bumped AS (
+      `WITH commit_mode AS (${FLUSH_LATER_IF('true')}),
+       bumped AS (
          UPDATE onboardings SET version = version + 1
          WHERE id = $1 AND EXISTS (SELECT 1 FROM onboarding_steps WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING')
          RETURNING id
        )
        UPDATE onboarding_steps SET status = $3, result = $4::jsonb, error = $5::jsonb, platform_id = COALESCE($6, platform_id), finished_at = now(), updated_at = now()
-       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' AND EXISTS (SELECT 1 FROM bumped)
+       WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING' AND EXISTS (SELECT 1 FROM bumped) AND EXISTS (SELECT 1 FROM commit_mode)
        RETURNING kind, status, started_at, finished_at`,
       [onboardingId, key, outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error === null ? null : JSON.stringify(outcome.error), outcome.platformId ?? null],
     );
@@ -290,6 +288,15 @@ export class OnboardingStore {
    */
   async markCreateSent(onboardingId: string, key: string): Promise<void> {
     await this.pool.query(`UPDATE onboarding_steps SET result = '{"createSent": true}'::jsonb, updated_at = now() WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`, [onboardingId, key]);
+  }
+
+  /**
+   * Renews a RUNNING step's `updated_at` while this process runs it without a job: the sweep takes
+   * a step RUNNING without a job for lost only once that is older than its threshold.
+   */
+  async touchRunningStep(onboardingId: string, key: string): Promise<boolean> {
+    const result = await this.pool.query(`UPDATE onboarding_steps SET updated_at = now() WHERE onboarding_id = $1 AND key = $2 AND status = 'RUNNING'`, [onboardingId, key]);
+    return (result.rowCount ?? 0) > 0;
   }
 
   /** An inline step with its onboarding's base connection (one round trip: this is on the critical path). */
@@ -349,14 +356,30 @@ export class OnboardingStore {
     await client.query(`UPDATE onboarding_steps SET status = 'CANCELLED', updated_at = now() WHERE id = ANY($1::uuid[])`, [stepIds]);
   }
 
-  /** Saves the onboarding's status and progress after a pass (`error`/`leftBehind` undefined: unchanged). */
+  /**
+   * Saves the onboarding's status and progress after a pass (`error`/`leftBehind` undefined:
+   * unchanged), and marks the steps it starts RUNNING, in one statement. clock_timestamp() for a
+   * step's start, not now(): now() is when the pass's transaction began, which can precede a
+   * dependency's recorded finish.
+   */
   async saveProgress(
     client: pg.PoolClient,
     onboardingId: string,
-    update: { status: OnboardingStatus; progress: number; currentStep: string | null; terminal: boolean; error?: OperationErrorInfo | null; leftBehind?: LeftBehind[] },
+    update: {
+      status: OnboardingStatus;
+      progress: number;
+      currentStep: string | null;
+      terminal: boolean;
+      error?: OperationErrorInfo | null;
+      leftBehind?: LeftBehind[];
+      starts?: StepStart[];
+    },
   ): Promise<OnboardingRow> {
     const result = await client.query<OnboardingRow>(
-      `UPDATE onboardings SET status = $2::"OnboardingStatus", progress = $3, current_step = $4,
+      `WITH started AS (
+         UPDATE onboarding_steps s SET status = 'RUNNING', attempts = x.attempt, operation_id = COALESCE(x.operation_id, s.operation_id), started_at = clock_timestamp(), error = NULL, updated_at = now()
+         FROM jsonb_to_recordset($9::jsonb) AS x(step_id uuid, attempt int, operation_id uuid) WHERE s.id = x.step_id AND s.onboarding_id = $1)
+       UPDATE onboardings SET status = $2::"OnboardingStatus", progress = $3, current_step = $4,
               error = CASE WHEN $5::boolean THEN $6::jsonb ELSE error END,
               left_behind = COALESCE($7::jsonb, left_behind),
               finished_at = CASE WHEN $8::boolean THEN COALESCE(finished_at, now()) ELSE NULL END, updated_at = now(),
@@ -371,6 +394,7 @@ export class OnboardingStore {
         update.error === undefined || update.error === null ? null : JSON.stringify(update.error),
         update.leftBehind ? JSON.stringify(update.leftBehind) : null,
         update.terminal,
+        JSON.stringify((update.starts ?? []).map((s) => ({ step_id: s.stepId, attempt: s.attempt, operation_id: s.operationId }))),
       ],
     );
     return result.rows[0]!;

@@ -83,7 +83,34 @@ export type NewSecret = Omit<SealedSecretRow, 'resourceId'>;
 export interface StepOperation {
   operation: NewOperation;
   resource: { write: 'upsert'; row: NewResource } | { write: 'reset' } | { write: 'none' };
+  /**
+   * Recorded RUNNING on its first attempt (as `start` would leave it) for the process recording it
+   * to run at once, without a job: the reconciler and the sweep leave it alone while its heartbeat
+   * is fresh, and enqueue it once the heartbeat stops (the process died). Default: QUEUED.
+   */
+  claim?: boolean;
 }
+
+/** A RUNNING operation with what running it needs: its resource and, when its input names one, its sealed secret. */
+export interface StartedOperation {
+  operation: Operation;
+  resource: Resource | null;
+  secret: SealedSecretRow | null;
+  /**
+   * The resources its resource refers to (connection, source and target connection, schema,
+   * dataset, mapping), read with it: the handler needs them before its first Platform call, and a
+   * read of its own was a round trip more on an onboarding's critical path.
+   */
+  dependencies: Resource[];
+}
+
+/**
+ * The resources a resource row (the JSON of a resources row, `res.j`) refers to, as a JSON array:
+ * one column of a statement that starts an operation.
+ */
+const DEPENDENCIES_OF_RES = `(SELECT json_agg(row_to_json(d.*)) FROM resources d
+    WHERE d.id IN ((res.j->>'connection_id')::uuid, (res.j->>'source_connection_id')::uuid, (res.j->>'target_connection_id')::uuid,
+                   (res.j->>'schema_id')::uuid, (res.j->>'dataset_id')::uuid, (res.j->>'mapping_id')::uuid))`;
 
 /** The resource columns a successful operation may set; anything left out stays. */
 export interface ResourceChanges {
@@ -239,9 +266,9 @@ export class OperationLedger {
    * (inside the pass's transaction). Ids are deterministic, so a pass repeated after a crash
    * inserts nothing twice: an existing operation is kept, a created resource row is kept.
    */
-  async recordStepOperations(client: pg.PoolClient, steps: StepOperation[]): Promise<void> {
-    if (steps.length === 0) return;
-    const rows = steps.map(({ operation, resource }) => {
+  async recordStepOperations(client: pg.PoolClient, steps: StepOperation[]): Promise<StartedOperation[]> {
+    if (steps.length === 0) return [];
+    const rows = steps.map(({ operation, resource, claim }) => {
       const row = resource.write === 'upsert' ? resource.row : null;
       return {
         id: operation.id,
@@ -252,7 +279,8 @@ export class OperationLedger {
         input: parseOperationInput(operation.type, operation.input),
         requested_by: operation.requestedBy,
         request_id: operation.requestId,
-        message: operation.message ?? 'queued',
+        message: claim === true ? 'running' : (operation.message ?? 'queued'),
+        claim: claim === true,
         resource_write: resource.write,
         name: row?.name ?? null,
         description: row?.description ?? null,
@@ -266,26 +294,40 @@ export class OperationLedger {
         mapping_id: row?.mappingId ?? null,
       };
     });
-    await this.named(
+    // The claimed operations come back as `start` returns them. The resource a CTE wrote is only
+    // visible through its RETURNING (every part of a statement reads the same snapshot), so each
+    // is taken from there, or else as it was.
+    const result = await this.named<StartedColumns>(
       'fg_record_steps',
       `WITH x AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, type text, resource_type text, resource_id uuid, sandbox text, input jsonb, requested_by text, request_id text, message text,
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, type text, resource_type text, resource_id uuid, sandbox text, input jsonb, requested_by text, request_id text, message text, claim boolean,
            resource_write text, name text, description text, spec jsonb, stripe_resource text, connection_id uuid, source_connection_id uuid, target_connection_id uuid, schema_id uuid, dataset_id uuid, mapping_id uuid)),
        upserted AS (
          INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
          SELECT resource_id, resource_type::"ResourceType", sandbox, name, description, 'PENDING', spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, now()
          FROM x WHERE resource_write = 'upsert'
-         ON CONFLICT (id) DO UPDATE SET state = 'PENDING', spec = EXCLUDED.spec, updated_at = now() WHERE resources.state IN ('FAILED', 'PENDING')),
+         ON CONFLICT (id) DO UPDATE SET state = 'PENDING', spec = EXCLUDED.spec, updated_at = now() WHERE resources.state IN ('FAILED', 'PENDING')
+         RETURNING *),
        reset AS (
          UPDATE resources SET state = 'PENDING', updated_at = now() FROM x
-         WHERE x.resource_write = 'reset' AND resources.id = x.resource_id AND resources.state = 'FAILED')
-       INSERT INTO operations (id, type, status, resource_type, resource_id, sandbox, input, requested_by, request_id, message, updated_at)
-       SELECT id, type, 'QUEUED', resource_type::"ResourceType", resource_id, sandbox, input, requested_by, request_id, message, now() FROM x
-       ON CONFLICT (id) DO NOTHING`,
+         WHERE x.resource_write = 'reset' AND resources.id = x.resource_id AND resources.state = 'FAILED'
+         RETURNING resources.*),
+       recorded AS (
+         INSERT INTO operations (id, type, status, attempts, resource_type, resource_id, sandbox, input, requested_by, request_id, message, updated_at)
+         SELECT id, type, (CASE WHEN claim THEN 'RUNNING' ELSE 'QUEUED' END)::"OperationStatus", CASE WHEN claim THEN 1 ELSE 0 END,
+                resource_type::"ResourceType", resource_id, sandbox, input, requested_by, request_id, message, now() FROM x
+         ON CONFLICT (id) DO NOTHING
+         RETURNING *)
+       SELECT row_to_json(o.*) AS operation, res.j AS resource, row_to_json(s.*) AS secret, ${DEPENDENCIES_OF_RES} AS dependencies
+       FROM recorded o LEFT JOIN upserted u ON u.id = o.resource_id LEFT JOIN reset rs ON rs.id = o.resource_id LEFT JOIN resources r ON r.id = o.resource_id
+       CROSS JOIN LATERAL (SELECT COALESCE(row_to_json(u.*), row_to_json(rs.*), row_to_json(r.*)) AS j) res
+       LEFT JOIN secrets s ON s.id = (o.input->>'secretId')::uuid
+       WHERE o.status = 'RUNNING'`,
       [JSON.stringify(rows)],
       client,
     );
     this.observer.operationsRecorded(steps.map((s) => s.operation.type));
+    return result.rows.map(startedFromRow);
   }
 
   /** Inserts a PENDING resource with its sealed secret, inside a caller's transaction (an onboarding's base connection). */
@@ -305,21 +347,20 @@ export class OperationLedger {
    * resource and, when its input names one, its sealed secret; null when it is already terminal
    * (an earlier delivery finished it).
    */
-  async start(operationId: string, message: string): Promise<{ operation: Operation; resource: Resource | null; secret: SealedSecretRow | null } | null> {
-    const result = await this.named<{ operation: OperationColumns; resource: ResourceColumns | null; secret: SecretColumns | null }>(
+  async start(operationId: string, message: string): Promise<StartedOperation | null> {
+    const result = await this.named<StartedColumns>(
       'fg_start',
       `WITH o AS (
          UPDATE operations SET status = 'RUNNING', attempts = attempts + 1, message = $2, error = NULL, updated_at = now()
          WHERE id = $1::uuid AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
          RETURNING *)
-       SELECT row_to_json(o.*) AS operation, row_to_json(r.*) AS resource, row_to_json(s.*) AS secret
-       FROM o LEFT JOIN resources r ON r.id = o.resource_id
+       SELECT row_to_json(o.*) AS operation, res.j AS resource, row_to_json(s.*) AS secret, ${DEPENDENCIES_OF_RES} AS dependencies
+       FROM o LEFT JOIN LATERAL (SELECT row_to_json(r.*) AS j FROM resources r WHERE r.id = o.resource_id) res ON true
        LEFT JOIN secrets s ON s.id = (o.input->>'secretId')::uuid`,
       [operationId, message],
     );
-    if (result.rows.length === 0) return null;
-    const row = result.rows[0]!;
-    return { operation: operationFromRow(row.operation), resource: row.resource ? resourceFromRow(row.resource) : null, secret: row.secret ? sealedSecretFromRow(row.secret) : null };
+    const row = result.rows[0];
+    return row ? startedFromRow(row) : null;
   }
 
   /** Updates progress of a RUNNING operation; null when it is not running any more. */
@@ -372,14 +413,30 @@ export class OperationLedger {
    * Ends an operation, successful or not, in one statement: the resource as the outcome leaves it
    * (see `finishedState`), the operation's final status, and its audit event (CREATED, UPDATED…,
    * `<TYPE>_FAILED` or CONFLICT_DETECTED). The one way out of RUNNING.
+   *
+   * `flushLater`: the commit does not wait for its write-ahead log to reach the disk (PostgreSQL's
+   * `synchronous_commit` off, for this statement only), for an end that a commit following at once
+   * makes durable: the log is flushed in order, so that commit flushes this one too. Until then a
+   * crash of PostgreSQL itself (not of a worker) may lose it; the operation is then RUNNING again
+   * with its heartbeat stopped, and runs again, adopting what it made by its deterministic name.
    */
-  async finish(operation: Operation, before: Resource | null, outcome: OperationOutcome): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
-    const finished = await this.finishRows(operation, before, outcome);
+  async finish(
+    operation: Operation,
+    before: Resource | null,
+    outcome: OperationOutcome,
+    options: { flushLater?: boolean } = {},
+  ): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
+    const finished = await this.finishRows(operation, before, outcome, options.flushLater === true);
     this.observer.operationFinished(finished.operation);
     return finished;
   }
 
-  private async finishRows(operation: Operation, before: Resource | null, outcome: OperationOutcome): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
+  private async finishRows(
+    operation: Operation,
+    before: Resource | null,
+    outcome: OperationOutcome,
+    flushLater: boolean,
+  ): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
     const succeeded = outcome.status === 'SUCCEEDED';
     const message = succeeded ? outcome.message : outcome.error.message;
     const error = succeeded ? null : JSON.stringify(outcome.error);
@@ -415,8 +472,9 @@ export class OperationLedger {
          WHERE id = $11::uuid RETURNING *),
        a AS (
          INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
-         VALUES ($15::uuid, $16, $17, $18, $19::"ResourceType", $1::uuid, $5, $20, $6, $21::jsonb, $22::jsonb, $23::jsonb, $11::uuid, $24))
-       SELECT row_to_json(r.*) AS resource, row_to_json(o.*) AS operation FROM o LEFT JOIN r ON true`,
+         VALUES ($15::uuid, $16, $17, $18, $19::"ResourceType", $1::uuid, $5, $20, $6, $21::jsonb, $22::jsonb, $23::jsonb, $11::uuid, $24)),
+       commit_mode AS (${FLUSH_LATER_IF('$25')})
+       SELECT row_to_json(r.*) AS resource, row_to_json(o.*) AS operation FROM o LEFT JOIN r ON true CROSS JOIN commit_mode`,
       [
         after.id,
         after.name,
@@ -443,6 +501,7 @@ export class OperationLedger {
         beforeView === null ? null : JSON.stringify(beforeView),
         JSON.stringify(afterView),
         operation.requestId,
+        flushLater,
       ],
     );
     const row = result.rows[0]!;
@@ -564,6 +623,14 @@ export class OperationLedger {
   }
 }
 
+/**
+ * A CTE body that turns `synchronous_commit` off for the statement's own transaction when the
+ * boolean parameter `param` is true (a statement runs as its own transaction: SET LOCAL lasts
+ * until its commit, which then does not wait for the log flush). The statement must read the CTE:
+ * a plain SELECT in WITH that nothing reads is never run.
+ */
+export const FLUSH_LATER_IF = (param: string): string => `SELECT CASE WHEN ${param}::boolean THEN set_config('synchronous_commit', 'off', true) END AS mode`;
+
 /** A new resource's column values, in the order the INSERTs above list them ($1 … $13). */
 function resourceValues(r: NewResource): unknown[] {
   return [
@@ -581,4 +648,21 @@ function resourceValues(r: NewResource): unknown[] {
     r.datasetId,
     r.mappingId,
   ];
+}
+
+/** A started operation as `start` and `recordStepOperations` read it (each table's row as JSON). */
+interface StartedColumns {
+  operation: OperationColumns;
+  resource: ResourceColumns | null;
+  secret: SecretColumns | null;
+  dependencies: ResourceColumns[] | null;
+}
+
+function startedFromRow(row: StartedColumns): StartedOperation {
+  return {
+    operation: operationFromRow(row.operation),
+    resource: row.resource ? resourceFromRow(row.resource) : null,
+    secret: row.secret ? sealedSecretFromRow(row.secret) : null,
+    dependencies: (row.dependencies ?? []).map(resourceFromRow),
+  };
 }

@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { hostname } from 'node:os';
 import type { OnboardingOrchestrator } from '../jobs/onboarding/orchestrator.js';
 import type { OperationHandlers, WorkerDeps } from '../jobs/operation-handler.js';
@@ -88,6 +88,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // A third of the lock time: a RUNNING operation whose heartbeat is older than the lock time is
   // taken for abandoned, so two heartbeats may be late before that happens.
   const processor = new OperationProcessor(options.deps, options.handlers, { heartbeatMs: Math.max(100, Math.floor(lockMs / 3)) });
+  // Onboarding steps run in the worker whose pass started them, when it has a free slot: the
+  // hand-over through the queue was most of the time between a step's answer and its dependant's call.
+  options.orchestrator.runStepsHere({
+    slots: options.concurrency,
+    runOperation: (started) => processor.runStarted(started, { number: 1, last: false }),
+    isFinal: (error) => error instanceof UnrecoverableError,
+  });
   const reconcile = async (graceMs?: number) => {
     const requeued = await reconcileOperations({ store: options.deps.store, queue: options.operationsQueue, logger, graceMs, runningStaleMs: lockMs });
     options.metrics?.requeued('operation', requeued);
@@ -174,7 +181,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     stop: async () => {
       await watchdog.stop();
-      await Promise.all([operations.close(), maintenance.close(), onboardings.close(), webhooks.close()]);
+      await Promise.all([operations.close(), maintenance.close(), onboardings.close(), webhooks.close(), options.orchestrator.stopRunningStepsHere()]);
     },
   };
 }

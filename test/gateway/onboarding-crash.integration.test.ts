@@ -39,6 +39,8 @@ interface CallEvent {
   path: string;
   /** The caller's x-request-id (an operation id for operation jobs); logged calls only. */
   requestId?: string;
+  /** The caller's TCP port: which worker process sent it; logged calls only. */
+  clientPort?: number | null;
 }
 
 /** A moment at which worker processes die. */
@@ -62,8 +64,9 @@ interface KillPoint {
    */
   slowCall?: { method: string; path: string };
   /**
-   * 'all' workers die (default), or only the one holding the job that made the call: then no
-   * worker starts until a survivor has taken that job over, and one replacement after that.
+   * 'all' workers die (default), or only the one that made the call (running its job, or the step
+   * it started itself): then no worker starts until a survivor has taken that operation over, and
+   * one replacement after that.
    */
   victim?: 'all' | 'holder';
   /** Workers started after an 'all' kill (default 1; 2 = two new workers race for the orphaned jobs). */
@@ -132,7 +135,7 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
     stack = await TestStack.start({ roles: { gateway: true, worker: false }, env: { WORKER_LOCK_SECONDS: String(LOCK_SECONDS) } });
     fleet = new WorkerFleet(stack, { WORKER_LOCK_SECONDS: String(LOCK_SECONDS) });
     untaps.push(tapEmulatorArrivals(stack.emulator, (r) => observe({ phase: 'arrived', method: r.method, path: r.path })));
-    untaps.push(tapEmulatorRequests(stack.emulator, (r) => observe({ phase: 'logged', method: r.method, path: r.path, requestId: r.requestId })));
+    untaps.push(tapEmulatorRequests(stack.emulator, (r) => observe({ phase: 'logged', method: r.method, path: r.path, requestId: r.requestId, clientPort: r.clientPort })));
   });
 
   after(async () => {
@@ -221,11 +224,11 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
           await lock.release();
         }
       } else if (point.victim === 'holder') {
-        // The workers are frozen: find who holds the job that made the call, kill it, let the others go on.
-        const held = await fleet.heldJobs([stack.process.deps.operationsQueue]);
-        const holder = held.find((j) => j.id === call.requestId)?.pid;
-        if (!holder || !fleet.pids.includes(holder)) {
-          // Sent by a worker killed earlier, whose lock has not expired yet: not this point.
+        // The workers are frozen: find the one that made the call (its job, or the step it runs
+        // itself), kill it, let the others go on.
+        const holder = call.clientPort ? fleet.senderOf(call.clientPort) : null;
+        if (!holder) {
+          // Sent by a worker killed earlier: not this point.
           fleet.thaw(frozen);
           continue;
         }
@@ -426,7 +429,7 @@ describe('onboardStripe when worker processes are SIGKILLed mid-saga (real proce
   });
 
   it('lets a surviving worker take over the job of one that died', async (t) => {
-    // Two workers; only the one running the call's job dies: as its create is written and the
+    // Two workers; only the one making the call dies: as its create is written and the
     // answer dropped, so it is still at work (looking for what it made) when it dies — an answered
     // create is recorded within a millisecond now that nothing is read back. Each call is on the
     // critical path to the next, so the next point is still ahead while the survivor takes the job over.

@@ -22,7 +22,7 @@ export type ReadyResource = Resource & { platformId: string };
  */
 export async function readyDependency(ctx: HandlerContext, id: string | null, type: ResourceType): Promise<ReadyResource> {
   const label = resourceLabel(type);
-  const row = id ? await ctx.deps.store.resources.getById(id) : null;
+  const row = id ? (ctx.dependencies.get(id) ?? (await ctx.deps.store.resources.getById(id))) : null;
   if (!row || row.type !== type) throw new DependencyFailedError(`the ${label} ${id ?? '(none)'} this ${resourceLabel(ctx.resource.type)} needs does not exist`, id ?? '');
   const readiness = readinessOf(row);
   switch (readiness) {

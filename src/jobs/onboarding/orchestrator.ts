@@ -1,34 +1,27 @@
-import { inTraceContext } from '../../observability/tracing.js';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { deterministicId } from '../../domain/deterministic-id.js';
-import { generateFieldMappings, type ExploreNode } from '../../domain/mapping-generation.js';
 import { decide, type Ledger, type UndoToAdd } from '../../domain/onboarding-decide.js';
-import { isInlineStep, TERMINAL_ONBOARDING, type ForwardKind, type StepKind } from '../../domain/onboarding.js';
-import { onboardingResourceName, sharedClassTitle, STEP_OPERATIONS, XDM_CLASS_STEP } from '../../domain/onboarding-plan.js';
+import { isInlineStep, TERMINAL_ONBOARDING, type StepKind } from '../../domain/onboarding.js';
 import type { OperationErrorInfo } from '../../domain/operation-error.js';
-import type { OperationType } from '../../domain/operations.js';
-import { specOf } from '../../domain/resource-specs.js';
 import type { StripeResourcePath } from '../../domain/resource-types.js';
-import { exploreSchemaProblem } from '../../domain/xdm-from-explore.js';
-import { publicErrorOf } from '../../errors/public-errors.js';
 import type { Logger } from '../../logging/logger.js';
-import { platformName } from '../../platform/deterministic-names.js';
+import { inJobSpan, inTraceContext } from '../../observability/tracing.js';
 import type { PlatformClient } from '../../platform/platform-client.js';
-import type { PlatformCallOptions } from '../../platform/platform-http.js';
-import { RECORD_BEHAVIOR_ID } from '../../platform/schema-registry.client.js';
 import type { EventBus } from '../../pubsub/event-bus.js';
 import { onboardingEvent, topics } from '../../pubsub/events.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow } from '../../store/onboarding-rows.js';
 import type { InlineStepRow, StepStart } from '../../store/onboarding.store.js';
-import { newResource, type NewResource, type StepOperation } from '../../store/operation-ledger.js';
+import type { StartedOperation, StepOperation } from '../../store/operation-ledger.js';
 import type { Store } from '../../store/store.js';
-import { enqueueOperation } from '../enqueue.js';
-import { createOrAdopt, deleteIgnoringMissing } from '../handlers/handler-support.js';
+import { enqueueOperation, enqueueOperationRetry } from '../enqueue.js';
+import { jitteredBackoff, onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
 import { requeueIfOrphaned } from '../reconciler.js';
-import { onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
 import { onboardingFinishedEvent } from '../webhooks/event-payloads.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import { inlineStepOf, performInlineStep } from './inline-steps.js';
+import { LocalRuns } from './local-runs.js';
+import { stepOperation } from './step-operations.js';
 
 export interface OrchestratorOptions {
   store: Store;
@@ -48,19 +41,39 @@ export interface OrchestratorOptions {
   webhooks?: WebhookDispatcher;
 }
 
-/** What an inline step's failure is recorded as when the error was unexpected. */
-const UNEXPECTED: OperationErrorInfo = { code: 'INTERNAL_SERVER_ERROR', message: 'An internal error occurred; the operation will be retried.', retryable: true };
-
-interface StartedWork {
-  operations: string[];
-  /** Inline steps started, with the attempt each is on (its job id). */
-  inline: { key: string; attempt: number }[];
+/** What a worker process gives the orchestrator to run steps itself (see `runStepsHere`). */
+export interface StepsHere {
+  /** Steps this process runs at once, at most; what a pass starts beyond them is enqueued. */
+  slots: number;
+  /**
+   * Runs a step operation the pass recorded RUNNING (the operation processor, with its heartbeat):
+   * resolves once it is finished and the saga advanced; throws what a job would throw — a
+   * retryable failure (recorded RETRYING) for a later attempt, BullMQ's UnrecoverableError when it
+   * failed for good (recorded FAILED).
+   */
+  runOperation: (started: StartedOperation) => Promise<void>;
+  /** Tells a final failure (nothing to retry) from a retryable one. */
+  isFinal: (error: unknown) => boolean;
 }
+
+/** How often an inline step run in this process renews its step's `updated_at` (the sweep takes a step silent for 2 s for lost). */
+const INLINE_HEARTBEAT_MS = 500;
+
+/** The steps a pass started: those this process runs itself (in slots it reserved) and those it enqueues. */
+interface StartedWork {
+  /** The steps marked RUNNING (recorded with the pass's progress). */
+  starts: StepStart[];
+  queued: { operations: string[]; inline: { key: string; attempt: number }[] };
+  here: { operations: StartedOperation[]; inline: InlineStepRow[] };
+  /** Slots of `LocalRuns` this pass reserved; what it does not launch is given back. */
+  reserved: number;
+}
+
+const nothingStarted = (): StartedWork => ({ starts: [], queued: { operations: [], inline: [] }, here: { operations: [], inline: [] }, reserved: 0 });
 
 /** The next move of an unfinished onboarding, as `decide` chose it. */
 interface Decision {
   status: OnboardingStatus;
-  started: StartedWork;
   error?: OperationErrorInfo | null;
   leftBehind?: LeftBehind[];
 }
@@ -70,21 +83,41 @@ const isInline = isInlineStep;
 /**
  * Drives onboardings. `advance()` is the whole state machine: under a row lock on the
  * onboarding it folds finished operations into the step ledger, decides the next steps (or the
- * rollback, or the end), records them, commits, and only then enqueues their jobs and publishes
- * the new state. It is idempotent and safe to call at any time from any process — after a step
- * finished, from the periodic sweep, or after a crash — which is what makes the saga resumable.
- * Every query is the OnboardingStore's; the steps' resources and operations are recorded through
- * the OperationLedger, checked against their operations' contracts.
+ * rollback, or the end), records them, commits, and only then starts them — in this process when
+ * it runs steps and has a free slot, through the queue otherwise — and publishes the new state.
+ * It is idempotent and safe to call at any time from any process — after a step finished, from
+ * the periodic sweep, or after a crash — which is what makes the saga resumable. Every query is
+ * the OnboardingStore's; the steps' resources and operations are recorded through the
+ * OperationLedger, checked against their operations' contracts.
  */
 export class OnboardingOrchestrator {
   /** Advances running in this process, per onboarding, and whether another pass was asked for meanwhile. */
-  private readonly inFlight = new Map<string, { again: boolean; recorded: boolean; done: Promise<void> }>();
-  /** Steps running across the deployment as a pass read them with its lock (less the ones it folded), per locked row. */
+  private readonly inFlight = new Map<string, { again: boolean; recorded: boolean; wake: () => void; done: Promise<void> }>();
+  /** Steps running across the deployment as a pass read them with its lock (after its fold), per locked row. */
   private readonly runningAtLock = new WeakMap<OnboardingRow, number>();
   /** Onboardings (advanced in this process) with ready steps that found the step budget used up, oldest first. */
   private readonly waitingForBudget = new Set<string>();
+  /** Set by a worker (`runStepsHere`): steps this process runs itself; none in a gateway. */
+  private here: { local: LocalRuns; options: StepsHere } | null = null;
 
   constructor(private readonly options: OrchestratorOptions) {}
+
+  /**
+   * From now on, steps a pass in this process starts run in this process, right after the pass
+   * committed, up to `slots` at once (the rest are enqueued as before). Only a worker calls this: it
+   * can run operations. A step run here has no job: its operation is recorded RUNNING by the pass
+   * and heartbeated while it runs, an inline step's row is touched every 500 ms, so the sweep and
+   * the reconciler leave it alone while this process lives and enqueue it once it died. A
+   * retryable failure is enqueued with backoff, as a job's retry would be.
+   */
+  runStepsHere(options: StepsHere): void {
+    this.here = { local: new LocalRuns(options.slots, this.options.logger), options };
+  }
+
+  /** Starts no more steps in this process and waits for those it runs (a graceful stop). */
+  async stopRunningStepsHere(): Promise<void> {
+    await this.here?.local.stop();
+  }
 
   /** `stepRecorded`: the caller has just recorded a step's outcome, so the new state is saved and published even if nothing else moves. */
   async advance(onboardingId: string, stepRecorded = false): Promise<void> {
@@ -98,23 +131,27 @@ export class OnboardingOrchestrator {
     if (running) {
       running.again = true;
       running.recorded ||= stepRecorded;
+      running.wake();
       return running.done;
     }
-    const entry = { again: false, recorded: stepRecorded, done: Promise.resolve() };
+    const entry = { again: false, recorded: stepRecorded, wake: () => {}, done: Promise.resolve() };
     entry.done = (async () => {
-      // A further pass starts as soon as the previous one committed; its jobs go out while the
-      // next pass runs (each pass published its state before the next could start).
+      // A further pass starts as soon as the previous one committed and published, also while the
+      // rest of the previous pass's hand-over (webhooks, waking waiting onboardings) goes on: two
+      // steps that finish a few milliseconds apart (a dataflow's target connection and mapping)
+      // used to wait for that before the second one's pass.
       let announced: Promise<void> = Promise.resolve();
       try {
-        do {
-          do {
-            const recorded = entry.recorded;
-            entry.again = false;
-            entry.recorded = false;
-            announced = (await this.advanceOnce(onboardingId, recorded, announced)).announced;
-          } while (entry.again);
-          await announced;
-        } while (entry.again);
+        for (;;) {
+          const recorded = entry.recorded;
+          entry.again = false;
+          entry.recorded = false;
+          announced = (await this.advanceOnce(onboardingId, recorded, announced)).announced;
+          if (entry.again) continue;
+          const asked = new Promise<void>((resolve) => (entry.wake = resolve));
+          await Promise.race([announced, asked]);
+          if (!entry.again) break;
+        }
       } finally {
         this.inFlight.delete(onboardingId);
       }
@@ -124,51 +161,51 @@ export class OnboardingOrchestrator {
   }
 
   /**
-   * One pass of the state machine (see the class comment). Resolves once it committed, with
-   * `announced`: its jobs enqueued after `previous` (the earlier pass's); its state was
-   * published once it was committed, before the next pass could start.
+   * One pass of the state machine (see the class comment). Resolves once it committed and
+   * published, with `announced`: the rest of its hand-over, done after `previous` (the earlier pass's).
    */
   private async advanceOnce(onboardingId: string, stepRecorded: boolean, previous: Promise<void>): Promise<{ announced: Promise<void> }> {
-    let started: StartedWork = { operations: [], inline: [] };
+    const started = nothingStarted();
     let state: OnboardingState | null = null;
     let traceParent: string | null = null;
-    const passed = await this.options.store.onboardings.pass(
-      onboardingId,
-      async (client, locked) => {
-        const { onboarding, steps } = locked;
-        traceParent = onboarding.trace_parent;
-        const runningBefore = steps.filter((s) => s.status === 'RUNNING').length;
-        const changed = await this.foldFinishedOperations(client, steps);
-        this.runningAtLock.set(onboarding, locked.runningSteps - (runningBefore - steps.filter((s) => s.status === 'RUNNING').length));
-        const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps);
-        if (next) started = next.started;
-        if (changed || next || stepRecorded) {
-          const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind);
-          state = { onboarding: updated, steps };
-        }
-        // Published after the commit but before the next pass may start (the store holds the
-        // onboarding's pass lock until then): subscribers hear states in version order, and a
-        // state they hear is already what a query returns.
-      },
-      async () => {
-        if (state) await this.publish(state);
-      },
-    );
-    if (passed === null) return { announced: previous };
-    // After the commit, so a job never runs ahead of the ledger that explains it.
-    // All at once: the queue connection pipelines them into one round trip, where one after
-    // another delayed the last of six jobs (an explore, on the critical path) by five round trips.
-    const announce = async () => {
-      // Inline steps first: after the connection test, the explores lead the longest chains
-      // (explore → schema → dataset → …) while the source connections are not needed until the mappings.
-      // In the onboarding's own trace context, whichever job or sweep runs this pass: every step
-      // is a child of the onboarding's span.
-      await inTraceContext({ traceparent: traceParent ?? undefined }, () =>
-        Promise.all([
-          ...started.inline.map(({ key, attempt }) => this.enqueueInline(onboardingId, key, attempt)),
-          ...started.operations.map((operationId) => enqueueOperation(this.options.operationsQueue, operationId, this.options.logger)),
-        ]),
+    let enqueued: Promise<unknown> = Promise.resolve();
+    let handedOver = false;
+    try {
+      const passed = await this.options.store.onboardings.pass(
+        onboardingId,
+        async (client, locked) => {
+          const { onboarding, steps } = locked;
+          traceParent = onboarding.trace_parent;
+          this.runningAtLock.set(onboarding, locked.runningSteps);
+          const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps, started);
+          if (locked.folded > 0 || next || stepRecorded) {
+            const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind, started.starts);
+            state = { onboarding: updated, steps };
+          }
+          // A pass that starts a step must be on disk before the step's call (a lost start would
+          // run it again as a first attempt, creating twice), and an end before it is announced;
+          // any other pass only records what commits before it made (see `pass`).
+          const ends = next !== null && TERMINAL_ONBOARDING.includes(next.status);
+          return { flushLater: started.starts.length === 0 && !ends };
+        },
+        async () => {
+          // Committed: the steps start now — a job never runs ahead of the ledger that explains
+          // it — before the state is published (the news need not hold up the work), and the
+          // state is published before the next pass may start (the store holds the onboarding's
+          // pass lock until then): subscribers hear states in version order, and a state they
+          // hear is already what a query returns.
+          handedOver = true;
+          this.startHere(onboardingId, traceParent, started);
+          enqueued = this.enqueue(onboardingId, traceParent, started);
+          if (state) await this.publish(state);
+        },
       );
+      if (passed === null) return { announced: previous };
+    } finally {
+      if (!handedOver) this.here?.local.release(started.reserved);
+    }
+    const announce = async () => {
+      await enqueued;
       await previous;
       const finished: OnboardingState | null = state;
       if (finished && TERMINAL_ONBOARDING.includes(finished.onboarding.status)) await this.options.webhooks?.emit([onboardingFinishedEvent(finished.onboarding)]);
@@ -180,50 +217,30 @@ export class OnboardingOrchestrator {
   }
 
   /**
-   * Runs an inline step (connection test, explore, the shared class and its undo), records its
-   * outcome, then advances. `redelivered`: an earlier delivery of this job may have run it.
+   * Runs an inline step (connection test, explore, the shared class and its undo) from its job,
+   * records its outcome, then advances. `redelivered`: an earlier delivery of this job may have run it.
    */
   async runInlineStep(onboardingId: string, key: string, finalAttempt: boolean, redelivered = false): Promise<void> {
-    const { platform, store } = this.options;
-    const step = await store.onboardings.inlineStep(onboardingId, key);
+    const step = await this.options.store.onboardings.inlineStep(onboardingId, key);
     if (!step || step.status !== 'RUNNING') return;
-    const options = { sandbox: step.connection_sandbox, requestId: `${onboardingId}:${key}` };
-    let result: Record<string, unknown> | null = null;
-    let platformId: string | null = null;
-    let failure: OperationErrorInfo | null = null;
-    try {
-      if (!step.connection_platform_id) throw new Error('the base connection has no platform id');
-      if (step.kind === 'CREATE_XDM_CLASS') {
-        const mayExist = redelivered || step.attempts > 1 || step.result?.createSent === true;
-        if (!mayExist) await store.onboardings.markCreateSent(onboardingId, key);
-        platformId = await createSharedClass(platform, step, options, mayExist);
-        result = { classId: platformId };
-      } else if (step.kind === 'UNDO_CREATE_XDM_CLASS') {
-        result = { removed: await removeSharedClass(platform, step, options) };
-      } else if (step.kind === 'TEST_CONNECTION') {
-        const ok = await platform.flowService.testConnection(step.connection_platform_id, options);
-        if (!ok) failure = { code: 'PLATFORM_REJECTED', message: 'the Platform could not reach Stripe with this access token (connection test failed)', field: 'input.accessToken', retryable: false };
-        else result = { result: true };
-      } else {
-        const explored = await platform.flowService.explore(step.connection_platform_id, step.stripe_resource as StripeResourcePath, {}, options);
-        const problem = exploreSchemaProblem(explored.schema);
-        if (problem) failure = { code: 'PLATFORM_REJECTED', message: `the explored ${step.stripe_resource} schema cannot be mirrored in XDM: ${problem.path} ${problem.message}`, retryable: false };
-        else result = { schema: explored.schema };
-      }
-    } catch (error) {
-      const info = publicErrorOf(error) ?? UNEXPECTED;
-      if (info.retryable && !finalAttempt) throw error; // BullMQ tries again with backoff
-      failure = { ...info, retryable: false };
-    }
-    await store.onboardings.recordInlineOutcome(onboardingId, key, failure ? { status: 'FAILED', result: null, error: failure } : { status: 'SUCCEEDED', result, error: null, platformId });
+    await this.carryOutInline(step, finalAttempt, redelivered);
+  }
+
+  /** Carries out a RUNNING inline step, records its outcome, then advances; throws a retryable failure unless `finalAttempt`. */
+  private async carryOutInline(step: InlineStepRow, finalAttempt: boolean, redelivered: boolean): Promise<void> {
+    const { platform, store } = this.options;
+    const onboardingId = step.onboarding_id;
+    const outcome = await performInlineStep(step, { platform, finalAttempt, redelivered, markCreateSent: () => store.onboardings.markCreateSent(onboardingId, step.key) });
+    await store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
     await this.advance(onboardingId, true);
   }
 
   /**
-   * Repairs what a crash or a lost Redis can leave: inline steps RUNNING without a job (they
-   * only read, so running one twice is harmless), unfinished operations of RUNNING steps without
-   * a job (never enqueued, dropped by BullMQ after stalling twice, or flushed: the core
-   * reconciler would take 15 s or more; a RUNNING one only once its heartbeat stopped); then
+   * Repairs what a crash or a lost Redis can leave: inline steps RUNNING without a job and
+   * without a live runner (they only read, so running one twice is harmless; the shared class is
+   * looked up before it is made again), unfinished operations of RUNNING steps without a job (never
+   * enqueued, dropped by BullMQ after stalling twice, flushed, or run by a process that died: the
+   * core reconciler would take 15 s or more; a RUNNING one only once its heartbeat stopped); then
    * advances every unfinished onboarding.
    */
   async sweep(): Promise<number> {
@@ -244,27 +261,11 @@ export class OnboardingOrchestrator {
 
   // ---- the state machine -------------------------------------------------------------------
 
-  /** Marks RUNNING operation-backed steps whose operation finished. Returns whether anything changed. */
-  private async foldFinishedOperations(client: pg.PoolClient, steps: StepRow[]): Promise<boolean> {
-    const waiting = steps.filter((s) => s.status === 'RUNNING' && s.operation_id);
-    const folded = await this.options.store.onboardings.foldFinishedOperations(
-      client,
-      waiting.map((s) => s.id),
-    );
-    for (const row of folded)
-      Object.assign(
-        waiting.find((s) => s.id === row.id)!,
-        row,
-      );
-    return folded.length > 0;
-  }
-
   /**
    * Carries out the next move `decide` chooses for an unfinished onboarding (from the ledger held
-   * under the row lock); null when nothing changes.
+   * under the row lock), adding the steps it starts to `started`; null when nothing changes.
    */
-  private async decide(client: pg.PoolClient, onboarding: OnboardingRow, steps: StepRow[]): Promise<Decision | null> {
-    const started: StartedWork = { operations: [], inline: [] };
+  private async decide(client: pg.PoolClient, onboarding: OnboardingRow, steps: StepRow[], started: StartedWork): Promise<Decision | null> {
     let decision = decide(ledgerOf(onboarding, steps));
     let error: OperationErrorInfo | null | undefined;
     if (decision.action === 'roll-back') {
@@ -279,22 +280,22 @@ export class OnboardingOrchestrator {
     const withError = error !== undefined ? { error } : {};
     switch (decision.action) {
       case 'none':
-        return error !== undefined ? { status: onboarding.status, started, ...withError } : null;
+        return error !== undefined ? { status: onboarding.status, ...withError } : null;
       case 'succeed':
-        return { status: 'SUCCEEDED', started, error: null };
+        return { status: 'SUCCEEDED', error: null };
       case 'fail':
-        return { status: 'FAILED', started, error: decision.error };
+        return { status: 'FAILED', error: decision.error };
       case 'end-rollback':
-        return { status: decision.status, started, leftBehind: decision.leftBehind, ...withError };
+        return { status: decision.status, leftBehind: decision.leftBehind, ...withError };
       case 'roll-back':
         throw new Error(`onboarding ${onboarding.id}: the rollback was planned twice`);
       case 'start': {
         await this.startReady(client, onboarding, steps, decision.keys, started);
         // During a rollback every pass is saved (progress and current step move with the undos).
-        if (decision.status === 'ROLLING_BACK' || error !== undefined) return { status: decision.status, started, ...withError };
-        const count = started.operations.length + started.inline.length;
+        if (decision.status === 'ROLLING_BACK' || error !== undefined) return { status: decision.status, ...withError };
+        const count = started.starts.length;
         const status = count > 0 || onboarding.status === 'QUEUED' || steps.some((x) => x.undoes === null && x.status === 'RUNNING') ? 'RUNNING' : onboarding.status;
-        return status === onboarding.status && count === 0 ? null : { status, started };
+        return status === onboarding.status && count === 0 ? null : { status };
       }
     }
   }
@@ -331,38 +332,51 @@ export class OnboardingOrchestrator {
 
   /**
    * Starts the steps `decide` found ready, within the deployment-wide step budget: their
-   * operations (and resource rows) recorded in one statement, the steps marked RUNNING in another.
+   * operations (and resource rows) recorded in one statement; the steps are marked RUNNING with
+   * the pass's progress. As many as this process has free slots for are run here: their
+   * operations are recorded RUNNING (claimed), the rest QUEUED for the queue.
    */
   private async startReady(client: pg.PoolClient, onboarding: OnboardingRow, all: StepRow[], keys: string[], started: StartedWork): Promise<void> {
-    const { onboardings, ledger } = this.options.store;
     const ready = keys.map((key) => all.find((s) => s.key === key)!);
     this.waitingForBudget.delete(onboarding.id);
     if (ready.length === 0) return;
-    const busy = this.runningAtLock.get(onboarding) ?? (await onboardings.runningStepCount(client));
+    const busy = this.runningAtLock.get(onboarding) ?? (await this.options.store.onboardings.runningStepCount(client));
     let budget = Math.max(0, this.options.concurrency - busy);
-    const starts: StepStart[] = [];
+    started.reserved = this.here?.local.reserve(Math.min(budget, ready.length)) ?? 0;
+    let freeHere = started.reserved;
     const operations: StepOperation[] = [];
     for (const step of ready) {
       if (budget <= 0) break;
       budget--;
       const attempt = step.attempts + 1;
       if (isInline(step.kind)) {
-        starts.push({ stepId: step.id, attempt, operationId: null });
+        started.starts.push({ stepId: step.id, attempt, operationId: null });
         Object.assign(step, { status: 'RUNNING', attempts: attempt });
-        started.inline.push({ key: step.key, attempt });
+        if (freeHere > 0) {
+          freeHere--;
+          started.here.inline.push(inlineStepOf(onboarding, all, step));
+        } else started.queued.inline.push({ key: step.key, attempt });
         continue;
       }
-      const operation = await this.stepOperation(client, onboarding, all, step, attempt);
+      const operation = await stepOperation(this.options.store.onboardings, client, onboarding, all, step, attempt);
       if (operation === null) continue; // failed while preparing (recorded on the step)
+      if (freeHere > 0) {
+        freeHere--;
+        operation.claim = true;
+      }
       operations.push(operation);
-      starts.push({ stepId: step.id, attempt, operationId: operation.operation.id });
+      started.starts.push({ stepId: step.id, attempt, operationId: operation.operation.id });
       Object.assign(step, { status: 'RUNNING', attempts: attempt, operation_id: operation.operation.id });
-      started.operations.push(operation.operation.id);
     }
-    // Two statements for every step this pass starts, under the onboarding's row lock (a
+    // One statement for every operation this pass starts, under the onboarding's row lock (a
     // statement per step kept the lock, and every step's start, waiting).
-    await ledger.recordStepOperations(client, operations);
-    await onboardings.markStepsRunning(client, starts);
+    const claimed = new Map((await this.options.store.ledger.recordStepOperations(client, operations)).map((c) => [c.operation.id, c]));
+    for (const { operation } of operations) {
+      // An operation recorded by an earlier, interrupted pass is not claimed: the queue runs it.
+      const here = claimed.get(operation.id);
+      if (here) started.here.operations.push(here);
+      else started.queued.operations.push(operation.id);
+    }
     if (ready.some((s) => s.status === 'PENDING')) this.waitingForBudget.add(onboarding.id);
   }
 
@@ -382,108 +396,14 @@ export class OnboardingOrchestrator {
     }
   }
 
-  /**
-   * The core operation (and resource row) a step starts, with ids that are the same if this runs
-   * twice, so a crash between commit and enqueue repeats nothing. Null when the step fails while
-   * being prepared (recorded on the step).
-   */
-  private async stepOperation(client: pg.PoolClient, onboarding: OnboardingRow, all: StepRow[], step: StepRow, attempt: number): Promise<StepOperation | null> {
-    const { onboardings } = this.options.store;
-    const byKey = (key: string) => all.find((s) => s.key === key);
-    const r = step.stripe_resource as StripeResourcePath | null;
-    const input: Record<string, unknown> = { onboardingId: onboarding.id, stepKey: step.key, ...(attempt > 1 ? { adoptExisting: true } : {}) };
-    const operationId = deterministicId(onboarding.id, step.key, 'operation', String(attempt));
-    const operation = (type: OperationType) => ({
-      id: operationId,
-      type,
-      resourceId: step.resource_id!,
-      sandbox: onboarding.sandbox,
-      input,
-      requestedBy: onboarding.requested_by,
-      requestId: onboarding.request_id,
-      idempotencyKey: null,
-      inputHash: null,
-      message: `onboarding ${onboarding.id}: ${step.key}`,
-    });
-
-    if (step.undoes) {
-      const type = STEP_OPERATIONS[step.kind.replace(/^UNDO_/, '') as ForwardKind]!.undo;
-      if (type === 'DELETE_CONNECTION') input.cascade = false;
-      return { operation: operation(type), resource: { write: 'none' } };
-    }
-
-    const kind = step.kind as ForwardKind;
-    const plan = STEP_OPERATIONS[kind]!;
-    const upsert = (row: Partial<NewResource>): StepOperation => ({
-      operation: operation(plan.operation),
-      resource: {
-        write: 'upsert',
-        row: newResource({ id: step.resource_id!, type: plan.resourceType, sandbox: onboarding.sandbox, name: onboardingResourceName(onboarding.name, kind, r), stripeResource: r, ...row }),
-      },
-    });
-    switch (kind) {
-      case 'CREATE_CONNECTION':
-        // The base connection's row was written with the onboarding; a failed attempt is reset.
-        input.secretId = (await onboardings.latestSecretId(client, step.resource_id!)) ?? undefined;
-        return { operation: operation(plan.operation), resource: { write: 'reset' } };
-      case 'CREATE_SOURCE_CONNECTION':
-        return upsert({ connectionId: onboarding.connection_id });
-      case 'CREATE_XDM_SCHEMA':
-        input.exploreSchemaJson = JSON.stringify((byKey(`${r}:explore`)?.result as { schema: unknown }).schema);
-        input.classId = byKey(XDM_CLASS_STEP)?.platform_id ?? undefined;
-        return upsert({ description: `Stripe ${r} records, onboarded by Flowgate` });
-      case 'CREATE_DATASET':
-        return upsert({ stripeResource: null, schemaId: byKey(`${r}:xdm-schema`)!.resource_id });
-      case 'CREATE_TARGET_CONNECTION': {
-        const datasetId = byKey(`${r}:dataset`)?.resource_id ?? onboarding.existing_dataset_id;
-        const dataset = (await onboardings.resources(client, [datasetId])).get(datasetId ?? '');
-        return upsert({ stripeResource: null, datasetId, schemaId: dataset?.schemaId ?? null });
-      }
-      case 'CREATE_MAPPING': {
-        const ownSchemaId = byKey(`${r}:xdm-schema`)?.resource_id;
-        const existingDataset = ownSchemaId ? undefined : (await onboardings.resources(client, [onboarding.existing_dataset_id])).get(onboarding.existing_dataset_id ?? '');
-        const schemaId = ownSchemaId ?? existingDataset?.schemaId;
-        const schema = (await onboardings.resources(client, [schemaId])).get(schemaId ?? '');
-        const explored = (byKey(`${r}:explore`)?.result as { schema: ExploreNode }).schema;
-        const spec = specOf('XDM_SCHEMA', schema?.spec);
-        const tenantId = String(spec.tenantNamespace ?? '').replace(/^_/, '');
-        const fieldMappings = generateFieldMappings({ exploreSchema: explored, schemaFields: spec.fields ?? [], tenantId, resource: r! });
-        if (fieldMappings.length === 0) {
-          const error: OperationErrorInfo = { code: 'PRECONDITION_FAILED', message: `no attribute of the explored ${r} schema has a field in schema ${schema?.id}`, retryable: false };
-          await onboardings.failStep(client, step.id, attempt, error);
-          Object.assign(step, { status: 'FAILED', attempts: attempt, error });
-          return null;
-        }
-        return upsert({ schemaId: schema!.id, sourceConnectionId: byKey(`${r}:source-connection`)!.resource_id, spec: { fieldMappings, generated: false, version: null } });
-      }
-      case 'CREATE_DATAFLOW': {
-        const rows = await onboardings.resources(client, [byKey(`${r}:mapping`)?.resource_id, byKey(`${r}:target-connection`)?.resource_id]);
-        const mapping = rows.get(byKey(`${r}:mapping`)?.resource_id ?? '')!;
-        const target = rows.get(byKey(`${r}:target-connection`)?.resource_id ?? '')!;
-        const mappingVersion = specOf('MAPPING', mapping.spec).version;
-        return upsert({
-          connectionId: onboarding.connection_id,
-          sourceConnectionId: byKey(`${r}:source-connection`)!.resource_id,
-          targetConnectionId: target.id,
-          mappingId: mapping.id,
-          schemaId: target.schemaId,
-          spec: { schedule: onboarding.schedule, mappingVersion: typeof mappingVersion === 'number' ? mappingVersion : 0 },
-        });
-      }
-      case 'TEST_CONNECTION':
-      case 'EXPLORE':
-      case 'CREATE_XDM_CLASS':
-        throw new Error(`step ${step.key} (${kind}) runs inline, not as an operation`);
-    }
-  }
-
   private async saveOnboarding(
     client: pg.PoolClient,
     onboarding: OnboardingRow,
     steps: StepRow[],
     status: OnboardingStatus,
-    error?: OperationErrorInfo | null,
-    leftBehind?: LeftBehind[],
+    error: OperationErrorInfo | null | undefined,
+    leftBehind: LeftBehind[] | undefined,
+    starts: StepStart[],
   ): Promise<OnboardingRow> {
     const forward = steps.filter((s) => s.undoes === null);
     const total = forward.reduce((sum, s) => sum + s.weight, 0);
@@ -496,16 +416,86 @@ export class OnboardingOrchestrator {
       terminal: TERMINAL_ONBOARDING.includes(status),
       error,
       leftBehind,
+      starts,
     });
   }
 
-  private async enqueueInline(onboardingId: string, key: string, attempts?: number): Promise<void> {
+  // ---- starting steps ----------------------------------------------------------------------
+
+  /** Launches, in this process's reserved slots, the steps the pass claimed for it; gives back the slots it did not use. */
+  private startHere(onboardingId: string, traceParent: string | null, started: StartedWork): void {
+    const here = this.here;
+    if (!here) return;
+    here.local.release(started.reserved - started.here.operations.length - started.here.inline.length);
+    // In the onboarding's own trace, as its jobs are: every step is a child of the onboarding's span.
+    const carrier = { traceparent: traceParent ?? undefined };
+    for (const claimed of started.here.operations) {
+      const operationId = claimed.operation.id;
+      here.local.launch({ onboardingId, operationId }, () =>
+        inJobSpan('operation', carrier, { 'flowgate.operation.id': operationId, 'flowgate.onboarding.id': onboardingId }, async () => {
+          try {
+            await here.options.runOperation(claimed);
+          } catch (error) {
+            // Failed for good: recorded, and the saga has advanced on it.
+            if (here.options.isFinal(error)) return;
+            // Recorded RETRYING: the next attempt goes through the queue, with backoff.
+            await enqueueOperationRetry(this.options.operationsQueue, operationId, this.options.logger);
+          }
+        }),
+      );
+    }
+    for (const step of started.here.inline) {
+      here.local.launch({ onboardingId, key: step.key }, () =>
+        inJobSpan(`onboarding step ${step.key}`, carrier, { 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': step.key }, () => this.runInlineHere(step)),
+      );
+    }
+  }
+
+  /** Runs an inline step in this process, its row touched while it runs; a retryable failure goes to the queue, with backoff. */
+  private async runInlineHere(step: InlineStepRow): Promise<void> {
+    const { store, logger } = this.options;
+    const heartbeat = setInterval(() => {
+      store.onboardings
+        .touchRunningStep(step.onboarding_id, step.key)
+        .catch((error: unknown) => logger.warn({ onboardingId: step.onboarding_id, key: step.key, err: (error as Error).message }, 'could not renew a running step'));
+    }, INLINE_HEARTBEAT_MS);
+    try {
+      await this.carryOutInline(step, false, false);
+    } catch {
+      // A retryable failure (nothing was recorded): the step's next attempts are its job's.
+      await this.enqueueInline(step.onboarding_id, step.key, step.attempts, { retry: true });
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Enqueues the steps the pass started that this process does not run. */
+  private async enqueue(onboardingId: string, traceParent: string | null, started: StartedWork): Promise<void> {
+    const { queued } = started;
+    if (queued.inline.length + queued.operations.length === 0) return;
+    // All at once: the queue connection pipelines them into one round trip, where one after
+    // another delayed the last of six jobs (an explore, on the critical path) by five round trips.
+    // Inline steps first: after the connection test, the explores lead the longest chains
+    // (explore → schema → dataset → …) while the source connections are not needed until the mappings.
+    // In the onboarding's own trace context, whichever job or sweep runs this pass: every step
+    // is a child of the onboarding's span.
+    await inTraceContext({ traceparent: traceParent ?? undefined }, () =>
+      Promise.all([
+        ...queued.inline.map(({ key, attempt }) => this.enqueueInline(onboardingId, key, attempt)),
+        ...queued.operations.map((operationId) => enqueueOperation(this.options.operationsQueue, operationId, this.options.logger)),
+      ]),
+    );
+  }
+
+  /** `retry`: the first attempt ran in a process (not a job) and failed retryably; the job makes the others, after a backoff. */
+  private async enqueueInline(onboardingId: string, key: string, attempts?: number, options: { retry?: boolean } = {}): Promise<void> {
     const attempt = attempts ?? (await this.options.store.onboardings.stepAttempts(onboardingId, key)) ?? 1;
     try {
       await this.options.onboardingQueue.add(onboardingStepJob.name, onboardingStepJob.data({ onboardingId, stepKey: key }), {
         jobId: inlineJobId(onboardingId, key, attempt),
-        attempts: 5,
+        attempts: options.retry ? INLINE_STEP_ATTEMPTS - 1 : INLINE_STEP_ATTEMPTS,
         backoff: { type: 'jittered' },
+        ...(options.retry ? { delay: jitteredBackoff(1) } : {}),
         removeOnComplete: true,
         removeOnFail: true,
       });
@@ -521,32 +511,8 @@ export class OnboardingOrchestrator {
   }
 }
 
-/**
- * The record class an onboarding's schemas share, made once: looked up by its tagged title first
- * when an earlier run of the step may have made it, and after an answer that may hide a success.
- */
-async function createSharedClass(platform: PlatformClient, step: InlineStepRow, options: PlatformCallOptions, mayExist: boolean): Promise<string> {
-  const registry = platform.schemaRegistry;
-  const { name, tag } = sharedClassTitle(step.onboarding_name, step.onboarding_id);
-  const title = platformName(name, tag);
-  const klass = await createOrAdopt<{ $id: string }>(
-    { isRetry: mayExist },
-    {
-      find: () => registry.findClassesByTitle(title, options),
-      create: () => registry.createClass({ title, description: `Stripe records onboarded by Flowgate (${step.onboarding_name})`, behaviorId: RECORD_BEHAVIOR_ID }, options),
-    },
-  );
-  return klass.$id;
-}
-
-/** Removes the shared class (after every schema on it was removed): the recorded one, or the one its lost create left. */
-async function removeSharedClass(platform: PlatformClient, step: InlineStepRow, options: PlatformCallOptions): Promise<string[]> {
-  const registry = platform.schemaRegistry;
-  const { name, tag } = sharedClassTitle(step.onboarding_name, step.onboarding_id);
-  const ids = step.undoes_platform_id ? [step.undoes_platform_id] : (await registry.findClassesByTitle(platformName(name, tag), options)).map((c) => c.$id);
-  for (const id of ids) await deleteIgnoringMissing(() => registry.deleteClass(id, options));
-  return ids;
-}
+/** Attempts of an inline step, in all (a job's BullMQ attempts). */
+const INLINE_STEP_ATTEMPTS = 5;
 
 /** The ledger as `decide` reads it. */
 function ledgerOf(onboarding: OnboardingRow, steps: StepRow[]): Ledger {

@@ -1,18 +1,7 @@
-import type { Queue } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
-import { hostname } from 'node:os';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { spawnFlowgate } from './child-process.js';
 import type { TestStack } from './stack.js';
-
-/** A job some worker process holds right now. */
-export interface HeldJob {
-  queue: string;
-  id: string;
-  name: string;
-  data: Record<string, unknown>;
-  /** Pid of the worker process that took it (from BullMQ's processedBy), when it runs on this host. */
-  pid: number | null;
-}
 
 /**
  * Real worker processes (`dist/src/worker/main.js`) of one stack's deployment, started and
@@ -95,20 +84,39 @@ export class WorkerFleet {
   }
 
   /**
-   * The jobs workers hold in these queues, with the pid of each holder. Workers name themselves
-   * `<host>:<pid>`, which BullMQ records on each job it hands out (processedBy).
+   * The worker process that has a TCP connection from local port `port` — the one sending a
+   * request the emulator logged with that client port — or null. A step may run in a job or in
+   * the worker that started it, so which process is at work is asked of the operating system
+   * (Linux: the connection's socket in /proc/net/tcp, and which process holds that socket).
    */
-  async heldJobs(queues: Queue[]): Promise<HeldJob[]> {
-    const host = hostname();
-    const held: HeldJob[] = [];
-    for (const queue of queues) {
-      for (const job of await queue.getActive()) {
-        if (!job?.id) continue;
-        const [holderHost, pid] = (job.processedBy ?? '').split(':');
-        held.push({ queue: queue.name, id: job.id, name: job.name, data: job.data as Record<string, unknown>, pid: holderHost === host && pid ? Number(pid) : null });
+  senderOf(port: number): number | null {
+    const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    const inodes = new Set<string>();
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      const lines = existsSync(table) ? readFileSync(table, 'utf8').split('\n').slice(1) : [];
+      for (const line of lines) {
+        const fields = line.trim().split(/\s+/);
+        // local_address is the second field (hex address:port), the inode the tenth.
+        if (fields[1]?.endsWith(local) && fields[9] && fields[9] !== '0') inodes.add(`socket:[${fields[9]}]`);
       }
     }
-    return held;
+    for (const pid of this.pids) {
+      const fds = (() => {
+        try {
+          return readdirSync(`/proc/${pid}/fd`);
+        } catch {
+          return [];
+        }
+      })();
+      for (const fd of fds) {
+        try {
+          if (inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return pid;
+        } catch {
+          // closed meanwhile
+        }
+      }
+    }
+    return null;
   }
 
   /** Waits until every worker killed so far has exited. */
