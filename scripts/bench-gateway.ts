@@ -12,6 +12,14 @@
  *    while the worker processes them, which is the service time a UI sees under load.
  * 3. `dataflows(first: 50)` requests per second, as a ratio to a bare Apollo Server returning the
  *    same 50 objects from memory in the same run, with the same plugins, target ≥ 0.6.
+ *
+ * Beside 1, the CPU each process used per operation (gateway, worker, their PostgreSQL backends,
+ * the emulator; from /proc) and per bare job: less sensitive than throughput to what else runs on
+ * the machine, and it says where the time goes.
+ *
+ * The gateway and worker run with AEP_MAX_CALLS_PER_SECOND=100000 (the configuration's maximum),
+ * far above what this run can reach (see bench/call-budget.ts): the budget is a policy set to an
+ * org's allowance, not Flowgate's speed, and the bare worker has none; its per-call cost stays in.
  */
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
@@ -29,7 +37,9 @@ import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../src/grap
 import { unavailableStatusPlugin } from '../src/graphql/unavailable-status.js';
 import { spawnFlowgate } from '../test/gateway/support/child-process.js';
 import { TestStack } from '../test/gateway/support/stack.js';
+import { UNLIMITED_CALLS_PER_SECOND } from './bench/call-budget.js';
 import { spawnEmulator } from './bench/emulator-process.js';
+import { cpuSince, cpuSnapshot } from './bench/process-cpu.js';
 
 const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 3000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -46,20 +56,28 @@ async function main(): Promise<void> {
   const emulator = await spawnEmulator();
   const stack = await TestStack.start({ roles: { gateway: false, worker: false }, sharedEmulator: emulator, env: { LOG_LEVEL: 'warn' } });
   // One caller sends thousands of mutations a minute here: the per-caller limit would measure itself.
-  const childEnv: Record<string, string> = { NODE_ENV: process.env.NODE_ENV ?? 'production', DATABASE_POOL_SIZE: '30', RATE_LIMIT_MUTATIONS_PER_MINUTE: '100000000' };
+  // The Platform call budget far above this run's reach (see the header).
+  const childEnv: Record<string, string> = {
+    NODE_ENV: process.env.NODE_ENV ?? 'production',
+    DATABASE_POOL_SIZE: '30',
+    RATE_LIMIT_MUTATIONS_PER_MINUTE: '100000000',
+    AEP_MAX_CALLS_PER_SECOND: UNLIMITED_CALLS_PER_SECOND,
+  };
   // BENCH_CPU_PROF=<dir>: gateway and worker write V8 CPU profiles there when they stop (open them in Chrome's DevTools).
   if (process.env.BENCH_CPU_PROF) childEnv.CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
   const gateway = await spawnFlowgate('gateway', stack, childEnv);
   const worker = await spawnFlowgate('worker', stack, { ...childEnv, WORKER_CONCURRENCY: '50' });
   try {
-    const bare = await bareWorkerThroughput(stack, emulator.url);
-    const ops = await operationsThroughput(stack, gateway.url!);
+    const bare = await bareWorkerThroughput(stack, emulator);
+    const ops = await operationsThroughput(stack, gateway.url!, { gateway: gateway.child.pid!, worker: worker.child.pid!, emulator: emulator.pid });
     const paced = await pacedAcknowledgements(stack, gateway.url!);
     const ratio = await listThroughput(stack, gateway.url!);
     console.log('\nSummary');
     console.log(
-      `  operations/s end to end                 ${ops.perSecond.toFixed(0)}; bare BullMQ + HTTP + PostgreSQL ${bare.toFixed(0)} jobs/s; ratio ${(ops.perSecond / bare).toFixed(2)}   (target ≥ 0.5)`,
+      `  operations/s end to end                 ${ops.perSecond.toFixed(0)}; bare BullMQ + HTTP + PostgreSQL ${bare.perSecond.toFixed(0)} jobs/s; ratio ${(ops.perSecond / bare.perSecond).toFixed(2)}   (target ≥ 0.5)`,
     );
+    console.log(`  CPU ms per operation                    ${cpuLine(ops.cpuPerOperation)}`);
+    console.log(`  CPU ms per bare job                     ${cpuLine(bare.cpuPerJob)}`);
     console.log(`  mutation ack p50 / p99, saturated       ${ops.p50.toFixed(1)} ms / ${ops.p99.toFixed(1)} ms`);
     console.log(`  mutation ack p50 / p99, ${ACK_RATE}/s offered  ${paced.p50.toFixed(1)} ms / ${paced.p99.toFixed(1)} ms   (target p99 ≤ 50 ms)`);
     console.log(`  dataflows(first: 50) ratio              ${ratio.toFixed(2)}   (target ≥ 0.6)`);
@@ -71,12 +89,28 @@ async function main(): Promise<void> {
   }
 }
 
-/** The bare worker's jobs per second (see scripts/bench/bare-worker.ts), in a process of its own. */
-async function bareWorkerThroughput(stack: TestStack, emulatorUrl: string): Promise<number> {
+/** CPU milliseconds per operation (or job) by process; Redis is shared by every run on the machine and left out. */
+type CpuPerOperation = Record<string, number>;
+
+function cpuLine(cpu: CpuPerOperation): string {
+  const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+  return `${Object.entries(cpu)
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+    .join(', ')}; total ${total.toFixed(2)} (Redis not counted)`;
+}
+
+/** The PostgreSQL backends of the stack's database (the connection asking is left out). */
+async function backends(stack: TestStack): Promise<number[]> {
+  return (await stack.sql<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).map((r) => r.pid);
+}
+
+/** The bare worker's jobs per second and CPU per job (see scripts/bench/bare-worker.ts), in a process of its own. */
+async function bareWorkerThroughput(stack: TestStack, emulator: { url: string; pid: number }): Promise<{ perSecond: number; cpuPerJob: CpuPerOperation }> {
   const { platform } = stack.config;
+  const emulator0 = cpuSnapshot([emulator.pid]);
   const child = spawn(
     process.execPath,
-    [path.resolve(__dirname, 'bench/bare-worker.js'), stack.config.redisUrl, stack.config.databaseUrl, emulatorUrl, platform.clientId, platform.clientSecret, platform.orgId, String(OPERATIONS)],
+    [path.resolve(__dirname, 'bench/bare-worker.js'), stack.config.redisUrl, stack.config.databaseUrl, emulator.url, platform.clientId, platform.clientSecret, platform.orgId, String(OPERATIONS)],
     {
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -86,13 +120,16 @@ async function bareWorkerThroughput(stack: TestStack, emulatorUrl: string): Prom
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`the bare worker exited with ${code}`);
-  const { jobs, ms } = JSON.parse(output.trim()) as { jobs: number; ms: number };
+  const { jobs, ms, cpuMs } = JSON.parse(output.trim()) as { jobs: number; ms: number; cpuMs: { worker: number; postgres: number } };
   const perSecond = jobs / (ms / 1000);
+  // The emulator's share includes the bare worker's start and end (a token request): a few ms.
+  const cpuPerJob = { worker: cpuMs.worker / jobs, postgres: cpuMs.postgres / jobs, emulator: cpuSince(emulator0, [emulator.pid]) / jobs };
   console.log(`bare BullMQ worker (concurrency 50): ${jobs} jobs, each one Platform POST + one PostgreSQL INSERT, in ${ms.toFixed(0)} ms: ${perSecond.toFixed(0)} jobs/s`);
-  return perSecond;
+  console.log(`  CPU ms per job: ${cpuLine(cpuPerJob)}`);
+  return { perSecond, cpuPerJob };
 }
 
-async function operationsThroughput(stack: TestStack, gatewayUrl: string) {
+async function operationsThroughput(stack: TestStack, gatewayUrl: string, pids: { gateway: number; worker: number; emulator: number }) {
   const agent = new Agent({ connections: CLIENTS, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
   const ids: string[] = [];
@@ -102,6 +139,8 @@ async function operationsThroughput(stack: TestStack, gatewayUrl: string) {
       query: 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
       variables: { input: { name: `bench ${i}`, accessToken: `sk_test_bench${randomBytes(8).toString('hex')}` } },
     });
+  const processes0 = cpuSnapshot(Object.values(pids));
+  const postgres0 = cpuSnapshot(await backends(stack));
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -124,6 +163,13 @@ async function operationsThroughput(stack: TestStack, gatewayUrl: string) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const finished = performance.now();
+  // Backends that a pool closed during the run are not counted (an idle one after 10 s): none in a run this busy.
+  const cpuPerOperation: CpuPerOperation = {
+    gateway: cpuSince(processes0, [pids.gateway]) / OPERATIONS,
+    worker: cpuSince(processes0, [pids.worker]) / OPERATIONS,
+    postgres: cpuSince(postgres0, await backends(stack)) / OPERATIONS,
+    emulator: cpuSince(processes0, [pids.emulator]) / OPERATIONS,
+  };
   const { failed } = await stack.sqlRow<{ failed: string }>("SELECT count(*) AS failed FROM operations WHERE status = 'FAILED'");
   await agent.close();
   latencies.sort((a, b) => a - b);
@@ -132,7 +178,8 @@ async function operationsThroughput(stack: TestStack, gatewayUrl: string) {
   console.log(`createConnection × ${OPERATIONS}, ${CLIENTS} concurrent clients`);
   console.log(`  acknowledged in ${(acknowledged - started).toFixed(0)} ms, all finished in ${(finished - started).toFixed(0)} ms, ${failed} failed`);
   console.log(`  ${perSecond.toFixed(0)} operations/s end to end; ack latency p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms`);
-  return { perSecond, p50: pct(50), p99: pct(99) };
+  console.log(`  CPU ms per operation: ${cpuLine(cpuPerOperation)}`);
+  return { perSecond, p50: pct(50), p99: pct(99), cpuPerOperation };
 }
 
 /**

@@ -3,7 +3,8 @@
  * BullMQ worker (concurrency 50) whose job makes one HTTP call to the Platform (the emulator: a
  * base connection create, the call a createConnection operation makes) and one PostgreSQL INSERT.
  * No gateway, no ledger, no audit, no events: the floor of "queue + HTTP + PostgreSQL" per job on
- * this machine. Run as its own process (as Flowgate's worker is); prints `{"jobs", "ms"}`.
+ * this machine. Run as its own process (as Flowgate's worker is); prints `{"jobs", "ms", "cpuMs"}`:
+ * the CPU this process (worker and producers) and its PostgreSQL backends used during the run.
  *
  * argv: redisUrl databaseUrl emulatorUrl clientId clientSecret orgId jobs
  */
@@ -13,6 +14,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { SPEC_VERSION, STRIPE_AUTH_SPEC_NAME, STRIPE_CONNECTION_SPEC_ID } from '../../src/platform/flow-service.client.js';
 import { DEFAULT_IMS_SCOPE } from '../../src/platform/ims-token-provider.js';
+import { cpuSince, cpuSnapshot } from './process-cpu.js';
 
 async function main(): Promise<void> {
   const [redisUrl, databaseUrl, emulatorUrl, clientId, clientSecret, orgId, jobsText] = process.argv.slice(2) as [string, string, string, string, string, string, string];
@@ -20,7 +22,8 @@ async function main(): Promise<void> {
   const redis = new URL(redisUrl);
   const connection = { host: redis.hostname, port: Number(redis.port || 6379), maxRetriesPerRequest: null };
   const prefix = `{bench-bare-${randomBytes(4).toString('hex')}}`;
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 30 });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 30, application_name: 'bench-bare' });
+  const backends = async () => (await pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-bare' AND datname = current_database()")).rows.map((r) => r.pid);
   await pool.query('CREATE TABLE IF NOT EXISTS bench_bare_jobs (id uuid PRIMARY KEY, platform_id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
   const agent = new Agent({ connections: 50, keepAliveTimeout: 30_000 });
   const tokenAnswer = await request(`${emulatorUrl}/ims/token/v3`, {
@@ -56,6 +59,8 @@ async function main(): Promise<void> {
     { connection, prefix, concurrency: 50 },
   );
   await worker.waitUntilReady();
+  const postgres0 = cpuSnapshot(await backends());
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   // 50 producers adding jobs one by one, as 50 gateway clients would.
   let next = 0;
@@ -69,7 +74,9 @@ async function main(): Promise<void> {
   );
   await allDone;
   const ms = performance.now() - t0;
-  process.stdout.write(`${JSON.stringify({ jobs, ms })}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = { worker: (cpu.user + cpu.system) / 1000, postgres: cpuSince(postgres0, await backends()) };
+  process.stdout.write(`${JSON.stringify({ jobs, ms, cpuMs })}\n`);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();

@@ -8,7 +8,7 @@ import type { RunningEmulator } from '../../emulator/index.js';
  * process of its own, so its work does not share the benchmark's event loop. Resolves once it
  * listens; `stop()` ends it with SIGTERM.
  */
-export async function spawnEmulator(): Promise<RunningEmulator> {
+export async function spawnEmulator(): Promise<RunningEmulator & { pid: number }> {
   // This file runs from dist/scripts/bench; the emulator entry point is dist/emulator/main.js.
   const child = spawn(process.execPath, [path.resolve(__dirname, '../../emulator/main.js')], { env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
@@ -18,7 +18,7 @@ export async function spawnEmulator(): Promise<RunningEmulator> {
     });
     child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
   });
-  return {
+  const running = {
     url,
     port: Number(new URL(url).port),
     options: resolveEmulatorOptions({}),
@@ -30,4 +30,5 @@ export async function spawnEmulator(): Promise<RunningEmulator> {
         child.kill('SIGTERM');
       }),
   } satisfies RunningEmulator;
+  return { ...running, pid: child.pid! };
 }

@@ -81,6 +81,19 @@ describe('GraphQL hardening', () => {
       assert.deepEqual([error.extensions.limit, error.extensions.max, error.extensions.actual], ['GRAPHQL_MAX_COST', 5000, 5100]);
     });
 
+    it('estimates a document again when a variable its cost depends on changes (@include), after answering it cheaply', async () => {
+      const query = 'query($all: Boolean!, $after: String) { dataflows(first: 100, after: $after) { edges { node { name @include(if: $all) runs(first: 49) @include(if: $all) { totalCount } } } } }';
+      // Cheap (100 × 3) with two values of a variable the cost does not depend on.
+      for (const variables of [{ all: false }, { all: false, after: null }]) {
+        const cheap = await post(stack.url, { query, variables });
+        assert.equal(cheap.body.errors, undefined, JSON.stringify(cheap.body));
+      }
+      // 100 × (3 + 1 + 49 × 2) = 10,200 once the fields are included.
+      const refused = await post(stack.url, { query, variables: { all: true } });
+      assert.equal(refused.status, 400);
+      assert.deepEqual([firstError(refused.body).extensions.limit, firstError(refused.body).extensions.actual], ['GRAPHQL_MAX_COST', 10_200]);
+    });
+
     it('refuses a negative, a too large and a non-32-bit first with BAD_USER_INPUT naming first', async () => {
       const query = 'query($first: Int) { dataflows(first: $first) { totalCount } }';
       for (const first of [-1, 0, 101, 1_000_000, 2 ** 40]) {
