@@ -74,8 +74,17 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
     clientSecret: config.platform.clientSecret,
     orgId: config.platform.orgId,
     sandbox: config.platform.sandbox,
-    // One allowance per org and sandbox for every gateway and worker process sharing this Redis.
-    budget: new RedisCallBudget({ redis, callsPerSecond: config.platformCallsPerSecond, orgId: config.platform.orgId, prefix: config.queuePrefix, logger }),
+    // One allowance per org and sandbox for every gateway and worker process sharing this Redis,
+    // asked on a connection of its own without auto-pipelining: every Platform call waits for it,
+    // and on the shared connection it waited for the next tick and for the pipeline in flight
+    // (an onboarding's state, published at the same moment).
+    budget: new RedisCallBudget({
+      redis: redisConnections.open('commands', 'call budget', { enableAutoPipelining: false }),
+      callsPerSecond: config.platformCallsPerSecond,
+      orgId: config.platform.orgId,
+      prefix: config.queuePrefix,
+      logger,
+    }),
     logger: {
       debug: (o: object, m?: string) => logger.debug(o, m),
       info: (o: object, m?: string) => logger.info(o, m),

@@ -53,6 +53,12 @@ export interface StepStart {
   stepId: string;
   attempt: number;
   operationId: string | null;
+  /**
+   * The process starting it sends its create at once (the shared class run where it was started):
+   * noted with the start, as `markCreateSent` would note it, so any later run looks first for what
+   * it may have made.
+   */
+  createSent?: boolean;
 }
 
 /** What a pass of the saga reads under the onboarding's row lock. */
@@ -377,8 +383,9 @@ export class OnboardingStore {
   ): Promise<OnboardingRow> {
     const result = await client.query<OnboardingRow>(
       `WITH started AS (
-         UPDATE onboarding_steps s SET status = 'RUNNING', attempts = x.attempt, operation_id = COALESCE(x.operation_id, s.operation_id), started_at = clock_timestamp(), error = NULL, updated_at = now()
-         FROM jsonb_to_recordset($9::jsonb) AS x(step_id uuid, attempt int, operation_id uuid) WHERE s.id = x.step_id AND s.onboarding_id = $1)
+         UPDATE onboarding_steps s SET status = 'RUNNING', attempts = x.attempt, operation_id = COALESCE(x.operation_id, s.operation_id), started_at = clock_timestamp(), error = NULL, updated_at = now(),
+                result = CASE WHEN x.create_sent THEN '{"createSent": true}'::jsonb ELSE s.result END
+         FROM jsonb_to_recordset($9::jsonb) AS x(step_id uuid, attempt int, operation_id uuid, create_sent boolean) WHERE s.id = x.step_id AND s.onboarding_id = $1)
        UPDATE onboardings SET status = $2::"OnboardingStatus", progress = $3, current_step = $4,
               error = CASE WHEN $5::boolean THEN $6::jsonb ELSE error END,
               left_behind = COALESCE($7::jsonb, left_behind),
@@ -394,7 +401,7 @@ export class OnboardingStore {
         update.error === undefined || update.error === null ? null : JSON.stringify(update.error),
         update.leftBehind ? JSON.stringify(update.leftBehind) : null,
         update.terminal,
-        JSON.stringify((update.starts ?? []).map((s) => ({ step_id: s.stepId, attempt: s.attempt, operation_id: s.operationId }))),
+        JSON.stringify((update.starts ?? []).map((s) => ({ step_id: s.stepId, attempt: s.attempt, operation_id: s.operationId, create_sent: s.createSent === true }))),
       ],
     );
     return result.rows[0]!;

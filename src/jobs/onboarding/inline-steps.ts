@@ -31,6 +31,11 @@ export interface InlineStepContext {
   redelivered: boolean;
   /** A retryable failure is recorded (not thrown for a retry): there is no retry after this one. */
   finalAttempt: boolean;
+  /**
+   * The first run of this attempt, by the process whose pass started it and noted with the start
+   * that its create is sent (`StepStart.createSent`): nothing to look for, nothing more to note.
+   */
+  startedHere?: boolean;
 }
 
 /**
@@ -45,8 +50,10 @@ export async function performInlineStep(step: InlineStepRow, context: InlineStep
     if (!step.connection_platform_id) throw new Error('the base connection has no platform id');
     switch (step.kind) {
       case 'CREATE_XDM_CLASS': {
-        const mayExist = context.redelivered || step.attempts > 1 || step.result?.createSent === true;
-        if (!mayExist) await context.markCreateSent();
+        const startedHere = context.startedHere === true;
+        const mayExist = context.redelivered || step.attempts > 1 || (!startedHere && step.result?.createSent === true);
+        // Noted before the create, durably: a run after a crash or a lost answer then looks first.
+        if (!mayExist && !startedHere) await context.markCreateSent();
         const classId = await createSharedClass(platform, step, options, mayExist);
         return { status: 'SUCCEEDED', result: { classId }, error: null, platformId: classId };
       }

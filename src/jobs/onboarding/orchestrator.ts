@@ -226,11 +226,14 @@ export class OnboardingOrchestrator {
     await this.carryOutInline(step, finalAttempt, redelivered);
   }
 
-  /** Carries out a RUNNING inline step, records its outcome, then advances; throws a retryable failure unless `finalAttempt`. */
-  private async carryOutInline(step: InlineStepRow, finalAttempt: boolean, redelivered: boolean): Promise<void> {
+  /**
+   * Carries out a RUNNING inline step, records its outcome, then advances; throws a retryable
+   * failure unless `finalAttempt`. `startedHere`: its first run, by the process that started it.
+   */
+  private async carryOutInline(step: InlineStepRow, finalAttempt: boolean, redelivered: boolean, startedHere = false): Promise<void> {
     const { platform, store } = this.options;
     const onboardingId = step.onboarding_id;
-    const outcome = await performInlineStep(step, { platform, finalAttempt, redelivered, markCreateSent: () => store.onboardings.markCreateSent(onboardingId, step.key) });
+    const outcome = await performInlineStep(step, { platform, finalAttempt, redelivered, startedHere, markCreateSent: () => store.onboardings.markCreateSent(onboardingId, step.key) });
     await store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
     await this.advance(onboardingId, true);
   }
@@ -350,9 +353,12 @@ export class OnboardingOrchestrator {
       budget--;
       const attempt = step.attempts + 1;
       if (isInline(step.kind)) {
-        started.starts.push({ stepId: step.id, attempt, operationId: null });
+        const here = freeHere > 0;
+        // The shared class run here: its "create sent" note goes with the start (one statement
+        // less, on the way to the schemas), where a job notes it itself before its create.
+        started.starts.push({ stepId: step.id, attempt, operationId: null, createSent: here && step.kind === 'CREATE_XDM_CLASS' });
         Object.assign(step, { status: 'RUNNING', attempts: attempt });
-        if (freeHere > 0) {
+        if (here) {
           freeHere--;
           started.here.inline.push(inlineStepOf(onboarding, all, step));
         } else started.queued.inline.push({ key: step.key, attempt });
@@ -460,7 +466,7 @@ export class OnboardingOrchestrator {
         .catch((error: unknown) => logger.warn({ onboardingId: step.onboarding_id, key: step.key, err: (error as Error).message }, 'could not renew a running step'));
     }, INLINE_HEARTBEAT_MS);
     try {
-      await this.carryOutInline(step, false, false);
+      await this.carryOutInline(step, false, false, true);
     } catch {
       // A retryable failure (nothing was recorded): the step's next attempts are its job's.
       await this.enqueueInline(step.onboarding_id, step.key, step.attempts, { retry: true });
