@@ -234,7 +234,8 @@ async function singleRun(stack: TestStack, client: GraphQLClient, index: number)
   for (const step of run.steps) {
     const own = waitedFor(step.key).sort((x, y) => startOf(x) - startOf(y));
     if (own.length === 0) continue;
-    const depsEnd = Math.max(...step.dependsOn.flatMap((d) => (calls.get(d) ?? []).map(endOf)));
+    // The inputs' calls it waited for: a dataset's version, read after its step was recorded, is not one.
+    const depsEnd = Math.max(...step.dependsOn.flatMap((d) => waitedFor(d).map(endOf)));
     // own is not empty (checked above), and r is own[i + 1], so own[i] is the call before it.
     if (Number.isFinite(depsEnd)) handOverMs.set(step.key, startOf(own[0]!) - depsEnd);
     betweenCallsMs.set(

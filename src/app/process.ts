@@ -66,7 +66,14 @@ export function buildProcessDeps(config: AppConfig, logger: Logger): ProcessDeps
   const redisConnections = new RedisConnections({ target: config, logger });
   const redis = redisConnections.open('commands', 'command');
   const redisSubscriber = redisConnections.open('subscriber', 'subscriber');
-  const bus = new EventBus({ publisher: redis, subscriber: redisSubscriber, prefix: eventChannelPrefix(config.redisNamespace), pubSub: redisConnections.pubSub, logger });
+  const bus = new EventBus({
+    publisher: redis,
+    awaitedPublisher: redisConnections.open('commands', 'event publisher', { enableAutoPipelining: false }),
+    subscriber: redisSubscriber,
+    prefix: eventChannelPrefix(config.redisNamespace),
+    pubSub: redisConnections.pubSub,
+    logger,
+  });
   const platform = createPlatformClient({
     platformUrl: config.platform.platformUrl,
     imsUrl: config.platform.imsUrl,

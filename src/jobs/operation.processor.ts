@@ -166,7 +166,7 @@ export class OperationProcessor {
 
   /** Finishes the operation (see OperationLedger.finish), publishes it, and lets whoever waits for it move on. */
   private async finish(operation: Operation, resource: Resource | null, outcome: OperationOutcome): Promise<void> {
-    // An onboarding step's end is made durable by the saga's pass that follows at once (its
+    // An onboarding step's end is made durable by the saga's pass that starts its dependants (that
     // commit flushes the log up to it): one wait for the disk on the hand-over instead of two.
     const done = await this.deps.store.ledger.finish(operation, resource, outcome, { flushLater: onboardingOf(operation) !== undefined });
     const news: TopicMessage[] = [message(topics.operation(done.operation.id), operationEvent(done.operation))];

@@ -33,6 +33,14 @@ export function message<T>(topic: Topic<T>, payload: T): TopicMessage {
 export interface EventBusOptions {
   /** Commands and publishing. */
   publisher: RedisClient;
+  /**
+   * The connection `publish` uses (default `publisher`). A publish is awaited — an onboarding's
+   * state is published under its pass lock, which the next pass waits for — so one without
+   * auto-pipelining, which sends at once instead of after the next tick and the pipeline in
+   * flight, keeps that wait short. Messages of one channel always go through one connection
+   * (`announce` and `publish` are never used for the same channel), so their order holds.
+   */
+  awaitedPublisher?: RedisClient;
   /** The process's one subscriber connection (on a cluster: opened with sharded subscribers). */
   subscriber: RedisClient;
   /** Namespaces the channels (tests and several deployments can share one Redis). */
@@ -95,6 +103,7 @@ export class EventBus {
   private disconnected = false;
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly publisher: RedisClient;
+  private readonly awaitedPublisher: RedisClient;
   private readonly subscriber: RedisClient;
   private readonly prefix: string;
   private readonly commands: PubSubCommands;
@@ -102,6 +111,7 @@ export class EventBus {
 
   constructor(private readonly options: EventBusOptions) {
     this.publisher = options.publisher;
+    this.awaitedPublisher = options.awaitedPublisher ?? options.publisher;
     this.subscriber = options.subscriber;
     this.prefix = options.prefix;
     this.commands = options.pubSub === 'sharded' ? SHARDED : CLASSIC;
@@ -146,7 +156,7 @@ export class EventBus {
 
   /** Publishes one message; rejects when Redis does not take it. */
   async publish<T>(topic: Topic<T>, payload: T): Promise<void> {
-    await this.commands.publish(this.publisher, this.prefix + topic.channel, JSON.stringify(payload));
+    await this.commands.publish(this.awaitedPublisher, this.prefix + topic.channel, JSON.stringify(payload));
   }
 
   /**

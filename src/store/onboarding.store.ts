@@ -270,8 +270,9 @@ export class OnboardingStore {
     // uncorrelated EXISTS runs before any step row is locked: the same lock order as a pass), so
     // a pass never publishes a state that this outcome has already overtaken, and the state a
     // new subscriber reads is newer than any message still on its way. Its commit does not wait
-    // for the disk: the pass that follows at once flushes it with its own; if PostgreSQL crashes
-    // first, the step is RUNNING again without a runner, and the sweep runs it again.
+    // for the disk: a pass that starts a step on it flushes it with its own commit (see
+    // `OperationLedger.finish`); if PostgreSQL crashes first, the step is RUNNING again without a
+    // runner, and the sweep runs it again.
     const result = await this.pool.query<Pick<StepRow, 'kind' | 'status' | 'started_at' | 'finished_at'>>(
       `WITH commit_mode AS (${FLUSH_LATER_IF('true')}),
        bumped AS (

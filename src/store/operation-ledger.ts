@@ -415,10 +415,12 @@ export class OperationLedger {
    * `<TYPE>_FAILED` or CONFLICT_DETECTED). The one way out of RUNNING.
    *
    * `flushLater`: the commit does not wait for its write-ahead log to reach the disk (PostgreSQL's
-   * `synchronous_commit` off, for this statement only), for an end that a commit following at once
-   * makes durable: the log is flushed in order, so that commit flushes this one too. Until then a
-   * crash of PostgreSQL itself (not of a worker) may lose it; the operation is then RUNNING again
-   * with its heartbeat stopped, and runs again, adopting what it made by its deterministic name.
+   * `synchronous_commit` off, for this statement only), for an end whose consequences wait for a
+   * commit that does (an onboarding pass that starts a step): the log is flushed in order, so that
+   * commit flushes this one too, and PostgreSQL's WAL writer does within a fraction of a second
+   * anyway. Until then a crash of PostgreSQL itself (not of a worker) may lose it; the operation is
+   * then RUNNING again with its heartbeat stopped, and runs again, adopting what it made by its
+   * deterministic name.
    */
   async finish(
     operation: Operation,
