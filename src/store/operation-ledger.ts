@@ -7,6 +7,7 @@ import { checkSpec } from '../domain/resource-specs.js';
 import type { PlatformResourceType, ResourceState, ResourceType } from '../domain/resource-types.js';
 import { auditView, diffFields, redactSecrets } from './audit-values.js';
 import type { Sql } from './db.js';
+import { StatementBatcher } from './statement-batcher.js';
 import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 import {
   operationFromRow,
@@ -200,11 +201,102 @@ export function finishedState(
   }
 }
 
+/** Thrown when an operation to finish has no row (it was never recorded). */
+export class OperationNotFoundError extends Error {
+  constructor(readonly operationId: string) {
+    super(`operation ${operationId} does not exist`);
+    this.name = 'OperationNotFoundError';
+  }
+}
+
+/** One operation's end as the batched finish statement reads it (a row of its jsonb_to_recordset). */
+interface FinishRow {
+  /** Its place in the statement: audit events are inserted in the order the ends were submitted. */
+  position: number;
+  resource_id: string;
+  name: string;
+  description: string | null;
+  state: ResourceState;
+  platform_id: string | null;
+  etag: string | null;
+  spec: unknown;
+  /** Null keeps the stored snapshot. */
+  snapshot: unknown;
+  deleted_at: Date | null;
+  write: ResourceWrite;
+  operation_id: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  message: string;
+  error: OperationErrorInfo | null;
+  audit_id: string;
+  sandbox: string;
+  actor: string;
+  action: AuditAction;
+  resource_type: string;
+  etag_before: string | null;
+  changes: unknown;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown>;
+  request_id: string | null;
+}
+
+/** One new operation, with its new resource and sealed secret when it has them, as the batched record statement reads it. */
+interface RecordRow {
+  /** Its place in the statement: rows are inserted in the order the operations were submitted. */
+  position: number;
+  id: string;
+  type: OperationType;
+  resource_type: ResourceType;
+  resource_id: string;
+  sandbox: string;
+  input: unknown;
+  requested_by: string;
+  request_id: string | null;
+  idempotency_key: string | null;
+  input_hash: string | null;
+  /** Whether the resource row is inserted with it (the columns below). */
+  new_resource: boolean;
+  name: string | null;
+  description: string | null;
+  spec: unknown;
+  stripe_resource: string | null;
+  connection_id: string | null;
+  source_connection_id: string | null;
+  target_connection_id: string | null;
+  schema_id: string | null;
+  dataset_id: string | null;
+  mapping_id: string | null;
+  secret_id: string | null;
+  key_id: string | null;
+  ciphertext: string | null;
+}
+
+/** How the ledger groups the starts and ends of concurrent operations into statements (see StatementBatcher). */
+export interface OperationLedgerOptions {
+  /** The most starts or ends in one statement. Default 64. */
+  maxBatch?: number;
+  /** Statements of each kind (starts, ends) running at once. Default 2. */
+  maxInFlight?: number;
+}
+
 export class OperationLedger {
+  private readonly records: StatementBatcher<RecordRow, OperationColumns>;
+  private readonly starts: StatementBatcher<{ operationId: string; message: string }, StartedOperation | null>;
+  private readonly finishes: StatementBatcher<FinishRow, { operation: OperationColumns; resource: ResourceColumns | null }>;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly observer: StoreObserver = silentStoreObserver,
-  ) {}
+    options: OperationLedgerOptions = {},
+  ) {
+    // New operations of concurrent mutations, and starts and ends of concurrent jobs, are group-committed: one statement, one commit and one
+    // log flush for the ones that arrive while the previous statement runs (PostgreSQL's CPU per
+    // operation was dominated by per-statement and per-commit costs).
+    const batching = { maxItems: options.maxBatch, maxInFlight: options.maxInFlight };
+    this.records = new StatementBatcher({ ...batching, run: (rows) => this.recordBatch(rows) });
+    this.starts = new StatementBatcher({ ...batching, run: (items) => this.startRows(items) });
+    this.finishes = new StatementBatcher({ ...batching, run: (rows, lane) => this.finishBatch(rows, lane) });
+  }
 
   /** A named (prepared once per connection) statement. */
   private named<R extends pg.QueryResultRow = OperationColumns>(name: string, text: string, values: unknown[], sql: Sql = this.pool): Promise<pg.QueryResult<R>> {
@@ -217,48 +309,65 @@ export class OperationLedger {
    */
   async record(operation: NewOperation, resource: NewResource | null, secret: NewSecret | null): Promise<Operation> {
     const input = parseOperationInput(operation.type, operation.input);
-    const params: unknown[] = [
-      operation.id,
-      operation.type,
-      OPERATIONS[operation.type].resourceType,
-      operation.resourceId,
-      operation.sandbox,
-      JSON.stringify(input),
-      operation.requestedBy,
-      operation.requestId,
-      operation.idempotencyKey,
-      operation.inputHash,
-    ];
-    const ctes: string[] = [];
-    if (resource) {
-      const at = params.length;
-      params.push(...resourceValues(resource));
-      const p = (i: number) => `$${at + i}`;
-      ctes.push(`r AS (
-        INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
-        VALUES (${p(1)}::uuid, ${p(2)}::"ResourceType", ${p(3)}, ${p(4)}, ${p(5)}, 'PENDING', ${p(6)}::jsonb, ${p(7)}, ${p(8)}::uuid, ${p(9)}::uuid, ${p(10)}::uuid, ${p(11)}::uuid, ${p(12)}::uuid, ${p(13)}::uuid, now())
-        RETURNING id)`);
-    }
-    if (secret) {
-      const at = params.length;
-      // The secret references the resource row, which may be inserted by this very statement
-      // (data-modifying CTEs always run; foreign keys are checked at the end of the statement).
-      if (resource) {
-        params.push(secret.id, secret.keyId, secret.ciphertext);
-        ctes.push(`s AS (INSERT INTO secrets (id, resource_id, key_id, ciphertext) SELECT $${at + 1}::uuid, r.id, $${at + 2}, $${at + 3} FROM r RETURNING id)`);
-      } else {
-        params.push(secret.id, operation.resourceId, secret.keyId, secret.ciphertext);
-        ctes.push(`s AS (INSERT INTO secrets (id, resource_id, key_id, ciphertext) VALUES ($${at + 1}::uuid, $${at + 2}::uuid, $${at + 3}, $${at + 4}) RETURNING id)`);
-      }
-    }
-    const text = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}
-      INSERT INTO operations (id, type, status, resource_type, resource_id, sandbox, input, requested_by, request_id, idempotency_key, input_hash, message, updated_at)
-      SELECT $1::uuid, $2, 'QUEUED', $3::"ResourceType", $4::uuid, $5, $6::jsonb, $7, $8, $9, $10, 'queued', now()
-      RETURNING *`;
-    // Named statements are parsed and planned once per connection (the planner's time showed in PostgreSQL's CPU).
-    const result = await this.named(`fg_record_${resource ? 'r' : ''}${secret ? 's' : ''}`, text, params);
+    const row: RecordRow = {
+      position: 0,
+      id: operation.id,
+      type: operation.type,
+      resource_type: OPERATIONS[operation.type].resourceType,
+      resource_id: operation.resourceId,
+      sandbox: operation.sandbox,
+      input,
+      requested_by: operation.requestedBy,
+      request_id: operation.requestId,
+      idempotency_key: operation.idempotencyKey,
+      input_hash: operation.inputHash,
+      new_resource: resource !== null,
+      name: resource?.name ?? null,
+      description: resource?.description ?? null,
+      spec: resource ? checkSpec(resource.type, resource.spec) : null,
+      stripe_resource: resource?.stripeResource ?? null,
+      connection_id: resource?.connectionId ?? null,
+      source_connection_id: resource?.sourceConnectionId ?? null,
+      target_connection_id: resource?.targetConnectionId ?? null,
+      schema_id: resource?.schemaId ?? null,
+      dataset_id: resource?.datasetId ?? null,
+      mapping_id: resource?.mappingId ?? null,
+      secret_id: secret?.id ?? null,
+      key_id: secret?.keyId ?? null,
+      ciphertext: secret?.ciphertext ?? null,
+    };
+    if (resource && resource.id !== operation.resourceId) throw new RangeError(`the new resource ${resource.id} is not the operation's resource ${operation.resourceId}`);
+    const recorded = await this.records.submit(row, [operation.id.toLowerCase()]);
     this.observer.operationsRecorded([operation.type]);
-    return operationFromRow(result.rows[0]!);
+    return operationFromRow(recorded);
+  }
+
+  /**
+   * Records a batch of new operations in one statement, each with its new resource and sealed
+   * secret when it has them (see `record`). The secret references a resource row this very
+   * statement may insert: data-modifying CTEs always run, and foreign keys are checked at the end
+   * of the statement.
+   */
+  private async recordBatch(rows: readonly RecordRow[]): Promise<(OperationColumns | Error)[]> {
+    // Named statements are parsed and planned once per connection (the planner's time showed in PostgreSQL's CPU).
+    const result = await this.named(
+      'fg_record',
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(position int, id uuid, type text, resource_type text, resource_id uuid, sandbox text, input jsonb, requested_by text, request_id text,
+           idempotency_key text, input_hash text, new_resource boolean, name text, description text, spec jsonb, stripe_resource text, connection_id uuid, source_connection_id uuid,
+           target_connection_id uuid, schema_id uuid, dataset_id uuid, mapping_id uuid, secret_id uuid, key_id text, ciphertext text)),
+       r AS (
+         INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
+         SELECT resource_id, resource_type::"ResourceType", sandbox, name, description, 'PENDING', spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, now()
+         FROM x WHERE new_resource ORDER BY position),
+       s AS (INSERT INTO secrets (id, resource_id, key_id, ciphertext) SELECT secret_id, resource_id, key_id, ciphertext FROM x WHERE secret_id IS NOT NULL ORDER BY position)
+      INSERT INTO operations (id, type, status, resource_type, resource_id, sandbox, input, requested_by, request_id, idempotency_key, input_hash, message, updated_at)
+      SELECT id, type, 'QUEUED', resource_type::"ResourceType", resource_id, sandbox, input, requested_by, request_id, idempotency_key, input_hash, 'queued', now() FROM x ORDER BY position
+      RETURNING *`,
+      [JSON.stringify(rows.map((row, position) => ({ ...row, position })))],
+    );
+    const recorded = new Map(result.rows.map((row) => [row.id.toLowerCase(), row]));
+    return rows.map((row) => recorded.get(row.id.toLowerCase()) ?? new OperationNotFoundError(row.id));
   }
 
   /**
@@ -348,19 +457,28 @@ export class OperationLedger {
    * (an earlier delivery finished it).
    */
   async start(operationId: string, message: string): Promise<StartedOperation | null> {
+    return this.starts.submit({ operationId, message }, [operationId]);
+  }
+
+  /** Starts a batch of operations in one statement (see `start`); null for each that is terminal. */
+  private async startRows(starts: readonly { operationId: string; message: string }[]): Promise<(StartedOperation | null)[]> {
     const result = await this.named<StartedColumns>(
       'fg_start',
-      `WITH o AS (
-         UPDATE operations SET status = 'RUNNING', attempts = attempts + 1, message = $2, error = NULL, updated_at = now()
-         WHERE id = $1::uuid AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-         RETURNING *)
+      `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS x(id, message)),
+       o AS (
+         UPDATE operations SET status = 'RUNNING', attempts = attempts + 1, message = x.message, error = NULL, updated_at = now()
+         FROM x WHERE operations.id = x.id AND operations.status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         RETURNING operations.*)
        SELECT row_to_json(o.*) AS operation, res.j AS resource, row_to_json(s.*) AS secret, ${DEPENDENCIES_OF_RES} AS dependencies
        FROM o LEFT JOIN LATERAL (SELECT row_to_json(r.*) AS j FROM resources r WHERE r.id = o.resource_id) res ON true
        LEFT JOIN secrets s ON s.id = (o.input->>'secretId')::uuid`,
-      [operationId, message],
+      [starts.map((s) => s.operationId), starts.map((s) => s.message)],
     );
-    const row = result.rows[0];
-    return row ? startedFromRow(row) : null;
+    const started = new Map(result.rows.map((row) => [row.operation.id.toLowerCase(), row]));
+    return starts.map((s) => {
+      const row = started.get(s.operationId.toLowerCase());
+      return row ? startedFromRow(row) : null;
+    });
   }
 
   /** Updates progress of a RUNNING operation; null when it is not running any more. */
@@ -454,60 +572,78 @@ export class OperationLedger {
     const { after, write, action, auditBefore } = finishedState(operation, before, outcome);
     const beforeView = auditBefore ? redactSecrets(auditBefore) : null;
     const afterView = redactSecrets(auditView(after));
+    const row: FinishRow = {
+      position: 0,
+      resource_id: after.id,
+      name: after.name,
+      description: after.description,
+      state: after.state,
+      platform_id: after.platformId,
+      etag: after.etag,
+      spec: after.spec ?? {},
+      // Null keeps the stored snapshot (most of a row's bytes) without sending it back.
+      snapshot: after.snapshot === before.snapshot || after.snapshot === null || after.snapshot === undefined ? null : after.snapshot,
+      deleted_at: after.deletedAt,
+      write,
+      operation_id: operation.id,
+      status: outcome.status,
+      message,
+      error: succeeded ? null : outcome.error,
+      audit_id: randomUUID(),
+      sandbox: after.sandbox,
+      actor: operation.requestedBy,
+      action,
+      resource_type: after.type,
+      etag_before: before.etag,
+      changes: diffFields(beforeView, afterView),
+      before: beforeView,
+      after: afterView,
+      request_id: operation.requestId,
+    };
+    // Two ends of one operation, or of two operations on one resource, never share a statement.
+    const finished = await this.finishes.submit(row, [operation.id.toLowerCase(), after.id.toLowerCase()], flushLater ? 'flush-later' : 'sync');
+    return { operation: operationFromRow(finished.operation), resource: finished.resource ? resourceFromRow(finished.resource) : before, action };
+  }
+
+  /**
+   * Ends a batch of operations in one statement: per operation, its resource's columns as
+   * `finishedState` decided, its final status and its audit event (in the order given). In the
+   * `flush-later` lane, the commit does not wait for the log flush (see `finish`).
+   */
+  private async finishBatch(rows: readonly FinishRow[], lane: string): Promise<({ operation: OperationColumns; resource: ResourceColumns | null } | Error)[]> {
     const result = await this.named<{ operation: OperationColumns; resource: ResourceColumns | null }>(
       'fg_finish',
-      `WITH r AS (
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(position int, resource_id uuid, name text, description text, state text, platform_id text, etag text, spec jsonb, snapshot jsonb,
+           deleted_at timestamptz, write text, operation_id uuid, status text, message text, error jsonb, audit_id uuid, sandbox text, actor text, action text, resource_type text,
+           etag_before text, changes jsonb, before jsonb, after jsonb, request_id text)),
+       r AS (
          UPDATE resources SET
-                name = CASE WHEN $10 = 'all' THEN $2 ELSE name END,
-                description = CASE WHEN $10 = 'all' THEN $3 ELSE description END,
-                state = CASE WHEN $10 IN ('all', 'state') THEN $4::"ResourceState" ELSE state END,
-                platform_id = CASE WHEN $10 = 'all' THEN $5 ELSE platform_id END,
-                etag = CASE WHEN $10 IN ('all', 'etag-and-snapshot') THEN $6 ELSE etag END,
-                spec = CASE WHEN $10 = 'all' THEN $7::jsonb ELSE spec END,
-                snapshot = COALESCE($8::jsonb, snapshot),
-                deleted_at = CASE WHEN $10 = 'all' THEN $9 ELSE deleted_at END,
+                name = CASE WHEN x.write = 'all' THEN x.name ELSE resources.name END,
+                description = CASE WHEN x.write = 'all' THEN x.description ELSE resources.description END,
+                state = CASE WHEN x.write IN ('all', 'state') THEN x.state::"ResourceState" ELSE resources.state END,
+                platform_id = CASE WHEN x.write = 'all' THEN x.platform_id ELSE resources.platform_id END,
+                etag = CASE WHEN x.write IN ('all', 'etag-and-snapshot') THEN x.etag ELSE resources.etag END,
+                spec = CASE WHEN x.write = 'all' THEN x.spec ELSE resources.spec END,
+                snapshot = COALESCE(x.snapshot, resources.snapshot),
+                deleted_at = CASE WHEN x.write = 'all' THEN x.deleted_at ELSE resources.deleted_at END,
                 updated_at = now()
-         WHERE id = $1::uuid AND $10 <> 'none' RETURNING *),
+         FROM x WHERE resources.id = x.resource_id AND x.write <> 'none'
+         RETURNING x.operation_id AS op, row_to_json(resources.*) AS j),
        o AS (
-         UPDATE operations SET status = $12::"OperationStatus", message = $13, progress = CASE WHEN $12 = 'SUCCEEDED' THEN 1 ELSE progress END,
-                error = $14::jsonb, finished_at = now(), updated_at = now()
-         WHERE id = $11::uuid RETURNING *),
+         UPDATE operations SET status = x.status::"OperationStatus", message = x.message, progress = CASE WHEN x.status = 'SUCCEEDED' THEN 1 ELSE operations.progress END,
+                error = x.error, finished_at = now(), updated_at = now()
+         FROM x WHERE operations.id = x.operation_id RETURNING operations.*),
        a AS (
          INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
-         VALUES ($15::uuid, $16, $17, $18, $19::"ResourceType", $1::uuid, $5, $20, $6, $21::jsonb, $22::jsonb, $23::jsonb, $11::uuid, $24)),
-       commit_mode AS (${FLUSH_LATER_IF('$25')})
-       SELECT row_to_json(r.*) AS resource, row_to_json(o.*) AS operation FROM o LEFT JOIN r ON true CROSS JOIN commit_mode`,
-      [
-        after.id,
-        after.name,
-        after.description,
-        after.state,
-        after.platformId,
-        after.etag,
-        JSON.stringify(after.spec ?? {}),
-        // Null keeps the stored snapshot (most of a row's bytes) without sending it back.
-        after.snapshot === before.snapshot || after.snapshot === null || after.snapshot === undefined ? null : JSON.stringify(after.snapshot),
-        after.deletedAt,
-        write,
-        operation.id,
-        outcome.status,
-        message,
-        error,
-        randomUUID(),
-        after.sandbox,
-        operation.requestedBy,
-        action,
-        after.type,
-        before.etag,
-        JSON.stringify(diffFields(beforeView, afterView)),
-        beforeView === null ? null : JSON.stringify(beforeView),
-        JSON.stringify(afterView),
-        operation.requestId,
-        flushLater,
-      ],
+         SELECT audit_id, sandbox, actor, action, resource_type::"ResourceType", resource_id, platform_id, etag_before, etag, changes, before, after, operation_id, request_id
+         FROM x ORDER BY position),
+       commit_mode AS (${FLUSH_LATER_IF('$2')})
+       SELECT row_to_json(o.*) AS operation, r.j AS resource FROM o LEFT JOIN r ON r.op = o.id CROSS JOIN commit_mode`,
+      [JSON.stringify(rows.map((row, position) => ({ ...row, position }))), lane === 'flush-later'],
     );
-    const row = result.rows[0]!;
-    return { operation: operationFromRow(row.operation), resource: row.resource ? resourceFromRow(row.resource) : before, action };
+    const finished = new Map(result.rows.map((row) => [row.operation.id.toLowerCase(), row]));
+    return rows.map((row) => finished.get(row.operation_id.toLowerCase()) ?? new OperationNotFoundError(row.operation_id));
   }
 
   /**

@@ -1,0 +1,141 @@
+/**
+ * Group commit for one kind of write: writes submitted while earlier statements of their kind
+ * are running wait for them and then go together, in one statement (one round trip, one plan,
+ * one commit and one wait for the log flush instead of one each). At low load a write goes at
+ * once (the next turn of the event loop), alone.
+ *
+ * - Writes with a common conflict key (the same operation, the same resource) never share a
+ *   statement: one statement updating a row twice sees only one of the changes. The later one
+ *   waits for a following statement, as it would have waited for the earlier one's row lock.
+ * - Writes of different lanes never share a statement (e.g. a commit that waits for the disk and
+ *   one that does not).
+ * - A statement PostgreSQL refused (an SQL error: a constraint, a deadlock) is rolled back as a
+ *   whole, so each of its writes runs again alone: one bad write fails only its own caller. A
+ *   statement that failed otherwise (the connection dropped: the commit's outcome is unknown)
+ *   fails every write in it, as the same error would have failed each on its own.
+ */
+
+/** Runs one statement for the writes of one lane and returns one result per write, in order (or the error of that write). */
+export type RunStatement<I, R> = (items: readonly I[], lane: string) => Promise<(R | Error)[]>;
+
+export interface StatementBatcherOptions<I, R> {
+  run: RunStatement<I, R>;
+  /** The most writes in one statement. Default 64. */
+  maxItems?: number;
+  /**
+   * Statements of this batcher running at once. While that many are running, new writes wait
+   * and go together in the next one. Default 2: one statement is sent while the other is in
+   * PostgreSQL, so the connection time of one does not stall the next.
+   */
+  maxInFlight?: number;
+}
+
+interface Pending<I, R> {
+  item: I;
+  keys: readonly string[];
+  lane: string;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Whether an error is PostgreSQL refusing a statement (it carries an SQLSTATE), rather than the connection failing. */
+export function isRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
+export class StatementBatcher<I, R> {
+  private readonly pending: Pending<I, R>[] = [];
+  private readonly maxItems: number;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(private readonly options: StatementBatcherOptions<I, R>) {
+    this.maxItems = options.maxItems ?? 64;
+    this.maxInFlight = options.maxInFlight ?? 2;
+  }
+
+  /** Writes `item` in a statement with others of its lane that share none of its `keys`. */
+  submit(item: I, keys: readonly string[], lane = 'default'): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({ item, keys, lane, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.pending.length === 0) return;
+    this.scheduled = true;
+    // The rest of this turn's writes (a burst of answers read from one socket) join the statement.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
+      const batch = this.take();
+      this.inFlight++;
+      void this.runBatch(batch).finally(() => {
+        this.inFlight--;
+        this.schedule();
+      });
+    }
+  }
+
+  /** The oldest pending write and those after it of its lane that share no key with the ones taken, up to maxItems. */
+  private take(): Pending<I, R>[] {
+    const lane = this.pending[0]!.lane;
+    const taken: Pending<I, R>[] = [];
+    const keys = new Set<string>();
+    const left: Pending<I, R>[] = [];
+    for (const write of this.pending) {
+      if (taken.length < this.maxItems && write.lane === lane && !write.keys.some((k) => keys.has(k))) {
+        taken.push(write);
+        for (const k of write.keys) keys.add(k);
+      } else {
+        left.push(write);
+      }
+    }
+    this.pending.splice(0, this.pending.length, ...left);
+    return taken;
+  }
+
+  private async runBatch(batch: Pending<I, R>[]): Promise<void> {
+    const lane = batch[0]!.lane;
+    try {
+      settle(
+        batch,
+        await this.options.run(
+          batch.map((w) => w.item),
+          lane,
+        ),
+      );
+    } catch (error) {
+      if (batch.length === 1 || !isRefusal(error)) {
+        for (const write of batch) write.reject(error);
+        return;
+      }
+      // Rolled back as a whole: each write again alone, so only the one PostgreSQL refuses fails.
+      await Promise.all(
+        batch.map(async (write) => {
+          try {
+            settle([write], await this.options.run([write.item], lane));
+          } catch (alone) {
+            write.reject(alone);
+          }
+        }),
+      );
+    }
+  }
+}
+
+function settle<I, R>(batch: Pending<I, R>[], results: (R | Error)[]): void {
+  batch.forEach((write, i) => {
+    const result = results[i];
+    if (result instanceof Error) write.reject(result);
+    else write.resolve(result as R);
+  });
+}
