@@ -50,6 +50,8 @@ export class StatementBatcher<I, R> {
   private readonly maxInFlight: number;
   private inFlight = 0;
   private scheduled = false;
+  /** The keys of the writes in running statements: a write sharing one waits for that statement to end. */
+  private readonly busyKeys = new Map<string, number>();
 
   constructor(private readonly options: StatementBatcherOptions<I, R>) {
     this.maxItems = options.maxItems ?? 64;
@@ -77,27 +79,43 @@ export class StatementBatcher<I, R> {
   private flush(): void {
     while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
       const batch = this.take();
+      if (batch.length === 0) return; // every pending write waits for a running statement
       this.inFlight++;
+      for (const write of batch) for (const k of write.keys) this.busyKeys.set(k, (this.busyKeys.get(k) ?? 0) + 1);
       void this.runBatch(batch).finally(() => {
         this.inFlight--;
+        for (const write of batch) {
+          for (const k of write.keys) {
+            const n = this.busyKeys.get(k)! - 1;
+            if (n === 0) this.busyKeys.delete(k);
+            else this.busyKeys.set(k, n);
+          }
+        }
         this.schedule();
       });
     }
   }
 
-  /** The oldest pending write and those after it of its lane that share no key with the ones taken, up to maxItems. */
+  /**
+   * The oldest pending write that shares no key with a running statement, and those after it of
+   * its lane that share no key with it, the ones taken, a running statement or a write left
+   * waiting before them (so writes with a common key go in the order they were submitted), up to maxItems.
+   */
   private take(): Pending<I, R>[] {
-    const lane = this.pending[0]!.lane;
     const taken: Pending<I, R>[] = [];
     const keys = new Set<string>();
     const left: Pending<I, R>[] = [];
+    let lane: string | null = null;
     for (const write of this.pending) {
-      if (taken.length < this.maxItems && write.lane === lane && !write.keys.some((k) => keys.has(k))) {
+      const free = !write.keys.some((k) => keys.has(k) || this.busyKeys.has(k));
+      if (free && taken.length < this.maxItems && (lane === null || write.lane === lane)) {
+        lane = write.lane;
         taken.push(write);
-        for (const k of write.keys) keys.add(k);
       } else {
         left.push(write);
       }
+      // A write left waiting holds its keys too: a later write with one of them must not overtake it.
+      for (const k of write.keys) keys.add(k);
     }
     this.pending.splice(0, this.pending.length, ...left);
     return taken;
