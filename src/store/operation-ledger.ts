@@ -628,19 +628,21 @@ export class OperationLedger {
                 snapshot = COALESCE(x.snapshot, resources.snapshot),
                 deleted_at = CASE WHEN x.write = 'all' THEN x.deleted_at ELSE resources.deleted_at END,
                 updated_at = now()
-         FROM x WHERE resources.id = x.resource_id AND x.write <> 'none'
+         FROM x WHERE resources.id = ANY($3::uuid[]) AND resources.id = x.resource_id AND x.write <> 'none'
          RETURNING x.operation_id AS op, row_to_json(resources.*) AS j),
        o AS (
          UPDATE operations SET status = x.status::"OperationStatus", message = x.message, progress = CASE WHEN x.status = 'SUCCEEDED' THEN 1 ELSE operations.progress END,
                 error = x.error, finished_at = now(), updated_at = now()
-         FROM x WHERE operations.id = x.operation_id RETURNING operations.*),
+         FROM x WHERE operations.id = ANY($4::uuid[]) AND operations.id = x.operation_id RETURNING operations.*),
        a AS (
          INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
          SELECT audit_id, sandbox, actor, action, resource_type::"ResourceType", resource_id, platform_id, etag_before, etag, changes, before, after, operation_id, request_id
          FROM x ORDER BY position),
        commit_mode AS (${FLUSH_LATER_IF('$2')})
        SELECT row_to_json(o.*) AS operation, r.j AS resource FROM o LEFT JOIN r ON r.op = o.id CROSS JOIN commit_mode`,
-      [JSON.stringify(rows.map((row, position) => ({ ...row, position }))), lane === 'flush-later'],
+      // The ids again as arrays: the planner cannot see into the JSON (it guesses 100 rows) and chose
+      // to read both tables whole; `id = ANY(…)` makes it look them up by their primary keys.
+      [JSON.stringify(rows.map((row, position) => ({ ...row, position }))), lane === 'flush-later', rows.map((r) => r.resource_id), rows.map((r) => r.operation_id)],
     );
     const finished = new Map(result.rows.map((row) => [row.operation.id.toLowerCase(), row]));
     return rows.map((row) => finished.get(row.operation_id.toLowerCase()) ?? new OperationNotFoundError(row.operation_id));
