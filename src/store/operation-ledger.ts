@@ -467,7 +467,7 @@ export class OperationLedger {
       `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS x(id, message)),
        o AS (
          UPDATE operations SET status = 'RUNNING', attempts = attempts + 1, message = x.message, error = NULL, updated_at = now()
-         FROM x WHERE operations.id = x.id AND operations.status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         FROM x WHERE operations.id = ANY($1::uuid[]) AND operations.id = x.id AND operations.status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
          RETURNING operations.*)
        SELECT row_to_json(o.*) AS operation, res.j AS resource, row_to_json(s.*) AS secret, ${DEPENDENCIES_OF_RES} AS dependencies
        FROM o LEFT JOIN LATERAL (SELECT row_to_json(r.*) AS j FROM resources r WHERE r.id = o.resource_id) res ON true

@@ -38,10 +38,14 @@ interface Pending<I, R> {
   reject: (error: unknown) => void;
 }
 
-/** Whether an error is PostgreSQL refusing a statement (it carries an SQLSTATE), rather than the connection failing. */
+/**
+ * Whether an error is PostgreSQL's answer refusing a statement (node-postgres gives it the
+ * server's severity and SQLSTATE), rather than the connection failing (a Node error such as
+ * EPIPE, whose code can look like an SQLSTATE).
+ */
 export function isRefusal(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  return typeof severity === 'string' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
 export class StatementBatcher<I, R> {

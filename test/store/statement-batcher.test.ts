@@ -4,6 +4,7 @@ import { StatementBatcher, type RunStatement } from '../../src/store/statement-b
 
 /** A refusal as node-postgres reports one: an error carrying PostgreSQL's SQLSTATE. */
 class Refused extends Error {
+  readonly severity = 'ERROR';
   constructor(readonly code: string) {
     super(`refused with ${code}`);
   }
@@ -20,7 +21,7 @@ function statement(options: { refuse?: (item: number) => boolean; breakConnectio
     mostRunning = Math.max(mostRunning, running);
     try {
       await (options.slow ?? Promise.resolve());
-      if (options.breakConnection) throw new Error('Connection terminated unexpectedly');
+      if (options.breakConnection) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
       if (options.refuse && items.some(options.refuse)) throw new Refused('23505');
       return items.map((item) => (item < 0 ? new Error(`no row for ${item}`) : item * 10));
     } finally {
@@ -111,7 +112,7 @@ describe('StatementBatcher (group commit of one kind of write)', () => {
     const results = await Promise.allSettled([1, 2].map((n) => batcher.submit(n, [`op-${n}`])));
     assert.deepEqual(
       results.map((r) => r.status === 'rejected' && (r.reason as Error).message),
-      ['Connection terminated unexpectedly', 'Connection terminated unexpectedly'],
+      ['write EPIPE', 'write EPIPE'],
     );
     assert.equal(s.calls.length, 1);
   });
