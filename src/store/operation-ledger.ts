@@ -32,6 +32,12 @@ import {
  * Hand-written SQL over node-postgres rather than Prisma: these statements run for every
  * mutation and every job, and Prisma's per-query cost (≈ 0.6 ms of CPU against ≈ 0.14 ms for the
  * same statement through node-postgres, measured here) capped end-to-end throughput.
+ *
+ * The three writes every operation makes — its record, its start and its end — are group-committed
+ * (see StatementBatcher): those of concurrent mutations and jobs that arrive while an earlier
+ * statement of their kind runs go together in one statement, each operation's rows still written
+ * together or not at all. PostgreSQL's CPU per operation fell from ≈ 1.3–1.9 ms to ≈ 0.6–0.8 ms in
+ * `npm run bench` (one plan, one commit and one log flush for many operations).
  */
 
 /** A resource row to insert together with its operation (state PENDING). */
