@@ -65,6 +65,6 @@ export function parseTimestamptz(text: string): Date | number | null {
 
 /** The type parsers of Flowgate's pool: node-postgres' own, with `timestamptz` read by `parseTimestamptz`. */
 export const poolTypes: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === TIMESTAMPTZ_OID && format !== 'binary' ? parseTimestamptz : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) =>
+    oid === TIMESTAMPTZ_OID && format !== 'binary' ? parseTimestamptz : (pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 };
