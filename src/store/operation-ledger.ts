@@ -36,7 +36,7 @@ import {
  * The three writes every operation makes — its record, its start and its end — are group-committed
  * (see StatementBatcher): those of concurrent mutations and jobs that arrive while an earlier
  * statement of their kind runs go together in one statement, each operation's rows still written
- * together or not at all. PostgreSQL's CPU per operation fell from ≈ 1.3–1.9 ms to ≈ 0.6–0.8 ms in
+ * together or not at all. PostgreSQL's CPU per operation fell from ≈ 1.4–1.8 ms to ≈ 0.6–0.8 ms in
  * `npm run bench` (one plan, one commit and one log flush for many operations).
  */
 
