@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { FLUSH_LATER_IF } from './operation-ledger.js';
 
 /** Class of the two-key advisory lock a create holds per Platform name (the other key: the name's hash). */
 const CREATE_FENCE_LOCK = 0x435246;
@@ -33,12 +34,16 @@ export class CreateFence {
     let unlocked = false;
     try {
       // The lock's wait ends when the holder unlocks; the row conflicts with one committed meanwhile
-      // (ON CONFLICT looks at the latest committed row, not at the statement's snapshot).
+      // (ON CONFLICT looks at the latest committed row, not at the statement's snapshot). Its commit
+      // does not wait for the disk: the row only matters while the run that wrote it is alive (a
+      // run after a crash of PostgreSQL is a retry, which looks first anyway), and a wait for the
+      // disk here would come before every create, on an onboarding's critical path.
       const passed = await client.query<{ first: boolean }>({
         name: 'fg_create_fence',
-        text: `WITH l AS (SELECT pg_advisory_lock(${CREATE_FENCE_LOCK}, hashtext($1)))
-               , f AS (INSERT INTO platform_create_fences (name) SELECT $1 FROM l ON CONFLICT (name) DO NOTHING RETURNING name)
-               SELECT EXISTS (SELECT 1 FROM f) AS first`,
+        text: `WITH l AS (SELECT pg_advisory_lock(${CREATE_FENCE_LOCK}, hashtext($1))),
+               f AS (INSERT INTO platform_create_fences (name) SELECT $1 FROM l ON CONFLICT (name) DO NOTHING RETURNING name),
+               commit_mode AS (${FLUSH_LATER_IF('true')})
+               SELECT EXISTS (SELECT 1 FROM f) AS first FROM commit_mode`,
         values: [name],
       });
       try {
