@@ -68,10 +68,15 @@ async function main(): Promise<void> {
   const gateway = await spawnFlowgate('gateway', stack, childEnv);
   const worker = await spawnFlowgate('worker', stack, { ...childEnv, WORKER_CONCURRENCY: '50' });
   try {
+    // BENCH_ONLY=list: only the list comparison (3), e.g. to profile the read path with BENCH_CPU_PROF.
+    if (process.env.BENCH_ONLY === 'list') {
+      console.log(`  dataflows(first: 50) ratio              ${(await listThroughput(stack, gateway.url!, gateway.child.pid!)).toFixed(2)}   (target ≥ 0.6)`);
+      return;
+    }
     const bare = await bareWorkerThroughput(stack, emulator);
     const ops = await operationsThroughput(stack, gateway.url!, { gateway: gateway.child.pid!, worker: worker.child.pid!, emulator: emulator.pid });
     const paced = await pacedAcknowledgements(stack, gateway.url!);
-    const ratio = await listThroughput(stack, gateway.url!);
+    const ratio = await listThroughput(stack, gateway.url!, gateway.child.pid!);
     console.log('\nSummary');
     console.log(
       `  operations/s end to end                 ${ops.perSecond.toFixed(0)}; bare BullMQ + HTTP + PostgreSQL ${bare.perSecond.toFixed(0)} jobs/s; ratio ${(ops.perSecond / bare.perSecond).toFixed(2)}   (target ≥ 0.5)`,
@@ -235,7 +240,12 @@ async function pacedAcknowledgements(stack: TestStack, gatewayUrl: string) {
 }
 
 /** 50 dataflows in the database, then the same 50 objects served by a bare Apollo Server. */
-async function listThroughput(stack: TestStack, gatewayUrl: string): Promise<number> {
+/**
+ * (3) The list query against Flowgate, then against the bare Apollo Server. Beside the rates, the
+ * CPU per Flowgate request by process (gateway, its PostgreSQL backends): it compares versions on
+ * a machine too busy for the rates to.
+ */
+async function listThroughput(stack: TestStack, gatewayUrl: string, gatewayPid: number): Promise<number> {
   const now = new Date();
   const rows = Array.from({ length: 50 }, (_, i) => ({
     id: randomUUID(),
@@ -263,7 +273,11 @@ async function listThroughput(stack: TestStack, gatewayUrl: string): Promise<num
       ],
     );
   }
-  const flowgate = await hammer(gatewayUrl, DATAFLOWS_QUERY, stack.adminKey);
+  const gateway0 = cpuSnapshot([gatewayPid]);
+  const postgres0 = cpuSnapshot(await backends(stack));
+  const served = await hammerCounted(gatewayUrl, DATAFLOWS_QUERY, stack.adminKey);
+  const cpuPerRequest = { gateway: cpuSince(gateway0, [gatewayPid]) / served.requests, postgres: cpuSince(postgres0, await backends(stack)) / served.requests };
+  const flowgate = served.perSecond;
 
   // The same 50 objects from memory through a bare Apollo Server on the same express integration, with the same plugins.
   const answer = (await (
@@ -301,10 +315,16 @@ async function listThroughput(stack: TestStack, gatewayUrl: string): Promise<num
   console.log(`  Flowgate (PostgreSQL)   ${flowgate.toFixed(0)} req/s`);
   console.log(`  bare Apollo (memory)    ${bare.toFixed(0)} req/s`);
   console.log(`  ratio                   ${ratio.toFixed(2)}`);
+  console.log(`  CPU ms per Flowgate request: ${cpuLine(cpuPerRequest)}`);
   return ratio;
 }
 
 async function hammer(url: string, query: string, credential?: string): Promise<number> {
+  return (await hammerCounted(url, query, credential)).perSecond;
+}
+
+/** Requests per second and requests answered, 20 connections for QUERY_SECONDS. */
+async function hammerCounted(url: string, query: string, credential?: string): Promise<{ perSecond: number; requests: number }> {
   // The bare server takes the same header (and ignores it), so both sides parse the same request.
   const result = await autocannon({
     url,
@@ -315,7 +335,7 @@ async function hammer(url: string, query: string, credential?: string): Promise<
     duration: QUERY_SECONDS,
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors against ${url}`);
-  return result.requests.average;
+  return { perSecond: result.requests.average, requests: result.requests.total };
 }
 
 void main().then(

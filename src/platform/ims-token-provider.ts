@@ -43,7 +43,8 @@ const MIN_REFRESH_MARGIN_MS = 60_000;
  * Adobe IMS OAuth server-to-server tokens (`POST {imsUrl}/ims/token/v3`, client credentials).
  *
  * The token is cached and refreshed before it expires (when less than max(60 s, 10 % of its
- * lifetime) remains). Concurrent callers share one token request. `invalidate(token)` drops a
+ * lifetime) remains), in the background while the old one still serves calls. Concurrent callers
+ * share one token request. `invalidate(token)` drops a
  * token the Platform refused, so a 401 costs exactly one refresh. The client secret and tokens
  * never appear in errors or logs.
  */
@@ -60,32 +61,47 @@ export class ImsTokenProvider implements AccessTokenSource {
     this.now = options.now ?? Date.now;
   }
 
-  /** A valid access token; fetches one when none is cached or the cached one is due for refresh. */
+  /**
+   * A valid access token. With none cached (or the cached one expired) this waits for IMS. Once
+   * the cached token is due for refresh but still valid, it is returned at once and the refresh runs
+   * beside the call: a slow or hanging IMS must not hold up Platform calls the old token still serves.
+   */
   async getToken(): Promise<string> {
     const cached = this.cached;
     if (cached && this.now() < cached.refreshAtMs) return cached.token;
+    const refresh = this.shared();
+    if (cached && this.now() < cached.expiresAtMs) {
+      // A failed early refresh is already counted and logged by the transport; the next call past refreshAt tries again.
+      refresh.catch(() => undefined);
+      return cached.token;
+    }
+    return (await refresh).token;
+  }
+
+  /** Asks IMS for a new token now (or joins the request in flight); resolves with it once it is cached. */
+  async refresh(): Promise<string> {
+    return (await this.shared()).token;
+  }
+
+  /** The token request in flight, or a new one: concurrent callers share it. */
+  private shared(): Promise<CachedToken> {
     if (!this.inflight) {
-      this.inflight = this.issue().then(
-        (issued) => {
-          this.transport.observer.tokenRequest('issued');
-          return issued;
-        },
-        (error: unknown) => {
-          this.transport.observer.tokenRequest('failed');
-          throw error;
-        },
-      );
-      this.inflight = this.inflight.finally(() => {
-        this.inflight = null;
-      });
+      this.inflight = this.issue()
+        .then(
+          (issued) => {
+            this.transport.observer.tokenRequest('issued');
+            return issued;
+          },
+          (error: unknown) => {
+            this.transport.observer.tokenRequest('failed');
+            throw error;
+          },
+        )
+        .finally(() => {
+          this.inflight = null;
+        });
     }
-    try {
-      return (await this.inflight).token;
-    } catch (error) {
-      // A refresh that fails early (inside the refresh margin) must not fail calls the old token still serves.
-      if (cached && this.cached === cached && this.now() < cached.expiresAtMs) return cached.token;
-      throw error;
-    }
+    return this.inflight;
   }
 
   /**

@@ -7,7 +7,7 @@ import type { OperationErrorInfo } from '../domain/operation-error.js';
 import { operationEvent, type FlowRunEvent, type OperationEvent } from '../pubsub/events.js';
 import { auditCursor, type AuditEvent as AuditRow, type AuditPage } from '../store/audit.store.js';
 import type { FlowRun as FlowRunRow } from '../store/flow-run.store.js';
-import type { Operation as OperationRow, Resource } from '../store/rows.js';
+import type { Operation as OperationRow, ResourceSummary } from '../store/rows.js';
 import { AuditEvent, AuditEventPage } from './audit-event.type.js';
 import { toPage } from './page.type.js';
 import { FlowRunStatus, type OperationType, type StripeResource } from './enums.js';
@@ -38,7 +38,7 @@ export function toOperationError(error: OperationErrorInfo | null): OperationErr
 }
 
 /** Maps a `resources` row to its GraphQL type. */
-export function toResource(row: Resource): PlatformResource {
+export function toResource(row: ResourceSummary): PlatformResource {
   const base = {
     id: row.id,
     platformId: row.platformId,

@@ -11,8 +11,14 @@ export interface CursorPosition {
 }
 
 export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.at.toISOString(), position.id])).toString('base64url');
+  // The JSON array `[iso, id]` written by hand when the id needs no escaping (ids are UUIDs; an ISO
+  // date never does): a page of 50 encodes 50 of these, and JSON.stringify of the array cost a
+  // third of the time.
+  const json = PLAIN_ID.test(position.id) ? `["${position.at.toISOString()}","${position.id}"]` : JSON.stringify([position.at.toISOString(), position.id]);
+  return Buffer.from(json).toString('base64url');
 }
+
+const PLAIN_ID = /^[\w-]+$/;
 
 export function decodeCursor(cursor: string, field = 'after'): CursorPosition {
   try {

@@ -35,6 +35,21 @@ export class ListFilter {
 }
 
 /**
+ * A statement's name from its text: the same text, the same name (prepared once per connection).
+ * Remembered, not hashed per request: the texts are made of the lists' fixed conditions (values
+ * are parameters), so there are only as many as filter combinations the code can write.
+ */
+const shapes = new Map<string, string>();
+function shapeOf(text: string): string {
+  let shape = shapes.get(text);
+  if (shape === undefined) {
+    shape = createHash('sha1').update(text).digest('hex').slice(0, 16);
+    shapes.set(text, shape);
+  }
+  return shape;
+}
+
+/**
  * One page of a table's rows, newest first by (created_at, id) — keyset pagination that stays
  * stable while rows are added — and how many rows match in all. Forward pages read down from
  * `after`, backward pages read up from `before` (and are returned in list order). Whether rows
@@ -48,6 +63,8 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
   filter: ListFilter,
   window: PageWindow,
   map: (row: C) => R,
+  /** The columns a page reads (default all): leave out large ones no list shows. */
+  columns = '*',
 ): Promise<Page<R>> {
   const where = filter.conditions.join(' AND ');
   const params = [...filter.params];
@@ -61,13 +78,13 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
   if (window.before) pageWhere += cursorCondition(window.before, 'before', '>');
   params.push(window.size + 1);
   const order = window.backward ? 'ASC' : 'DESC';
-  const shape = createHash('sha1').update(`${table} ${pageWhere} ${order}`).digest('hex').slice(0, 16);
+  const shape = shapeOf(`${columns} ${table} ${pageWhere} ${order}`);
   // Beyond the page on the side it did not read towards: newer than `after` (forward), older than `before` (backward).
   const beyond = window.backward ? window.before && { cursor: window.before, field: 'before', op: '<=' } : window.after && { cursor: window.after, field: 'after', op: '>=' };
   const [rows, count, beyondExists] = await Promise.all([
-    pool.query<C>({ name: `fg_page_${shape}`, text: `SELECT * FROM ${table} WHERE ${pageWhere} ORDER BY created_at ${order}, id ${order} LIMIT $${params.length}`, values: params }),
+    pool.query<C>({ name: `fg_page_${shape}`, text: `SELECT ${columns} FROM ${table} WHERE ${pageWhere} ORDER BY created_at ${order}, id ${order} LIMIT $${params.length}`, values: params }),
     pool.query<{ n: number }>({
-      name: `fg_count_${createHash('sha1').update(`${table} ${where}`).digest('hex').slice(0, 16)}`,
+      name: `fg_count_${shapeOf(`${table} ${where}`)}`,
       text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`,
       values: filter.params,
     }),
@@ -89,7 +106,7 @@ async function rowsBeyond(pool: pg.Pool, table: string, filter: ListFilter, beyo
   const position = decodeCursor(beyond.cursor, beyond.field);
   const params = [...filter.params, position.at, position.id];
   const text = `SELECT EXISTS (SELECT 1 FROM ${table} WHERE ${filter.conditions.join(' AND ')} AND (created_at, id) ${beyond.op} ($${params.length - 1}::timestamptz, $${params.length}::uuid)) AS found`;
-  const shape = createHash('sha1').update(text).digest('hex').slice(0, 16);
+  const shape = shapeOf(text);
   const result = await pool.query<{ found: boolean }>({ name: `fg_beyond_${shape}`, text, values: params });
   return result.rows[0]!.found;
 }

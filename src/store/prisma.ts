@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
+import { poolTypes } from './timestamp-parser.js';
 
 export type { PrismaClient } from './generated/client.js';
 export * as db from './generated/client.js';
@@ -25,7 +26,8 @@ export interface DatabaseOptions {
 
 /** Prisma over node-postgres (no native engine needed), sharing one pool with hand-written SQL. */
 export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 });
+  // Prisma's adapter brings its own type parsers per query; `types` serves the hand-written SQL.
+  const pool = new pg.Pool({ connectionString: databaseUrl, types: poolTypes, max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 });
   // An idle connection the server closed (restart, failover) is reported here; without a
   // listener node-postgres would crash the process. The pool replaces the connection itself.
   pool.on('error', (error) => options.onIdleError?.(error));

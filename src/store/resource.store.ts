@@ -4,7 +4,7 @@ import type { ResourceState, ResourceType } from '../domain/resource-types.js';
 import { NotFoundError } from '../errors/app-errors.js';
 import { encodeCursor, type Page, type PageWindow } from './cursor.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
-import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
+import { RESOURCE_SUMMARY_COLUMNS, resourceFromRow, resourceSummaryFromRow, type Resource, type ResourceColumns, type ResourceSummary } from './rows.js';
 
 export type { Resource } from './rows.js';
 
@@ -63,12 +63,12 @@ export class ResourceStore {
   }
 
   /** One page of a type's resources in a sandbox, newest first; deleted ones only when asked for (by state or `includeDeleted`). */
-  list(filter: ResourceFilter, window: PageWindow): Promise<Page<Resource>> {
+  list(filter: ResourceFilter, window: PageWindow): Promise<Page<ResourceSummary>> {
     const where = new ListFilter().where('type = ?::"ResourceType"', filter.type).where('sandbox = ?', filter.sandbox);
     if (filter.state) where.where('state = ?::"ResourceState"', filter.state);
     else if (!filter.includeDeleted) where.where(`state <> 'DELETED'`);
     where.whereEqual(filter, { stripeResource: 'text', connectionId: 'uuid', sourceConnectionId: 'uuid', schemaId: 'uuid', datasetId: 'uuid' });
-    return newestFirst(this.pool, 'resources', where, window, resourceFromRow);
+    return newestFirst(this.pool, 'resources', where, window, resourceSummaryFromRow, RESOURCE_SUMMARY_COLUMNS);
   }
 
   /** Live (not deleted or failed) resources of `type` pointing at `id` through one of the link columns, oldest first. */
@@ -92,6 +92,6 @@ export class ResourceStore {
   }
 }
 
-export function resourceCursor(resource: Resource): string {
+export function resourceCursor(resource: Pick<Resource, 'createdAt' | 'id'>): string {
   return encodeCursor({ at: resource.createdAt, id: resource.id });
 }

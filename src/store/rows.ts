@@ -35,6 +35,35 @@ export interface Resource {
   deletedAt: Date | null;
 }
 
+/**
+ * A resource as lists read it: every column but the Platform's snapshot, which no list shows and
+ * which can be kilobytes per row (only the ledger reads it, from its own statements).
+ */
+export type ResourceSummary = Omit<Resource, 'snapshot'>;
+
+/** The columns of a `ResourceSummary` (a field missing here, or one too many, does not compile). */
+const RESOURCE_SUMMARY_FIELDS: Record<keyof ResourceSummary, true> = {
+  id: true,
+  type: true,
+  sandbox: true,
+  name: true,
+  description: true,
+  state: true,
+  platformId: true,
+  etag: true,
+  spec: true,
+  stripeResource: true,
+  connectionId: true,
+  sourceConnectionId: true,
+  targetConnectionId: true,
+  schemaId: true,
+  datasetId: true,
+  mappingId: true,
+  createdAt: true,
+  updatedAt: true,
+  deletedAt: true,
+};
+
 /** An `operations` row: a requested change, carried out by a worker. */
 export interface Operation {
   id: string;
@@ -125,8 +154,12 @@ export type OperationColumns = Columns<Operation>;
 export type SecretColumns = Columns<SealedSecretRow>;
 
 export const resourceFromRow = (row: ResourceColumns): Resource => fromColumns<Resource>(row);
+export const resourceSummaryFromRow = (row: Columns<ResourceSummary>): ResourceSummary => fromColumns<ResourceSummary>(row);
 export const operationFromRow = (row: OperationColumns): Operation => fromColumns<Operation>(row);
 /** Its sealed secret; the row's `created_at` is not read. */
 export function sealedSecretFromRow(r: SecretColumns): SealedSecretRow {
   return { id: r.id, resourceId: r.resource_id, keyId: r.key_id, ciphertext: r.ciphertext };
 }
+
+/** `SELECT` list of a `ResourceSummary`. */
+export const RESOURCE_SUMMARY_COLUMNS = Object.keys(RESOURCE_SUMMARY_FIELDS).map(columnOf).join(', ');

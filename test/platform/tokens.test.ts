@@ -153,9 +153,34 @@ describe('IMS tokens', () => {
         assert.equal(await tokens.getToken(), first);
         assert.equal(await imsCalls(), 1);
         nowMs = refreshAtMs;
-        const second = await tokens.getToken();
+        // Due for refresh but still valid: served at once, the new one fetched beside it.
+        assert.equal(await tokens.getToken(), first);
+        const second = await tokens.refresh();
         assert.notEqual(second, first);
+        assert.equal(await tokens.getToken(), second);
         assert.equal(await imsCalls(), 2);
+      } finally {
+        await tokens.close();
+      }
+    });
+
+    it('does not hold calls up while IMS hangs on the early refresh, and uses the new token once it arrives', async () => {
+      let nowMs = 1_000_000_000_000;
+      const tokens = new ImsTokenProvider({ imsUrl: env.emulator.url, clientId: env.options.clientId, clientSecret: env.options.clientSecret, now: () => nowMs });
+      try {
+        const first = await tokens.getToken();
+        nowMs += env.emulator.options.tokenTtlSeconds * 1000 - 30_000;
+        await env.control.addFault({ method: 'POST', path: IMS, latencyMs: 1_500, count: 1 });
+        const calls = Promise.all(Array.from({ length: 5 }, () => tokens.getToken()));
+        const newToken = tokens.refresh();
+        // The calls are served before IMS answers (it takes 1.5 s): nobody waited for it.
+        const winner = await Promise.race([calls.then(() => 'calls served'), newToken.then(() => 'IMS answered')]);
+        assert.equal(winner, 'calls served');
+        assert.deepEqual(await calls, Array(5).fill(first));
+        const second = await newToken;
+        assert.notEqual(second, first);
+        assert.equal(await tokens.getToken(), second);
+        assert.equal(await imsCalls(), 2, 'one token request for the five calls');
       } finally {
         await tokens.close();
       }
