@@ -23,13 +23,51 @@ export interface FencePass {
  * waits until the first one's create has been answered (or its connection closed with its process),
  * and a row per name (`platform_create_fences`), inserted under the lock, tells every run after the
  * first that one went before. The lock is held on a pooled connection only for the create's calls;
- * nothing inside them uses PostgreSQL, so lock holders never wait for another connection.
+ * nothing inside them uses PostgreSQL, so lock holders never wait for another connection. At most
+ * half the pool is held by creates at once (the others wait here, without a connection): on a slow
+ * Platform, heartbeats, progress and the ends of operations still get connections.
  */
 export class CreateFence {
-  constructor(private readonly pool: pg.Pool) {}
+  /** Creates holding a connection at once, at most. */
+  private readonly share: number;
+  private holding = 0;
+  /** Creates waiting for one of the `share` connections, first come first served. */
+  private readonly waiting: (() => void)[] = [];
+
+  /** `connections`: how many creates hold a pooled connection at once; default half the pool's size (at least 1). */
+  constructor(
+    private readonly pool: pg.Pool,
+    options: { connections?: number } = {},
+  ) {
+    this.share = Math.max(1, options.connections ?? Math.floor((pool.options.max ?? 10) / 2));
+  }
 
   /** Runs `work` (a lookup and a create of the Platform resource called `name`) holding the fence of `name`. */
   async hold<T>(name: string, work: (pass: FencePass) => Promise<T>): Promise<T> {
+    await this.enter();
+    try {
+      return await this.holdOnConnection(name, work);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private async enter(): Promise<void> {
+    if (this.holding < this.share) {
+      this.holding++;
+      return;
+    }
+    // The slot is handed over by `leave`, still counted.
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.holding--;
+  }
+
+  private async holdOnConnection<T>(name: string, work: (pass: FencePass) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let unlocked = false;
     try {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Job } from 'bullmq';
+import pg from 'pg';
 import { sharedClassTitle } from '../../../src/domain/onboarding-plan.js';
 import { HANDLERS } from '../../../src/jobs/handlers/index.js';
 import { performInlineStep } from '../../../src/jobs/onboarding/inline-steps.js';
@@ -9,6 +10,7 @@ import type { WorkerDeps } from '../../../src/jobs/operation-handler.js';
 import { OperationProcessor } from '../../../src/jobs/operation.processor.js';
 import type { OperationJobData } from '../../../src/jobs/queues.js';
 import { platformName } from '../../../src/platform/deterministic-names.js';
+import { CreateFence } from '../../../src/store/create-fence.js';
 import type { InlineStepRow } from '../../../src/store/onboarding.store.js';
 import { createConnection, emulatorCounts } from '../../gateway/support/platform-reads.js';
 import { TestStack } from '../../gateway/support/stack.js';
@@ -63,6 +65,28 @@ describe('two runs of one create at once (gateway only: the test runs the operat
     assert.equal(operation.status, 'SUCCEEDED');
     const [resource] = await stack.sql<{ platform_id: string }>('SELECT platform_id FROM resources WHERE id = $1', [id]);
     assert.equal(resource?.platform_id, onPlatform[0]!.id);
+  });
+
+  it('creates on a slow Platform hold at most half the pool: other statements still get a connection', async () => {
+    // Two connections, so creates hold one at most; a statement waits 300 ms for a connection, then fails.
+    const pool = new pg.Pool({ connectionString: stack.config.databaseUrl, max: 2, connectionTimeoutMillis: 300 });
+    try {
+      const fence = new CreateFence(pool);
+      let answer!: () => void;
+      const platformAnswers = new Promise<void>((resolve) => (answer = resolve));
+      const creates = ['slow one', 'slow two'].map((name) => fence.hold(`${name} ${randomUUID()}`, () => platformAnswers));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const heartbeat = pool.query<{ ok: number }>('SELECT 1 AS ok').then(
+        (result) => result.rows[0]?.ok,
+        (error: Error) => error.message,
+      );
+      const answered = await heartbeat;
+      answer();
+      await Promise.all(creates);
+      assert.equal(answered, 1);
+    } finally {
+      await pool.end();
+    }
   });
 
   it("an onboarding's shared class: the run that started it and a run taking it over make one class", async () => {
