@@ -248,9 +248,21 @@ export async function main(roles: Roles, options: { tracing?: RunningTracing | n
     logger.info({ signal }, running ? 'shutting down: finishing in-flight work' : 'shutting down before the process started');
     starting.abort();
     try {
-      await running?.stop();
+      // Bounded: closing BullMQ's workers and queues waits for Redis, forever while it is down.
+      // What is left unfinished is not lost: PostgreSQL holds every operation, and once their
+      // heartbeats stop, the reconciler and the onboarding sweep of another worker take them over.
+      const timeoutSeconds = config.shutdownTimeoutSeconds;
+      if (!(await settlesWithin(running?.stop(), timeoutSeconds * 1000))) {
+        logger.warn(
+          { timeoutSeconds },
+          'shutdown did not finish within SHUTDOWN_TIMEOUT_SECONDS (Redis or PostgreSQL unreachable, or a job still running): exiting anyway; unfinished work is run again from PostgreSQL',
+        );
+      }
       // The last spans leave before the process does.
-      await options.tracing?.shutdown().catch(() => undefined);
+      await settlesWithin(
+        options.tracing?.shutdown().catch(() => undefined),
+        timeoutSeconds * 1000,
+      );
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
@@ -269,6 +281,17 @@ export async function main(roles: Roles, options: { tracing?: RunningTracing | n
   }
   if (running.gateway) logger.info({ url: running.gateway.url }, `GraphQL API on ${running.gateway.url} (subscriptions: ws on the same URL)`);
   if (running.worker) logger.info({ concurrency: config.workerConcurrency }, 'worker processing operations');
+}
+
+/** Whether `work` settles (resolves, or rejects: rethrown) within `ms`. */
+async function settlesWithin(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([Promise.resolve(work).then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Opens the gateway's port with the starting responder (see gateway/starting-responder.ts). */

@@ -32,6 +32,12 @@ export interface AppConfig {
    */
   workerLockSeconds: number;
   /**
+   * Seconds a stopping process (SIGTERM, SIGINT) waits for its in-flight work and its connections
+   * to close; past it, it logs what it left and exits anyway (closing waits for Redis, forever
+   * while Redis is down). Default 25, under a container runtime's usual 30 s grace before SIGKILL.
+   */
+  shutdownTimeoutSeconds: number;
+  /**
    * Seconds between two checks, in each worker, that Redis still holds the maintenance
    * schedulers: when a flush or a restart without persistence took them, the worker re-creates
    * them and re-enqueues the unfinished work at once. Default 5.
@@ -223,6 +229,7 @@ const envSchema = z.object({
     .default('flowgate'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(25),
   MAINTENANCE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   STARTUP_RETRY_SECONDS: z.coerce.number().min(0.1).max(300).default(2),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
@@ -434,6 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     redisNamespace: e.QUEUE_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockSeconds: e.WORKER_LOCK_SECONDS,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     maintenanceCheckSeconds: e.MAINTENANCE_CHECK_SECONDS,
     startupRetrySeconds: e.STARTUP_RETRY_SECONDS,
     requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,

@@ -3,6 +3,7 @@ import type { OperationInput, OperationType } from '../domain/operations.js';
 import type { Logger } from '../logging/logger.js';
 import type { PlatformClient } from '../platform/platform-client.js';
 import type { EventBus } from '../pubsub/event-bus.js';
+import type { CreateFence } from '../store/create-fence.js';
 import type { ResourceChanges } from '../store/operation-ledger.js';
 import type { Operation, Resource } from '../store/rows.js';
 import type { Store } from '../store/store.js';
@@ -30,6 +31,8 @@ export interface HandlerContext<I = unknown> {
   deps: WorkerDeps;
   /** True when an earlier attempt ran: the Platform may already hold what this attempt is about to write. */
   isRetry: boolean;
+  /** Held around each Platform create (`createOrAdopt`): two runs of this operation never both send one. */
+  fence: CreateFence;
   /** The resources `resource` refers to, by id, as read when the operation started (`readyDependency` uses them instead of reading again). */
   dependencies: ReadonlyMap<string, Resource>;
   /** Reports progress (0..1) to subscribers. */

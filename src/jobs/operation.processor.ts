@@ -119,6 +119,7 @@ export class OperationProcessor {
         deps: this.deps,
         // An earlier attempt — of this operation, or of the onboarding step it belongs to — may have written.
         isRetry: started.attempts > 1 || (started.input as { adoptExisting?: boolean }).adoptExisting === true,
+        fence: store.createFence,
         dependencies: new Map(dependencies.map((d) => [d.id, d])),
         secret: async () => {
           if (!secret) throw new Error(`operation ${operationId} carries no secret`);

@@ -67,6 +67,15 @@ export function isRedisConnectionFailure(error: Error & { code?: unknown }): boo
 }
 
 /**
+ * The job BullMQ could not finish (or move) because its key was gone — what a worker emits when
+ * Redis lost its data while the job ran: `Missing key for job <id>. <command>`. Null for any other error.
+ */
+export function lostJobOf(error: Error): { jobId: string; command: string } | null {
+  const match = /^Missing key for job (\S+)\. (\w+)/.exec(error.message);
+  return match ? { jobId: match[1]!, command: match[2]! } : null;
+}
+
+/**
  * Redis outages in the log, once each: while Redis is unreachable every connection of a process
  * (ours, and those BullMQ opens for each queue and worker) fails again at each reconnection
  * attempt. The first failure logs one warning; the rest are counted; the first connection that is
@@ -142,14 +151,25 @@ export class RedisConnections {
 
   /**
    * Logs the errors a BullMQ queue or worker (`name`) emits: failures to reach Redis go to the
-   * outage log (one line per outage, whichever connection fails), anything else as an error. A
+   * outage log (one line per outage, whichever connection fails), a job whose key Redis lost
+   * while it ran (`lostJobOf`) as one info line, anything else as an error. A
    * Queue without an `error` listener prints each failure's stack to stderr instead, at every
    * reconnection attempt.
    */
   watch(emitter: { on(event: 'error', listener: (error: Error) => void): unknown }, name: string): void {
     emitter.on('error', (error: Error) => {
-      if (isRedisConnectionFailure(error)) this.outages.failed(name, error);
-      else this.options.logger.error({ err: error.message, source: name }, `${name} error`);
+      const lost = lostJobOf(error);
+      if (isRedisConnectionFailure(error)) {
+        this.outages.failed(name, error);
+      } else if (lost) {
+        // Expected after Redis lost its data (an empty restart, a flush): not an error of ours.
+        this.options.logger.info(
+          { jobId: lost.jobId, command: lost.command, source: name },
+          `${name}: the end of job ${lost.jobId} could not be recorded, its key is gone from Redis (flushed, or restarted empty); what it did is in PostgreSQL, and the reconciler re-enqueues unfinished work from there`,
+        );
+      } else {
+        this.options.logger.error({ err: error.message, source: name }, `${name} error`);
+      }
     });
   }
 

@@ -4,6 +4,7 @@ import { AuditArchive } from './audit-archive.js';
 import { AuditChainVerifier } from './audit-chain.js';
 import { AuditSealer } from './audit-sealer.js';
 import { AuditStore } from './audit.store.js';
+import { CreateFence } from './create-fence.js';
 import { DataflowObservationStore } from './dataflow-observation.store.js';
 import { FlowRunStore } from './flow-run.store.js';
 import { NodeStore } from './node.store.js';
@@ -34,6 +35,8 @@ export interface StoreOptions {
 export class Store {
   /** The one writer of operations, resources and audit events. */
   readonly ledger: OperationLedger;
+  /** One Platform create at a time per name, across processes (two runs of one create never both send it). */
+  readonly createFence: CreateFence;
   readonly resources: ResourceStore;
   readonly operations: OperationStore;
   readonly audit: AuditStore;
@@ -69,6 +72,7 @@ export class Store {
     this.pool = pool;
     const observer = options.observer;
     this.ledger = new OperationLedger(pool, observer);
+    this.createFence = new CreateFence(pool);
     this.resources = new ResourceStore(pool);
     this.operations = new OperationStore(pool);
     this.audit = new AuditStore({ pool, exactCountLimit: options.auditExactCountLimit });

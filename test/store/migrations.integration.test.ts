@@ -54,6 +54,7 @@ describe('applyMigrations', () => {
         'onboarding_steps',
         'onboardings',
         'operations',
+        'platform_create_fences',
         'resources',
         'secrets',
         'webhook_attempts',

@@ -12,6 +12,7 @@ export const createConnection: OperationHandler<'CREATE_CONNECTION'> = async (ct
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const options = callOptions(ctx);
   const created = await createOrAdopt(ctx, {
+    name,
     find: () => platform.flowService.findConnectionsByName(name, options),
     create: async () => {
       const accessToken = await ctx.secret();

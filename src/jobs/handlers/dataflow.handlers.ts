@@ -43,6 +43,7 @@ export const createDataflow: OperationHandler<'CREATE_DATAFLOW'> = async (ctx) =
 
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const created = await createOrAdopt(ctx, {
+    name,
     find: () => flowService.findFlowsByName(name, options),
     create: () =>
       flowService.createFlow(

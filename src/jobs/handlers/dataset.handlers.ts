@@ -17,6 +17,7 @@ export const createDataset: OperationHandler<'CREATE_DATASET'> = async (ctx) => 
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const options = callOptions(ctx);
   const id = await createOrAdopt(ctx, {
+    name,
     find: async () => (await catalog.findDatasetsByName(name, options)).map((d) => d.id),
     create: () =>
       catalog.createDataset(

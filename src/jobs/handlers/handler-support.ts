@@ -4,6 +4,7 @@ import { DependencyFailedError, DependencyNotReadyError, PlatformChangedError } 
 import { PlatformConflictError, PlatformNotFoundError } from '../../platform/platform-errors.js';
 import type { PlatformCallOptions } from '../../platform/platform-http.js';
 import { redactSecrets } from '../../store/audit-values.js';
+import type { CreateFence } from '../../store/create-fence.js';
 import type { Resource } from '../../store/rows.js';
 import type { HandlerContext } from '../operation-handler.js';
 
@@ -49,26 +50,38 @@ export async function readyDependencies<const T extends readonly (readonly [stri
   }) as { -readonly [K in keyof T]: ReadyResource };
 }
 
+/** What `createOrAdopt` needs of its caller: whether an earlier attempt ran, and the fence of creates. */
+export interface CreateContext {
+  /** True when an earlier attempt ran: the Platform may already hold what this one is about to create. */
+  isRetry: boolean;
+  fence: CreateFence;
+}
+
 /**
- * Creates a Platform resource exactly once. On a retry (an earlier attempt may have written but
- * never heard back) it first looks the resource up by its deterministic name; after a lost
- * response in this attempt it looks again before giving up, so nothing is created twice.
+ * Creates a Platform resource exactly once. It holds the fence of its deterministic `name` (see
+ * `CreateFence`) while it looks and creates, so a second run of the same create — a job delivered
+ * again while its first run still works — waits for the first one's answer instead of racing it.
+ * It looks the resource up by name first when an earlier attempt ran or an earlier run went through
+ * the fence; after a lost response in this attempt it looks again before giving up, so nothing is
+ * created twice.
  */
-export async function createOrAdopt<T>(ctx: Pick<HandlerContext, 'isRetry'>, steps: { find: () => Promise<T[]>; create: () => Promise<T> }): Promise<T> {
-  if (ctx.isRetry) {
-    const [existing] = await steps.find();
-    if (existing) return existing;
-  }
-  try {
-    return await steps.create();
-  } catch (error) {
-    // A lost answer (network error, or a 500/502/504 after the write) may hide a success.
-    if ((error as { mayHaveCommitted?: boolean }).mayHaveCommitted === true) {
+export async function createOrAdopt<T>(ctx: CreateContext, steps: { name: string; find: () => Promise<T[]>; create: () => Promise<T> }): Promise<T> {
+  return ctx.fence.hold(steps.name, async ({ passedBefore }) => {
+    if (ctx.isRetry || passedBefore) {
       const [existing] = await steps.find();
       if (existing) return existing;
     }
-    throw error;
-  }
+    try {
+      return await steps.create();
+    } catch (error) {
+      // A lost answer (network error, or a 500/502/504 after the write) may hide a success.
+      if ((error as { mayHaveCommitted?: boolean }).mayHaveCommitted === true) {
+        const [existing] = await steps.find();
+        if (existing) return existing;
+      }
+      throw error;
+    }
+  });
 }
 
 /** Runs a Platform delete; a 404 means an earlier attempt (or someone) already deleted it. */

@@ -47,6 +47,7 @@ export const createMapping: OperationHandler<'CREATE_MAPPING'> = async (ctx) => 
   await ctx.progress(0.4, `creating the mapping set (${mappings.length} field mappings)`);
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const created = await createOrAdopt<MappingSetRef>(ctx, {
+    name,
     find: () => platform.dataPrep.findMappingSetsByName(name, options),
     create: () =>
       platform.dataPrep.createMappingSet(

@@ -12,6 +12,7 @@ export const createSourceConnection: OperationHandler<'CREATE_SOURCE_CONNECTION'
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const options = callOptions(ctx);
   const created = await createOrAdopt(ctx, {
+    name,
     find: () => platform.flowService.findSourceConnectionsByName(name, options),
     create: () =>
       platform.flowService.createSourceConnection(

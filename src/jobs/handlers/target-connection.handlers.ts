@@ -34,6 +34,7 @@ export const createTargetConnection: OperationHandler<'CREATE_TARGET_CONNECTION'
 
   const name = platformName(ctx.resource.name, ctx.resource.id);
   const created = await createOrAdopt(ctx, {
+    name,
     find: () => flowService.findTargetConnectionsByName(name, options),
     create: () => flowService.createTargetConnection({ name, description: ctx.resource.description ?? undefined, schemaId: schema.platformId, schemaVersion, datasetId: dataset.platformId }, options),
   });

@@ -46,6 +46,7 @@ export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx
     const klass = sharedClassId
       ? { $id: sharedClassId }
       : await createOrAdopt<{ $id: string }>(ctx, {
+          name: titles.klass,
           find: () => registry.findClassesByTitle(titles.klass, options),
           create: () => registry.createClass({ title: titles.klass, description, behaviorId: RECORD_BEHAVIOR_ID }, options),
         });
@@ -53,6 +54,7 @@ export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx
     await ctx.progress(0.4, sharedClassId ? 'shared class given; creating the field group' : 'class created; creating the field group');
 
     const fieldGroup = await createOrAdopt<{ $id: string }>(ctx, {
+      name: titles.fieldGroup,
       find: () => registry.findFieldGroupsByTitle(titles.fieldGroup, options),
       create: () =>
         registry.createFieldGroup(
@@ -69,6 +71,7 @@ export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx
     await ctx.progress(0.7, 'field group created; creating the schema');
 
     const created = await createOrAdopt<XdmResource | XdmResourceSummary>(ctx, {
+      name: titles.schema,
       find: () => registry.findSchemasByTitle(titles.schema, options),
       create: () => registry.createSchema({ title: titles.schema, description, classId: klass.$id, fieldGroupIds: [fieldGroup.$id] }, options),
     });

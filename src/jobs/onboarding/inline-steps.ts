@@ -7,6 +7,7 @@ import { platformName } from '../../platform/deterministic-names.js';
 import type { PlatformClient } from '../../platform/platform-client.js';
 import type { PlatformCallOptions } from '../../platform/platform-http.js';
 import { RECORD_BEHAVIOR_ID } from '../../platform/schema-registry.client.js';
+import type { CreateFence } from '../../store/create-fence.js';
 import type { OnboardingRow, StepRow } from '../../store/onboarding-rows.js';
 import type { InlineStepRow } from '../../store/onboarding.store.js';
 import { createOrAdopt, deleteIgnoringMissing } from '../handlers/handler-support.js';
@@ -25,6 +26,8 @@ export type InlineOutcome =
 
 export interface InlineStepContext {
   platform: PlatformClient;
+  /** Held around the shared class's create: a run taking the step over waits for the one it took it from. */
+  fence: CreateFence;
   /** Notes on the shared class's step that its create is about to be sent (see `markCreateSent`). */
   markCreateSent: () => Promise<void>;
   /** This run may be the second of this attempt (a job delivered again): an earlier one may have written. */
@@ -54,7 +57,7 @@ export async function performInlineStep(step: InlineStepRow, context: InlineStep
         const mayExist = context.redelivered || step.attempts > 1 || (!startedHere && step.result?.createSent === true);
         // Noted before the create, durably: a run after a crash or a lost answer then looks first.
         if (!mayExist && !startedHere) await context.markCreateSent();
-        const classId = await createSharedClass(platform, step, options, mayExist);
+        const classId = await createSharedClass(platform, context.fence, step, options, mayExist);
         return { status: 'SUCCEEDED', result: { classId }, error: null, platformId: classId };
       }
       case 'UNDO_CREATE_XDM_CLASS':
@@ -100,13 +103,14 @@ export function inlineStepOf(onboarding: OnboardingRow, steps: readonly StepRow[
  * The record class an onboarding's schemas share, made once: looked up by its tagged title first
  * when an earlier run of the step may have made it, and after an answer that may hide a success.
  */
-async function createSharedClass(platform: PlatformClient, step: InlineStepRow, options: PlatformCallOptions, mayExist: boolean): Promise<string> {
+async function createSharedClass(platform: PlatformClient, fence: CreateFence, step: InlineStepRow, options: PlatformCallOptions, mayExist: boolean): Promise<string> {
   const registry = platform.schemaRegistry;
   const { name, tag } = sharedClassTitle(step.onboarding_name, step.onboarding_id);
   const title = platformName(name, tag);
   const klass = await createOrAdopt<{ $id: string }>(
-    { isRetry: mayExist },
+    { isRetry: mayExist, fence },
     {
+      name: title,
       find: () => registry.findClassesByTitle(title, options),
       create: () => registry.createClass({ title, description: `Stripe records onboarded by Flowgate (${step.onboarding_name})`, behaviorId: RECORD_BEHAVIOR_ID }, options),
     },

@@ -233,7 +233,14 @@ export class OnboardingOrchestrator {
   private async carryOutInline(step: InlineStepRow, finalAttempt: boolean, redelivered: boolean, startedHere = false): Promise<void> {
     const { platform, store } = this.options;
     const onboardingId = step.onboarding_id;
-    const outcome = await performInlineStep(step, { platform, finalAttempt, redelivered, startedHere, markCreateSent: () => store.onboardings.markCreateSent(onboardingId, step.key) });
+    const outcome = await performInlineStep(step, {
+      platform,
+      fence: store.createFence,
+      finalAttempt,
+      redelivered,
+      startedHere,
+      markCreateSent: () => store.onboardings.markCreateSent(onboardingId, step.key),
+    });
     await store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
     await this.advance(onboardingId, true);
   }
