@@ -279,9 +279,9 @@ interface RecordRow {
 
 /** How the ledger groups the starts and ends of concurrent operations into statements (see StatementBatcher). */
 export interface OperationLedgerOptions {
-  /** The most starts or ends in one statement. Default 64. */
+  /** The most records, starts or ends in one statement. Default 64. */
   maxBatch?: number;
-  /** Statements of each kind (starts, ends) running at once. Default 2. */
+  /** Statements of each kind (records, starts, ends) running at once. Default 6. */
   maxInFlight?: number;
 }
 
