@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parseApiKey } from '../../src/auth/api-key-format.js';
 import { launchFlowgate, spawnFlowgate, type ChildFlowgate } from '../gateway/support/child-process.js';
 import { onboardAndWait } from '../gateway/support/onboarding-reads.js';
 import { OPERATION_FIELDS, TestStack, uniqueName } from '../gateway/support/stack.js';
@@ -134,7 +135,8 @@ describe('Prometheus metrics', () => {
   });
 
   it('never uses an id, a key or a secret as a label value', () => {
-    const secrets = [stack.adminKey, STRIPE_KEY, stack.config.platform.clientSecret, stack.adminKey.split('_').pop()!];
+    // The key's secret part is everything after `fgk_<keyId>_` (base64url: it may itself hold `_`).
+    const secrets = [stack.adminKey, STRIPE_KEY, stack.config.platform.clientSecret, parseApiKey(stack.adminKey)!.secret];
     for (const sample of samples) {
       for (const [label, value] of Object.entries(sample.labels)) {
         assert.doesNotMatch(value, UUID, `${sample.name}{${label}="${value}"}`);
