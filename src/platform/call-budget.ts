@@ -39,9 +39,10 @@ export interface RedisCallBudgetOptions {
    */
   marginMs?: number;
   /**
-   * Calls that may go at once after a quiet moment (default a tenth of `callsPerSecond`, at least
-   * 1): one onboarding starts several steps together, and spacing them would put the spacing on
-   * its critical path. At full load calls are evenly spaced whatever this is.
+   * Calls that may go at once after a quiet moment (default a quarter of `callsPerSecond`, at
+   * least 1): an idle org's onboarding starts several steps together (seven after the connection
+   * test), and spacing them would put the spacing on its critical path. At full load calls are
+   * evenly spaced whatever this is, and the log still holds any window to `callsPerSecond`.
    */
   burst?: number;
   /** How long a Redis answer is waited for before the call goes ahead uncounted (default 1 s). */
@@ -51,24 +52,30 @@ export interface RedisCallBudgetOptions {
 
 /**
  * Lua that lets the call go if fewer than `limit` calls went in the last `window` µs (logged with
- * the time each went, on Redis' clock) and, once that log is half full, the last one went at
- * least `gap` µs ago: callers held up by a busy process wake late and together, and their calls,
- * sent at once, would reach the Platform as a bunch. Answers {2, 0} (go, logged) or {1, µs to
- * wait before asking again}. Needs `now`; `log`, `limit`, `window`, `gap`, `entry` name the key
- * and arguments.
+ * the time each went, on Redis' clock) and — for a call that waited (`gap` given) — once that log
+ * is half full, the last one went at least `gap` µs ago: callers held up by a busy process wake
+ * late and together, and their calls, sent at once, would reach the Platform as a bunch. A call
+ * that did not wait was given its place by the slots (evenly spaced, or within the burst after a
+ * quiet moment): spacing it again would only put a gap on an onboarding's critical path.
+ * Answers {2, 0} (go, logged) or {1, µs to wait before asking again}. Needs `now`; `log`,
+ * `limit`, `window`, `gap`, `entry` name the key and arguments.
  */
-const sendCheck = (log: string, limit: string, window: string, gap: string, entry: string) => `
+const sendCheck = (log: string, limit: string, window: string, gap: string | null, entry: string) => `
 redis.call('ZREMRANGEBYSCORE', ${log}, '-inf', string.format('%.0f', now - tonumber(${window})))
 local count = redis.call('ZCARD', ${log})
 if count >= tonumber(${limit}) then
   local oldest = redis.call('ZRANGE', ${log}, 0, 0, 'WITHSCORES')
   return {1, math.max(1, tonumber(oldest[2]) + tonumber(${window}) - now)}
 end
-if count * 2 >= tonumber(${limit}) then
+${
+  gap === null
+    ? ''
+    : `if count * 2 >= tonumber(${limit}) then
   local last = redis.call('ZRANGE', ${log}, -1, -1, 'WITHSCORES')
   local since = now - tonumber(last[2])
   if since < tonumber(${gap}) then return {1, tonumber(${gap}) - since} end
-end
+end`
+}
 redis.call('ZADD', ${log}, string.format('%.0f', now), ${entry})
 redis.call('PEXPIRE', ${log}, math.ceil(tonumber(${window}) / 1000) + 1000)
 return {2, 0}
@@ -83,11 +90,12 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
  * Asks for an org and sandbox's next call, on Redis' clock (the same for every process), in
  * microseconds. Calls are given slots in the order they ask, evenly spaced (`interval`, with a
  * burst allowance after a quiet moment: the generic cell rate algorithm), so no caller polls and
- * none goes in a bunch; a call whose slot is now gets the last word (`SEND`'s check) at once.
+ * none goes in a bunch; a call whose slot is now gets the last word (`SEND`'s check, without the
+ * least gap: it did not wait) at once.
  * Answers {2, 0}: go now (logged); {1, µs}: wait that long, then ask `SEND`; {0, µs}: the org is
  * paused (a 429): ask again after that long.
  * KEYS: the next slot's time, the log of calls let go, the pause.
- * ARGV: interval µs, burst allowance µs, limit, window µs, least gap µs when busy, this call's log entry.
+ * ARGV: interval µs, burst allowance µs, limit, window µs, this call's log entry.
  */
 const ACQUIRE = `${NOW}
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -97,7 +105,7 @@ local slot = math.max(now, tat - tonumber(ARGV[2]))
 local nextTat = math.max(tat, slot) + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], string.format('%.0f', nextTat), 'PX', math.ceil((nextTat - now) / 1000) + 1000)
 if slot > now then return {1, slot - now} end
-${sendCheck('KEYS[2]', 'ARGV[3]', 'ARGV[4]', 'ARGV[5]', 'ARGV[6]')}`;
+${sendCheck('KEYS[2]', 'ARGV[3]', 'ARGV[4]', null, 'ARGV[5]')}`;
 
 /**
  * The last word before a call goes, when its caller wakes for its slot: at most `limit` calls go
@@ -144,7 +152,7 @@ export class RedisCallBudget implements CallBudget {
 
   constructor(private readonly options: RedisCallBudgetOptions) {
     if (!Number.isInteger(options.callsPerSecond) || options.callsPerSecond < 1) throw new RangeError('callsPerSecond must be an integer ≥ 1');
-    const burst = options.burst ?? Math.max(1, Math.floor(options.callsPerSecond / 10));
+    const burst = options.burst ?? Math.max(1, Math.floor(options.callsPerSecond / 4));
     if (!Number.isInteger(burst) || burst < 1 || burst > options.callsPerSecond) throw new RangeError('burst must be an integer between 1 and callsPerSecond');
     this.windowUs = (1000 + (options.marginMs ?? 100)) * 1000;
     this.intervalUs = Math.ceil(this.windowUs / options.callsPerSecond);
@@ -157,12 +165,12 @@ export class RedisCallBudget implements CallBudget {
   async acquire(sandbox: string, signal?: AbortSignal): Promise<void> {
     const keys = this.keys(sandbox);
     const entry = randomUUID();
-    let answer = await this.ask(ACQUIRE, [keys.next, keys.sent, keys.pause], [this.intervalUs, this.burstUs, this.options.callsPerSecond, this.windowUs, this.gapUs, entry]);
+    let answer = await this.ask(ACQUIRE, [keys.next, keys.sent, keys.pause], [this.intervalUs, this.burstUs, this.options.callsPerSecond, this.windowUs, entry]);
     while (!answer.go) {
       await abortableSleep(answer.waitMs, signal);
       // Paused: the call takes a new place in line once the pause is over; otherwise its slot has come.
       answer = answer.paused
-        ? await this.ask(ACQUIRE, [keys.next, keys.sent, keys.pause], [this.intervalUs, this.burstUs, this.options.callsPerSecond, this.windowUs, this.gapUs, entry])
+        ? await this.ask(ACQUIRE, [keys.next, keys.sent, keys.pause], [this.intervalUs, this.burstUs, this.options.callsPerSecond, this.windowUs, entry])
         : await this.ask(SEND, [keys.sent, keys.pause], [this.options.callsPerSecond, this.windowUs, this.gapUs, entry]);
     }
   }
