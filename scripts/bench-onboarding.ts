@@ -83,6 +83,15 @@ interface SingleRun {
   handOverMs: Map<string, number>;
   /** Per step: ms between its own calls (an answer to the next call of the same step arriving). */
   betweenCallsMs: Map<string, number>;
+  /** ms from sending the mutation to the first Platform call arriving (the start's hand-over). */
+  startMs: number;
+  /** ms from the last answer of the run to SUCCEEDED on the client's subscription (the end's hand-over). */
+  endMs: number;
+  /**
+   * Per step, a hand-over's parts: answer → end recorded, → start recorded, → first call; for
+   * 'start': mutation sent → onboarding created, → first step's start recorded, → its first call.
+   */
+  phasesMs: Map<string, [number, number, number]>;
 }
 
 async function main(): Promise<void> {
@@ -170,10 +179,14 @@ function onboardingInput(label: string) {
 }
 
 /** Starts an onboarding and follows it to the end, as a UI would; returns its wall time and steps. */
-async function onboard(client: GraphQLClient, label: string, subscriber = client): Promise<{ id: string; wallMs: number; steps: Step[] }> {
+async function onboard(client: GraphQLClient, label: string, subscriber = client): Promise<{ id: string; wallMs: number; steps: Step[]; sentAt: number; createdAt: number; doneAt: number }> {
   const input = onboardingInput(label);
+  const sentAt = Date.now();
   const t0 = performance.now();
-  const { onboardStripe } = await client.request<{ onboardStripe: { id: string } }>(`mutation($input: OnboardStripeInput!) { onboardStripe(input: $input) { id } }`, { input });
+  const { onboardStripe } = await client.request<{ onboardStripe: { id: string; createdAt: string } }>(
+    `mutation($input: OnboardStripeInput!) { onboardStripe(input: $input) { id createdAt } }`,
+    { input },
+  );
   const seen = new Map<string, string>();
   const done = await subscriber.subscribeUntil<{ onboardingProgress: { status: string; error: { message: string } | null; steps: Step[] } }>(
     `subscription($id: ID!) { onboardingProgress(id: $id) { status error { message } steps { key status dependsOn operationId startedAt finishedAt } } }`,
@@ -194,9 +207,10 @@ async function onboard(client: GraphQLClient, label: string, subscriber = client
     120_000,
   );
   const wallMs = performance.now() - t0;
+  const doneAt = Date.now();
   const o = done.onboardingProgress;
   if (o.status !== 'SUCCEEDED') throw new Error(`onboarding ${label} ended ${o.status}: ${o.error?.message}`);
-  return { id: onboardStripe.id, wallMs, steps: o.steps };
+  return { id: onboardStripe.id, wallMs, steps: o.steps, sentAt, createdAt: Date.parse(onboardStripe.createdAt), doneAt };
 }
 
 async function singleRun(stack: TestStack, client: GraphQLClient, index: number): Promise<SingleRun> {
@@ -229,6 +243,7 @@ async function singleRun(stack: TestStack, client: GraphQLClient, index: number)
   const chain = longestChain(run.steps, waitedFor);
   const handOverMs = new Map<string, number>();
   const betweenCallsMs = new Map<string, number>();
+  const phasesMs = new Map<string, [number, number, number]>();
   const startOf = (r: LoggedRequest) => Date.parse(r.time);
   const endOf = (r: LoggedRequest) => Date.parse(r.time) + r.durationMs;
   for (const step of run.steps) {
@@ -237,15 +252,33 @@ async function singleRun(stack: TestStack, client: GraphQLClient, index: number)
     // The inputs' calls it waited for: a dataset's version, read after its step was recorded, is not one.
     const depsEnd = Math.max(...step.dependsOn.flatMap((d) => waitedFor(d).map(endOf)));
     // own is not empty (checked above), and r is own[i + 1], so own[i] is the call before it.
-    if (Number.isFinite(depsEnd)) handOverMs.set(step.key, startOf(own[0]!) - depsEnd);
+    if (Number.isFinite(depsEnd)) {
+      handOverMs.set(step.key, startOf(own[0]!) - depsEnd);
+      // Its parts, by the ledger's stamps: the input's answer → its end recorded (an operation's end
+      // is folded into the ledger by the pass), → this step's start recorded (same pass), → its first call.
+      const last = step.dependsOn.find((d) => waitedFor(d).some((r) => endOf(r) === depsEnd))!;
+      const recorded = finishedAt.get(last)!;
+      const startedAt = step.startedAt ? Date.parse(step.startedAt) : NaN;
+      phasesMs.set(step.key, [recorded - depsEnd, startedAt - recorded, startOf(own[0]!) - startedAt]);
+    }
     betweenCallsMs.set(
       step.key,
       own.slice(1).reduce((sum, r, i) => sum + Math.max(0, startOf(r) - endOf(own[i]!)), 0),
     );
   }
+  // The start and the end of the chain (the emulator and this process share the machine's clock).
+  const chainCalls = run.steps.flatMap((step) => waitedFor(step.key));
+  const firstCall = Math.min(...chainCalls.map(startOf));
+  const startMs = firstCall - run.sentAt;
+  const first = run.steps.find((step) => step.dependsOn.length === 0 && step.startedAt)!;
+  phasesMs.set('start', [run.createdAt - run.sentAt, Date.parse(first.startedAt!) - run.createdAt, firstCall - Date.parse(first.startedAt!)]);
+  const endMs = run.doneAt - Math.max(...chainCalls.map(endOf));
   return {
     handOverMs,
     betweenCallsMs,
+    startMs,
+    endMs,
+    phasesMs,
     wallMs: run.wallMs,
     plannedCriticalCalls: plan.criticalPathCalls,
     plannedTotalCalls: plan.totalCalls,
@@ -428,13 +461,24 @@ function printSingleRuns(runs: SingleRun[]): void {
   const chainKeys = ['connection:test', 'charges:explore', 'charges:xdm-schema', 'charges:dataset', 'charges:target-connection', 'charges:mapping', 'charges:dataflow'];
   const median = (values: number[]) => (values.length ? percentile(values, 50) : NaN);
   console.log('  hand-over (last answer of its inputs → its first call) and time between its own calls, ms, medians:');
+  // Parts: for a step, its input's answer → the input's end recorded → its own start recorded → its
+  // first call; for the start, mutation sent → onboarding created → first step started → first call.
+  const phases = (key: string) =>
+    [0, 1, 2]
+      .map((i) => median(runs.flatMap((r) => (r.phasesMs.has(key) ? [r.phasesMs.get(key)![i]!] : []))).toFixed(0))
+      .join(' / ');
   printTable(
-    ['step', 'hand-over', 'between calls'],
-    chainKeys.map((key) => [
-      key,
-      median(runs.flatMap((r) => (r.handOverMs.has(key) ? [r.handOverMs.get(key)!] : []))).toFixed(0),
-      median(runs.flatMap((r) => (r.betweenCallsMs.has(key) ? [r.betweenCallsMs.get(key)!] : []))).toFixed(0),
-    ]),
+    ['step', 'hand-over', 'parts (recorded, started, called)', 'between calls'],
+    [
+      ['start (mutation sent → first call)', median(runs.map((r) => r.startMs)).toFixed(0), phases('start'), ''],
+      ...chainKeys.map((key) => [
+        key,
+        median(runs.flatMap((r) => (r.handOverMs.has(key) ? [r.handOverMs.get(key)!] : []))).toFixed(0),
+        phases(key),
+        median(runs.flatMap((r) => (r.betweenCallsMs.has(key) ? [r.betweenCallsMs.get(key)!] : []))).toFixed(0),
+      ]),
+      ['end (last answer → SUCCEEDED on the socket)', median(runs.map((r) => r.endMs)).toFixed(0), '', ''],
+    ],
   );
   console.log('');
 }
