@@ -183,10 +183,9 @@ async function onboard(client: GraphQLClient, label: string, subscriber = client
   const input = onboardingInput(label);
   const sentAt = Date.now();
   const t0 = performance.now();
-  const { onboardStripe } = await client.request<{ onboardStripe: { id: string; createdAt: string } }>(
-    `mutation($input: OnboardStripeInput!) { onboardStripe(input: $input) { id createdAt } }`,
-    { input },
-  );
+  const { onboardStripe } = await client.request<{ onboardStripe: { id: string; createdAt: string } }>(`mutation($input: OnboardStripeInput!) { onboardStripe(input: $input) { id createdAt } }`, {
+    input,
+  });
   const seen = new Map<string, string>();
   const done = await subscriber.subscribeUntil<{ onboardingProgress: { status: string; error: { message: string } | null; steps: Step[] } }>(
     `subscription($id: ID!) { onboardingProgress(id: $id) { status error { message } steps { key status dependsOn operationId startedAt finishedAt } } }`,
@@ -463,10 +462,7 @@ function printSingleRuns(runs: SingleRun[]): void {
   console.log('  hand-over (last answer of its inputs → its first call) and time between its own calls, ms, medians:');
   // Parts: for a step, its input's answer → the input's end recorded → its own start recorded → its
   // first call; for the start, mutation sent → onboarding created → first step started → first call.
-  const phases = (key: string) =>
-    [0, 1, 2]
-      .map((i) => median(runs.flatMap((r) => (r.phasesMs.has(key) ? [r.phasesMs.get(key)![i]!] : []))).toFixed(0))
-      .join(' / ');
+  const phases = (key: string) => [0, 1, 2].map((i) => median(runs.flatMap((r) => (r.phasesMs.has(key) ? [r.phasesMs.get(key)![i]!] : []))).toFixed(0)).join(' / ');
   printTable(
     ['step', 'hand-over', 'parts (recorded, started, called)', 'between calls'],
     [

@@ -37,10 +37,23 @@ export async function startTracing(env: NodeJS.ProcessEnv, serviceName: string):
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
     instrumentations: [
       // Statements run by background passes with no trace (sweeps, schedulers) make no root spans.
-      new PgInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({
+        requireParentSpan: true,
+        // An unnamed statement is named by its first SQL word (WITH, SELECT…); one labelled with a
+        // leading comment (the ledger's batched writes) is named after its label, like a prepared one.
+        requestHook: (span, { query, connection }) => {
+          const label = statementLabel(query.text);
+          if (label && !query.name) span.updateName(`pg.query:${label}${connection.database ? ` ${connection.database}` : ''}`);
+        },
+      }),
       new UndiciInstrumentation({ requireParentforSpans: true }),
     ],
   });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
+}
+
+/** The label of a statement written as `/* fg_… *\/ SQL`, or null. */
+export function statementLabel(text: string): string | null {
+  return /^\/\* (fg_\w+) \*\//.exec(text)?.[1] ?? null;
 }

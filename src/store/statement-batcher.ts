@@ -15,6 +15,8 @@
  *   fails every write in it, as the same error would have failed each on its own.
  */
 
+import { AsyncResource } from 'node:async_hooks';
+
 /** Runs one statement for the writes of one lane and returns one result per write, in order (or the error of that write). */
 export type RunStatement<I, R> = (items: readonly I[], lane: string) => Promise<(R | Error)[]>;
 
@@ -37,6 +39,8 @@ interface Pending<I, R> {
   lane: string;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
+  /** The submitter's async context (its trace, its request scope): the statement runs in its first write's. */
+  scope: AsyncResource;
 }
 
 /**
@@ -66,7 +70,7 @@ export class StatementBatcher<I, R> {
   /** Writes `item` in a statement with others of its lane that share none of its `keys`. */
   submit(item: I, keys: readonly string[], lane = 'default'): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.pending.push({ item, keys, lane, resolve, reject });
+      this.pending.push({ item, keys, lane, resolve, reject, scope: new AsyncResource('StatementBatcher.write') });
       this.schedule();
     });
   }
@@ -87,17 +91,20 @@ export class StatementBatcher<I, R> {
       if (batch.length === 0) return; // every pending write waits for a running statement
       this.inFlight++;
       for (const write of batch) for (const k of write.keys) this.busyKeys.set(k, (this.busyKeys.get(k) ?? 0) + 1);
-      void this.runBatch(batch).finally(() => {
-        this.inFlight--;
-        for (const write of batch) {
-          for (const k of write.keys) {
-            const n = this.busyKeys.get(k)! - 1;
-            if (n === 0) this.busyKeys.delete(k);
-            else this.busyKeys.set(k, n);
+      // Otherwise it would run in the context of whatever scheduled the flush (an earlier statement's end).
+      void batch[0]!.scope
+        .runInAsyncScope(() => this.runBatch(batch))
+        .finally(() => {
+          this.inFlight--;
+          for (const write of batch) {
+            for (const k of write.keys) {
+              const n = this.busyKeys.get(k)! - 1;
+              if (n === 0) this.busyKeys.delete(k);
+              else this.busyKeys.set(k, n);
+            }
           }
-        }
-        this.schedule();
-      });
+          this.schedule();
+        });
     }
   }
 

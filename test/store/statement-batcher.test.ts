@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, it } from 'node:test';
 import { StatementBatcher, type RunStatement } from '../../src/store/statement-batcher.js';
 
@@ -157,5 +158,30 @@ describe('StatementBatcher (group commit of one kind of write)', () => {
       s.calls.map((c) => c.items),
       [[1, 2], [3, 4], [5]],
     );
+  });
+
+  it("runs each statement in its first write's async context (its trace), not in the context of the statement before it", async () => {
+    const requests = new AsyncLocalStorage<string>();
+    const gate = held();
+    const seen: { items: number[]; request: string | undefined }[] = [];
+    const batcher = new StatementBatcher<number, number>({
+      maxInFlight: 1,
+      run: async (items) => {
+        seen.push({ items: [...items], request: requests.getStore() });
+        if (items[0] === 1) await gate.slow;
+        return items.map((i) => i * 10);
+      },
+    });
+    const first = requests.run('request A', () => batcher.submit(1, ['a']));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Submitted while A's statement runs: they go together in the next one, scheduled when A's ends.
+    const second = requests.run('request B', () => batcher.submit(2, ['b']));
+    const third = requests.run('request C', () => batcher.submit(3, ['c']));
+    gate.release();
+    assert.deepEqual(await Promise.all([first, second, third]), [10, 20, 30]);
+    assert.deepEqual(seen, [
+      { items: [1], request: 'request A' },
+      { items: [2, 3], request: 'request B' },
+    ]);
   });
 });
