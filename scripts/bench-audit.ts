@@ -13,9 +13,13 @@
  * 3. Each query shape of issue 16 through GraphQL (40 sequential requests after 5 warm-ups,
  *    first: 20), the 51st page, and a backward page: p50/p95/p99.
  * 4. verifyAuditChain over everything: time, events/s, and this process's memory.
+ *
+ * `--database NAME` loads into (and keeps) that database instead of a fresh one that is dropped
+ * at the end: a later run with the same name and `--events` finds the events there, loads none
+ * and measures the reads again (e.g. on a quieter machine). `--skip-rates` leaves out step 1.
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AuditAction } from '../src/domain/audit-actions.js';
 import type { ResourceType } from '../src/domain/resource-types.js';
@@ -31,14 +35,20 @@ const EVENTS = arg('events', 1_000_000);
 const WRITERS = arg('writers', 20);
 const RATE_SECONDS = arg('rate-seconds', 10);
 const REQUESTS = arg('requests', 40);
+const DATABASE = args.includes('--database') ? args[args.indexOf('--database') + 1] : undefined;
+const SKIP_RATES = args.includes('--skip-rates');
 const BATCH = 1000;
 
 const ACTORS = Array.from({ length: 50 }, (_, i) => `apikey:actor-${i}`);
-const RESOURCES = Array.from({ length: 20_000 }, () => randomUUID());
+/** Deterministic resource ids, so a kept database (`--database`) is queried for resources it holds. */
+const RESOURCES = Array.from({ length: 20_000 }, (_, i) => {
+  const hex = createHash('sha256').update(`bench-audit-resource-${i}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+});
 const TYPES: ResourceType[] = ['CONNECTION', 'SOURCE_CONNECTION', 'XDM_SCHEMA', 'DATASET', 'TARGET_CONNECTION', 'MAPPING', 'DATAFLOW'];
 const ACTIONS: AuditAction[] = ['CREATED', 'UPDATED', 'DELETED', 'ENABLED', 'DISABLED', 'CONFLICT_DETECTED', 'CREATE_DATAFLOW_FAILED', 'UPDATE_DATAFLOW_FAILED'];
 
-/** The k-th event of the data set (deterministic apart from the resource ids). */
+/** The k-th event of the data set. */
 function eventNumber(k: number): NewAuditEvent {
   const resource = (k * 7919) % RESOURCES.length;
   return {
@@ -63,7 +73,7 @@ function percentile(sorted: number[], p: number): number {
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
-  const stack = await TestStack.start({ roles: { gateway: true, worker: false }, env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', DATABASE_POOL_SIZE: '10' } });
+  const stack = await TestStack.start({ roles: { gateway: true, worker: false }, env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', DATABASE_POOL_SIZE: '10' }, keptDatabase: DATABASE });
   const url = stack.config.databaseUrl;
   const pools = Array.from({ length: WRITERS }, () => new pg.Pool({ connectionString: url, max: 1 }));
   const ledgers = pools.map((pool) => new OperationLedger(pool));
@@ -71,6 +81,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { events: EVENTS, writers: WRITERS };
   try {
     // 1. Insert rate, ours against a plain table, alternating.
+    await admin.query('DROP TABLE IF EXISTS audit_plain');
     await admin.query('CREATE TABLE audit_plain (LIKE audit_events INCLUDING DEFAULTS INCLUDING INDEXES)');
     const plainInsert = `INSERT INTO audit_plain (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
        VALUES ($1::uuid, $2, $3, $4, $5::"ResourceType", $6::uuid, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13::uuid, $14)`;
@@ -127,7 +138,7 @@ async function main(): Promise<void> {
       return { perSecond: inserted / seconds, maxLagMs };
     };
     const rates: { plain: number; ledger: number; ratio: number; maxSealLagMs: number }[] = [];
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < (SKIP_RATES ? 0 : 2); round++) {
       const plain = await rateOf('plain');
       const ledger = await rateOf('ledger');
       rates.push({

@@ -2,7 +2,9 @@
  * `npm run bench:metrics`: what Prometheus metrics cost, target < 5 % of throughput and of CPU per
  * operation. The same deployment (the emulator, one gateway and one worker, each its own process)
  * is measured with metrics off (METRICS_PORT=0: nothing is counted) and on (METRICS_PORT=any,
- * both processes scraped every second, 15× Prometheus's usual pace). Each round gets a fresh
+ * both processes scraped every BENCH_SCRAPE_SECONDS: default 15, the `scrape_interval` of
+ * deploy/prometheus/prometheus.yml and Prometheus's usual pace; `BENCH_SCRAPE_SECONDS=1` is the
+ * stress case, where the scrapes themselves are most of the cost). Each round gets a fresh
  * database (a growing one would slow the later rounds) and fresh processes, warmed up with
  * BENCH_WARMUP operations and a second of reads before anything is measured. Rounds go in ABBA
  * order (off on, on off, off on …; BENCH_ROUNDS of each, default 6), so drift on a shared machine
@@ -40,13 +42,14 @@ import { spawnFlowgate, type ChildFlowgate } from '../test/gateway/support/child
 import { TestStack } from '../test/gateway/support/stack.js';
 import { spawnEmulator } from './bench/emulator-process.js';
 
-const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 1000);
+const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 3000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const CLIENTS = 50;
 const READ_SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 6);
 const READ_QUERY = '{ connections(first: 20) { edges { node { id name state etag createdAt } } } }';
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const SCRAPE_SECONDS = Number(process.env.BENCH_SCRAPE_SECONDS ?? 15);
 const IDLE_SECONDS = 5;
 
 interface Round {
@@ -75,7 +78,7 @@ const MEASURES = [
 const metricsOnInRound = (i: number): boolean => i % 4 === 1 || i % 4 === 2;
 
 async function main(): Promise<void> {
-  console.log(`${new Date().toISOString()}  ${ROUNDS} rounds each, ${OPERATIONS} operations and ${READ_SECONDS} s of reads per round; ${loadLine()}`);
+  console.log(`${new Date().toISOString()}  ${ROUNDS} rounds each, ${OPERATIONS} operations and ${READ_SECONDS} s of reads per round, metrics scraped every ${SCRAPE_SECONDS} s; ${loadLine()}`);
   const emulator = await spawnEmulator();
   const rounds: Round[] = [];
   try {
@@ -98,11 +101,14 @@ async function main(): Promise<void> {
       `  ${label.padEnd(31)} off ${side(s.off).padEnd(24)} on ${side(s.on).padEnd(24)} cost ${percent(s.cost).padStart(7)}   pairs ${percent(s.pairs.median)} [${percent(s.pairs.min)} – ${percent(s.pairs.max)}]`,
     );
   }
-  const cpu = summarize(rounds, 'cpuMsPerOperation', false);
-  const reads = summarize(rounds, 'cpuMsPerRead', false);
   const holds = (x: ReturnType<typeof summarize>) => x.cost < 0.05 && x.pairs.median < 0.05;
+  const verdict = (label: string, key: Measure, higherIsBetter: boolean) => {
+    const x = summarize(rounds, key, higherIsBetter);
+    return `${label} ${holds(x) ? 'holds' : 'DOES NOT hold'} (${percent(x.cost)} between medians, ${percent(x.pairs.median)} in pairs)`;
+  };
+  // Throughput is the issue's measure; CPU per call is the steadier one on a shared machine.
   console.log(
-    `\nVerdict (target < 5 %): CPU per operation ${holds(cpu) ? 'holds' : 'DOES NOT hold'} (${percent(cpu.cost)} between medians, ${percent(cpu.pairs.median)} in pairs); CPU per read ${holds(reads) ? 'holds' : 'DOES NOT hold'} (${percent(reads.cost)}, ${percent(reads.pairs.median)}).`,
+    `\nVerdict (target < 5 %, scraped every ${SCRAPE_SECONDS} s): ${verdict('operations/s', 'operationsPerSecond', true)}; ${verdict('reads/s', 'readsPerSecond', true)}; ${verdict('CPU per operation', 'cpuMsPerOperation', false)}; ${verdict('CPU per read', 'cpuMsPerRead', false)}.`,
   );
 }
 
@@ -171,7 +177,7 @@ async function round(stack: TestStack, metrics: boolean): Promise<Round> {
   }
   const gateway = await spawnFlowgate('gateway', stack, env);
   const worker = await spawnFlowgate('worker', stack, { ...env, WORKER_CONCURRENCY: '50' });
-  const scraper = metrics ? scrapeEverySecond([gateway, worker]) : null;
+  const scraper = metrics ? scrapeEvery([gateway, worker], SCRAPE_SECONDS) : null;
   try {
     // Warm-up (JIT, pools, the IMS token), not measured.
     await operations(stack, gateway.url!, WARMUP, 'warm-up');
@@ -197,8 +203,11 @@ async function round(stack: TestStack, metrics: boolean): Promise<Round> {
   }
 }
 
-/** Scrapes each process's /metrics once a second (found in its start-up log line) until stopped. */
-function scrapeEverySecond(processes: ChildFlowgate[]): { stop(): Promise<number> } {
+/**
+ * Scrapes each process's /metrics (found in its start-up log line) at once and then every
+ * `seconds` until stopped, as Prometheus does. The wait wakes early when stopped.
+ */
+function scrapeEvery(processes: ChildFlowgate[], seconds: number): { stop(): Promise<number> } {
   const urls = processes.map((p) => {
     const line = p.output.find((l) => l.includes('Prometheus metrics on port'));
     if (!line) throw new Error('a process did not report its metrics port');
@@ -206,16 +215,24 @@ function scrapeEverySecond(processes: ChildFlowgate[]): { stop(): Promise<number
   });
   let scrapes = 0;
   let stopped = false;
+  let wake = () => {};
   const loop = (async () => {
     while (!stopped) {
       await Promise.all(urls.map(async (url) => (await fetch(url)).text()));
       scrapes += urls.length;
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, seconds * 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   })();
   return {
     stop: async () => {
       stopped = true;
+      wake();
       await loop;
       return scrapes;
     },

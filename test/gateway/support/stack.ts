@@ -36,6 +36,11 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** The PostgreSQL server to create the database on (default: the shared one, `PG_ADMIN_URL`). */
   pgAdminUrl?: string;
+  /**
+   * A named database, created if missing and kept when the stack stops (benchmarks that load
+   * millions of rows once and measure them again later). Default: a fresh one, dropped at stop.
+   */
+  keptDatabase?: string;
 }
 
 /**
@@ -60,13 +65,14 @@ export class TestStack {
     private readonly ownsEmulator: boolean,
     private readonly ownsNamespace: boolean,
     logStream: PassThrough,
+    private readonly dropsDatabase = true,
   ) {
     logStream.on('data', (chunk: Buffer) => this.logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   }
 
   static async start(options: StackOptions = {}): Promise<TestStack> {
     const emulator = options.sharedEmulator ?? options.shareWith?.emulator ?? (await startEmulator({ port: 0, ...options.emulator }));
-    const databaseName = options.shareWith?.databaseName ?? `fg_test_${randomBytes(6).toString('hex')}`;
+    const databaseName = options.shareWith?.databaseName ?? options.keptDatabase ?? `fg_test_${randomBytes(6).toString('hex')}`;
     const pgAdminUrl = options.pgAdminUrl ?? options.shareWith?.pgAdminUrl ?? PG_ADMIN_URL;
     const databaseUrl = withDatabase(pgAdminUrl, databaseName);
     const env: Record<string, string> = {
@@ -102,8 +108,9 @@ export class TestStack {
     const logStream = new PassThrough();
     const logger = createLogger({ level: 'info', destination: logStream });
     const running = await startProcess(options.roles ?? { gateway: true, worker: true }, config, logger);
-    const stack = new TestStack(config, running, emulator, databaseName, pgAdminUrl, !options.sharedEmulator && !options.shareWith, !options.shareWith, logStream);
-    stack.adminKeyName = options.shareWith ? `test-admin-${randomBytes(3).toString('hex')}` : 'test-admin';
+    const stack = new TestStack(config, running, emulator, databaseName, pgAdminUrl, !options.sharedEmulator && !options.shareWith, !options.shareWith, logStream, !options.keptDatabase);
+    // A database used before already holds `test-admin`.
+    stack.adminKeyName = options.shareWith || options.keptDatabase ? `test-admin-${randomBytes(3).toString('hex')}` : 'test-admin';
     stack.adminKey = await stack.createKey(stack.adminKeyName, 'admin');
     return stack;
   }
@@ -283,7 +290,7 @@ export class TestStack {
     await this.process.stop();
     if (this.ownsEmulator) await this.emulator.stop();
     if (this.ownsNamespace) {
-      await dropDatabaseOn(this.pgAdminUrl, this.databaseName);
+      if (this.dropsDatabase) await dropDatabaseOn(this.pgAdminUrl, this.databaseName);
       await deleteKeys(this.config, `${this.config.queuePrefix}*`);
       await deleteKeys(this.config, `${this.config.redisNamespace}:*`);
     }
