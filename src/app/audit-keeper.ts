@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { AuditArchive } from '../store/audit-archive.js';
 import type { AuditSealer } from '../store/audit-sealer.js';
+import type { AuditVacuum } from '../store/audit-vacuum.js';
 import { startRepeatingPass, type RepeatingPass } from '../jobs/repeating-pass.js';
 
 export interface AuditKeeperOptions {
@@ -13,28 +14,41 @@ export interface AuditKeeperOptions {
   retentionDays: number | null;
   /** Milliseconds between two housekeeping passes (partitions ahead, retention); default one hour. */
   housekeepingIntervalMs?: number;
+  /** Marks the newest events visible to index-only scans (see AuditVacuum). */
+  vacuum: AuditVacuum;
+  /** Events this process sealed before it vacuums; default 10,000 (also once a minute if it sealed any). */
+  vacuumAfterEvents?: number;
   /** Called with the number of events each pass linked (a metrics seam). */
   onSealed?: (events: number) => void;
 }
+
+const VACUUM_AT_LEAST_EVERY_MS = 60_000;
 
 export type AuditKeeper = RepeatingPass;
 
 /**
  * Keeps the audit trail in shape from every process that writes it (gateway and worker): seals
  * the committed events every `sealIntervalMs` (sealers in other processes skip while one holds the
- * head), creates the monthly partitions ahead of time, and detaches months past the retention
+ * head), vacuums the events it sealed once there are `vacuumAfterEvents` of them (or a minute
+ * passed), creates the monthly partitions ahead of time, and detaches months past the retention
  * period. In-process timers rather than BullMQ jobs: the tail must stay under a second old even
  * while Redis is away, and the work is idempotent wherever it runs.
  */
 export function startAuditKeeper(options: AuditKeeperOptions): AuditKeeper {
   const { sealer, archive, logger } = options;
   const housekeepingMs = options.housekeepingIntervalMs ?? 3_600_000;
+  const vacuumAfterEvents = options.vacuumAfterEvents ?? 10_000;
   let lastHousekeeping = 0;
+  // Events sealed by this process since it last vacuumed, and when that was.
+  let unvacuumed = 0;
+  let lastVacuum = Date.now();
 
   const pass = async (stopping: () => boolean) => {
     if (Date.now() - lastHousekeeping >= housekeepingMs) {
       lastHousekeeping = Date.now();
       await archive.ensurePartitions();
+      // Events written with an older `at` (backfills) and the statistics of every month.
+      await options.vacuum.run({ analyze: true });
       if (options.retentionDays !== null) {
         const archived = await archive.archiveExpired(options.retentionDays);
         if (archived.length > 0) logger.info({ months: archived }, 'audit months past the retention period detached to the archive');
@@ -42,9 +56,15 @@ export function startAuditKeeper(options: AuditKeeperOptions): AuditKeeper {
     }
     for (;;) {
       const sealed = await sealer.sealBatch();
-      if (sealed === null || sealed === 0) return;
+      if (sealed === null || sealed === 0) break;
+      unvacuumed += sealed;
       options.onSealed?.(sealed);
       if (stopping()) return;
+    }
+    if (unvacuumed >= vacuumAfterEvents || (unvacuumed > 0 && Date.now() - lastVacuum >= VACUUM_AT_LEAST_EVERY_MS)) {
+      await options.vacuum.run();
+      unvacuumed = 0;
+      lastVacuum = Date.now();
     }
   };
   return startRepeatingPass({

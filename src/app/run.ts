@@ -201,6 +201,7 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
   const auditKeeper = startAuditKeeper({
     sealer: deps.store.auditSealer,
     archive: deps.store.auditArchive,
+    vacuum: deps.store.auditVacuum,
     logger,
     sealIntervalMs: config.audit.sealIntervalMs,
     retentionDays: config.audit.retentionDays,

@@ -3,6 +3,7 @@ import { ApiKeyStore } from './api-key.store.js';
 import { AuditArchive } from './audit-archive.js';
 import { AuditChainVerifier } from './audit-chain.js';
 import { AuditSealer } from './audit-sealer.js';
+import { AuditVacuum } from './audit-vacuum.js';
 import { AuditStore } from './audit.store.js';
 import { CreateFence } from './create-fence.js';
 import { DataflowObservationStore } from './dataflow-observation.store.js';
@@ -44,6 +45,7 @@ export class Store {
   readonly auditChain: AuditChainVerifier;
   /** Links written audit events into the hash chain, in batches. */
   readonly auditSealer: AuditSealer;
+  readonly auditVacuum: AuditVacuum;
   /** The audit trail's monthly partitions, retention and archive. */
   readonly auditArchive: AuditArchive;
   readonly onboardings: OnboardingStore;
@@ -78,6 +80,7 @@ export class Store {
     this.audit = new AuditStore({ pool, exactCountLimit: options.auditExactCountLimit });
     this.auditChain = new AuditChainVerifier({ pool, observer });
     this.auditSealer = new AuditSealer({ pool });
+    this.auditVacuum = new AuditVacuum(pool);
     this.auditArchive = new AuditArchive({ pool, sealer: this.auditSealer });
     this.onboardings = new OnboardingStore(pool, this.ledger, observer);
     this.runs = new FlowRunStore(prisma);
