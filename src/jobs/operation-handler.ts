@@ -39,6 +39,11 @@ export interface HandlerContext<I = unknown> {
   progress(fraction: number, message: string): Promise<void>;
   /** Decrypts the secret this operation carries (its `input.secretId`), right before the Platform call that needs it. */
   secret(): Promise<string>;
+  /**
+   * Awaited before each Platform call is sent (`callOptions` passes it on): for an onboarding step
+   * started while its pass commits, until that start is on disk (see jobs/recorded-start.ts). None: calls go at once.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** What a handler changed: the resource's new columns and the audit action; the processor commits both with the operation. */

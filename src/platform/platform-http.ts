@@ -35,6 +35,12 @@ export interface PlatformCallOptions {
   requestId?: string;
   /** Cancels the call, including waits between retries: it rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Awaited right before each attempt is sent (after its token and its place in the call budget),
+   * e.g. until the record that explains a write is on disk; a rejection fails the call with that
+   * error, unsent.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** One Platform request. */
@@ -131,6 +137,7 @@ export class PlatformHttp {
     for (;;) {
       const token = await this.options.tokens.getToken();
       await this.options.budget?.acquire(sandbox, options.signal);
+      await options.beforeSend?.();
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,
         'x-api-key': this.options.clientId,

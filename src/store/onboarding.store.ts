@@ -192,11 +192,16 @@ export class OnboardingStore {
    * reached the disk the next pass would record it again. It still takes the row lock, and each
    * wait for the disk under that lock held up the next pass, and the outcome of a step waiting
    * to be recorded.
+   *
+   * `whileCommitting` is called as soon as the COMMIT is sent (see `transactionOn`), before
+   * `afterCommit`, with a promise that resolves once the pass is committed (and, unless
+   * `flushLater`, on disk).
    */
   async pass<T extends { flushLater: boolean }>(
     onboardingId: string,
     work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>,
     afterCommit?: (result: T) => Promise<void>,
+    whileCommitting?: (result: T, committed: Promise<void>) => void,
   ): Promise<T | null> {
     // The simple query protocol that allows several statements takes no parameters, so the id
     // is checked to be a UUID before it is written in.
@@ -233,6 +238,9 @@ export class OnboardingStore {
          SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
          SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
         (result) => (result?.flushLater ? 'SET LOCAL synchronous_commit TO OFF; COMMIT' : 'COMMIT'),
+        (result, committed) => {
+          if (result !== null) whileCommitting?.(result, committed);
+        },
       );
       if (result !== null && afterCommit) await afterCommit(result);
       return result;

@@ -16,6 +16,7 @@ import type { StartedOperation, StepOperation } from '../../store/operation-ledg
 import type { Store } from '../../store/store.js';
 import { enqueueOperation, enqueueOperationRetry } from '../enqueue.js';
 import { jitteredBackoff, onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
+import { startRecorded } from '../recorded-start.js';
 import { requeueIfOrphaned } from '../reconciler.js';
 import { onboardingFinishedEvent } from '../webhooks/event-payloads.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
@@ -49,9 +50,11 @@ export interface StepsHere {
    * Runs a step operation the pass recorded RUNNING (the operation processor, with its heartbeat):
    * resolves once it is finished and the saga advanced; throws what a job would throw — a
    * retryable failure (recorded RETRYING) for a later attempt, BullMQ's UnrecoverableError when it
-   * failed for good (recorded FAILED).
+   * failed for good (recorded FAILED). It is called while the pass commits: `recorded` says
+   * whether the pass (and so the operation) was committed and on disk; nothing is sent to the
+   * Platform, and nothing recorded, before it resolved true (see jobs/recorded-start.ts).
    */
-  runOperation: (started: StartedOperation) => Promise<void>;
+  runOperation: (started: StartedOperation, recorded: Promise<boolean>) => Promise<void>;
   /** Tells a final failure (nothing to retry) from a retryable one. */
   isFinal: (error: unknown) => boolean;
 }
@@ -189,15 +192,20 @@ export class OnboardingOrchestrator {
           return { flushLater: started.starts.length === 0 && !ends };
         },
         async () => {
-          // Committed: the steps start now — a job never runs ahead of the ledger that explains
-          // it — before the state is published (the news need not hold up the work), and the
-          // state is published before the next pass may start (the store holds the onboarding's
-          // pass lock until then): subscribers hear states in version order, and a state they
-          // hear is already what a query returns.
-          handedOver = true;
-          this.startHere(onboardingId, traceParent, started);
+          // Committed: the queued steps are enqueued now — a job never runs ahead of the ledger
+          // that explains it — before the state is published (the news need not hold up the
+          // work), and the state is published before the next pass may start (the store holds the
+          // onboarding's pass lock until then): subscribers hear states in version order, and a
+          // state they hear is already what a query returns.
           enqueued = this.enqueue(onboardingId, traceParent, started);
           if (state) await this.publish(state);
+        },
+        (_result, committed) => {
+          // The steps run here start while the commit (and its wait for the disk) is under way:
+          // what comes before their first Platform call — the create fence, the call budget, a
+          // body to build — runs beside it, and the call itself waits for it (see `startHere`).
+          handedOver = true;
+          this.startHere(onboardingId, traceParent, started, committed);
         },
       );
       if (passed === null) return { announced: previous };
@@ -228,9 +236,10 @@ export class OnboardingOrchestrator {
 
   /**
    * Carries out a RUNNING inline step, records its outcome, then advances; throws a retryable
-   * failure unless `finalAttempt`. `startedHere`: its first run, by the process that started it.
+   * failure unless `finalAttempt`. `recorded`: its first run, by the process that started it, while
+   * the pass that started it commits (see `startHere`).
    */
-  private async carryOutInline(step: InlineStepRow, finalAttempt: boolean, redelivered: boolean, startedHere = false): Promise<void> {
+  private async carryOutInline(step: InlineStepRow, finalAttempt: boolean, redelivered: boolean, recorded?: Promise<boolean>): Promise<void> {
     const { platform, store } = this.options;
     const onboardingId = step.onboarding_id;
     const outcome = await performInlineStep(step, {
@@ -238,9 +247,13 @@ export class OnboardingOrchestrator {
       fence: store.createFence,
       finalAttempt,
       redelivered,
-      startedHere,
+      startedHere: recorded !== undefined,
+      beforeWrite: recorded && (() => startRecorded(recorded)),
       markCreateSent: () => store.onboardings.markCreateSent(onboardingId, step.key),
     });
+    // A read may be answered before its start is committed: its outcome is recorded after it (a
+    // step that is not RUNNING records nothing); a pass that did not commit started nothing.
+    if (recorded && !(await recorded)) return;
     await store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
     await this.advance(onboardingId, true);
   }
@@ -435,10 +448,21 @@ export class OnboardingOrchestrator {
 
   // ---- starting steps ----------------------------------------------------------------------
 
-  /** Launches, in this process's reserved slots, the steps the pass claimed for it; gives back the slots it did not use. */
-  private startHere(onboardingId: string, traceParent: string | null, started: StartedWork): void {
+  /**
+   * Launches, in this process's reserved slots, the steps the pass claimed for it; gives back the
+   * slots it did not use. Called while the pass commits (`committed`): a step's writes to the
+   * Platform wait until its start is on disk (a lost start would run it again as a first attempt,
+   * which creates without looking first), and its outcome is recorded only after that; its reads
+   * go at once. If the pass did not commit, the steps it started end without recording anything
+   * (they were never started: the next pass starts them).
+   */
+  private startHere(onboardingId: string, traceParent: string | null, started: StartedWork, committed: Promise<void>): void {
     const here = this.here;
     if (!here) return;
+    const recorded = committed.then(
+      () => true,
+      () => false,
+    );
     here.local.release(started.reserved - started.here.operations.length - started.here.inline.length);
     // In the onboarding's own trace, as its jobs are: every step is a child of the onboarding's span.
     const carrier = { traceparent: traceParent ?? undefined };
@@ -447,10 +471,10 @@ export class OnboardingOrchestrator {
       here.local.launch({ onboardingId, operationId }, () =>
         inJobSpan('operation', carrier, { 'flowgate.operation.id': operationId, 'flowgate.onboarding.id': onboardingId }, async () => {
           try {
-            await here.options.runOperation(claimed);
+            await here.options.runOperation(claimed, recorded);
           } catch (error) {
-            // Failed for good: recorded, and the saga has advanced on it.
-            if (here.options.isFinal(error)) return;
+            // Never started (the pass did not commit), or failed for good: recorded, and the saga has advanced on it.
+            if (!(await recorded) || here.options.isFinal(error)) return;
             // Recorded RETRYING: the next attempt goes through the queue, with backoff.
             await enqueueOperationRetry(this.options.operationsQueue, operationId, this.options.logger);
           }
@@ -459,13 +483,16 @@ export class OnboardingOrchestrator {
     }
     for (const step of started.here.inline) {
       here.local.launch({ onboardingId, key: step.key }, () =>
-        inJobSpan(`onboarding step ${step.key}`, carrier, { 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': step.key }, () => this.runInlineHere(step)),
+        inJobSpan(`onboarding step ${step.key}`, carrier, { 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': step.key }, () => this.runInlineHere(step, recorded)),
       );
     }
   }
 
-  /** Runs an inline step in this process, its row touched while it runs; a retryable failure goes to the queue, with backoff. */
-  private async runInlineHere(step: InlineStepRow): Promise<void> {
+  /**
+   * Runs an inline step in this process, its row touched while it runs; a retryable failure goes
+   * to the queue, with backoff. `recorded`: whether the pass that started it committed.
+   */
+  private async runInlineHere(step: InlineStepRow, recorded: Promise<boolean>): Promise<void> {
     const { store, logger } = this.options;
     const heartbeat = setInterval(() => {
       store.onboardings
@@ -473,10 +500,10 @@ export class OnboardingOrchestrator {
         .catch((error: unknown) => logger.warn({ onboardingId: step.onboarding_id, key: step.key, err: (error as Error).message }, 'could not renew a running step'));
     }, INLINE_HEARTBEAT_MS);
     try {
-      await this.carryOutInline(step, false, false, true);
+      await this.carryOutInline(step, false, false, recorded);
     } catch {
-      // A retryable failure (nothing was recorded): the step's next attempts are its job's.
-      await this.enqueueInline(step.onboarding_id, step.key, step.attempts, { retry: true });
+      // A retryable failure (nothing was recorded): the step's next attempts are its job's (if it started at all).
+      if (await recorded) await this.enqueueInline(step.onboarding_id, step.key, step.attempts, { retry: true });
     } finally {
       clearInterval(heartbeat);
     }
