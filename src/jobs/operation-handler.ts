@@ -33,7 +33,7 @@ export interface HandlerContext<I = unknown> {
   isRetry: boolean;
   /** Held around each Platform create (`createOrAdopt`): two runs of this operation never both send one. */
   fence: CreateFence;
-  /** The resources `resource` refers to, by id, as read when the operation started (`readyDependency` uses them instead of reading again). */
+  /** The resources `resource` refers to, by id, as read when the operation started (`readyDependency` uses them instead of reading again); their `snapshot` is not read (null). */
   dependencies: ReadonlyMap<string, Resource>;
   /** Reports progress (0..1) to subscribers. */
   progress(fraction: number, message: string): Promise<void>;
