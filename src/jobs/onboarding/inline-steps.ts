@@ -47,6 +47,11 @@ export interface InlineStepContext {
   beforeWrite?: () => Promise<void>;
 }
 
+/** Whether an inline step only reads from the Platform (the connection test, explore): running it twice is harmless. */
+export function onlyReads(kind: string): boolean {
+  return kind === 'TEST_CONNECTION' || kind === 'EXPLORE';
+}
+
 /**
  * Carries out an inline step on the Platform. Returns its outcome; throws a retryable error
  * unless this is the final attempt.

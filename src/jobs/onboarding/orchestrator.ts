@@ -20,7 +20,7 @@ import { startRecorded } from '../recorded-start.js';
 import { requeueIfOrphaned } from '../reconciler.js';
 import { onboardingFinishedEvent } from '../webhooks/event-payloads.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
-import { inlineStepOf, performInlineStep } from './inline-steps.js';
+import { inlineStepOf, onlyReads, performInlineStep } from './inline-steps.js';
 import { LocalRuns } from './local-runs.js';
 import { stepOperation } from './step-operations.js';
 
@@ -70,9 +70,11 @@ interface StartedWork {
   here: { operations: StartedOperation[]; inline: InlineStepRow[] };
   /** Slots of `LocalRuns` this pass reserved; what it does not launch is given back. */
   reserved: number;
+  /** Steps launched before the pass recorded anything (reads: see `launchReads`), in reserved slots. */
+  launchedEarly: number;
 }
 
-const nothingStarted = (): StartedWork => ({ starts: [], queued: { operations: [], inline: [] }, here: { operations: [], inline: [] }, reserved: 0 });
+const nothingStarted = (): StartedWork => ({ starts: [], queued: { operations: [], inline: [] }, here: { operations: [], inline: [] }, reserved: 0, launchedEarly: 0 });
 
 /** The next move of an unfinished onboarding, as `decide` chose it. */
 interface Decision {
@@ -173,6 +175,9 @@ export class OnboardingOrchestrator {
     let traceParent: string | null = null;
     let enqueued: Promise<unknown> = Promise.resolve();
     let handedOver = false;
+    // Whether this pass committed (and its starts are on disk): what it starts here waits for it.
+    let settle: (committed: boolean) => void = () => {};
+    const recorded = new Promise<boolean>((resolve) => (settle = resolve));
     try {
       const passed = await this.options.store.onboardings.pass(
         onboardingId,
@@ -181,6 +186,7 @@ export class OnboardingOrchestrator {
           traceParent = onboarding.trace_parent;
           this.runningAtLock.set(onboarding, locked.runningSteps);
           const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps, started);
+          this.launchReads(onboardingId, traceParent, started, recorded);
           if (locked.folded > 0 || next || stepRecorded) {
             const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind, started.starts);
             state = { onboarding: updated, steps };
@@ -205,12 +211,19 @@ export class OnboardingOrchestrator {
           // what comes before their first Platform call — the create fence, the call budget, a
           // body to build — runs beside it, and the call itself waits for it (see `startHere`).
           handedOver = true;
-          this.startHere(onboardingId, traceParent, started, committed);
+          committed.then(
+            () => settle(true),
+            () => settle(false),
+          );
+          this.startHere(onboardingId, traceParent, started, recorded);
         },
       );
       if (passed === null) return { announced: previous };
     } finally {
-      if (!handedOver) this.here?.local.release(started.reserved);
+      if (!handedOver) {
+        settle(false);
+        this.here?.local.release(started.reserved - started.launchedEarly);
+      }
     }
     const announce = async () => {
       await enqueued;
@@ -449,21 +462,18 @@ export class OnboardingOrchestrator {
   // ---- starting steps ----------------------------------------------------------------------
 
   /**
-   * Launches, in this process's reserved slots, the steps the pass claimed for it; gives back the
-   * slots it did not use. Called while the pass commits (`committed`): a step's writes to the
-   * Platform wait until its start is on disk (a lost start would run it again as a first attempt,
-   * which creates without looking first), and its outcome is recorded only after that; its reads
-   * go at once. If the pass did not commit, the steps it started end without recording anything
-   * (they were never started: the next pass starts them).
+   * Launches, in this process's reserved slots, the steps the pass claimed for it (but the reads
+   * `launchReads` launched already); gives back the slots it did not use. Called while the pass
+   * commits (`recorded`: whether it did): a step's writes to the Platform wait until its start is
+   * on disk (a lost start would run it again as a first attempt, which creates without looking
+   * first), and its outcome is recorded only after that; its reads go at once. If the pass did not
+   * commit, the steps it started end without recording anything (they were never started: the
+   * next pass starts them).
    */
-  private startHere(onboardingId: string, traceParent: string | null, started: StartedWork, committed: Promise<void>): void {
+  private startHere(onboardingId: string, traceParent: string | null, started: StartedWork, recorded: Promise<boolean>): void {
     const here = this.here;
     if (!here) return;
-    const recorded = committed.then(
-      () => true,
-      () => false,
-    );
-    here.local.release(started.reserved - started.here.operations.length - started.here.inline.length);
+    here.local.release(started.reserved - started.launchedEarly - started.here.operations.length - started.here.inline.length);
     // In the onboarding's own trace, as its jobs are: every step is a child of the onboarding's span.
     const carrier = { traceparent: traceParent ?? undefined };
     for (const claimed of started.here.operations) {
@@ -481,7 +491,31 @@ export class OnboardingOrchestrator {
         }),
       );
     }
-    for (const step of started.here.inline) {
+    this.launchInline(onboardingId, traceParent, started.here.inline, recorded);
+  }
+
+  /**
+   * Launches the inline steps that only read (connection test, explore) that the pass claimed for
+   * this process as soon as it decided them, before it records anything: a read needs nothing on
+   * disk (running one twice is harmless), and its outcome is recorded once the pass committed (or
+   * dropped if it did not). The connection test and the explores thus go a few statements and a
+   * commit earlier on every onboarding's critical path.
+   */
+  private launchReads(onboardingId: string, traceParent: string | null, started: StartedWork, recorded: Promise<boolean>): void {
+    if (!this.here) return;
+    const reads = started.here.inline.filter((step) => onlyReads(step.kind));
+    if (reads.length === 0) return;
+    started.here.inline = started.here.inline.filter((step) => !onlyReads(step.kind));
+    started.launchedEarly += reads.length;
+    this.launchInline(onboardingId, traceParent, reads, recorded);
+  }
+
+  /** Launches inline steps in reserved slots of this process, in the onboarding's trace. */
+  private launchInline(onboardingId: string, traceParent: string | null, steps: InlineStepRow[], recorded: Promise<boolean>): void {
+    const here = this.here;
+    if (!here) return;
+    const carrier = { traceparent: traceParent ?? undefined };
+    for (const step of steps) {
       here.local.launch({ onboardingId, key: step.key }, () =>
         inJobSpan(`onboarding step ${step.key}`, carrier, { 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': step.key }, () => this.runInlineHere(step, recorded)),
       );
