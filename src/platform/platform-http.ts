@@ -36,7 +36,7 @@ export interface PlatformCallOptions {
   /** Cancels the call, including waits between retries: it rejects with the signal's reason. */
   signal?: AbortSignal;
   /**
-   * Awaited right before each attempt is sent (after its token and its place in the call budget),
+   * Awaited before each attempt takes its place in the call budget and is sent (after its token),
    * e.g. until the record that explains a write is on disk; a rejection fails the call with that
    * error, unsent.
    */
@@ -136,8 +136,11 @@ export class PlatformHttp {
     const sandbox = options.sandbox ?? this.options.sandbox;
     for (;;) {
       const token = await this.options.tokens.getToken();
-      await this.options.budget?.acquire(sandbox, options.signal);
+      // Before its place in the call budget: a slot is taken only by a call that goes at once
+      // (the budget counts a call when it lets it go; one held back after that would reach the
+      // Platform later than counted, bunched with the calls after it).
       await options.beforeSend?.();
+      await this.options.budget?.acquire(sandbox, options.signal);
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,
         'x-api-key': this.options.clientId,

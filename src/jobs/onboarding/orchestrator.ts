@@ -208,8 +208,9 @@ export class OnboardingOrchestrator {
         },
         (_result, committed) => {
           // The steps run here start while the commit (and its wait for the disk) is under way:
-          // what comes before their first Platform call — the create fence, the call budget, a
-          // body to build — runs beside it, and the call itself waits for it (see `startHere`).
+          // what comes before their first Platform call — the create fence, a body to build —
+          // runs beside it, and the call itself (its place in the call budget first) waits for it
+          // (see `startHere`).
           handedOver = true;
           committed.then(
             () => settle(true),
