@@ -21,6 +21,8 @@
  *     BENCH_BUDGET (default 50): all succeed, the emulator never sees more than the budget in any
  *     second, and the total time is within 1.2× of calls ÷ budget.
  *
+ * BENCH_CPU_PROF=<dir>: the gateway and worker write V8 CPU profiles there when they stop.
+ *
  * Deployed shape: emulator, gateway and worker are separate processes (as `npm run emulator`,
  * `start:gateway`, `start:worker` run them) with their default settings; this process is only
  * the client and owns the throwaway database and Redis namespace.
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
   const emulator = await spawnEmulator();
   const stack = await TestStack.start({ roles: { gateway: false, worker: false }, sharedEmulator: emulator, env: { LOG_LEVEL: 'warn' } });
   // Benchmarks one caller's throughput: the per-caller limit is not what is measured.
-  const childEnv = { NODE_ENV: process.env.NODE_ENV ?? 'production', RATE_LIMIT_MUTATIONS_PER_MINUTE: '100000000' };
+  const childEnv: Record<string, string> = { NODE_ENV: process.env.NODE_ENV ?? 'production', RATE_LIMIT_MUTATIONS_PER_MINUTE: '100000000' };
+  // BENCH_CPU_PROF=<dir>: gateway and worker write V8 CPU profiles there when they stop (open them in Chrome's DevTools).
+  if (process.env.BENCH_CPU_PROF) childEnv.CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
   const gateway = await spawnFlowgate('gateway', stack, childEnv).catch(async (error) => {
     await stack.stop();
     await emulator.stop();

@@ -33,12 +33,17 @@ export interface HandlerContext<I = unknown> {
   isRetry: boolean;
   /** Held around each Platform create (`createOrAdopt`): two runs of this operation never both send one. */
   fence: CreateFence;
-  /** The resources `resource` refers to, by id, as read when the operation started (`readyDependency` uses them instead of reading again). */
+  /** The resources `resource` refers to, by id, as read when the operation started (`readyDependency` uses them instead of reading again); their `snapshot` is not read (null). */
   dependencies: ReadonlyMap<string, Resource>;
   /** Reports progress (0..1) to subscribers. */
   progress(fraction: number, message: string): Promise<void>;
   /** Decrypts the secret this operation carries (its `input.secretId`), right before the Platform call that needs it. */
   secret(): Promise<string>;
+  /**
+   * Awaited before each Platform call is sent (`callOptions` passes it on): for an onboarding step
+   * started while its pass commits, until that start is on disk (see jobs/recorded-start.ts). None: calls go at once.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** What a handler changed: the resource's new columns and the audit action; the processor commits both with the operation. */

@@ -11,6 +11,7 @@ import type { OperationOutcome, StartedOperation } from '../store/operation-ledg
 import type { Operation, Resource } from '../store/rows.js';
 import type { HandlerContext, OperationHandler, OperationHandlers, WorkerDeps } from './operation-handler.js';
 import { operationJob, type OperationJobData } from './queues.js';
+import { startRecorded } from './recorded-start.js';
 import { operationFailedEvent } from './webhooks/event-payloads.js';
 
 /**
@@ -76,23 +77,25 @@ export class OperationProcessor {
    * Runs an operation already moved to RUNNING — by `process`, or by the onboarding pass that
    * started it in this process (its first attempt, without a job) — heartbeating it meanwhile.
    * Throws as a job does: the retryable error after recording RETRYING, UnrecoverableError after
-   * recording FAILED.
+   * recording FAILED. `recorded`: given when the pass that recorded it is still committing; its
+   * calls are sent, and anything about it recorded or announced, only once that resolved true
+   * (when false, it throws without recording anything: the operation was never started).
    */
-  async runStarted(claimed: StartedOperation, attempt: Attempt): Promise<void> {
+  async runStarted(claimed: StartedOperation, attempt: Attempt, recorded?: Promise<boolean>): Promise<void> {
     const { store, logger } = this.deps;
     const operationId = claimed.operation.id;
     const heartbeat = setInterval(() => {
       store.ledger.heartbeat(operationId).catch((error: unknown) => logger.warn({ operationId, err: (error as Error).message }, 'could not renew the heartbeat of a running operation'));
     }, this.heartbeatMs);
     try {
-      await this.run(attempt, operationId, claimed);
+      await this.run(attempt, operationId, claimed, recorded);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
   /** Runs the handler of a claimed (RUNNING) operation and records its outcome. */
-  private async run(attempt: Attempt, operationId: string, claimed: StartedOperation): Promise<void> {
+  private async run(attempt: Attempt, operationId: string, claimed: StartedOperation, recorded?: Promise<boolean>): Promise<void> {
     const { store, logger } = this.deps;
     const { operation: started, resource, secret, dependencies } = claimed;
     let lastProgressAt = Date.now();
@@ -100,7 +103,12 @@ export class OperationProcessor {
     let opened: string | null = null;
     // Not awaited: the Platform call need not wait for Redis to confirm the news. Later publishes
     // of this operation are issued after it on the same connection, so subscribers see them in order.
-    this.deps.bus.announce(message(topics.operation(started.id), operationEvent(started)));
+    const running = message(topics.operation(started.id), operationEvent(started));
+    if (!recorded) this.deps.bus.announce(running);
+    else
+      void recorded.then((ok) => {
+        if (ok) this.deps.bus.announce(running);
+      });
 
     nameActiveSpan(`operation ${started.type}`, { 'flowgate.operation.id': started.id, 'flowgate.operation.type': started.type, 'flowgate.operation.attempt': started.attempts });
     const type = isOperationType(started.type) ? started.type : null;
@@ -108,6 +116,7 @@ export class OperationProcessor {
     if (type === null || !resource || problem !== null) {
       const error = new MalformedOperationError(started.type, problem ?? 'unknown');
       logger.error({ operationId, type: started.type, problem }, 'operation cannot run: it does not match its contract');
+      if (recorded) await startRecorded(recorded);
       await this.finish(started, resource, { status: 'FAILED', error: publicErrorOf(error)!, conflict: null });
       throw new UnrecoverableError(error.message);
     }
@@ -126,6 +135,7 @@ export class OperationProcessor {
           opened = store.secrets.openSealed(secret);
           return opened;
         },
+        ...(recorded ? { beforeSend: () => startRecorded(recorded) } : {}),
         progress: async (fraction, text) => {
           // Reported at most every PROGRESS_INTERVAL_MS: a step that follows the previous one within
           // milliseconds tells a UI nothing, and each report is a write and a publish.
@@ -142,6 +152,8 @@ export class OperationProcessor {
       await this.finish(started, resource, { status: 'SUCCEEDED', changes: outcome.resource, action: outcome.action, message: outcome.message });
       if (outcome.observeLater) this.observe(resource.id, outcome.observeLater);
     } catch (caught) {
+      // Never started (its pass did not commit): there is nothing to record it on.
+      if (recorded && !(await recorded)) throw caught;
       const error = opened === null ? caught : scrubSecret(caught, opened);
       const info = publicErrorOf(error) ?? UNEXPECTED;
       if (info.retryable && !attempt.last) {

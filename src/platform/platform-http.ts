@@ -35,6 +35,12 @@ export interface PlatformCallOptions {
   requestId?: string;
   /** Cancels the call, including waits between retries: it rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Awaited before each attempt takes its place in the call budget and is sent (after its token),
+   * e.g. until the record that explains a write is on disk; a rejection fails the call with that
+   * error, unsent.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** One Platform request. */
@@ -130,6 +136,10 @@ export class PlatformHttp {
     const sandbox = options.sandbox ?? this.options.sandbox;
     for (;;) {
       const token = await this.options.tokens.getToken();
+      // Before its place in the call budget: a slot is taken only by a call that goes at once
+      // (the budget counts a call when it lets it go; one held back after that would reach the
+      // Platform later than counted, bunched with the calls after it).
+      await options.beforeSend?.();
       await this.options.budget?.acquire(sandbox, options.signal);
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,

@@ -45,11 +45,56 @@ export class CreateFence {
   /** Runs `work` (a lookup and a create of the Platform resource called `name`) holding the fence of `name`. */
   async hold<T>(name: string, work: (pass: FencePass) => Promise<T>): Promise<T> {
     await this.enter();
+    let client: pg.PoolClient;
     try {
-      return await this.holdOnConnection(name, work);
-    } finally {
+      client = await this.pool.connect();
+    } catch (error) {
       this.leave();
+      throw error;
     }
+    let locked = false;
+    try {
+      const passed = await this.lock(client, name);
+      locked = true;
+      return await work({ passedBefore: !passed });
+    } finally {
+      // Unlocked without waiting for it: the create's answer goes on to be recorded (on an
+      // onboarding's critical path) while the unlock's round trip runs beside it. A second run of
+      // the same create only waits that much longer; the connection and the slot are given back
+      // once unlocked. A connection that could not unlock (or lock) is closed, which drops its session lock.
+      void this.unlock(client, name, locked);
+    }
+  }
+
+  /**
+   * Takes the lock of `name` and inserts its row; true when this run is the first to pass. The
+   * lock's wait ends when the holder unlocks; the row conflicts with one committed meanwhile (ON
+   * CONFLICT looks at the latest committed row, not at the statement's snapshot). Its commit does
+   * not wait for the disk: the row only matters while the run that wrote it is alive (a run after
+   * a crash of PostgreSQL is a retry, which looks first anyway), and a wait for the disk here
+   * would come before every create, on an onboarding's critical path.
+   */
+  private async lock(client: pg.PoolClient, name: string): Promise<boolean> {
+    const passed = await client.query<{ first: boolean }>({
+      name: 'fg_create_fence',
+      text: `WITH l AS (SELECT pg_advisory_lock(${CREATE_FENCE_LOCK}, hashtext($1))),
+             f AS (INSERT INTO platform_create_fences (name) SELECT $1 FROM l ON CONFLICT (name) DO NOTHING RETURNING name),
+             commit_mode AS (${FLUSH_LATER_IF('true')})
+             SELECT EXISTS (SELECT 1 FROM f) AS first FROM commit_mode`,
+      values: [name],
+    });
+    return passed.rows[0]?.first === true;
+  }
+
+  private async unlock(client: pg.PoolClient, name: string, locked: boolean): Promise<void> {
+    const unlocked =
+      locked &&
+      (await client.query(`SELECT pg_advisory_unlock(${CREATE_FENCE_LOCK}, hashtext($1))`, [name]).then(
+        () => true,
+        () => false,
+      ));
+    client.release(unlocked ? undefined : true);
+    this.leave();
   }
 
   private async enter(): Promise<void> {
@@ -65,36 +110,5 @@ export class CreateFence {
     const next = this.waiting.shift();
     if (next) next();
     else this.holding--;
-  }
-
-  private async holdOnConnection<T>(name: string, work: (pass: FencePass) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let unlocked = false;
-    try {
-      // The lock's wait ends when the holder unlocks; the row conflicts with one committed meanwhile
-      // (ON CONFLICT looks at the latest committed row, not at the statement's snapshot). Its commit
-      // does not wait for the disk: the row only matters while the run that wrote it is alive (a
-      // run after a crash of PostgreSQL is a retry, which looks first anyway), and a wait for the
-      // disk here would come before every create, on an onboarding's critical path.
-      const passed = await client.query<{ first: boolean }>({
-        name: 'fg_create_fence',
-        text: `WITH l AS (SELECT pg_advisory_lock(${CREATE_FENCE_LOCK}, hashtext($1))),
-               f AS (INSERT INTO platform_create_fences (name) SELECT $1 FROM l ON CONFLICT (name) DO NOTHING RETURNING name),
-               commit_mode AS (${FLUSH_LATER_IF('true')})
-               SELECT EXISTS (SELECT 1 FROM f) AS first FROM commit_mode`,
-        values: [name],
-      });
-      try {
-        return await work({ passedBefore: passed.rows[0]?.first !== true });
-      } finally {
-        unlocked = await client.query(`SELECT pg_advisory_unlock(${CREATE_FENCE_LOCK}, hashtext($1))`, [name]).then(
-          () => true,
-          () => false,
-        );
-      }
-    } finally {
-      // A connection that could not unlock is closed, which drops its session lock.
-      client.release(unlocked ? undefined : true);
-    }
   }
 }

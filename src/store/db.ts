@@ -30,12 +30,15 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
 /**
  * `inTransaction` on a client the caller holds (and releases), e.g. one holding a session lock.
  * `commit` gives the text that commits, given what `work` returned (e.g. with a SET LOCAL first).
+ * `whileCommitting` is called as soon as the commit is sent, with a promise of its outcome: work
+ * that may start before the commit is known (and waits for `committed` where it must).
  */
 export async function transactionOn<T>(
   client: pg.PoolClient,
   work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | Rollback<T>>,
   begin = 'BEGIN',
   commit: (result: T) => string = () => 'COMMIT',
+  whileCommitting?: (result: T, committed: Promise<void>) => void,
 ): Promise<T> {
   try {
     const begun = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
@@ -44,7 +47,9 @@ export async function transactionOn<T>(
       await client.query('ROLLBACK');
       return result.value;
     }
-    await client.query(commit(result));
+    const committed = client.query(commit(result)).then(() => undefined);
+    whileCommitting?.(result, committed);
+    await committed;
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

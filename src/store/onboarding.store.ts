@@ -7,7 +7,7 @@ import { inTransaction, Rollback, transactionOn, type Sql } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
 import { FLUSH_LATER_IF, type NewResource, type NewSecret, type OperationLedger } from './operation-ledger.js';
-import { resourceFromRow, type Resource, type ResourceColumns } from './rows.js';
+import { RESOURCE_SUMMARY_COLUMNS, resourceSummaryFromRow, type Columns, type ResourceSummary } from './rows.js';
 import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 
 /** Class of the two-key advisory lock a pass holds per onboarding (the other key: its id's hash). */
@@ -192,11 +192,16 @@ export class OnboardingStore {
    * reached the disk the next pass would record it again. It still takes the row lock, and each
    * wait for the disk under that lock held up the next pass, and the outcome of a step waiting
    * to be recorded.
+   *
+   * `whileCommitting` is called as soon as the COMMIT is sent (see `transactionOn`), before
+   * `afterCommit`, with a promise that resolves once the pass is committed (and, unless
+   * `flushLater`, on disk).
    */
   async pass<T extends { flushLater: boolean }>(
     onboardingId: string,
     work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>,
     afterCommit?: (result: T) => Promise<void>,
+    whileCommitting?: (result: T, committed: Promise<void>) => void,
   ): Promise<T | null> {
     // The simple query protocol that allows several statements takes no parameters, so the id
     // is checked to be a UUID before it is written in.
@@ -233,6 +238,9 @@ export class OnboardingStore {
          SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
          SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
         (result) => (result?.flushLater ? 'SET LOCAL synchronous_commit TO OFF; COMMIT' : 'COMMIT'),
+        (result, committed) => {
+          if (result !== null) whileCommitting?.(result, committed);
+        },
       );
       if (result !== null && afterCommit) await afterCommit(result);
       return result;
@@ -408,12 +416,15 @@ export class OnboardingStore {
     return result.rows[0]!;
   }
 
-  /** Resource rows by id (what a step's operation is built from), read inside the pass. */
-  async resources(client: pg.PoolClient, ids: (string | null | undefined)[]): Promise<Map<string, Resource>> {
+  /**
+   * Resource rows by id (what a step's operation is built from), read inside the pass, without
+   * their Platform snapshots (no step is built from one; a schema's is most of its row).
+   */
+  async resources(client: pg.PoolClient, ids: (string | null | undefined)[]): Promise<Map<string, ResourceSummary>> {
     const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
     if (wanted.length === 0) return new Map();
-    const rows = (await client.query<ResourceColumns>('SELECT * FROM resources WHERE id = ANY($1::uuid[])', [wanted])).rows;
-    return new Map(rows.map((r) => [r.id, resourceFromRow(r)]));
+    const rows = (await client.query<Columns<ResourceSummary>>(`SELECT ${RESOURCE_SUMMARY_COLUMNS} FROM resources WHERE id = ANY($1::uuid[])`, [wanted])).rows;
+    return new Map(rows.map((r) => [r.id, resourceSummaryFromRow(r)]));
   }
 
   /** The id of the newest secret of a resource (the base connection's sealed access token). */

@@ -11,6 +11,7 @@ import { StatementBatcher } from './statement-batcher.js';
 import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 import {
   operationFromRow,
+  RESOURCE_SUMMARY_COLUMNS,
   resourceFromRow,
   sealedSecretFromRow,
   type Operation,
@@ -106,18 +107,21 @@ export interface StartedOperation {
   /**
    * The resources its resource refers to (connection, source and target connection, schema,
    * dataset, mapping), read with it: the handler needs them before its first Platform call, and a
-   * read of its own was a round trip more on an onboarding's critical path.
+   * read of its own was a round trip more on an onboarding's critical path. Their snapshots are
+   * not read (null).
    */
   dependencies: Resource[];
 }
 
 /**
  * The resources a resource row (the JSON of a resources row, `res.j`) refers to, as a JSON array:
- * one column of a statement that starts an operation.
+ * one column of a statement that starts an operation. Without their Platform snapshots (null),
+ * which no handler reads of a dependency: a schema's or a mapping set's is most of its row, and
+ * was read, sent and parsed at every start of what depends on it (an onboarding's critical path).
  */
-const DEPENDENCIES_OF_RES = `(SELECT json_agg(row_to_json(d.*)) FROM resources d
-    WHERE d.id IN ((res.j->>'connection_id')::uuid, (res.j->>'source_connection_id')::uuid, (res.j->>'target_connection_id')::uuid,
-                   (res.j->>'schema_id')::uuid, (res.j->>'dataset_id')::uuid, (res.j->>'mapping_id')::uuid))`;
+const DEPENDENCIES_OF_RES = `(SELECT json_agg(row_to_json(d.*)) FROM (SELECT ${RESOURCE_SUMMARY_COLUMNS}, NULL::jsonb AS snapshot FROM resources
+    WHERE id IN ((res.j->>'connection_id')::uuid, (res.j->>'source_connection_id')::uuid, (res.j->>'target_connection_id')::uuid,
+                 (res.j->>'schema_id')::uuid, (res.j->>'dataset_id')::uuid, (res.j->>'mapping_id')::uuid)) d)`;
 
 /** The resource columns a successful operation may set; anything left out stays. */
 export interface ResourceChanges {

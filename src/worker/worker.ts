@@ -92,7 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // hand-over through the queue was most of the time between a step's answer and its dependant's call.
   options.orchestrator.runStepsHere({
     slots: options.concurrency,
-    runOperation: (started) => processor.runStarted(started, { number: 1, last: false }),
+    runOperation: (started, recorded) => processor.runStarted(started, { number: 1, last: false }, recorded),
     isFinal: (error) => error instanceof UnrecoverableError,
   });
   const reconcile = async (graceMs?: number) => {

@@ -8,9 +8,9 @@ import type { CreateFence } from '../../store/create-fence.js';
 import type { Resource } from '../../store/rows.js';
 import type { HandlerContext } from '../operation-handler.js';
 
-/** Sandbox of the resource and the operation id as `x-request-id`, so Platform logs correlate. */
+/** Sandbox of the resource and the operation id as `x-request-id`, so Platform logs correlate; and what each call waits for before it is sent. */
 export function callOptions(ctx: HandlerContext): PlatformCallOptions {
-  return { sandbox: ctx.resource.sandbox, requestId: ctx.operation.id };
+  return { sandbox: ctx.resource.sandbox, requestId: ctx.operation.id, ...(ctx.beforeSend ? { beforeSend: ctx.beforeSend } : {}) };
 }
 
 /** A dependency that exists on the Platform: its row, with `platformId` known. */

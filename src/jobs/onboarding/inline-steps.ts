@@ -39,6 +39,17 @@ export interface InlineStepContext {
    * that its create is sent (`StepStart.createSent`): nothing to look for, nothing more to note.
    */
   startedHere?: boolean;
+  /**
+   * Awaited before each call that writes to the Platform (the shared class's create and delete):
+   * until the step's start is on disk, for a step started while its pass commits. Reads (the
+   * connection test, explore) do not wait: running one twice is harmless.
+   */
+  beforeWrite?: () => Promise<void>;
+}
+
+/** Whether an inline step only reads from the Platform (the connection test, explore): running it twice is harmless. */
+export function onlyReads(kind: string): boolean {
+  return kind === 'TEST_CONNECTION' || kind === 'EXPLORE';
 }
 
 /**
@@ -47,7 +58,8 @@ export interface InlineStepContext {
  */
 export async function performInlineStep(step: InlineStepRow, context: InlineStepContext): Promise<InlineOutcome> {
   const { platform } = context;
-  const options = { sandbox: step.connection_sandbox, requestId: `${step.onboarding_id}:${step.key}` };
+  const options: PlatformCallOptions = { sandbox: step.connection_sandbox, requestId: `${step.onboarding_id}:${step.key}` };
+  const writeOptions: PlatformCallOptions = context.beforeWrite ? { ...options, beforeSend: context.beforeWrite } : options;
   const failed = (error: OperationErrorInfo): InlineOutcome => ({ status: 'FAILED', result: null, error });
   try {
     if (!step.connection_platform_id) throw new Error('the base connection has no platform id');
@@ -57,11 +69,11 @@ export async function performInlineStep(step: InlineStepRow, context: InlineStep
         const mayExist = context.redelivered || step.attempts > 1 || (!startedHere && step.result?.createSent === true);
         // Noted before the create, durably: a run after a crash or a lost answer then looks first.
         if (!mayExist && !startedHere) await context.markCreateSent();
-        const classId = await createSharedClass(platform, context.fence, step, options, mayExist);
+        const classId = await createSharedClass(platform, context.fence, step, writeOptions, mayExist);
         return { status: 'SUCCEEDED', result: { classId }, error: null, platformId: classId };
       }
       case 'UNDO_CREATE_XDM_CLASS':
-        return { status: 'SUCCEEDED', result: { removed: await removeSharedClass(platform, step, options) }, error: null, platformId: null };
+        return { status: 'SUCCEEDED', result: { removed: await removeSharedClass(platform, step, writeOptions) }, error: null, platformId: null };
       case 'TEST_CONNECTION': {
         const ok = await platform.flowService.testConnection(step.connection_platform_id, options);
         if (!ok)

@@ -16,10 +16,11 @@ import type { StartedOperation, StepOperation } from '../../store/operation-ledg
 import type { Store } from '../../store/store.js';
 import { enqueueOperation, enqueueOperationRetry } from '../enqueue.js';
 import { jitteredBackoff, onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
+import { startRecorded } from '../recorded-start.js';
 import { requeueIfOrphaned } from '../reconciler.js';
 import { onboardingFinishedEvent } from '../webhooks/event-payloads.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
-import { inlineStepOf, performInlineStep } from './inline-steps.js';
+import { inlineStepOf, onlyReads, performInlineStep } from './inline-steps.js';
 import { LocalRuns } from './local-runs.js';
 import { stepOperation } from './step-operations.js';
 
@@ -49,9 +50,11 @@ export interface StepsHere {
    * Runs a step operation the pass recorded RUNNING (the operation processor, with its heartbeat):
    * resolves once it is finished and the saga advanced; throws what a job would throw — a
    * retryable failure (recorded RETRYING) for a later attempt, BullMQ's UnrecoverableError when it
-   * failed for good (recorded FAILED).
+   * failed for good (recorded FAILED). It is called while the pass commits: `recorded` says
+   * whether the pass (and so the operation) was committed and on disk; nothing is sent to the
+   * Platform, and nothing recorded, before it resolved true (see jobs/recorded-start.ts).
    */
-  runOperation: (started: StartedOperation) => Promise<void>;
+  runOperation: (started: StartedOperation, recorded: Promise<boolean>) => Promise<void>;
   /** Tells a final failure (nothing to retry) from a retryable one. */
   isFinal: (error: unknown) => boolean;
 }
@@ -67,9 +70,11 @@ interface StartedWork {
   here: { operations: StartedOperation[]; inline: InlineStepRow[] };
   /** Slots of `LocalRuns` this pass reserved; what it does not launch is given back. */
   reserved: number;
+  /** Steps launched before the pass recorded anything (reads: see `launchReads`), in reserved slots. */
+  launchedEarly: number;
 }
 
-const nothingStarted = (): StartedWork => ({ starts: [], queued: { operations: [], inline: [] }, here: { operations: [], inline: [] }, reserved: 0 });
+const nothingStarted = (): StartedWork => ({ starts: [], queued: { operations: [], inline: [] }, here: { operations: [], inline: [] }, reserved: 0, launchedEarly: 0 });
 
 /** The next move of an unfinished onboarding, as `decide` chose it. */
 interface Decision {
@@ -170,6 +175,9 @@ export class OnboardingOrchestrator {
     let traceParent: string | null = null;
     let enqueued: Promise<unknown> = Promise.resolve();
     let handedOver = false;
+    // Whether this pass committed (and its starts are on disk): what it starts here waits for it.
+    let settle: (committed: boolean) => void = () => {};
+    const recorded = new Promise<boolean>((resolve) => (settle = resolve));
     try {
       const passed = await this.options.store.onboardings.pass(
         onboardingId,
@@ -178,6 +186,7 @@ export class OnboardingOrchestrator {
           traceParent = onboarding.trace_parent;
           this.runningAtLock.set(onboarding, locked.runningSteps);
           const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps, started);
+          this.launchReads(onboardingId, traceParent, started, recorded);
           if (locked.folded > 0 || next || stepRecorded) {
             const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind, started.starts);
             state = { onboarding: updated, steps };
@@ -189,20 +198,33 @@ export class OnboardingOrchestrator {
           return { flushLater: started.starts.length === 0 && !ends };
         },
         async () => {
-          // Committed: the steps start now — a job never runs ahead of the ledger that explains
-          // it — before the state is published (the news need not hold up the work), and the
-          // state is published before the next pass may start (the store holds the onboarding's
-          // pass lock until then): subscribers hear states in version order, and a state they
-          // hear is already what a query returns.
-          handedOver = true;
-          this.startHere(onboardingId, traceParent, started);
+          // Committed: the queued steps are enqueued now — a job never runs ahead of the ledger
+          // that explains it — before the state is published (the news need not hold up the
+          // work), and the state is published before the next pass may start (the store holds the
+          // onboarding's pass lock until then): subscribers hear states in version order, and a
+          // state they hear is already what a query returns.
           enqueued = this.enqueue(onboardingId, traceParent, started);
           if (state) await this.publish(state);
+        },
+        (_result, committed) => {
+          // The steps run here start while the commit (and its wait for the disk) is under way:
+          // what comes before their first Platform call — the create fence, a body to build —
+          // runs beside it, and the call itself (its place in the call budget first) waits for it
+          // (see `startHere`).
+          handedOver = true;
+          committed.then(
+            () => settle(true),
+            () => settle(false),
+          );
+          this.startHere(onboardingId, traceParent, started, recorded);
         },
       );
       if (passed === null) return { announced: previous };
     } finally {
-      if (!handedOver) this.here?.local.release(started.reserved);
+      if (!handedOver) {
+        settle(false);
+        this.here?.local.release(started.reserved - started.launchedEarly);
+      }
     }
     const announce = async () => {
       await enqueued;
@@ -228,9 +250,10 @@ export class OnboardingOrchestrator {
 
   /**
    * Carries out a RUNNING inline step, records its outcome, then advances; throws a retryable
-   * failure unless `finalAttempt`. `startedHere`: its first run, by the process that started it.
+   * failure unless `finalAttempt`. `recorded`: its first run, by the process that started it, while
+   * the pass that started it commits (see `startHere`).
    */
-  private async carryOutInline(step: InlineStepRow, finalAttempt: boolean, redelivered: boolean, startedHere = false): Promise<void> {
+  private async carryOutInline(step: InlineStepRow, finalAttempt: boolean, redelivered: boolean, recorded?: Promise<boolean>): Promise<void> {
     const { platform, store } = this.options;
     const onboardingId = step.onboarding_id;
     const outcome = await performInlineStep(step, {
@@ -238,9 +261,13 @@ export class OnboardingOrchestrator {
       fence: store.createFence,
       finalAttempt,
       redelivered,
-      startedHere,
+      startedHere: recorded !== undefined,
+      beforeWrite: recorded && (() => startRecorded(recorded)),
       markCreateSent: () => store.onboardings.markCreateSent(onboardingId, step.key),
     });
+    // A read may be answered before its start is committed: its outcome is recorded after it (a
+    // step that is not RUNNING records nothing); a pass that did not commit started nothing.
+    if (recorded && !(await recorded)) return;
     await store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
     await this.advance(onboardingId, true);
   }
@@ -435,11 +462,19 @@ export class OnboardingOrchestrator {
 
   // ---- starting steps ----------------------------------------------------------------------
 
-  /** Launches, in this process's reserved slots, the steps the pass claimed for it; gives back the slots it did not use. */
-  private startHere(onboardingId: string, traceParent: string | null, started: StartedWork): void {
+  /**
+   * Launches, in this process's reserved slots, the steps the pass claimed for it (but the reads
+   * `launchReads` launched already); gives back the slots it did not use. Called while the pass
+   * commits (`recorded`: whether it did): a step's writes to the Platform wait until its start is
+   * on disk (a lost start would run it again as a first attempt, which creates without looking
+   * first), and its outcome is recorded only after that; its reads go at once. If the pass did not
+   * commit, the steps it started end without recording anything (they were never started: the
+   * next pass starts them).
+   */
+  private startHere(onboardingId: string, traceParent: string | null, started: StartedWork, recorded: Promise<boolean>): void {
     const here = this.here;
     if (!here) return;
-    here.local.release(started.reserved - started.here.operations.length - started.here.inline.length);
+    here.local.release(started.reserved - started.launchedEarly - started.here.operations.length - started.here.inline.length);
     // In the onboarding's own trace, as its jobs are: every step is a child of the onboarding's span.
     const carrier = { traceparent: traceParent ?? undefined };
     for (const claimed of started.here.operations) {
@@ -447,25 +482,52 @@ export class OnboardingOrchestrator {
       here.local.launch({ onboardingId, operationId }, () =>
         inJobSpan('operation', carrier, { 'flowgate.operation.id': operationId, 'flowgate.onboarding.id': onboardingId }, async () => {
           try {
-            await here.options.runOperation(claimed);
+            await here.options.runOperation(claimed, recorded);
           } catch (error) {
-            // Failed for good: recorded, and the saga has advanced on it.
-            if (here.options.isFinal(error)) return;
+            // Never started (the pass did not commit), or failed for good: recorded, and the saga has advanced on it.
+            if (!(await recorded) || here.options.isFinal(error)) return;
             // Recorded RETRYING: the next attempt goes through the queue, with backoff.
             await enqueueOperationRetry(this.options.operationsQueue, operationId, this.options.logger);
           }
         }),
       );
     }
-    for (const step of started.here.inline) {
+    this.launchInline(onboardingId, traceParent, started.here.inline, recorded);
+  }
+
+  /**
+   * Launches the inline steps that only read (connection test, explore) that the pass claimed for
+   * this process as soon as it decided them, before it records anything: a read needs nothing on
+   * disk (running one twice is harmless), and its outcome is recorded once the pass committed (or
+   * dropped if it did not). The connection test and the explores thus go a few statements and a
+   * commit earlier on every onboarding's critical path.
+   */
+  private launchReads(onboardingId: string, traceParent: string | null, started: StartedWork, recorded: Promise<boolean>): void {
+    if (!this.here) return;
+    const reads = started.here.inline.filter((step) => onlyReads(step.kind));
+    if (reads.length === 0) return;
+    started.here.inline = started.here.inline.filter((step) => !onlyReads(step.kind));
+    started.launchedEarly += reads.length;
+    this.launchInline(onboardingId, traceParent, reads, recorded);
+  }
+
+  /** Launches inline steps in reserved slots of this process, in the onboarding's trace. */
+  private launchInline(onboardingId: string, traceParent: string | null, steps: InlineStepRow[], recorded: Promise<boolean>): void {
+    const here = this.here;
+    if (!here) return;
+    const carrier = { traceparent: traceParent ?? undefined };
+    for (const step of steps) {
       here.local.launch({ onboardingId, key: step.key }, () =>
-        inJobSpan(`onboarding step ${step.key}`, carrier, { 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': step.key }, () => this.runInlineHere(step)),
+        inJobSpan(`onboarding step ${step.key}`, carrier, { 'flowgate.onboarding.id': onboardingId, 'flowgate.step.key': step.key }, () => this.runInlineHere(step, recorded)),
       );
     }
   }
 
-  /** Runs an inline step in this process, its row touched while it runs; a retryable failure goes to the queue, with backoff. */
-  private async runInlineHere(step: InlineStepRow): Promise<void> {
+  /**
+   * Runs an inline step in this process, its row touched while it runs; a retryable failure goes
+   * to the queue, with backoff. `recorded`: whether the pass that started it committed.
+   */
+  private async runInlineHere(step: InlineStepRow, recorded: Promise<boolean>): Promise<void> {
     const { store, logger } = this.options;
     const heartbeat = setInterval(() => {
       store.onboardings
@@ -473,10 +535,10 @@ export class OnboardingOrchestrator {
         .catch((error: unknown) => logger.warn({ onboardingId: step.onboarding_id, key: step.key, err: (error as Error).message }, 'could not renew a running step'));
     }, INLINE_HEARTBEAT_MS);
     try {
-      await this.carryOutInline(step, false, false, true);
+      await this.carryOutInline(step, false, false, recorded);
     } catch {
-      // A retryable failure (nothing was recorded): the step's next attempts are its job's.
-      await this.enqueueInline(step.onboarding_id, step.key, step.attempts, { retry: true });
+      // A retryable failure (nothing was recorded): the step's next attempts are its job's (if it started at all).
+      if (await recorded) await this.enqueueInline(step.onboarding_id, step.key, step.attempts, { retry: true });
     } finally {
       clearInterval(heartbeat);
     }
