@@ -51,8 +51,7 @@ describe('the audit keeper', () => {
   it('seals a steady stream of events once per interval, not batch after batch, and leaves no event unsealed', async () => {
     const sealer = new CountingSealer({ pool: stack.process.deps.store.pool });
     const logger = createLogger({ level: 'warn' });
-    const keeper = startAuditKeeper({ sealer, archive: stack.process.deps.store.auditArchive,
-      vacuum: stack.process.deps.store.auditVacuum, logger, sealIntervalMs: 100, retentionDays: null });
+    const keeper = startAuditKeeper({ sealer, archive: stack.process.deps.store.auditArchive, vacuum: stack.process.deps.store.auditVacuum, logger, sealIntervalMs: 100, retentionDays: null });
     try {
       // Three writers inserting back to back for 1.5 s, as concurrent operations do: a batch always finds new events.
       const until = Date.now() + 1500;
