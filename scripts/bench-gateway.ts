@@ -17,6 +17,13 @@
  * the emulator; from /proc) and per bare job: less sensitive than throughput to what else runs on
  * the machine, and it says where the time goes.
  *
+ * Both sides are measured warm, as a service that has been up a while is: before (1), Flowgate
+ * runs BENCH_WARMUP operations (default 1000) and the bare worker as many jobs, neither timed nor
+ * counted in CPU (the first thousand cost ≈ 1.4× the later ones: JIT, pools, prepared statements,
+ * the first IMS token); before (3), each server answers BENCH_QUERY_WARMUP requests (default
+ * 2000) first. BENCH_WARMUP=0 BENCH_QUERY_WARMUP=0 measures cold processes, as this bench did
+ * before 2026-12-07.
+ *
  * The gateway and worker run with AEP_MAX_CALLS_PER_SECOND=100000 (the configuration's maximum),
  * far above what this run can reach (see bench/call-budget.ts): the budget is a policy set to an
  * org's allowance, not Flowgate's speed, and the bare worker has none; its per-call cost stays in.
@@ -31,6 +38,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../src/graphql/query-limits.js';
@@ -42,6 +50,8 @@ import { spawnEmulator } from './bench/emulator-process.js';
 import { cpuSince, cpuSnapshot } from './bench/process-cpu.js';
 
 const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 3000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
+const QUERY_WARMUP = Number(process.env.BENCH_QUERY_WARMUP ?? 2000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const QUERY_SECONDS = Number(process.env.BENCH_QUERY_SECONDS ?? 10);
 const ACK_RATE = Number(process.env.BENCH_ACK_RATE ?? 150);
@@ -73,8 +83,14 @@ async function main(): Promise<void> {
       console.log(`  dataflows(first: 50) ratio              ${(await listThroughput(stack, gateway.url!, gateway.child.pid!)).toFixed(2)}   (target ≥ 0.6)`);
       return;
     }
+    console.log(`${new Date().toISOString()}  ${OPERATIONS} operations after ${WARMUP} warm-up ones on each side; ${loadLine()}`);
     const bare = await bareWorkerThroughput(stack, emulator);
     const ops = await operationsThroughput(stack, gateway.url!, { gateway: gateway.child.pid!, worker: worker.child.pid!, emulator: emulator.pid });
+    // BENCH_ONLY=operations: (1) alone, e.g. to profile the mutation path with BENCH_CPU_PROF.
+    if (process.env.BENCH_ONLY === 'operations') {
+      console.log(`  ratio ${(ops.perSecond / bare.perSecond).toFixed(2)}   (target ≥ 0.5); ${loadLine()}`);
+      return;
+    }
     const paced = await pacedAcknowledgements(stack, gateway.url!);
     const ratio = await listThroughput(stack, gateway.url!, gateway.child.pid!);
     console.log('\nSummary');
@@ -86,6 +102,7 @@ async function main(): Promise<void> {
     console.log(`  mutation ack p50 / p99, saturated       ${ops.p50.toFixed(1)} ms / ${ops.p99.toFixed(1)} ms`);
     console.log(`  mutation ack p50 / p99, ${ACK_RATE}/s offered  ${paced.p50.toFixed(1)} ms / ${paced.p99.toFixed(1)} ms   (target p99 ≤ 50 ms)`);
     console.log(`  dataflows(first: 50) ratio              ${ratio.toFixed(2)}   (target ≥ 0.6)`);
+    console.log(`  ${loadLine()}`);
   } finally {
     await gateway.stop();
     await worker.stop();
@@ -112,61 +129,94 @@ async function backends(stack: TestStack): Promise<number[]> {
 /** The bare worker's jobs per second and CPU per job (see scripts/bench/bare-worker.ts), in a process of its own. */
 async function bareWorkerThroughput(stack: TestStack, emulator: { url: string; pid: number }): Promise<{ perSecond: number; cpuPerJob: CpuPerOperation }> {
   const { platform } = stack.config;
-  const emulator0 = cpuSnapshot([emulator.pid]);
   const child = spawn(
     process.execPath,
-    [path.resolve(__dirname, 'bench/bare-worker.js'), stack.config.redisUrl, stack.config.databaseUrl, emulator.url, platform.clientId, platform.clientSecret, platform.orgId, String(OPERATIONS)],
+    [
+      path.resolve(__dirname, 'bench/bare-worker.js'),
+      stack.config.redisUrl,
+      stack.config.databaseUrl,
+      emulator.url,
+      platform.clientId,
+      platform.clientSecret,
+      platform.orgId,
+      String(OPERATIONS),
+      String(WARMUP),
+    ],
     {
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  // The bare worker says when its warm-up is over: the emulator's CPU is counted from there.
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  let emulator0 = cpuSnapshot([emulator.pid]);
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (output.startsWith('warm\n')) {
+      emulator0 = cpuSnapshot([emulator.pid]);
+      output = output.slice('warm\n'.length);
+    }
+  });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`the bare worker exited with ${code}`);
   const { jobs, ms, cpuMs } = JSON.parse(output.trim()) as { jobs: number; ms: number; cpuMs: { worker: number; postgres: number } };
   const perSecond = jobs / (ms / 1000);
-  // The emulator's share includes the bare worker's start and end (a token request): a few ms.
+  // Without a warm-up, the emulator's share includes the bare worker's start (a token request): a few ms.
   const cpuPerJob = { worker: cpuMs.worker / jobs, postgres: cpuMs.postgres / jobs, emulator: cpuSince(emulator0, [emulator.pid]) / jobs };
   console.log(`bare BullMQ worker (concurrency 50): ${jobs} jobs, each one Platform POST + one PostgreSQL INSERT, in ${ms.toFixed(0)} ms: ${perSecond.toFixed(0)} jobs/s`);
   console.log(`  CPU ms per job: ${cpuLine(cpuPerJob)}`);
   return { perSecond, cpuPerJob };
 }
 
-async function operationsThroughput(stack: TestStack, gatewayUrl: string, pids: { gateway: number; worker: number; emulator: number }) {
+/**
+ * `count` createConnection mutations from CLIENTS clients sending back to back; the acknowledgement
+ * latency of each. Throws on a refused mutation.
+ */
+async function sendMutations(stack: TestStack, gatewayUrl: string, count: number, name: string): Promise<number[]> {
   const agent = new Agent({ connections: CLIENTS, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
-  const ids: string[] = [];
   let next = 0;
   const body = (i: number) =>
     JSON.stringify({
       query: 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      variables: { input: { name: `bench ${i}`, accessToken: `sk_test_bench${randomBytes(8).toString('hex')}` } },
+      variables: { input: { name: `${name} ${i}`, accessToken: `sk_test_bench${randomBytes(8).toString('hex')}` } },
     });
-  const processes0 = cpuSnapshot(Object.values(pids));
-  const postgres0 = cpuSnapshot(await backends(stack));
-  const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
-      while (next < OPERATIONS) {
+      while (next < count) {
         const i = next++;
         const t0 = performance.now();
         const response = await request(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` }, body: body(i), dispatcher: agent });
         const json = (await response.body.json()) as { data?: { createConnection: { id: string } }; errors?: unknown };
         latencies.push(performance.now() - t0);
         if (!json.data) throw new Error(`mutation failed: ${JSON.stringify(json.errors)}`);
-        ids.push(json.data.createConnection.id);
       }
     }),
   );
-  const acknowledged = performance.now();
-  // Wait until every operation finished, checking PostgreSQL (the source of truth).
+  await agent.close();
+  return latencies;
+}
+
+/** Waits until every operation finished, checking PostgreSQL (the source of truth). */
+async function allOperationsFinished(stack: TestStack): Promise<void> {
   for (;;) {
     const { open } = await stack.sqlRow<{ open: string }>("SELECT count(*) AS open FROM operations WHERE status NOT IN ('SUCCEEDED','FAILED')");
-    if (Number(open) === 0) break;
+    if (Number(open) === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+async function operationsThroughput(stack: TestStack, gatewayUrl: string, pids: { gateway: number; worker: number; emulator: number }) {
+  if (WARMUP > 0) {
+    await sendMutations(stack, gatewayUrl, WARMUP, 'warm-up');
+    await allOperationsFinished(stack);
+  }
+  const processes0 = cpuSnapshot(Object.values(pids));
+  const postgres0 = cpuSnapshot(await backends(stack));
+  const started = performance.now();
+  const latencies = await sendMutations(stack, gatewayUrl, OPERATIONS, 'bench');
+  const acknowledged = performance.now();
+  await allOperationsFinished(stack);
   const finished = performance.now();
   // Backends that a pool closed during the run are not counted (an idle one after 10 s): none in a run this busy.
   const cpuPerOperation: CpuPerOperation = {
@@ -176,11 +226,10 @@ async function operationsThroughput(stack: TestStack, gatewayUrl: string, pids: 
     emulator: cpuSince(processes0, [pids.emulator]) / OPERATIONS,
   };
   const { failed } = await stack.sqlRow<{ failed: string }>("SELECT count(*) AS failed FROM operations WHERE status = 'FAILED'");
-  await agent.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   const perSecond = OPERATIONS / ((finished - started) / 1000);
-  console.log(`createConnection × ${OPERATIONS}, ${CLIENTS} concurrent clients`);
+  console.log(`createConnection × ${OPERATIONS} (after ${WARMUP} not measured), ${CLIENTS} concurrent clients`);
   console.log(`  acknowledged in ${(acknowledged - started).toFixed(0)} ms, all finished in ${(finished - started).toFixed(0)} ms, ${failed} failed`);
   console.log(`  ${perSecond.toFixed(0)} operations/s end to end; ack latency p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms`);
   console.log(`  CPU ms per operation: ${cpuLine(cpuPerOperation)}`);
@@ -227,11 +276,7 @@ async function pacedAcknowledgements(stack: TestStack, gatewayUrl: string) {
   }
   await Promise.all(sends);
   await agent.close();
-  for (;;) {
-    const { open } = await stack.sqlRow<{ open: string }>("SELECT count(*) AS open FROM operations WHERE status NOT IN ('SUCCEEDED','FAILED')");
-    if (Number(open) === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await allOperationsFinished(stack);
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   console.log(`createConnection at ${ACK_RATE}/s for ${ACK_SECONDS} s from ${CLIENTS} clients (worker running)`);
@@ -273,6 +318,7 @@ async function listThroughput(stack: TestStack, gatewayUrl: string, gatewayPid: 
       ],
     );
   }
+  await warmUp(gatewayUrl, DATAFLOWS_QUERY, stack.adminKey);
   const gateway0 = cpuSnapshot([gatewayPid]);
   const postgres0 = cpuSnapshot(await backends(stack));
   const served = await hammerCounted(gatewayUrl, DATAFLOWS_QUERY, stack.adminKey);
@@ -306,17 +352,30 @@ async function listThroughput(stack: TestStack, gatewayUrl: string, gatewayPid: 
   app.use('/graphql', express.json(), expressMiddleware(apollo));
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const bare = await hammer(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, DATAFLOWS_QUERY);
+  const bareUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  await warmUp(bareUrl, DATAFLOWS_QUERY);
+  const bare = await hammer(bareUrl, DATAFLOWS_QUERY);
   await apollo.stop();
   server.close();
 
   const ratio = flowgate / bare;
-  console.log(`dataflows(first: 50), ${QUERY_SECONDS} s each, 20 connections`);
+  console.log(`dataflows(first: 50), ${QUERY_SECONDS} s each after ${QUERY_WARMUP} requests not measured, 20 connections`);
   console.log(`  Flowgate (PostgreSQL)   ${flowgate.toFixed(0)} req/s`);
   console.log(`  bare Apollo (memory)    ${bare.toFixed(0)} req/s`);
   console.log(`  ratio                   ${ratio.toFixed(2)}`);
   console.log(`  CPU ms per Flowgate request: ${cpuLine(cpuPerRequest)}`);
   return ratio;
+}
+
+/** QUERY_WARMUP requests, not measured: both servers are compared warm. */
+async function warmUp(url: string, query: string, credential?: string): Promise<void> {
+  if (QUERY_WARMUP > 0) await post(url, query, credential, { amount: QUERY_WARMUP });
+}
+
+function loadLine(): string {
+  return `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 }
 
 async function hammer(url: string, query: string, credential?: string): Promise<number> {
@@ -325,6 +384,12 @@ async function hammer(url: string, query: string, credential?: string): Promise<
 
 /** Requests per second and requests answered, 20 connections for QUERY_SECONDS. */
 async function hammerCounted(url: string, query: string, credential?: string): Promise<{ perSecond: number; requests: number }> {
+  const result = await post(url, query, credential, { duration: QUERY_SECONDS });
+  return { perSecond: result.requests.average, requests: result.requests.total };
+}
+
+/** `query` POSTed from 20 connections, for a number of requests or of seconds; any error or non-2xx answer throws. */
+async function post(url: string, query: string, credential: string | undefined, length: { amount: number } | { duration: number }) {
   // The bare server takes the same header (and ignores it), so both sides parse the same request.
   const result = await autocannon({
     url,
@@ -332,10 +397,10 @@ async function hammerCounted(url: string, query: string, credential?: string): P
     headers: { 'content-type': 'application/json', authorization: `Bearer ${credential ?? 'none'}` },
     body: JSON.stringify({ query }),
     connections: 20,
-    duration: QUERY_SECONDS,
+    ...length,
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors against ${url}`);
-  return { perSecond: result.requests.average, requests: result.requests.total };
+  return result;
 }
 
 void main().then(

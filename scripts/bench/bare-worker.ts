@@ -3,10 +3,12 @@
  * BullMQ worker (concurrency 50) whose job makes one HTTP call to the Platform (the emulator: a
  * base connection create, the call a createConnection operation makes) and one PostgreSQL INSERT.
  * No gateway, no ledger, no audit, no events: the floor of "queue + HTTP + PostgreSQL" per job on
- * this machine. Run as its own process (as Flowgate's worker is); prints `{"jobs", "ms", "cpuMs"}`:
+ * this machine. Run as its own process (as Flowgate's worker is); prints `warm`, then `{"jobs", "ms", "cpuMs"}`:
  * the CPU this process (worker and producers) and its PostgreSQL backends used during the run.
+ * The first `warmup` jobs (JIT, pools, prepared plans) are run the same way but neither timed nor
+ * counted, as Flowgate's warm-up operations are not (see bench-gateway.ts).
  *
- * argv: redisUrl databaseUrl emulatorUrl clientId clientSecret orgId jobs
+ * argv: redisUrl databaseUrl emulatorUrl clientId clientSecret orgId jobs warmup
  */
 import { Queue, Worker } from 'bullmq';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -17,8 +19,9 @@ import { DEFAULT_IMS_SCOPE } from '../../src/platform/ims-token-provider.js';
 import { cpuSince, cpuSnapshot } from './process-cpu.js';
 
 async function main(): Promise<void> {
-  const [redisUrl, databaseUrl, emulatorUrl, clientId, clientSecret, orgId, jobsText] = process.argv.slice(2) as [string, string, string, string, string, string, string];
+  const [redisUrl, databaseUrl, emulatorUrl, clientId, clientSecret, orgId, jobsText, warmupText] = process.argv.slice(2) as [string, string, string, string, string, string, string, string];
   const jobs = Number(jobsText);
+  const warmup = Number(warmupText);
   const redis = new URL(redisUrl);
   const connection = { host: redis.hostname, port: Number(redis.port || 6379), maxRetriesPerRequest: null };
   const prefix = `{bench-bare-${randomBytes(4).toString('hex')}}`;
@@ -36,8 +39,9 @@ async function main(): Promise<void> {
 
   const queue = new Queue('bare', { connection, prefix });
   let done = 0;
-  let finished!: () => void;
-  const allDone = new Promise<void>((resolve) => (finished = resolve));
+  // Resolves when `done` reaches the target of the batch under way (warm-up, then measured jobs).
+  let target = 0;
+  let finished = () => {};
   const worker = new Worker(
     'bare',
     async (job) => {
@@ -54,25 +58,34 @@ async function main(): Promise<void> {
       const body = (await answer.body.json()) as { id?: string };
       if (answer.statusCode >= 300 || !body.id) throw new Error(`emulator answered ${answer.statusCode}: ${JSON.stringify(body)}`);
       await pool.query('INSERT INTO bench_bare_jobs (id, platform_id) VALUES ($1, $2)', [randomUUID(), body.id]);
-      if (++done === jobs) finished();
+      if (++done === target) finished();
     },
     { connection, prefix, concurrency: 50 },
   );
   await worker.waitUntilReady();
+  // 50 producers adding jobs one by one, as 50 gateway clients would; resolves when all are done.
+  let next = 0;
+  const run = async (count: number) => {
+    target += count;
+    const allDone = new Promise<void>((resolve) => (finished = resolve));
+    const last = next + count;
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (next < last) {
+          const i = next++;
+          await queue.add('job', { i }, { removeOnComplete: true });
+        }
+      }),
+    );
+    await allDone;
+  };
+  if (warmup > 0) await run(warmup);
+  // Tells the bench that the measured jobs start (it counts the emulator's CPU from here).
+  process.stdout.write('warm\n');
   const postgres0 = cpuSnapshot(await backends());
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  // 50 producers adding jobs one by one, as 50 gateway clients would.
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 50 }, async () => {
-      while (next < jobs) {
-        const i = next++;
-        await queue.add('job', { i }, { removeOnComplete: true });
-      }
-    }),
-  );
-  await allDone;
+  await run(jobs);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = { worker: (cpu.user + cpu.system) / 1000, postgres: cpuSince(postgres0, await backends()) };

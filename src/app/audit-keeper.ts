@@ -54,12 +54,18 @@ export function startAuditKeeper(options: AuditKeeperOptions): AuditKeeper {
         if (archived.length > 0) logger.info({ months: archived }, 'audit months past the retention period detached to the archive');
       }
     }
+    // Batches follow one another only while they come out full (a backlog). One that is not full
+    // linked every event committed before it; what commits next waits for the next pass. Looping
+    // until a batch came out empty kept the sealer running back to back under a steady stream of
+    // writes (three writers: ≈ 200 batches a second), each reading the recent events again;
+    // PostgreSQL's CPU per operation in `npm run bench` fell by ≈ 10 % without it.
     for (;;) {
       const sealed = await sealer.sealBatch();
-      if (sealed === null || sealed === 0) break;
+      if (sealed === null) break;
       unvacuumed += sealed;
-      options.onSealed?.(sealed);
+      if (sealed > 0) options.onSealed?.(sealed);
       if (stopping()) return;
+      if (sealed < sealer.batchSize) break;
     }
     if (unvacuumed >= vacuumAfterEvents || (unvacuumed > 0 && Date.now() - lastVacuum >= VACUUM_AT_LEAST_EVERY_MS)) {
       await options.vacuum.run();

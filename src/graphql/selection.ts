@@ -1,4 +1,5 @@
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { pageWindow, type PageArguments, type PageWindow } from '../store/cursor.js';
 
 /**
  * Whether the field being resolved selects `name` directly (through fragments too), so a
@@ -24,4 +25,12 @@ export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
       }
     });
   return info.fieldNodes.some((node) => search(node.selectionSet));
+}
+
+/**
+ * The window a list field's Relay arguments ask for, counting every match only when the query
+ * selects the page's `totalCount`: a first page then costs the same on any size of table.
+ */
+export function listWindow(args: PageArguments, info: GraphQLResolveInfo): PageWindow {
+  return pageWindow(args, { count: selectsField(info, 'totalCount') });
 }

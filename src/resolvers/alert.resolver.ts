@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { listWindow } from '../graphql/selection.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { subscribeWith } from '../graphql/live-query.js';
 import { topics, type AlertEvent } from '../pubsub/events.js';
@@ -8,7 +10,6 @@ import { toPage } from '../schema/page.type.js';
 import { Dataflow } from '../schema/resource-types.js';
 import { toAlert } from '../schema/watchdog.mapper.js';
 import { Alert, AlertPage, AlertRaised } from '../schema/watchdog.type.js';
-import { pageWindow } from '../store/cursor.js';
 import { alertCursor } from '../store/watchdog.store.js';
 import { findResource, PageArgs } from './resource-resolver.js';
 
@@ -28,11 +29,12 @@ export class AlertResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => AlertFilter, { nullable: true, description: 'Which alerts; default all of the sandbox.' }) filter: AlertFilter | null,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const f = filter ?? {};
     const alerts = await ctx.store.watchdog.listAlerts(
       { sandbox: ctx.sandbox, status: f.status ?? null, dataflowId: f.dataflowId ? uuidField('filter.dataflowId', f.dataflowId) : null, health: f.health ?? null, severity: f.severity ?? null },
-      pageWindow(page),
+      listWindow(page, info),
     );
     return toPage(alerts, toAlert, alertCursor);
   }

@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { listWindow } from '../graphql/selection.js';
 import type { DataflowChanges } from '../domain/operations.js';
 import { specOf } from '../domain/resource-specs.js';
 import { checkNewSchedule, checkScheduleChange, fixStartTime } from '../domain/schedule-rules.js';
@@ -14,7 +16,6 @@ import { Operation } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { Dataflow } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
-import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
 import { createFields, NamedCreateInput, PageArgs, ResourceResolver, submitOperation, updateFields, UpdateInputBase } from './resource-resolver.js';
 
@@ -36,8 +37,8 @@ class UpdateDataflowInput extends UpdateInputBase {
 @Resolver(() => Dataflow)
 export class DataflowResolver extends ResourceResolver({ type: 'DATAFLOW', objectType: Dataflow, listDescription: 'Dataflows, newest first.' }) {
   @FieldResolver(() => FlowRunPage, { description: 'Its runs as last synced from the Platform, newest first.' })
-  async runs(@Root() dataflow: Dataflow, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GatewayContext) {
-    const page = await ctx.store.runs.list(dataflow.id, pageWindow(args));
+  async runs(@Root() dataflow: Dataflow, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    const page = await ctx.store.runs.list(dataflow.id, listWindow(args, info));
     return toPage(page, toFlowRun, flowRunCursor);
   }
 

@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, InputType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { listWindow } from '../graphql/selection.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { currentThenLive, subscribeWith } from '../graphql/live-query.js';
 import { isUuid } from '../domain/ids.js';
@@ -9,7 +11,6 @@ import { FlowRun, FlowRunPage } from '../schema/flow-run.type.js';
 import { toFlowRun } from '../schema/mappers.js';
 import { toPage } from '../schema/page.type.js';
 import { Dataflow } from '../schema/resource-types.js';
-import { pageWindow } from '../store/cursor.js';
 import { flowRunCursor } from '../store/flow-run.store.js';
 import type { Resource } from '../store/rows.js';
 import { findResource, PageArgs } from './resource-resolver.js';
@@ -27,9 +28,10 @@ export class FlowRunResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => FlowRunFilter, { nullable: true, description: 'Narrows the list.' }) filter: FlowRunFilter | null,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const dataflow = await dataflowOf(ctx, dataflowId, 'dataflowId');
-    const runs = await ctx.store.runs.list(dataflow.id, pageWindow(page), filter?.status ?? null);
+    const runs = await ctx.store.runs.list(dataflow.id, listWindow(page, info), filter?.status ?? null);
     return toPage(runs, toFlowRun, flowRunCursor);
   }
 

@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { listWindow } from '../graphql/selection.js';
 import { criticalPathCalls, STEP_CALLS, totalCalls } from '../domain/onboarding-calls.js';
 import { planSteps } from '../domain/onboarding-plan.js';
 import { specOf } from '../domain/resource-specs.js';
@@ -17,7 +19,6 @@ import { Onboarding, OnboardingPage, OnboardingPlan, OnboardingStatus, PlannedSt
 import { toPage } from '../schema/page.type.js';
 import { Connection, Dataflow } from '../schema/resource-types.js';
 import { ScheduleInput, scheduleRequest, scheduleRule } from '../schema/schedule.input.js';
-import { pageWindow } from '../store/cursor.js';
 import type { OnboardingView } from '../store/onboarding-rows.js';
 import { onboardingCursor } from '../store/onboarding.store.js';
 import { PageArgs } from './resource-resolver.js';
@@ -112,8 +113,9 @@ export class OnboardingResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => OnboardingFilter, { nullable: true, description: 'Narrows the list.' }) filter: OnboardingFilter | null,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    const onboardings = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: filter?.status ?? null }, pageWindow(page));
+    const onboardings = await ctx.store.onboardings.list({ sandbox: ctx.sandbox, status: filter?.status ?? null }, listWindow(page, info));
     return toPage(onboardings, toOnboarding, onboardingCursor);
   }
 

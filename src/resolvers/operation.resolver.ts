@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { listWindow } from '../graphql/selection.js';
 import { isOperationType } from '../domain/operations.js';
 import { NotFoundError, PreconditionError, ValidationError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -9,7 +11,6 @@ import { toOperation, toResource } from '../schema/mappers.js';
 import { Operation, OperationPage } from '../schema/operation.type.js';
 import { toPage } from '../schema/page.type.js';
 import { PlatformResource } from '../schema/platform-resource.type.js';
-import { pageWindow } from '../store/cursor.js';
 import { operationCursor } from '../store/operation.store.js';
 import { PageArgs } from './resource-resolver.js';
 
@@ -33,9 +34,13 @@ export class OperationResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => OperationFilter, { nullable: true, description: 'Narrows the list.' }) filter: OperationFilter | null,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
     if (filter?.type && !isOperationType(filter.type)) throw new ValidationError('filter.type', 'is not an operation type');
-    const operations = await ctx.store.operations.list({ sandbox: ctx.sandbox, status: filter?.status ?? null, type: filter?.type ?? null, resourceId: filter?.resourceId ?? null }, pageWindow(page));
+    const operations = await ctx.store.operations.list(
+      { sandbox: ctx.sandbox, status: filter?.status ?? null, type: filter?.type ?? null, resourceId: filter?.resourceId ?? null },
+      listWindow(page, info),
+    );
     return toPage(operations, toOperation, operationCursor);
   }
 

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Query, Resolver, Root, type ClassType } from 'type-graphql';
-import { selectsField } from '../graphql/selection.js';
+import { listWindow } from '../graphql/selection.js';
 import type { PlatformResourceType, ResourceType } from '../domain/resource-types.js';
 import { NotFoundError } from '../errors/app-errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -16,7 +16,6 @@ import { PageOf, toPage } from '../schema/page.type.js';
 import type { AuditFilter } from '../store/audit.store.js';
 import { operationCursor } from '../store/operation.store.js';
 import type { PlatformResource } from '../schema/platform-resource.type.js';
-import { pageWindow } from '../store/cursor.js';
 import { resourceCursor, type ResourceFilter, type ResourceLink } from '../store/resource.store.js';
 import { RESOURCE_FILTERS, RESOURCE_LINKS, type LinkField, type ListFilterSpec } from './resource-fields.js';
 
@@ -138,8 +137,9 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
       @Args(() => PageArgs) page: PageArgs,
       @Arg('filter', () => ResourceOperationFilter, { nullable: true, description: 'Narrows the operations.' }) filter: ResourceOperationFilter | null,
       @Ctx() ctx: GatewayContext,
+      @Info() info: GraphQLResolveInfo,
     ) {
-      const rows = await ctx.store.operations.list({ sandbox: ctx.sandbox, resourceId: resource.id, status: filter?.status ?? null, type: filter?.type ?? null }, pageWindow(page));
+      const rows = await ctx.store.operations.list({ sandbox: ctx.sandbox, resourceId: resource.id, status: filter?.status ?? null, type: filter?.type ?? null }, listWindow(page, info));
       return toPage(rows, toOperation, operationCursor);
     }
 
@@ -159,8 +159,9 @@ export function ResourceResolver<T extends PlatformResource>(options: ResourceRe
       @Args(() => PageArgs) page: PageArgs,
       @Arg('filter', () => filterType, { nullable: true, description: 'Narrows the list.' }) filter: ResourceFilterFields | null,
       @Ctx() ctx: GatewayContext,
+      @Info() info: GraphQLResolveInfo,
     ) {
-      const rows = await ctx.store.resources.list({ ...resourceFilterOf(options.type, filter), sandbox: ctx.sandbox }, pageWindow(page));
+      const rows = await ctx.store.resources.list({ ...resourceFilterOf(options.type, filter), sandbox: ctx.sandbox }, listWindow(page, info));
       return toPage(rows, toResource, resourceCursor);
     }
   }
@@ -229,8 +230,7 @@ export async function auditEventPage(ctx: GatewayContext, filter: Omit<AuditFilt
       since: f.since ?? null,
       until: f.until ?? null,
     },
-    pageWindow(page),
-    { count: selectsField(info, 'totalCount') },
+    listWindow(page, info),
   );
   return toAuditEventPage(events);
 }

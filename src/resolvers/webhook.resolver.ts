@@ -1,11 +1,12 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { listWindow } from '../graphql/selection.js';
 import type { GatewayContext } from '../graphql/context.js';
 import type { WebhookRequester } from '../services/webhook.service.js';
 import { uuidField } from '../services/input-rules.js';
 import { toPage } from '../schema/page.type.js';
 import { toWebhook, toWebhookAttempt, toWebhookDelivery } from '../schema/watchdog.mapper.js';
 import { CreateWebhookInput, UpdateWebhookInput, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryFilter, WebhookDeliveryPage, WebhookWithSecret } from '../schema/webhook.type.js';
-import { pageWindow } from '../store/cursor.js';
 import { deliveryCursor } from '../store/webhook.store.js';
 import { PageArgs } from './resource-resolver.js';
 
@@ -23,9 +24,10 @@ export class WebhookResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => WebhookDeliveryFilter, { nullable: true, description: 'Which deliveries; default all.' }) filter: WebhookDeliveryFilter | null,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const webhook = await ctx.webhookService.owned(uuidField('webhookId', webhookId), requester(ctx), undefined, 'webhookId');
-    const deliveries = await ctx.store.webhooks.listDeliveries(webhook.id, { status: filter?.status ?? null }, pageWindow(page));
+    const deliveries = await ctx.store.webhooks.listDeliveries(webhook.id, { status: filter?.status ?? null }, listWindow(page, info));
     return toPage(deliveries, toWebhookDelivery, deliveryCursor);
   }
 

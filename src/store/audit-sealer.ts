@@ -14,7 +14,8 @@ export interface AuditSealerOptions {
  * a sealer that finds the head locked leaves the work to the one holding it.
  */
 export class AuditSealer {
-  private readonly batchSize: number;
+  /** Events linked per transaction at most: a batch this full may have left more behind. */
+  readonly batchSize: number;
 
   constructor(private readonly options: AuditSealerOptions) {
     this.batchSize = options.batchSize ?? 20_000;

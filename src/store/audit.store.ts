@@ -83,8 +83,8 @@ export class AuditStore {
     return rows[0] ? auditEventFromRow(rows[0]) : null;
   }
 
-  /** Newest first (forward from `after`, backward from `before`); counts the matches only when `count` is set. */
-  async list(filter: AuditFilter, window: PageWindow, options: { count?: boolean } = {}): Promise<AuditPage> {
+  /** Newest first (forward from `after`, backward from `before`); counts the matches only when the window asks for it. */
+  async list(filter: AuditFilter, window: PageWindow): Promise<AuditPage> {
     if (filter.since && filter.until && filter.since > filter.until) throw new ValidationError('filter.since', 'must not be after filter.until');
     const where = auditWhere(filter);
     const params = [...where.params];
@@ -103,7 +103,7 @@ export class AuditStore {
     const beyond = window.backward ? window.before && { cursor: window.before, field: 'before', op: '<=' } : window.after && { cursor: window.after, field: 'after', op: '>=' };
     const [rows, count, beyondExists] = await Promise.all([
       this.options.pool.query<AuditEventColumns>({ name: statementName('page', text), text, values: params }),
-      options.count ? this.count(where) : Promise.resolve({ n: 0, estimate: false }),
+      window.count ? this.count(where) : Promise.resolve({ n: 0, estimate: false }),
       beyond ? this.exists(where, beyond) : Promise.resolve(false),
     ]);
     const more = rows.rows.length > window.size;

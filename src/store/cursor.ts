@@ -60,6 +60,12 @@ export interface PageWindow {
   after: string | null;
   before: string | null;
   backward: boolean;
+  /**
+   * Whether to count every match as well (`totalCount`). A page reads its rows and one more from
+   * an index whatever the list's length; a count reads every match, so it is made only when the
+   * query selects it (otherwise the page's `totalCount` is 0 and nobody sees it).
+   */
+  count: boolean;
 }
 
 /** The default page size and the largest `first`/`last` (the cost estimate counts the same). */
@@ -73,8 +79,8 @@ export function pageSize(first: number | null | undefined, field = 'first'): num
   return first;
 }
 
-/** The window a list's Relay arguments ask for (errors name the argument). */
-export function pageWindow(args: PageArguments): PageWindow {
+/** The window a list's Relay arguments ask for (errors name the argument); `count`: see PageWindow. */
+export function pageWindow(args: PageArguments, { count }: { count: boolean }): PageWindow {
   const hasFirst = args.first !== null && args.first !== undefined;
   const hasLast = args.last !== null && args.last !== undefined;
   if (hasFirst && hasLast) throw new ValidationError('last', 'cannot be combined with first; page forward with first/after or backward with last/before');
@@ -83,5 +89,6 @@ export function pageWindow(args: PageArguments): PageWindow {
     after: args.after ?? null,
     before: args.before ?? null,
     backward: hasLast,
+    count,
   };
 }

@@ -61,7 +61,7 @@ export class FlowRunStore {
     const direction = window.backward ? 'asc' : 'desc';
     const [rows, totalCount, beyondCount] = await Promise.all([
       this.db.flowRun.findMany({ where: { AND: range }, orderBy: [{ startedAt: direction }, { id: direction }], take: window.size + 1 }),
-      this.db.flowRun.count({ where }),
+      window.count ? this.db.flowRun.count({ where }) : 0,
       beyond ? this.db.flowRun.count({ where: { AND: [where, beyond] }, take: 1 }) : Promise.resolve(0),
     ]);
     const more = rows.length > window.size;

@@ -51,7 +51,8 @@ function shapeOf(text: string): string {
 
 /**
  * One page of a table's rows, newest first by (created_at, id) — keyset pagination that stays
- * stable while rows are added — and how many rows match in all. Forward pages read down from
+ * stable while rows are added — and, when the window asks for it, how many rows match in all
+ * (a count reads every match; the page alone reads its rows and one more). Forward pages read down from
  * `after`, backward pages read up from `before` (and are returned in list order). Whether rows
  * lie beyond the cursor on the other side is one more indexed EXISTS, asked only when that
  * cursor is given. The statement text depends only on which conditions are set, so each shape
@@ -83,11 +84,7 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
   const beyond = window.backward ? window.before && { cursor: window.before, field: 'before', op: '<=' } : window.after && { cursor: window.after, field: 'after', op: '>=' };
   const [rows, count, beyondExists] = await Promise.all([
     pool.query<C>({ name: `fg_page_${shape}`, text: `SELECT ${columns} FROM ${table} WHERE ${pageWhere} ORDER BY created_at ${order}, id ${order} LIMIT $${params.length}`, values: params }),
-    pool.query<{ n: number }>({
-      name: `fg_count_${shapeOf(`${table} ${where}`)}`,
-      text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`,
-      values: filter.params,
-    }),
+    window.count ? pool.query<{ n: number }>({ name: `fg_count_${shapeOf(`${table} ${where}`)}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: filter.params }) : null,
     beyond ? rowsBeyond(pool, table, filter, beyond) : Promise.resolve(false),
   ]);
   const mapped = rows.rows.map(map);
@@ -98,7 +95,7 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
     rows: page,
     hasNextPage: window.backward ? beyondExists : more,
     hasPreviousPage: window.backward ? more : beyondExists,
-    totalCount: count.rows[0]!.n,
+    totalCount: count ? count.rows[0]!.n : 0,
   };
 }
 
