@@ -16,6 +16,13 @@ const ROOT_DESCRIPTIONS = {
 /**
  * The executable GraphQL schema. Built once per process (type-graphql's metadata is global);
  * subscriptions use each resolver's own `subscribe`, so no PubSub is registered here.
+ *
+ * Every `@ObjectType` in src/schema says `simpleResolvers: true`: its plain fields are read by
+ * GraphQL's default resolver instead of a type-graphql wrapper per field that runs a middleware
+ * chain we do not have (no global middlewares, no auth checker: roles are enforced in the
+ * resolvers). A page of 50 dataflows resolves ≈ 650 fields; the wrappers cost the gateway ≈ 5 %
+ * of its CPU per `dataflows(first: 50)` (1.54–1.58 against 1.64–1.65 ms, ABBA, quiet machine).
+ * A new object type should say it too, unless one of its fields needs a middleware.
  */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({

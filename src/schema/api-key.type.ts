@@ -29,7 +29,7 @@ registerEnumType(CallerKind, {
   valuesConfig: { API_KEY: { description: 'A Flowgate API key.' }, JWT: { description: 'A JWT from the identity provider.' } },
 });
 
-@ObjectType({ description: 'Who is calling, as the gateway authenticated it.' })
+@ObjectType({ simpleResolvers: true, description: 'Who is calling, as the gateway authenticated it.' })
 export class Caller {
   @Field(() => String, { description: '`apikey:<name>` or `jwt:<sub>`: what operations and audit events record.' }) id!: string;
   @Field(() => CallerKind, { description: 'Whether the credential is an API key or a JWT.' }) kind!: CallerKind;
@@ -39,7 +39,7 @@ export class Caller {
   @Field(() => Date, { description: 'When the credential stops working; null: never.', nullable: true }) expiresAt!: Date | null;
 }
 
-@ObjectType({ implements: Node, description: 'An API key. The key itself is shown only once, by createApiKey.' })
+@ObjectType({ simpleResolvers: true, implements: Node, description: 'An API key. The key itself is shown only once, by createApiKey.' })
 export class ApiKey {
   @Field(() => ID, { description: 'The key’s id (a UUID), not the key itself.' }) id!: string;
   @Field(() => String, { description: 'Unique name among active keys; what audit events record as `apikey:<name>`.' }) name!: string;
@@ -53,7 +53,7 @@ export class ApiKey {
   @Field(() => Date, { description: 'When it was revoked; null while active.', nullable: true }) revokedAt!: Date | null;
 }
 
-@ObjectType({ description: 'A key just created: its record, and the key itself (shown this once).' })
+@ObjectType({ simpleResolvers: true, description: 'A key just created: its record, and the key itself (shown this once).' })
 export class CreatedApiKey {
   @Field(() => ApiKey, { description: 'The key’s record, as apiKeys lists it.' }) apiKey!: ApiKey;
   @Field(() => String, { description: 'The key, to send as `Authorization: Bearer <key>`. Shown this once; only its hash is stored.' }) key!: string;

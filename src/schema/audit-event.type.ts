@@ -4,7 +4,7 @@ import { AuditAction, ResourceType } from './enums.js';
 import { PageOf } from './page.type.js';
 import { JSON } from './scalars.js';
 
-@ObjectType({ description: 'One changed field (dotted path).' })
+@ObjectType({ simpleResolvers: true, description: 'One changed field (dotted path).' })
 export class FieldChange {
   @Field(() => String, { description: 'Dotted path of the field, e.g. `schedule.interval`.' }) field!: string;
   @Field(() => JSON, { description: 'The value before (secrets redacted).', nullable: true }) before!: unknown;
@@ -12,7 +12,7 @@ export class FieldChange {
 }
 
 /** Who changed what, when. Append-only; secrets are redacted. */
-@ObjectType({ description: 'Who changed what, when. Append-only; secrets are redacted.', implements: Node })
+@ObjectType({ simpleResolvers: true, description: 'Who changed what, when. Append-only; secrets are redacted.', implements: Node })
 export class AuditEvent {
   @Field(() => ID, { description: 'The event’s id (a UUID).' }) id!: string;
   @Field(() => Date, { description: 'When the change was recorded.' }) at!: Date;
@@ -33,7 +33,7 @@ export class AuditEvent {
 }
 
 /** The result of re-checking the audit hash chain, oldest event first. */
-@ObjectType({ description: 'The result of re-checking the audit hash chain, oldest event first.' })
+@ObjectType({ simpleResolvers: true, description: 'The result of re-checking the audit hash chain, oldest event first.' })
 export class AuditChainReport {
   @Field(() => Boolean, { description: 'True when every event links to the one before it and matches its hash, up to the chain head.' }) ok!: boolean;
   @Field(() => Int, { description: 'Events examined (up to and including the first broken one).' }) checkedEvents!: number;
@@ -52,7 +52,7 @@ export class AuditChainReport {
 }
 
 /** A page of the audit trail; its `totalCount` is exact up to AUDIT_EXACT_COUNT_LIMIT, then an estimate. */
-@ObjectType('AuditEventPage', { description: 'A page of AuditEvent items (a Relay connection).' })
+@ObjectType('AuditEventPage', { simpleResolvers: true, description: 'A page of AuditEvent items (a Relay connection).' })
 export class AuditEventPage extends PageOf(AuditEvent, 'AuditEvent', {
   extended: true,
   totalCount:

@@ -3,7 +3,7 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { FlowRunStatus } from './enums.js';
 import { PageOf } from './page.type.js';
 
-@ObjectType({ description: 'Records of a run that failed the same way.' })
+@ObjectType({ simpleResolvers: true, description: 'Records of a run that failed the same way.' })
 export class FlowRunError {
   @Field(() => String, { description: 'The Platform’s error code, e.g. MAPPER-3700-400.' }) code!: string;
   @Field(() => String, { description: 'What went wrong, as the Platform says it.' }) message!: string;
@@ -11,7 +11,7 @@ export class FlowRunError {
 }
 
 /** One run of a dataflow, as last synced from the Platform. */
-@ObjectType({ description: 'One run of a dataflow, as last synced from the Platform.', implements: Node })
+@ObjectType({ simpleResolvers: true, description: 'One run of a dataflow, as last synced from the Platform.', implements: Node })
 export class FlowRun {
   @Field(() => ID, { description: 'Flowgate id of the run (a UUID).' }) id!: string;
   @Field(() => String, { description: 'Adobe’s id of the run.' }) platformId!: string;

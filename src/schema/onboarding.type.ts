@@ -7,7 +7,7 @@ import { Schedule } from './resource-types.js';
 
 export { OnboardingStatus, OnboardingStepKind, StepStatus } from './enums.js';
 
-@ObjectType({ description: 'One step of an onboarding, as recorded in its ledger.' })
+@ObjectType({ simpleResolvers: true, description: 'One step of an onboarding, as recorded in its ledger.' })
 export class OnboardingStep {
   @Field(() => String, { description: 'Unique within the onboarding, e.g. "charges:dataset".' }) key!: string;
   @Field(() => OnboardingStepKind, { description: 'What the step does.' }) kind!: OnboardingStepKind;
@@ -25,7 +25,7 @@ export class OnboardingStep {
   @Field(() => OperationError, { description: 'Why it failed, if it did.', nullable: true }) error!: OperationError | null;
 }
 
-@ObjectType({ description: 'A resource a rollback could not remove from the Platform.' })
+@ObjectType({ simpleResolvers: true, description: 'A resource a rollback could not remove from the Platform.' })
 export class LeftBehindResource {
   @Field(() => ResourceType, { description: 'What kind of resource stays.' }) resourceType!: ResourceType;
   @Field(() => ID, { description: 'Flowgate id of the resource that stays.' }) resourceId!: string;
@@ -34,7 +34,7 @@ export class LeftBehindResource {
 }
 
 /** A one-call Stripe onboarding: every resource, for several Stripe resources, as one resumable saga. */
-@ObjectType({ description: 'A one-call Stripe onboarding: every resource, for several Stripe resources, as one resumable saga.', implements: Node })
+@ObjectType({ simpleResolvers: true, description: 'A one-call Stripe onboarding: every resource, for several Stripe resources, as one resumable saga.', implements: Node })
 export class Onboarding {
   @Field(() => ID, { description: 'The onboarding’s id (a UUID).' }) id!: string;
   @Field(() => String, { description: 'The name every resource it creates is named after.' }) name!: string;
@@ -64,14 +64,14 @@ export class Onboarding {
 
 export const OnboardingPage = PageOf(Onboarding, 'Onboarding');
 
-@ObjectType({ description: 'A Platform call a planned step makes.' })
+@ObjectType({ simpleResolvers: true, description: 'A Platform call a planned step makes.' })
 export class PlannedCall {
   @Field(() => String, { description: 'HTTP method.' }) method!: string;
   @Field(() => String, { description: 'Path on the Platform, e.g. /data/foundation/flowservice/connections.' }) path!: string;
   @Field(() => String, { description: 'Why the step makes this call.' }) purpose!: string;
 }
 
-@ObjectType({ description: 'A step of a planned onboarding: what it creates, under which names, and the calls it makes.' })
+@ObjectType({ simpleResolvers: true, description: 'A step of a planned onboarding: what it creates, under which names, and the calls it makes.' })
 export class PlannedStep {
   @Field(() => String, { description: 'Unique within the plan, e.g. "charges:dataset".' }) key!: string;
   @Field(() => OnboardingStepKind, { description: 'What the step does.' }) kind!: OnboardingStepKind;
@@ -84,7 +84,7 @@ export class PlannedStep {
   @Field(() => String, { nullable: true, description: 'How its content is derived, for schemas and mappings.' }) derivation!: string | null;
 }
 
-@ObjectType({ description: 'What onboardStripe would do with this input. Nothing is written anywhere to produce it.' })
+@ObjectType({ simpleResolvers: true, description: 'What onboardStripe would do with this input. Nothing is written anywhere to produce it.' })
 export class OnboardingPlan {
   @Field(() => [PlannedStep], { description: 'Every step the onboarding would run, in plan order.' }) steps!: PlannedStep[];
   @Field(() => Int, { description: 'Platform calls in all.' }) totalCalls!: number;

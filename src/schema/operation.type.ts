@@ -3,7 +3,7 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { ErrorCode, OperationStatus, OperationType, ResourceType } from './enums.js';
 import { PageOf } from './page.type.js';
 
-@ObjectType({ description: 'Why an operation failed or is retrying.' })
+@ObjectType({ simpleResolvers: true, description: 'Why an operation failed or is retrying.' })
 export class OperationError {
   @Field(() => ErrorCode, { description: 'Flowgate error code, e.g. PLATFORM_REJECTED, CONFLICT, PLATFORM_UNAVAILABLE.' }) code!: ErrorCode;
   @Field(() => String, { description: 'What went wrong, safe to show (never secrets).' }) message!: string;
@@ -14,7 +14,7 @@ export class OperationError {
 }
 
 /** A requested change, carried out asynchronously by a worker. */
-@ObjectType({ description: 'A requested change, carried out asynchronously by a worker.', implements: Node })
+@ObjectType({ simpleResolvers: true, description: 'A requested change, carried out asynchronously by a worker.', implements: Node })
 export class Operation {
   @Field(() => ID, { description: 'The operation’s id (a UUID).' }) id!: string;
   @Field(() => OperationType, { description: 'What it does.' }) type!: OperationType;

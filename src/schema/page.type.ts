@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 
-@ObjectType({ description: 'Where a page sits in its list (Relay cursor connections).' })
+@ObjectType({ simpleResolvers: true, description: 'Where a page sits in its list (Relay cursor connections).' })
 export class PageInfo {
   @Field(() => Boolean, { description: 'More items follow the last one of this page (ask with `first` and `after: endCursor`).' }) hasNextPage!: boolean;
   @Field(() => Boolean, { description: 'More items precede the first one of this page (ask with `last` and `before: startCursor`).' }) hasPreviousPage!: boolean;
@@ -31,7 +31,7 @@ export interface PageOptions {
  * `totalCount`). type-graphql needs a concrete class per node type, hence the factory.
  */
 export function PageOf<T extends object>(node: ClassType<T>, name: string, options: PageOptions = {}) {
-  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `One ${name} of a page, with its cursor.` })
   class EdgeType {
     @Field(() => String, { description: 'Where this item sits in the list; pass as `after` or `before`.' }) cursor!: string;
     @Field(() => node, { description: `The ${name}.` }) node!: T;
@@ -39,7 +39,7 @@ export function PageOf<T extends object>(node: ClassType<T>, name: string, optio
 
   // An extended page's subclass declares the `<Name>Page` type (with more fields); this base
   // type is then referenced by nothing, so the schema does not show it.
-  @ObjectType(options.extended ? `${name}PageFields` : `${name}Page`, { description: `A page of ${name} items (a Relay connection).` })
+  @ObjectType(options.extended ? `${name}PageFields` : `${name}Page`, { simpleResolvers: true, description: `A page of ${name} items (a Relay connection).` })
   class PageType {
     @Field(() => [EdgeType], { description: 'The items of this page, in list order.' }) edges!: EdgeType[];
     @Field(() => PageInfo, { description: 'Cursors and whether more items lie on either side.' }) pageInfo!: PageInfo;

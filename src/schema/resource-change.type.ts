@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { ResourceChangeAction, ResourceState, ResourceType } from './enums.js';
 
-@ObjectType({ description: 'A resource changed: created, updated, enabled, deleted, failed, or found changed on the Platform.' })
+@ObjectType({ simpleResolvers: true, description: 'A resource changed: created, updated, enabled, deleted, failed, or found changed on the Platform.' })
 export class ResourceChange {
   @Field(() => ResourceType, { description: 'The kind of resource.' }) resourceType!: ResourceType;
   @Field(() => ID, { description: 'Flowgate id of the resource.' }) resourceId!: string;

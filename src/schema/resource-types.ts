@@ -4,18 +4,22 @@ import { Node } from './node.type.js';
 import { PlatformResource } from './platform-resource.type.js';
 
 /** A Stripe base connection (an "account"): Stripe credentials known to the Platform. The access token is never returned. */
-@ObjectType({ description: 'A Stripe base connection (an “account”): Stripe credentials known to the Platform. The access token is never returned.', implements: [Node, PlatformResource] })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A Stripe base connection (an “account”): Stripe credentials known to the Platform. The access token is never returned.',
+  implements: [Node, PlatformResource],
+})
 export class Connection extends PlatformResource {}
 
 /** Which Stripe resource of a base connection a dataflow reads. */
-@ObjectType({ description: 'Which Stripe resource of a base connection a dataflow reads.', implements: [Node, PlatformResource] })
+@ObjectType({ simpleResolvers: true, description: 'Which Stripe resource of a base connection a dataflow reads.', implements: [Node, PlatformResource] })
 export class SourceConnection extends PlatformResource {
   @Field(() => StripeResource, { description: 'The Stripe resource it reads.' }) resource!: StripeResource;
 
   connectionId!: string;
 }
 
-@ObjectType({ description: 'One field of an XDM schema (dotted path under the tenant namespace).' })
+@ObjectType({ simpleResolvers: true, description: 'One field of an XDM schema (dotted path under the tenant namespace).' })
 export class XdmField {
   @Field(() => String, { description: 'Dotted path, e.g. "_flowgatelocal.charges_data.amount".' }) path!: string;
   @Field(() => String, { description: 'XDM type, e.g. string, integer, number, boolean, object.' }) type!: string;
@@ -23,7 +27,7 @@ export class XdmField {
 }
 
 /** A custom XDM schema whose tenant field group mirrors a Stripe resource. */
-@ObjectType({ description: 'A custom XDM schema whose tenant field group mirrors a Stripe resource.', implements: [Node, PlatformResource] })
+@ObjectType({ simpleResolvers: true, description: 'A custom XDM schema whose tenant field group mirrors a Stripe resource.', implements: [Node, PlatformResource] })
 export class XdmSchema extends PlatformResource {
   @Field(() => StripeResource, { description: 'The Stripe resource the schema mirrors.', nullable: true }) resource!: StripeResource | null;
   @Field(() => String, { nullable: true, description: 'Schema Registry version, e.g. "1.0".' }) version!: string | null;
@@ -34,19 +38,19 @@ export class XdmSchema extends PlatformResource {
 }
 
 /** A Catalog dataset for one XDM schema. */
-@ObjectType({ description: 'A Catalog dataset for one XDM schema.', implements: [Node, PlatformResource] })
+@ObjectType({ simpleResolvers: true, description: 'A Catalog dataset for one XDM schema.', implements: [Node, PlatformResource] })
 export class Dataset extends PlatformResource {
   schemaId!: string;
 }
 
 /** Where a dataflow writes: a dataset (and its schema) in the data lake. */
-@ObjectType({ description: 'Where a dataflow writes: a dataset (and its schema) in the data lake.', implements: [Node, PlatformResource] })
+@ObjectType({ simpleResolvers: true, description: 'Where a dataflow writes: a dataset (and its schema) in the data lake.', implements: [Node, PlatformResource] })
 export class TargetConnection extends PlatformResource {
   datasetId!: string;
   schemaId!: string;
 }
 
-@ObjectType({ description: 'One field mapping of a mapping set: a source attribute written to an XDM path.' })
+@ObjectType({ simpleResolvers: true, description: 'One field mapping of a mapping set: a source attribute written to an XDM path.' })
 export class FieldMapping {
   @Field(() => String, { description: 'Source attribute, e.g. "data.amount".' }) source!: string;
   @Field(() => String, { description: 'XDM destination path, e.g. "_tenant.charges_data.amount".' }) destination!: string;
@@ -54,7 +58,7 @@ export class FieldMapping {
 }
 
 /** A Data Prep mapping set with its field mappings. */
-@ObjectType({ description: 'A Data Prep mapping set with its field mappings.', implements: [Node, PlatformResource] })
+@ObjectType({ simpleResolvers: true, description: 'A Data Prep mapping set with its field mappings.', implements: [Node, PlatformResource] })
 export class Mapping extends PlatformResource {
   @Field(() => Int, { nullable: true, description: 'The mapping set version on the Platform.' }) version!: number | null;
   @Field(() => [FieldMapping], { description: 'What it writes where.' }) fieldMappings!: FieldMapping[];
@@ -63,7 +67,7 @@ export class Mapping extends PlatformResource {
   sourceConnectionId!: string | null;
 }
 
-@ObjectType({ description: 'When a dataflow runs.' })
+@ObjectType({ simpleResolvers: true, description: 'When a dataflow runs.' })
 export class Schedule {
   @Field(() => ScheduleFrequency, { description: 'The unit of the interval (ONCE: a single run).' }) frequency!: ScheduleFrequency;
   @Field(() => Int, { nullable: true, description: 'Frequency units between runs; null for ONCE.' }) interval!: number | null;
@@ -72,7 +76,7 @@ export class Schedule {
 }
 
 /** A dataflow: reads a Stripe resource through a source connection, maps it, writes a dataset. */
-@ObjectType({ description: 'A dataflow: reads a Stripe resource through a source connection, maps it, writes a dataset.', implements: [Node, PlatformResource] })
+@ObjectType({ simpleResolvers: true, description: 'A dataflow: reads a Stripe resource through a source connection, maps it, writes a dataset.', implements: [Node, PlatformResource] })
 export class Dataflow extends PlatformResource {
   @Field(() => StripeResource, { description: 'The Stripe resource it reads.', nullable: true }) resource!: StripeResource | null;
   @Field(() => Schedule, { description: 'When it runs.' }) schedule!: Schedule;

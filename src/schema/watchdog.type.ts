@@ -2,13 +2,13 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { AlertChange, AlertSeverity, AlertStatus, HealthReasonCode, HealthStatus, ProblemStatus } from './enums.js';
 import { PageOf } from './page.type.js';
 
-@ObjectType({ description: 'One finding behind a dataflow’s health.' })
+@ObjectType({ simpleResolvers: true, description: 'One finding behind a dataflow’s health.' })
 export class HealthReason {
   @Field(() => HealthReasonCode, { description: 'What was found.' }) code!: HealthReasonCode;
   @Field(() => String, { description: 'The finding in words, with its numbers and times.' }) message!: string;
 }
 
-@ObjectType({ description: 'Whether a dataflow’s ingestion works, as the watchdog last evaluated it (every WATCHDOG_INTERVAL_SECONDS).' })
+@ObjectType({ simpleResolvers: true, description: 'Whether a dataflow’s ingestion works, as the watchdog last evaluated it (every WATCHDOG_INTERVAL_SECONDS).' })
 export class DataflowHealth {
   @Field(() => HealthStatus, { description: 'The most important finding wins: DRIFTED, PAUSED, FAILING, LATE, SILENT, else HEALTHY.' }) status!: HealthStatus;
   @Field(() => Date, { description: 'When the dataflow entered this status.' }) since!: Date;
@@ -21,7 +21,10 @@ export class DataflowHealth {
   @Field(() => Date, { description: 'When the watchdog last found something different (it writes only changes).' }) updatedAt!: Date;
 }
 
-@ObjectType({ description: 'One problem episode of a dataflow: opened when its health became LATE, FAILING, SILENT or DRIFTED, resolved when it is healthy (or paused, or deleted) again.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'One problem episode of a dataflow: opened when its health became LATE, FAILING, SILENT or DRIFTED, resolved when it is healthy (or paused, or deleted) again.',
+})
 export class Alert {
   @Field(() => ID, { description: 'The alert’s id.' }) id!: string;
   @Field(() => ID, { description: 'The dataflow it is about.' }) dataflowId!: string;
@@ -36,7 +39,7 @@ export class Alert {
   @Field(() => Date, { nullable: true, description: 'When it was resolved; null while open.' }) resolvedAt!: Date | null;
 }
 
-@ObjectType({ description: 'An alert that was opened, updated or resolved.' })
+@ObjectType({ simpleResolvers: true, description: 'An alert that was opened, updated or resolved.' })
 export class AlertRaised {
   @Field(() => AlertChange, { description: 'What happened to it.' }) change!: AlertChange;
   @Field(() => Alert, { description: 'The alert as the change left it.' }) alert!: Alert;

@@ -2,7 +2,10 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { DeliveryEventType, DeliveryStatus, WebhookEventType } from './enums.js';
 import { PageOf } from './page.type.js';
 
-@ObjectType({ description: 'Where Flowgate posts the events of a sandbox, signed with the webhook’s secret (header Flowgate-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">).' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Where Flowgate posts the events of a sandbox, signed with the webhook’s secret (header Flowgate-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">).',
+})
 export class Webhook {
   @Field(() => ID, { description: 'The webhook’s id.' }) id!: string;
   @Field(() => String, { description: 'Where deliveries are posted.' }) url!: string;
@@ -17,13 +20,13 @@ export class Webhook {
   @Field(() => Date, { description: 'When it last changed.' }) updatedAt!: Date;
 }
 
-@ObjectType({ description: 'A webhook with its signing secret: the only time the secret is shown.' })
+@ObjectType({ simpleResolvers: true, description: 'A webhook with its signing secret: the only time the secret is shown.' })
 export class WebhookWithSecret {
   @Field(() => Webhook, { description: 'The webhook.' }) webhook!: Webhook;
   @Field(() => String, { description: 'The signing secret (`whsec_…`): verify Flowgate-Signature with it. Shown this once; stored encrypted.' }) secret!: string;
 }
 
-@ObjectType({ description: 'One attempt to deliver an event.' })
+@ObjectType({ simpleResolvers: true, description: 'One attempt to deliver an event.' })
 export class WebhookAttempt {
   @Field(() => Int, { description: '1 for the first attempt.' }) number!: number;
   @Field(() => Date, { description: 'When it was made.' }) at!: Date;
@@ -32,7 +35,7 @@ export class WebhookAttempt {
   @Field(() => String, { nullable: true, description: 'Why it did not succeed; null for a 2xx. Never the receiver’s body.' }) error!: string | null;
 }
 
-@ObjectType({ description: 'One event for one webhook, with every attempt to deliver it.' })
+@ObjectType({ simpleResolvers: true, description: 'One event for one webhook, with every attempt to deliver it.' })
 export class WebhookDelivery {
   @Field(() => ID, { description: 'The delivery id: the body’s `id` and the Flowgate-Delivery header, the same on every attempt (de-duplicate on it).' }) id!: string;
   @Field(() => ID, { description: 'The webhook it goes to.' }) webhookId!: string;
