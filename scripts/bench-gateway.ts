@@ -11,7 +11,8 @@
  *    and with the same 50 clients sending a combined BENCH_ACK_RATE mutations/s (default 150)
  *    while the worker processes them, which is the service time a UI sees under load.
  * 3. `dataflows(first: 50)` requests per second, as a ratio to a bare Apollo Server returning the
- *    same 50 objects from memory in the same run, with the same plugins, target ≥ 0.6.
+ *    same 50 objects from memory in the same run, with the same plugins, in a process of its own
+ *    as Flowgate's gateway is (scripts/bench/bare-apollo.ts), target ≥ 0.6.
  *
  * Beside 1, the CPU each process used per operation (gateway, worker, their PostgreSQL backends,
  * the emulator; from /proc) and per bare job: less sensitive than throughput to what else runs on
@@ -29,20 +30,12 @@
  * org's allowance, not Flowgate's speed, and the bare worker has none; its per-call cost stays in.
  */
 import 'reflect-metadata';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import autocannon from 'autocannon';
-import express from 'express';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
-import { queryCostPlugin, queryLimitRules, queryParseOptions } from '../src/graphql/query-limits.js';
-import { unavailableStatusPlugin } from '../src/graphql/unavailable-status.js';
 import { spawnFlowgate } from '../test/gateway/support/child-process.js';
 import { TestStack } from '../test/gateway/support/stack.js';
 import { UNLIMITED_CALLS_PER_SECOND } from './bench/call-budget.js';
@@ -284,11 +277,10 @@ async function pacedAcknowledgements(stack: TestStack, gatewayUrl: string) {
   return { p50: pct(50), p99: pct(99) };
 }
 
-/** 50 dataflows in the database, then the same 50 objects served by a bare Apollo Server. */
 /**
- * (3) The list query against Flowgate, then against the bare Apollo Server. Beside the rates, the
- * CPU per Flowgate request by process (gateway, its PostgreSQL backends): it compares versions on
- * a machine too busy for the rates to.
+ * (3) 50 dataflows in the database; the list query against Flowgate, then the same 50 objects
+ * against the bare Apollo Server. Beside the rates, the CPU per request by process (gateway, its
+ * PostgreSQL backends; the bare server): it compares versions on a machine too busy for the rates to.
  */
 async function listThroughput(stack: TestStack, gatewayUrl: string, gatewayPid: number): Promise<number> {
   const now = new Date();
@@ -325,45 +317,41 @@ async function listThroughput(stack: TestStack, gatewayUrl: string, gatewayPid: 
   const cpuPerRequest = { gateway: cpuSince(gateway0, [gatewayPid]) / served.requests, postgres: cpuSince(postgres0, await backends(stack)) / served.requests };
   const flowgate = served.perSecond;
 
-  // The same 50 objects from memory through a bare Apollo Server on the same express integration, with the same plugins.
   const answer = (await (
     await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` }, body: JSON.stringify({ query: DATAFLOWS_QUERY }) })
   ).json()) as { data: { dataflows: unknown } };
-  const first = answer.data.dataflows;
-  const typeDefs = `
-    type Schedule { frequency: String! interval: Int startTime: String! }
-    type Dataflow { id: ID! platformId: String name: String! description: String etag: String state: String! sandbox: String! createdAt: String! updatedAt: String! mappingVersion: Int! resource: String schedule: Schedule! }
-    type Edge { cursor: String! node: Dataflow! }
-    type Page { totalCount: Int! edges: [Edge!]! }
-    type Query { dataflows(first: Int): Page! }`;
-  // The same Apollo plugins and request rules as Flowgate's (query depth/alias/token/cost limits,
-  // the 503 mapping, no cache control); not its caller authentication and authorization, which
-  // are Flowgate's own work.
-  const limits = stack.config.graphql;
-  const apollo = new ApolloServer({
-    typeDefs,
-    resolvers: { Query: { dataflows: () => first } },
-    parseOptions: queryParseOptions(limits),
-    validationRules: queryLimitRules(limits),
-    plugins: [ApolloServerPluginCacheControlDisabled(), queryCostPlugin(limits), unavailableStatusPlugin()],
+  // The same 50 objects from memory through a bare Apollo Server in a process of its own (see bench/bare-apollo.ts).
+  const bareServer = spawn(process.execPath, [path.resolve(__dirname, 'bench/bare-apollo.js')], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  await apollo.start();
-  const app = express();
-  app.use('/graphql', express.json(), expressMiddleware(apollo));
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const bareUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  await warmUp(bareUrl, DATAFLOWS_QUERY);
-  const bare = await hammer(bareUrl, DATAFLOWS_QUERY);
-  await apollo.stop();
-  server.close();
+  bareServer.stdin.end(JSON.stringify({ limits: stack.config.graphql, answer: answer.data.dataflows }));
+  const bareUrl = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    bareServer.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('\n')) resolve((JSON.parse(output.split('\n')[0]!) as { url: string }).url);
+    });
+    bareServer.once('exit', (code) => reject(new Error(`the bare Apollo server exited with ${code}`)));
+  });
+  let bare: number;
+  let bareCpuPerRequest: number;
+  try {
+    await warmUp(bareUrl, DATAFLOWS_QUERY);
+    const bare0 = cpuSnapshot([bareServer.pid!]);
+    const bareServed = await hammerCounted(bareUrl, DATAFLOWS_QUERY);
+    bare = bareServed.perSecond;
+    bareCpuPerRequest = cpuSince(bare0, [bareServer.pid!]) / bareServed.requests;
+  } finally {
+    bareServer.kill();
+  }
 
   const ratio = flowgate / bare;
   console.log(`dataflows(first: 50), ${QUERY_SECONDS} s each after ${QUERY_WARMUP} requests not measured, 20 connections`);
   console.log(`  Flowgate (PostgreSQL)   ${flowgate.toFixed(0)} req/s`);
   console.log(`  bare Apollo (memory)    ${bare.toFixed(0)} req/s`);
   console.log(`  ratio                   ${ratio.toFixed(2)}`);
-  console.log(`  CPU ms per Flowgate request: ${cpuLine(cpuPerRequest)}`);
+  console.log(`  CPU ms per Flowgate request: ${cpuLine(cpuPerRequest)}; per bare request ${bareCpuPerRequest.toFixed(2)}`);
   return ratio;
 }
 
@@ -376,10 +364,6 @@ function loadLine(): string {
   return `load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`;
-}
-
-async function hammer(url: string, query: string, credential?: string): Promise<number> {
-  return (await hammerCounted(url, query, credential)).perSecond;
 }
 
 /** Requests per second and requests answered, 20 connections for QUERY_SECONDS. */
