@@ -345,16 +345,7 @@ export class OperationLedger {
       idempotency_key: operation.idempotencyKey,
       input_hash: operation.inputHash,
       new_resource: resource !== null,
-      name: resource?.name ?? null,
-      description: resource?.description ?? null,
-      spec: resource ? checkSpec(resource.type, resource.spec) : null,
-      stripe_resource: resource?.stripeResource ?? null,
-      connection_id: resource?.connectionId ?? null,
-      source_connection_id: resource?.sourceConnectionId ?? null,
-      target_connection_id: resource?.targetConnectionId ?? null,
-      schema_id: resource?.schemaId ?? null,
-      dataset_id: resource?.datasetId ?? null,
-      mapping_id: resource?.mappingId ?? null,
+      ...newResourceColumns(resource),
       secret_id: secret?.id ?? null,
       key_id: secret?.keyId ?? null,
       ciphertext: secret?.ciphertext ?? null,
@@ -414,16 +405,7 @@ export class OperationLedger {
         message: claim === true ? 'running' : (operation.message ?? 'queued'),
         claim: claim === true,
         resource_write: resource.write,
-        name: row?.name ?? null,
-        description: row?.description ?? null,
-        spec: row ? checkSpec(row.type, row.spec) : null,
-        stripe_resource: row?.stripeResource ?? null,
-        connection_id: row?.connectionId ?? null,
-        source_connection_id: row?.sourceConnectionId ?? null,
-        target_connection_id: row?.targetConnectionId ?? null,
-        schema_id: row?.schemaId ?? null,
-        dataset_id: row?.datasetId ?? null,
-        mapping_id: row?.mappingId ?? null,
+        ...newResourceColumns(row),
       };
     });
     // The claimed operations come back as `start` returns them. The resource a CTE wrote is only
@@ -827,5 +809,21 @@ function startedFromRow(row: StartedColumns): StartedOperation {
     resource: row.resource ? resourceFromRow(row.resource) : null,
     secret: row.secret ? sealedSecretFromRow(row.secret) : null,
     dependencies: (row.dependencies ?? []).map(resourceFromRow),
+  };
+}
+
+/** A new resource row's columns as the record statements take them (all null without one), its spec checked against its schema. */
+function newResourceColumns(resource: NewResource | null) {
+  return {
+    name: resource?.name ?? null,
+    description: resource?.description ?? null,
+    spec: resource ? checkSpec(resource.type, resource.spec) : null,
+    stripe_resource: resource?.stripeResource ?? null,
+    connection_id: resource?.connectionId ?? null,
+    source_connection_id: resource?.sourceConnectionId ?? null,
+    target_connection_id: resource?.targetConnectionId ?? null,
+    schema_id: resource?.schemaId ?? null,
+    dataset_id: resource?.datasetId ?? null,
+    mapping_id: resource?.mappingId ?? null,
   };
 }
