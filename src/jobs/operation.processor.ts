@@ -159,6 +159,8 @@ export class OperationProcessor {
       if (info.retryable && !attempt.last) {
         logger.warn({ operationId, type: started.type, attempt: attempt.number, err: info.message }, 'operation attempt failed; retrying');
         const retrying = await store.ledger.retrying(operationId, info);
+        // Finished by another run of it meanwhile: that outcome stands, there is nothing to retry.
+        if (!retrying) return this.alreadyFinished(started);
         this.deps.bus.announce(message(topics.operation(retrying.id), operationEvent(retrying)));
         throw error;
       }
@@ -182,6 +184,7 @@ export class OperationProcessor {
     // An onboarding step's end is made durable by the saga's pass that starts its dependants (that
     // commit flushes the log up to it): one wait for the disk on the hand-over instead of two.
     const done = await this.deps.store.ledger.finish(operation, resource, outcome, { flushLater: onboardingOf(operation) !== undefined });
+    if (done.alreadyFinished) return this.alreadyFinished(operation);
     const news: TopicMessage[] = [message(topics.operation(done.operation.id), operationEvent(done.operation))];
     // A failure that left the resource as it was is no news about the resource.
     if (done.resource && done.action && (outcome.status === 'SUCCEEDED' || done.resource !== resource)) {
@@ -197,6 +200,14 @@ export class OperationProcessor {
     this.deps.bus.announce(...news);
     if (done.operation.status === 'FAILED') await this.deps.webhooks?.emit([operationFailedEvent(done.operation)]);
     await this.notifyFinished(done.operation);
+  }
+
+  /**
+   * This run's outcome is not recorded: another run of the operation (a job delivered again while
+   * this one still worked) finished it first, and its news and follow-ups went out then.
+   */
+  private alreadyFinished(operation: Operation): void {
+    this.deps.logger.info({ operationId: operation.id, type: operation.type }, 'operation was finished by another run meanwhile; this run records nothing');
   }
 
   /** Lets whoever waits for this operation (an onboarding) move on; its own failure is only logged. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { failedAction, type AuditAction } from '../domain/audit-actions.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
-import { OPERATIONS, parseOperationInput, type OperationType } from '../domain/operations.js';
+import { OPERATIONS, parseOperationInput, TERMINAL_OPERATION_STATUSES, type OperationType } from '../domain/operations.js';
 import { checkSpec } from '../domain/resource-specs.js';
 import type { PlatformResourceType, ResourceState, ResourceType } from '../domain/resource-types.js';
 import { auditView, diffFields, redactSecrets } from './audit-values.js';
@@ -119,6 +119,9 @@ export interface StartedOperation {
  * which no handler reads of a dependency: a schema's or a mapping set's is most of its row, and
  * was read, sent and parsed at every start of what depends on it (an onboarding's critical path).
  */
+/** The statuses an operation does not leave (but by `requeue`, for `retryOperation`), as an SQL list. */
+const FINAL_STATUSES = `(${TERMINAL_OPERATION_STATUSES.map((status) => `'${status}'`).join(', ')})`;
+
 const DEPENDENCIES_OF_RES = `(SELECT json_agg(row_to_json(d.*)) FROM (SELECT ${RESOURCE_SUMMARY_COLUMNS}, NULL::jsonb AS snapshot FROM resources
     WHERE id IN ((res.j->>'connection_id')::uuid, (res.j->>'source_connection_id')::uuid, (res.j->>'target_connection_id')::uuid,
                  (res.j->>'schema_id')::uuid, (res.j->>'dataset_id')::uuid, (res.j->>'mapping_id')::uuid)) d)`;
@@ -220,6 +223,22 @@ export class OperationNotFoundError extends Error {
 }
 
 /** One operation's end as the batched finish statement reads it (a row of its jsonb_to_recordset). */
+/** What the finishing statement answers per operation: `already` when it was finished before (left as it was). */
+interface FinishedColumns {
+  operation: OperationColumns;
+  resource: ResourceColumns | null;
+  already: boolean;
+}
+
+/** An operation's end as recorded (see `OperationLedger.finish`). */
+export interface FinishedOperation {
+  operation: Operation;
+  resource: Resource | null;
+  action: AuditAction | null;
+  /** It was finished already (by another run of it): nothing was written, `operation` is as that run left it. */
+  alreadyFinished: boolean;
+}
+
 interface FinishRow {
   /** Its place in the statement: audit events are inserted in the order the ends were submitted. */
   position: number;
@@ -292,7 +311,7 @@ export interface OperationLedgerOptions {
 export class OperationLedger {
   private readonly records: StatementBatcher<RecordRow, OperationColumns>;
   private readonly starts: StatementBatcher<{ operationId: string; message: string }, StartedOperation | null>;
-  private readonly finishes: StatementBatcher<FinishRow, { operation: OperationColumns; resource: ResourceColumns | null }>;
+  private readonly finishes: StatementBatcher<FinishRow, FinishedColumns>;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -472,7 +491,7 @@ export class OperationLedger {
       `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS x(id, message)),
        o AS (
          UPDATE operations SET status = 'RUNNING', attempts = attempts + 1, message = x.message, error = NULL, updated_at = now()
-         FROM x WHERE operations.id = ANY($1::uuid[]) AND operations.id = x.id AND operations.status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         FROM x WHERE operations.id = ANY($1::uuid[]) AND operations.id = x.id AND operations.status NOT IN ${FINAL_STATUSES}
          RETURNING operations.*)
        SELECT row_to_json(o.*) AS operation, res.j AS resource, row_to_json(s.*) AS secret, ${DEPENDENCIES_OF_RES} AS dependencies
        FROM o LEFT JOIN LATERAL (SELECT row_to_json(r.*) AS j FROM resources r WHERE r.id = o.resource_id) res ON true
@@ -520,14 +539,16 @@ export class OperationLedger {
     return (result.rowCount ?? 0) > 0;
   }
 
-  /** Marks an attempt as failed-but-retrying. */
-  async retrying(operationId: string, error: OperationErrorInfo): Promise<Operation> {
-    const result = await this.named('fg_retrying', `UPDATE operations SET status = 'RETRYING', message = $2, error = $3::jsonb, updated_at = now() WHERE id = $1::uuid RETURNING *`, [
-      operationId,
-      error.message,
-      JSON.stringify(error),
-    ]);
-    const retrying = operationFromRow(result.rows[0]!);
+  /** Marks an attempt as failed-but-retrying; null when the operation is finished already (by another run of it). */
+  async retrying(operationId: string, error: OperationErrorInfo): Promise<Operation | null> {
+    // Not an operation another run has finished meanwhile: RETRYING would open it again.
+    const result = await this.named(
+      'fg_retrying',
+      `UPDATE operations SET status = 'RETRYING', message = $2, error = $3::jsonb, updated_at = now() WHERE id = $1::uuid AND status NOT IN ${FINAL_STATUSES} RETURNING *`,
+      [operationId, error.message, JSON.stringify(error)],
+    );
+    if (!result.rows[0]) return null;
+    const retrying = operationFromRow(result.rows[0]);
     this.observer.operationRetrying(retrying.type, error.code);
     return retrying;
   }
@@ -537,6 +558,11 @@ export class OperationLedger {
    * (see `finishedState`), the operation's final status, and its audit event (CREATED, UPDATED…,
    * `<TYPE>_FAILED` or CONFLICT_DETECTED). The one way out of RUNNING.
    *
+   * Only once: an operation already SUCCEEDED, FAILED or CANCELLED is left as it is — its resource
+   * too, and no audit event is written — and comes back with `alreadyFinished` (another run of it,
+   * a job delivered again while its first run still worked, finished it first; an auditor would
+   * otherwise read CREATED twice, and the later run's outcome would overwrite the first's).
+   *
    * `flushLater`: the commit does not wait for its write-ahead log to reach the disk (PostgreSQL's
    * `synchronous_commit` off, for this statement only), for an end whose consequences wait for a
    * commit that does (an onboarding pass that starts a step): the log is flushed in order, so that
@@ -545,34 +571,31 @@ export class OperationLedger {
    * then RUNNING again with its heartbeat stopped, and runs again, adopting what it made by its
    * deterministic name.
    */
-  async finish(
-    operation: Operation,
-    before: Resource | null,
-    outcome: OperationOutcome,
-    options: { flushLater?: boolean } = {},
-  ): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
+  async finish(operation: Operation, before: Resource | null, outcome: OperationOutcome, options: { flushLater?: boolean } = {}): Promise<FinishedOperation> {
     const finished = await this.finishRows(operation, before, outcome, options.flushLater === true);
-    this.observer.operationFinished(finished.operation);
+    if (!finished.alreadyFinished) this.observer.operationFinished(finished.operation);
     return finished;
   }
 
-  private async finishRows(
-    operation: Operation,
-    before: Resource | null,
-    outcome: OperationOutcome,
-    flushLater: boolean,
-  ): Promise<{ operation: Operation; resource: Resource | null; action: AuditAction | null }> {
+  private async finishRows(operation: Operation, before: Resource | null, outcome: OperationOutcome, flushLater: boolean): Promise<FinishedOperation> {
     const succeeded = outcome.status === 'SUCCEEDED';
     const message = succeeded ? outcome.message : outcome.error.message;
     const error = succeeded ? null : JSON.stringify(outcome.error);
     if (!before) {
       // An operation whose resource row is gone: only the operation can be finished.
-      const result = await this.named(
+      const result = await this.named<FinishedColumns>(
         'fg_finish_alone',
-        `UPDATE operations SET status = $2::"OperationStatus", message = $3, progress = CASE WHEN $2 = 'SUCCEEDED' THEN 1 ELSE progress END, error = $4::jsonb, finished_at = now(), updated_at = now() WHERE id = $1::uuid RETURNING *`,
+        `WITH o AS (
+           UPDATE operations SET status = $2::"OperationStatus", message = $3, progress = CASE WHEN $2 = 'SUCCEEDED' THEN 1 ELSE progress END, error = $4::jsonb, finished_at = now(), updated_at = now()
+           WHERE id = $1::uuid AND status NOT IN ${FINAL_STATUSES} RETURNING *)
+         SELECT row_to_json(o.*) AS operation, NULL::json AS resource, false AS already FROM o
+         UNION ALL
+         SELECT row_to_json(op.*), NULL, true FROM operations op WHERE op.id = $1::uuid AND NOT EXISTS (SELECT 1 FROM o)`,
         [operation.id, outcome.status, message, error],
       );
-      return { operation: operationFromRow(result.rows[0]!), resource: null, action: null };
+      const row = result.rows[0];
+      if (!row) throw new OperationNotFoundError(operation.id);
+      return { operation: operationFromRow(row.operation), resource: null, action: null, alreadyFinished: row.already };
     }
     const { after, write, action, auditBefore } = finishedState(operation, before, outcome);
     const beforeView = auditBefore ? redactSecrets(auditBefore) : null;
@@ -607,7 +630,8 @@ export class OperationLedger {
     };
     // Two ends of one operation, or of two operations on one resource, never share a statement.
     const finished = await this.finishes.submit(row, [operation.id.toLowerCase(), after.id.toLowerCase()], flushLater ? 'flush-later' : 'sync');
-    return { operation: operationFromRow(finished.operation), resource: finished.resource ? resourceFromRow(finished.resource) : before, action };
+    if (finished.already) return { operation: operationFromRow(finished.operation), resource: before, action: null, alreadyFinished: true };
+    return { operation: operationFromRow(finished.operation), resource: finished.resource ? resourceFromRow(finished.resource) : before, action, alreadyFinished: false };
   }
 
   /**
@@ -615,13 +639,20 @@ export class OperationLedger {
    * `finishedState` decided, its final status and its audit event (in the order given). In the
    * `flush-later` lane, the commit does not wait for the log flush (see `finish`).
    */
-  private async finishBatch(rows: readonly FinishRow[], lane: string): Promise<({ operation: OperationColumns; resource: ResourceColumns | null } | Error)[]> {
-    const result = await this.planned<{ operation: OperationColumns; resource: ResourceColumns | null }>(
+  private async finishBatch(rows: readonly FinishRow[], lane: string): Promise<(FinishedColumns | Error)[]> {
+    // The resource and the audit event are written from `o`'s RETURNING: only for the operations
+    // this statement finished (see `finish`). Those it did not are read as they are (the snapshot
+    // of an operation no CTE changed is its current row).
+    const result = await this.planned<FinishedColumns>(
       'fg_finish_batch',
       `WITH x AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(position int, resource_id uuid, name text, description text, state text, platform_id text, etag text, spec jsonb, snapshot jsonb,
            deleted_at timestamptz, write text, operation_id uuid, status text, message text, error jsonb, audit_id uuid, sandbox text, actor text, action text, resource_type text,
            etag_before text, changes jsonb, before jsonb, after jsonb, request_id text)),
+       o AS (
+         UPDATE operations SET status = x.status::"OperationStatus", message = x.message, progress = CASE WHEN x.status = 'SUCCEEDED' THEN 1 ELSE operations.progress END,
+                error = x.error, finished_at = now(), updated_at = now()
+         FROM x WHERE operations.id = ANY($4::uuid[]) AND operations.id = x.operation_id AND operations.status NOT IN ${FINAL_STATUSES} RETURNING operations.*),
        r AS (
          UPDATE resources SET
                 name = CASE WHEN x.write = 'all' THEN x.name ELSE resources.name END,
@@ -633,18 +664,16 @@ export class OperationLedger {
                 snapshot = COALESCE(x.snapshot, resources.snapshot),
                 deleted_at = CASE WHEN x.write = 'all' THEN x.deleted_at ELSE resources.deleted_at END,
                 updated_at = now()
-         FROM x WHERE resources.id = ANY($3::uuid[]) AND resources.id = x.resource_id AND x.write <> 'none'
+         FROM x JOIN o ON o.id = x.operation_id WHERE resources.id = ANY($3::uuid[]) AND resources.id = x.resource_id AND x.write <> 'none'
          RETURNING x.operation_id AS op, row_to_json(resources.*) AS j),
-       o AS (
-         UPDATE operations SET status = x.status::"OperationStatus", message = x.message, progress = CASE WHEN x.status = 'SUCCEEDED' THEN 1 ELSE operations.progress END,
-                error = x.error, finished_at = now(), updated_at = now()
-         FROM x WHERE operations.id = ANY($4::uuid[]) AND operations.id = x.operation_id RETURNING operations.*),
        a AS (
          INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, platform_id, etag_before, etag_after, changes, before, after, operation_id, request_id)
-         SELECT audit_id, sandbox, actor, action, resource_type::"ResourceType", resource_id, platform_id, etag_before, etag, changes, before, after, operation_id, request_id
-         FROM x ORDER BY position),
+         SELECT x.audit_id, x.sandbox, x.actor, x.action, x.resource_type::"ResourceType", x.resource_id, x.platform_id, x.etag_before, x.etag, x.changes, x.before, x.after, x.operation_id, x.request_id
+         FROM x JOIN o ON o.id = x.operation_id ORDER BY x.position),
        commit_mode AS (${FLUSH_LATER_IF('$2')})
-       SELECT row_to_json(o.*) AS operation, r.j AS resource FROM o LEFT JOIN r ON r.op = o.id CROSS JOIN commit_mode`,
+       SELECT row_to_json(o.*) AS operation, r.j AS resource, false AS already FROM o LEFT JOIN r ON r.op = o.id CROSS JOIN commit_mode
+       UNION ALL
+       SELECT row_to_json(op.*), NULL, true FROM operations op WHERE op.id = ANY($4::uuid[]) AND op.id NOT IN (SELECT id FROM o)`,
       // The ids again as arrays: the planner cannot see into the JSON (it guesses 100 rows) and chose
       // to read both tables whole; `id = ANY(…)` makes it look them up by their primary keys.
       [JSON.stringify(rows.map((row, position) => ({ ...row, position }))), lane === 'flush-later', rows.map((r) => r.resource_id), rows.map((r) => r.operation_id)],

@@ -128,6 +128,39 @@ describe('the operation ledger under concurrent writes (group commit)', () => {
       );
     });
 
+    it('finishes an operation once when two runs of it both end: the first outcome stands, with one audit event', async () => {
+      // Two runs: a job delivered again while its first run still worked (both started it).
+      const both = await Promise.all([createConnection('twice run'), createConnection('twice failed')]);
+      const [runA, runB] = [await ledger.start(both[0].id, 'run A'), await ledger.start(both[0].id, 'run B')];
+      const [failA, failB] = [await ledger.start(both[1].id, 'run A'), await ledger.start(both[1].id, 'run B')];
+
+      // The runs end at once (one statement each: one operation never shares a statement with itself).
+      const [first, second] = await Promise.all([created(runA!, 'p-first'), created(runB!, 'p-second')]);
+      assert.equal(first.alreadyFinished, false);
+      assert.equal(second.alreadyFinished, true, 'the later end is told the operation was finished already');
+      assert.equal(second.operation.status, 'SUCCEEDED');
+      assert.equal(second.action, null);
+      const resource = await stack.sqlRow<{ platform_id: string; etag: string }>('SELECT platform_id, etag FROM resources WHERE id = $1', [runA!.resource!.id]);
+      assert.deepEqual(resource, { platform_id: 'p-first', etag: '"p-first"' }, 'the first outcome is not overwritten by the second');
+      const audits = await stack.sql<{ action: string }>('SELECT action FROM audit_events WHERE operation_id = $1', [both[0].id]);
+      assert.deepEqual(
+        audits.map((a) => a.action),
+        ['CREATED'],
+        'an auditor reads CREATED once',
+      );
+
+      // A failure after another run's success (or the other way round) changes nothing either, nor does a retry.
+      await ledger.finish(failA!.operation, failA!.resource, { status: 'FAILED', error: { code: 'PLATFORM_REJECTED', message: 'rejected', retryable: false }, conflict: null });
+      const late = await created(failB!, 'p-late');
+      assert.equal(late.alreadyFinished, true);
+      assert.equal(await ledger.retrying(both[1].id, { code: 'PLATFORM_UNAVAILABLE', message: 'try again', retryable: true }), null, 'a finished operation is not reopened');
+      const failed = await stack.sqlRow<{ status: string; state: string; platform_id: string | null; audits: number }>(
+        `SELECT o.status, r.state, r.platform_id, (SELECT count(*)::int FROM audit_events a WHERE a.operation_id = o.id) AS audits FROM operations o JOIN resources r ON r.id = o.resource_id WHERE o.id = $1`,
+        [both[1].id],
+      );
+      assert.deepEqual(failed, { status: 'FAILED', state: 'FAILED', platform_id: null, audits: 1 });
+    });
+
     it('applies two ends of operations on one resource in the order they were submitted, each with its audit event', async () => {
       const operation = await createConnection('contested');
       const first = (await ledger.start(operation.id, 'running'))!;
