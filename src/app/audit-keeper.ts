@@ -47,8 +47,9 @@ export function startAuditKeeper(options: AuditKeeperOptions): AuditKeeper {
     if (Date.now() - lastHousekeeping >= housekeepingMs) {
       lastHousekeeping = Date.now();
       await archive.ensurePartitions();
-      // Events written with an older `at` (backfills) and the statistics of every month.
-      await options.vacuum.run({ analyze: true });
+      // Events written with an older `at` (backfills), and the statistics of the months that changed.
+      const analyzed = await options.vacuum.run({ analyze: true });
+      if (analyzed.length > 0) logger.debug({ months: analyzed }, 'audit months analyzed');
       if (options.retentionDays !== null) {
         const archived = await archive.archiveExpired(options.retentionDays);
         if (archived.length > 0) logger.info({ months: archived }, 'audit months past the retention period detached to the archive');
