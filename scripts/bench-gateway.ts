@@ -321,7 +321,8 @@ async function listThroughput(stack: TestStack, gatewayUrl: string, gatewayPid: 
     await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` }, body: JSON.stringify({ query: DATAFLOWS_QUERY }) })
   ).json()) as { data: { dataflows: unknown } };
   // The same 50 objects from memory through a bare Apollo Server in a process of its own (see bench/bare-apollo.ts).
-  const bareServer = spawn(process.execPath, [path.resolve(__dirname, 'bench/bare-apollo.js')], {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const bareServer = spawn(process.execPath, [...profile, path.resolve(__dirname, 'bench/bare-apollo.js')], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

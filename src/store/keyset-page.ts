@@ -79,14 +79,30 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
   if (window.before) pageWhere += cursorCondition(window.before, 'before', '>');
   params.push(window.size + 1);
   const order = window.backward ? 'ASC' : 'DESC';
-  const shape = shapeOf(`${columns} ${table} ${pageWhere} ${order}`);
+  // The count rides in the page's statement, as an uncorrelated subquery PostgreSQL evaluates once
+  // (an InitPlan), in the last column of each row: one statement, one round trip and one pooled
+  // connection per page instead of two. A page without rows carries no count: then the count is 0
+  // when no cursor narrowed the page (it read from the start of the matches), else it is asked alone.
+  const counted = window.count ? `, (SELECT count(*)::int FROM ${table} WHERE ${where}) AS ${COUNT_COLUMN}` : '';
+  const shape = shapeOf(`${columns} ${table} ${pageWhere} ${order} ${window.count}`);
   // Beyond the page on the side it did not read towards: newer than `after` (forward), older than `before` (backward).
   const beyond = window.backward ? window.before && { cursor: window.before, field: 'before', op: '<=' } : window.after && { cursor: window.after, field: 'after', op: '>=' };
-  const [rows, count, beyondExists] = await Promise.all([
-    pool.query<C>({ name: `fg_page_${shape}`, text: `SELECT ${columns} FROM ${table} WHERE ${pageWhere} ORDER BY created_at ${order}, id ${order} LIMIT $${params.length}`, values: params }),
-    window.count ? pool.query<{ n: number }>({ name: `fg_count_${shapeOf(`${table} ${where}`)}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: filter.params }) : null,
+  const [rows, beyondExists] = await Promise.all([
+    pool.query<C & { [COUNT_COLUMN]?: number }>({
+      name: `fg_page_${shape}`,
+      text: `SELECT ${columns}${counted} FROM ${table} WHERE ${pageWhere} ORDER BY created_at ${order}, id ${order} LIMIT $${params.length}`,
+      values: params,
+    }),
     beyond ? rowsBeyond(pool, table, filter, beyond) : Promise.resolve(false),
   ]);
+  let totalCount = 0;
+  if (window.count && rows.rows.length > 0) {
+    totalCount = rows.rows[0]![COUNT_COLUMN]!;
+    // The last property added: V8 drops it without slowing the object down.
+    for (const row of rows.rows) delete row[COUNT_COLUMN];
+  } else if (window.count && (window.after || window.before)) {
+    totalCount = await countMatches(pool, table, filter);
+  }
   const mapped = rows.rows.map(map);
   const more = mapped.length > window.size;
   const page = mapped.slice(0, window.size);
@@ -95,8 +111,17 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
     rows: page,
     hasNextPage: window.backward ? beyondExists : more,
     hasPreviousPage: window.backward ? more : beyondExists,
-    totalCount: count ? count.rows[0]!.n : 0,
+    totalCount,
   };
+}
+
+/** The column a counted page's statement carries the count in (no table has it). */
+const COUNT_COLUMN = 'fg_total_count';
+
+async function countMatches(pool: pg.Pool, table: string, filter: ListFilter): Promise<number> {
+  const where = filter.conditions.join(' AND ');
+  const result = await pool.query<{ n: number }>({ name: `fg_count_${shapeOf(`${table} ${where}`)}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: filter.params });
+  return result.rows[0]!.n;
 }
 
 async function rowsBeyond(pool: pg.Pool, table: string, filter: ListFilter, beyond: { cursor: string; field: string; op: string }): Promise<boolean> {

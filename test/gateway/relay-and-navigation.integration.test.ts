@@ -108,6 +108,22 @@ describe('Relay, enums and navigation', () => {
       assert.equal(oldest.totalCount, 5);
     });
 
+    it('counts every match in totalCount on every page, also one with no rows past the end or before the start', async () => {
+      const all = (await stack.data(`{ connections(first: 100) { ${PAGE} } }`)).connections;
+      const middle = (await stack.data(`query($after: String) { connections(first: 2, after: $after) { ${PAGE} } }`, { after: all.edges[1].cursor })).connections;
+      assert.equal(middle.edges.length, 2);
+      assert.equal(middle.totalCount, 5);
+      const pastEnd = (await stack.data(`query($after: String) { connections(first: 2, after: $after) { ${PAGE} } }`, { after: all.pageInfo.endCursor })).connections;
+      assert.deepEqual(pastEnd.edges, []);
+      assert.equal(pastEnd.totalCount, 5);
+      const beforeStart = (await stack.data(`query($before: String) { connections(last: 2, before: $before) { ${PAGE} } }`, { before: all.pageInfo.startCursor })).connections;
+      assert.deepEqual(beforeStart.edges, []);
+      assert.equal(beforeStart.totalCount, 5);
+      const none = (await stack.data(`{ connections(first: 2, filter: { state: DELETED }) { ${PAGE} } }`)).connections;
+      assert.deepEqual(none.edges, []);
+      assert.equal(none.totalCount, 0);
+    });
+
     it('pages the audit trail and operations backward too', async () => {
       const events = (await stack.data('{ auditEvents(last: 2) { totalCount pageInfo { hasPreviousPage hasNextPage } edges { node { id } } } }')).auditEvents;
       assert.equal(events.edges.length, 2);
