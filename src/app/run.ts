@@ -110,7 +110,6 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     afterOperation: async (_operation, input) => {
       if (input.onboardingId) await deps.orchestrator.advance(input.onboardingId);
     },
-    beforeFinish: (_operation, input) => (input.onboardingId ? deps.orchestrator.outcomeArriving(input.onboardingId) : () => {}),
   };
 
   const apiKeys = new ApiKeyService({ store: deps.store, bus: deps.bus, logger });

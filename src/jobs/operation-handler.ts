@@ -21,12 +21,6 @@ export interface WorkerDeps {
   webhooks?: WebhookDispatcher;
   /** Called after an operation finished (SUCCEEDED or FAILED): onboardings advance their saga here. */
   afterOperation?: (operation: Operation, input: { onboardingId?: string }) => Promise<void>;
-  /**
-   * Called when an operation's outcome is about to be recorded (its Platform calls are answered);
-   * the function it returns is called once it is recorded, before `afterOperation`. An onboarding's
-   * pass waits for the outcomes of its steps on their way in (see `OnboardingOrchestrator.advance`).
-   */
-  beforeFinish?: (operation: Operation, input: { onboardingId?: string }) => () => void;
 }
 
 /** Everything one handler run gets: the operation, its resource, and its input as its contract parsed it. */

@@ -7,7 +7,7 @@ import { REDACTED } from '../platform/secret-redaction.js';
 import { message, type TopicMessage } from '../pubsub/event-bus.js';
 import { operationEvent, resourceChangeEvent, topics } from '../pubsub/events.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
-import type { FinishedOperation, OperationOutcome, StartedOperation } from '../store/operation-ledger.js';
+import type { OperationOutcome, StartedOperation } from '../store/operation-ledger.js';
 import type { Operation, Resource } from '../store/rows.js';
 import type { HandlerContext, OperationHandler, OperationHandlers, WorkerDeps } from './operation-handler.js';
 import { operationJob, type OperationJobData } from './queues.js';
@@ -183,14 +183,7 @@ export class OperationProcessor {
   private async finish(operation: Operation, resource: Resource | null, outcome: OperationOutcome): Promise<void> {
     // An onboarding step's end is made durable by the saga's pass that starts its dependants (that
     // commit flushes the log up to it): one wait for the disk on the hand-over instead of two.
-    const onboardingId = onboardingOf(operation);
-    const recorded = this.deps.beforeFinish?.(operation, { onboardingId });
-    let done: FinishedOperation;
-    try {
-      done = await this.deps.store.ledger.finish(operation, resource, outcome, { flushLater: onboardingId !== undefined });
-    } finally {
-      recorded?.();
-    }
+    const done = await this.deps.store.ledger.finish(operation, resource, outcome, { flushLater: onboardingOf(operation) !== undefined });
     if (done.alreadyFinished) return this.alreadyFinished(operation);
     const news: TopicMessage[] = [message(topics.operation(done.operation.id), operationEvent(done.operation))];
     // A failure that left the resource as it was is no news about the resource.

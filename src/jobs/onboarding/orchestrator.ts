@@ -62,9 +62,6 @@ export interface StepsHere {
 /** How often an inline step run in this process renews its step's `updated_at` (the sweep takes a step silent for 2 s for lost). */
 const INLINE_HEARTBEAT_MS = 500;
 
-/** The longest a pass waits for its onboarding's step outcomes on their way in (see `advance`). */
-const ARRIVING_OUTCOMES_WAIT_MS = 200;
-
 /** The steps a pass started: those this process runs itself (in slots it reserved) and those it enqueues. */
 interface StartedWork {
   /** The steps marked RUNNING (recorded with the pass's progress). */
@@ -107,8 +104,6 @@ export class OnboardingOrchestrator {
   private readonly waitingForBudget = new Set<string>();
   /** Set by a worker (`runStepsHere`): steps this process runs itself; none in a gateway. */
   private here: { local: LocalRuns; options: StepsHere } | null = null;
-  /** Step outcomes of an onboarding being recorded in this process (answered, not yet committed), and a promise settled when there are none. */
-  private readonly arriving = new Map<string, { count: number; none: Promise<void>; settle: () => void }>();
 
   constructor(private readonly options: OrchestratorOptions) {}
 
@@ -127,40 +122,6 @@ export class OnboardingOrchestrator {
   /** Starts no more steps in this process and waits for those it runs (a graceful stop). */
   async stopRunningStepsHere(): Promise<void> {
     await this.here?.local.stop();
-  }
-
-  /**
-   * Notes that the outcome of one of the onboarding's steps is being recorded in this process (its
-   * Platform calls are answered); call the function it returns once it is recorded (or failed to
-   * be). A pass waits for these before it reads the ledger (see `advance`).
-   */
-  outcomeArriving(onboardingId: string): () => void {
-    let entry = this.arriving.get(onboardingId);
-    if (!entry) {
-      let settle = () => {};
-      const none = new Promise<void>((resolve) => (settle = resolve));
-      entry = { count: 0, none, settle };
-      this.arriving.set(onboardingId, entry);
-    }
-    const arriving = entry;
-    arriving.count++;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      if (--arriving.count > 0) return;
-      this.arriving.delete(onboardingId);
-      arriving.settle();
-    };
-  }
-
-  /** Resolves once no outcome of the onboarding's steps is being recorded in this process, or after ARRIVING_OUTCOMES_WAIT_MS. */
-  private async outcomesArrived(onboardingId: string): Promise<void> {
-    const entry = this.arriving.get(onboardingId);
-    if (!entry) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([entry.none, new Promise<void>((resolve) => (timer = setTimeout(resolve, ARRIVING_OUTCOMES_WAIT_MS)))]);
-    clearTimeout(timer);
   }
 
   /** `stepRecorded`: the caller has just recorded a step's outcome, so the new state is saved and published even if nothing else moves. */
@@ -187,13 +148,6 @@ export class OnboardingOrchestrator {
       let announced: Promise<void> = Promise.resolve();
       try {
         for (;;) {
-          // The steps of a level (one per Stripe resource) are answered within a millisecond or two
-          // of each other, and their outcomes take a few milliseconds to record: a pass started on
-          // the first one folded only that one and started its dependants, and a second pass (after
-          // the first committed) the others', whose dependants — the level's last, on the critical
-          // path — started one pass later than they could have. A pass now first waits for the
-          // outcomes already on their way in this process (callers meanwhile join this pass).
-          await this.outcomesArrived(onboardingId);
           const recorded = entry.recorded;
           entry.again = false;
           entry.recorded = false;
@@ -311,15 +265,10 @@ export class OnboardingOrchestrator {
       beforeWrite: recorded && (() => startRecorded(recorded)),
       markCreateSent: () => store.onboardings.markCreateSent(onboardingId, step.key),
     });
-    const arrived = this.outcomeArriving(onboardingId);
-    try {
-      // A read may be answered before its start is committed: its outcome is recorded after it (a
-      // step that is not RUNNING records nothing); a pass that did not commit started nothing.
-      if (recorded && !(await recorded)) return;
-      await store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
-    } finally {
-      arrived();
-    }
+    // A read may be answered before its start is committed: its outcome is recorded after it (a
+    // step that is not RUNNING records nothing); a pass that did not commit started nothing.
+    if (recorded && !(await recorded)) return;
+    await store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
     await this.advance(onboardingId, true);
   }
 
