@@ -120,7 +120,8 @@ export class AuditArchive {
     );
     const { rows } = await this.options.pool.query<{ chain_seq: string; prev_hash: Buffer; hash: Buffer; ok: boolean }>(
       `SELECT c.chain_seq::text, c.prev_hash, c.hash,
-              c.hash = sha256(c.prev_hash || c.digest) AND coalesce(flowgate_audit_digest(ROW(e.*)::audit_events) = c.digest, false) AS ok
+              -- A month archived before the audit_digest_v3 migration has no version column: all version 2.
+              flowgate_audit_link_ok(coalesce((to_jsonb(c) ->> 'version')::smallint, 2::smallint), c.prev_hash, c.digest, c.hash, ROW(e.*)::audit_events) AS ok
        FROM ${quote(record.chainTableName)} c LEFT JOIN ${quote(record.tableName)} e ON e.id = c.event_id ORDER BY c.chain_seq`,
     );
     const stored = Number((await this.options.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quote(record.tableName)}`)).rows[0]!.n);

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The audit chain's canonical serialization, reproduced outside PostgreSQL (for verifying an
- * exported file offline): the text `flowgate_audit_content` builds — a jsonb array printed as
- * PostgreSQL prints jsonb — and the hashes over it. Pure.
+ * The audit chain's canonical serializations, reproduced outside PostgreSQL (for verifying an
+ * exported file offline), and the hashes over them. Pure.
+ * - Version 2 (`flowgate_audit_content`): a jsonb array printed as PostgreSQL prints jsonb; the
+ *   chain row holds `digest = sha256(content)` and `hash = sha256(prev_hash ‖ digest)`.
+ * - Version 3 (`flowgate_audit_content_v3`, the audit_digest_v3 migration): fixed fields joined by
+ *   `|`, then each text field length-prefixed; `hash = sha256(prev_hash ‖ content)` (one sha256 per
+ *   event when verifying), `digest = sha256(content)` only tells a changed event from a rewritten link.
  */
+
+/** How a chain row was linked (`audit_chain.version`). */
+export type AuditDigestVersion = 2 | 3;
 
 /** The content of an event as the chain hashes it. */
 export interface AuditContent {
@@ -55,14 +62,37 @@ export function auditContent(e: AuditContent): string {
   ]);
 }
 
-/** sha256 of the canonical content: the `digest` the chain records. */
-export function auditDigest(e: AuditContent): Buffer {
-  return createHash('sha256').update(auditContent(e), 'utf8').digest();
+/**
+ * `flowgate_audit_content_v3(e)`. The JSON columns hold the text PostgreSQL printed for jsonb when
+ * the event was written, which `jsonbText` reproduces from the parsed value.
+ */
+export function auditContentV3(e: AuditContent): string {
+  const field = (value: string | null) => (value === null ? ':' : `${Buffer.byteLength(value, 'utf8')}:${value}`);
+  const json = (value: unknown) => (value === null || value === undefined ? null : jsonbText(value));
+  return (
+    `3|${e.id}|${e.seq}|${e.at.getTime()}|${e.resourceType}|${e.resourceId}|${e.operationId ?? ''}|` +
+    [e.sandbox, e.actor, e.action, e.platformId, e.etagBefore, e.etagAfter, e.requestId, json(e.changes), json(e.before), json(e.after)].map(field).join('')
+  );
 }
 
-/** The chain link: sha256(prev_hash ‖ digest). */
+/** The canonical content of a version, as the bytes the chain hashes. */
+export function auditContentBytes(e: AuditContent, version: AuditDigestVersion): Buffer {
+  return Buffer.from(version === 3 ? auditContentV3(e) : auditContent(e), 'utf8');
+}
+
+/** sha256 of the canonical content: the `digest` the chain records. */
+export function auditDigest(e: AuditContent, version: AuditDigestVersion = 2): Buffer {
+  return createHash('sha256').update(auditContentBytes(e, version)).digest();
+}
+
+/** The chain link of version 2: sha256(prev_hash ‖ digest). */
 export function chainHash(prevHash: Buffer, digest: Buffer): Buffer {
   return createHash('sha256').update(prevHash).update(digest).digest();
+}
+
+/** The chain link of version 3: sha256(prev_hash ‖ content). */
+export function chainHashV3(prevHash: Buffer, e: AuditContent): Buffer {
+  return createHash('sha256').update(prevHash).update(auditContentBytes(e, 3)).digest();
 }
 
 /**

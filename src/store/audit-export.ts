@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { auditDigest, chainHash, type AuditContent } from './audit-content.js';
+import { auditDigest, chainHash, chainHashV3, type AuditContent, type AuditDigestVersion } from './audit-content.js';
 import { auditEventFromRow, type AuditEventColumns } from './audit.store.js';
 
 /** What to export: events whose `at` lies in [since, until], optionally of one sandbox. */
@@ -17,6 +17,8 @@ export interface ExportedEvent {
   prevHash: string;
   hash: string;
   digest: string;
+  /** How the chain row was linked (see audit-content.ts); absent in files exported before version 3: 2. */
+  version?: AuditDigestVersion;
   event: AuditContent;
 }
 
@@ -26,6 +28,7 @@ export const CSV_COLUMNS = [
   'prev_hash',
   'hash',
   'digest',
+  'version',
   'id',
   'seq',
   'at',
@@ -44,8 +47,11 @@ export const CSV_COLUMNS = [
   'request_id',
 ] as const;
 
+/** The CSV header of files exported before digest version 3: no version column, every row version 2. */
+const CSV_COLUMNS_V2 = CSV_COLUMNS.filter((c) => c !== 'version');
+
 /** An event with its chain row, as the export reads it. */
-type ExportRow = Omit<AuditEventColumns, 'chain_seq' | 'prev_hash' | 'hash'> & { chain_seq: string; prev_hash: Buffer; hash: Buffer; digest: Buffer };
+type ExportRow = Omit<AuditEventColumns, 'chain_seq' | 'prev_hash' | 'hash'> & { chain_seq: string; prev_hash: Buffer; hash: Buffer; digest: Buffer; version: AuditDigestVersion };
 
 /**
  * Streams the sealed events of a time range in chain order, `batchSize` per query (keyset on the
@@ -65,7 +71,7 @@ export async function exportAuditEvents(pool: pg.Pool, filter: AuditExportFilter
   ).rows[0]!;
   await write(
     format === 'jsonl'
-      ? `${JSON.stringify({ type: 'audit-export', version: 2, since: filter.since.toISOString(), until: filter.until.toISOString(), sandbox: filter.sandbox })}\n`
+      ? `${JSON.stringify({ type: 'audit-export', version: 3, since: filter.since.toISOString(), until: filter.until.toISOString(), sandbox: filter.sandbox })}\n`
       : `${CSV_COLUMNS.join(',')}\n`,
   );
   let count = 0;
@@ -74,7 +80,7 @@ export async function exportAuditEvents(pool: pg.Pool, filter: AuditExportFilter
   while (after !== null && bounds.last !== null && BigInt(after) < BigInt(bounds.last)) {
     const { rows } = await pool.query<ExportRow>({
       name: 'fg_audit_export',
-      text: `SELECT c.chain_seq::text, c.prev_hash, c.hash, c.digest, e.id, e.seq::text, e.at, e.sandbox, e.actor, e.action, e.resource_type, e.resource_id, e.platform_id,
+      text: `SELECT c.chain_seq::text, c.prev_hash, c.hash, c.digest, c.version, e.id, e.seq::text, e.at, e.sandbox, e.actor, e.action, e.resource_type, e.resource_id, e.platform_id,
                     e.etag_before, e.etag_after, e.changes, e.before, e.after, e.operation_id, e.request_id
              FROM audit_chain c JOIN audit_events e ON e.id = c.event_id AND e.at = c.event_at
              WHERE c.chain_seq > $1::bigint AND c.chain_seq <= $2::bigint AND c.event_at BETWEEN $3 AND $4 AND ($5::text IS NULL OR e.sandbox = $5)
@@ -100,7 +106,7 @@ export async function exportAuditEvents(pool: pg.Pool, filter: AuditExportFilter
   return count;
 }
 
-function contentOf({ digest: _digest, ...row }: ExportRow): AuditContent {
+function contentOf({ digest: _digest, version: _version, ...row }: ExportRow): AuditContent {
   // The content columns only (the chain's own columns are written beside the event).
   const { chainSeq: _chainSeq, prevHash: _prevHash, hash: _hash, ...event } = auditEventFromRow(row);
   return { ...event, seq: row.seq };
@@ -108,17 +114,17 @@ function contentOf({ digest: _digest, ...row }: ExportRow): AuditContent {
 
 function jsonLine(row: ExportRow): string {
   const event = contentOf(row);
-  return `${JSON.stringify({ chainSeq: row.chain_seq, prevHash: row.prev_hash.toString('hex'), hash: row.hash.toString('hex'), digest: row.digest.toString('hex'), event: { ...event, at: event.at.toISOString() } })}\n`;
+  return `${JSON.stringify({ chainSeq: row.chain_seq, prevHash: row.prev_hash.toString('hex'), hash: row.hash.toString('hex'), digest: row.digest.toString('hex'), version: row.version, event: { ...event, at: event.at.toISOString() } })}\n`;
 }
 
 function csvLine(row: ExportRow): string {
   const cell = (value: string | null) => (value === null ? '' : `"${value.replace(/"/g, '""')}"`);
-  const json = (value: unknown) => (value === null || value === undefined ? '' : cell(JSON.stringify(value)));
   return `${[
     row.chain_seq,
     row.prev_hash.toString('hex'),
     row.hash.toString('hex'),
     row.digest.toString('hex'),
+    row.version,
     row.id,
     row.seq,
     row.at.toISOString(),
@@ -130,9 +136,10 @@ function csvLine(row: ExportRow): string {
     cell(row.platform_id),
     cell(row.etag_before),
     cell(row.etag_after),
-    json(row.changes),
-    json(row.before),
-    json(row.after),
+    // The JSON text as stored (see audit.store.ts).
+    cell(row.changes),
+    cell(row.before),
+    cell(row.after),
     row.operation_id ?? '',
     cell(row.request_id),
   ].join(',')}\n`;
@@ -160,6 +167,7 @@ export async function verifyExport(lines: AsyncIterable<string>, format: AuditEx
   let gaps = 0;
   let previous: { chainSeq: bigint; hash: Buffer } | null = null;
   let sandboxFiltered = format === 'csv';
+  let csvColumns: readonly string[] = CSV_COLUMNS;
   let ended: number | null = null;
   /** The chain position the next event may jump to (a gap line the exporter wrote). */
   let declaredGap: string | null = null;
@@ -196,23 +204,34 @@ export async function verifyExport(lines: AsyncIterable<string>, format: AuditEx
       entry = { ...(record as ExportedEvent), event: { ...record.event, at: new Date(record.event.at) } };
     } else {
       if (lineNo === 1) {
-        if (line !== CSV_COLUMNS.join(',')) return fail('the first line is not the CSV header');
+        if (line === CSV_COLUMNS_V2.join(',')) csvColumns = CSV_COLUMNS_V2;
+        else if (line !== CSV_COLUMNS.join(',')) return fail('the first line is not the CSV header');
         continue;
       }
       const cells = parseCsvLine(line);
-      if (!cells || cells.length !== CSV_COLUMNS.length) return fail(`not a row of ${CSV_COLUMNS.length} cells`);
-      entry = csvEntry(cells);
+      if (!cells || cells.length !== csvColumns.length) return fail(`not a row of ${csvColumns.length} cells`);
+      entry = csvEntry(cells, csvColumns);
     }
     events++;
+    const prevHash = Buffer.from(entry.prevHash, 'hex');
+    const version = entry.version ?? 2;
+    if (version !== 2 && version !== 3) return fail(`digest version ${String(version)} is not one this verifier knows`);
     let digest: Buffer;
+    let link: Buffer;
     try {
-      digest = auditDigest(entry.event);
+      digest = auditDigest(entry.event, version);
+      // Version 3 links hash the content itself; the digest only tells which side changed.
+      link = version === 3 ? chainHashV3(prevHash, entry.event) : chainHash(prevHash, digest);
     } catch {
       return fail('the event is not well-formed');
     }
-    if (digest.toString('hex') !== entry.digest) return fail(`event at chain position ${entry.chainSeq} does not match its digest (the line was changed)`);
-    const prevHash = Buffer.from(entry.prevHash, 'hex');
-    if (chainHash(prevHash, digest).toString('hex') !== entry.hash) return fail(`the hash at chain position ${entry.chainSeq} does not follow from its link and digest`);
+    if (link.toString('hex') !== entry.hash || (version === 2 && digest.toString('hex') !== entry.digest)) {
+      return fail(
+        digest.toString('hex') !== entry.digest
+          ? `event at chain position ${entry.chainSeq} does not match its digest (the line was changed)`
+          : `the hash at chain position ${entry.chainSeq} does not follow from its link and digest`,
+      );
+    }
     const position = BigInt(entry.chainSeq);
     if (previous) {
       if (position <= previous.chainSeq) return fail(`chain position ${position} is out of order`);
@@ -231,8 +250,8 @@ export async function verifyExport(lines: AsyncIterable<string>, format: AuditEx
   return { ok: true, events, gaps, firstProblem: null };
 }
 
-function csvEntry(cells: (string | null)[]): ExportedEvent {
-  const at = (name: (typeof CSV_COLUMNS)[number]) => cells[CSV_COLUMNS.indexOf(name)] ?? null;
+function csvEntry(cells: (string | null)[], columns: readonly string[]): ExportedEvent {
+  const at = (name: (typeof CSV_COLUMNS)[number]) => (columns.includes(name) ? (cells[columns.indexOf(name)] ?? null) : null);
   const text = (name: (typeof CSV_COLUMNS)[number]) => at(name) ?? '';
   const json = (name: (typeof CSV_COLUMNS)[number]): unknown => {
     const value = at(name);
@@ -243,6 +262,7 @@ function csvEntry(cells: (string | null)[]): ExportedEvent {
     prevHash: text('prev_hash'),
     hash: text('hash'),
     digest: text('digest'),
+    version: at('version') === null ? 2 : (Number(at('version')) as AuditDigestVersion),
     event: {
       id: text('id'),
       seq: text('seq'),

@@ -19,11 +19,21 @@ export interface AuditEvent extends Omit<AuditContent, 'seq' | 'resourceType'> {
   hash: Buffer | null;
 }
 
-/** The columns of `audit_events` with the event's chain link, as node-postgres returns them (bigints as text). */
-export type AuditEventColumns = Columns<Omit<AuditEvent, 'seq' | 'chainSeq'>> & { seq: string; chain_seq: string | null };
+/** The JSON columns, stored as the JSON text PostgreSQL printed for jsonb (see the audit_digest_v3 migration). */
+type JsonTextColumns = { changes: string; before: string | null; after: string | null };
+
+/** The columns of `audit_events` with the event's chain link, as node-postgres returns them (bigints and JSON as text). */
+export type AuditEventColumns = Omit<Columns<Omit<AuditEvent, 'seq' | 'chainSeq'>>, keyof JsonTextColumns> & JsonTextColumns & { seq: string; chain_seq: string | null };
 
 export function auditEventFromRow(row: AuditEventColumns): AuditEvent {
-  return { ...fromColumns<Omit<AuditEvent, 'seq' | 'chainSeq'>>(row), seq: BigInt(row.seq), chainSeq: row.chain_seq === null ? null : BigInt(row.chain_seq) };
+  return {
+    ...fromColumns<Omit<AuditEvent, 'seq' | 'chainSeq'>>(row),
+    seq: BigInt(row.seq),
+    chainSeq: row.chain_seq === null ? null : BigInt(row.chain_seq),
+    changes: JSON.parse(row.changes),
+    before: row.before === null ? null : JSON.parse(row.before),
+    after: row.after === null ? null : JSON.parse(row.after),
+  };
 }
 
 export interface AuditFilter {

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { runAuditExport } from '../../src/cli/audit-export.js';
 import type { AuditAction } from '../../src/domain/audit-actions.js';
 import type { ResourceType } from '../../src/domain/resource-types.js';
-import { auditContent } from '../../src/store/audit-content.js';
+import { auditContent, auditContentV3, auditDigest, chainHashV3 } from '../../src/store/audit-content.js';
 import type { NewAuditEvent } from '../../src/store/operation-ledger.js';
 import { TestStack } from '../gateway/support/stack.js';
 
@@ -210,7 +210,7 @@ describe('the audit trail at scale', () => {
       const owner = new Client({ connectionString: stack.config.databaseUrl });
       await owner.connect();
       try {
-        await owner.query(`UPDATE audit_archive.audit_events_2024_03 SET actor = 'mallory' WHERE actor = 'import' AND after->>'n' = '7'`);
+        await owner.query(`UPDATE audit_archive.audit_events_2024_03 SET actor = 'mallory' WHERE actor = 'import' AND after::jsonb->>'n' = '7'`);
         const report = await archive.verifyArchivedMonth('2024-03-01');
         assert.equal(report.ok, false);
         assert.match(report.reason!, /does not match its hash/);
@@ -262,10 +262,10 @@ describe('the audit trail at scale', () => {
         after: awkward,
       });
       const [row] = await stack.sql<any>(
-        `SELECT flowgate_audit_content(e) AS content, e.id, e.seq::text AS seq, e.at, e.sandbox, e.actor, e.action, e.resource_type::text, e.resource_id, e.platform_id, e.etag_before, e.etag_after,
+        `SELECT flowgate_audit_content(e) AS content, flowgate_audit_content_v3(e) AS content_v3, e.id, e.seq::text AS seq, e.at, e.sandbox, e.actor, e.action, e.resource_type::text, e.resource_id, e.platform_id, e.etag_before, e.etag_after,
                 e.changes, e.before, e.after, e.operation_id, e.request_id FROM audit_events e WHERE actor = 'jwt:ünïcode'`,
       );
-      const mine = auditContent({
+      const event = {
         id: row.id,
         seq: row.seq,
         at: row.at,
@@ -277,13 +277,20 @@ describe('the audit trail at scale', () => {
         platformId: row.platform_id,
         etagBefore: row.etag_before,
         etagAfter: row.etag_after,
-        changes: row.changes,
-        before: row.before,
-        after: row.after,
+        changes: JSON.parse(row.changes),
+        before: JSON.parse(row.before),
+        after: JSON.parse(row.after),
         operationId: row.operation_id,
         requestId: row.request_id,
-      });
-      assert.equal(mine, row.content);
+      };
+      assert.equal(auditContent(event), row.content);
+      assert.equal(auditContentV3(event), row.content_v3);
+      const [link] = await stack.sql<{ digest: Buffer; prev_hash: Buffer; hash: Buffer; version: number }>('SELECT digest, prev_hash, hash, version FROM audit_chain WHERE event_id = $1', [row.id]);
+      if (link) {
+        assert.equal(link.version, 3);
+        assert.ok(auditDigest(event, 3).equals(link.digest));
+        assert.ok(chainHashV3(link.prev_hash, event).equals(link.hash));
+      }
     });
 
     for (const format of ['jsonl', 'csv'] as const) {

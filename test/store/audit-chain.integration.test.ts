@@ -132,7 +132,7 @@ describe('the tamper-evident audit trail', () => {
       const rows = await events();
       const target = eventAt(rows, rows.length - 2);
       const [{ after: original }] = (await owner.query('SELECT after FROM audit_events WHERE id = $1', [target.id])).rows;
-      await owner.query(`UPDATE audit_events SET after = jsonb_set(coalesce(after, '{}'), '{name}', '"forged"') WHERE id = $1`, [target.id]);
+      await owner.query(`UPDATE audit_events SET after = jsonb_set(coalesce(after::jsonb, '{}'), '{name}', '"forged"') WHERE id = $1`, [target.id]);
       const report = await verify();
       assert.equal(report.firstBrokenEventId, target.id, JSON.stringify(report));
       await owner.query('UPDATE audit_events SET after = $2 WHERE id = $1', [target.id, original]);
@@ -198,8 +198,8 @@ describe('the tamper-evident audit trail', () => {
       await owner.query(
         `
         WITH h AS (SELECT hash, seq FROM audit_chain_head), e AS (SELECT * FROM audit_events WHERE id = $1)
-        INSERT INTO audit_chain (chain_seq, event_id, event_at, event_seq, digest, prev_hash, hash)
-        SELECT h.seq + 1, e.id, e.at, e.seq, flowgate_audit_digest(e), h.hash, sha256(h.hash || flowgate_audit_digest(e)) FROM h, e`,
+        INSERT INTO audit_chain (chain_seq, event_id, event_at, event_seq, version, digest, prev_hash, hash)
+        SELECT h.seq + 1, e.id, e.at, e.seq, 3, sha256(flowgate_audit_content_v3_bytes(e)), h.hash, sha256(h.hash || flowgate_audit_content_v3_bytes(e)) FROM h, e`,
         [forged],
       );
       const report = await verify();
@@ -208,6 +208,64 @@ describe('the tamper-evident audit trail', () => {
       assert.match(report.reason!, /past the chain head/);
       await owner.query('DELETE FROM audit_chain WHERE event_id = $1', [forged]);
       await owner.query('DELETE FROM audit_events WHERE id = $1', [forged]);
+      assert.equal((await verify()).ok, true);
+    });
+    it('reports a chain row whose hash was rewritten as a rewritten chain, not a changed event', async () => {
+      const rows = await events();
+      const target = eventAt(rows, 2);
+      await owner.query('UPDATE audit_chain SET hash = sha256(hash) WHERE chain_seq = $1::bigint', [target.seq]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenSeq, target.seq);
+      assert.match(report.reason!, /does not follow from its link and digest \(the chain was rewritten\)/);
+      await owner.query('UPDATE audit_chain SET hash = $2 WHERE chain_seq = $1::bigint', [target.seq, target.hash]);
+      assert.equal((await verify()).ok, true);
+    });
+
+    it('still verifies links sealed with digest version 2 (before the audit_digest_v3 migration), followed by version-3 links, and detects an edit of a version-2 event', async () => {
+      // Link three events the way the version-2 sealer did: hash = sha256(prev_hash || digest of the jsonb content).
+      await owner.query(`
+        DO $$
+        DECLARE
+          h record;
+          e audit_events;
+          d bytea;
+        BEGIN
+          PERFORM flowgate_audit_seal(1000000);
+          SELECT seq, hash INTO h FROM audit_chain_head WHERE id FOR UPDATE;
+          FOR i IN 1..3 LOOP
+            INSERT INTO audit_events (id, sandbox, actor, action, resource_type, resource_id, after)
+            VALUES (gen_random_uuid(), 'prod', 'v2-writer-' || i, 'TESTED', 'CONNECTION', gen_random_uuid(), '{"b": [1.50, "x"], "a": null}'::jsonb) RETURNING * INTO e;
+            d := flowgate_audit_digest(e);
+            INSERT INTO audit_chain (chain_seq, event_id, event_at, event_seq, version, digest, prev_hash, hash) VALUES (h.seq + 1, e.id, e.at, e.seq, 2, d, h.hash, sha256(h.hash || d));
+            h.seq := h.seq + 1;
+            h.hash := sha256(h.hash || d);
+          END LOOP;
+          UPDATE audit_chain_head SET seq = h.seq, hash = h.hash, event_id = e.id WHERE id;
+        END
+        $$`);
+      await rawInsert(owner, 'v3-writer');
+      await stack.sql('SELECT flowgate_audit_seal(1000000)');
+      const rows = await stack.sql<{ id: string; seq: string; version: number; actor: string }>(
+        `SELECT c.event_id AS id, c.chain_seq::text AS seq, c.version, e.actor FROM audit_chain c JOIN audit_events e ON e.id = c.event_id
+         WHERE e.actor LIKE 'v2-writer-%' OR e.actor = 'v3-writer' ORDER BY c.chain_seq`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.actor, r.version]),
+        [
+          ['v2-writer-1', 2],
+          ['v2-writer-2', 2],
+          ['v2-writer-3', 2],
+          ['v3-writer', 3],
+        ],
+      );
+      assert.equal((await verify()).ok, true);
+      await owner.query(`UPDATE audit_events SET after = '{"a": null, "b": [1.5, "y"]}' WHERE id = $1`, [rows[1]!.id]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenEventId, rows[1]!.id);
+      assert.match(report.reason!, /content does not match its hash/);
+      await owner.query(`UPDATE audit_events SET after = '{"a": null, "b": [1.50, "x"]}' WHERE id = $1`, [rows[1]!.id]);
       assert.equal((await verify()).ok, true);
     });
   });
