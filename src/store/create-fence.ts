@@ -1,6 +1,12 @@
 import type pg from 'pg';
 import { FLUSH_LATER_IF } from './operation-ledger.js';
 
+/**
+ * How long a fence's row is kept: far longer than any run holds a create (a worker's lock time is
+ * 30 s, a Platform call's timeout less), so no run that could still be at work loses it.
+ */
+export const CREATE_FENCE_KEPT_MS = 24 * 3_600_000;
+
 /** Class of the two-key advisory lock a create holds per Platform name (the other key: the name's hash). */
 const CREATE_FENCE_LOCK = 0x435246;
 
@@ -84,6 +90,20 @@ export class CreateFence {
       values: [name],
     });
     return passed.rows[0]?.first === true;
+  }
+
+  /**
+   * Deletes the rows written before `before`, oldest first, at most `limit` of them; returns how
+   * many. A row only matters while the run that wrote it may still be at work (see `lock`): runs
+   * that come later are retries, which look first anyway. Without this the table kept a row for
+   * every name ever created.
+   */
+  async prune(before: Date, limit = 10_000): Promise<number> {
+    const result = await this.pool.query(`DELETE FROM platform_create_fences WHERE name IN (SELECT name FROM platform_create_fences WHERE created_at < $1 ORDER BY created_at LIMIT $2)`, [
+      before,
+      limit,
+    ]);
+    return result.rowCount ?? 0;
   }
 
   private async unlock(client: pg.PoolClient, name: string, locked: boolean): Promise<void> {

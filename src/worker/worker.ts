@@ -21,6 +21,7 @@ import {
 import { reconcileOperations } from '../jobs/reconciler.js';
 import type { FlowgateMetrics } from '../observability/metrics.js';
 import { inJobSpan } from '../observability/tracing.js';
+import { CREATE_FENCE_KEPT_MS } from '../store/create-fence.js';
 import { upsertMaintenanceSchedulers, watchMaintenanceSchedulers, type MaintenanceSchedule } from './maintenance-schedulers.js';
 
 export interface WorkerOptions {
@@ -121,7 +122,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       case 'sync-runs':
         return options.syncRuns();
       case 'reconcile':
-        return Promise.all([reconcile(), options.reconcileWebhooks()]);
+        return Promise.all([reconcile(), options.reconcileWebhooks(), options.deps.store.createFence.prune(new Date(Date.now() - CREATE_FENCE_KEPT_MS))]);
       case 'sweep-onboardings':
         return options.orchestrator.sweep();
       case 'watch-dataflows':

@@ -122,3 +122,38 @@ describe('two runs of one create at once (gateway only: the test runs the operat
     assert.equal(takenOver.platformId, classes[0]!.$id);
   });
 });
+
+/**
+ * A fence's row only matters while the run that wrote it may still be at work; without pruning the
+ * table kept a row for every name ever created. The worker's periodic reconciliation deletes rows
+ * older than a day.
+ */
+describe('fence rows are kept a day, then pruned by the worker', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    stack = await TestStack.start();
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('deletes rows older than a day, keeps newer ones, and creates still pass their fence once', async () => {
+    await stack.sql(`INSERT INTO platform_create_fences (name, created_at) VALUES ('Long gone (flowgate:old)', now() - interval '25 hours'), ('Recent (flowgate:new)', now() - interval '23 hours')`);
+    const names = async () => (await stack.sql<{ name: string }>('SELECT name FROM platform_create_fences ORDER BY name')).map((r) => r.name);
+    // The reconciliation runs every 10 s.
+    for (let i = 0; (await names()).includes('Long gone (flowgate:old)'); i++) {
+      assert.ok(i < 150, 'the old fence row was pruned');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok((await names()).includes('Recent (flowgate:new)'), 'a row younger than a day stays');
+
+    const { id } = await createConnection(stack, `Fenced after pruning ${randomUUID().slice(0, 8)}`);
+    const fences = await names();
+    assert.equal(fences.length, 2, `the create passed its fence, recording its name: ${JSON.stringify(fences)}`);
+    assert.equal((await emulatorCounts(stack)).connections, 1, 'one connection on the Platform');
+    const resource = await stack.sqlRow<{ state: string; platform_id: string | null }>('SELECT state, platform_id FROM resources WHERE id = $1', [id]);
+    assert.equal(resource.state, 'ENABLED');
+    assert.ok(resource.platform_id);
+  });
+});
