@@ -202,7 +202,11 @@ export class AuditChainVerifier {
         // Only the first link that does not check out can be the one reported: tell why, once.
         const failing = notable.find((row) => row.present && !row.link_ok);
         const changed = failing && (await client.query<{ event_changed: boolean }>(DIAGNOSE_QUERY, [failing.chain_seq])).rows[0]!.event_changed;
-        const broken = walk(notable, segments, headSeq, head.hash, (row) => (row === failing ? changed! : true));
+        // Likewise the first event not found where its chain row says: still in the table under
+        // its id (its seq or time rewritten, which the join goes by) is a changed event, not a removed one.
+        const missing = notable.find((row) => !row.present);
+        const moved = missing !== undefined && ((await client.query('SELECT 1 FROM audit_events WHERE id = $1 LIMIT 1', [missing.id])).rowCount ?? 0) > 0;
+        const broken = walk(notable, segments, headSeq, head.hash, (row) => (row === failing ? changed! : row === missing ? moved : row.present));
         if (broken) return report(broken.seq === headSeq && broken.id === null ? { ...broken, id: head.event_id } : broken);
         if (pastHead) {
           return report({
@@ -265,6 +269,8 @@ export class AuditChainVerifier {
  * Stitches the ranges: each notable row must follow its predecessor — the row before it in its
  * range, or the last row of the range before — directly, or across archived segments that start
  * right after the predecessor and link hash to hash. Returns the first broken event, or null.
+ * `eventChanged`: for a row that does not check out, whether its event was changed (rather than
+ * its chain row rewritten, or the event removed).
  */
 function walk(rows: NotableRow[], segments: Segment[], headSeq: bigint, headHash: Buffer, eventChanged: (row: NotableRow) => boolean): Broken | null {
   const byFirst = new Map(segments.map((s) => [s.first, s]));
@@ -296,7 +302,13 @@ function walk(rows: NotableRow[], segments: Segment[], headSeq: bigint, headHash
           : 'event does not link to the event before it (an event between them was removed or inserted, or the previous one was rewritten)',
       );
     }
-    if (!row.present) return broken(`the event at chain position ${pos} was removed from the table`);
+    if (!row.present) {
+      return broken(
+        eventChanged(row)
+          ? 'event content does not match its hash (the event was changed after it was written: its seq or time no longer match its chain row)'
+          : `the event at chain position ${pos} was removed from the table`,
+      );
+    }
     if (!row.link_ok) {
       return broken(
         eventChanged(row)

@@ -154,6 +154,19 @@ describe('the tamper-evident audit trail', () => {
       assert.equal((await verify()).ok, true);
     });
 
+    it('reports an event whose seq was rewritten as changed, not as removed (verification finds events by seq)', async () => {
+      const rows = await events();
+      const target = eventAt(rows, 2);
+      const [{ seq }] = (await owner.query('SELECT seq::text FROM audit_events WHERE id = $1', [target.id])).rows;
+      await owner.query('UPDATE audit_events SET seq = seq + 1000000 WHERE id = $1', [target.id]);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBrokenEventId, target.id);
+      assert.match(report.reason!, /the event was changed after it was written/);
+      await owner.query('UPDATE audit_events SET seq = $2::bigint WHERE id = $1', [target.id, seq]);
+      assert.equal((await verify()).ok, true);
+    });
+
     it('reports the event after one deleted together with its chain row, since it no longer links to its predecessor', async () => {
       const rows = await events();
       const [deleted, next] = [eventAt(rows, 2), eventAt(rows, 3)];
