@@ -80,19 +80,19 @@ export function auditContentBytes(e: AuditContent, version: AuditDigestVersion):
   return Buffer.from(version === 3 ? auditContentV3(e) : auditContent(e), 'utf8');
 }
 
-/** sha256 of the canonical content: the `digest` the chain records. */
-export function auditDigest(e: AuditContent, version: AuditDigestVersion = 2): Buffer {
-  return createHash('sha256').update(auditContentBytes(e, version)).digest();
-}
-
-/** The chain link of version 2: sha256(prev_hash ‖ digest). */
-export function chainHash(prevHash: Buffer, digest: Buffer): Buffer {
-  return createHash('sha256').update(prevHash).update(digest).digest();
-}
-
-/** The chain link of version 3: sha256(prev_hash ‖ content). */
-export function chainHashV3(prevHash: Buffer, e: AuditContent): Buffer {
-  return createHash('sha256').update(prevHash).update(auditContentBytes(e, 3)).digest();
+/**
+ * What a chain row of `version` records for `e` after `prevHash`, the content printed once: its
+ * `digest` (sha256 of the content) and its `hash` — sha256(prev_hash ‖ digest) for version 2,
+ * sha256(prev_hash ‖ content) for version 3.
+ */
+export function auditLink(prevHash: Buffer, e: AuditContent, version: AuditDigestVersion): { digest: Buffer; hash: Buffer } {
+  const content = auditContentBytes(e, version);
+  const digest = createHash('sha256').update(content).digest();
+  const hash = createHash('sha256')
+    .update(prevHash)
+    .update(version === 3 ? content : digest)
+    .digest();
+  return { digest, hash };
 }
 
 /**

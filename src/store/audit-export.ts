@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { auditDigest, chainHash, chainHashV3, type AuditContent, type AuditDigestVersion } from './audit-content.js';
+import { auditLink, type AuditContent, type AuditDigestVersion } from './audit-content.js';
 import { auditEventFromRow, type AuditEventColumns } from './audit.store.js';
 
 /** What to export: events whose `at` lies in [since, until], optionally of one sandbox. */
@@ -216,18 +216,17 @@ export async function verifyExport(lines: AsyncIterable<string>, format: AuditEx
     const prevHash = Buffer.from(entry.prevHash, 'hex');
     const version = entry.version ?? 2;
     if (version !== 2 && version !== 3) return fail(`digest version ${String(version)} is not one this verifier knows`);
-    let digest: Buffer;
-    let link: Buffer;
+    let link: { digest: Buffer; hash: Buffer };
     try {
-      digest = auditDigest(entry.event, version);
       // Version 3 links hash the content itself; the digest only tells which side changed.
-      link = version === 3 ? chainHashV3(prevHash, entry.event) : chainHash(prevHash, digest);
+      link = auditLink(prevHash, entry.event, version);
     } catch {
       return fail('the event is not well-formed');
     }
-    if (link.toString('hex') !== entry.hash || (version === 2 && digest.toString('hex') !== entry.digest)) {
+    const digest = link.digest.toString('hex');
+    if (link.hash.toString('hex') !== entry.hash || (version === 2 && digest !== entry.digest)) {
       return fail(
-        digest.toString('hex') !== entry.digest
+        digest !== entry.digest
           ? `event at chain position ${entry.chainSeq} does not match its digest (the line was changed)`
           : `the hash at chain position ${entry.chainSeq} does not follow from its link and digest`,
       );

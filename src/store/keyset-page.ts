@@ -101,7 +101,7 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
     // The last property added: V8 drops it without slowing the object down.
     for (const row of rows.rows) delete row[COUNT_COLUMN];
   } else if (window.count && (window.after || window.before)) {
-    totalCount = await countMatches(pool, table, filter);
+    totalCount = await countMatches(pool, table, where, filter.params);
   }
   const mapped = rows.rows.map(map);
   const more = mapped.length > window.size;
@@ -118,9 +118,8 @@ export async function newestFirst<C extends pg.QueryResultRow, R>(
 /** The column a counted page's statement carries the count in (no table has it). */
 const COUNT_COLUMN = 'fg_total_count';
 
-async function countMatches(pool: pg.Pool, table: string, filter: ListFilter): Promise<number> {
-  const where = filter.conditions.join(' AND ');
-  const result = await pool.query<{ n: number }>({ name: `fg_count_${shapeOf(`${table} ${where}`)}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: filter.params });
+async function countMatches(pool: pg.Pool, table: string, where: string, params: unknown[]): Promise<number> {
+  const result = await pool.query<{ n: number }>({ name: `fg_count_${shapeOf(`${table} ${where}`)}`, text: `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values: params });
   return result.rows[0]!.n;
 }
 
