@@ -134,7 +134,20 @@ describe('audit keeper keeps new events visible to index-only counts', () => {
     const analyzeCount = async () => Number((await client.query<{ n: string }>('SELECT analyze_count AS n FROM pg_stat_user_tables WHERE relname = $1', [month])).rows[0]!.n);
     // The events of the tests above were never analyzed. A backend reports its inserts to the
     // statistics at the end of a transaction at most once a second, and an idle one after up to
-    // 10 s: the change shows within that.
+    // 10 s: the change shows within that. Every insert so far must be reported before the first
+    // ANALYZE — one reported after it would count as a change since, and the month would be
+    // analyzed again below. (Inserts rolled back also count: at least the rows present.)
+    const reported = async () => {
+      const { rows } = await client.query<{ inserted: string | null; present: string }>(
+        `SELECT (SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = $1)::text AS inserted, (SELECT count(*) FROM ${month})::text AS present`,
+        [month],
+      );
+      return rows[0]!.inserted !== null && BigInt(rows[0]!.inserted) >= BigInt(rows[0]!.present);
+    };
+    for (let i = 0; !(await reported()); i++) {
+      assert.ok(i < 150, 'the inserts reached the statistics');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const analyzedOnce = async () => {
       for (let i = 0; ; i++) {
         const months = await vacuum.run({ analyze: true });
