@@ -141,9 +141,9 @@ describe('fence rows are kept a day, then pruned by the worker', () => {
   it('deletes rows older than a day, keeps newer ones, and creates still pass their fence once', async () => {
     await stack.sql(`INSERT INTO platform_create_fences (name, created_at) VALUES ('Long gone (flowgate:old)', now() - interval '25 hours'), ('Recent (flowgate:new)', now() - interval '23 hours')`);
     const names = async () => (await stack.sql<{ name: string }>('SELECT name FROM platform_create_fences ORDER BY name')).map((r) => r.name);
-    // The reconciliation runs every 10 s.
+    // The reconciliation runs every 10 s (waited for up to three times that: a busy machine delays it).
     for (let i = 0; (await names()).includes('Long gone (flowgate:old)'); i++) {
-      assert.ok(i < 150, 'the old fence row was pruned');
+      assert.ok(i < 300, 'the old fence row was pruned');
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok((await names()).includes('Recent (flowgate:new)'), 'a row younger than a day stays');
