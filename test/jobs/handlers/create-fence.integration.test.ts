@@ -67,6 +67,35 @@ describe('two runs of one create at once (gateway only: the test runs the operat
     assert.equal(resource?.platform_id, onPlatform[0]!.id);
   });
 
+  it('a run that fails retryably after the other run finished the operation records nothing and is not retried: the first outcome stands', async () => {
+    // The first run's create is held back; the second run (a retry: it looks its name up first)
+    // waits at the fence, then its lookups fail (503, every attempt) after the first run finished.
+    await stack.control('POST', '/faults', { method: 'POST', path: CONNECTIONS, latencyMs: 800, count: 1 });
+    await stack.control('POST', '/faults', { method: 'GET', path: CONNECTIONS, status: 503, latencyMs: 200, count: 8 });
+    const name = `Retried late ${randomUUID().slice(0, 8)}`;
+    const { id, operationId } = await createConnection(stack, name, { wait: false });
+    const processor = new OperationProcessor(deps, HANDLERS);
+
+    const runs = await Promise.allSettled([processor.process(deliveryOf(operationId)), processor.process(deliveryOf(operationId))]);
+    await stack.control('DELETE', '/faults');
+
+    // Neither throws: the failed run has nothing to retry (a throw would have BullMQ run it again).
+    assert.deepEqual(
+      runs.map((r) => r.status),
+      ['fulfilled', 'fulfilled'],
+      JSON.stringify(runs),
+    );
+    const { operation } = await stack.data(`query($id: ID!) { operation(id: $id) { status error { code } } }`, { id: operationId });
+    assert.deepEqual(operation, { status: 'SUCCEEDED', error: null }, 'the finished operation was not reopened as RETRYING');
+    const onPlatform = await deps.platform.flowService.findConnectionsByName(platformName(name, id), { sandbox: 'prod' });
+    assert.equal(onPlatform.length, 1);
+    const audits = await stack.sql<{ action: string }>('SELECT action FROM audit_events WHERE operation_id = $1', [operationId]);
+    assert.deepEqual(
+      audits.map((a) => a.action),
+      ['CREATED'],
+    );
+  });
+
   it('creates on a slow Platform hold at most half the pool: other statements still get a connection', async () => {
     // Two connections, so creates hold one at most; a statement waits 300 ms for a connection, then fails.
     const pool = new pg.Pool({ connectionString: stack.config.databaseUrl, max: 2, connectionTimeoutMillis: 300 });
