@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     );
 
     // Onboardings first, not measured: JIT, connection pools, prepared statements, the IMS token —
-    // a service that has been up a while is warm, as \`npm run bench\` warms both its sides. (Ten or
+    // a service that has been up a while is warm, as `npm run bench` warms both its sides. (Ten or
     // one made no difference that stood out of the run-to-run noise, ±30 ms, in three pairs here.)
     for (let i = 0; i < WARMUP; i++) await onboard(client, `warm-up ${i + 1}`);
 
