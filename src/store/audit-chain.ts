@@ -131,7 +131,7 @@ const RANGE_QUERY = `
  * does not follow from its digest; version 3: the content still has the recorded digest).
  */
 const DIAGNOSE_QUERY = `
-  SELECT CASE WHEN c.version = 3 THEN NOT coalesce(sha256(convert_to(flowgate_audit_content_v3(e), 'UTF8')) = c.digest, false)
+  SELECT CASE WHEN c.version = 3 THEN NOT coalesce(sha256(flowgate_audit_content_v3_bytes(e)) = c.digest, false)
               ELSE c.hash = sha256(c.prev_hash || c.digest) END AS event_changed
   FROM audit_chain c LEFT JOIN audit_events e ON e.id = c.event_id AND e.at = c.event_at WHERE c.chain_seq = $1::bigint`;
 

@@ -44,20 +44,28 @@ describe('two runs of one create at once (gateway only: the test runs the operat
     await stack?.stop();
   });
 
-  it('createConnection: two deliveries of its job leave one base connection on the Platform, the one the resource records', async () => {
-    await stack.control('POST', '/faults', { method: 'POST', path: CONNECTIONS, latencyMs: 800, count: 1 });
-    const name = `Fenced ${randomUUID().slice(0, 8)}`;
-    const { id, operationId } = await createConnection(stack, name, { wait: false });
+  /**
+   * A connection's create operation run by two deliveries of its job at once, the first one's create
+   * held back by the Platform (plus `faults`); both must end without throwing (a throw would have
+   * BullMQ run it again).
+   */
+  async function deliveredTwice(name: string, faults: Record<string, unknown>[] = []): Promise<{ id: string; operationId: string }> {
+    for (const fault of [{ method: 'POST', path: CONNECTIONS, latencyMs: 800, count: 1 }, ...faults]) await stack.control('POST', '/faults', fault);
+    const created = await createConnection(stack, name, { wait: false });
     const processor = new OperationProcessor(deps, HANDLERS);
-
-    const runs = await Promise.allSettled([processor.process(deliveryOf(operationId)), processor.process(deliveryOf(operationId))]);
+    const runs = await Promise.allSettled([processor.process(deliveryOf(created.operationId)), processor.process(deliveryOf(created.operationId))]);
     await stack.control('DELETE', '/faults');
-
     assert.deepEqual(
       runs.map((r) => r.status),
       ['fulfilled', 'fulfilled'],
       JSON.stringify(runs),
     );
+    return created;
+  }
+
+  it('createConnection: two deliveries of its job leave one base connection on the Platform, the one the resource records', async () => {
+    const name = `Fenced ${randomUUID().slice(0, 8)}`;
+    const { id, operationId } = await deliveredTwice(name);
     const onPlatform = await deps.platform.flowService.findConnectionsByName(platformName(name, id), { sandbox: 'prod' });
     assert.equal(onPlatform.length, 1, `base connections named ${name}: ${JSON.stringify(onPlatform.map((c) => c.id))}`);
     assert.equal((await emulatorCounts(stack)).connections, 1);
@@ -70,21 +78,9 @@ describe('two runs of one create at once (gateway only: the test runs the operat
   it('a run that fails retryably after the other run finished the operation records nothing and is not retried: the first outcome stands', async () => {
     // The first run's create is held back; the second run (a retry: it looks its name up first)
     // waits at the fence, then its lookups fail (503, every attempt) after the first run finished.
-    await stack.control('POST', '/faults', { method: 'POST', path: CONNECTIONS, latencyMs: 800, count: 1 });
-    await stack.control('POST', '/faults', { method: 'GET', path: CONNECTIONS, status: 503, latencyMs: 200, count: 8 });
+    // Neither throws: the failed run has nothing to retry.
     const name = `Retried late ${randomUUID().slice(0, 8)}`;
-    const { id, operationId } = await createConnection(stack, name, { wait: false });
-    const processor = new OperationProcessor(deps, HANDLERS);
-
-    const runs = await Promise.allSettled([processor.process(deliveryOf(operationId)), processor.process(deliveryOf(operationId))]);
-    await stack.control('DELETE', '/faults');
-
-    // Neither throws: the failed run has nothing to retry (a throw would have BullMQ run it again).
-    assert.deepEqual(
-      runs.map((r) => r.status),
-      ['fulfilled', 'fulfilled'],
-      JSON.stringify(runs),
-    );
+    const { id, operationId } = await deliveredTwice(name, [{ method: 'GET', path: CONNECTIONS, status: 503, latencyMs: 200, count: 8 }]);
     const { operation } = await stack.data(`query($id: ID!) { operation(id: $id) { status error { code } } }`, { id: operationId });
     assert.deepEqual(operation, { status: 'SUCCEEDED', error: null }, 'the finished operation was not reopened as RETRYING');
     const onPlatform = await deps.platform.flowService.findConnectionsByName(platformName(name, id), { sandbox: 'prod' });
