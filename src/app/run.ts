@@ -107,9 +107,10 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     tenantId: deps.tenantId,
     webhooks: deps.webhooks,
     // A step of an onboarding finished: the saga moves on at once, in this worker.
-    afterOperation: async (_operation, input) => {
-      if (input.onboardingId) await deps.orchestrator.advance(input.onboardingId);
+    afterOperation: async (operation, input) => {
+      if (input.onboardingId) await deps.orchestrator.advance(input.onboardingId, false, { key: operation.id, kind: operation.type });
     },
+    stepEndRecording: (onboardingId, operation, recording) => deps.orchestrator.recordingEnd(onboardingId, { key: operation.id, kind: operation.type }, recording),
   };
 
   const apiKeys = new ApiKeyService({ store: deps.store, bus: deps.bus, logger });

@@ -21,6 +21,12 @@ export interface WorkerDeps {
   webhooks?: WebhookDispatcher;
   /** Called after an operation finished (SUCCEEDED or FAILED): onboardings advance their saga here. */
   afterOperation?: (operation: Operation, input: { onboardingId?: string }) => Promise<void>;
+  /**
+   * Called as the end of an onboarding's step operation starts being recorded (`recording` settles
+   * once it is): the onboarding's next pass in this process waits for it, so that the ends of one
+   * level are folded by one pass (see `OnboardingOrchestrator.recordingEnd`).
+   */
+  stepEndRecording?: (onboardingId: string, operation: Operation, recording: Promise<unknown>) => void;
 }
 
 /** Everything one handler run gets: the operation, its resource, and its input as its contract parsed it. */

@@ -183,7 +183,10 @@ export class OperationProcessor {
   private async finish(operation: Operation, resource: Resource | null, outcome: OperationOutcome): Promise<void> {
     // An onboarding step's end is made durable by the saga's pass that starts its dependants (that
     // commit flushes the log up to it): one wait for the disk on the hand-over instead of two.
-    const done = await this.deps.store.ledger.finish(operation, resource, outcome, { flushLater: onboardingOf(operation) !== undefined });
+    const onboardingId = onboardingOf(operation);
+    const recording = this.deps.store.ledger.finish(operation, resource, outcome, { flushLater: onboardingId !== undefined });
+    if (onboardingId !== undefined) this.deps.stepEndRecording?.(onboardingId, operation, recording);
+    const done = await recording;
     if (done.alreadyFinished) return this.alreadyFinished(operation);
     const news: TopicMessage[] = [message(topics.operation(done.operation.id), operationEvent(done.operation))];
     // A failure that left the resource as it was is no news about the resource.

@@ -12,6 +12,7 @@ import type { EventBus } from '../../pubsub/event-bus.js';
 import { onboardingEvent, topics } from '../../pubsub/events.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow } from '../../store/onboarding-rows.js';
 import type { InlineStepRow, StepStart } from '../../store/onboarding.store.js';
+import type { ResourceSummary } from '../../store/rows.js';
 import type { StartedOperation, StepOperation } from '../../store/operation-ledger.js';
 import type { Store } from '../../store/store.js';
 import { enqueueOperation, enqueueOperationRetry } from '../enqueue.js';
@@ -22,7 +23,7 @@ import { onboardingFinishedEvent } from '../webhooks/event-payloads.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { inlineStepOf, onlyReads, performInlineStep } from './inline-steps.js';
 import { LocalRuns } from './local-runs.js';
-import { stepOperation } from './step-operations.js';
+import { resourcesRead, stepOperation } from './step-operations.js';
 
 export interface OrchestratorOptions {
   store: Store;
@@ -59,6 +60,12 @@ export interface StepsHere {
   isFinal: (error: unknown) => boolean;
 }
 
+/**
+ * The longest a pass waits for ends of its onboarding's steps still being recorded in this process
+ * (see `recordingEnd`). An end takes 2–12 ms to record; a slower one is folded by a later pass.
+ */
+const END_WAIT_MS = 25;
+
 /** How often an inline step run in this process renews its step's `updated_at` (the sweep takes a step silent for 2 s for lost). */
 const INLINE_HEARTBEAT_MS = 500;
 
@@ -85,6 +92,14 @@ interface Decision {
 
 const isInline = isInlineStep;
 
+/** The end of a step being recorded in this process (see `recordingEnd`). */
+interface EndRecording {
+  kind: string;
+  /** Settles (never rejects) once the end is recorded or its recording failed. */
+  settled: Promise<void>;
+  done: boolean;
+}
+
 /**
  * Drives onboardings. `advance()` is the whole state machine: under a row lock on the
  * onboarding it folds finished operations into the step ledger, decides the next steps (or the
@@ -97,11 +112,13 @@ const isInline = isInlineStep;
  */
 export class OnboardingOrchestrator {
   /** Advances running in this process, per onboarding, and whether another pass was asked for meanwhile. */
-  private readonly inFlight = new Map<string, { again: boolean; recorded: boolean; wake: () => void; done: Promise<void> }>();
+  private readonly inFlight = new Map<string, { again: boolean; recorded: boolean; wake: () => void; done: Promise<void>; kinds: Set<string>; folded: Set<string> }>();
   /** Steps running across the deployment as a pass read them with its lock (after its fold), per locked row. */
   private readonly runningAtLock = new WeakMap<OnboardingRow, number>();
   /** Onboardings (advanced in this process) with ready steps that found the step budget used up, oldest first. */
   private readonly waitingForBudget = new Set<string>();
+  /** Ends of steps being recorded in this process, per onboarding and key (see `recordingEnd`). */
+  private readonly endsRecording = new Map<string, Map<string, EndRecording>>();
   /** Set by a worker (`runStepsHere`): steps this process runs itself; none in a gateway. */
   private here: { local: LocalRuns; options: StepsHere } | null = null;
 
@@ -124,8 +141,53 @@ export class OnboardingOrchestrator {
     await this.here?.local.stop();
   }
 
-  /** `stepRecorded`: the caller has just recorded a step's outcome, so the new state is saved and published even if nothing else moves. */
-  async advance(onboardingId: string, stepRecorded = false): Promise<void> {
+  /**
+   * Notes that the end of one of `onboardingId`'s steps is being recorded in this process;
+   * `recording` settles once it is. The steps of one level (one per Stripe resource) end within a
+   * few milliseconds of each other, and each end takes a few milliseconds to record: a pass that
+   * started after the first end was recorded did not see the others, and the last resource's next
+   * step waited for that pass and another one (measured: 12–17 ms later than its siblings'). A
+   * pass now starts once the ends being recorded here are (at most END_WAIT_MS), and folds them all.
+   */
+  recordingEnd(onboardingId: string, end: { key: string; kind: string }, recording: Promise<unknown>): void {
+    let ends = this.endsRecording.get(onboardingId);
+    if (!ends) this.endsRecording.set(onboardingId, (ends = new Map<string, EndRecording>()));
+    const entry: EndRecording = {
+      kind: end.kind,
+      settled: recording.then(
+        () => {},
+        () => {},
+      ),
+      done: false,
+    };
+    ends.set(end.key, entry);
+    void entry.settled.then(() => {
+      entry.done = true;
+      if (ends.get(end.key) === entry) ends.delete(end.key);
+      if (ends.size === 0 && this.endsRecording.get(onboardingId) === ends) this.endsRecording.delete(onboardingId);
+    });
+  }
+
+  /**
+   * Waits (at most END_WAIT_MS) for the ends of `onboardingId`'s steps of `kinds` being recorded in
+   * this process now — the siblings of the ends that asked for the pass; an end of another kind (a
+   * source connection ending beside the explores) is no reason to hold up the pass. Returns the
+   * keys of those recorded: the pass about to start folds them, so their own call to `advance` asks for no other.
+   */
+  private async endsRecordedHere(onboardingId: string, kinds: ReadonlySet<string>): Promise<Set<string>> {
+    const ends = [...(this.endsRecording.get(onboardingId) ?? new Map<string, EndRecording>())].filter(([, end]) => kinds.has(end.kind));
+    if (ends.length === 0) return new Set();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(ends.map(([, end]) => end.settled)), new Promise<void>((resolve) => (timer = setTimeout(resolve, END_WAIT_MS)))]);
+    clearTimeout(timer);
+    return new Set(ends.filter(([, end]) => end.done).map(([key]) => key));
+  }
+
+  /**
+   * `stepRecorded`: the caller has just recorded a step's outcome, so the new state is saved and
+   * published even if nothing else moves; `ended`: that end, as given to `recordingEnd`.
+   */
+  async advance(onboardingId: string, stepRecorded = false, ended?: { key: string; kind: string }): Promise<void> {
     // The steps of one level (one per Stripe resource) finish within milliseconds of each other,
     // and each used to advance on its own: the advances queued on the row lock, so the last
     // resource's next step started only after all the others' advances (measured: 5–17 ms of
@@ -134,12 +196,15 @@ export class OnboardingOrchestrator {
     // one committed and so sees the caller's committed change; every waiting caller resolves with it.
     const running = this.inFlight.get(onboardingId);
     if (running) {
+      // Already folded by the pass that waited for it (see `endsRecordedHere`).
+      if (ended && running.folded.delete(ended.key)) return running.done;
+      if (ended) running.kinds.add(ended.kind);
       running.again = true;
       running.recorded ||= stepRecorded;
       running.wake();
       return running.done;
     }
-    const entry = { again: false, recorded: stepRecorded, wake: () => {}, done: Promise.resolve() };
+    const entry = { again: false, recorded: stepRecorded, wake: () => {}, done: Promise.resolve(), kinds: new Set(ended ? [ended.kind] : []), folded: new Set<string>() };
     entry.done = (async () => {
       // A further pass starts as soon as the previous one committed and published, also while the
       // rest of the previous pass's hand-over (webhooks, waking waiting onboardings) goes on: two
@@ -148,6 +213,8 @@ export class OnboardingOrchestrator {
       let announced: Promise<void> = Promise.resolve();
       try {
         for (;;) {
+          entry.folded = await this.endsRecordedHere(onboardingId, entry.kinds);
+          entry.kinds = new Set();
           const recorded = entry.recorded;
           entry.again = false;
           entry.recorded = false;
@@ -268,8 +335,11 @@ export class OnboardingOrchestrator {
     // A read may be answered before its start is committed: its outcome is recorded after it (a
     // step that is not RUNNING records nothing); a pass that did not commit started nothing.
     if (recorded && !(await recorded)) return;
-    await store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
-    await this.advance(onboardingId, true);
+    const ended = { key: step.key, kind: step.kind };
+    const recording = store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
+    this.recordingEnd(onboardingId, ended, recording);
+    await recording;
+    await this.advance(onboardingId, true, ended);
   }
 
   /**
@@ -382,6 +452,9 @@ export class OnboardingOrchestrator {
     started.reserved = this.here?.local.reserve(Math.min(budget, ready.length)) ?? 0;
     let freeHere = started.reserved;
     const operations: StepOperation[] = [];
+    const startable = ready.slice(0, budget).filter((s) => !isInline(s.kind));
+    const wanted = startable.flatMap((s) => resourcesRead(onboarding, all, s));
+    const known = wanted.length > 0 ? await this.options.store.onboardings.resources(client, wanted) : new Map<string, ResourceSummary>();
     for (const step of ready) {
       if (budget <= 0) break;
       budget--;
@@ -398,7 +471,7 @@ export class OnboardingOrchestrator {
         } else started.queued.inline.push({ key: step.key, attempt });
         continue;
       }
-      const operation = await stepOperation(this.options.store.onboardings, client, onboarding, all, step, attempt);
+      const operation = await stepOperation(this.options.store.onboardings, client, onboarding, all, step, attempt, known);
       if (operation === null) continue; // failed while preparing (recorded on the step)
       if (freeHere > 0) {
         freeHere--;

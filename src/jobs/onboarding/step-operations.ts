@@ -9,16 +9,56 @@ import { specOf } from '../../domain/resource-specs.js';
 import type { StripeResourcePath } from '../../domain/resource-types.js';
 import type { OnboardingRow, StepRow } from '../../store/onboarding-rows.js';
 import type { OnboardingStore } from '../../store/onboarding.store.js';
+import type { ResourceSummary } from '../../store/rows.js';
 import { newResource, type NewResource, type StepOperation } from '../../store/operation-ledger.js';
+
+/**
+ * The resource rows `stepOperation` reads to build `step`'s operation, as far as the ledger tells
+ * them (a mapping on an existing dataset reads that dataset's schema next). A pass reads those of
+ * every step it starts in one round trip (a mapping's schema, a dataflow's mapping and target
+ * connection: one read per step, one after another, was 0.4–5 ms each under the onboarding's lock).
+ */
+export function resourcesRead(onboarding: OnboardingRow, all: StepRow[], step: StepRow): string[] {
+  if (step.undoes) return [];
+  const r = step.stripe_resource as StripeResourcePath | null;
+  const idOf = (key: string) => all.find((s) => s.key === key)?.resource_id ?? null;
+  const ids = ((): (string | null)[] => {
+    switch (step.kind as ForwardKind) {
+      case 'CREATE_TARGET_CONNECTION':
+        return idOf(`${r}:dataset`) ? [] : [onboarding.existing_dataset_id];
+      case 'CREATE_MAPPING':
+        return [idOf(`${r}:xdm-schema`) ?? onboarding.existing_dataset_id];
+      case 'CREATE_DATAFLOW':
+        return [idOf(`${r}:mapping`), idOf(`${r}:target-connection`)];
+      default:
+        return [];
+    }
+  })();
+  return ids.filter((id): id is string => id !== null);
+}
 
 /**
  * The core operation (and resource row) a step starts, with ids that are the same if this runs
  * twice, so a crash between commit and enqueue repeats nothing; built inside the pass that starts
  * the step, from its ledger. Null when the step fails while being prepared (recorded on the step).
+ * `known`: resource rows the pass read already (see `resourcesRead`); any other is read here.
  */
-export async function stepOperation(onboardings: OnboardingStore, client: pg.PoolClient, onboarding: OnboardingRow, all: StepRow[], step: StepRow, attempt: number): Promise<StepOperation | null> {
+export async function stepOperation(
+  onboardings: OnboardingStore,
+  client: pg.PoolClient,
+  onboarding: OnboardingRow,
+  all: StepRow[],
+  step: StepRow,
+  attempt: number,
+  known: ReadonlyMap<string, ResourceSummary> = new Map(),
+): Promise<StepOperation | null> {
   const byKey = (key: string) => all.find((s) => s.key === key);
   const r = step.stripe_resource as StripeResourcePath | null;
+  const read = async (ids: (string | null | undefined)[]): Promise<ReadonlyMap<string, ResourceSummary>> => {
+    const missing = ids.filter((id): id is string => typeof id === 'string' && !known.has(id));
+    if (missing.length === 0) return known;
+    return new Map([...known, ...(await onboardings.resources(client, missing))]);
+  };
   const input: Record<string, unknown> = { onboardingId: onboarding.id, stepKey: step.key, ...(attempt > 1 ? { adoptExisting: true } : {}) };
   const operationId = deterministicId(onboarding.id, step.key, 'operation', String(attempt));
   const operation = (type: OperationType) => ({
@@ -66,14 +106,14 @@ export async function stepOperation(onboardings: OnboardingStore, client: pg.Poo
       // The onboarding's own dataset is on its own schema: no read needed on the critical path.
       const own = byKey(`${r}:dataset`)?.resource_id;
       if (own) return upsert({ stripeResource: null, datasetId: own, schemaId: byKey(`${r}:xdm-schema`)!.resource_id });
-      const dataset = (await onboardings.resources(client, [onboarding.existing_dataset_id])).get(onboarding.existing_dataset_id ?? '');
+      const dataset = (await read([onboarding.existing_dataset_id])).get(onboarding.existing_dataset_id ?? '');
       return upsert({ stripeResource: null, datasetId: onboarding.existing_dataset_id, schemaId: dataset?.schemaId ?? null });
     }
     case 'CREATE_MAPPING': {
       const ownSchemaId = byKey(`${r}:xdm-schema`)?.resource_id;
-      const existingDataset = ownSchemaId ? undefined : (await onboardings.resources(client, [onboarding.existing_dataset_id])).get(onboarding.existing_dataset_id ?? '');
+      const existingDataset = ownSchemaId ? undefined : (await read([onboarding.existing_dataset_id])).get(onboarding.existing_dataset_id ?? '');
       const schemaId = ownSchemaId ?? existingDataset?.schemaId;
-      const schema = (await onboardings.resources(client, [schemaId])).get(schemaId ?? '');
+      const schema = (await read([schemaId])).get(schemaId ?? '');
       const explored = (byKey(`${r}:explore`)?.result as { schema: ExploreNode }).schema;
       const spec = specOf('XDM_SCHEMA', schema?.spec);
       const tenantId = String(spec.tenantNamespace ?? '').replace(/^_/, '');
@@ -87,7 +127,7 @@ export async function stepOperation(onboardings: OnboardingStore, client: pg.Poo
       return upsert({ schemaId: schema!.id, sourceConnectionId: byKey(`${r}:source-connection`)!.resource_id, spec: { fieldMappings, generated: false, version: null } });
     }
     case 'CREATE_DATAFLOW': {
-      const rows = await onboardings.resources(client, [byKey(`${r}:mapping`)?.resource_id, byKey(`${r}:target-connection`)?.resource_id]);
+      const rows = await read([byKey(`${r}:mapping`)?.resource_id, byKey(`${r}:target-connection`)?.resource_id]);
       const mapping = rows.get(byKey(`${r}:mapping`)?.resource_id ?? '')!;
       const target = rows.get(byKey(`${r}:target-connection`)?.resource_id ?? '')!;
       const mappingVersion = specOf('MAPPING', mapping.spec).version;
