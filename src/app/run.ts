@@ -24,6 +24,7 @@ import { startingResponder } from '../gateway/starting-responder.js';
 import { waitForDatabase, waitForRedis, type StartupState } from './dependencies.js';
 import { buildProcessDeps, type ProcessDeps } from './process.js';
 import { startAuditKeeper } from './audit-keeper.js';
+import type { Operation } from '../store/rows.js';
 
 /** The schema of Flowgate's database where the embedded emulator keeps its state. */
 export const EMULATOR_STATE_SCHEMA = 'aep_emulator';
@@ -108,9 +109,9 @@ export async function startProcess(roles: Roles, config: AppConfig, logger: Logg
     webhooks: deps.webhooks,
     // A step of an onboarding finished: the saga moves on at once, in this worker.
     afterOperation: async (operation, input) => {
-      if (input.onboardingId) await deps.orchestrator.advance(input.onboardingId, false, { key: operation.id, kind: operation.type });
+      if (input.onboardingId) await deps.orchestrator.advance(input.onboardingId, false, stepEnd(operation));
     },
-    stepEndRecording: (onboardingId, operation, recording) => deps.orchestrator.recordingEnd(onboardingId, { key: operation.id, kind: operation.type }, recording),
+    stepEndRecording: (onboardingId, operation, recording) => deps.orchestrator.recordingEnd(onboardingId, stepEnd(operation), recording),
   };
 
   const apiKeys = new ApiKeyService({ store: deps.store, bus: deps.bus, logger });
@@ -316,4 +317,10 @@ async function isServing(baseUrl: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** An onboarding step operation's end, as the orchestrator tracks it (its step key is in its input). */
+function stepEnd(operation: Operation): { key: string; step: string } {
+  const { stepKey } = operation.input as { stepKey?: unknown };
+  return { key: operation.id, step: typeof stepKey === 'string' ? stepKey : operation.id };
 }

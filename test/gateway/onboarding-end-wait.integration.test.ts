@@ -6,9 +6,10 @@ import { onboard, readOnboarding, step } from './support/onboarding-inventory.js
 import { TestStack } from './support/stack.js';
 
 /**
- * A pass of an onboarding waits for the ends of sibling steps (the same kind, one per Stripe
- * resource) being recorded in its process, so that one pass folds the ends of a level and starts
- * every resource's next step; before, the last resource's next step waited for a second pass.
+ * A pass of an onboarding waits for the ends being recorded in its process that make a pending
+ * step ready (the other resources' steps of a level, a dataflow's other input), so that one pass
+ * folds them and starts the next steps; before, the last one's next step waited for a second pass.
+ * Which ends are waited for: test/jobs/onboarding/sibling-ends.test.ts.
  * Driven by hand on a gateway without a worker: nothing runs the steps, so each end is one the
  * test records, and each pass one it asks for.
  */
@@ -46,13 +47,13 @@ describe('an onboarding pass and the ends being recorded beside it', () => {
     });
   }
 
-  it('folds a sibling end recorded while it waits: the step is over and its next step started by that one pass', async () => {
+  it('folds an end recorded while it waits: the step is over and its next step started by that one pass', async () => {
     const { id, operation } = await startedAtConnection();
     const { orchestrator } = stack.process.deps;
     const recording = finishLater(operation, 10);
-    orchestrator.recordingEnd(id, { key: operation.id, kind: operation.type }, recording);
+    orchestrator.recordingEnd(id, { key: operation.id, step: 'connection:create' }, recording);
     // A sibling's end (recorded already) asks for the pass.
-    await orchestrator.advance(id, true, { key: 'a-sibling', kind: operation.type });
+    await orchestrator.advance(id, true, { key: 'a-sibling', step: 'another-step' });
     await recording;
 
     const after = await readOnboarding(stack, id);
@@ -60,34 +61,19 @@ describe('an onboarding pass and the ends being recorded beside it', () => {
     assert.equal(step(after, 'connection:test').status, 'RUNNING', 'and started the next step');
   });
 
-  it('does not wait for an end of another kind', async () => {
-    const { orchestrator } = stack.process.deps;
-    const { id, operation } = await startedAtConnection();
-    const recording = delay(5);
-    orchestrator.recordingEnd(id, { key: operation.id, kind: operation.type }, recording);
-    // What a pass asked for by a dataset's end waits for before it starts (the method advance uses).
-    const waitsFor = (orchestrator as unknown as { endsRecordedHere(id: string, kinds: ReadonlySet<string>): Promise<Set<string>> }).endsRecordedHere.bind(orchestrator);
-    assert.deepEqual([...(await waitsFor(id, new Set(['CREATE_DATASET'])))], [], 'a connection end is no sibling of a dataset end');
-    await recording;
-    await delay(1); // its entry is dropped once it settled
-    const sibling = delay(5);
-    orchestrator.recordingEnd(id, { key: 'another', kind: operation.type }, sibling);
-    assert.deepEqual([...(await waitsFor(id, new Set([operation.type])))], ['another'], 'a sibling end is waited for, and folded by the pass');
-  });
-
   it('does not wait longer than its bound: a slow end is folded by a later pass', async () => {
     const { orchestrator } = stack.process.deps;
     const slow = await startedAtConnection();
     const slowRecording = finishLater(slow.operation, 1500);
-    orchestrator.recordingEnd(slow.id, { key: slow.operation.id, kind: slow.operation.type }, slowRecording);
+    orchestrator.recordingEnd(slow.id, { key: slow.operation.id, step: 'connection:create' }, slowRecording);
     const started = Date.now();
-    await orchestrator.advance(slow.id, true, { key: 'a-sibling', kind: slow.operation.type });
+    await orchestrator.advance(slow.id, true, { key: 'a-sibling', step: 'another-step' });
     assert.ok(Date.now() - started < 1000, 'the pass went on without the slow end');
     assert.equal(step(await readOnboarding(stack, slow.id), 'connection:create').status, 'RUNNING');
     await slowRecording;
 
     // The end's own call to advance then moves the onboarding on.
-    await orchestrator.advance(slow.id, true, { key: slow.operation.id, kind: slow.operation.type });
+    await orchestrator.advance(slow.id, true, { key: slow.operation.id, step: 'connection:create' });
     const moved = await readOnboarding(stack, slow.id);
     assert.equal(step(moved, 'connection:create').status, 'SUCCEEDED');
     assert.equal(step(moved, 'connection:test').status, 'RUNNING');

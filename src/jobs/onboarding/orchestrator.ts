@@ -92,9 +92,10 @@ interface Decision {
 
 const isInline = isInlineStep;
 
-/** The end of a step being recorded in this process (see `recordingEnd`). */
-interface EndRecording {
-  kind: string;
+/** The end of a step being recorded in this process (see `recordingEnd`), until a pass folds it. */
+export interface EndRecording {
+  /** The step's key in the ledger. */
+  step: string;
   /** Settles (never rejects) once the end is recorded or its recording failed. */
   settled: Promise<void>;
   done: boolean;
@@ -112,13 +113,15 @@ interface EndRecording {
  */
 export class OnboardingOrchestrator {
   /** Advances running in this process, per onboarding, and whether another pass was asked for meanwhile. */
-  private readonly inFlight = new Map<string, { again: boolean; recorded: boolean; wake: () => void; done: Promise<void>; kinds: Set<string>; folded: Set<string> }>();
+  private readonly inFlight = new Map<string, { again: boolean; recorded: boolean; wake: () => void; done: Promise<void>; ended: Set<string>; folded: Set<string> }>();
   /** Steps running across the deployment as a pass read them with its lock (after its fold), per locked row. */
   private readonly runningAtLock = new WeakMap<OnboardingRow, number>();
   /** Onboardings (advanced in this process) with ready steps that found the step budget used up, oldest first. */
   private readonly waitingForBudget = new Set<string>();
-  /** Ends of steps being recorded in this process, per onboarding and key (see `recordingEnd`). */
+  /** Ends of steps recorded (or being recorded) in this process and not yet folded by a pass here, per onboarding and key (see `recordingEnd`). */
   private readonly endsRecording = new Map<string, Map<string, EndRecording>>();
+  /** The step ledger of each unfinished onboarding as the last pass in this process left it: which ends a pass waits for. */
+  private readonly ledgers = new Map<string, StepRow[]>();
   /** Set by a worker (`runStepsHere`): steps this process runs itself; none in a gateway. */
   private here: { local: LocalRuns; options: StepsHere } | null = null;
 
@@ -142,18 +145,19 @@ export class OnboardingOrchestrator {
   }
 
   /**
-   * Notes that the end of one of `onboardingId`'s steps is being recorded in this process;
-   * `recording` settles once it is. The steps of one level (one per Stripe resource) end within a
-   * few milliseconds of each other, and each end takes a few milliseconds to record: a pass that
+   * Notes that the end of one of `onboardingId`'s steps (`end.step`, its key in the ledger) is
+   * being recorded in this process; `recording` settles once it is. The steps of one level (one
+   * per Stripe resource, or a dataflow's mapping and target connection) end within a few
+   * milliseconds of each other, and each end takes a few milliseconds to record: a pass that
    * started after the first end was recorded did not see the others, and the last resource's next
-   * step waited for that pass and another one (measured: 12–17 ms later than its siblings'). A
-   * pass now starts once the ends being recorded here are (at most END_WAIT_MS), and folds them all.
+   * step waited for that pass and another one (measured: 12–17 ms later than its siblings'). A pass
+   * now first waits (at most END_WAIT_MS) for the ends that would make a step ready with it.
    */
-  recordingEnd(onboardingId: string, end: { key: string; kind: string }, recording: Promise<unknown>): void {
+  recordingEnd(onboardingId: string, end: { key: string; step: string }, recording: Promise<unknown>): void {
     let ends = this.endsRecording.get(onboardingId);
     if (!ends) this.endsRecording.set(onboardingId, (ends = new Map<string, EndRecording>()));
     const entry: EndRecording = {
-      kind: end.kind,
+      step: end.step,
       settled: recording.then(
         () => {},
         () => {},
@@ -161,33 +165,39 @@ export class OnboardingOrchestrator {
       done: false,
     };
     ends.set(end.key, entry);
-    void entry.settled.then(() => {
-      entry.done = true;
-      if (ends.get(end.key) === entry) ends.delete(end.key);
-      if (ends.size === 0 && this.endsRecording.get(onboardingId) === ends) this.endsRecording.delete(onboardingId);
-    });
+    void entry.settled.then(() => (entry.done = true));
   }
 
   /**
-   * Waits (at most END_WAIT_MS) for the ends of `onboardingId`'s steps of `kinds` being recorded in
-   * this process now — the siblings of the ends that asked for the pass; an end of another kind (a
-   * source connection ending beside the explores) is no reason to hold up the pass. Returns the
-   * keys of those recorded: the pass about to start folds them, so their own call to `advance` asks for no other.
+   * Waits (at most END_WAIT_MS) for the ends being recorded here that make a pending step ready —
+   * a dataflow's mapping ending beside its target connection, the other resources' schemas — and
+   * for no other (see `siblingEnds`: a source connection ending beside the explores starts nothing). Returns the keys of the ends
+   * recorded by then: the pass about to start folds them, so their own call to `advance` asks for no other pass.
    */
-  private async endsRecordedHere(onboardingId: string, kinds: ReadonlySet<string>): Promise<Set<string>> {
-    const ends = [...(this.endsRecording.get(onboardingId) ?? new Map<string, EndRecording>())].filter(([, end]) => kinds.has(end.kind));
-    if (ends.length === 0) return new Set();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(ends.map(([, end]) => end.settled)), new Promise<void>((resolve) => (timer = setTimeout(resolve, END_WAIT_MS)))]);
-    clearTimeout(timer);
-    return new Set(ends.filter(([, end]) => end.done).map(([key]) => key));
+  private async endsRecordedHere(onboardingId: string, ended: ReadonlySet<string>): Promise<Set<string>> {
+    const ends = this.endsRecording.get(onboardingId);
+    if (!ends || ends.size === 0) return new Set();
+    const waited = siblingEnds(this.ledgers.get(onboardingId) ?? [], ended, ends);
+    if (waited.some((end) => !end.done)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(waited.map((end) => end.settled)), new Promise<void>((resolve) => (timer = setTimeout(resolve, END_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    const folded = new Set<string>();
+    for (const [key, end] of ends) {
+      if (!end.done) continue;
+      folded.add(key);
+      ends.delete(key);
+    }
+    if (ends.size === 0) this.endsRecording.delete(onboardingId);
+    return folded;
   }
 
   /**
    * `stepRecorded`: the caller has just recorded a step's outcome, so the new state is saved and
    * published even if nothing else moves; `ended`: that end, as given to `recordingEnd`.
    */
-  async advance(onboardingId: string, stepRecorded = false, ended?: { key: string; kind: string }): Promise<void> {
+  async advance(onboardingId: string, stepRecorded = false, ended?: { key: string; step: string }): Promise<void> {
     // The steps of one level (one per Stripe resource) finish within milliseconds of each other,
     // and each used to advance on its own: the advances queued on the row lock, so the last
     // resource's next step started only after all the others' advances (measured: 5–17 ms of
@@ -198,13 +208,13 @@ export class OnboardingOrchestrator {
     if (running) {
       // Already folded by the pass that waited for it (see `endsRecordedHere`).
       if (ended && running.folded.delete(ended.key)) return running.done;
-      if (ended) running.kinds.add(ended.kind);
+      if (ended) running.ended.add(ended.step);
       running.again = true;
       running.recorded ||= stepRecorded;
       running.wake();
       return running.done;
     }
-    const entry = { again: false, recorded: stepRecorded, wake: () => {}, done: Promise.resolve(), kinds: new Set(ended ? [ended.kind] : []), folded: new Set<string>() };
+    const entry = { again: false, recorded: stepRecorded, wake: () => {}, done: Promise.resolve(), ended: new Set(ended ? [ended.step] : []), folded: new Set<string>() };
     entry.done = (async () => {
       // A further pass starts as soon as the previous one committed and published, also while the
       // rest of the previous pass's hand-over (webhooks, waking waiting onboardings) goes on: two
@@ -213,8 +223,8 @@ export class OnboardingOrchestrator {
       let announced: Promise<void> = Promise.resolve();
       try {
         for (;;) {
-          entry.folded = await this.endsRecordedHere(onboardingId, entry.kinds);
-          entry.kinds = new Set();
+          entry.folded = await this.endsRecordedHere(onboardingId, entry.ended);
+          entry.ended = new Set();
           const recorded = entry.recorded;
           entry.again = false;
           entry.recorded = false;
@@ -252,6 +262,7 @@ export class OnboardingOrchestrator {
           const { onboarding, steps } = locked;
           traceParent = onboarding.trace_parent;
           this.runningAtLock.set(onboarding, locked.runningSteps);
+          this.ledgers.set(onboardingId, steps);
           const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps, started);
           this.launchReads(onboardingId, traceParent, started, recorded);
           if (locked.folded > 0 || next || stepRecorded) {
@@ -286,6 +297,11 @@ export class OnboardingOrchestrator {
           this.startHere(onboardingId, traceParent, started, recorded);
         },
       );
+      if (passed === null || TERMINAL_ONBOARDING.includes((state as OnboardingState | null)?.onboarding.status ?? 'RUNNING')) {
+        // Finished (or gone): no pass here will wait for its ends any more.
+        this.ledgers.delete(onboardingId);
+        this.endsRecording.delete(onboardingId);
+      }
       if (passed === null) return { announced: previous };
     } finally {
       if (!handedOver) {
@@ -335,7 +351,7 @@ export class OnboardingOrchestrator {
     // A read may be answered before its start is committed: its outcome is recorded after it (a
     // step that is not RUNNING records nothing); a pass that did not commit started nothing.
     if (recorded && !(await recorded)) return;
-    const ended = { key: step.key, kind: step.kind };
+    const ended = { key: step.key, step: step.key };
     const recording = store.onboardings.recordInlineOutcome(onboardingId, step.key, outcome);
     this.recordingEnd(onboardingId, ended, recording);
     await recording;
@@ -685,4 +701,24 @@ function ledgerOf(onboarding: OnboardingRow, steps: StepRow[]): Ledger {
 /** Job id of an inline step's attempt: one job per attempt, so a retried step gets a fresh job. */
 export function inlineJobId(onboardingId: string, key: string, attempt: number): string {
   return `${onboardingId}.${key.replace(/:/g, '.')}.${attempt}`;
+}
+
+/**
+ * The ends in `ends` (recorded or being recorded, not yet folded) that a pass asked for by the ends
+ * of `ended` (step keys) waits for: the inputs of each pending step whose every input has
+ * succeeded (by `ledger`, the last pass's view), has ended, or is among `ends` — once they are
+ * recorded, the pass starts that step instead of leaving it to another pass. None for a pass
+ * nothing ended for (a sweep).
+ */
+export function siblingEnds(ledger: readonly StepRow[], ended: ReadonlySet<string>, ends: ReadonlyMap<string, EndRecording>): EndRecording[] {
+  if (ended.size === 0) return [];
+  const byStep = new Map([...ends.values()].map((end) => [end.step, end]));
+  const succeeded = new Set(ledger.filter((s) => s.status === 'SUCCEEDED').map((s) => s.key));
+  const waited = new Set<EndRecording>();
+  for (const step of ledger) {
+    if (step.status !== 'PENDING') continue;
+    const missing = step.depends_on.filter((key) => !succeeded.has(key) && !ended.has(key));
+    if (missing.length > 0 && missing.every((key) => byStep.has(key))) for (const key of missing) waited.add(byStep.get(key)!);
+  }
+  return [...waited];
 }
