@@ -262,6 +262,7 @@ export class OnboardingOrchestrator {
           const { onboarding, steps } = locked;
           traceParent = onboarding.trace_parent;
           this.runningAtLock.set(onboarding, locked.runningSteps);
+          // Passes run in workers, which sweep: the sweep drops the ledgers of onboardings finished elsewhere.
           this.ledgers.set(onboardingId, steps);
           const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps, started);
           this.launchReads(onboardingId, traceParent, started, recorded);
@@ -369,6 +370,12 @@ export class OnboardingOrchestrator {
   async sweep(): Promise<number> {
     const { store, onboardingQueue, operationsQueue, logger } = this.options;
     const open = await store.onboardings.unfinishedIds();
+    const unfinished = new Set(open);
+    for (const id of [...this.ledgers.keys(), ...this.endsRecording.keys()]) {
+      if (unfinished.has(id)) continue;
+      this.ledgers.delete(id);
+      this.endsRecording.delete(id);
+    }
     for (const step of await store.onboardings.stepsRunningLongerThan(2)) {
       if (isInline(step.kind)) {
         if (!(await onboardingQueue.getJob(inlineJobId(step.onboardingId, step.key, step.attempts)))) await this.enqueueInline(step.onboardingId, step.key, step.attempts);
