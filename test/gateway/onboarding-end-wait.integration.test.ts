@@ -78,4 +78,20 @@ describe('an onboarding pass and the ends being recorded beside it', () => {
     assert.equal(step(moved, 'connection:create').status, 'SUCCEEDED');
     assert.equal(step(moved, 'connection:test').status, 'RUNNING');
   });
+
+  it('forgets, at the next sweep, what it kept for an onboarding that finished elsewhere', async () => {
+    const { orchestrator } = stack.process.deps;
+    // What a worker keeps per onboarding between passes (a long-running worker must not keep it for every onboarding it ever passed).
+    const kept = orchestrator as unknown as { ledgers: Map<string, unknown>; endsRecording: Map<string, unknown> };
+    const finished = await startedAtConnection();
+    const running = await startedAtConnection();
+    orchestrator.recordingEnd(finished.id, { key: finished.operation.id, step: 'connection:create' }, new Promise(() => {}));
+    assert.ok(kept.ledgers.has(finished.id) && kept.endsRecording.has(finished.id));
+    // Finished by another process (this one never sees its last pass).
+    await stack.sql(`UPDATE onboardings SET status = 'FAILED', finished_at = now() WHERE id = $1`, [finished.id]);
+    await orchestrator.sweep();
+    assert.ok(!kept.ledgers.has(finished.id), 'its ledger is dropped');
+    assert.ok(!kept.endsRecording.has(finished.id), 'and the end it still tracked');
+    assert.ok(kept.ledgers.has(running.id), 'an unfinished onboarding keeps its ledger');
+  });
 });
