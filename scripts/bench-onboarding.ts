@@ -23,6 +23,7 @@
  *
  * BENCH_WARMUP (default 10): onboardings run first and not measured, one after another.
  * BENCH_CPU_PROF=<dir>: the gateway and worker write V8 CPU profiles there when they stop.
+ * BENCH_NODE_OPTIONS: NODE_OPTIONS of the gateway and worker.
  *
  * Deployed shape: emulator, gateway and worker are separate processes (as `npm run emulator`,
  * `start:gateway`, `start:worker` run them) with their default settings; this process is only
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
   const childEnv: Record<string, string> = { NODE_ENV: process.env.NODE_ENV ?? 'production', RATE_LIMIT_MUTATIONS_PER_MINUTE: '100000000' };
   // BENCH_CPU_PROF=<dir>: gateway and worker write V8 CPU profiles there when they stop (open them in Chrome's DevTools).
   if (process.env.BENCH_CPU_PROF) childEnv.CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
+  // BENCH_NODE_OPTIONS: Node options for the gateway and worker (e.g. heap sizes, a --require'd tracer).
+  if (process.env.BENCH_NODE_OPTIONS) childEnv.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
   const gateway = await spawnFlowgate('gateway', stack, childEnv).catch(async (error) => {
     await stack.stop();
     await emulator.stop();

@@ -28,11 +28,16 @@ describe('decide (the onboarding saga)', () => {
     assert.deepEqual(decide(ledger({}, { status: 'QUEUED' })), { action: 'start', status: 'RUNNING', keys: ['connection:create'] });
   });
 
-  it('after the connection test starts the shared class, explore and the source connection side by side', () => {
+  it('after the connection test starts the shared class and explore side by side; the source connection after explore', () => {
     assert.deepEqual(decide(ledger(done('connection:create', 'connection:test'))), {
       action: 'start',
       status: 'RUNNING',
-      keys: ['xdm-class', 'charges:explore', 'charges:source-connection'],
+      keys: ['xdm-class', 'charges:explore'],
+    });
+    assert.deepEqual(decide(ledger({ ...done('connection:create', 'connection:test', 'charges:explore'), 'xdm-class': 'RUNNING' })), {
+      action: 'start',
+      status: 'RUNNING',
+      keys: ['charges:source-connection'],
     });
   });
 

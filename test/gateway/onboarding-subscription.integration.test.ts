@@ -122,7 +122,7 @@ describe('onboardingProgress', () => {
     // Explore is held while everything else is done; the onboarding is cancelled meanwhile.
     await injectFaults(stack, { method: 'GET', path: PATHS.explore, latencyMs: 1500, count: 1 }, SLOW_PLATFORM);
     const { id } = await onboard(stack);
-    await waitForOnboarding(stack, id, (o) => step(o, 'charges:explore').status === 'RUNNING' && step(o, 'charges:source-connection').status === 'SUCCEEDED');
+    await waitForOnboarding(stack, id, (o) => step(o, 'charges:explore').status === 'RUNNING' && step(o, 'xdm-class').status === 'SUCCEEDED');
     const { cancelOnboarding } = await stack.data(`mutation($id: ID!) { cancelOnboarding(id: $id, rollback: false) { status } }`, { id });
     assert.equal(cancelOnboarding.status, 'CANCELLED');
 
