@@ -29,16 +29,17 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
 
 /**
  * `inTransaction` on a client the caller holds (and releases), e.g. one holding a session lock.
- * `commit` gives the text that commits, given what `work` returned (e.g. with a SET LOCAL first).
- * `whileCommitting` is called as soon as the commit is sent, with a promise of its outcome: work
- * that may start before the commit is known (and waits for `committed` where it must).
+ * `commit` gives the text that commits, given what `work` returned (e.g. a last write and a SET
+ * LOCAL before the COMMIT, in the same round trip). `whileCommitting` is called as soon as the
+ * commit is sent, with a promise of its outcome — the results of the commit text's statements, in
+ * order: work that may start before the commit is known (and waits for `committed` where it must).
  */
 export async function transactionOn<T>(
   client: pg.PoolClient,
   work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | Rollback<T>>,
   begin = 'BEGIN',
   commit: (result: T) => string = () => 'COMMIT',
-  whileCommitting?: (result: T, committed: Promise<void>) => void,
+  whileCommitting?: (result: T, committed: Promise<pg.QueryResult[]>) => void,
 ): Promise<T> {
   try {
     const begun = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
@@ -47,7 +48,7 @@ export async function transactionOn<T>(
       await client.query('ROLLBACK');
       return result.value;
     }
-    const committed = client.query(commit(result)).then(() => undefined);
+    const committed = client.query(commit(result)).then((done) => (Array.isArray(done) ? done : [done]) as pg.QueryResult[]);
     whileCommitting?.(result, committed);
     await committed;
     return result;
@@ -55,4 +56,33 @@ export async function transactionOn<T>(
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** A statement with its values, to be sent with others in one round trip (see `withLiterals`). */
+export interface StatementText {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * `statement` as one text with its values written in as literals (`$1` … replaced), for the simple
+ * query protocol, which sends several statements in one round trip but takes no parameters.
+ * Strings are escaped by the client (`escapeLiteral`); numbers, booleans and null are written as
+ * SQL; anything else (a JSON value: pass it stringified) is refused. The text must hold no `$`
+ * other than its parameters.
+ */
+export function withLiterals(client: Pick<pg.ClientBase, 'escapeLiteral'>, statement: StatementText): string {
+  return statement.text.replace(/\$(\d+)(?!\d)/g, (_match, index: string) => {
+    const position = Number(index);
+    if (position < 1 || position > statement.values.length) throw new RangeError(`no value for $${position}`);
+    const value = statement.values[position - 1];
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new RangeError(`$${position} is not a finite number`);
+      return String(value);
+    }
+    if (typeof value === 'string') return client.escapeLiteral(value);
+    throw new TypeError(`$${position}: cannot write a ${typeof value} as a literal`);
+  });
 }

@@ -3,7 +3,7 @@ import { isUuid } from '../domain/ids.js';
 import type { OperationErrorInfo } from '../domain/operation-error.js';
 import type { RequestedSchedule } from '../domain/schedule-rules.js';
 import { encodeCursor, type Page, type PageWindow } from './cursor.js';
-import { inTransaction, Rollback, transactionOn, type Sql } from './db.js';
+import { inTransaction, Rollback, transactionOn, withLiterals, type Sql, type StatementText } from './db.js';
 import { ListFilter, newestFirst } from './keyset-page.js';
 import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, StepRow, StepStatus } from './onboarding-rows.js';
 import { FLUSH_LATER_IF, type NewResource, type NewSecret, type OperationLedger } from './operation-ledger.js';
@@ -193,14 +193,19 @@ export class OnboardingStore {
    * wait for the disk under that lock held up the next pass, and the outcome of a step waiting
    * to be recorded.
    *
+   * When `work` answers a `progress` statement (see `progressUpdate`), it goes in the commit's
+   * round trip, just before the COMMIT, and `afterCommit` gets the row it returned: the pass's
+   * last write and its commit were two round trips under the row lock, on the hand-over from a
+   * step's end to its dependants' start.
+   *
    * `whileCommitting` is called as soon as the COMMIT is sent (see `transactionOn`), before
    * `afterCommit`, with a promise that resolves once the pass is committed (and, unless
    * `flushLater`, on disk).
    */
-  async pass<T extends { flushLater: boolean }>(
+  async pass<T extends { flushLater: boolean; progress: StatementText | null }>(
     onboardingId: string,
     work: (client: pg.PoolClient, locked: LockedLedger) => Promise<T>,
-    afterCommit?: (result: T) => Promise<void>,
+    afterCommit?: (result: T, saved: OnboardingRow | null) => Promise<void>,
     whileCommitting?: (result: T, committed: Promise<void>) => void,
   ): Promise<T | null> {
     // The simple query protocol that allows several statements takes no parameters, so the id
@@ -213,6 +218,7 @@ export class OnboardingStore {
     const lockKey = `${ONBOARDING_PASS_LOCK}, hashtext('${onboardingId}')`;
     const client = await this.pool.connect();
     let unlocked = false;
+    let saved: Promise<OnboardingRow | null> = Promise.resolve(null);
     try {
       const result = await transactionOn<T | null>(
         client,
@@ -237,12 +243,23 @@ export class OnboardingStore {
          RETURNING s.kind, s.status, s.started_at, s.finished_at;
          SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
          SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
-        (result) => (result?.flushLater ? 'SET LOCAL synchronous_commit TO OFF; COMMIT' : 'COMMIT'),
+        (result) =>
+          [result?.progress ? withLiterals(client, result.progress) : null, result?.flushLater ? 'SET LOCAL synchronous_commit TO OFF' : null, 'COMMIT'].filter((text) => text !== null).join('; '),
         (result, committed) => {
-          if (result !== null) whileCommitting?.(result, committed);
+          if (result === null) return;
+          // (A failed commit fails the pass: transactionOn throws it, and `saved` is not read.)
+          if (result.progress)
+            saved = committed.then(
+              (results) => (results[0]!.rows[0] as OnboardingRow | undefined) ?? null,
+              () => null,
+            );
+          whileCommitting?.(
+            result,
+            committed.then(() => undefined),
+          );
         },
       );
-      if (result !== null && afterCommit) await afterCommit(result);
+      if (result !== null && afterCommit) await afterCommit(result, await saved);
       return result;
     } finally {
       unlocked = await client.query(`SELECT pg_advisory_unlock(${lockKey})`).then(
@@ -372,13 +389,12 @@ export class OnboardingStore {
   }
 
   /**
-   * Saves the onboarding's status and progress after a pass (`error`/`leftBehind` undefined:
-   * unchanged), and marks the steps it starts RUNNING, in one statement. clock_timestamp() for a
-   * step's start, not now(): now() is when the pass's transaction began, which can precede a
-   * dependency's recorded finish.
+   * The statement that saves the onboarding's status and progress after a pass (`error`/`leftBehind`
+   * undefined: unchanged) and marks the steps it starts RUNNING, returning the onboarding's row: a
+   * pass sends it with its commit (see `pass`). clock_timestamp() for a step's start, not now():
+   * now() is when the pass's transaction began, which can precede a dependency's recorded finish.
    */
-  async saveProgress(
-    client: pg.PoolClient,
+  progressUpdate(
     onboardingId: string,
     update: {
       status: OnboardingStatus;
@@ -389,9 +405,9 @@ export class OnboardingStore {
       leftBehind?: LeftBehind[];
       starts?: StepStart[];
     },
-  ): Promise<OnboardingRow> {
-    const result = await client.query<OnboardingRow>(
-      `WITH started AS (
+  ): StatementText {
+    return {
+      text: `WITH started AS (
          UPDATE onboarding_steps s SET status = 'RUNNING', attempts = x.attempt, operation_id = COALESCE(x.operation_id, s.operation_id), started_at = clock_timestamp(), error = NULL, updated_at = now(),
                 result = CASE WHEN x.create_sent THEN '{"createSent": true}'::jsonb ELSE s.result END
          FROM jsonb_to_recordset($9::jsonb) AS x(step_id uuid, attempt int, operation_id uuid, create_sent boolean) WHERE s.id = x.step_id AND s.onboarding_id = $1)
@@ -401,7 +417,7 @@ export class OnboardingStore {
               finished_at = CASE WHEN $8::boolean THEN COALESCE(finished_at, now()) ELSE NULL END, updated_at = now(),
               version = version + 1
        WHERE id = $1 RETURNING *`,
-      [
+      values: [
         onboardingId,
         update.status,
         update.progress,
@@ -412,8 +428,7 @@ export class OnboardingStore {
         update.terminal,
         JSON.stringify((update.starts ?? []).map((s) => ({ step_id: s.stepId, attempt: s.attempt, operation_id: s.operationId, create_sent: s.createSent === true }))),
       ],
-    );
-    return result.rows[0]!;
+    };
   }
 
   /**

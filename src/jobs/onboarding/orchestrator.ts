@@ -14,6 +14,7 @@ import type { LeftBehind, OnboardingRow, OnboardingState, OnboardingStatus, Step
 import type { InlineStepRow, StepStart } from '../../store/onboarding.store.js';
 import type { ResourceSummary } from '../../store/rows.js';
 import type { StartedOperation, StepOperation } from '../../store/operation-ledger.js';
+import type { StatementText } from '../../store/db.js';
 import type { Store } from '../../store/store.js';
 import { enqueueOperation, enqueueOperationRetry } from '../enqueue.js';
 import { jitteredBackoff, onboardingStepJob, type OnboardingJobData, type OperationJobData } from '../queues.js';
@@ -266,17 +267,16 @@ export class OnboardingOrchestrator {
           this.ledgers.set(onboardingId, steps);
           const next = TERMINAL_ONBOARDING.includes(onboarding.status) ? null : await this.decide(client, onboarding, steps, started);
           this.launchReads(onboardingId, traceParent, started, recorded);
-          if (locked.folded > 0 || next || stepRecorded) {
-            const updated = await this.saveOnboarding(client, onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind, started.starts);
-            state = { onboarding: updated, steps };
-          }
+          // The onboarding's new state is written in the commit's round trip (see `pass`).
+          const progress = locked.folded > 0 || next || stepRecorded ? this.progressOf(onboarding, steps, next?.status ?? onboarding.status, next?.error, next?.leftBehind, started.starts) : null;
           // A pass that starts a step must be on disk before the step's call (a lost start would
           // run it again as a first attempt, creating twice), and an end before it is announced;
           // any other pass only records what commits before it made (see `pass`).
           const ends = next !== null && TERMINAL_ONBOARDING.includes(next.status);
-          return { flushLater: started.starts.length === 0 && !ends };
+          return { flushLater: started.starts.length === 0 && !ends, progress, steps };
         },
-        async () => {
+        async ({ steps }, saved) => {
+          if (saved) state = { onboarding: saved, steps };
           // Committed: the queued steps are enqueued now — a job never runs ahead of the ledger
           // that explains it — before the state is published (the news need not hold up the
           // work), and the state is published before the next pass may start (the store holds the
@@ -532,20 +532,20 @@ export class OnboardingOrchestrator {
     }
   }
 
-  private async saveOnboarding(
-    client: pg.PoolClient,
+  /** The statement that saves the pass's outcome: status, progress, current step, the steps it starts (see `OnboardingStore.progressUpdate`). */
+  private progressOf(
     onboarding: OnboardingRow,
     steps: StepRow[],
     status: OnboardingStatus,
     error: OperationErrorInfo | null | undefined,
     leftBehind: LeftBehind[] | undefined,
     starts: StepStart[],
-  ): Promise<OnboardingRow> {
+  ): StatementText {
     const forward = steps.filter((s) => s.undoes === null);
     const total = forward.reduce((sum, s) => sum + s.weight, 0);
     const done = forward.filter((s) => s.status === 'SUCCEEDED').reduce((sum, s) => sum + s.weight, 0);
     const progress = status === 'SUCCEEDED' ? 1 : total === 0 ? 0 : Math.min(0.99, done / total);
-    return this.options.store.onboardings.saveProgress(client, onboarding.id, {
+    return this.options.store.onboardings.progressUpdate(onboarding.id, {
       status,
       progress,
       currentStep: steps.find((s) => s.status === 'RUNNING')?.key ?? null,
