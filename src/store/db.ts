@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { Prisma, PrismaClient } from './generated/client.js';
 
 /** The Prisma client or a transaction of it: every Prisma-backed store method takes either. */
@@ -67,11 +67,11 @@ export interface StatementText {
 /**
  * `statement` as one text with its values written in as literals (`$1` … replaced), for the simple
  * query protocol, which sends several statements in one round trip but takes no parameters.
- * Strings are escaped by the client (`escapeLiteral`); numbers, booleans and null are written as
- * SQL; anything else (a JSON value: pass it stringified) is refused. The text must hold no `$`
- * other than its parameters.
+ * Strings (and arrays of strings, as array literals) are escaped by node-postgres' `escapeLiteral`;
+ * numbers, booleans and null are written as SQL; anything else (a JSON value: pass it stringified)
+ * is refused. The text must hold no `$` other than its parameters.
  */
-export function withLiterals(client: Pick<pg.ClientBase, 'escapeLiteral'>, statement: StatementText): string {
+export function withLiterals(statement: StatementText): string {
   return statement.text.replace(/\$(\d+)(?!\d)/g, (_match, index: string) => {
     const position = Number(index);
     if (position < 1 || position > statement.values.length) throw new RangeError(`no value for $${position}`);
@@ -82,7 +82,11 @@ export function withLiterals(client: Pick<pg.ClientBase, 'escapeLiteral'>, state
       if (!Number.isFinite(value)) throw new RangeError(`$${position} is not a finite number`);
       return String(value);
     }
-    if (typeof value === 'string') return client.escapeLiteral(value);
+    if (typeof value === 'string') return pg.escapeLiteral(value);
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string' || item === null)) {
+      // An array literal: each element double-quoted, its backslashes and quotes escaped.
+      return pg.escapeLiteral(`{${value.map((item: string | null) => (item === null ? 'NULL' : `"${item.replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`);
+    }
     throw new TypeError(`$${position}: cannot write a ${typeof value} as a literal`);
   });
 }

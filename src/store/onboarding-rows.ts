@@ -31,6 +31,8 @@ export interface OnboardingRow {
   finished_at: Date | null;
   /** Bumped by every pass that records a change (under the row lock): the order of its states. */
   version: number;
+  /** The base connection's newest sealed token's id: read by a pass with the row (what its connection create's operation names), absent elsewhere. */
+  connection_secret_id?: string | null;
 }
 
 /** An `onboarding_steps` row. */

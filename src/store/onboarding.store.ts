@@ -149,34 +149,38 @@ export class OnboardingStore {
     return (await this.pool.query<OnboardingRow>('SELECT * FROM onboardings WHERE requested_by = $1 AND idempotency_key = $2', [requestedBy, key])).rows[0] ?? null;
   }
 
-  /** Records an onboarding — its row, its base connection and sealed token, and the whole step ledger — in one transaction. */
+  /**
+   * Records an onboarding — its row, its base connection and sealed token, and the whole step
+   * ledger — in one round trip: the three statements as one text, with their values written in
+   * (see `withLiterals`), which PostgreSQL runs as one transaction (all of it or none). Four round
+   * trips (with BEGIN and COMMIT) were on every onboarding's way to its first Platform call.
+   */
   async create(onboarding: NewOnboarding): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      await client.query(
-        `INSERT INTO onboardings (id, sandbox, name, description, status, resources, schedule, rollback_on_failure, existing_dataset_id, connection_id, requested_by, request_id, idempotency_key, input_hash, trace_parent, updated_at)
-         VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, now())`,
-        [
-          onboarding.id,
-          onboarding.sandbox,
-          onboarding.name,
-          onboarding.description,
-          onboarding.resources,
-          JSON.stringify(onboarding.schedule),
-          onboarding.rollbackOnFailure,
-          onboarding.existingDatasetId,
-          onboarding.connection.resource.id,
-          onboarding.requestedBy,
-          onboarding.requestId,
-          onboarding.idempotencyKey,
-          onboarding.inputHash,
-          onboarding.traceParent,
-        ],
-      );
-      await this.ledger.recordPendingResource(client, onboarding.connection.resource, onboarding.connection.secret);
-      // The whole ledger in one statement: a round trip per step (23 for three resources) was
-      // most of the mutation's time, before anything could start.
-      await this.insertSteps(client, onboarding.id, onboarding.steps);
-    });
+    const row: StatementText = {
+      text: `INSERT INTO onboardings (id, sandbox, name, description, status, resources, schedule, rollback_on_failure, existing_dataset_id, connection_id, requested_by, request_id, idempotency_key, input_hash, trace_parent, updated_at)
+         VALUES ($1::uuid, $2, $3, $4, 'QUEUED', $5::text[], $6::jsonb, $7::boolean, $8::uuid, $9::uuid, $10, $11, $12, $13, $14, now())`,
+      values: [
+        onboarding.id,
+        onboarding.sandbox,
+        onboarding.name,
+        onboarding.description,
+        onboarding.resources,
+        JSON.stringify(onboarding.schedule),
+        onboarding.rollbackOnFailure,
+        onboarding.existingDatasetId,
+        onboarding.connection.resource.id,
+        onboarding.requestedBy,
+        onboarding.requestId,
+        onboarding.idempotencyKey,
+        onboarding.inputHash,
+        onboarding.traceParent,
+      ],
+    };
+    const connection = this.ledger.pendingResourceInsert(onboarding.connection.resource, onboarding.connection.secret);
+    // The whole ledger in one statement: a round trip per step (23 for three resources) was
+    // most of the mutation's time, before anything could start.
+    const steps = stepsInsert(onboarding.id, onboarding.steps);
+    await this.pool.query([row, connection, steps].map(withLiterals).join(';\n'));
   }
 
   /**
@@ -234,7 +238,7 @@ export class OnboardingStore {
         // lock instead of a read and an update per step, and no round trip of its own.
         `SELECT pg_advisory_lock(${lockKey});
          BEGIN;
-         SELECT * FROM onboardings WHERE id = '${onboardingId}' FOR UPDATE;
+         SELECT o.*, (SELECT id FROM secrets WHERE resource_id = o.connection_id ORDER BY created_at DESC LIMIT 1) AS connection_secret_id FROM onboardings o WHERE o.id = '${onboardingId}' FOR UPDATE OF o;
          UPDATE onboarding_steps s
          SET status = (CASE WHEN o.status = 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"StepStatus", platform_id = r.platform_id,
              error = CASE WHEN o.status = 'SUCCEEDED' THEN NULL ELSE COALESCE(o.error, '${CANCELLED_STEP_ERROR}'::jsonb) END, finished_at = clock_timestamp(), updated_at = now()
@@ -243,8 +247,7 @@ export class OnboardingStore {
          RETURNING s.kind, s.status, s.started_at, s.finished_at;
          SELECT * FROM onboarding_steps WHERE onboarding_id = '${onboardingId}' ORDER BY position, key;
          SELECT count(*)::int AS n FROM onboarding_steps WHERE status = 'RUNNING'`,
-        (result) =>
-          [result?.progress ? withLiterals(client, result.progress) : null, result?.flushLater ? 'SET LOCAL synchronous_commit TO OFF' : null, 'COMMIT'].filter((text) => text !== null).join('; '),
+        (result) => [result?.progress ? withLiterals(result.progress) : null, result?.flushLater ? 'SET LOCAL synchronous_commit TO OFF' : null, 'COMMIT'].filter((text) => text !== null).join('; '),
         (result, committed) => {
           if (result === null) return;
           // (A failed commit fails the pass: transactionOn throws it, and `saved` is not read.)
@@ -354,32 +357,8 @@ export class OnboardingStore {
   /** Adds steps to a ledger (undo steps when a rollback starts); a step already there is kept. Returns the steps inserted. */
   async insertSteps(client: pg.PoolClient, onboardingId: string, steps: NewStep[]): Promise<StepRow[]> {
     if (steps.length === 0) return [];
-    return (
-      await client.query<StepRow>(
-        `INSERT INTO onboarding_steps (id, onboarding_id, key, kind, position, stripe_resource, depends_on, weight, status, resource_type, resource_id, undoes, updated_at)
-         SELECT s.id, $1, s.key, s.kind, s.position, s.resource, ARRAY(SELECT jsonb_array_elements_text(s.depends_on)), s.weight, 'PENDING', s.resource_type::"ResourceType", s.resource_id, s.undoes, now()
-         FROM jsonb_to_recordset($2::jsonb) AS s(id uuid, key text, kind text, position int, resource text, depends_on jsonb, weight float8, resource_type text, resource_id uuid, undoes text)
-         ON CONFLICT (onboarding_id, key) DO NOTHING
-         RETURNING *`,
-        [
-          onboardingId,
-          JSON.stringify(
-            steps.map((s) => ({
-              id: s.id,
-              key: s.key,
-              kind: s.kind,
-              position: s.position,
-              resource: s.resource,
-              depends_on: s.dependsOn,
-              weight: s.weight,
-              resource_type: s.resourceType,
-              resource_id: s.resourceId,
-              undoes: s.undoes ?? null,
-            })),
-          ),
-        ],
-      )
-    ).rows;
+    const { text, values } = stepsInsert(onboardingId, steps);
+    return (await client.query<StepRow>(text, values)).rows;
   }
 
   /** Forward steps that will never run (a rollback started): CANCELLED, not failed. */
@@ -498,4 +477,32 @@ export class OnboardingStore {
 
 export function onboardingCursor(state: { onboarding: Pick<OnboardingRow, 'created_at' | 'id'> }): string {
   return encodeCursor({ at: new Date(state.onboarding.created_at), id: state.onboarding.id });
+}
+
+/** Inserts steps into an onboarding's ledger (PENDING; those it holds already are kept), returning the rows inserted. */
+function stepsInsert(onboardingId: string, steps: NewStep[]): StatementText {
+  return {
+    text: `INSERT INTO onboarding_steps (id, onboarding_id, key, kind, position, stripe_resource, depends_on, weight, status, resource_type, resource_id, undoes, updated_at)
+       SELECT s.id, $1::uuid, s.key, s.kind, s.position, s.resource, ARRAY(SELECT jsonb_array_elements_text(s.depends_on)), s.weight, 'PENDING', s.resource_type::"ResourceType", s.resource_id, s.undoes, now()
+       FROM jsonb_to_recordset($2::jsonb) AS s(id uuid, key text, kind text, position int, resource text, depends_on jsonb, weight float8, resource_type text, resource_id uuid, undoes text)
+       ON CONFLICT (onboarding_id, key) DO NOTHING
+       RETURNING *`,
+    values: [
+      onboardingId,
+      JSON.stringify(
+        steps.map((s) => ({
+          id: s.id,
+          key: s.key,
+          kind: s.kind,
+          position: s.position,
+          resource: s.resource,
+          depends_on: s.dependsOn,
+          weight: s.weight,
+          resource_type: s.resourceType,
+          resource_id: s.resourceId,
+          undoes: s.undoes ?? null,
+        })),
+      ),
+    ],
+  };
 }

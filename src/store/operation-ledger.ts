@@ -6,7 +6,7 @@ import { OPERATIONS, parseOperationInput, TERMINAL_OPERATION_STATUSES, type Oper
 import { checkSpec } from '../domain/resource-specs.js';
 import type { PlatformResourceType, ResourceState, ResourceType } from '../domain/resource-types.js';
 import { auditView, diffFields, redactSecrets } from './audit-values.js';
-import type { Sql } from './db.js';
+import type { Sql, StatementText } from './db.js';
 import { StatementBatcher } from './statement-batcher.js';
 import { silentStoreObserver, type StoreObserver } from './store-observer.js';
 import {
@@ -463,16 +463,16 @@ export class OperationLedger {
     return result.rows.map(startedFromRow);
   }
 
-  /** Inserts a PENDING resource with its sealed secret, inside a caller's transaction (an onboarding's base connection). */
-  async recordPendingResource(client: pg.PoolClient, resource: NewResource, secret: NewSecret | null): Promise<void> {
+  /** The statement that inserts a PENDING resource with its sealed secret (an onboarding's base connection, recorded with the onboarding). */
+  pendingResourceInsert(resource: NewResource, secret: NewSecret | null): StatementText {
     checkSpec(resource.type, resource.spec);
-    await client.query(
-      `WITH r AS (
+    return {
+      text: `WITH r AS (
          INSERT INTO resources (id, type, sandbox, name, description, state, spec, stripe_resource, connection_id, source_connection_id, target_connection_id, schema_id, dataset_id, mapping_id, updated_at)
          VALUES ($1::uuid, $2::"ResourceType", $3, $4, $5, 'PENDING', $6::jsonb, $7, $8::uuid, $9::uuid, $10::uuid, $11::uuid, $12::uuid, $13::uuid, now()) RETURNING id)
-       INSERT INTO secrets (id, resource_id, key_id, ciphertext) SELECT $14::uuid, r.id, $15, $16 FROM r WHERE $14 IS NOT NULL`,
-      [...resourceValues(resource), secret?.id ?? null, secret?.keyId ?? null, secret?.ciphertext ?? null],
-    );
+       INSERT INTO secrets (id, resource_id, key_id, ciphertext) SELECT $14::uuid, r.id, $15, $16 FROM r WHERE $14::uuid IS NOT NULL`,
+      values: [...resourceValues(resource), secret?.id ?? null, secret?.keyId ?? null, secret?.ciphertext ?? null],
+    };
   }
 
   /**

@@ -21,13 +21,13 @@ describe('values written into a statement as literals', () => {
   const JSON_DOC = JSON.stringify({ message: 'a "quoted" \\ value', path: ['a', "b's"], n: 1.5, none: null });
 
   it('reads back every value as the same statement with parameters does', async () => {
-    const text = `SELECT $1::text AS a, $2::int AS b, $3::float8 AS c, $4::boolean AS d, $5::boolean AS e, $6::text AS f, $7::jsonb AS g, $8::text AS h, $9::text AS i, $10::text AS j, $11::numeric AS k`;
+    const text = `SELECT $1::text AS a, $2::int AS b, $3::float8 AS c, $4::boolean AS d, $5::boolean AS e, $6::text AS f, $7::jsonb AS g, $8::text AS h, $9::text AS i, $10::text AS j, $11::numeric AS k, $12::text[] AS l`;
     for (const value of TEXTS) {
-      const values = [value, 42, 0.3333333333333333, true, false, null, JSON_DOC, 'x', 'y', 'tenth', -12.5];
+      const values = [value, 42, 0.3333333333333333, true, false, null, JSON_DOC, 'x', 'y', 'tenth', -12.5, ['CHARGES', value, null, 'a,b', '{c}', 'NULL']];
       const client = await database.pool.connect();
       try {
         const expected = (await client.query(text, values)).rows[0];
-        const actual = (await client.query(withLiterals(client, { text, values }))).rows[0];
+        const actual = (await client.query(withLiterals({ text, values }))).rows[0];
         assert.deepEqual(actual, expected, JSON.stringify(value));
       } finally {
         client.release();
@@ -39,7 +39,7 @@ describe('values written into a statement as literals', () => {
     const client = await database.pool.connect();
     try {
       await client.query('BEGIN');
-      const results = (await client.query(`${withLiterals(client, { text: 'SELECT $1::text AS a, $2::text AS b', values: ["o'k", undefined] })}; COMMIT`)) as unknown as { rows: unknown[] }[];
+      const results = (await client.query(`${withLiterals({ text: 'SELECT $1::text AS a, $2::text AS b', values: ["o'k", undefined] })}; COMMIT`)) as unknown as { rows: unknown[] }[];
       assert.deepEqual(results[0]!.rows, [{ a: "o'k", b: null }]);
     } finally {
       client.release();
@@ -47,9 +47,9 @@ describe('values written into a statement as literals', () => {
   });
 
   it('refuses what it cannot write as a literal, naming the parameter', () => {
-    const escape = { escapeLiteral: (s: string) => `'${s}'` };
-    assert.throws(() => withLiterals(escape, { text: 'SELECT $1', values: [{ a: 1 }] }), /\$1: cannot write a object/);
-    assert.throws(() => withLiterals(escape, { text: 'SELECT $1', values: [Number.NaN] }), /\$1 is not a finite number/);
-    assert.throws(() => withLiterals(escape, { text: 'SELECT $2', values: ['only one'] }), /no value for \$2/);
+    assert.throws(() => withLiterals({ text: 'SELECT $1', values: [{ a: 1 }] }), /\$1: cannot write a object/);
+    assert.throws(() => withLiterals({ text: 'SELECT $1', values: [[1, 2]] }), /\$1: cannot write a object/);
+    assert.throws(() => withLiterals({ text: 'SELECT $1', values: [Number.NaN] }), /\$1 is not a finite number/);
+    assert.throws(() => withLiterals({ text: 'SELECT $2', values: ['only one'] }), /no value for \$2/);
   });
 });
