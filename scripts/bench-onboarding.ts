@@ -4,7 +4,8 @@
  *
  * (a) Wall time of one onboarding of 3 resources (client view: from sending `onboardStripe` to
  *     receiving SUCCEEDED on `onboardingProgress`), as a ratio to its critical path — the longest
- *     chain of dependent Platform calls × the latency — target ≤ 1.2. The chain is reported twice:
+ *     chain of dependent Platform calls × the latency — target ≤ 1.3 (issue 11: 8 calls on the
+ *     chain). The chain is reported twice:
  *     as `planOnboarding.criticalPathCalls` says, and as the emulator's request log of the run
  *     shows it (each logged call is attributed to its step by the `x-request-id` Flowgate sends:
  *     the operation id, or `<onboarding>:<step>` for connection test and explore; the chain is
@@ -517,7 +518,7 @@ function printSummary(runs: SingleRun[], c: Awaited<ReturnType<typeof concurrent
       [
         '(a) wall / critical path',
         `${(wall / (planned * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${planned} calls × ${LATENCY_MS} ms; the log shows ${observed} calls on the chain)`,
-        '≤ 1.2',
+        '≤ 1.3',
       ],
       ['(b) wall / one call after another', `${(wall / (calls * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${calls} calls × ${LATENCY_MS} ms)`, '≤ 0.4'],
       [
