@@ -66,14 +66,15 @@ export interface StepPlanInput {
 /**
  * The steps of an onboarding and what each waits for. The base connection is created and tested
  * before anything else; then the one record class every schema shares and each resource's explore
- * run side by side; the source connection follows its explore (it is needed only by the mapping:
- * made beside the explores, it slowed their answers and the class's on the longest chain, and its
- * end was recorded just when the schemas were to start — measured 15–20 ms later field groups); the
- * schema follows explore and the class, dataset and target connection follow the schema. With an
- * existing dataset the source connection runs beside the explores (the mapping is then the next level). The mapping needs explore, the schema and the source
- * connection, and waits for the dataset as well (which it does not use): the Data Prep API cannot
- * delete a mapping set, so it is made as late as it can be without lengthening the longest chain
- * (it runs beside the target connection). The dataflow needs the source, the target and the mapping.
+ * run side by side; the source connection follows its explore (only the mapping needs it: made
+ * beside the explores, it added three calls to that level of the longest chain, and its end was
+ * recorded as the schemas were to start); the schema follows explore and the class, dataset and
+ * target connection follow the schema. With an existing dataset the source connection runs beside
+ * the explores (the mapping is then the next level). The mapping needs explore, the schema and the
+ * source connection, and waits for the dataset as well (which it does not use): the Data Prep API
+ * cannot delete a mapping set, so it is made as late as it can be without lengthening the longest
+ * chain (it runs beside the target connection). The dataflow needs the source, the target and the
+ * mapping.
  */
 export function planSteps(input: StepPlanInput): PlannedStep[] {
   const steps: PlannedStep[] = [];

@@ -152,8 +152,8 @@ export class OnboardingStore {
   /**
    * Records an onboarding — its row, its base connection and sealed token, and the whole step
    * ledger — in one round trip: the three statements as one text, with their values written in
-   * (see `withLiterals`), which PostgreSQL runs as one transaction (all of it or none). Four round
-   * trips (with BEGIN and COMMIT) were on every onboarding's way to its first Platform call.
+   * (see `withLiterals`), which PostgreSQL runs as one transaction (all of it or none). Five round
+   * trips (BEGIN, the three, COMMIT) were on every onboarding's way to its first Platform call.
    */
   async create(onboarding: NewOnboarding): Promise<void> {
     const row: StatementText = {
