@@ -31,7 +31,7 @@ export interface OnboardingRow {
   finished_at: Date | null;
   /** Bumped by every pass that records a change (under the row lock): the order of its states. */
   version: number;
-  /** The base connection's newest sealed token's id: read by a pass with the row (what its connection create's operation names), absent elsewhere. */
+  /** The base connection's newest sealed token's id: read by a pass with the row (what its connection create's operation names; null without one), absent on rows read elsewhere. */
   connection_secret_id?: string | null;
 }
 

@@ -421,11 +421,6 @@ export class OnboardingStore {
     return new Map(rows.map((r) => [r.id, resourceSummaryFromRow(r)]));
   }
 
-  /** The id of the newest secret of a resource (the base connection's sealed access token). */
-  async latestSecretId(client: pg.PoolClient, resourceId: string): Promise<string | null> {
-    return (await client.query<{ id: string }>('SELECT id FROM secrets WHERE resource_id = $1 ORDER BY created_at DESC LIMIT 1', [resourceId])).rows[0]?.id ?? null;
-  }
-
   /** Ids of every onboarding that has not finished. */
   async unfinishedIds(): Promise<string[]> {
     return (await this.pool.query<{ id: string }>(`SELECT id FROM onboardings WHERE status NOT IN ('SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED')`)).rows.map((r) => r.id);

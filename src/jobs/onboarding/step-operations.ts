@@ -93,10 +93,8 @@ export async function stepOperation(
     case 'CREATE_CONNECTION':
       // The base connection's row was written with the onboarding; a failed attempt is reset.
       // The pass read the token's id with the onboarding's row (no round trip of its own before the first call).
-      input.secretId =
-        (onboarding.connection_secret_id !== undefined && step.resource_id === onboarding.connection_id
-          ? onboarding.connection_secret_id
-          : await onboardings.latestSecretId(client, step.resource_id!)) ?? undefined;
+      if (onboarding.connection_secret_id === undefined) throw new Error(`onboarding ${onboarding.id}: the base connection's token id was not read with its row`);
+      input.secretId = onboarding.connection_secret_id ?? undefined;
       return { operation: operation(plan.operation), resource: { write: 'reset' } };
     case 'CREATE_SOURCE_CONNECTION':
       return upsert({ connectionId: onboarding.connection_id });
