@@ -3,9 +3,11 @@
  * BENCH_LATENCY_MS (default 50) to every Platform call. Not a test: numbers go into README.
  *
  * (a) Wall time of one onboarding of 3 resources (client view: from sending `onboardStripe` to
- *     receiving SUCCEEDED on `onboardingProgress`), as a ratio to its critical path — the longest
- *     chain of dependent Platform calls × the latency — target ≤ 1.3 (issue 11: 8 calls on the
- *     chain). The chain is reported twice:
+ *     receiving SUCCEEDED on `onboardingProgress`), as a ratio to the minimal chain of dependent
+ *     Platform calls as issue 11 counts it (connection, test, explore, field group, schema, dataset,
+ *     target connection, dataflow: 8 calls) × the latency — target ≤ 1.3. Flowgate's own plan runs
+ *     explore beside the test, so its chain is 7 calls; the ratio to that is printed too. Its
+ *     chain is reported twice:
  *     as `planOnboarding.criticalPathCalls` says, and as the emulator's request log of the run
  *     shows it (each logged call is attributed to its step by the `x-request-id` Flowgate sends:
  *     the operation id, or `<onboarding>:<step>` for connection test and explore; the chain is
@@ -50,6 +52,8 @@ const BUDGETED = Number(process.env.BENCH_BUDGETED ?? 100);
 const BUDGET = Number(process.env.BENCH_BUDGET ?? 50);
 const RESOURCES = ['CHARGES', 'REFUNDS', 'CUSTOMERS'];
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'CANCELLED'];
+/** The minimal chain of dependent calls as issue 11 counts it: the baseline of (a), outside Flowgate's design. */
+const MINIMAL_CHAIN_CALLS = 8;
 
 interface Step {
   key: string;
@@ -453,7 +457,19 @@ async function resourceCounts(stack: TestStack): Promise<number> {
 
 function printSingleRuns(runs: SingleRun[]): void {
   console.log(`(a)/(b) one onboarding of ${RESOURCES.length} resources (${RESOURCES.join(', ')}), ${runs.length} runs one after another`);
-  const header = ['run', 'wall ms', 'chain planned', 'chain observed', 'chain ms (planned × lat)', 'observed chain ms', '(a) ratio', 'calls made', 'one by one ms (calls × lat)', '(b) ratio'];
+  const header = [
+    'run',
+    'wall ms',
+    'chain planned',
+    'chain observed',
+    'chain ms (planned × lat)',
+    'observed chain ms',
+    `(a) wall / ${MINIMAL_CHAIN_CALLS} × lat`,
+    'wall / planned chain',
+    'calls made',
+    'one by one ms (calls × lat)',
+    '(b) ratio',
+  ];
   const rows = runs.map((r, i) => [
     String(i + 1),
     r.wallMs.toFixed(0),
@@ -461,6 +477,7 @@ function printSingleRuns(runs: SingleRun[]): void {
     `${r.observedCriticalCalls} calls`,
     String(r.plannedCriticalCalls * LATENCY_MS),
     r.observedCriticalMs.toFixed(0),
+    (r.wallMs / (MINIMAL_CHAIN_CALLS * LATENCY_MS)).toFixed(2),
     (r.wallMs / (r.plannedCriticalCalls * LATENCY_MS)).toFixed(2),
     `${r.callsMade}${r.unattributed ? ` (${r.unattributed} unattributed)` : ''}`,
     String(r.callsMade * LATENCY_MS),
@@ -515,10 +532,11 @@ function printSummary(runs: SingleRun[], c: Awaited<ReturnType<typeof concurrent
   printTable(
     ['measure', 'result', 'target'],
     [
+      ['(a) wall / minimal chain', `${(wall / (MINIMAL_CHAIN_CALLS * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${MINIMAL_CHAIN_CALLS} calls × ${LATENCY_MS} ms)`, '≤ 1.3'],
       [
-        '(a) wall / critical path',
+        "    wall / Flowgate's planned chain",
         `${(wall / (planned * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${planned} calls × ${LATENCY_MS} ms; the log shows ${observed} calls on the chain)`,
-        '≤ 1.3',
+        '',
       ],
       ['(b) wall / one call after another', `${(wall / (calls * LATENCY_MS)).toFixed(2)}  (${wall.toFixed(0)} ms / ${calls} calls × ${LATENCY_MS} ms)`, '≤ 0.4'],
       [

@@ -64,17 +64,21 @@ export interface StepPlanInput {
 }
 
 /**
- * The steps of an onboarding and what each waits for. The base connection is created and tested
- * before anything else; then the one record class every schema shares and each resource's explore
- * run side by side; the source connection follows its explore (only the mapping needs it: made
- * beside the explores, it added three calls to that level of the longest chain, and its end was
- * recorded as the schemas were to start); the schema follows explore and the class, dataset and
- * target connection follow the schema. With an existing dataset the source connection runs beside
- * the explores (the mapping is then the next level). The mapping needs explore, the schema and the
- * source connection, and waits for the dataset as well (which it does not use): the Data Prep API
- * cannot delete a mapping set, so it is made as late as it can be without lengthening the longest
- * chain (it runs beside the target connection). The dataflow needs the source, the target and the
- * mapping.
+ * The steps of an onboarding and what each waits for. The base connection is created first. Its
+ * test, the one record class every schema shares and each resource's explore then run side by
+ * side: an explore is a read of the connection (with a key Stripe refuses it fails as the test
+ * does), so it need not wait for the test's verdict, which saves one call on the longest chain;
+ * every write that uses the connection or the explored schema (source connections, schemas and
+ * everything after them) waits for the test. The class is the only write made before the verdict
+ * (it does not use the connection; a failed test rolls it back). The source connection follows its
+ * explore (only the mapping needs it: made beside the explores, it added three calls to that level,
+ * and its end was recorded as the schemas were to start); the schema follows explore and the class,
+ * dataset and target connection follow the schema. With an existing dataset the source and target
+ * connections follow the test (the mapping is then the next level). The mapping needs explore, the
+ * schema and the source connection, and waits for the dataset as well (which it does not use): the
+ * Data Prep API cannot delete a mapping set, so it is made as late as it can be without lengthening
+ * the longest chain (it runs beside the target connection). The dataflow needs the source, the
+ * target and the mapping.
  */
 export function planSteps(input: StepPlanInput): PlannedStep[] {
   const steps: PlannedStep[] = [];
@@ -94,12 +98,12 @@ export function planSteps(input: StepPlanInput): PlannedStep[] {
   const name = (kind: ForwardKind, resource: string | null) => onboardingResourceName(input.name, kind, resource);
   add('connection:create', 'CREATE_CONNECTION', null, [], name('CREATE_CONNECTION', null));
   add('connection:test', 'TEST_CONNECTION', null, ['connection:create'], null);
-  if (!input.existingDataset) add(XDM_CLASS_STEP, 'CREATE_XDM_CLASS', null, ['connection:test'], null);
+  if (!input.existingDataset) add(XDM_CLASS_STEP, 'CREATE_XDM_CLASS', null, ['connection:create'], null);
   for (const r of input.resources) {
-    add(`${r}:explore`, 'EXPLORE', r, ['connection:test'], null);
+    add(`${r}:explore`, 'EXPLORE', r, ['connection:create'], null);
     if (!input.existingDataset) {
-      add(`${r}:source-connection`, 'CREATE_SOURCE_CONNECTION', r, [`${r}:explore`], name('CREATE_SOURCE_CONNECTION', r));
-      add(`${r}:xdm-schema`, 'CREATE_XDM_SCHEMA', r, [`${r}:explore`, XDM_CLASS_STEP], name('CREATE_XDM_SCHEMA', r));
+      add(`${r}:source-connection`, 'CREATE_SOURCE_CONNECTION', r, [`${r}:explore`, 'connection:test'], name('CREATE_SOURCE_CONNECTION', r));
+      add(`${r}:xdm-schema`, 'CREATE_XDM_SCHEMA', r, [`${r}:explore`, XDM_CLASS_STEP, 'connection:test'], name('CREATE_XDM_SCHEMA', r));
       add(`${r}:dataset`, 'CREATE_DATASET', r, [`${r}:xdm-schema`], name('CREATE_DATASET', r));
       add(`${r}:target-connection`, 'CREATE_TARGET_CONNECTION', r, [`${r}:dataset`], name('CREATE_TARGET_CONNECTION', r));
       add(`${r}:mapping`, 'CREATE_MAPPING', r, [`${r}:explore`, `${r}:xdm-schema`, `${r}:source-connection`, `${r}:dataset`], name('CREATE_MAPPING', r));

@@ -241,7 +241,7 @@ const STEP_STATUS_DESCRIPTIONS: Record<StepStatus, string> = {
 
 const STEP_KIND_DESCRIPTIONS: Record<OnboardingStepKind, string> = {
   CREATE_CONNECTION: 'Creates the Stripe base connection.',
-  TEST_CONNECTION: 'Runs the Platform’s connection test before anything else is made.',
+  TEST_CONNECTION: 'Runs the Platform’s connection test; every write that uses the connection waits for it (explores, which only read, run beside it).',
   EXPLORE: 'Reads a Stripe resource’s schema through the base connection.',
   CREATE_SOURCE_CONNECTION: 'Creates the source connection of a Stripe resource.',
   CREATE_XDM_CLASS: 'Creates the record class every XDM schema of the onboarding shares (one per onboarding).',

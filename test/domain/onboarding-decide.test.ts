@@ -28,17 +28,32 @@ describe('decide (the onboarding saga)', () => {
     assert.deepEqual(decide(ledger({}, { status: 'QUEUED' })), { action: 'start', status: 'RUNNING', keys: ['connection:create'] });
   });
 
-  it('after the connection test starts the shared class and explore side by side; the source connection after explore', () => {
-    assert.deepEqual(decide(ledger(done('connection:create', 'connection:test'))), {
+  it('after the base connection starts its test, the shared class and explore side by side; the source connection after explore and the test', () => {
+    assert.deepEqual(decide(ledger(done('connection:create'))), {
       action: 'start',
       status: 'RUNNING',
-      keys: ['xdm-class', 'charges:explore'],
+      keys: ['connection:test', 'xdm-class', 'charges:explore'],
     });
+    // Explore done, the test still running: nothing that writes with the connection starts.
+    assert.deepEqual(decide(ledger({ ...done('connection:create', 'charges:explore'), 'connection:test': 'RUNNING', 'xdm-class': 'RUNNING' })), { action: 'none' });
     assert.deepEqual(decide(ledger({ ...done('connection:create', 'connection:test', 'charges:explore'), 'xdm-class': 'RUNNING' })), {
       action: 'start',
       status: 'RUNNING',
       keys: ['charges:source-connection'],
     });
+  });
+
+  it('when the test and explore both fail (a key Stripe refuses), names the test, the first failed step of the plan, once neither is running', () => {
+    const error = (message: string) => ({ code: 'PLATFORM_REJECTED' as const, message, retryable: false });
+    const steps = ledger({ ...done('connection:create', 'xdm-class'), 'connection:test': 'FAILED', 'charges:explore': 'FAILED' }).steps.map((s) =>
+      s.key === 'connection:test' ? { ...s, error: error('test failed') } : s.key === 'charges:explore' ? { ...s, error: error('explore failed') } : s,
+    );
+    const d = decide({ status: 'RUNNING', rollbackOnFailure: true, steps });
+    assert.equal(d.action, 'roll-back');
+    assert.match((d as { error: { message: string } }).error.message, /^step connection:test failed: test failed$/);
+    // The explore still running: the failure waits for it.
+    const waiting = steps.map((s) => (s.key === 'charges:explore' ? { ...s, status: 'RUNNING' as const, error: null } : s));
+    assert.deepEqual(decide({ status: 'RUNNING', rollbackOnFailure: true, steps: waiting }), { action: 'none' });
   });
 
   it('starts the schema only once both explore and the shared class are recorded', () => {

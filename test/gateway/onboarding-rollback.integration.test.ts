@@ -57,6 +57,8 @@ interface Failure {
   succeeded: string[];
   /** Steps of a parallel branch that may have run before the failure was known, or not. */
   maybe?: string[];
+  /** Steps of a parallel branch that failed too (for the same cause); the error names `step`. */
+  alsoFailed?: string[];
   platformCode: string | null;
   /** What the failed step made on the Platform without the ledger knowing (its answer was lost). */
   lost?: keyof Inventory;
@@ -67,23 +69,39 @@ const rejected = (method: string, path: string) => ({ method, path, status: 400 
 /** One row per step kind: the fault that makes it fail for good, and what exists by then. */
 const FAILURES: Failure[] = [
   { step: 'connection:create', how: 'the Platform refuses the base connection', faults: [rejected('POST', PATHS.connections)], succeeded: [], platformCode: '1400-400' },
-  { step: 'connection:test', how: 'the Platform cannot reach Stripe with the key', faults: [], accessToken: 'sk_test_tooshort', succeeded: ['connection:create'], platformCode: null },
-  { step: 'connection:test', how: 'the connection test call is refused', faults: [rejected('GET', PATHS.connectionTest)], succeeded: ['connection:create'], platformCode: '1400-400' },
+  // The shared class and explore run beside the test (they need only the connection): with a key
+  // Stripe refuses, explore fails too, and the error names the test (the first step of the plan that failed).
+  {
+    step: 'connection:test',
+    how: 'the Platform cannot reach Stripe with the key',
+    faults: [],
+    accessToken: 'sk_test_tooshort',
+    succeeded: ['connection:create', 'xdm-class'],
+    alsoFailed: ['charges:explore'],
+    platformCode: null,
+  },
+  {
+    step: 'connection:test',
+    how: 'the connection test call is refused',
+    faults: [rejected('GET', PATHS.connectionTest)],
+    succeeded: ['connection:create', 'xdm-class', 'charges:explore'],
+    platformCode: '1400-400',
+  },
   {
     step: 'xdm-class',
     how: 'the shared record class is refused',
     faults: [rejected('POST', PATHS.classes)],
-    succeeded: ['connection:create', 'connection:test'],
-    // Explore and the source connection run beside the class.
-    maybe: ['charges:explore', 'charges:source-connection'],
+    succeeded: ['connection:create'],
+    // The test and explore run beside the class; the source connection follows them.
+    maybe: ['connection:test', 'charges:explore', 'charges:source-connection'],
     platformCode: 'XDM-1400-400',
   },
   {
     step: 'charges:explore',
     how: 'explore is refused',
     faults: [rejected('GET', PATHS.explore)],
-    succeeded: ['connection:create', 'connection:test'],
-    maybe: ['xdm-class', 'charges:source-connection'],
+    succeeded: ['connection:create'],
+    maybe: ['connection:test', 'xdm-class'],
     platformCode: '1400-400',
   },
   {
@@ -205,7 +223,7 @@ describe('onboardStripe when a step fails for good', () => {
         const succeeded = [...failure.succeeded, ...(failure.maybe ?? []).filter((k) => step(done, k).status === 'SUCCEEDED')];
         for (const key of FORWARD) {
           const s = step(done, key);
-          const expected = key === failure.step ? 'FAILED' : succeeded.includes(key) ? 'SUCCEEDED' : 'CANCELLED';
+          const expected = key === failure.step || failure.alsoFailed?.includes(key) ? 'FAILED' : succeeded.includes(key) ? 'SUCCEEDED' : 'CANCELLED';
           assert.equal(s.status, expected, `${key} is ${s.status}`);
           if (expected === 'CANCELLED') assert.equal(s.attempts, 0, `${key} never started`);
         }

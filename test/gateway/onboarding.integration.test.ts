@@ -40,18 +40,20 @@ function expectedStepKeys(resources: string[], withSchemas = true): string[] {
 }
 
 /**
- * Pairs [first, then] of issue 4's order: the base connection is created, then tested before
- * anything else; the shared record class, then per resource explore → XDM schema → dataset →
- * target connection, and the mapping (generated from explore and the schema, made once the dataset
+ * Pairs [first, then] of the plan's order: the base connection is created first; its test, the
+ * shared record class and each resource's explore (a read) follow it; every write that uses the
+ * connection waits for the test. Then per resource explore → XDM schema → dataset → target
+ * connection, and the mapping (generated from explore and the schema, made once the dataset
  * exists) and dataflow after the connections they join.
  */
 function expectedOrder(resources: string[]): [string, string][] {
   const pairs: [string, string][] = [
     ['connection:create', 'connection:test'],
-    ['connection:test', 'xdm-class'],
+    ['connection:create', 'xdm-class'],
   ];
   for (const r of resources.map(pathOf)) {
-    for (const s of ['explore', 'source-connection', 'xdm-schema', 'dataset', 'target-connection', 'mapping', 'dataflow']) pairs.push(['connection:test', `${r}:${s}`]);
+    pairs.push(['connection:create', `${r}:explore`]);
+    for (const s of ['source-connection', 'xdm-schema', 'dataset', 'target-connection', 'mapping', 'dataflow']) pairs.push(['connection:test', `${r}:${s}`]);
     pairs.push(['xdm-class', `${r}:xdm-schema`], [`${r}:explore`, `${r}:xdm-schema`], [`${r}:xdm-schema`, `${r}:dataset`], [`${r}:dataset`, `${r}:target-connection`]);
     for (const s of ['explore', 'xdm-schema', 'source-connection', 'dataset']) pairs.push([`${r}:${s}`, `${r}:mapping`]);
     for (const s of ['source-connection', 'target-connection', 'mapping']) pairs.push([`${r}:${s}`, `${r}:dataflow`]);
@@ -403,7 +405,7 @@ describe('one-call Stripe onboarding (onboardStripe)', () => {
       };
       const longest = Math.max(...onboarding.steps.map((s: any) => chain(s.key)));
       assert.equal(longest, plan.criticalPathCalls, 'the longest chain of calls waited for is the planned one');
-      assert.equal(plan.criticalPathCalls, 8, 'connection, test, explore, field group, schema, dataset, target connection, dataflow');
+      assert.equal(plan.criticalPathCalls, 7, 'connection, explore (beside the test), field group, schema, dataset, target connection, dataflow');
     });
 
     it('refuses input onboardStripe would refuse, with the same typed error', async () => {

@@ -646,7 +646,7 @@ export class OnboardingOrchestrator {
     if (queued.inline.length + queued.operations.length === 0) return;
     // All at once: the queue connection pipelines them into one round trip, where one after
     // another delayed the last of six jobs (an explore, on the critical path) by five round trips.
-    // Inline steps first: after the connection test, the explores lead the longest chains
+    // Inline steps first: after the base connection, the explores lead the longest chains
     // (explore → schema → dataset → …) while the source connections are not needed until the mappings.
     // In the onboarding's own trace context, whichever job or sweep runs this pass: every step
     // is a child of the onboarding's span.
