@@ -66,22 +66,28 @@ export interface CreateContext {
  * created twice.
  */
 export async function createOrAdopt<T>(ctx: CreateContext, steps: { name: string; find: () => Promise<T[]>; create: () => Promise<T> }): Promise<T> {
-  return ctx.fence.hold(steps.name, async ({ passedBefore }) => {
-    if (ctx.isRetry || passedBefore) {
+  return ctx.fence.hold(steps.name, ({ passedBefore }) => adoptOrCreate(ctx.isRetry || passedBefore, steps));
+}
+
+/**
+ * The lookup and create of `createOrAdopt`, for a caller already holding a fence that covers the
+ * name (several creates of one step under one fence). `lookFirst`: an earlier run may have made it.
+ */
+export async function adoptOrCreate<T>(lookFirst: boolean, steps: { find: () => Promise<T[]>; create: () => Promise<T> }): Promise<T> {
+  if (lookFirst) {
+    const [existing] = await steps.find();
+    if (existing) return existing;
+  }
+  try {
+    return await steps.create();
+  } catch (error) {
+    // A lost answer (network error, or a 500/502/504 after the write) may hide a success.
+    if ((error as { mayHaveCommitted?: boolean }).mayHaveCommitted === true) {
       const [existing] = await steps.find();
       if (existing) return existing;
     }
-    try {
-      return await steps.create();
-    } catch (error) {
-      // A lost answer (network error, or a 500/502/504 after the write) may hide a success.
-      if ((error as { mayHaveCommitted?: boolean }).mayHaveCommitted === true) {
-        const [existing] = await steps.find();
-        if (existing) return existing;
-      }
-      throw error;
-    }
-  });
+    throw error;
+  }
 }
 
 /** Runs a Platform delete; a 404 means an earlier attempt (or someone) already deleted it. */

@@ -6,7 +6,7 @@ import { PreconditionError } from '../../errors/app-errors.js';
 import { platformName } from '../../platform/deterministic-names.js';
 import { RECORD_BEHAVIOR_ID, type XdmField, type XdmResource, type XdmResourceSummary } from '../../platform/schema-registry.client.js';
 import type { HandlerContext, OperationHandler } from '../operation-handler.js';
-import { callOptions, createOrAdopt, deleteIgnoringMissing, readyDependency, snapshotOf } from './handler-support.js';
+import { adoptOrCreate, callOptions, createOrAdopt, deleteIgnoringMissing, readyDependency, snapshotOf } from './handler-support.js';
 
 /**
  * Registry titles of the three resources one Flowgate schema consists of. Titles are unique per
@@ -53,27 +53,31 @@ export const createXdmSchema: OperationHandler<'CREATE_XDM_SCHEMA'> = async (ctx
     if (!sharedClassId) undo.push({ what: `class ${klass.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteClass(klass.$id, options)) });
     await ctx.progress(0.4, sharedClassId ? 'shared class given; creating the field group' : 'class created; creating the field group');
 
-    const fieldGroup = await createOrAdopt<{ $id: string }>(ctx, {
-      name: titles.fieldGroup,
-      find: () => registry.findFieldGroupsByTitle(titles.fieldGroup, options),
-      create: () =>
-        registry.createFieldGroup(
-          {
-            title: titles.fieldGroup,
-            description: `The fields of a Stripe ${resource} record`,
-            intendedToExtend: [klass.$id],
-            definitions: { [resource]: { properties: mirror.tenantProperties as Record<string, XdmField> } },
-          },
-          options,
-        ),
-    });
-    undo.push({ what: `field group ${fieldGroup.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteFieldGroup(fieldGroup.$id, options)) });
-    await ctx.progress(0.7, 'field group created; creating the schema');
-
-    const created = await createOrAdopt<XdmResource | XdmResourceSummary>(ctx, {
-      name: titles.schema,
-      find: () => registry.findSchemasByTitle(titles.schema, options),
-      create: () => registry.createSchema({ title: titles.schema, description, classId: klass.$id, fieldGroupIds: [fieldGroup.$id] }, options),
+    // The field group and the schema under one fence (named by the schema): a second run of the
+    // step waits for both of the first run's creates, and there is no lock round trip between
+    // them (the schema's create is on an onboarding's longest chain).
+    const { fieldGroup, created } = await ctx.fence.hold(titles.schema, async ({ passedBefore }) => {
+      const lookFirst = ctx.isRetry || passedBefore;
+      const group = await adoptOrCreate<{ $id: string }>(lookFirst, {
+        find: () => registry.findFieldGroupsByTitle(titles.fieldGroup, options),
+        create: () =>
+          registry.createFieldGroup(
+            {
+              title: titles.fieldGroup,
+              description: `The fields of a Stripe ${resource} record`,
+              intendedToExtend: [klass.$id],
+              definitions: { [resource]: { properties: mirror.tenantProperties as Record<string, XdmField> } },
+            },
+            options,
+          ),
+      });
+      undo.push({ what: `field group ${group.$id}`, run: () => deleteIgnoringMissing(() => registry.deleteFieldGroup(group.$id, options)) });
+      await ctx.progress(0.7, 'field group created; creating the schema');
+      const schema = await adoptOrCreate<XdmResource | XdmResourceSummary>(lookFirst, {
+        find: () => registry.findSchemasByTitle(titles.schema, options),
+        create: () => registry.createSchema({ title: titles.schema, description, classId: klass.$id, fieldGroupIds: [group.$id] }, options),
+      });
+      return { fieldGroup: group, created: schema };
     });
     // The create answers with the schema (version, eTag); only one found by title is read whole.
     const schema = 'meta:registryMetadata' in created ? created : await registry.getSchema(created.$id, {}, options);
