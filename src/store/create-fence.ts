@@ -28,10 +28,11 @@ export interface FencePass {
  * A run holds a session advisory lock on the name while it looks up and creates, so a second run
  * waits until the first one's create has been answered (or its connection closed with its process),
  * and a row per name (`platform_create_fences`), inserted under the lock, tells every run after the
- * first that one went before. The lock is held on a pooled connection only for the create's calls;
- * nothing inside them uses PostgreSQL, so lock holders never wait for another connection. At most
- * half the pool is held by creates at once (the others wait here, without a connection): on a slow
- * Platform, heartbeats, progress and the ends of operations still get connections.
+ * first that one went before. The lock is held on a pooled connection only for the create's calls
+ * (the schema step's two creates report their progress in between, the only PostgreSQL work done
+ * under a fence). At most half the pool is held by creates at once (the others wait here, without a
+ * connection): on a slow Platform, heartbeats, progress and the ends of operations still get
+ * connections, so a lock holder never waits for a connection held by another lock holder.
  */
 export class CreateFence {
   /** Creates holding a connection at once, at most. */
