@@ -468,8 +468,8 @@ export class OperationLedger {
       const step = sent.get(String(row.operation.id).toLowerCase())!;
       return startedFromRow({
         ...row,
-        operation: { ...row.operation, input: step.input } as OperationColumns,
-        resource: row.resource && specSent ? ({ ...row.resource, spec: step.spec } as ResourceColumns) : row.resource,
+        operation: { ...row.operation, input: step.input },
+        resource: row.resource && specSent ? { ...row.resource, spec: step.spec } : row.resource,
       });
     });
   }
