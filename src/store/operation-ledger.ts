@@ -430,7 +430,7 @@ export class OperationLedger {
     // The claimed operations come back as `start` returns them. The resource a CTE wrote is only
     // visible through its RETURNING (every part of a statement reads the same snapshot), so each
     // is taken from there, or else as it was.
-    const result = await this.named<StartedColumns & { spec_sent: boolean }>(
+    const result = await this.named<StartedColumns>(
       'fg_record_steps',
       `WITH x AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, type text, resource_type text, resource_id uuid, sandbox text, input jsonb, requested_by text, request_id text, message text, claim boolean,
@@ -451,7 +451,7 @@ export class OperationLedger {
                 resource_type::"ResourceType", resource_id, sandbox, input, requested_by, request_id, message, now() FROM x
          ON CONFLICT (id) DO NOTHING
          RETURNING *)
-       SELECT to_jsonb(o.*) - 'input' AS operation, res.j AS resource, (u.id IS NOT NULL) AS spec_sent, row_to_json(s.*) AS secret, ${DEPENDENCIES_OF_RES} AS dependencies
+       SELECT to_jsonb(o.*) - 'input' AS operation, res.j AS resource, row_to_json(s.*) AS secret, ${DEPENDENCIES_OF_RES} AS dependencies
        FROM recorded o LEFT JOIN upserted u ON u.id = o.resource_id LEFT JOIN reset rs ON rs.id = o.resource_id LEFT JOIN resources r ON r.id = o.resource_id
        CROSS JOIN LATERAL (SELECT COALESCE(to_jsonb(u.*) - 'spec', to_jsonb(rs.*), to_jsonb(r.*)) AS j) res
        LEFT JOIN secrets s ON s.id = (o.input->>'secretId')::uuid
@@ -460,16 +460,17 @@ export class OperationLedger {
       client,
     );
     this.observer.operationsRecorded(steps.map((s) => s.operation.type));
-    // The operation's input, and the spec of a resource this statement wrote, come back as they
-    // were sent, not through the answer: a mapping step's field mappings (≈ 18 KB for charges) went
-    // in once and came back twice, in the pass that starts the target connections.
+    // The operation's input, and the spec of a resource this statement wrote (the only row the
+    // answer sends without its `spec` key), come back as they were sent, not through the answer: a
+    // mapping step's field mappings (≈ 18 KB for charges) went in once and came back twice, in the
+    // pass that starts the target connections.
     const sent = new Map(rows.map((row) => [row.id.toLowerCase(), row]));
-    return result.rows.map(({ spec_sent: specSent, ...row }) => {
+    return result.rows.map((row) => {
       const step = sent.get(String(row.operation.id).toLowerCase())!;
       return startedFromRow({
         ...row,
         operation: { ...row.operation, input: step.input },
-        resource: row.resource && specSent ? { ...row.resource, spec: step.spec } : row.resource,
+        resource: row.resource && !Object.hasOwn(row.resource, 'spec') ? { ...row.resource, spec: step.spec } : row.resource,
       });
     });
   }
